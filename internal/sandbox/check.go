@@ -1,0 +1,193 @@
+package sandbox
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/scanner"
+	"go/token"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
+)
+
+// ScriptPackage is the import path of the script API.
+const ScriptPackage = "github.com/jstrace-go/jstrace/script"
+
+// MaxSourceSize bounds a script's source.
+const MaxSourceSize = 1 << 20
+
+// sourcePackages are generic standard packages that yaegi compiles from
+// source when fmt is loaded; these two are pure and work (yaegi cannot
+// instantiate most of maps).
+var sourcePackages = []string{"cmp", "slices"}
+
+// Allowed returns the import paths scripts may use, sorted.
+func Allowed() []string {
+	paths := []string{ScriptPackage}
+	paths = append(paths, sourcePackages...)
+	for k := range symbols.Symbols {
+		paths = append(paths, k[:strings.LastIndexByte(k, '/')])
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+func allowed(path string) bool {
+	if path == ScriptPackage || slices.Contains(sourcePackages, path) {
+		return true
+	}
+	_, ok := symbols.Symbols[path+"/"+path[strings.LastIndexByte(path, '/')+1:]]
+	return ok
+}
+
+// Check reports every problem in a script that would keep it from loading
+// safely: syntax errors, a package other than main, imports off the
+// allowlist, goroutines, channels and select, constructs the interpreter
+// does not support, and a missing or misdeclared Remote or Local. The error
+// is an ErrorList with file:line:col positions.
+func Check(filename string, src []byte) error {
+	_, err := check(token.NewFileSet(), filename, src)
+	return err
+}
+
+func check(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+	if len(src) > MaxSourceSize {
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: fmt.Sprintf("script is %d bytes, more than the %d allowed", len(src), MaxSourceSize)}}
+	}
+	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors)
+	if err != nil {
+		if el, ok := err.(scanner.ErrorList); ok {
+			return nil, fromScanner(el)
+		}
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
+	}
+	c := checker{fset: fset}
+	if f.Name.Name != "main" {
+		c.errorf(f.Name.Pos(), "a script must be package main, not %s", f.Name.Name)
+	}
+	c.imports(f)
+	ast.Inspect(f, c.node)
+	c.entryPoints(f)
+	return f, c.errs.err()
+}
+
+type checker struct {
+	fset      *token.FileSet
+	errs      ErrorList
+	scriptPkg string // local name of the script package, "" if not imported
+}
+
+func (c *checker) errorf(pos token.Pos, format string, args ...any) {
+	c.errs.add(c.fset.Position(pos), fmt.Sprintf(format, args...))
+}
+
+func (c *checker) imports(f *ast.File) {
+	for _, spec := range f.Imports {
+		path, err := strconv.Unquote(spec.Path.Value)
+		if err != nil {
+			c.errorf(spec.Path.Pos(), "bad import path %s", spec.Path.Value)
+			continue
+		}
+		if !allowed(path) {
+			c.errorf(spec.Path.Pos(), "import %q is not allowed in scripts (allowed: %s)", path, strings.Join(Allowed(), ", "))
+			continue
+		}
+		name := path[strings.LastIndexByte(path, '/')+1:]
+		if spec.Name != nil {
+			if spec.Name.Name == "." {
+				c.errorf(spec.Name.Pos(), "dot imports are not supported in scripts")
+				continue
+			}
+			name = spec.Name.Name
+		}
+		if path == ScriptPackage {
+			c.scriptPkg = name
+		}
+	}
+}
+
+// node reports constructs scripts may not use.
+func (c *checker) node(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.GoStmt:
+		c.errorf(n.Pos(), "go statements are not allowed in scripts: handlers run one at a time")
+	case *ast.SelectStmt:
+		c.errorf(n.Pos(), "select is not allowed in scripts")
+	case *ast.SendStmt:
+		c.errorf(n.Arrow, "channel operations are not allowed in scripts")
+	case *ast.UnaryExpr:
+		if n.Op == token.ARROW {
+			c.errorf(n.OpPos, "channel operations are not allowed in scripts")
+		}
+	case *ast.ChanType:
+		c.errorf(n.Pos(), "channels are not allowed in scripts")
+	case *ast.RangeStmt:
+		if rangesOverInt(n.X) {
+			c.errorf(n.X.Pos(), "range over an integer is not supported by the script interpreter: use for i := 0; i < n; i++")
+		}
+		if _, ok := n.X.(*ast.FuncLit); ok {
+			c.errorf(n.X.Pos(), "range over a function is not supported by the script interpreter")
+		}
+	case *ast.CallExpr:
+		if id, ok := n.Fun.(*ast.Ident); ok && id.Obj == nil {
+			switch id.Name {
+			case "min", "max", "clear":
+				c.errorf(id.Pos(), "the %s builtin is not supported by the script interpreter: write it out", id.Name)
+			}
+		}
+	}
+	return true
+}
+
+// rangesOverInt reports the integer range expressions visible without type
+// checking: literals and len/cap calls.
+func rangesOverInt(x ast.Expr) bool {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.BasicLit:
+		return x.Kind == token.INT
+	case *ast.CallExpr:
+		id, ok := x.Fun.(*ast.Ident)
+		return ok && id.Obj == nil && (id.Name == "len" || id.Name == "cap")
+	case *ast.BinaryExpr:
+		return rangesOverInt(x.X) || rangesOverInt(x.Y)
+	}
+	return false
+}
+
+// entryPoints checks Remote and Local: at least one, each declared as
+// func(traces *script.Traces).
+func (c *checker) entryPoints(f *ast.File) {
+	found := false
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || (fd.Name.Name != "Remote" && fd.Name.Name != "Local") {
+			continue
+		}
+		found = true
+		if !c.tracesSignature(fd.Type) {
+			c.errorf(fd.Name.Pos(), "%s must be declared as func %s(traces *script.Traces)", fd.Name.Name, fd.Name.Name)
+		}
+	}
+	if !found {
+		c.errorf(f.Name.Pos(), "a script must define func Remote(traces *script.Traces), func Local(traces *script.Traces), or both")
+	}
+}
+
+func (c *checker) tracesSignature(ft *ast.FuncType) bool {
+	if ft.TypeParams != nil || ft.Results != nil || ft.Params == nil || len(ft.Params.List) != 1 || len(ft.Params.List[0].Names) > 1 {
+		return false
+	}
+	star, ok := ft.Params.List[0].Type.(*ast.StarExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := star.X.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	pkg, ok := sel.X.(*ast.Ident)
+	return ok && c.scriptPkg != "" && pkg.Name == c.scriptPkg && sel.Sel.Name == "Traces"
+}

@@ -1,0 +1,17 @@
+// Package sandbox loads jstrace scripts into yaegi interpreters that can
+// only reach an allowlisted set of packages.
+//
+// yaegi is not a security boundary by itself, so the sandbox is built here:
+//   - [Check] inspects the source with go/parser before yaegi sees it:
+//     imports must be on the allowlist, and goroutines, channels and select
+//     are refused, as are constructs yaegi mishandles (range over int, the
+//     min/max/clear builtins), each with its file:line:col;
+//   - [Load] gives the interpreter symbol tables generated from that
+//     allowlist (package symbols), never yaegi's whole stdlib table nor its
+//     own symbols, an empty source file system, no environment, an empty
+//     stdin, and stdout/stderr writers chosen by the caller;
+//   - panics raised by yaegi on bad input are recovered into errors.
+//
+// Load does not bound how long a script's top-level code runs: callers run
+// it on a goroutine of their own.
+package sandbox

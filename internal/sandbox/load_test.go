@@ -1,0 +1,178 @@
+package sandbox
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+const header = "package main\n\nimport \"fmt\"\nimport \"github.com/jstrace-go/jstrace/script\"\n\n"
+
+const footer = "\nvar _ = fmt.Sprint\n"
+
+// fakeHost records what a script does through its Traces.
+type fakeHost struct {
+	patterns []string
+	handlers []func(*script.Trace)
+	emits    []string
+	printed  bytes.Buffer
+	cleanups []func()
+}
+
+func (h *fakeHost) On(p string, fn func(*script.Trace)) error {
+	h.patterns = append(h.patterns, p)
+	h.handlers = append(h.handlers, fn)
+	return nil
+}
+func (h *fakeHost) Emit(name string, kv []any)       { h.emits = append(h.emits, name) }
+func (h *fakeHost) Print(stream byte, text string)   { h.printed.WriteString(text) }
+func (h *fakeHost) Every(d time.Duration, fn func()) {}
+func (h *fakeHost) OnCleanup(fn func())              { h.cleanups = append(h.cleanups, fn) }
+
+func TestLoadRunsRemoteAndLocal(t *testing.T) {
+	src := header + `
+func main() { panic("main must not run") }
+
+func Remote(traces *script.Traces) {
+	traces.On("request:*", func(t *script.Trace) { traces.Emit("seen", "name", t.Name) })
+	fmt.Println("remote ready")
+}
+
+func Local(traces *script.Traces) {
+	traces.On("seen", func(t *script.Trace) {})
+	traces.Log("local ready")
+}
+` + footer
+	var out bytes.Buffer
+	s, err := Load("ok.go", []byte(src), Options{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Remote == nil || s.Local == nil {
+		t.Fatalf("entry points: remote %v local %v", s.Remote != nil, s.Local != nil)
+	}
+	h := &fakeHost{}
+	s.Remote(script.NewTraces(h))
+	if got := out.String(); got != "remote ready\n" {
+		t.Errorf("fmt.Println went to %q", got)
+	}
+	if len(h.handlers) != 1 || h.patterns[0] != "request:*" {
+		t.Fatalf("handlers %v", h.patterns)
+	}
+	h.handlers[0](&script.Trace{Name: "request:end"})
+	if len(h.emits) != 1 || h.emits[0] != "seen" {
+		t.Errorf("emits %v", h.emits)
+	}
+	lh := &fakeHost{}
+	s.Local(script.NewTraces(lh))
+	if lh.printed.String() != "local ready\n" || lh.patterns[0] != "seen" {
+		t.Errorf("local: printed %q patterns %v", lh.printed.String(), lh.patterns)
+	}
+}
+
+func TestCheckRejects(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"forbidden import", "import _ \"os\"\n", `ok.go:6:10: import "os" is not allowed in scripts`},
+		{"go statement", "func Remote(traces *script.Traces) { go func() {}() }", "ok.go:6:38: go statements are not allowed"},
+		{"channel type", "func Remote(traces *script.Traces) { var c chan int; _ = c }", "ok.go:6:44: channels are not allowed"},
+		{"receive", "func Remote(traces *script.Traces) { var c []int; _ = <-c }", "channel operations are not allowed"},
+		{"select", "func Remote(traces *script.Traces) { select {} }", "select is not allowed"},
+		{"range over int", "func Remote(traces *script.Traces) { for i := range 10 { _ = i } }", "range over an integer is not supported"},
+		{"range over len", "func Remote(traces *script.Traces) { s := []int{}; for i := range len(s) { _ = i } }", "range over an integer is not supported"},
+		{"min builtin", "func Remote(traces *script.Traces) { _ = min(1, 2) }", "ok.go:6:42: the min builtin is not supported"},
+		{"no entry point", "func Helper() {}", "a script must define func Remote"},
+		{"bad signature", "func Remote(n int) {}", "Remote must be declared as func Remote(traces *script.Traces)"},
+		{"syntax", "func Remote(traces *script.Traces) { x := }", "ok.go:6:43: expected operand"},
+		{"not main", "", "a script must be package main"},
+		{"dot import", "import . \"strings\"\nfunc Remote(traces *script.Traces) {}", "dot imports are not supported"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := header + tt.body + footer
+			if tt.name == "not main" {
+				src = strings.Replace(header, "package main", "package foo", 1) + "func Remote(traces *script.Traces) {}"
+			}
+			err := Check("ok.go", []byte(src))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Check = %v, want %q", err, tt.want)
+			}
+			if _, err := Load("ok.go", []byte(src), Options{}); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Load = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCheckAllowsShadowedBuiltins(t *testing.T) {
+	src := header + `
+func min(a, b int) int { if a < b { return a }; return b }
+func Remote(traces *script.Traces) { _ = min(1, 2) }` + footer
+	if _, err := Load("ok.go", []byte(src), Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestLoadReportsCompileErrorsWithPosition(t *testing.T) {
+	src := header + "func Remote(traces *script.Traces) {\n\tx := undefinedThing + 1\n}\n" + footer
+	_, err := Load("bad.go", []byte(src), Options{})
+	if err == nil || !strings.Contains(err.Error(), "bad.go:7:7: undefined: undefinedThing") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestLoadRecoversInitPanic(t *testing.T) {
+	src := header + "func init() { panic(\"boom\") }\nfunc Remote(traces *script.Traces) {}\n" + footer
+	_, err := Load("p.go", []byte(src), Options{})
+	if err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSandboxedPackages(t *testing.T) {
+	tests := []struct {
+		name, body string
+		wantErr    string
+	}{
+		{"slices", `import ("slices"; "sort")
+func Remote(traces *script.Traces) { s := []int{3, 1}; _ = slices.Contains(s, 1); sort.Ints(s) }`, ""},
+		{"time.Sleep is left out", `import "time"
+func Remote(traces *script.Traces) { time.Sleep(time.Hour) }`, "has no symbol Sleep"},
+		{"fmt.Scan is harmless", `func Remote(traces *script.Traces) { var s string; fmt.Scan(&s) }`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Load("s.go", []byte(header+tt.body+footer), Options{})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Remote(script.NewTraces(&fakeHost{}))
+		})
+	}
+}
+
+func TestScriptCannotReassignHostVariables(t *testing.T) {
+	before := time.Local
+	src := header + `import "time"
+func Remote(traces *script.Traces) { time.Local = time.UTC }` + footer
+	s, err := Load("v.go", []byte(src), Options{})
+	if err == nil {
+		func() {
+			defer func() { _ = recover() }()
+			s.Remote(script.NewTraces(&fakeHost{}))
+		}()
+	}
+	if time.Local != before {
+		t.Fatal("a script reassigned time.Local in the host process")
+	}
+}

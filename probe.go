@@ -1,0 +1,92 @@
+package jstrace
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// A Probe is a named point in a program that tracing sessions can subscribe
+// to. Declare probes once, at package level, and fire them with
+// [Probe.Emit], guarded by [Probe.Enabled] on hot paths:
+//
+//	var dbQuery = jstrace.NewProbe("db:query")
+//
+//	if dbQuery.Enabled() {
+//		dbQuery.Emit("table", table, "rows", n, "duration", d)
+//	}
+//
+// A Probe is safe for concurrent use by multiple goroutines.
+type Probe struct {
+	name string
+	// subs holds the subscriptions this probe feeds; nil while none does,
+	// which is what Enabled tests. It is recomputed when subscriptions
+	// change (registry.update), never per event.
+	subs atomic.Pointer[[]*Subscription]
+}
+
+// NewProbe returns the probe with the given name, registering it on first
+// use; every call with the same name returns the same *Probe. Names use ":"
+// as a separator, most general part first: "request:start", "db:query",
+// "mylib:cache:miss".
+func NewProbe(name string) *Probe {
+	return probes.probe(name, false)
+}
+
+// Name returns the probe's name.
+func (p *Probe) Name() string { return p.name }
+
+// Enabled reports whether any tracing session subscribes to p. It costs one
+// atomic load; use it to skip computing fields nobody will see.
+func (p *Probe) Enabled() bool {
+	return p.subs.Load() != nil
+}
+
+// Emit fires the probe with alternating keys and values, as log/slog does:
+// a string key is followed by its value, a [log/slog.Attr] stands on its
+// own, and any other value is recorded under the key "!BADKEY".
+//
+// Emit never blocks and never retains kv: the fields are encoded into each
+// subscribed session's bounded buffer before it returns (String and Error
+// methods of values are called then), and an event that does not fit is
+// dropped and counted. While no session subscribes, Emit returns after one
+// atomic load. Strings longer than [MaxValueLen], containers longer than
+// [MaxElems] and nesting deeper than [MaxDepth] are cut.
+func (p *Probe) Emit(kv ...any) {
+	subs := p.subs.Load()
+	if subs == nil {
+		return
+	}
+	p.emit(*subs, noescape(kv))
+}
+
+// Trace fires the probe called name, registering it on first use while a
+// session is attached. It is the convenience form of [NewProbe] and
+// [Probe.Emit]: while no session is attached it returns after one atomic
+// load, and while sessions are attached but none subscribes to name it costs
+// one lookup.
+func Trace(name string, kv ...any) {
+	if probes.active.Load() == 0 {
+		return
+	}
+	p := probes.lookup(name)
+	if p == nil {
+		return
+	}
+	subs := p.subs.Load()
+	if subs == nil {
+		return
+	}
+	p.emit(*subs, noescape(kv))
+}
+
+// emitBufSize is the stack buffer an event is encoded into; bigger events
+// spill to the heap.
+const emitBufSize = 512
+
+func (p *Probe) emit(subs []*Subscription, kv []any) {
+	var buf [emitBufSize]byte
+	rec := appendRecord(buf[:0], recordEvent, p.name, time.Now().UnixNano(), kv)
+	for _, s := range subs {
+		s.ring.write(rec)
+	}
+}

@@ -1,0 +1,146 @@
+package protocol
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+)
+
+// Version is the protocol version this package speaks.
+const Version byte = 1
+
+// magic starts every connection, in both directions.
+var magic = [4]byte{'J', 'S', 'T', 'R'}
+
+// MaxFrameSize bounds a frame's payload.
+const MaxFrameSize = 4 << 20
+
+// WritePreamble writes the connection preamble: magic and version.
+func WritePreamble(w io.Writer) error {
+	_, err := w.Write(append(magic[:], Version))
+	return err
+}
+
+// ReadPreamble reads the peer's preamble and returns its version. It returns
+// an error wrapping ErrBadMagic if the peer is not a jstrace peer and one
+// wrapping ErrVersion (with the peer's version) if it speaks another version.
+func ReadPreamble(r io.Reader) (byte, error) {
+	var p [5]byte
+	if _, err := io.ReadFull(r, p[:]); err != nil {
+		return 0, fmt.Errorf("read preamble: %w", err)
+	}
+	if [4]byte(p[:4]) != magic {
+		return 0, ErrBadMagic
+	}
+	if p[4] != Version {
+		return p[4], fmt.Errorf("%w: peer speaks %d, we speak %d", ErrVersion, p[4], Version)
+	}
+	return p[4], nil
+}
+
+// StreamKind is the first byte the CLI writes on each stream it opens.
+type StreamKind byte
+
+// Streams of a connection.
+const (
+	StreamControl StreamKind = 0x01
+	StreamEvents  StreamKind = 0x02
+	StreamConsole StreamKind = 0x03
+)
+
+// FrameType identifies a frame's payload.
+type FrameType byte
+
+// Frame types. See spec.md for their payloads.
+const (
+	FrameHello    FrameType = 0x01
+	FrameWelcome  FrameType = 0x02
+	FrameAttach   FrameType = 0x03
+	FrameAttached FrameType = 0x04
+	FrameStop     FrameType = 0x05
+	FrameDone     FrameType = 0x06
+	FrameError    FrameType = 0x07
+	FrameStats    FrameType = 0x08
+	FrameEvents   FrameType = 0x10
+	FrameConsole  FrameType = 0x20
+)
+
+var frameNames = map[FrameType]string{
+	FrameHello: "Hello", FrameWelcome: "Welcome", FrameAttach: "Attach",
+	FrameAttached: "Attached", FrameStop: "Stop", FrameDone: "Done",
+	FrameError: "Error", FrameStats: "Stats", FrameEvents: "Events",
+	FrameConsole: "Console",
+}
+
+func (t FrameType) String() string {
+	if s, ok := frameNames[t]; ok {
+		return s
+	}
+	return fmt.Sprintf("FrameType(%#x)", byte(t))
+}
+
+// AppendFrame appends a frame with the given type and payload to b.
+func AppendFrame(b []byte, t FrameType, payload []byte) []byte {
+	b = append(b, byte(t))
+	b = binary.AppendUvarint(b, uint64(len(payload)))
+	return append(b, payload...)
+}
+
+// WriteFrame writes one frame to w in a single Write call.
+func WriteFrame(w io.Writer, t FrameType, payload []byte) error {
+	if len(payload) > MaxFrameSize {
+		return fmt.Errorf("write %v frame of %d bytes: %w", t, len(payload), ErrTooLarge)
+	}
+	_, err := w.Write(AppendFrame(make([]byte, 0, len(payload)+binary.MaxVarintLen32+1), t, payload))
+	return err
+}
+
+// A FrameReader reads frames from a stream. It is not safe for concurrent
+// use.
+type FrameReader struct {
+	r   *bufio.Reader
+	buf []byte
+}
+
+// NewFrameReader returns a FrameReader reading from r.
+func NewFrameReader(r io.Reader) *FrameReader {
+	return &FrameReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// ReadFrame reads the next frame. The payload is valid until the next call.
+// At the end of the stream it returns io.EOF; a frame cut short returns
+// io.ErrUnexpectedEOF, an unknown type or oversized length an error wrapping
+// ErrMalformed or ErrTooLarge.
+func (fr *FrameReader) ReadFrame() (FrameType, []byte, error) {
+	tb, err := fr.r.ReadByte()
+	if err != nil {
+		return 0, nil, err
+	}
+	t := FrameType(tb)
+	if _, ok := frameNames[t]; !ok {
+		return 0, nil, fmt.Errorf("%w: unknown frame type %#x", ErrMalformed, tb)
+	}
+	n, err := binary.ReadUvarint(fr.r)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read %v frame length: %w", t, noEOF(err))
+	}
+	if n > MaxFrameSize {
+		return 0, nil, fmt.Errorf("%v frame of %d bytes: %w", t, n, ErrTooLarge)
+	}
+	if cap(fr.buf) < int(n) {
+		fr.buf = make([]byte, n)
+	}
+	fr.buf = fr.buf[:n]
+	if _, err := io.ReadFull(fr.r, fr.buf); err != nil {
+		return 0, nil, fmt.Errorf("read %v frame: %w", t, noEOF(err))
+	}
+	return t, fr.buf, nil
+}
+
+func noEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}

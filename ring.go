@@ -1,0 +1,81 @@
+package jstrace
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"sync"
+	"sync/atomic"
+)
+
+// ring is a bounded multi-producer, single-consumer byte queue of
+// length-prefixed records. Producers never wait for the consumer: a record
+// that does not fit is dropped and counted.
+type ring struct {
+	mu   sync.Mutex
+	buf  []byte // len is a power of two
+	head uint64 // next byte to read; guarded by mu
+	tail uint64 // next byte to write; guarded by mu
+
+	dropped atomic.Uint64
+	ready   chan struct{} // capacity 1: signalled when the ring turns non-empty
+}
+
+func newRing(size int) *ring {
+	if size < 4<<10 {
+		size = 4 << 10
+	}
+	size = 1 << bits.Len(uint(size-1)) // round up to a power of two
+	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1)}
+}
+
+// write appends one record. It reports false when the record was dropped.
+func (r *ring) write(rec []byte) bool {
+	var hdr [binary.MaxVarintLen64]byte
+	h := binary.PutUvarint(hdr[:], uint64(len(rec)))
+	need := uint64(h + len(rec))
+	r.mu.Lock()
+	if need > uint64(len(r.buf))-(r.tail-r.head) {
+		r.mu.Unlock()
+		r.dropped.Add(1)
+		return false
+	}
+	wasEmpty := r.tail == r.head
+	r.put(hdr[:h])
+	r.put(rec)
+	r.mu.Unlock()
+	if wasEmpty {
+		select {
+		case r.ready <- struct{}{}:
+		default:
+		}
+	}
+	return true
+}
+
+// put copies p at the tail, wrapping around; the caller holds mu and has
+// checked that p fits.
+func (r *ring) put(p []byte) {
+	mask := uint64(len(r.buf) - 1)
+	i := r.tail & mask
+	n := copy(r.buf[i:], p)
+	copy(r.buf, p[n:])
+	r.tail += uint64(len(p))
+}
+
+// read appends every buffered byte to dst and empties the ring.
+func (r *ring) read(dst []byte) []byte {
+	r.mu.Lock()
+	mask := uint64(len(r.buf) - 1)
+	i, j := r.head&mask, r.tail&mask
+	switch {
+	case r.head == r.tail:
+	case i < j:
+		dst = append(dst, r.buf[i:j]...)
+	default:
+		dst = append(dst, r.buf[i:]...)
+		dst = append(dst, r.buf[:j]...)
+	}
+	r.head = r.tail
+	r.mu.Unlock()
+	return dst
+}

@@ -1,0 +1,58 @@
+// Package script is the API of jstrace scripts.
+//
+// A script is one Go file in package main that defines Remote, Local, or
+// both:
+//
+//	package main
+//
+//	import "github.com/jstrace-go/jstrace/script"
+//
+//	// Remote runs inside every traced process.
+//	func Remote(traces *script.Traces) {
+//		traces.On("request:end", func(t *script.Trace) {
+//			traces.Emit("status", "code", t.Int("status"))
+//		})
+//	}
+//
+//	// Local runs in the jstrace CLI.
+//	func Local(traces *script.Traces) {
+//		counts := map[int]int{}
+//		traces.On("status", func(t *script.Trace) { counts[t.Int("code")]++ })
+//		traces.Every(time.Second, func() { fmt.Println(counts) })
+//	}
+//
+// The CLI interprets the file with yaegi: it runs Local itself and ships the
+// source to every matching agent, which runs Remote inside the traced
+// process. Because a script is ordinary Go, go vet, gopls and editors work
+// on it; a func main is allowed (for go build) and ignored.
+//
+// # What scripts may import
+//
+// This package, and these standard packages (minus anything that blocks,
+// touches the process or the outside world: time.Sleep, timers, fmt.Scan):
+// bytes, cmp, container/heap, container/list, container/ring, encoding/base64,
+// encoding/hex, encoding/json, errors, fmt, hash/crc32, hash/fnv, html,
+// math, math/bits, math/rand, path, regexp, slices (without its sorting
+// functions: use sort), sort, strconv, strings,
+// text/tabwriter, time, unicode, unicode/utf8, unicode/utf16. Anything else
+// (os, net, os/exec, reflect, unsafe, sync, …) is refused with the import's
+// position before the script runs.
+//
+// # The Go that scripts are written in
+//
+// yaegi implements most of Go, with these differences, which jstrace turns
+// into load errors with file:line:col where it can see them:
+//
+//   - no go statements, channels or select: handlers run one at a time, and
+//     a blocked goroutine could not be stopped inside a traced process;
+//   - no range over integers (for i := range 10) or over functions: write
+//     for i := 0; i < 10; i++;
+//   - no min, max or clear builtins: write them out;
+//   - loop variables are shared between iterations (Go before 1.22): copy
+//     one (v := v) before capturing it in a closure;
+//   - generics are partial: prefer concrete types.
+//
+// Remote functions receive copies of the traced process's events, never
+// pointers into it, and a panic in a handler is reported with the process's
+// prefix instead of crashing anything.
+package script

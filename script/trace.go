@@ -1,0 +1,274 @@
+package script
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// A Trace is one event: fired by a probe in a traced process, or emitted by
+// a Remote function and received by Local. The exported fields describe
+// where and when; the probe's fields are read with the getters, which return
+// the zero value when the key is missing or holds another kind.
+//
+// A Trace is a copy: it never points into the traced process's memory, and a
+// handler may keep it after returning. It is not modified after it is
+// handed to a handler, so it is safe to read from any goroutine.
+type Trace struct {
+	Name     string    // probe name, or the name given to traces.Emit
+	Time     time.Time // when the probe fired, on the traced host's clock
+	Hostname string    // host of the traced process
+	Title    string    // title of the traced process
+	PID      int       // pid of the traced process
+
+	fields []byte // encoded fields, see protocol/spec.md; never modified
+}
+
+// Origin identifies a traced process. The agent and the CLI attach it to
+// every Trace they build.
+type Origin struct {
+	Hostname string
+	Title    string
+	PID      int
+}
+
+// Prefix returns "hostname/title/pid", the prefix of remote console output.
+func (o Origin) Prefix() string { return fmt.Sprintf("%s/%s/%d", o.Hostname, o.Title, o.PID) }
+
+// ParseTrace builds a Trace from an encoded event record. The Trace aliases
+// rec, which the caller must not modify afterwards. It is used by the agent
+// and the CLI; scripts receive Traces from their handlers.
+func ParseTrace(rec []byte, o Origin) (*Trace, error) {
+	r, err := protocol.ParseRecord(rec)
+	if err != nil {
+		return nil, err
+	}
+	return &Trace{
+		Name:     string(r.Name),
+		Time:     time.Unix(0, r.Time),
+		Hostname: o.Hostname,
+		Title:    o.Title,
+		PID:      o.PID,
+		fields:   r.Fields,
+	}, nil
+}
+
+// Reserved names: a field whose key is one of them, possibly with leading
+// underscores, is presented with one more underscore, so that the trace's
+// own properties and its fields never shadow each other (a probe's "pid"
+// field is read as t.Int("_pid")).
+var reserved = []string{"name", "time", "hostname", "title", "pid"}
+
+// IsReserved reports whether a raw field key is presented renamed, and
+// PresentKey returns the key a script sees for raw.
+func IsReserved(raw string) bool {
+	base := strings.TrimLeft(raw, "_")
+	for _, r := range reserved {
+		if base == r {
+			return true
+		}
+	}
+	return false
+}
+
+// PresentKey returns the key under which scripts see the raw field key.
+func PresentKey(raw string) string {
+	if IsReserved(raw) {
+		return "_" + raw
+	}
+	return raw
+}
+
+// lookup returns the encoded value of the last field presented as key.
+func (t *Trace) lookup(key string) []byte {
+	var found []byte
+	for f := t.fields; len(f) > 0; {
+		k, v, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		if keyIs(k, key) {
+			found = v
+		}
+		f = rest
+	}
+	return found
+}
+
+// keyIs reports whether the raw key k is presented as key, without
+// allocating.
+func keyIs(k []byte, key string) bool {
+	if string(k) == key {
+		return !IsReserved(key)
+	}
+	return len(key) == len(k)+1 && key[0] == '_' && key[1:] == string(k) && IsReserved(key)
+}
+
+// Get returns the value of the field key, decoded (see protocol/spec.md for
+// the Go types), or nil if it is missing. When a key appears more than once,
+// the last one wins.
+func (t *Trace) Get(key string) any {
+	v := t.lookup(key)
+	if v == nil {
+		return nil
+	}
+	x, _, err := protocol.DecodeValue(v)
+	if err != nil {
+		return nil
+	}
+	return x
+}
+
+// Has reports whether the trace has the field key.
+func (t *Trace) Has(key string) bool { return t.lookup(key) != nil }
+
+// Int returns the field key as an int: integers (signed or not), and
+// durations in nanoseconds; floats are truncated.
+func (t *Trace) Int(key string) int {
+	switch x := t.Get(key).(type) {
+	case int:
+		return x
+	case uint:
+		return int(x)
+	case float64:
+		return int(x)
+	case time.Duration:
+		return int(x)
+	}
+	return 0
+}
+
+// Uint returns the field key as a uint.
+func (t *Trace) Uint(key string) uint {
+	switch x := t.Get(key).(type) {
+	case uint:
+		return x
+	case int:
+		return uint(x)
+	case float64:
+		return uint(x)
+	}
+	return 0
+}
+
+// Float returns the field key as a float64: floats and integers.
+func (t *Trace) Float(key string) float64 {
+	switch x := t.Get(key).(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	case uint:
+		return float64(x)
+	}
+	return 0
+}
+
+// Str returns the field key as a string: strings and error texts as they
+// are, any other value formatted with fmt, "" if missing.
+func (t *Trace) Str(key string) string {
+	switch x := t.Get(key).(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case error:
+		return x.Error()
+	case []byte:
+		return string(x)
+	default:
+		return fmt.Sprint(x)
+	}
+}
+
+// Bool returns the field key as a bool.
+func (t *Trace) Bool(key string) bool {
+	b, _ := t.Get(key).(bool)
+	return b
+}
+
+// Dur returns the field key as a time.Duration: durations, and integers
+// taken as nanoseconds.
+func (t *Trace) Dur(key string) time.Duration {
+	switch x := t.Get(key).(type) {
+	case time.Duration:
+		return x
+	case int:
+		return time.Duration(x)
+	case uint:
+		return time.Duration(x)
+	}
+	return 0
+}
+
+// TimeField returns the field key as a time.Time (not the trace's own
+// time, which is t.Time).
+func (t *Trace) TimeField(key string) time.Time {
+	tm, _ := t.Get(key).(time.Time)
+	return tm
+}
+
+// Bytes returns the field key as a []byte: byte slices and strings.
+func (t *Trace) Bytes(key string) []byte {
+	switch x := t.Get(key).(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return nil
+}
+
+// Keys returns the trace's field keys in the order they were given, as
+// presented to scripts (reserved names renamed).
+func (t *Trace) Keys() []string {
+	var keys []string
+	for f := t.fields; len(f) > 0; {
+		k, _, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		keys = append(keys, PresentKey(string(k)))
+		f = rest
+	}
+	return keys
+}
+
+// Fields returns all fields, decoded, keyed as presented to scripts.
+func (t *Trace) Fields() map[string]any {
+	m := map[string]any{}
+	for f := t.fields; len(f) > 0; {
+		k, v, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		if x, _, err := protocol.DecodeValue(v); err == nil {
+			m[PresentKey(string(k))] = x
+		}
+		f = rest
+	}
+	return m
+}
+
+// String formats the trace on one line: time, origin, name and fields,
+// e.g. "15:04:05.000 api-1/api/1234 request:end id=7 status=200".
+func (t *Trace) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s/%s/%d %s", t.Time.Format("15:04:05.000"), t.Hostname, t.Title, t.PID, t.Name)
+	for f := t.fields; len(f) > 0; {
+		k, v, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		x, _, _ := protocol.DecodeValue(v)
+		if s, ok := x.(string); ok {
+			fmt.Fprintf(&b, " %s=%q", PresentKey(string(k)), s)
+		} else {
+			fmt.Fprintf(&b, " %s=%v", PresentKey(string(k)), x)
+		}
+		f = rest
+	}
+	return b.String()
+}

@@ -1,0 +1,121 @@
+package script
+
+import (
+	"fmt"
+	"time"
+)
+
+// Traces is a script's handle on a tracing session, passed to Remote and
+// Local. In Remote it subscribes to the probes of the traced process and
+// sends results to Local; in Local it receives raw traces from every
+// process and what the Remote functions emitted.
+//
+// All handlers, Every callbacks and cleanup functions of one script instance
+// run one at a time, on one goroutine, so script state needs no locks.
+// Traces' methods may be called from them, and from Remote and Local.
+type Traces struct {
+	host Host
+}
+
+// Host runs a script instance: the agent for Remote, the CLI for Local.
+// Scripts never see it; it is exported for those two.
+type Host interface {
+	// On subscribes fn to traces whose name matches the glob pattern; it
+	// returns an error for a malformed pattern.
+	On(pattern string, fn func(*Trace)) error
+	// Emit sends an event from Remote to Local.
+	Emit(name string, kv []any)
+	// Print writes console output: stream is protocol.ConsoleStdout,
+	// ConsoleStderr or ConsoleDir; text ends with a newline.
+	Print(stream byte, text string)
+	// Every calls fn every d until the session ends.
+	Every(d time.Duration, fn func())
+	// OnCleanup registers fn to run when the session ends.
+	OnCleanup(fn func())
+}
+
+// NewTraces returns the Traces a host hands to Remote or Local.
+func NewTraces(h Host) *Traces { return &Traces{host: h} }
+
+// Console streams, as numbered by the protocol.
+const (
+	streamStdout = 1
+	streamStderr = 2
+	streamDir    = 3
+)
+
+// On calls fn for every trace whose name matches pattern, a glob: "*"
+// matches any run of characters (":" included), "?" one character,
+// "[abc]" and "[a-z]" one of a set, "{a,b}" either alternative. Examples:
+// "request:*", "*:error", "{db,cache}:*".
+//
+// In Remote, On subscribes to the traced process's probes. In Local, it
+// receives the raw traces of matching probes from every process (each sent
+// over the wire: prefer Remote for high rates) and the matching events that
+// Remote functions emit. A malformed pattern panics, which fails the script
+// with the pattern's position.
+func (t *Traces) On(pattern string, fn func(*Trace)) {
+	if fn == nil {
+		panic(fmt.Sprintf("traces.On(%q): nil handler", pattern))
+	}
+	if err := t.host.On(pattern, fn); err != nil {
+		panic(fmt.Sprintf("traces.On(%q): %v", pattern, err))
+	}
+}
+
+// Emit sends an event from Remote to Local, where handlers subscribed to a
+// matching pattern receive it as a *Trace whose Hostname, Title and PID say
+// which process emitted it. kv are alternating keys and values, as for
+// jstrace.Trace. Choose names that no probe uses: Local's On matches both.
+func (t *Traces) Emit(name string, kv ...any) { t.host.Emit(name, kv) }
+
+// Log prints its operands on the CLI's standard output, formatted as
+// fmt.Println does. Output of fmt.Print* in Remote goes there too.
+func (t *Traces) Log(a ...any) { t.host.Print(streamStdout, fmt.Sprintln(a...)) }
+
+// Logf prints on the CLI's standard output, formatted as fmt.Printf does,
+// adding a newline if missing.
+func (t *Traces) Logf(format string, a ...any) {
+	t.host.Print(streamStdout, line(fmt.Sprintf(format, a...)))
+}
+
+// Error prints its operands on the CLI's standard error, formatted as
+// fmt.Println does.
+func (t *Traces) Error(a ...any) { t.host.Print(streamStderr, fmt.Sprintln(a...)) }
+
+// Errorf prints on the CLI's standard error, formatted as fmt.Printf does,
+// adding a newline if missing.
+func (t *Traces) Errorf(format string, a ...any) {
+	t.host.Print(streamStderr, line(fmt.Sprintf(format, a...)))
+}
+
+// Dir prints its operands on the CLI's standard output, formatted as
+// fmt.Println does, each line prefixed with "hostname/title/pid >> " so that
+// output from many processes can be told apart.
+func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, fmt.Sprintln(a...)) }
+
+// Every calls fn every d (at least 10ms) until the session ends.
+func (t *Traces) Every(d time.Duration, fn func()) {
+	if fn == nil {
+		panic("traces.Every: nil function")
+	}
+	t.host.Every(max(d, 10*time.Millisecond), fn)
+}
+
+// OnCleanup registers fn to run when the session ends (Ctrl-C or
+// --duration in the CLI). In Remote it runs in each traced process, and
+// what it prints or emits still reaches the CLI; in Local it runs after
+// every remote cleanup's output has arrived.
+func (t *Traces) OnCleanup(fn func()) {
+	if fn == nil {
+		panic("traces.OnCleanup: nil function")
+	}
+	t.host.OnCleanup(fn)
+}
+
+func line(s string) string {
+	if len(s) == 0 || s[len(s)-1] != '\n' {
+		return s + "\n"
+	}
+	return s
+}

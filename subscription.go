@@ -1,0 +1,99 @@
+package jstrace
+
+import (
+	"slices"
+	"time"
+)
+
+// DefaultBufferSize is the buffer of a [Subscription] when Subscribe is given
+// a size of zero.
+const DefaultBufferSize = 1 << 20
+
+// A Subscription receives the events of the probes it matches into a bounded
+// buffer that one consumer drains. It is the seam between probes and the
+// agent package, which holds one per tracing session; services that only
+// place probes never use it.
+//
+// Events are delivered as encoded records (see protocol/spec.md): Read
+// appends them, each prefixed by its length as a uvarint (the payload
+// format of the protocol's Events frame, which protocol.NextRecord splits). A probe that finds the buffer full drops its event and counts
+// it in [Subscription.Dropped]; it never waits.
+//
+// Read and Ready belong to a single consumer goroutine; the other methods are
+// safe for concurrent use.
+type Subscription struct {
+	match func(probe string) bool // guarded by probes.mu
+	ring  *ring
+}
+
+// Subscribe starts a subscription to every probe, present or future, whose
+// name match reports true, with a buffer of bufferSize bytes
+// ([DefaultBufferSize] if zero or less, at least 4 KiB, rounded up to a
+// power of two). match is called when probes are registered and when
+// subscriptions change, never per event; a nil match subscribes to nothing.
+// Close releases the subscription.
+func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {
+	if bufferSize <= 0 {
+		bufferSize = DefaultBufferSize
+	}
+	s := &Subscription{match: orNone(match), ring: newRing(bufferSize)}
+	probes.mu.Lock()
+	probes.subs = append(probes.subs, s)
+	probes.active.Add(1)
+	probes.reroute()
+	probes.mu.Unlock()
+	return s
+}
+
+func orNone(match func(string) bool) func(string) bool {
+	if match == nil {
+		return func(string) bool { return false }
+	}
+	return match
+}
+
+// SetMatch replaces the subscription's match function and recomputes which
+// probes feed it.
+func (s *Subscription) SetMatch(match func(probe string) bool) {
+	probes.mu.Lock()
+	s.match = orNone(match)
+	if slices.Contains(probes.subs, s) {
+		probes.reroute()
+	}
+	probes.mu.Unlock()
+}
+
+// Close detaches the subscription from every probe; probes nobody else
+// subscribes to return to their disabled cost. Events already buffered can
+// still be read, and Emit still works. Close is idempotent.
+func (s *Subscription) Close() {
+	probes.mu.Lock()
+	defer probes.mu.Unlock()
+	i := slices.Index(probes.subs, s)
+	if i < 0 {
+		return
+	}
+	probes.subs = slices.Delete(probes.subs, i, i+1)
+	probes.active.Add(-1)
+	probes.reroute()
+}
+
+// Ready returns a channel that receives a value when the buffer turns
+// non-empty. A consumer waits on it, then calls Read until it returns no
+// more data.
+func (s *Subscription) Ready() <-chan struct{} { return s.ring.ready }
+
+// Read appends every buffered record to dst, each prefixed by its length,
+// and empties the buffer.
+func (s *Subscription) Read(dst []byte) []byte { return s.ring.read(dst) }
+
+// Dropped returns how many records did not fit in the buffer.
+func (s *Subscription) Dropped() uint64 { return s.ring.dropped.Load() }
+
+// Emit writes a record of an event emitted by a script (rather than fired by
+// a probe) into the subscription's buffer, timestamped now. It reports false
+// if the record was dropped because the buffer was full.
+func (s *Subscription) Emit(name string, kv ...any) bool {
+	var buf [emitBufSize]byte
+	return s.ring.write(appendRecord(buf[:0], recordEmit, name, time.Now().UnixNano(), kv))
+}
