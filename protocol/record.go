@@ -73,3 +73,11 @@ func NextRecord(batch []byte) (rec, rest []byte, err error) {
 	end := n + int(l)
 	return batch[n:end:end], batch[end:], nil
 }
+
+// PeekRecord returns a record's kind and name without checking its fields.
+func PeekRecord(rec []byte) (RecordKind, []byte, error) {
+	d := decoder{b: rec}
+	kind := RecordKind(d.byte("record kind"))
+	name := d.bytes("record name")
+	return kind, name, d.err
+}

@@ -1,0 +1,299 @@
+// Package engine runs one instance of a jstrace script: Remote inside an
+// agent, or Local inside the CLI.
+//
+// An Engine owns one goroutine on which everything the script does runs,
+// one call at a time: loading it, its entry point, its handlers, its Every
+// callbacks and its cleanup functions. It implements script.Host, matching
+// traces to handlers by glob (once per name, not per trace), and recovers
+// every panic of script code into a fault report.
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/sandbox"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// Output receives what a script produces. Its methods are called on the
+// engine goroutine.
+type Output interface {
+	// Emit sends an event emitted by the script.
+	Emit(name string, kv []any)
+	// Print writes console output (stream as in script.Host.Print).
+	Print(stream byte, text string)
+	// Fault reports a failure of script code: a panic in a handler, an
+	// Every callback or a cleanup function.
+	Fault(msg string)
+	// Subscribed reports that the script's handler patterns changed.
+	Subscribed(set *match.Set)
+}
+
+// Options configure an Engine. The zero value works.
+type Options struct {
+	// QueueLen is the number of event batches waiting for the handlers.
+	// Default: 256.
+	QueueLen int
+	// Block makes Dispatch wait for room in the queue; by default a batch
+	// that does not fit is dropped and counted.
+	Block bool
+}
+
+// ErrStopped is returned by Dispatch and Do once the engine has stopped.
+var ErrStopped = errors.New("script stopped")
+
+// Entry picks the function of a loaded script an Engine runs.
+type Entry func(*sandbox.Script) func(*script.Traces)
+
+// Remote and Local are the two entries.
+var (
+	Remote Entry = func(s *sandbox.Script) func(*script.Traces) { return s.Remote }
+	Local  Entry = func(s *sandbox.Script) func(*script.Traces) { return s.Local }
+)
+
+// An Engine runs one script instance. Dispatch, Wants, Patterns, Dropped,
+// Faults and Stop are safe for concurrent use; everything else happens on
+// the engine goroutine.
+type Engine struct {
+	out    Output
+	block  bool
+	tasks  chan func()
+	events chan []*script.Trace
+	quit   chan struct{} // closed by Stop
+	exited chan struct{} // closed when the goroutine returns
+
+	set     atomic.Pointer[match.Set] // handler patterns
+	dropped atomic.Uint64
+	faults  atomic.Uint64
+	trail   trail
+
+	// Owned by the engine goroutine.
+	handlers []handler
+	routes   map[string][]int // trace name → indexes into handlers
+	timers   timers
+	cleanups []func()
+
+	stopOnce sync.Once
+}
+
+type handler struct {
+	pattern string
+	set     *match.Set // the pattern, compiled
+	fn      func(*script.Trace)
+}
+
+// Start loads the script in a new engine and runs the chosen entry point.
+// An entry the script does not define is not an error: the engine then
+// does nothing until stopped. The returned error is the load error or the
+// entry point's panic.
+func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Engine, error) {
+	if opts.QueueLen <= 0 {
+		opts.QueueLen = 256
+	}
+	e := &Engine{
+		out:    out,
+		block:  opts.Block,
+		tasks:  make(chan func()),
+		events: make(chan []*script.Trace, opts.QueueLen),
+		quit:   make(chan struct{}),
+		exited: make(chan struct{}),
+		routes: map[string][]int{},
+	}
+	e.timers.init()
+	go e.loop()
+	var err error
+	e.Do(func() {
+		var s *sandbox.Script
+		s, err = sandbox.Load(name, src, sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail})
+		if err != nil {
+			return
+		}
+		fn := entry(s)
+		if fn == nil {
+			return
+		}
+		if perr := e.call(func() { fn(script.NewTraces(e)) }); perr != nil {
+			err = fmt.Errorf("%s: %w", name, perr)
+		}
+	})
+	if err != nil {
+		e.Stop(0)
+		return nil, err
+	}
+	return e, nil
+}
+
+// Do runs fn on the engine goroutine and waits for it.
+func (e *Engine) Do(fn func()) error {
+	done := make(chan struct{})
+	select {
+	case e.tasks <- func() { defer close(done); fn() }:
+	case <-e.quit:
+		return ErrStopped
+	}
+	<-done
+	return nil
+}
+
+// Dispatch queues traces for the handlers. Unless the engine blocks, a
+// batch that does not fit is dropped and counted.
+func (e *Engine) Dispatch(batch []*script.Trace) error {
+	if e.block {
+		select {
+		case e.events <- batch:
+			return nil
+		case <-e.quit:
+			return ErrStopped
+		}
+	}
+	select {
+	case e.events <- batch:
+		return nil
+	case <-e.quit:
+		return ErrStopped
+	default:
+		e.dropped.Add(uint64(len(batch)))
+		return nil
+	}
+}
+
+// Wants reports whether a handler's pattern matches name.
+func (e *Engine) Wants(name string) bool { return e.set.Load().Match(name) }
+
+// Patterns returns the handlers' patterns.
+func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
+
+// Dropped returns how many traces Dispatch dropped.
+func (e *Engine) Dropped() uint64 { return e.dropped.Load() }
+
+// Faults returns how many times script code panicked.
+func (e *Engine) Faults() uint64 { return e.faults.Load() }
+
+func (e *Engine) loop() {
+	defer close(e.exited)
+	for {
+		select {
+		case fn := <-e.tasks:
+			fn()
+		case batch := <-e.events:
+			e.deliver(batch)
+		case <-e.timers.C():
+			e.timers.fire(e.runTimer)
+		case <-e.quit:
+			return
+		}
+	}
+}
+
+func (e *Engine) deliver(batch []*script.Trace) {
+	for _, t := range batch {
+		idx, ok := e.routes[t.Name]
+		if !ok {
+			for i, h := range e.handlers {
+				if h.set.Match(t.Name) {
+					idx = append(idx, i)
+				}
+			}
+			if len(e.routes) > 4096 {
+				clear(e.routes) // emitted names can be made up at run time
+			}
+			e.routes[t.Name] = idx
+		}
+		for _, i := range idx {
+			h := e.handlers[i]
+			if err := e.call(func() { h.fn(t) }); err != nil {
+				e.out.Fault(fmt.Sprintf("handler for %q: %v", h.pattern, err))
+			}
+		}
+	}
+}
+
+func (e *Engine) runTimer(fn func()) {
+	if err := e.call(fn); err != nil {
+		e.out.Fault(fmt.Sprintf("Every callback: %v", err))
+	}
+}
+
+// Stop ends the script: timers stop, queued traces are delivered, cleanup
+// functions run in the order they were registered, and the engine goroutine
+// exits. It waits at most timeout for script code to finish (forever if
+// timeout is 0) and reports whether it did.
+func (e *Engine) Stop(timeout time.Duration) bool {
+	finished := make(chan struct{})
+	e.stopOnce.Do(func() {
+		go func() {
+			defer close(finished)
+			select {
+			case e.tasks <- e.finish:
+			case <-e.exited:
+			}
+		}()
+	})
+	var expire <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case <-finished:
+	case <-expire:
+		return false
+	}
+	select {
+	case <-e.exited:
+		return true
+	case <-expire:
+		return false
+	}
+}
+
+// finish runs on the engine goroutine as its last task.
+func (e *Engine) finish() {
+	e.timers.stop()
+	for {
+		select {
+		case batch := <-e.events:
+			e.deliver(batch)
+			continue
+		default:
+		}
+		break
+	}
+	for _, fn := range e.cleanups {
+		if err := e.call(fn); err != nil {
+			e.out.Fault(fmt.Sprintf("cleanup: %v", err))
+		}
+	}
+	close(e.quit)
+}
+
+// call runs script code, turning a panic into an error that names the
+// script position yaegi reported for it.
+func (e *Engine) call(fn func()) (err error) {
+	e.trail.reset()
+	defer func() {
+		if r := recover(); r != nil {
+			e.faults.Add(1)
+			err = fmt.Errorf("panic%s: %v", e.trail.position(), r)
+		}
+	}()
+	fn()
+	return nil
+}
+
+// stdout is the interpreter's standard output: fmt.Print* in scripts.
+type stdout struct{ e *Engine }
+
+func (w stdout) Write(p []byte) (int, error) {
+	w.e.out.Print(1, string(p))
+	return len(p), nil
+}
+
+var _ io.Writer = stdout{}
