@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // Version is the protocol version this package speaks.
@@ -143,4 +144,33 @@ func noEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// A Message is a control or console message that can encode itself.
+type Message interface {
+	Append(b []byte) []byte
+}
+
+// A FrameWriter writes frames to a stream, one Write call per frame. It is
+// safe for concurrent use.
+type FrameWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// NewFrameWriter returns a FrameWriter writing to w.
+func NewFrameWriter(w io.Writer) *FrameWriter { return &FrameWriter{w: w} }
+
+// Send writes one frame with the encoded message m (nil for an empty
+// payload).
+func (fw *FrameWriter) Send(t FrameType, m Message) error {
+	fw.mu.Lock()
+	defer fw.mu.Unlock()
+	var payload []byte
+	if m != nil {
+		payload = m.Append(fw.buf[:0])
+		fw.buf = payload
+	}
+	return WriteFrame(fw.w, t, payload)
 }

@@ -37,13 +37,16 @@ type Output interface {
 
 // Options configure an Engine. The zero value works.
 type Options struct {
-	// QueueLen is the number of event batches waiting for the handlers.
-	// Default: 256.
-	QueueLen int
-	// Block makes Dispatch wait for room in the queue; by default a batch
-	// that does not fit is dropped and counted.
+	// MaxPending bounds the traces waiting for the handlers. Default:
+	// 65536, some 10 MiB at most.
+	MaxPending int
+	// Block makes Dispatch wait for room; by default a batch that does not
+	// fit is dropped and counted.
 	Block bool
 }
+
+// queueLen is the number of batches waiting for the handlers.
+const queueLen = 256
 
 // ErrStopped is returned by Dispatch and Do once the engine has stopped.
 var ErrStopped = errors.New("script stopped")
@@ -68,10 +71,12 @@ type Engine struct {
 	quit   chan struct{} // closed by Stop
 	exited chan struct{} // closed when the goroutine returns
 
-	set     atomic.Pointer[match.Set] // handler patterns
-	dropped atomic.Uint64
-	faults  atomic.Uint64
-	trail   trail
+	set        atomic.Pointer[match.Set] // handler patterns
+	maxPending int64
+	pending    atomic.Int64 // traces queued, not yet delivered
+	dropped    atomic.Uint64
+	faults     atomic.Uint64
+	trail      trail
 
 	// Owned by the engine goroutine.
 	handlers []handler
@@ -93,17 +98,18 @@ type handler struct {
 // does nothing until stopped. The returned error is the load error or the
 // entry point's panic.
 func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Engine, error) {
-	if opts.QueueLen <= 0 {
-		opts.QueueLen = 256
+	if opts.MaxPending <= 0 {
+		opts.MaxPending = 65536
 	}
 	e := &Engine{
-		out:    out,
-		block:  opts.Block,
-		tasks:  make(chan func()),
-		events: make(chan []*script.Trace, opts.QueueLen),
-		quit:   make(chan struct{}),
-		exited: make(chan struct{}),
-		routes: map[string][]int{},
+		out:        out,
+		block:      opts.Block,
+		maxPending: int64(opts.MaxPending),
+		tasks:      make(chan func()),
+		events:     make(chan []*script.Trace, queueLen),
+		quit:       make(chan struct{}),
+		exited:     make(chan struct{}),
+		routes:     map[string][]int{},
 	}
 	e.timers.init()
 	go e.loop()
@@ -144,21 +150,28 @@ func (e *Engine) Do(fn func()) error {
 // Dispatch queues traces for the handlers. Unless the engine blocks, a
 // batch that does not fit is dropped and counted.
 func (e *Engine) Dispatch(batch []*script.Trace) error {
+	n := int64(len(batch))
 	if e.block {
 		select {
 		case e.events <- batch:
+			e.pending.Add(n)
 			return nil
 		case <-e.quit:
 			return ErrStopped
 		}
 	}
+	if e.pending.Load()+n > e.maxPending {
+		e.dropped.Add(uint64(n))
+		return nil
+	}
 	select {
 	case e.events <- batch:
+		e.pending.Add(n)
 		return nil
 	case <-e.quit:
 		return ErrStopped
 	default:
-		e.dropped.Add(uint64(len(batch)))
+		e.dropped.Add(uint64(n))
 		return nil
 	}
 }
@@ -192,6 +205,7 @@ func (e *Engine) loop() {
 }
 
 func (e *Engine) deliver(batch []*script.Trace) {
+	defer e.pending.Add(-int64(len(batch)))
 	for _, t := range batch {
 		idx, ok := e.routes[t.Name]
 		if !ok {

@@ -121,7 +121,7 @@ func TestStartReportsEntryPanic(t *testing.T) {
 
 func TestDispatchDropsWhenFull(t *testing.T) {
 	slow := strings.Replace(src, "n++", "n++; for i := 0; i < 2000000; i++ {}", 1)
-	e, err := Start("s.go", []byte(slow), Remote, &fakeOutput{}, Options{QueueLen: 1})
+	e, err := Start("s.go", []byte(slow), Remote, &fakeOutput{}, Options{MaxPending: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

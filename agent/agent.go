@@ -1,0 +1,145 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/discovery"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// An Agent serves tracing sessions to the jstrace CLI. Its methods are safe
+// for concurrent use.
+type Agent struct {
+	opts   Options
+	log    *slog.Logger
+	ln     net.Listener
+	origin script.Origin
+	unreg  func() error // removes the discovery file; nil without one
+
+	sessions atomic.Int32
+	wg       sync.WaitGroup // the accept loop and every connection
+
+	mu     sync.Mutex
+	conns  map[net.Conn]struct{}
+	closed bool
+}
+
+// Listen starts an agent: it listens on opts.Addr, registers for local
+// discovery and serves sessions in background goroutines until Close.
+func Listen(opts Options) (*Agent, error) {
+	opts = opts.resolve()
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("jstrace agent: listen on %s: %w", opts.Addr, err)
+	}
+	a := &Agent{
+		opts:   opts,
+		log:    opts.Logger.With("component", "jstrace"),
+		ln:     ln,
+		origin: script.Origin{Hostname: opts.Hostname, Title: opts.Title, PID: os.Getpid()},
+		conns:  map[net.Conn]struct{}{},
+	}
+	if !opts.NoDiscovery {
+		a.unreg, err = discovery.Register(opts.RunDir, discovery.Entry{
+			PID:      a.origin.PID,
+			Title:    opts.Title,
+			Hostname: opts.Hostname,
+			Addr:     ln.Addr().String(),
+			Version:  jstrace.Version,
+			Started:  time.Now(),
+		})
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("jstrace agent: %w", err)
+		}
+	}
+	a.wg.Add(1)
+	go a.accept()
+	a.log.Debug("jstrace agent listening", "addr", ln.Addr().String(), "title", opts.Title)
+	return a, nil
+}
+
+// Addr returns the address the agent listens on.
+func (a *Agent) Addr() net.Addr { return a.ln.Addr() }
+
+// Title returns the process title the agent reports.
+func (a *Agent) Title() string { return a.opts.Title }
+
+// Sessions returns the number of sessions attached.
+func (a *Agent) Sessions() int { return int(a.sessions.Load()) }
+
+// Close stops the agent: it stops listening, removes its discovery file,
+// ends every session (their scripts' cleanup runs, briefly) and waits for
+// all its goroutines. Probes return to their disabled cost. Close is
+// idempotent.
+func (a *Agent) Close() error {
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return nil
+	}
+	a.closed = true
+	for c := range a.conns {
+		c.Close()
+	}
+	a.mu.Unlock()
+	err := a.ln.Close()
+	if a.unreg != nil {
+		err = errors.Join(err, a.unreg())
+	}
+	a.wg.Wait()
+	return err
+}
+
+func (a *Agent) accept() {
+	defer a.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := a.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of file descriptors and the like: back off, as net/http does.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			a.log.Warn("jstrace agent: accept failed", "err", err, "retry_in", delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		if !a.track(c, true) {
+			c.Close()
+			return
+		}
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			defer a.track(c, false)
+			defer c.Close()
+			a.serve(c)
+		}()
+	}
+}
+
+// track adds or removes a connection; adding fails once the agent is closed.
+func (a *Agent) track(c net.Conn, add bool) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !add {
+		delete(a.conns, c)
+		return true
+	}
+	if a.closed {
+		return false
+	}
+	a.conns[c] = struct{}{}
+	return true
+}

@@ -1,0 +1,148 @@
+package agent
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/mux"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// Timeouts of a connection before a session starts: a peer that does not
+// speak promptly is dropped, so idle or hostile connections cannot pile up.
+const (
+	handshakeTimeout = 10 * time.Second
+	attachTimeout    = 30 * time.Second
+)
+
+// serve runs one connection: preamble, handshake and, if the CLI attaches,
+// a session.
+func (a *Agent) serve(c net.Conn) {
+	peer := c.RemoteAddr().String()
+	log := a.log.With("peer", peer)
+	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	_, err := protocol.ReadPreamble(c)
+	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
+		protocol.WritePreamble(c) // so that a CLI can say which versions differ
+		log.Warn("jstrace agent: refused connection", "err", err)
+		return
+	}
+	if err != nil {
+		log.Debug("jstrace agent: connection closed before handshake", "err", err)
+		return
+	}
+	if err := protocol.WritePreamble(c); err != nil {
+		return
+	}
+	c.SetDeadline(time.Time{})
+	sess, err := mux.Server(c, log)
+	if err != nil {
+		log.Warn("jstrace agent: start session", "err", err)
+		return
+	}
+	defer sess.Close()
+	if err := a.handshake(sess, peer); err != nil {
+		if !errors.Is(err, io.EOF) {
+			log.Warn("jstrace agent: handshake failed", "err", err)
+		}
+	}
+}
+
+// stream accepts the next stream and checks its kind.
+func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration) (*yamux.Stream, error) {
+	st, err := mux.Accept(sess, timeout)
+	if err != nil {
+		return nil, err
+	}
+	st.SetReadDeadline(time.Now().Add(timeout))
+	var kind [1]byte
+	if _, err := io.ReadFull(st, kind[:]); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("read stream kind: %w", err)
+	}
+	st.SetReadDeadline(time.Time{})
+	if protocol.StreamKind(kind[0]) != want {
+		st.Close()
+		return nil, fmt.Errorf("%w: stream of kind %#x, want %#x", protocol.ErrMalformed, kind[0], byte(want))
+	}
+	return st, nil
+}
+
+// handshake answers Hello and, if an Attach follows, runs the session.
+func (a *Agent) handshake(sess *yamux.Session, peer string) error {
+	ctl, err := stream(sess, protocol.StreamControl, handshakeTimeout)
+	if err != nil {
+		return err
+	}
+	defer ctl.Close()
+	fr := protocol.NewFrameReader(ctl)
+	fw := protocol.NewFrameWriter(ctl)
+
+	ctl.SetReadDeadline(time.Now().Add(handshakeTimeout))
+	var hello protocol.Hello
+	if err := expect(fr, protocol.FrameHello, &hello); err != nil {
+		return err
+	}
+	if a.opts.Token != "" && subtle.ConstantTimeCompare([]byte(hello.Token), []byte(a.opts.Token)) != 1 {
+		fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeAuth, Message: "wrong or missing token"})
+		return errors.New("wrong or missing token")
+	}
+	welcome := &protocol.Welcome{
+		Agent:    jstrace.Version,
+		PID:      a.origin.PID,
+		Title:    a.origin.Title,
+		Hostname: a.origin.Hostname,
+		Addr:     a.ln.Addr().String(),
+		Sessions: a.Sessions(),
+		Probes:   jstrace.Probes(),
+	}
+	if err := fw.Send(protocol.FrameWelcome, welcome); err != nil {
+		return err
+	}
+
+	ctl.SetReadDeadline(time.Now().Add(attachTimeout))
+	var attach protocol.Attach
+	if err := expect(fr, protocol.FrameAttach, &attach); err != nil {
+		return err // io.EOF: jstrace ls, done
+	}
+	ctl.SetReadDeadline(time.Time{})
+	events, err := stream(sess, protocol.StreamEvents, handshakeTimeout)
+	if err != nil {
+		return err
+	}
+	defer events.Close()
+	console, err := stream(sess, protocol.StreamConsole, handshakeTimeout)
+	if err != nil {
+		return err
+	}
+	defer console.Close()
+
+	if n := a.sessions.Add(1); int(n) > a.opts.MaxSessions {
+		a.sessions.Add(-1)
+		fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf("%d sessions attached already", a.opts.MaxSessions)})
+		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
+	}
+	defer a.sessions.Add(-1)
+	s := newSession(a, peer, &attach, fr, fw, ctl, events, console)
+	s.run()
+	return nil
+}
+
+// expect reads the next frame, which must be of type t, into m.
+func expect(fr *protocol.FrameReader, t protocol.FrameType, m interface{ Decode([]byte) error }) error {
+	got, payload, err := fr.ReadFrame()
+	if err != nil {
+		return err
+	}
+	if got != t {
+		return fmt.Errorf("%w: got %v, want %v", protocol.ErrMalformed, got, t)
+	}
+	return m.Decode(payload)
+}

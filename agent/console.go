@@ -1,0 +1,105 @@
+package agent
+
+import (
+	"sync"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// maxConsoleBuffer bounds console output waiting to be sent; what does not
+// fit is dropped and counted.
+const maxConsoleBuffer = 256 << 10
+
+// console queues a session's console output and sends it on the console
+// stream from its own goroutine, so a script printing never waits for the
+// network.
+type console struct {
+	st *yamux.Stream
+
+	mu      sync.Mutex
+	buf     []byte // encoded Console frames
+	dropped uint64 // bytes of text dropped
+	closed  bool
+
+	ready chan struct{}
+	quit  chan struct{}
+	done  chan struct{}
+	once  sync.Once
+}
+
+func newConsole(st *yamux.Stream) *console {
+	return &console{
+		st:    st,
+		ready: make(chan struct{}, 1),
+		quit:  make(chan struct{}),
+		done:  make(chan struct{}),
+	}
+}
+
+func (c *console) print(stream protocol.ConsoleStream, text string) {
+	m := protocol.Console{Stream: stream, Text: text}
+	c.mu.Lock()
+	if c.closed || len(c.buf)+len(text)+16 > maxConsoleBuffer {
+		c.dropped += uint64(len(text))
+		c.mu.Unlock()
+		return
+	}
+	wasEmpty := len(c.buf) == 0
+	frame := m.Append(nil)
+	c.buf = protocol.AppendFrame(c.buf, protocol.FrameConsole, frame)
+	c.mu.Unlock()
+	if wasEmpty {
+		select {
+		case c.ready <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (c *console) droppedBytes() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dropped
+}
+
+func (c *console) run() {
+	defer close(c.done)
+	var out []byte
+	broken := false
+	send := func() {
+		c.mu.Lock()
+		out, c.buf = c.buf, out[:0]
+		c.mu.Unlock()
+		if len(out) > 0 && !broken {
+			if _, err := c.st.Write(out); err != nil {
+				broken = true
+			}
+		}
+	}
+	for {
+		select {
+		case <-c.ready:
+			send()
+		case <-c.quit:
+			send()
+			c.st.Close()
+			return
+		}
+	}
+}
+
+// close sends what is queued, within timeout, and closes the stream. Later
+// output is dropped and counted. close is idempotent.
+func (c *console) close(timeout time.Duration) {
+	c.once.Do(func() {
+		c.st.SetWriteDeadline(time.Now().Add(timeout))
+		c.mu.Lock()
+		c.closed = true
+		c.mu.Unlock()
+		close(c.quit)
+	})
+	<-c.done
+}

@@ -1,0 +1,102 @@
+package agent
+
+import (
+	"cmp"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/discovery"
+)
+
+// Environment variables that override Options, so that a service can be
+// retargeted without code changes.
+const (
+	EnvAddr     = "JSTRACE_ADDR"
+	EnvTitle    = "JSTRACE_TITLE"
+	EnvToken    = "JSTRACE_TOKEN"
+	EnvHostname = "JSTRACE_HOSTNAME"
+	EnvRunDir   = discovery.EnvRunDir
+)
+
+// Options configure an agent. The zero value works: a loopback listener on
+// a free port, registered for local discovery.
+type Options struct {
+	// Addr is the TCP address to listen on. Default: "127.0.0.1:0", the
+	// loopback interface and a free port. $JSTRACE_ADDR overrides it.
+	Addr string
+
+	// Title names the process for jstrace -t. Default: the base name of the
+	// executable. $JSTRACE_TITLE overrides it.
+	Title string
+
+	// Token, if not empty, must be presented by the CLI (jstrace --token
+	// or $JSTRACE_TOKEN) before anything else is accepted.
+	// Default: none. $JSTRACE_TOKEN overrides it.
+	Token string
+
+	// Hostname is reported to the CLI and matched by jstrace -H.
+	// Default: os.Hostname(). $JSTRACE_HOSTNAME overrides it.
+	Hostname string
+
+	// RunDir is the directory of discovery files, where the CLI looks for
+	// local agents. Default: $XDG_RUNTIME_DIR/jstrace, else
+	// <os.TempDir()>/jstrace-<uid>. $JSTRACE_RUN_DIR overrides it.
+	RunDir string
+
+	// NoDiscovery, if true, writes no discovery file: the agent is then
+	// reached with jstrace --agents only. Default: false.
+	NoDiscovery bool
+
+	// Logger receives the agent's log: sessions attached and ended,
+	// connections refused, script failures. Default: slog.Default().
+	Logger *slog.Logger
+
+	// BufferSize is the size in bytes of each session's event buffer;
+	// events that do not fit are dropped and counted. Default: 1 MiB.
+	BufferSize int
+
+	// MaxSessions bounds the sessions attached at once; more are refused.
+	// Default: 8.
+	MaxSessions int
+}
+
+// resolve applies the environment and the defaults.
+func (o Options) resolve() Options {
+	env := func(field *string, name string) {
+		if v := os.Getenv(name); v != "" {
+			*field = v
+		}
+	}
+	env(&o.Addr, EnvAddr)
+	env(&o.Title, EnvTitle)
+	env(&o.Token, EnvToken)
+	env(&o.Hostname, EnvHostname)
+	env(&o.RunDir, EnvRunDir)
+	o.Addr = cmp.Or(o.Addr, "127.0.0.1:0")
+	if o.Title == "" {
+		o.Title = defaultTitle()
+	}
+	if o.Hostname == "" {
+		o.Hostname, _ = os.Hostname()
+		o.Hostname = cmp.Or(o.Hostname, "localhost")
+	}
+	o.RunDir = discovery.Dir(o.RunDir)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	o.BufferSize = cmp.Or(o.BufferSize, jstrace.DefaultBufferSize)
+	o.MaxSessions = cmp.Or(o.MaxSessions, 8)
+	return o
+}
+
+func defaultTitle() string {
+	if exe, err := os.Executable(); err == nil {
+		return filepath.Base(exe)
+	}
+	if len(os.Args) > 0 {
+		return filepath.Base(os.Args[0])
+	}
+	return "go"
+}

@@ -1,0 +1,196 @@
+package agent
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// Time limits of a session's end.
+const (
+	// cleanupTimeout bounds the script's cleanup functions.
+	cleanupTimeout = 5 * time.Second
+	// flushTimeout bounds sending what remains to the CLI.
+	flushTimeout = 5 * time.Second
+	// lingerTimeout is how long the agent waits for the CLI to close the
+	// connection after Done, so that closing never cuts the last frames.
+	lingerTimeout = 5 * time.Second
+)
+
+// A session is one CLI attached through one connection: its subscription,
+// its script engine, and the goroutines that move events and console output
+// to the CLI.
+type session struct {
+	a      *Agent
+	log    *slog.Logger
+	attach *protocol.Attach
+	fr     *protocol.FrameReader
+	fw     *protocol.FrameWriter
+	ctl    *yamux.Stream
+	events *yamux.Stream
+
+	local   *match.Set                // probes forwarded raw to the CLI
+	remote  atomic.Pointer[match.Set] // probes the remote handlers want
+	version atomic.Uint64             // bumped when remote changes
+	sub     *jstrace.Subscription
+	eng     *engine.Engine
+	console *console
+	sent    atomic.Uint64 // records sent to the CLI
+
+	faultOnce sync.Once
+}
+
+func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.FrameReader, fw *protocol.FrameWriter, ctl, events, console *yamux.Stream) *session {
+	sum := sha256.Sum256([]byte(attach.Source))
+	return &session{
+		a:       a,
+		log:     a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
+		attach:  attach,
+		fr:      fr,
+		fw:      fw,
+		ctl:     ctl,
+		events:  events,
+		console: newConsole(console),
+	}
+}
+
+func (s *session) run() {
+	start := time.Now()
+	go s.console.run()
+	defer s.console.close(flushTimeout)
+	var err error
+	if s.local, err = match.Compile(s.attach.LocalPatterns...); err != nil {
+		s.fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
+		return
+	}
+	s.sub = jstrace.Subscribe(s.local.Match, s.a.opts.BufferSize)
+	defer s.sub.Close()
+	s.eng, err = engine.Start(s.attach.Name, []byte(s.attach.Source), engine.Remote, s, engine.Options{})
+	if err != nil {
+		s.log.Info("jstrace agent: script refused", "err", err)
+		s.fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
+		return
+	}
+	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
+		s.eng.Stop(cleanupTimeout)
+		return
+	}
+	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
+
+	p := newPump(s)
+	go p.run()
+	stop, ctlDone := s.readControl()
+	s.waitStop(stop)
+
+	// Teardown: no more probe events; deliver what is buffered; run the
+	// cleanup; send what it produced; then say Done.
+	s.sub.Close()
+	p.flush()
+	if !s.eng.Stop(cleanupTimeout) {
+		s.Fault("cleanup did not finish within " + cleanupTimeout.String() + "; session abandoned")
+	}
+	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
+	p.stop()
+	s.console.close(flushTimeout)
+	stats := s.stats()
+	s.fw.Send(protocol.FrameDone, &stats)
+	s.ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
+	<-ctlDone
+	s.log.Info("jstrace session ended", "duration", time.Since(start).Round(time.Millisecond),
+		"events", stats.Events, "dropped", stats.Dropped, "handler_dropped", stats.HandlerDropped,
+		"console_dropped", stats.ConsoleDropped, "errors", stats.Errors)
+}
+
+// readControl reads the control stream until it ends. stop is closed on
+// Stop or when the stream fails (the CLI is gone); done when it ends.
+func (s *session) readControl() (stop, done <-chan struct{}) {
+	stopc, donec := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	go func() {
+		defer close(donec)
+		defer once.Do(func() { close(stopc) })
+		for {
+			t, _, err := s.fr.ReadFrame()
+			if err != nil {
+				if !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrStreamClosed) {
+					s.log.Debug("jstrace session: control stream ended", "err", err)
+				}
+				return
+			}
+			if t == protocol.FrameStop {
+				once.Do(func() { close(stopc) })
+			}
+		}
+	}()
+	return stopc, donec
+}
+
+// waitStop waits for the end of the session, sending Stats every second
+// if the CLI asked for them.
+func (s *session) waitStop(stop <-chan struct{}) {
+	if s.attach.Flags&protocol.AttachStats == 0 {
+		<-stop
+		return
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+			stats := s.stats()
+			s.fw.Send(protocol.FrameStats, &stats)
+		}
+	}
+}
+
+func (s *session) stats() protocol.Stats {
+	return protocol.Stats{
+		Events:         s.sent.Load(),
+		Dropped:        s.sub.Dropped(),
+		HandlerDropped: s.eng.Dropped(),
+		ConsoleDropped: s.console.droppedBytes(),
+		Errors:         s.eng.Faults(),
+	}
+}
+
+// The engine.Output methods, called on the engine goroutine.
+
+var _ engine.Output = (*session)(nil)
+
+// Emit puts an event emitted by Remote into the session buffer, behind the
+// probe events, for the pump to send.
+func (s *session) Emit(name string, kv []any) { s.sub.Emit(name, kv...) }
+
+// Print queues console output.
+func (s *session) Print(stream byte, text string) {
+	s.console.print(protocol.ConsoleStream(stream), text)
+}
+
+// Fault reports a script failure to the CLI, and the first one of the
+// session to the service's log.
+func (s *session) Fault(msg string) {
+	s.console.print(protocol.ConsoleFault, msg+"\n")
+	s.faultOnce.Do(func() { s.log.Warn("jstrace script failed", "err", msg) })
+}
+
+// Subscribed updates the subscription with the remote handlers' patterns.
+func (s *session) Subscribed(set *match.Set) {
+	s.remote.Store(set)
+	s.version.Add(1)
+	local := s.local
+	s.sub.SetMatch(func(name string) bool { return local.Match(name) || set.Match(name) })
+}
