@@ -150,6 +150,11 @@ func (e *Engine) Do(fn func()) error {
 // Dispatch queues traces for the handlers. Unless the engine blocks, a
 // batch that does not fit is dropped and counted.
 func (e *Engine) Dispatch(batch []*script.Trace) error {
+	select {
+	case <-e.quit:
+		return ErrStopped
+	default:
+	}
 	n := int64(len(batch))
 	if e.block {
 		select {
@@ -238,13 +243,20 @@ func (e *Engine) runTimer(fn func()) {
 // functions run in the order they were registered, and the engine goroutine
 // exits. It waits at most timeout for script code to finish (forever if
 // timeout is 0) and reports whether it did.
-func (e *Engine) Stop(timeout time.Duration) bool {
-	finished := make(chan struct{})
+func (e *Engine) Stop(timeout time.Duration) bool { return e.end(e.finish, timeout) }
+
+// Abandon ends the engine like Stop but without running the script's
+// cleanup or delivering queued traces, as when a session never started.
+func (e *Engine) Abandon(timeout time.Duration) bool {
+	return e.end(func() { e.timers.stop(); close(e.quit) }, timeout)
+}
+
+// end hands the engine goroutine its last task and waits for it to exit.
+func (e *Engine) end(last func(), timeout time.Duration) bool {
 	e.stopOnce.Do(func() {
 		go func() {
-			defer close(finished)
 			select {
-			case e.tasks <- e.finish:
+			case e.tasks <- last:
 			case <-e.exited:
 			}
 		}()
@@ -254,11 +266,6 @@ func (e *Engine) Stop(timeout time.Duration) bool {
 		t := time.NewTimer(timeout)
 		defer t.Stop()
 		expire = t.C
-	}
-	select {
-	case <-finished:
-	case <-expire:
-		return false
 	}
 	select {
 	case <-e.exited:

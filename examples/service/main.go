@@ -1,0 +1,60 @@
+// Command service is a small HTTP service instrumented with jstrace probes,
+// used by the demo, the examples and the integration tests.
+//
+// It fires request:start and request:end (id, method, path, status,
+// duration) for every request, api:buffer (id, size) for every upload and
+// request:error (id, err) for every failure, and embeds the jstrace agent.
+// With -load it also sends itself traffic, so there is something to trace.
+//
+//	go run ./examples/service -load 50
+//	jstrace -t service examples/scripts/response-duration.go
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jstrace-go/jstrace/agent"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "HTTP listen address")
+	load := flag.Float64("load", 0, "requests per second to send to itself")
+	maxDelay := flag.Duration("max-delay", 50*time.Millisecond, "longest artificial handler delay")
+	flag.Parse()
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+
+	a, err := agent.Listen(agent.Options{Logger: log})
+	if err != nil {
+		log.Error("start jstrace agent", "err", err)
+		os.Exit(1)
+	}
+	defer a.Close()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Error("listen", "err", err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: newServer(*maxDelay), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	fmt.Printf("service: pid %d, http://%s, jstrace agent %s, title %q\n", os.Getpid(), ln.Addr(), a.Addr(), a.Title())
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *load > 0 {
+		go generate(ctx, "http://"+ln.Addr().String(), *load)
+	}
+	<-ctx.Done()
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(shutdown)
+}

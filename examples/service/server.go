@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// The service's probes, declared once.
+var (
+	reqStart  = jstrace.NewProbe("request:start")
+	reqEnd    = jstrace.NewProbe("request:end")
+	reqError  = jstrace.NewProbe("request:error")
+	apiBuffer = jstrace.NewProbe("api:buffer")
+)
+
+type server struct {
+	mux      *http.ServeMux
+	ids      atomic.Int64
+	maxDelay time.Duration
+}
+
+func newServer(maxDelay time.Duration) *server {
+	s := &server{mux: http.NewServeMux(), maxDelay: maxDelay}
+	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello world\n") })
+	s.mux.HandleFunc("GET /users/{id}", s.user)
+	s.mux.HandleFunc("POST /upload", s.upload)
+	s.mux.HandleFunc("GET /fail", func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	})
+	return s
+}
+
+// statusWriter remembers the status code.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := s.ids.Add(1)
+	start := time.Now()
+	if reqStart.Enabled() {
+		reqStart.Emit("id", id, "method", r.Method, "path", r.URL.Path)
+	}
+	if s.maxDelay > 0 {
+		time.Sleep(rand.N(s.maxDelay))
+	}
+	sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	s.mux.ServeHTTP(sw, r.WithContext(withID(r.Context(), id)))
+	if sw.status >= 500 && reqError.Enabled() {
+		reqError.Emit("id", id, "err", errors.New(http.StatusText(sw.status)))
+	}
+	if reqEnd.Enabled() {
+		reqEnd.Emit("id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status, "duration", time.Since(start))
+	}
+}
+
+func (s *server) user(w http.ResponseWriter, r *http.Request) {
+	n, err := strconv.Atoi(r.PathValue("id"))
+	if err != nil || n > 100 {
+		http.NotFound(w, r)
+		return
+	}
+	io.WriteString(w, "user "+strconv.Itoa(n)+"\n")
+}
+
+func (s *server) upload(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// Trace is the convenience form: no probe variable needed.
+	jstrace.Trace("api:buffer", "id", idFrom(r.Context()), "size", len(body))
+	w.WriteHeader(http.StatusCreated)
+}

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/discovery"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// How long an address is left alone after an attempt.
+const (
+	retryFailed   = 5 * time.Second  // unreachable, refused
+	retryMismatch = 10 * time.Second // another process (--agents addresses)
+	retryScript   = time.Hour        // the script will not load there
+)
+
+// scan attaches every new candidate in parallel and returns how many it
+// attached. When it attached none, the error says why, with the exit code
+// of the most telling failure.
+func (t *tracer) scan(ctx context.Context) (int, error) {
+	cands, err := t.sel.candidates(ctx)
+	if err != nil {
+		return 0, withCode(ExitConnect, err)
+	}
+	var (
+		mu       sync.Mutex
+		wg       sync.WaitGroup
+		n        int
+		others   []string // agents that did not match, for the message
+		firstErr error
+	)
+	now := time.Now()
+	for _, c := range cands {
+		t.mu.Lock()
+		_, busy := t.agents[c.addr]
+		skip := now.Before(t.skip[c.addr])
+		if !busy && !skip && !t.stopping {
+			t.agents[c.addr] = &agent{} // placeholder: attaching
+		}
+		t.mu.Unlock()
+		if busy || skip {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, who, err := t.try(ctx, c)
+			mu.Lock()
+			defer mu.Unlock()
+			switch res {
+			case attached:
+				n++
+			case notMatching:
+				others = append(others, who)
+			case failed:
+				if firstErr == nil || exitCode(err) == ExitScript {
+					firstErr = err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if n > 0 {
+		return n, nil
+	}
+	if firstErr != nil {
+		return 0, firstErr
+	}
+	return 0, t.noMatch(others)
+}
+
+// noMatch explains that nothing matched, listing what was found.
+func (t *tracer) noMatch(others []string) error {
+	if len(t.sel.agents) == 0 {
+		entries, _ := discovery.List(t.sel.runDir)
+		for _, e := range entries {
+			others = append(others, fmt.Sprintf("%s/%s/%d", e.Hostname, e.Title, e.PID))
+		}
+	}
+	msg := "no agent matches: searched " + t.sel.describe()
+	if len(others) > 0 {
+		msg += " (found " + strings.Join(others, ", ") + ")"
+	}
+	return withCode(ExitNoAgents, errors.New(msg))
+}
+
+// try dials one candidate and attaches the script if it matches.
+func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, error) {
+	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+	conn, err := client.Dial(dctx, c.addr, t.f.token, t.log)
+	cancel()
+	if err != nil {
+		t.forget(c.addr, retryFailed)
+		if t.f.verbose {
+			t.out.errorf("%v", err)
+		}
+		return failed, "", withCode(ExitConnect, err)
+	}
+	who := conn.Origin.Prefix()
+	if !t.sel.matchesWelcome(&conn.Welcome) {
+		conn.Close()
+		t.forget(c.addr, retryMismatch)
+		return notMatching, who, nil
+	}
+	if _, err := conn.Attach(&t.attach, t); err != nil {
+		conn.Close()
+		var pe *protocol.Error
+		if errors.As(err, &pe) && pe.Code == protocol.CodeScript {
+			t.out.prefixed(t.out.stderr, who+" >> ", "script error: "+pe.Message)
+			t.forget(c.addr, retryScript)
+			return failed, who, withCode(ExitScript, fmt.Errorf("%s: the script did not load", who))
+		}
+		t.forget(c.addr, retryFailed)
+		t.out.errorf("%s: %v", who, err)
+		return failed, who, withCode(ExitConnect, fmt.Errorf("%s: %w", who, err))
+	}
+	t.mu.Lock()
+	if t.stopping {
+		t.mu.Unlock()
+		conn.Close()
+		return failed, who, nil
+	}
+	a := &agent{conn: conn}
+	t.agents[c.addr] = a
+	t.wg.Add(1)
+	t.mu.Unlock()
+	if t.f.verbose {
+		t.out.errorf("attached to %s (%s)", who, c.addr)
+	}
+	go t.watch(c.addr, a)
+	return attached, who, nil
+}
+
+// forget removes an address's placeholder and leaves it alone for a while.
+func (t *tracer) forget(addr string, d time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.agents, addr)
+	t.skip[addr] = time.Now().Add(d)
+}
+
+// watch waits for an agent's session to end. An agent that leaves before
+// the end is reported, and may join again later.
+func (t *tracer) watch(addr string, a *agent) {
+	defer t.wg.Done()
+	stats, err := a.conn.Wait(0)
+	a.conn.Close()
+	t.mu.Lock()
+	if stats != (protocol.Stats{}) {
+		a.stats = stats
+	}
+	a.err, a.ended = err, true
+	stopping := t.stopping
+	if !stopping {
+		delete(t.agents, addr)
+	}
+	t.mu.Unlock()
+	who := a.conn.Origin.Prefix()
+	switch {
+	case !stopping:
+		reason := "session ended"
+		if err != nil {
+			reason = err.Error()
+		}
+		t.out.errorf("%s: agent gone (%s)", who, reason)
+		if msg := lossSummary(a.stats); msg != "" {
+			t.out.errorf("%s: %s", who, msg)
+		}
+		select {
+		case t.changed <- struct{}{}:
+		default:
+		}
+	case err != nil && !errors.Is(err, client.ErrLost):
+		t.out.errorf("%s: %v", who, err)
+	case err != nil:
+		t.out.errorf("%s: connection lost before the remote cleanup finished", who)
+	}
+}

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// The client.Handler methods: traffic from the agents.
+
+var _ client.Handler = (*tracer)(nil)
+
+// Events decodes a batch of records into traces for Local. It blocks while
+// Local is busy, which holds the agent back.
+func (t *tracer) Events(c *client.Conn, batch []byte) {
+	traces := make([]*script.Trace, 0, 64)
+	for b := batch; len(b) > 0; {
+		rec, rest, err := protocol.NextRecord(b)
+		if err != nil {
+			t.warnOnce("bad batch "+c.Addr, "%s: malformed events: %v", c.Origin.Prefix(), err)
+			break
+		}
+		b = rest
+		kind, _, _ := protocol.PeekRecord(rec)
+		tr, err := script.ParseTrace(rec, c.Origin)
+		if err != nil {
+			t.warnOnce("bad record "+c.Addr, "%s: malformed event: %v", c.Origin.Prefix(), err)
+			continue
+		}
+		t.checkTrace(kind, tr)
+		traces = append(traces, tr)
+	}
+	t.eng.Dispatch(traces)
+}
+
+// checkTrace warns, once per name, about traces Local cannot see as
+// expected: emitted names without a handler, and fields renamed because
+// their keys are reserved.
+func (t *tracer) checkTrace(kind protocol.RecordKind, tr *script.Trace) {
+	if kind == protocol.RecordEmit && !t.eng.Wants(tr.Name) {
+		t.warnOnce("emit "+tr.Name, "warning: Remote emitted %q but Local has no handler for it", tr.Name)
+	}
+	t.mu.Lock()
+	seen := t.warned["keys "+tr.Name]
+	t.warned["keys "+tr.Name] = true
+	t.mu.Unlock()
+	if seen {
+		return
+	}
+	for _, k := range tr.Keys() {
+		if k != "" && k[0] == '_' && script.IsReserved(k[1:]) {
+			t.out.errorf("warning: %q has a field %q, a reserved name: scripts read it as %q", tr.Name, k[1:], k)
+		}
+	}
+}
+
+// Console prints remote console output.
+func (t *tracer) Console(c *client.Conn, m protocol.Console) {
+	prefix := c.Origin.Prefix() + " >> "
+	switch m.Stream {
+	case protocol.ConsoleStdout:
+		t.out.write(t.out.stdout, m.Text)
+	case protocol.ConsoleStderr:
+		t.out.write(t.out.stderr, m.Text)
+	case protocol.ConsoleDir:
+		t.out.prefixed(t.out.stdout, prefix, m.Text)
+	case protocol.ConsoleFault:
+		t.out.prefixed(t.out.stderr, prefix, m.Text)
+	}
+}
+
+// Stats keeps an agent's counters and, with --verbose, reports new losses.
+func (t *tracer) Stats(c *client.Conn, s protocol.Stats) {
+	t.mu.Lock()
+	a := t.agents[c.Addr]
+	var prev protocol.Stats
+	if a != nil {
+		prev, a.stats = a.stats, s
+	}
+	t.mu.Unlock()
+	if t.f.verbose && lossSummary(s) != lossSummary(prev) {
+		t.out.errorf("%s: %d events sent, %s", c.Origin.Prefix(), s.Events, lossSummary(s))
+	}
+}
+
+func (t *tracer) warnOnce(key, format string, args ...any) {
+	t.mu.Lock()
+	seen := t.warned[key]
+	t.warned[key] = true
+	t.mu.Unlock()
+	if !seen {
+		t.out.errorf(format, args...)
+	}
+}
+
+// localOutput is the engine.Output of Local.
+type localOutput tracer
+
+var _ engine.Output = (*localOutput)(nil)
+
+func (o *localOutput) Emit(name string, kv []any) {
+	(*tracer)(o).warnOnce("local emit", "warning: traces.Emit in Local is ignored: it sends events from Remote to Local")
+}
+
+func (o *localOutput) Print(stream byte, text string) {
+	switch protocol.ConsoleStream(stream) {
+	case protocol.ConsoleStderr:
+		o.out.write(o.out.stderr, text)
+	case protocol.ConsoleDir:
+		host, _ := os.Hostname()
+		o.out.prefixed(o.out.stdout, fmt.Sprintf("%s/jstrace/%d >> ", host, os.Getpid()), text)
+	default:
+		o.out.write(o.out.stdout, text)
+	}
+}
+
+func (o *localOutput) Fault(msg string) { o.out.errorf("Local: %s", msg) }
+
+func (o *localOutput) Subscribed(set *match.Set) {
+	if o.started.Load() {
+		(*tracer)(o).warnOnce("late on", "warning: traces.On called after Local returned sees emitted events only, not raw probes")
+	}
+}

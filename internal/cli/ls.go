@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// list prints the reachable agents that match the selection.
+func list(ctx context.Context, f *flags, out *output) error {
+	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
+	if err != nil {
+		return err
+	}
+	cands, err := sel.candidates(ctx)
+	if err != nil {
+		return withCode(ExitConnect, err)
+	}
+	type row struct {
+		w    protocol.Welcome
+		addr string
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		rows []row
+	)
+	for _, c := range cands {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
+			defer cancel()
+			conn, err := client.Dial(dctx, c.addr, f.token, nil)
+			if err != nil {
+				out.errorf("%v", err)
+				return
+			}
+			conn.Close()
+			if !sel.matchesWelcome(&conn.Welcome) {
+				return
+			}
+			mu.Lock()
+			rows = append(rows, row{conn.Welcome, c.addr})
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if len(rows) == 0 {
+		return exitf(ExitNoAgents, "no agent matches: searched %s", sel.describe())
+	}
+	slices.SortFunc(rows, func(a, b row) int {
+		return strings.Compare(fmt.Sprint(a.w.Hostname, a.w.PID, a.addr), fmt.Sprint(b.w.Hostname, b.w.PID, b.addr))
+	})
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "PID\tTITLE\tHOST\tADDR\tSESSIONS\tPROBES\tVERSION")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", r.w.PID, r.w.Title, r.w.Hostname, r.addr, r.w.Sessions, len(r.w.Probes), r.w.Agent)
+	}
+	tw.Flush()
+	if f.probes {
+		for _, r := range rows {
+			fmt.Fprintf(&b, "\n%s/%s/%d probes:\n", r.w.Hostname, r.w.Title, r.w.PID)
+			for _, p := range r.w.Probes {
+				fmt.Fprintf(&b, "  %s\n", p)
+			}
+		}
+	}
+	out.write(out.stdout, b.String())
+	return nil
+}

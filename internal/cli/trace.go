@@ -1,0 +1,258 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// Timing of a session.
+const (
+	rescanEvery  = time.Second      // look for agents that joined
+	dialTimeout  = 5 * time.Second  // connect and handshake
+	stopTimeout  = 15 * time.Second // remote cleanup and flush, all agents
+	localTimeout = 5 * time.Second  // Local's cleanup
+)
+
+// tracer is one jstrace run: the Local engine and the agents attached.
+type tracer struct {
+	f      *flags
+	sel    *selector
+	out    *output
+	log    *slog.Logger
+	eng    *engine.Engine
+	attach protocol.Attach
+
+	mu       sync.Mutex
+	agents   map[string]*agent    // by address: attaching or attached
+	skip     map[string]time.Time // address → not before
+	stopping bool
+	warned   map[string]bool // one-time warnings already printed
+	changed  chan struct{}   // an agent left
+	wg       sync.WaitGroup  // the watch goroutines
+	started  atomic.Bool     // Local has returned; attach is set
+}
+
+// agent is one attached agent.
+type agent struct {
+	conn  *client.Conn
+	stats protocol.Stats // last known
+	err   error          // why it ended, nil if cleanly
+	ended bool
+}
+
+// attachResult classifies the outcome of one attach attempt.
+type attachResult int
+
+const (
+	attached attachResult = iota
+	notMatching
+	failed
+)
+
+func trace(ctx context.Context, f *flags, out *output, path string) error {
+	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
+	if err != nil {
+		return err
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("read script: %w", err))
+	}
+	t := &tracer{
+		f:       f,
+		sel:     sel,
+		out:     out,
+		log:     slog.New(slog.DiscardHandler),
+		agents:  map[string]*agent{},
+		skip:    map[string]time.Time{},
+		warned:  map[string]bool{},
+		changed: make(chan struct{}, 1),
+	}
+	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true})
+	if err != nil {
+		return withCode(ExitScript, err)
+	}
+	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
+	if f.verbose {
+		t.attach.Flags |= protocol.AttachStats
+	}
+	t.started.Store(true)
+
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
+	if err := t.start(ctx, sigs); err != nil {
+		t.eng.Abandon(localTimeout)
+		return err
+	}
+	reason := t.wait(ctx, sigs)
+	return t.shutdown(sigs, reason)
+}
+
+// start attaches the agents that match now, or waits for one with --wait.
+func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) error {
+	for {
+		n, err := t.scan(ctx)
+		if n > 0 {
+			return nil
+		}
+		if !t.f.wait {
+			return err
+		}
+		select {
+		case <-sigs:
+			return withCode(ExitOK, errors.New("stopped before any agent matched"))
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(rescanEvery):
+		}
+	}
+}
+
+// wait runs the session until Ctrl-C, --duration, or the end of every agent
+// when no other can join. It returns nil, or the error to exit with.
+func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
+	var expire <-chan time.Time
+	if t.f.duration > 0 {
+		timer := time.NewTimer(t.f.duration)
+		defer timer.Stop()
+		expire = timer.C
+	}
+	rescan := time.NewTicker(rescanEvery)
+	defer rescan.Stop()
+	scanning := false
+	scanned := make(chan struct{})
+	for {
+		select {
+		case <-sigs:
+			return nil
+		case <-expire:
+			return nil
+		case <-ctx.Done():
+			return nil
+		case <-rescan.C:
+			if t.sel.canGrow() && !scanning {
+				scanning = true
+				go func() { t.scan(ctx); scanned <- struct{}{} }()
+			}
+		case <-scanned:
+			scanning = false
+		case <-t.changed:
+			if !t.sel.canGrow() && t.live() == 0 {
+				if scanning {
+					<-scanned
+				}
+				return exitf(ExitLost, "no agent left to trace (%s)", t.sel.describe())
+			}
+		}
+	}
+}
+
+// live counts the agents still attached.
+func (t *tracer) live() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
+	for _, a := range t.agents {
+		if a.conn != nil && !a.ended {
+			n++
+		}
+	}
+	return n
+}
+
+// shutdown ends the session: every agent runs its cleanup and flushes,
+// then Local's cleanup runs, then drop counts are reported. A second
+// Ctrl-C cuts the wait short.
+func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
+	t.mu.Lock()
+	t.stopping = true
+	var conns []*client.Conn
+	for _, a := range t.agents {
+		if a.conn != nil && !a.ended {
+			conns = append(conns, a.conn)
+		}
+	}
+	t.mu.Unlock()
+	for _, c := range conns {
+		c.Stop()
+	}
+	done := make(chan struct{})
+	go func() { t.wg.Wait(); close(done) }()
+	interrupted := false
+	select {
+	case <-done:
+	case <-time.After(stopTimeout):
+		t.out.errorf("agents did not finish within %v", stopTimeout)
+	case <-sigs:
+		interrupted = true
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	<-done
+	if interrupted {
+		t.eng.Abandon(localTimeout)
+		return withCode(ExitInterrupted, errInterrupted)
+	}
+	if !t.eng.Stop(localTimeout) {
+		t.out.errorf("Local's cleanup did not finish within %v", localTimeout)
+	}
+	t.report()
+	return reason
+}
+
+// report prints what was lost, per agent.
+func (t *tracer) report() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, a := range t.agents {
+		if a.conn == nil {
+			continue
+		}
+		if msg := lossSummary(a.stats); msg != "" {
+			t.out.errorf("%s: %s", a.conn.Origin.Prefix(), msg)
+		}
+	}
+	if d := t.eng.Dropped(); d > 0 {
+		t.out.errorf("Local: %d traces dropped", d)
+	}
+}
+
+// lossSummary describes a session's losses, "" if none.
+func lossSummary(s protocol.Stats) string {
+	var parts []string
+	if s.Dropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d events dropped (session buffer full)", s.Dropped))
+	}
+	if s.HandlerDropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d events dropped by slow remote handlers", s.HandlerDropped))
+	}
+	if s.ConsoleDropped > 0 {
+		parts = append(parts, fmt.Sprintf("%d bytes of console output dropped", s.ConsoleDropped))
+	}
+	if s.Errors > 0 {
+		parts = append(parts, fmt.Sprintf("%d remote errors", s.Errors))
+	}
+	msg := ""
+	for i, p := range parts {
+		if i > 0 {
+			msg += ", "
+		}
+		msg += p
+	}
+	return msg
+}

@@ -1,0 +1,159 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// attachTimeout bounds the agent's answer to Attach: loading a script takes
+// milliseconds.
+const attachTimeout = 30 * time.Second
+
+// Attach opens the events and console streams, ships the script and waits
+// for the agent to load it. On success, h receives the session's traffic
+// until Wait returns. A script the agent refuses is a *protocol.Error with
+// Code protocol.CodeScript.
+func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error) {
+	events, err := c.open(protocol.StreamEvents)
+	if err != nil {
+		return nil, err
+	}
+	console, err := c.open(protocol.StreamConsole)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.fw.Send(protocol.FrameAttach, a); err != nil {
+		return nil, fmt.Errorf("%s: send Attach: %w", c.Addr, err)
+	}
+	c.ctl.SetReadDeadline(time.Now().Add(attachTimeout))
+	var attached protocol.Attached
+	if err := c.expect(protocol.FrameAttached, &attached); err != nil {
+		return nil, err
+	}
+	c.ctl.SetReadDeadline(time.Time{})
+
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		c.readStream(events, func(t protocol.FrameType, p []byte) error {
+			if t != protocol.FrameEvents {
+				return fmt.Errorf("%w: %v frame on the events stream", protocol.ErrMalformed, t)
+			}
+			h.Events(c, append([]byte(nil), p...))
+			return nil
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		c.readStream(console, func(t protocol.FrameType, p []byte) error {
+			var m protocol.Console
+			if t != protocol.FrameConsole {
+				return fmt.Errorf("%w: %v frame on the console stream", protocol.ErrMalformed, t)
+			}
+			if err := m.Decode(p); err != nil {
+				return err
+			}
+			h.Console(c, m)
+			return nil
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		c.readStream(c.ctl, func(t protocol.FrameType, p []byte) error {
+			var s protocol.Stats
+			switch t {
+			case protocol.FrameStats, protocol.FrameDone:
+				if err := s.Decode(p); err != nil {
+					return err
+				}
+			case protocol.FrameError:
+				var e protocol.Error
+				if err := e.Decode(p); err != nil {
+					return err
+				}
+				return &e
+			default:
+				return fmt.Errorf("%w: unexpected %v frame", protocol.ErrMalformed, t)
+			}
+			if t == protocol.FrameStats {
+				h.Stats(c, s)
+				return nil
+			}
+			c.mu.Lock()
+			c.stats, c.gotDone = s, true
+			c.mu.Unlock()
+			return io.EOF // Done is the last control frame
+		})
+	}()
+	go func() {
+		wg.Wait()
+		close(c.done)
+	}()
+	return &attached, nil
+}
+
+// readStream reads frames until the stream ends, passing them to fn; the
+// first error other than the end of the stream is kept for Wait.
+func (c *Conn) readStream(r io.Reader, fn func(protocol.FrameType, []byte) error) {
+	fr := protocol.NewFrameReader(r)
+	for {
+		t, p, err := fr.ReadFrame()
+		if err == nil {
+			err = fn(t, p)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				c.mu.Lock()
+				if c.readerErr == nil {
+					c.readerErr = err
+				}
+				c.mu.Unlock()
+				c.sess.Close() // a broken stream ends the session
+			}
+			return
+		}
+	}
+}
+
+// Stop asks the agent to end the session: it runs the remote cleanup, sends
+// what remains, and answers Done.
+func (c *Conn) Stop() error {
+	return c.fw.Send(protocol.FrameStop, nil)
+}
+
+// Done is closed when the session has ended, cleanly or not.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Wait waits for the session to end, at most timeout after Stop was
+// called (0: no limit), and returns the agent's final counters. The error
+// is nil after a clean end (Done received, every stream read to its end),
+// ErrLost if the connection died, or what broke the session.
+func (c *Conn) Wait(timeout time.Duration) (protocol.Stats, error) {
+	var expire <-chan time.Time
+	if timeout > 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		expire = t.C
+	}
+	select {
+	case <-c.done:
+	case <-expire:
+		c.sess.Close()
+		<-c.done
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.readerErr != nil:
+		return c.stats, c.readerErr
+	case !c.gotDone:
+		return c.stats, ErrLost
+	}
+	return c.stats, nil
+}
