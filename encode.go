@@ -155,9 +155,15 @@ func appendValue(b []byte, v any, depth int) []byte {
 	case slog.Value:
 		return appendSlogValue(b, x, depth)
 	case error:
-		return appendString(append(b, tagError), callString(x, x.Error))
+		if isNilPointer(x) {
+			return append(b, tagNil)
+		}
+		return appendString(append(b, tagError), callString(x.Error))
 	case fmt.Stringer:
-		return appendString(append(b, tagString), callString(x, x.String))
+		if isNilPointer(x) {
+			return append(b, tagNil)
+		}
+		return appendString(append(b, tagString), callString(x.String))
 	case []any:
 		if depth >= MaxDepth {
 			return appendString(append(b, tagString), "…")
@@ -191,20 +197,20 @@ func appendFloat(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(append(b, tagFloat), math.Float64bits(f))
 }
 
-// callString calls a String or Error method, turning a panic (a nil pointer
-// receiver, most often) into text the way fmt does: a broken field must not
-// take the service down.
-func callString(v any, f func() string) (s string) {
+// callString calls a String or Error method, turning a panic into text the
+// way fmt does: a broken field must not take the service down.
+func callString(f func() string) (s string) {
 	defer func() {
 		if r := recover(); r != nil {
-			if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
-				s = "<nil>"
-				return
-			}
 			s = fmt.Sprintf("!PANIC(%v)", r)
 		}
 	}()
 	return f()
+}
+
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }
 
 func appendSlogValue(b []byte, v slog.Value, depth int) []byte {

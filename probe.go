@@ -85,7 +85,7 @@ const emitBufSize = 512
 
 func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
-	rec := appendRecord(buf[:0], recordEvent, p.name, time.Now().UnixNano(), kv)
+	rec := appendRecord(noescape(buf[:0]), recordEvent, p.name, time.Now().UnixNano(), kv)
 	for _, s := range subs {
 		s.ring.write(rec)
 	}

@@ -95,5 +95,5 @@ func (s *Subscription) Dropped() uint64 { return s.ring.dropped.Load() }
 // if the record was dropped because the buffer was full.
 func (s *Subscription) Emit(name string, kv ...any) bool {
 	var buf [emitBufSize]byte
-	return s.ring.write(appendRecord(buf[:0], recordEmit, name, time.Now().UnixNano(), kv))
+	return s.ring.write(appendRecord(noescape(buf[:0]), recordEmit, name, time.Now().UnixNano(), kv))
 }

@@ -1,3 +1,5 @@
+//go:build ignore
+
 // Response durations by request id, computed locally: the raw request:start
 // and request:end traces of every process are sent to the CLI, which pairs
 // them. (Port of jstrace's "Full analysis example".)

@@ -12,7 +12,9 @@ import (
 
 type idKey struct{}
 
-func withID(ctx context.Context, id int64) context.Context { return context.WithValue(ctx, idKey{}, id) }
+func withID(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, idKey{}, id)
+}
 
 func idFrom(ctx context.Context) int64 {
 	id, _ := ctx.Value(idKey{}).(int64)
