@@ -1,0 +1,347 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/agent"
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/discovery"
+	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+var quiet = slog.New(slog.DiscardHandler)
+
+// start runs an agent for the test.
+func start(t *testing.T, opts agent.Options) *agent.Agent {
+	t.Helper()
+	if opts.RunDir == "" {
+		opts.RunDir = t.TempDir()
+	}
+	if opts.Logger == nil {
+		opts.Logger = quiet
+	}
+	a, err := agent.Listen(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// recorder is a client.Handler that keeps what it receives.
+type recorder struct {
+	mu      sync.Mutex
+	traces  []*script.Trace
+	console []protocol.Console
+	got     chan struct{}
+}
+
+func newRecorder() *recorder { return &recorder{got: make(chan struct{}, 1)} }
+
+func (r *recorder) Events(c *client.Conn, batch []byte) {
+	r.mu.Lock()
+	for len(batch) > 0 {
+		rec, rest, err := protocol.NextRecord(batch)
+		if err != nil {
+			panic(err)
+		}
+		t, err := script.ParseTrace(rec, c.Origin)
+		if err != nil {
+			panic(err)
+		}
+		r.traces = append(r.traces, t)
+		batch = rest
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *recorder) Console(c *client.Conn, m protocol.Console) {
+	r.mu.Lock()
+	r.console = append(r.console, m)
+	r.mu.Unlock()
+	r.signal()
+}
+
+func (r *recorder) Stats(*client.Conn, protocol.Stats) {}
+
+func (r *recorder) signal() {
+	select {
+	case r.got <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor waits until cond holds on the recorder.
+func (r *recorder) waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		r.mu.Lock()
+		ok := cond()
+		r.mu.Unlock()
+		if ok {
+			return
+		}
+		select {
+		case <-r.got:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (r *recorder) consoleText() string {
+	var b strings.Builder
+	for _, m := range r.console {
+		b.WriteString(m.Text)
+	}
+	return b.String()
+}
+
+func dial(t *testing.T, a *agent.Agent, token string) *client.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, a.Addr().String(), token, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+const remoteScript = `package main
+
+import (
+	"fmt"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.On("agenttest:*", func(t *script.Trace) {
+		n++
+		traces.Emit("seen", "name", t.Name, "v", t.Int("v"), "pid", t.PID)
+		if t.Int("v") < 0 {
+			panic("negative")
+		}
+	})
+	traces.OnCleanup(func() {
+		fmt.Println("cleanup after", n)
+		traces.Emit("total", "n", n)
+	})
+}
+`
+
+func TestSessionEndToEnd(t *testing.T) {
+	runDir := filepath.Join(t.TempDir(), "run")
+	a := start(t, agent.Options{Title: "unit", Hostname: "host-1", RunDir: runDir})
+	entries, err := discovery.List(runDir)
+	if err != nil || len(entries) != 1 || entries[0].Addr != a.Addr().String() || entries[0].Title != "unit" {
+		t.Fatalf("discovery entries %+v, %v", entries, err)
+	}
+	if fi, err := os.Stat(runDir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("run dir mode %v, %v", fi.Mode(), err)
+	}
+	files, _ := filepath.Glob(filepath.Join(runDir, "*.json"))
+	if fi, err := os.Stat(files[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("discovery file mode %v, %v", fi.Mode(), err)
+	}
+
+	probe := jstrace.NewProbe("agenttest:fire")
+	c := dial(t, a, "")
+	if c.Welcome.Title != "unit" || c.Welcome.Hostname != "host-1" || c.Welcome.PID != os.Getpid() {
+		t.Fatalf("welcome %+v", c.Welcome)
+	}
+	rec := newRecorder()
+	attached, err := c.Attach(&protocol.Attach{Name: "r.go", Source: remoteScript, LocalPatterns: []string{"agenttest:raw"}}, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(attached.RemotePatterns) != 1 || attached.RemotePatterns[0] != "agenttest:*" {
+		t.Fatalf("remote patterns %v", attached.RemotePatterns)
+	}
+	if !probe.Enabled() || a.Sessions() != 1 {
+		t.Fatalf("probe enabled %v, sessions %d", probe.Enabled(), a.Sessions())
+	}
+	probe.Emit("v", 1)
+	probe.Emit("v", -1) // the handler panics: reported, not fatal
+	jstrace.Trace("agenttest:raw", "v", 7)
+	rec.waitFor(t, "emits, raw trace and fault", func() bool {
+		return len(rec.traces) >= 4 && strings.Contains(rec.consoleText(), "negative")
+	})
+	if err := c.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	stats, err := c.Wait(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]int{}
+	for _, tr := range rec.traces {
+		names[tr.Name]++
+		if tr.Hostname != "host-1" || tr.Title != "unit" || tr.PID != os.Getpid() {
+			t.Errorf("trace origin %s/%s/%d", tr.Hostname, tr.Title, tr.PID)
+		}
+		if tr.Name == "total" && tr.Int("n") != 3 {
+			t.Errorf("total %d, want 3", tr.Int("n"))
+		}
+		if tr.Name == "seen" && tr.Int("_pid") != os.Getpid() {
+			t.Errorf("emitted pid field read as _pid: %v", tr.Get("_pid"))
+		}
+	}
+	if names["seen"] != 3 || names["agenttest:raw"] != 1 || names["total"] != 1 {
+		t.Errorf("traces by name %v", names)
+	}
+	if text := rec.consoleText(); !strings.Contains(text, "cleanup after 3\n") || !strings.Contains(text, `handler for "agenttest:*": panic`) {
+		t.Errorf("console %q", text)
+	}
+	if stats.Errors != 1 || stats.Events != 5 || stats.Dropped != 0 {
+		t.Errorf("stats %+v", stats)
+	}
+	if probe.Enabled() {
+		t.Error("probe still enabled after the session ended")
+	}
+	c.Close()
+	waitSessions(t, a, 0)
+	a.Close()
+	if entries, _ := discovery.List(runDir); len(entries) != 0 {
+		t.Errorf("discovery entry left after Close: %+v", entries)
+	}
+}
+
+func waitSessions(t *testing.T, a *agent.Agent, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); a.Sessions() != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions, want %d", a.Sessions(), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestToken(t *testing.T) {
+	a := start(t, agent.Options{Token: "s3cret"})
+	ctx := context.Background()
+	for _, tok := range []string{"", "wrong"} {
+		_, err := client.Dial(ctx, a.Addr().String(), tok, nil)
+		var pe *protocol.Error
+		if !errors.As(err, &pe) || pe.Code != protocol.CodeAuth {
+			t.Fatalf("token %q: err = %v", tok, err)
+		}
+	}
+	dial(t, a, "s3cret")
+}
+
+func TestScriptErrorIsReportedWithPosition(t *testing.T) {
+	a := start(t, agent.Options{})
+	c := dial(t, a, "")
+	src := "package main\n\nimport \"github.com/jstrace-go/jstrace/script\"\n\nfunc Remote(traces *script.Traces) {\n\tundefinedFunc()\n}\n"
+	_, err := c.Attach(&protocol.Attach{Name: "bad.go", Source: src}, newRecorder())
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeScript || !strings.Contains(pe.Message, "bad.go:6:2: undefined: undefinedFunc") {
+		t.Fatalf("err = %v", err)
+	}
+	forbidden := strings.Replace(src, `import "github.com/jstrace-go/jstrace/script"`, "import (\n\"os\"\n\"github.com/jstrace-go/jstrace/script\"\n)", 1)
+	c2 := dial(t, a, "")
+	_, err = c2.Attach(&protocol.Attach{Name: "bad.go", Source: forbidden}, newRecorder())
+	if !errors.As(err, &pe) || !strings.Contains(pe.Message, `import "os" is not allowed`) {
+		t.Fatalf("forbidden import: err = %v", err)
+	}
+}
+
+func TestHostilePeers(t *testing.T) {
+	a := start(t, agent.Options{})
+	addr := a.Addr().String()
+	tests := []struct {
+		name string
+		send []byte
+	}{
+		{"http request", []byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")},
+		{"other version", []byte{'J', 'S', 'T', 'R', 99}},
+		{"garbage after preamble", append([]byte{'J', 'S', 'T', 'R', protocol.Version}, strings.Repeat("\xff", 4096)...)},
+		{"nothing", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			nc, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer nc.Close()
+			nc.Write(tt.send)
+			if tt.send == nil {
+				return
+			}
+			nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+			reply, _ := io.ReadAll(nc)
+			if len(reply) < 5 || string(reply[:4]) != "JSTR" || reply[4] != protocol.Version {
+				t.Fatalf("reply %q: want the agent's preamble", reply)
+			}
+		})
+	}
+	// The agent still serves a real client.
+	dial(t, a, "")
+}
+
+func TestCLIVanishing(t *testing.T) {
+	a := start(t, agent.Options{})
+	probe := jstrace.NewProbe("agenttest:vanish")
+	for range 20 {
+		c := dial(t, a, "")
+		if _, err := c.Attach(&protocol.Attach{Name: "r.go", Source: strings.ReplaceAll(remoteScript, "agenttest:*", "agenttest:vanish")}, newRecorder()); err != nil {
+			t.Fatal(err)
+		}
+		probe.Emit("v", 1)
+		c.Close() // no Stop: the connection just dies
+	}
+	waitSessions(t, a, 0)
+	if probe.Enabled() {
+		t.Fatal("probe still enabled after every CLI vanished")
+	}
+}
+
+func TestMaxSessions(t *testing.T) {
+	a := start(t, agent.Options{MaxSessions: 1})
+	src := strings.ReplaceAll(remoteScript, "agenttest:*", "agenttest:max")
+	c1 := dial(t, a, "")
+	if _, err := c1.Attach(&protocol.Attach{Name: "r.go", Source: src}, newRecorder()); err != nil {
+		t.Fatal(err)
+	}
+	c2 := dial(t, a, "")
+	_, err := c2.Attach(&protocol.Attach{Name: "r.go", Source: src}, newRecorder())
+	var pe *protocol.Error
+	if !errors.As(err, &pe) || pe.Code != protocol.CodeBusy {
+		t.Fatalf("second session: %v", err)
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	t.Setenv(agent.EnvTitle, "from-env")
+	t.Setenv(agent.EnvHostname, "env-host")
+	t.Setenv(agent.EnvAddr, "127.0.0.1:0")
+	a := start(t, agent.Options{Title: "from-code", Hostname: "code-host", Addr: "127.0.0.2:1"})
+	c := dial(t, a, "")
+	if a.Title() != "from-env" || c.Welcome.Hostname != "env-host" {
+		t.Fatalf("title %q hostname %q", a.Title(), c.Welcome.Hostname)
+	}
+}
