@@ -35,7 +35,11 @@ func TestMain(m *testing.M) {
 	bin.jstrace = filepath.Join(dir, "jstrace")
 	bin.service = filepath.Join(dir, "service")
 	for _, b := range []struct{ out, pkg string }{{bin.jstrace, "../../cmd/jstrace"}, {bin.service, "../../examples/service"}} {
-		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		args := []string{"build", "-o", b.out}
+		if raceEnabled {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, b.pkg)...)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintln(os.Stderr, "build", b.pkg, err)
@@ -85,7 +89,10 @@ func (e *env) start(title, host string, args ...string) *service {
 		e.t.Fatal(err)
 	}
 	s := &service{cmd: cmd, pid: cmd.Process.Pid, log: log}
-	e.t.Cleanup(func() { s.kill() })
+	e.t.Cleanup(func() {
+		s.kill()
+		noRace(e.t, "service", log.String())
+	})
 	line := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -183,7 +190,16 @@ func (r *running) wait(t *testing.T, timeout time.Duration) result {
 		<-done
 		t.Fatalf("jstrace %v did not finish in %v\nstdout:\n%s\nstderr:\n%s", r.cmd.Args[1:], timeout, r.stdout, r.stderr)
 	}
+	noRace(t, "jstrace", r.stderr.String())
 	return result{r.stdout.String(), r.stderr.String(), r.cmd.ProcessState.ExitCode()}
+}
+
+// noRace fails the test if a race-enabled binary reported a data race.
+func noRace(t *testing.T, what, stderr string) {
+	t.Helper()
+	if strings.Contains(stderr, "WARNING: DATA RACE") {
+		t.Errorf("%s reported a data race:\n%s", what, stderr)
+	}
 }
 
 func (r *running) signal(sig syscall.Signal) { r.cmd.Process.Signal(sig) }
