@@ -118,7 +118,7 @@ func Local(traces *script.Traces) {
 		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
 	p := prefix("web-1", "api", svc)
-	for _, want := range []string{p + "dir line GET\n", "\nlog line\n", "\nfmt line\n", fmt.Sprintf("raw request:start from web-1/api/%d\n", svc.pid), "and raw traces: true\n"} {
+	for _, want := range []string{p + "dir line ", "\nlog line\n", "\nfmt line\n", fmt.Sprintf("raw request:start from web-1/api/%d\n", svc.pid), "and raw traces: true\n"} {
 		if !strings.Contains("\n"+r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
