@@ -1,0 +1,66 @@
+package discovery
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestRegisterListForget(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	remove, err := Register(dir, Entry{PID: os.Getpid(), Title: "t", Hostname: "h", Addr: "127.0.0.1:1234", Started: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A dead process's entry: the pid of a child that has exited.
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Skip("no true command:", err)
+	}
+	if _, err := Register(dir, Entry{PID: cmd.Process.Pid, Addr: "127.0.0.1:9"}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "junk.json"), []byte("{not json"), 0o600)
+
+	entries, err := List(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].PID != os.Getpid() || entries[0].Title != "t" {
+		t.Fatalf("entries %+v", entries)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "0-9.json")); err == nil {
+		t.Fatal("unexpected file")
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 2 { // ours and the junk; the dead one was removed
+		t.Fatalf("files left: %v", files)
+	}
+	fi, _ := os.Stat(dir)
+	if fi.Mode().Perm() != 0o700 {
+		t.Errorf("run directory mode %v", fi.Mode())
+	}
+	if err := remove(); err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := List(dir); len(entries) != 0 {
+		t.Fatalf("entries after remove: %+v", entries)
+	}
+	if entries, err := List(filepath.Join(dir, "missing")); err != nil || entries != nil {
+		t.Fatalf("missing directory: %v, %v", entries, err)
+	}
+}
+
+func TestDir(t *testing.T) {
+	t.Setenv(EnvRunDir, "/from/env")
+	if Dir("") != "/from/env" || Dir("/explicit") != "/explicit" {
+		t.Fatal("override order")
+	}
+	t.Setenv(EnvRunDir, "")
+	t.Setenv("XDG_RUNTIME_DIR", "/run/user/7")
+	if Dir("") != "/run/user/7/jstrace" {
+		t.Fatalf("Dir = %s", Dir(""))
+	}
+}
