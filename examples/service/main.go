@@ -3,7 +3,8 @@
 //
 // It fires request:start and request:end (id, method, path, status,
 // duration) for every request, api:buffer (id, size) for every upload and
-// request:error (id, err) for every failure, and embeds the jstrace agent.
+// request:error (id, err) for every failure, burst:item n times for POST
+// /burst?n=N, and embeds the jstrace agent.
 // With -load it also sends itself traffic, so there is something to trace.
 //
 //	go run ./examples/service -load 50

@@ -18,6 +18,7 @@ var (
 	reqEnd    = jstrace.NewProbe("request:end")
 	reqError  = jstrace.NewProbe("request:error")
 	apiBuffer = jstrace.NewProbe("api:buffer")
+	burstItem = jstrace.NewProbe("burst:item")
 )
 
 type server struct {
@@ -31,6 +32,7 @@ func newServer(maxDelay time.Duration) *server {
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello world\n") })
 	s.mux.HandleFunc("GET /users/{id}", s.user)
 	s.mux.HandleFunc("POST /upload", s.upload)
+	s.mux.HandleFunc("POST /burst", s.burst)
 	s.mux.HandleFunc("GET /fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	})
@@ -85,4 +87,16 @@ func (s *server) upload(w http.ResponseWriter, r *http.Request) {
 	// Trace is the convenience form: no probe variable needed.
 	jstrace.Trace("api:buffer", "id", idFrom(r.Context()), "size", len(body))
 	w.WriteHeader(http.StatusCreated)
+}
+
+// burst fires burst:item n times in a tight loop, like a batch job would:
+// the way to see what a session does when events come faster than it reads.
+func (s *server) burst(w http.ResponseWriter, r *http.Request) {
+	n, _ := strconv.Atoi(r.URL.Query().Get("n"))
+	for i := range min(n, 10_000_000) {
+		if burstItem.Enabled() {
+			burstItem.Emit("i", i, "pad", "................................................................")
+		}
+	}
+	io.WriteString(w, "ok\n")
 }

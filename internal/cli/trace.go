@@ -22,7 +22,11 @@ const (
 	rescanEvery  = time.Second      // look for agents that joined
 	dialTimeout  = 5 * time.Second  // connect and handshake
 	stopTimeout  = 15 * time.Second // remote cleanup and flush, all agents
-	localTimeout = 5 * time.Second  // Local's cleanup
+	localTimeout = 5 * time.Second  // Local's end when the session never started
+	localNotice  = 2 * time.Second  // say why the end of Local takes long
+	// localPending bounds the traces waiting for Local: beyond, the CLI
+	// stops reading and the agents drop (and count) instead.
+	localPending = 8192
 )
 
 // tracer is one jstrace run: the Local engine and the agents attached.
@@ -80,7 +84,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		warned:  map[string]bool{},
 		changed: make(chan struct{}, 1),
 	}
-	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true})
+	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending})
 	if err != nil {
 		return withCode(ExitScript, err)
 	}
@@ -208,11 +212,35 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 		t.eng.Abandon(localTimeout)
 		return withCode(ExitInterrupted, errInterrupted)
 	}
-	if !t.eng.Stop(localTimeout) {
-		t.out.errorf("Local's cleanup did not finish within %v", localTimeout)
+	if !t.finishLocal(sigs) {
+		return withCode(ExitInterrupted, errInterrupted)
 	}
 	t.report()
 	return reason
+}
+
+// finishLocal lets Local handle the traces that arrived, then runs its
+// cleanup. If that takes a while it says so; a second Ctrl-C gives up
+// (reported false).
+func (t *tracer) finishLocal(sigs <-chan os.Signal) bool {
+	stopped := make(chan struct{})
+	go func() {
+		t.eng.Stop(0)
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+		return true
+	case <-time.After(localNotice):
+		t.out.errorf("Local is still handling %d traces that arrived; Ctrl-C again to skip them", t.eng.Pending())
+	}
+	select {
+	case <-stopped:
+		return true
+	case <-sigs:
+		t.out.errorf("skipped %d traces and Local's cleanup", t.eng.Pending())
+		return false
+	}
 }
 
 // report prints what was lost, per agent.

@@ -286,3 +286,5 @@ func mustRead(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+const sigint = syscall.SIGINT

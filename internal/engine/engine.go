@@ -40,8 +40,9 @@ type Options struct {
 	// MaxPending bounds the traces waiting for the handlers. Default:
 	// 65536, some 10 MiB at most.
 	MaxPending int
-	// Block makes Dispatch wait for room; by default a batch that does not
-	// fit is dropped and counted.
+	// Block makes Dispatch wait until the traces pending fall under
+	// MaxPending; by default a batch that does not fit is dropped and
+	// counted.
 	Block bool
 }
 
@@ -73,7 +74,8 @@ type Engine struct {
 
 	set        atomic.Pointer[match.Set] // handler patterns
 	maxPending int64
-	pending    atomic.Int64 // traces queued, not yet delivered
+	pending    atomic.Int64  // traces queued, not yet delivered
+	room       chan struct{} // signalled when a batch was delivered
 	dropped    atomic.Uint64
 	faults     atomic.Uint64
 	trail      trail
@@ -107,6 +109,7 @@ func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Eng
 		maxPending: int64(opts.MaxPending),
 		tasks:      make(chan func()),
 		events:     make(chan []*script.Trace, queueLen),
+		room:       make(chan struct{}, 1),
 		quit:       make(chan struct{}),
 		exited:     make(chan struct{}),
 		routes:     map[string][]int{},
@@ -157,6 +160,13 @@ func (e *Engine) Dispatch(batch []*script.Trace) error {
 	}
 	n := int64(len(batch))
 	if e.block {
+		for p := e.pending.Load(); p > 0 && p+n > e.maxPending; p = e.pending.Load() {
+			select {
+			case <-e.room:
+			case <-e.quit:
+				return ErrStopped
+			}
+		}
 		select {
 		case e.events <- batch:
 			e.pending.Add(n)
@@ -187,6 +197,9 @@ func (e *Engine) Wants(name string) bool { return e.set.Load().Match(name) }
 // Patterns returns the handlers' patterns.
 func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
 
+// Pending returns how many traces wait for the handlers.
+func (e *Engine) Pending() int64 { return e.pending.Load() }
+
 // Dropped returns how many traces Dispatch dropped.
 func (e *Engine) Dropped() uint64 { return e.dropped.Load() }
 
@@ -210,7 +223,13 @@ func (e *Engine) loop() {
 }
 
 func (e *Engine) deliver(batch []*script.Trace) {
-	defer e.pending.Add(-int64(len(batch)))
+	defer func() {
+		e.pending.Add(-int64(len(batch)))
+		select {
+		case e.room <- struct{}{}:
+		default:
+		}
+	}()
 	for _, t := range batch {
 		idx, ok := e.routes[t.Name]
 		if !ok {
