@@ -68,7 +68,7 @@ func Load(filename string, src []byte, opts Options) (s *Script, err error) {
 		SourcecodeFilesystem: emptyFS{},
 	})
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols}
-	for k, v := range symbols.Symbols {
+	for k, v := range symbols.Tables() {
 		exports[k] = v
 	}
 	if err := i.Use(exports); err != nil {

@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +175,47 @@ func Remote(traces *script.Traces) { time.Local = time.UTC }` + footer
 	}
 	if time.Local != before {
 		t.Fatal("a script reassigned time.Local in the host process")
+	}
+}
+
+func TestScriptCannotWriteThroughHostPointers(t *testing.T) {
+	localName := time.Local.String()
+	src := header + `import (
+	"encoding/base64"
+	"time"
+)
+
+func Remote(traces *script.Traces) {
+	*time.Local = *time.FixedZone("HACK", 3600)
+	*time.UTC = *time.FixedZone("HACK", 3600)
+	*base64.StdEncoding = *base64.URLEncoding
+	traces.Log(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339))
+}` + footer
+	s, err := Load("v.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{}
+	s.Remote(script.NewTraces(h))
+	if time.Local.String() != localName || time.UTC.String() != "UTC" {
+		t.Fatalf("host zones changed: Local %q, UTC %q", time.Local, time.UTC)
+	}
+	if got := base64.StdEncoding.EncodeToString([]byte{0xfb, 0xff}); got != "+/8=" {
+		t.Fatalf("host base64.StdEncoding changed: %q", got)
+	}
+}
+
+func TestScriptLocalZoneIsUsable(t *testing.T) {
+	src := header + `import "time"
+
+func Remote(traces *script.Traces) { traces.Log(time.Local.String()) }` + footer
+	s, err := Load("v.go", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{}
+	s.Remote(script.NewTraces(h))
+	if got := strings.TrimSpace(h.printed.String()); got != time.Local.String() {
+		t.Fatalf("time.Local in scripts is %q, want %q", got, time.Local.String())
 	}
 }

@@ -26,4 +26,5 @@ func init() {
 		"CorruptInputError": reflect.ValueOf((*base64.CorruptInputError)(nil)),
 		"Encoding":          reflect.ValueOf((*base64.Encoding)(nil)),
 	}
+	PointerVars["encoding/base64/base64"] = []string{"RawStdEncoding", "RawURLEncoding", "StdEncoding", "URLEncoding"}
 }

@@ -4,7 +4,10 @@
 // gen/main.go for what is left out and why.
 package symbols
 
-import "reflect"
+import (
+	"fmt"
+	"reflect"
+)
 
 //go:generate go run ./gen
 
@@ -12,3 +15,41 @@ import "reflect"
 // form interp.Use expects. Callers must copy it before handing it to an
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
+
+// PointerVars lists, per package, the variables of pointer type that
+// Tables replaces with pointers to private copies.
+var PointerVars = map[string][]string{}
+
+// Tables returns the symbol tables for one interpreter: Symbols, with every
+// variable of PointerVars pointing to a copy made for this interpreter, so
+// that a script writing through time.Local or base64.StdEncoding changes
+// neither the host process nor another script.
+func Tables() map[string]map[string]reflect.Value {
+	t := make(map[string]map[string]reflect.Value, len(Symbols))
+	for k, v := range Symbols {
+		t[k] = v
+	}
+	for k, names := range PointerVars {
+		m := make(map[string]reflect.Value, len(Symbols[k]))
+		for name, v := range Symbols[k] {
+			m[name] = v
+		}
+		for _, name := range names {
+			m[name] = copyOf(Symbols[k][name])
+		}
+		t[k] = m
+	}
+	return t
+}
+
+// copyOf returns a pointer to a copy of what p points to. Calling String
+// first completes a lazy initialisation: time.Local loads the local zone
+// when first used.
+func copyOf(p reflect.Value) reflect.Value {
+	if s, ok := p.Interface().(fmt.Stringer); ok {
+		_ = s.String()
+	}
+	c := reflect.New(p.Type().Elem())
+	c.Elem().Set(p.Elem())
+	return c
+}

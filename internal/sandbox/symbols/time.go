@@ -81,4 +81,5 @@ func init() {
 		"Time":       reflect.ValueOf((*time.Time)(nil)),
 		"Weekday":    reflect.ValueOf((*time.Weekday)(nil)),
 	}
+	PointerVars["time/time"] = []string{"Local", "UTC"}
 }

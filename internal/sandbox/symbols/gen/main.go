@@ -7,11 +7,13 @@
 //   - whatever reads the file system or mutates process-wide state
 //     (time.LoadLocation, math/rand.Seed);
 //   - package variables through which a script could change the host
-//     process: maps, slices, pointers to structs with exported fields or to
-//     arrays (unicode tables, crc32.IEEETable). The variables it keeps
-//     (errors, *time.Location, *base64.Encoding, basic values) are handed
-//     to scripts as copies, never as addressable values, so a script can't
-//     reassign time.Local for the whole process.
+//     process: maps, slices, pointers to arrays or to structs with exported
+//     fields (unicode tables, crc32.IEEETable). The variables it keeps are
+//     never handed out as addressable values, so a script cannot reassign
+//     them: errors and basic values as copies; pointers to structs
+//     (*time.Location, *base64.Encoding) are listed in PointerVars, and
+//     Tables gives each interpreter pointers to private copies of them, so
+//     that *time.Local = x changes nothing in the host nor in other scripts.
 //
 // Run it with go generate from the symbols directory.
 package main
@@ -26,6 +28,8 @@ import (
 	"log"
 	"os"
 	"regexp"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/extract"
@@ -83,6 +87,18 @@ func main() {
 		if err != nil {
 			log.Fatalf("rewrite %s: %v", path, err)
 		}
+		if ptrs := pointerVars(pkg); len(ptrs) > 0 {
+			var names []string
+			for n := range ptrs {
+				names = append(names, strconv.Quote(n))
+			}
+			sort.Strings(names)
+			key := path + "/" + pkg.Name()
+			src = bytes.Replace(src, []byte("\n}\n"), []byte(fmt.Sprintf("\n\tPointerVars[%q] = []string{%s}\n}\n", key, strings.Join(names, ", "))), 1)
+			if src, err = format.Source(src); err != nil {
+				log.Fatalf("format %s: %v", path, err)
+			}
+		}
 		file := strings.ReplaceAll(path, "/", "_") + ".go"
 		if err := os.WriteFile(file, src, 0o644); err != nil {
 			log.Fatal(err)
@@ -102,6 +118,20 @@ func unsafeVars(pkg *types.Package) []string {
 		names = append(names, name)
 	}
 	return names
+}
+
+// pointerVars lists the package's exported variables of pointer type that
+// are kept (see safeType).
+func pointerVars(pkg *types.Package) map[string]bool {
+	m := map[string]bool{}
+	for _, name := range pkg.Scope().Names() {
+		if v, ok := pkg.Scope().Lookup(name).(*types.Var); ok && v.Exported() && safeType(v.Type()) {
+			if _, ok := v.Type().Underlying().(*types.Pointer); ok {
+				m[name] = true
+			}
+		}
+	}
+	return m
 }
 
 func safeType(t types.Type) bool {
@@ -130,8 +160,9 @@ var (
 	buildLine = regexp.MustCompile(`(?m)^// \+build .*\n`)
 )
 
-// rewrite hands variables to scripts as copies and drops the Go-version
-// build line: go.mod pins the Go version these tables were made with.
+// rewrite hands variables to scripts as values, not addressable variables,
+// and drops the Go-version build line: go.mod pins the Go version these
+// tables were made with.
 func rewrite(src []byte) ([]byte, error) {
 	src = addrVar.ReplaceAll(src, []byte("reflect.ValueOf($1)"))
 	src = buildLine.ReplaceAll(src, nil)
