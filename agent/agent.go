@@ -15,6 +15,10 @@ import (
 	"github.com/jstrace-go/jstrace/script"
 )
 
+// maxHandshakes bounds the connections that have not started a session
+// yet, so that a flood of connections costs the host bounded memory.
+const maxHandshakes = 16
+
 // An Agent serves tracing sessions to the jstrace CLI. Its methods are safe
 // for concurrent use.
 type Agent struct {
@@ -24,8 +28,10 @@ type Agent struct {
 	origin script.Origin
 	unreg  func() error // removes the discovery file; nil without one
 
-	sessions atomic.Int32
-	wg       sync.WaitGroup // the accept loop and every connection
+	sessions   atomic.Int32
+	handshakes chan struct{} // a slot per connection not yet in a session
+	refused    atomic.Uint64 // connections closed for want of a slot
+	wg         sync.WaitGroup // the accept loop and every connection
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -46,6 +52,8 @@ func Listen(opts Options) (*Agent, error) {
 		ln:     ln,
 		origin: script.Origin{Hostname: opts.Hostname, Title: opts.Title, PID: os.Getpid()},
 		conns:  map[net.Conn]struct{}{},
+
+		handshakes: make(chan struct{}, maxHandshakes),
 	}
 	if !opts.NoDiscovery {
 		a.unreg, err = discovery.Register(opts.RunDir, discovery.Entry{
@@ -115,6 +123,17 @@ func (a *Agent) accept() {
 			continue
 		}
 		delay = 0
+		select {
+		case a.handshakes <- struct{}{}:
+		default:
+			// Too many connections are still shaking hands: a flood, or a
+			// hostile peer holding them open. Shed the newcomer.
+			if n := a.refused.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th, …
+				a.log.Warn("jstrace agent: too many connections in handshake; closing new ones", "refused", a.refused.Load())
+			}
+			c.Close()
+			continue
+		}
 		if !a.track(c, true) {
 			c.Close()
 			return
@@ -124,7 +143,10 @@ func (a *Agent) accept() {
 			defer a.wg.Done()
 			defer a.track(c, false)
 			defer c.Close()
-			a.serve(c)
+			var once sync.Once
+			release := func() { once.Do(func() { <-a.handshakes }) }
+			defer release()
+			a.serve(c, release)
 		}()
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/yamux"
 	"go.uber.org/goleak"
 
 	"github.com/jstrace-go/jstrace"
@@ -343,5 +345,66 @@ func TestEnvironmentOverrides(t *testing.T) {
 	c := dial(t, a, "")
 	if a.Title() != "from-env" || c.Welcome.Hostname != "env-host" {
 		t.Fatalf("title %q hostname %q", a.Title(), c.Welcome.Hostname)
+	}
+}
+
+// Peers that announce huge frames and stall must not make the agent
+// allocate what they announce, nor pile up without bound.
+func TestHandshakeFloodIsBounded(t *testing.T) {
+	a := start(t, agent.Options{Token: "s3cret"})
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	var conns []net.Conn
+	for range 60 {
+		nc, err := net.Dial("tcp", a.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, nc)
+		nc.Write([]byte{'J', 'S', 'T', 'R', protocol.Version})
+		nc.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := protocol.ReadPreamble(nc); err != nil {
+			continue // shed: the agent closed the connection
+		}
+		nc.SetReadDeadline(time.Time{})
+		cfg := yamux.DefaultConfig()
+		cfg.LogOutput = io.Discard
+		sess, err := yamux.Client(nc, cfg)
+		if err != nil {
+			continue
+		}
+		st, err := sess.OpenStream()
+		if err != nil {
+			continue
+		}
+		// A control stream with a Hello announced at 4 MiB, then silence.
+		st.Write([]byte{byte(protocol.StreamControl), byte(protocol.FrameHello), 0x80, 0x80, 0x80, 0x02})
+		st.Write(make([]byte, 1000))
+	}
+	time.Sleep(500 * time.Millisecond)
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grown := int64(after.HeapInuse) - int64(before.HeapInuse); grown > 32<<20 {
+		t.Errorf("60 stalled peers grew the heap by %d MiB", grown>>20)
+	}
+	for _, nc := range conns {
+		nc.Close()
+	}
+	// Once they are gone, a real client gets through.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		c, err := client.Dial(ctx, a.Addr().String(), "s3cret", nil)
+		cancel()
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent unusable after the flood: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

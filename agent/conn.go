@@ -12,6 +12,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/mux"
+	"github.com/jstrace-go/jstrace/internal/sandbox"
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
@@ -22,9 +23,16 @@ const (
 	attachTimeout    = 30 * time.Second
 )
 
+// Frame size limits of the control stream: before authentication only a
+// Hello fits; after it, an Attach with a script of the largest size allowed.
+const (
+	maxHello  = 16 << 10
+	maxAttach = sandbox.MaxSourceSize + 64<<10
+)
+
 // serve runs one connection: preamble, handshake and, if the CLI attaches,
-// a session.
-func (a *Agent) serve(c net.Conn) {
+// a session. release frees the connection's handshake slot.
+func (a *Agent) serve(c net.Conn, release func()) {
 	peer := c.RemoteAddr().String()
 	log := a.log.With("peer", peer)
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
@@ -48,7 +56,7 @@ func (a *Agent) serve(c net.Conn) {
 		return
 	}
 	defer sess.Close()
-	if err := a.handshake(sess, peer); err != nil {
+	if err := a.handshake(sess, peer, release); err != nil {
 		if !errors.Is(err, io.EOF) {
 			log.Warn("jstrace agent: handshake failed", "err", err)
 		}
@@ -76,13 +84,14 @@ func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration
 }
 
 // handshake answers Hello and, if an Attach follows, runs the session.
-func (a *Agent) handshake(sess *yamux.Session, peer string) error {
+func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) error {
 	ctl, err := stream(sess, protocol.StreamControl, handshakeTimeout)
 	if err != nil {
 		return err
 	}
 	defer ctl.Close()
 	fr := protocol.NewFrameReader(ctl)
+	fr.SetMaxSize(maxHello)
 	fw := protocol.NewFrameWriter(ctl)
 
 	ctl.SetReadDeadline(time.Now().Add(handshakeTimeout))
@@ -106,6 +115,7 @@ func (a *Agent) handshake(sess *yamux.Session, peer string) error {
 	if err := fw.Send(protocol.FrameWelcome, welcome); err != nil {
 		return err
 	}
+	fr.SetMaxSize(maxAttach)
 
 	ctl.SetReadDeadline(time.Now().Add(attachTimeout))
 	var attach protocol.Attach
@@ -130,6 +140,7 @@ func (a *Agent) handshake(sess *yamux.Session, peer string) error {
 		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
 	}
 	defer a.sessions.Add(-1)
+	release()
 	s := newSession(a, peer, &attach, fr, fw, ctl, events, console)
 	s.run()
 	return nil

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 )
 
@@ -102,12 +103,23 @@ func WriteFrame(w io.Writer, t FrameType, payload []byte) error {
 type FrameReader struct {
 	r   *bufio.Reader
 	buf []byte
+	max int
 }
 
-// NewFrameReader returns a FrameReader reading from r.
+// NewFrameReader returns a FrameReader reading from r, accepting frames of
+// up to MaxFrameSize.
 func NewFrameReader(r io.Reader) *FrameReader {
-	return &FrameReader{r: bufio.NewReaderSize(r, 64<<10)}
+	return &FrameReader{r: bufio.NewReaderSize(r, 16<<10), max: MaxFrameSize}
 }
+
+// SetMaxSize lowers (or restores, up to MaxFrameSize) the largest payload
+// ReadFrame accepts: an agent accepts only small frames from a peer that has
+// not authenticated yet.
+func (fr *FrameReader) SetMaxSize(n int) { fr.max = min(n, MaxFrameSize) }
+
+// readChunk is how much of a payload is read at a time: memory grows with
+// the bytes that actually arrive, not with the length a peer announces.
+const readChunk = 64 << 10
 
 // ReadFrame reads the next frame. The payload is valid until the next call.
 // At the end of the stream it returns io.EOF; a frame cut short returns
@@ -126,15 +138,17 @@ func (fr *FrameReader) ReadFrame() (FrameType, []byte, error) {
 	if err != nil {
 		return 0, nil, fmt.Errorf("read %v frame length: %w", t, noEOF(err))
 	}
-	if n > MaxFrameSize {
-		return 0, nil, fmt.Errorf("%v frame of %d bytes: %w", t, n, ErrTooLarge)
+	if n > uint64(fr.max) {
+		return 0, nil, fmt.Errorf("%v frame of %d bytes, limit %d: %w", t, n, fr.max, ErrTooLarge)
 	}
-	if cap(fr.buf) < int(n) {
-		fr.buf = make([]byte, n)
-	}
-	fr.buf = fr.buf[:n]
-	if _, err := io.ReadFull(fr.r, fr.buf); err != nil {
-		return 0, nil, fmt.Errorf("read %v frame: %w", t, noEOF(err))
+	fr.buf = fr.buf[:0]
+	for len(fr.buf) < int(n) {
+		k := len(fr.buf)
+		fr.buf = slices.Grow(fr.buf, min(int(n)-k, readChunk))
+		fr.buf = fr.buf[:k+min(int(n)-k, readChunk)]
+		if _, err := io.ReadFull(fr.r, fr.buf[k:]); err != nil {
+			return 0, nil, fmt.Errorf("read %v frame: %w", t, noEOF(err))
+		}
 	}
 	return t, fr.buf, nil
 }
