@@ -290,3 +290,18 @@ func ExampleTrace() {
 	fmt.Println(len(jstrace.Probes()) >= 0)
 	// Output: true
 }
+
+func TestOversizedEventIsDroppedAndCounted(t *testing.T) {
+	p := jstrace.NewProbe("test:oversized")
+	s := jstrace.Subscribe(func(n string) bool { return n == "test:oversized" }, 16<<20)
+	defer s.Close()
+	var kv []any
+	for i := range 100 {
+		kv = append(kv, fmt.Sprint("k", i), strings.Repeat("x", jstrace.MaxValueLen))
+	}
+	p.Emit(kv...)
+	p.Emit("small", 1)
+	if recs := readAll(t, s); len(recs) != 1 || s.Dropped() != 1 {
+		t.Fatalf("%d records, %d dropped; want the 1.6 MiB event dropped and counted", len(recs), s.Dropped())
+	}
+}

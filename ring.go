@@ -28,8 +28,16 @@ func newRing(size int) *ring {
 	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1)}
 }
 
+// MaxRecordSize bounds one encoded event; a larger one (thousands of long
+// fields) is dropped and counted like an event that does not fit.
+const MaxRecordSize = 1 << 20
+
 // write appends one record. It reports false when the record was dropped.
 func (r *ring) write(rec []byte) bool {
+	if len(rec) > MaxRecordSize {
+		r.dropped.Add(1)
+		return false
+	}
 	var hdr [binary.MaxVarintLen64]byte
 	h := binary.PutUvarint(hdr[:], uint64(len(rec)))
 	need := uint64(h + len(rec))

@@ -408,3 +408,37 @@ func TestHandshakeFloodIsBounded(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// blockingRecorder stops reading events: a CLI whose Local is stuck.
+type blockingRecorder struct {
+	*recorder
+	unblock chan struct{}
+}
+
+func (r blockingRecorder) Events(c *client.Conn, batch []byte) { <-r.unblock }
+
+// Stop must end a session even when the CLI stopped reading events: the
+// remote cleanup still runs and its console output still arrives.
+func TestStopWithCLINotReading(t *testing.T) {
+	a := start(t, agent.Options{})
+	probe := jstrace.NewProbe("agenttest:stuck")
+	c := dial(t, a, "")
+	rec := blockingRecorder{newRecorder(), make(chan struct{})}
+	defer close(rec.unblock)
+	src := strings.ReplaceAll(remoteScript, "agenttest:*", "agenttest:stuck")
+	if _, err := c.Attach(&protocol.Attach{Name: "r.go", Source: src, LocalPatterns: []string{"agenttest:stuck"}}, rec); err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("x", 1000)
+	for i := range 20000 { // far more than the stream window and the buffer
+		probe.Emit("v", i, "pad", pad)
+	}
+	start := time.Now()
+	c.Stop()
+	rec.waitFor(t, "remote cleanup output", func() bool { return strings.Contains(rec.consoleText(), "cleanup after") })
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("cleanup output after %v", d)
+	}
+	c.Close()
+	waitSessions(t, a, 0)
+}

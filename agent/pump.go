@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/binary"
 
+	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -56,6 +57,16 @@ func (p *pump) run() {
 		case <-p.quit:
 			p.pass()
 			p.s.events.Close()
+			// Probes that saw the subscription just before it closed may
+			// have written since: count them rather than lose them silently.
+			for b := p.s.sub.Read(p.raw[:0]); len(b) > 0; {
+				_, rest, err := protocol.NextRecord(b)
+				if err != nil {
+					break
+				}
+				p.s.lost.Add(1)
+				b = rest
+			}
 			return
 		}
 	}
@@ -88,8 +99,7 @@ func (p *pump) pass() {
 		p.version = v
 	}
 	var (
-		batch []*script.Trace
-		keep  []byte // copies of the records handed to handlers
+		batch engine.Batch
 		out   = p.out[:0]
 	)
 	for b := p.raw; len(b) > 0; {
@@ -115,13 +125,11 @@ func (p *pump) pass() {
 			}
 		}
 		if r&routeScript != 0 {
-			if keep == nil {
-				keep = make([]byte, 0, len(b)) // never regrown: traces alias it
-			}
-			k := len(keep)
-			keep = append(keep, rec...)
-			if t, err := script.ParseTrace(keep[k:len(keep):len(keep)], p.s.a.origin); err == nil {
-				batch = append(batch, t)
+			// A copy of its own: a trace a script keeps pins nothing else.
+			own := append([]byte(nil), rec...)
+			if t, err := script.ParseTrace(own, p.s.a.origin); err == nil {
+				batch.Traces = append(batch.Traces, t)
+				batch.Bytes += len(own)
 			}
 		}
 		b = rest
@@ -130,7 +138,7 @@ func (p *pump) pass() {
 		p.send(out)
 	}
 	p.out = out[:0]
-	if len(batch) > 0 {
+	if len(batch.Traces) > 0 {
 		p.s.eng.Dispatch(batch)
 	}
 }
@@ -153,22 +161,25 @@ func (p *pump) route(name []byte) route {
 
 // send writes one Events frame. Writing blocks while the CLI does not read,
 // which lets the session buffer fill and probes drop (and count) events.
+// Once a write has failed (the CLI is gone, or did not read before the
+// deadline of the session's end) the stream is broken: what would have been
+// sent is counted as lost.
 func (p *pump) send(batch []byte) {
-	if p.broken {
-		return
-	}
-	if err := protocol.WriteFrame(p.s.events, protocol.FrameEvents, batch); err != nil {
-		p.broken = true
-		return
-	}
 	n := uint64(0)
-	for b := batch; len(b) > 0; {
+	for b := batch; len(b) > 0; n++ {
 		_, rest, err := protocol.NextRecord(b)
 		if err != nil {
 			break
 		}
-		n++
 		b = rest
 	}
-	p.s.sent.Add(n)
+	if !p.broken {
+		if err := protocol.WriteFrame(p.s.events, protocol.FrameEvents, batch); err == nil {
+			p.s.sent.Add(n)
+			return
+		}
+		p.broken = true
+		p.s.events.Close()
+	}
+	p.s.lost.Add(n)
 }

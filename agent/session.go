@@ -48,6 +48,7 @@ type session struct {
 	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
+	lost    atomic.Uint64 // records that could not be sent
 
 	faultOnce sync.Once
 }
@@ -94,9 +95,12 @@ func (s *session) run() {
 	stop, ctlDone := s.readControl()
 	s.waitStop(stop)
 
-	// Teardown: no more probe events; deliver what is buffered; run the
-	// cleanup; send what it produced; then say Done.
+	// Teardown: no more probe events; move what is buffered; run the
+	// cleanup; send what it produced; then say Done. Every step has a
+	// deadline, so a CLI that stopped reading cannot hold the session (the
+	// pump may be blocked writing to it right now).
 	s.sub.Close()
+	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
 	if !s.eng.Stop(cleanupTimeout) {
 		s.Fault("cleanup did not finish within " + cleanupTimeout.String() + "; session abandoned")
@@ -160,7 +164,7 @@ func (s *session) waitStop(stop <-chan struct{}) {
 func (s *session) stats() protocol.Stats {
 	return protocol.Stats{
 		Events:         s.sent.Load(),
-		Dropped:        s.sub.Dropped(),
+		Dropped:        s.sub.Dropped() + s.lost.Load(),
 		HandlerDropped: s.eng.Dropped(),
 		ConsoleDropped: s.console.droppedBytes(),
 		Errors:         s.eng.Faults(),

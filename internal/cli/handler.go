@@ -35,7 +35,7 @@ func (t *tracer) Events(c *client.Conn, batch []byte) {
 		t.checkTrace(kind, tr)
 		traces = append(traces, tr)
 	}
-	t.eng.Dispatch(traces)
+	t.eng.Dispatch(engine.Batch{Traces: traces, Bytes: len(batch)})
 }
 
 // checkTrace warns, once per name, about traces Local cannot see as

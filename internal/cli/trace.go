@@ -203,13 +203,13 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 		t.out.errorf("agents did not finish within %v", stopTimeout)
 	case <-sigs:
 		interrupted = true
+		t.eng.Abandon(0) // unblocks readers waiting for room in Local's queue
 	}
 	for _, c := range conns {
 		c.Close()
 	}
 	<-done
 	if interrupted {
-		t.eng.Abandon(localTimeout)
 		return withCode(ExitInterrupted, errInterrupted)
 	}
 	if !t.finishLocal(sigs) {

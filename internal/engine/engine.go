@@ -9,6 +9,7 @@
 package engine
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -37,12 +38,14 @@ type Output interface {
 
 // Options configure an Engine. The zero value works.
 type Options struct {
-	// MaxPending bounds the traces waiting for the handlers. Default:
-	// 65536, some 10 MiB at most.
+	// MaxPending bounds the traces waiting for the handlers.
+	// Default: 65536.
 	MaxPending int
-	// Block makes Dispatch wait until the traces pending fall under
-	// MaxPending; by default a batch that does not fit is dropped and
-	// counted.
+	// MaxPendingBytes bounds the memory those traces hold.
+	// Default: 16 MiB.
+	MaxPendingBytes int
+	// Block makes Dispatch wait until there is room; by default a batch
+	// that does not fit is dropped and counted.
 	Block bool
 }
 
@@ -65,20 +68,23 @@ var (
 // Faults and Stop are safe for concurrent use; everything else happens on
 // the engine goroutine.
 type Engine struct {
-	out    Output
-	block  bool
-	tasks  chan func()
-	events chan []*script.Trace
-	quit   chan struct{} // closed by Stop
-	exited chan struct{} // closed when the goroutine returns
+	out      Output
+	block    bool
+	tasks    chan func()
+	events   chan Batch
+	quit     chan struct{} // closed when the engine stops: Stop done, or Abandon
+	quitOnce sync.Once
+	exited   chan struct{} // closed when the goroutine returns
 
-	set        atomic.Pointer[match.Set] // handler patterns
-	maxPending int64
-	pending    atomic.Int64  // traces queued, not yet delivered
-	room       chan struct{} // signalled when a batch was delivered
-	dropped    atomic.Uint64
-	faults     atomic.Uint64
-	trail      trail
+	set      atomic.Pointer[match.Set] // handler patterns
+	maxTr    int64                     // MaxPending
+	maxBytes int64                     // MaxPendingBytes
+	pending  atomic.Int64              // traces queued, not yet delivered
+	bytes    atomic.Int64              // what they hold, with overhead
+	room     chan struct{}             // signalled when a batch left the queue
+	dropped  atomic.Uint64
+	faults   atomic.Uint64
+	trail    trail
 
 	// Owned by the engine goroutine.
 	handlers []handler
@@ -100,19 +106,17 @@ type handler struct {
 // does nothing until stopped. The returned error is the load error or the
 // entry point's panic.
 func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Engine, error) {
-	if opts.MaxPending <= 0 {
-		opts.MaxPending = 65536
-	}
 	e := &Engine{
-		out:        out,
-		block:      opts.Block,
-		maxPending: int64(opts.MaxPending),
-		tasks:      make(chan func()),
-		events:     make(chan []*script.Trace, queueLen),
-		room:       make(chan struct{}, 1),
-		quit:       make(chan struct{}),
-		exited:     make(chan struct{}),
-		routes:     map[string][]int{},
+		out:      out,
+		block:    opts.Block,
+		maxTr:    int64(cmp.Or(opts.MaxPending, 65536)),
+		maxBytes: int64(cmp.Or(opts.MaxPendingBytes, 16<<20)),
+		tasks:    make(chan func()),
+		events:   make(chan Batch, queueLen),
+		room:     make(chan struct{}, 1),
+		quit:     make(chan struct{}),
+		exited:   make(chan struct{}),
+		routes:   map[string][]int{},
 	}
 	e.timers.init()
 	go e.loop()
@@ -150,58 +154,11 @@ func (e *Engine) Do(fn func()) error {
 	return nil
 }
 
-// Dispatch queues traces for the handlers. Unless the engine blocks, a
-// batch that does not fit is dropped and counted.
-func (e *Engine) Dispatch(batch []*script.Trace) error {
-	select {
-	case <-e.quit:
-		return ErrStopped
-	default:
-	}
-	n := int64(len(batch))
-	if e.block {
-		for p := e.pending.Load(); p > 0 && p+n > e.maxPending; p = e.pending.Load() {
-			select {
-			case <-e.room:
-			case <-e.quit:
-				return ErrStopped
-			}
-		}
-		select {
-		case e.events <- batch:
-			e.pending.Add(n)
-			return nil
-		case <-e.quit:
-			return ErrStopped
-		}
-	}
-	if e.pending.Load()+n > e.maxPending {
-		e.dropped.Add(uint64(n))
-		return nil
-	}
-	select {
-	case e.events <- batch:
-		e.pending.Add(n)
-		return nil
-	case <-e.quit:
-		return ErrStopped
-	default:
-		e.dropped.Add(uint64(n))
-		return nil
-	}
-}
-
 // Wants reports whether a handler's pattern matches name.
 func (e *Engine) Wants(name string) bool { return e.set.Load().Match(name) }
 
 // Patterns returns the handlers' patterns.
 func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
-
-// Pending returns how many traces wait for the handlers.
-func (e *Engine) Pending() int64 { return e.pending.Load() }
-
-// Dropped returns how many traces Dispatch dropped.
-func (e *Engine) Dropped() uint64 { return e.dropped.Load() }
 
 // Faults returns how many times script code panicked.
 func (e *Engine) Faults() uint64 { return e.faults.Load() }
@@ -212,8 +169,8 @@ func (e *Engine) loop() {
 		select {
 		case fn := <-e.tasks:
 			fn()
-		case batch := <-e.events:
-			e.deliver(batch)
+		case b := <-e.events:
+			e.deliver(b)
 		case <-e.timers.C():
 			e.timers.fire(e.runTimer)
 		case <-e.quit:
@@ -222,15 +179,15 @@ func (e *Engine) loop() {
 	}
 }
 
-func (e *Engine) deliver(batch []*script.Trace) {
-	defer func() {
-		e.pending.Add(-int64(len(batch)))
-		select {
-		case e.room <- struct{}{}:
-		default:
+// deliver calls the handlers of each trace of b, in order, unless the
+// engine is abandoned meanwhile.
+func (e *Engine) deliver(b Batch) {
+	defer e.done(b)
+	for i, t := range b.Traces {
+		if e.stopped() {
+			e.dropped.Add(uint64(len(b.Traces) - i))
+			return
 		}
-	}()
-	for _, t := range batch {
 		idx, ok := e.routes[t.Name]
 		if !ok {
 			for i, h := range e.handlers {
@@ -258,28 +215,52 @@ func (e *Engine) runTimer(fn func()) {
 	}
 }
 
-// Stop ends the script: timers stop, queued traces are delivered, cleanup
+// Stop ends the script: timers stop, queued traces are delivered (for at
+// most half of timeout; the rest are dropped and counted), cleanup
 // functions run in the order they were registered, and the engine goroutine
 // exits. It waits at most timeout for script code to finish (forever if
 // timeout is 0) and reports whether it did.
-func (e *Engine) Stop(timeout time.Duration) bool { return e.end(e.finish, timeout) }
-
-// Abandon ends the engine like Stop but without running the script's
-// cleanup or delivering queued traces, as when a session never started.
-func (e *Engine) Abandon(timeout time.Duration) bool {
-	return e.end(func() { e.timers.stop(); close(e.quit) }, timeout)
-}
-
-// end hands the engine goroutine its last task and waits for it to exit.
-func (e *Engine) end(last func(), timeout time.Duration) bool {
+func (e *Engine) Stop(timeout time.Duration) bool {
+	var deadline time.Time
+	if timeout > 0 {
+		deadline = time.Now().Add(timeout / 2)
+	}
 	e.stopOnce.Do(func() {
 		go func() {
 			select {
-			case e.tasks <- last:
+			case e.tasks <- func() { e.finish(deadline) }:
 			case <-e.exited:
 			}
 		}()
 	})
+	return e.wait(timeout)
+}
+
+// Abandon ends the engine at once: no cleanup, queued traces dropped. Script
+// code running at that moment finishes first; Abandon waits for it at most
+// timeout (0: no wait) and reports whether the engine goroutine exited.
+func (e *Engine) Abandon(timeout time.Duration) bool {
+	e.stopOnce.Do(func() {})
+	e.closeQuit()
+	if timeout == 0 {
+		return false
+	}
+	return e.wait(timeout)
+}
+
+func (e *Engine) closeQuit() { e.quitOnce.Do(func() { close(e.quit) }) }
+
+func (e *Engine) stopped() bool {
+	select {
+	case <-e.quit:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits for the engine goroutine to exit, at most timeout (0: forever).
+func (e *Engine) wait(timeout time.Duration) bool {
 	var expire <-chan time.Time
 	if timeout > 0 {
 		t := time.NewTimer(timeout)
@@ -295,23 +276,27 @@ func (e *Engine) end(last func(), timeout time.Duration) bool {
 }
 
 // finish runs on the engine goroutine as its last task.
-func (e *Engine) finish() {
+func (e *Engine) finish(deadline time.Time) {
 	e.timers.stop()
-	for {
+	for more := true; more; {
 		select {
-		case batch := <-e.events:
-			e.deliver(batch)
-			continue
+		case b := <-e.events:
+			if deadline.IsZero() || time.Now().Before(deadline) {
+				e.deliver(b)
+			} else {
+				e.dropped.Add(uint64(len(b.Traces)))
+				e.done(b)
+			}
 		default:
+			more = false
 		}
-		break
 	}
 	for _, fn := range e.cleanups {
 		if err := e.call(fn); err != nil {
 			e.out.Fault(fmt.Sprintf("cleanup: %v", err))
 		}
 	}
-	close(e.quit)
+	e.closeQuit()
 }
 
 // call runs script code, turning a panic into an error that names the

@@ -76,7 +76,7 @@ func TestEngine(t *testing.T) {
 	if !e.Wants("request:end") || e.Wants("db:query") {
 		t.Errorf("Wants: patterns %v", e.Patterns())
 	}
-	if err := e.Dispatch([]*script.Trace{{Name: "request:start"}, {Name: "request:bad"}, {Name: "other"}}); err != nil {
+	if err := e.Dispatch(Batch{Traces: []*script.Trace{{Name: "request:start"}, {Name: "request:bad"}, {Name: "other"}}}); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(70 * time.Millisecond)
@@ -106,7 +106,7 @@ func TestEngine(t *testing.T) {
 	if e.Faults() != 1 {
 		t.Errorf("Faults = %d", e.Faults())
 	}
-	if err := e.Dispatch(nil); err != ErrStopped {
+	if err := e.Dispatch(Batch{}); err != ErrStopped {
 		t.Errorf("Dispatch after Stop = %v", err)
 	}
 }
@@ -126,7 +126,7 @@ func TestDispatchDropsWhenFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 50 {
-		e.Dispatch([]*script.Trace{{Name: "request:x"}})
+		e.Dispatch(Batch{Traces: []*script.Trace{{Name: "request:x"}}})
 	}
 	if e.Dropped() == 0 {
 		t.Error("nothing dropped with a queue of one and a slow handler")

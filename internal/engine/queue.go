@@ -1,0 +1,75 @@
+package engine
+
+import "github.com/jstrace-go/jstrace/script"
+
+// A Batch is traces for the handlers, with the bytes they hold.
+type Batch struct {
+	Traces []*script.Trace
+	Bytes  int
+}
+
+// traceOverhead is what a Trace costs besides its record bytes.
+const traceOverhead = 160
+
+func (b Batch) size() int64 { return int64(b.Bytes + len(b.Traces)*traceOverhead) }
+
+// Dispatch queues traces for the handlers. A batch fits while the traces
+// waiting stay under MaxPending and MaxPendingBytes (an empty queue takes
+// any batch). Unless the engine blocks, a batch that does not fit is
+// dropped and counted.
+func (e *Engine) Dispatch(b Batch) error {
+	if e.stopped() {
+		return ErrStopped
+	}
+	n, size := int64(len(b.Traces)), b.size()
+	for !e.fits(n, size) {
+		if !e.block {
+			e.dropped.Add(uint64(n))
+			return nil
+		}
+		select {
+		case <-e.room:
+		case <-e.quit:
+			return ErrStopped
+		}
+	}
+	if e.block {
+		select {
+		case e.events <- b:
+		case <-e.quit:
+			return ErrStopped
+		}
+	} else {
+		select {
+		case e.events <- b:
+		default:
+			e.dropped.Add(uint64(n))
+			return nil
+		}
+	}
+	e.pending.Add(n)
+	e.bytes.Add(size)
+	return nil
+}
+
+func (e *Engine) fits(n, size int64) bool {
+	p := e.pending.Load()
+	return p <= 0 || (p+n <= e.maxTr && e.bytes.Load()+size <= e.maxBytes)
+}
+
+// done accounts for a batch that left the queue.
+func (e *Engine) done(b Batch) {
+	e.pending.Add(-int64(len(b.Traces)))
+	e.bytes.Add(-b.size())
+	select {
+	case e.room <- struct{}{}:
+	default:
+	}
+}
+
+// Pending returns how many traces wait for the handlers.
+func (e *Engine) Pending() int64 { return max(e.pending.Load(), 0) }
+
+// Dropped returns how many traces were dropped: by Dispatch for want of
+// room, or queued when the engine stopped.
+func (e *Engine) Dropped() uint64 { return e.dropped.Load() }
