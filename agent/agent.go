@@ -29,8 +29,8 @@ type Agent struct {
 	unreg  func() error // removes the discovery file; nil without one
 
 	sessions   atomic.Int32
-	handshakes chan struct{} // a slot per connection not yet in a session
-	refused    atomic.Uint64 // connections closed for want of a slot
+	handshakes chan struct{}  // a slot per connection not yet in a session
+	refused    atomic.Uint64  // connections closed for want of a slot
 	wg         sync.WaitGroup // the accept loop and every connection
 
 	mu     sync.Mutex
