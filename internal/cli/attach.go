@@ -59,7 +59,7 @@ func (t *tracer) scan(ctx context.Context) (int, error) {
 			case notMatching:
 				others = append(others, who)
 			case failed:
-				if firstErr == nil || exitCode(err) == ExitScript {
+				if firstErr == nil || rank(err) > rank(firstErr) {
 					firstErr = err
 				}
 			}
@@ -73,6 +73,28 @@ func (t *tracer) scan(ctx context.Context) (int, error) {
 		return 0, firstErr
 	}
 	return 0, t.noMatch(others)
+}
+
+// permanent reports whether an attach failure will happen again: a script
+// that does not load, a wrong token, another protocol version, a peer that
+// is not an agent. Waiting does not help those.
+func permanent(err error) bool {
+	var pe *protocol.Error
+	return exitCode(err) == ExitScript ||
+		errors.Is(err, protocol.ErrVersion) || errors.Is(err, protocol.ErrBadMagic) ||
+		(errors.As(err, &pe) && pe.Code == protocol.CodeAuth)
+}
+
+// rank orders failures by how much they tell: the one reported when nothing
+// could be attached.
+func rank(err error) int {
+	switch {
+	case exitCode(err) == ExitScript:
+		return 2
+	case permanent(err):
+		return 1
+	}
+	return 0
 }
 
 // noMatch explains that nothing matched, listing what was found.
@@ -97,8 +119,8 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 	cancel()
 	if err != nil {
 		t.forget(c.addr, retryFailed)
-		if t.f.verbose {
-			t.out.errorf("%v", err)
+		if t.f.verbose || t.live() > 0 {
+			t.warnOnce("dial "+c.addr+err.Error(), "%v", err)
 		}
 		return failed, "", withCode(ExitConnect, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -110,5 +111,26 @@ func TestLossSummary(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("%q lacks %q", got, want)
 		}
+	}
+}
+
+func TestPermanentFailures(t *testing.T) {
+	tests := []struct {
+		err  error
+		want bool
+	}{
+		{withCode(ExitScript, errors.New("x")), true},
+		{withCode(ExitConnect, &protocol.Error{Code: protocol.CodeAuth}), true},
+		{withCode(ExitConnect, fmt.Errorf("dial: %w", protocol.ErrVersion)), true},
+		{withCode(ExitConnect, errors.New("connection refused")), false},
+		{withCode(ExitConnect, &protocol.Error{Code: protocol.CodeBusy}), false},
+	}
+	for _, tt := range tests {
+		if got := permanent(tt.err); got != tt.want {
+			t.Errorf("permanent(%v) = %v", tt.err, got)
+		}
+	}
+	if rank(withCode(ExitScript, errors.New("x"))) <= rank(withCode(ExitConnect, errors.New("refused"))) {
+		t.Error("a script error must be the failure reported")
 	}
 }

@@ -113,7 +113,7 @@ func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) error {
 		if n > 0 {
 			return nil
 		}
-		if !t.f.wait {
+		if !t.f.wait || permanent(err) {
 			return err
 		}
 		select {

@@ -327,3 +327,23 @@ func TestUsageAndVersion(t *testing.T) {
 		t.Fatalf("missing script: exit %d: %s", r.code, r.stderr)
 	}
 }
+
+func TestToken(t *testing.T) {
+	e := newEnv(t)
+	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
+	script := e.script("w.go", whoami)
+	for _, args := range [][]string{
+		{"-t", "api", script},
+		{"-t", "api", "--token", "wrong", script},
+		{"-t", "api", "--token", "wrong", "--wait", script}, // waiting would not help
+	} {
+		r := e.jstrace(args...)
+		if r.code != 5 || !strings.Contains(r.stderr, "authentication failed") {
+			t.Fatalf("%v: exit %d\nstderr:\n%s", args, r.code, r.stderr)
+		}
+	}
+	r := e.jstrace("-t", "api", "--token", "s3cret", "--duration", "300ms", script)
+	if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
+		t.Fatalf("right token: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

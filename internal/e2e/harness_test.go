@@ -74,11 +74,18 @@ type service struct {
 
 var serviceLine = regexp.MustCompile(`service: pid (\d+), (http://\S+), jstrace agent (\S+)`)
 
-// start runs the example service with the given environment (title, host).
-func (e *env) start(title, host string, args ...string) *service {
+// start runs the example service with the given title and host name.
+func (e *env) start(title, host string) *service {
 	e.t.Helper()
-	cmd := exec.Command(bin.service, append([]string{"-load", "100", "-max-delay", "2ms"}, args...)...)
+	return e.startEnv(title, host)
+}
+
+// startEnv runs the example service with more environment variables.
+func (e *env) startEnv(title, host string, environ ...string) *service {
+	e.t.Helper()
+	cmd := exec.Command(bin.service, "-load", "100", "-max-delay", "2ms")
 	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir, "JSTRACE_TITLE="+title, "JSTRACE_HOSTNAME="+host)
+	cmd.Env = append(cmd.Env, environ...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		e.t.Fatal(err)
