@@ -46,9 +46,11 @@ func (p *Probe) Enabled() bool {
 // own, and any other value is recorded under the key "!BADKEY".
 //
 // Emit never blocks and never retains kv: the fields are encoded into each
-// subscribed session's bounded buffer before it returns (String and Error
-// methods of values are called then), and an event that does not fit is
-// dropped and counted. While no session subscribes, Emit returns after one
+// subscribed session's bounded buffer before it returns, and an event that
+// does not fit is dropped and counted. String, Error and LogValue methods of
+// the values are called during Emit, and must not keep their receiver
+// beyond the call: Emit lets the compiler keep kv and the values it boxes
+// on the caller's stack, so that disabled probes cost no allocation. While no session subscribes, Emit returns after one
 // atomic load. Strings longer than [MaxValueLen], containers longer than
 // [MaxElems] and nesting deeper than [MaxDepth] are cut.
 func (p *Probe) Emit(kv ...any) {
@@ -61,9 +63,9 @@ func (p *Probe) Emit(kv ...any) {
 
 // Trace fires the probe called name, registering it on first use while a
 // session is attached. It is the convenience form of [NewProbe] and
-// [Probe.Emit]: while no session is attached it returns after one atomic
-// load, and while sessions are attached but none subscribes to name it costs
-// one lookup.
+// [Probe.Emit], with the same rules for kv: while no session is attached it
+// returns after one atomic load, and while sessions are attached but none
+// subscribes to name it costs one lookup.
 func Trace(name string, kv ...any) {
 	if probes.active.Load() == 0 {
 		return

@@ -197,14 +197,15 @@ func TestProbeEnabledFollowsSubscriptions(t *testing.T) {
 }
 
 func TestTraceRegistersWhileAttached(t *testing.T) {
-	jstrace.Trace("test:dynamic", "k", 1) // no session: not even registered
+	name := fmt.Sprintf("test:dynamic:%d", time.Now().UnixNano())
+	jstrace.Trace(name, "k", 1) // no session: not even registered
 	for _, n := range jstrace.Probes() {
-		if n == "test:dynamic" {
+		if n == name {
 			t.Fatal("Trace registered a probe while no session was attached")
 		}
 	}
-	s := subscribe(t, "test:dynamic")
-	jstrace.Trace("test:dynamic", "k", 2)
+	s := subscribe(t, name)
+	jstrace.Trace(name, "k", 2)
 	recs := readAll(t, s)
 	if len(recs) != 1 || fields(t, recs[0])[0].val != 2 {
 		t.Fatalf("records %v", recs)

@@ -22,6 +22,9 @@ type registry struct {
 	byName atomic.Pointer[map[string]*Probe]
 	// overflow counts Trace calls for names refused because of MaxProbes.
 	overflow atomic.Uint64
+	// full is set once MaxProbes is reached, so that Trace calls with new
+	// names stop taking the lock.
+	full atomic.Bool
 
 	mu   sync.Mutex // guards the fields below and writes of byName
 	list []*Probe
@@ -35,6 +38,10 @@ func (r *registry) lookup(name string) *Probe {
 		if p := (*m)[name]; p != nil {
 			return p
 		}
+	}
+	if r.full.Load() {
+		r.overflow.Add(1)
+		return nil
 	}
 	p := r.probe(name, true)
 	if p == nil {
@@ -56,6 +63,7 @@ func (r *registry) probe(name string, limited bool) *Probe {
 		}
 	}
 	if limited && len(r.list) >= MaxProbes {
+		r.full.Store(true)
 		return nil
 	}
 	p := &Probe{name: name}

@@ -70,20 +70,27 @@ func (r *ring) put(p []byte) {
 	r.tail += uint64(len(p))
 }
 
-// read appends every buffered byte to dst and empties the ring.
+// read appends every buffered byte to dst and empties the ring. It copies
+// without holding the lock, so probes never wait for a large copy: producers
+// only write between tail and head+len(buf), never over [head, tail), and
+// there is a single consumer.
 func (r *ring) read(dst []byte) []byte {
 	r.mu.Lock()
+	head, tail := r.head, r.tail
+	r.mu.Unlock()
+	if head == tail {
+		return dst
+	}
 	mask := uint64(len(r.buf) - 1)
-	i, j := r.head&mask, r.tail&mask
-	switch {
-	case r.head == r.tail:
-	case i < j:
+	i, j := head&mask, tail&mask
+	if i < j {
 		dst = append(dst, r.buf[i:j]...)
-	default:
+	} else {
 		dst = append(dst, r.buf[i:]...)
 		dst = append(dst, r.buf[:j]...)
 	}
-	r.head = r.tail
+	r.mu.Lock()
+	r.head = tail
 	r.mu.Unlock()
 	return dst
 }

@@ -65,8 +65,10 @@ func Listen(opts Options) (*Agent, error) {
 			Started:  time.Now(),
 		})
 		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("jstrace agent: %w", err)
+			// The service must not fail to start over this: the agent stays
+			// reachable with jstrace --agents.
+			a.log.Warn("jstrace agent: local discovery disabled", "err", err, "addr", ln.Addr().String())
+			a.unreg = nil
 		}
 	}
 	a.wg.Add(1)

@@ -2,7 +2,10 @@ package protocol
 
 import "errors"
 
-// Sentinel errors. Errors returned by this package wrap one of them.
+// Sentinel errors. What this package finds wrong with the peer's bytes is
+// reported wrapping one of them; errors of the underlying stream (io.EOF at
+// the end of a stream, io.ErrUnexpectedEOF for a frame cut short, network
+// errors) are returned as they are, possibly wrapped.
 var (
 	// ErrBadMagic means the peer did not start with the jstrace preamble: it
 	// is not a jstrace agent or CLI.

@@ -63,8 +63,8 @@ func NextField(fields []byte) (key, value, rest []byte, err error) {
 }
 
 // NextRecord splits the first length-prefixed record off a batch (the
-// payload of an Events frame). ok is false at the end of the batch; err is
-// set if the batch is malformed.
+// payload of an Events frame). Call it while the batch is not empty; an
+// error wrapping ErrMalformed means the batch is cut or corrupt.
 func NextRecord(batch []byte) (rec, rest []byte, err error) {
 	l, n := binary.Uvarint(batch)
 	if n <= 0 || l > uint64(len(batch)-n) {

@@ -52,10 +52,14 @@ func Dir(override string) string {
 
 // Register writes e into dir and returns a function that removes it. The
 // file is named after the pid and the port, so several agents of one process
-// can coexist, and is written atomically.
+// can coexist, and is written atomically. dir is created if needed, and
+// refused if it is not private (see Private).
 func Register(dir string, e Entry) (remove func() error, err error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create run directory: %w", err)
+	}
+	if err := Private(dir); err != nil {
+		return nil, err
 	}
 	data, err := json.Marshal(e)
 	if err != nil {
@@ -87,7 +91,9 @@ func Register(dir string, e Entry) (remove func() error, err error) {
 }
 
 // List returns the entries of dir whose process is alive, removing those of
-// dead processes. A missing directory is no entries.
+// dead processes. A missing directory is no entries; a directory that is
+// not private is an error: its entries could have been planted by another
+// user to capture the scripts and tokens the CLI sends.
 func List(dir string) ([]Entry, error) {
 	files, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -95,6 +101,9 @@ func List(dir string) ([]Entry, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list run directory: %w", err)
+	}
+	if err := Private(dir); err != nil {
+		return nil, err
 	}
 	var entries []Entry
 	for _, f := range files {

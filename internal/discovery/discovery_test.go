@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -62,5 +63,23 @@ func TestDir(t *testing.T) {
 	t.Setenv("XDG_RUNTIME_DIR", "/run/user/7")
 	if Dir("") != "/run/user/7/jstrace" {
 		t.Fatalf("Dir = %s", Dir(""))
+	}
+}
+
+func TestPrivateDirectory(t *testing.T) {
+	open := t.TempDir()
+	os.Chmod(open, 0o755)
+	if _, err := Register(open, Entry{PID: os.Getpid(), Addr: "127.0.0.1:1"}); err == nil || !strings.Contains(err.Error(), "chmod 700") {
+		t.Fatalf("Register in a 0755 directory: %v", err)
+	}
+	if _, err := List(open); err == nil {
+		t.Fatal("List trusted a 0755 directory")
+	}
+	link := filepath.Join(t.TempDir(), "link")
+	private := filepath.Join(t.TempDir(), "private")
+	os.Mkdir(private, 0o700)
+	os.Symlink(private, link)
+	if err := Private(link); err == nil {
+		t.Fatal("a symlink passed as the run directory")
 	}
 }
