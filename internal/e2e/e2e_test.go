@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -345,5 +346,38 @@ func TestToken(t *testing.T) {
 	r := e.jstrace("-t", "api", "--token", "s3cret", "--duration", "300ms", script)
 	if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
 		t.Fatalf("right token: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// A Remote that fails while it sets up is refused by the agent: the CLI
+// reports it with the process prefix and the exit code of script errors.
+func TestRemoteSetupPanic(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	src := e.script("setup.go", `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	var seen map[string]int
+	seen["setup"]++
+}
+`)
+	r := e.jstrace("-t", "api", src)
+	want := prefix("web-1", "api", svc) + "script error: panic in main.Remote at " + src + ":6:6: assignment to entry in nil map"
+	if r.code != 4 || !strings.Contains(r.stderr, want) {
+		t.Fatalf("exit %d, want 4 and %q\nstderr:\n%s", r.code, want, r.stderr)
+	}
+	svc.alive(t)
+}
+
+func TestAgentsFromEnvironment(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	ls := e.jstrace("ls")
+	addr := agentAddr(t, ls.stdout, svc.pid)
+	r := e.jstraceEnv([]string{"JSTRACE_AGENTS=" + addr, "JSTRACE_RUN_DIR=" + filepath.Join(e.dir, "empty")}, "--duration", "300ms", e.script("w.go", whoami))
+	if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }

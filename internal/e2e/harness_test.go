@@ -157,7 +157,13 @@ type result struct {
 // jstrace runs the CLI to completion.
 func (e *env) jstrace(args ...string) result {
 	e.t.Helper()
-	p := e.jstraceStart(args...)
+	return e.jstraceEnv(nil, args...)
+}
+
+// jstraceEnv runs the CLI to completion with more environment variables.
+func (e *env) jstraceEnv(environ []string, args ...string) result {
+	e.t.Helper()
+	p := e.jstraceStartEnv(environ, args...)
 	return p.wait(e.t, 60*time.Second)
 }
 
@@ -169,8 +175,13 @@ type running struct {
 
 func (e *env) jstraceStart(args ...string) *running {
 	e.t.Helper()
+	return e.jstraceStartEnv(nil, args...)
+}
+
+func (e *env) jstraceStartEnv(environ []string, args ...string) *running {
+	e.t.Helper()
 	cmd := exec.Command(bin.jstrace, args...)
-	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir)
+	cmd.Env = append(append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir), environ...)
 	cmd.Dir = "../.."
 	r := &running{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	cmd.Stdout, cmd.Stderr = r.stdout, r.stderr

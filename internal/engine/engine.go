@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -131,8 +132,8 @@ func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Eng
 		if fn == nil {
 			return
 		}
-		if perr := e.call(func() { fn(script.NewTraces(e)) }); perr != nil {
-			err = fmt.Errorf("%s: %w", name, perr)
+		if err = e.call(func() { fn(script.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
+			err = fmt.Errorf("%s: %w", name, err) // no position from yaegi: name the file at least
 		}
 	})
 	if err != nil {
