@@ -263,8 +263,8 @@ func TestConcurrentEmitters(t *testing.T) {
 func TestSubscriptionEmit(t *testing.T) {
 	s := jstrace.Subscribe(nil, 0)
 	defer s.Close()
-	if !s.Emit("summary", "n", 3) {
-		t.Fatal("Emit dropped")
+	if n, ok := s.Emit("summary", "n", 3); !ok || n < 10 {
+		t.Fatalf("Emit = %d, %v", n, ok)
 	}
 	recs := readAll(t, s)
 	if len(recs) != 1 || recs[0].Kind != protocol.RecordEmit || string(recs[0].Name) != "summary" {

@@ -91,9 +91,11 @@ func (s *Subscription) Read(dst []byte) []byte { return s.ring.read(dst) }
 func (s *Subscription) Dropped() uint64 { return s.ring.dropped.Load() }
 
 // Emit writes a record of an event emitted by a script (rather than fired by
-// a probe) into the subscription's buffer, timestamped now. It reports false
-// if the record was dropped because the buffer was full.
-func (s *Subscription) Emit(name string, kv ...any) bool {
+// a probe) into the subscription's buffer, timestamped now. It returns the
+// size of the encoded record, and whether it was written (false: dropped
+// and counted because the buffer was full or the record too large).
+func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	var buf [emitBufSize]byte
-	return s.ring.write(appendRecord(noescape(buf[:0]), recordEmit, name, time.Now().UnixNano(), kv))
+	rec := appendRecord(noescape(buf[:0]), recordEmit, name, time.Now().UnixNano(), kv)
+	return len(rec), s.ring.write(rec)
 }

@@ -100,7 +100,7 @@ func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) erro
 		return err
 	}
 	if a.opts.Token != "" && subtle.ConstantTimeCompare([]byte(hello.Token), []byte(a.opts.Token)) != 1 {
-		fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeAuth, Message: "wrong or missing token"})
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeAuth, Message: "wrong or missing token"})
 		return errors.New("wrong or missing token")
 	}
 	welcome := &protocol.Welcome{
@@ -136,7 +136,7 @@ func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) erro
 
 	if n := a.sessions.Add(1); int(n) > a.opts.MaxSessions {
 		a.sessions.Add(-1)
-		fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf("%d sessions attached already", a.opts.MaxSessions)})
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf("%d sessions attached already", a.opts.MaxSessions)})
 		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
 	}
 	defer a.sessions.Add(-1)
@@ -144,6 +144,20 @@ func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) erro
 	s := newSession(a, peer, &attach, fr, fw, ctl, events, console)
 	s.run()
 	return nil
+}
+
+// refuse sends an Error, then waits (briefly) for the CLI to close the
+// stream, so that closing the connection never cuts the Error short.
+func refuse(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, e *protocol.Error) {
+	if fw.Send(protocol.FrameError, e) != nil {
+		return
+	}
+	ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
+	for {
+		if _, _, err := fr.ReadFrame(); err != nil {
+			return
+		}
+	}
 }
 
 // expect reads the next frame, which must be of type t, into m.

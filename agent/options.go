@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/discovery"
@@ -60,6 +61,43 @@ type Options struct {
 	// MaxSessions bounds the sessions attached at once; more are refused.
 	// Default: 8.
 	MaxSessions int
+
+	// Limits bound what each session's remote script may do; a script
+	// that exceeds one is stopped (detached) and the CLI told why. The
+	// zero value of each field means its default.
+	Limits Limits
+}
+
+// Limits bound a remote script. A script that exceeds one is detached: it
+// runs no more, its session ends, and the CLI and the log say why.
+type Limits struct {
+	// HandlerTimeout bounds one call of a handler, an Every callback or a
+	// cleanup function. Default: 100ms.
+	HandlerTimeout time.Duration
+	// SetupTimeout bounds the script's top-level code and its Remote
+	// function, and each cleanup function. Default: 1s.
+	SetupTimeout time.Duration
+	// MaxCPU bounds the share of one CPU the script's calls may use, over
+	// three one-second windows in a row. Default: 0.5.
+	MaxCPU float64
+	// MaxFaults is how many panics of the script detach it. Default: 100.
+	MaxFaults int
+	// MaxEmitRate bounds the bytes of events the script may emit per
+	// second. Default: 8 MiB.
+	MaxEmitRate int
+	// MaxConsoleRate bounds the bytes of console output the script may
+	// print per second. Default: 1 MiB.
+	MaxConsoleRate int
+}
+
+func (l Limits) resolve() Limits {
+	l.HandlerTimeout = cmp.Or(l.HandlerTimeout, 100*time.Millisecond)
+	l.SetupTimeout = cmp.Or(l.SetupTimeout, time.Second)
+	l.MaxCPU = cmp.Or(l.MaxCPU, 0.5)
+	l.MaxFaults = cmp.Or(l.MaxFaults, 100)
+	l.MaxEmitRate = cmp.Or(l.MaxEmitRate, 8<<20)
+	l.MaxConsoleRate = cmp.Or(l.MaxConsoleRate, 1<<20)
+	return l
 }
 
 // resolve applies the environment and the defaults.
@@ -88,6 +126,7 @@ func (o Options) resolve() Options {
 	}
 	o.BufferSize = cmp.Or(o.BufferSize, jstrace.DefaultBufferSize)
 	o.MaxSessions = cmp.Or(o.MaxSessions, 8)
+	o.Limits = o.Limits.resolve()
 	return o
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -51,19 +52,29 @@ type session struct {
 	lost    atomic.Uint64 // records that could not be sent
 
 	faultOnce sync.Once
+
+	// Detaching: the reason, set once, and a signal for the session loop.
+	detachOnce   sync.Once
+	detachReason string
+	detached     chan struct{}
+
+	emitRate, consoleRate rate // owned by the engine goroutine
 }
 
 func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.FrameReader, fw *protocol.FrameWriter, ctl, events, console *yamux.Stream) *session {
 	sum := sha256.Sum256([]byte(attach.Source))
 	return &session{
-		a:       a,
-		log:     a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
-		attach:  attach,
-		fr:      fr,
-		fw:      fw,
-		ctl:     ctl,
-		events:  events,
-		console: newConsole(console),
+		a:           a,
+		log:         a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
+		attach:      attach,
+		fr:          fr,
+		fw:          fw,
+		ctl:         ctl,
+		events:      events,
+		console:     newConsole(console),
+		detached:    make(chan struct{}),
+		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
+		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
 }
 
@@ -73,15 +84,26 @@ func (s *session) run() {
 	defer s.console.close(flushTimeout)
 	var err error
 	if s.local, err = match.Compile(s.attach.LocalPatterns...); err != nil {
-		s.fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
+		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
 		return
 	}
 	s.sub = jstrace.Subscribe(s.local.Match, s.a.opts.BufferSize)
 	defer s.sub.Close()
-	s.eng, err = engine.Start(s.attach.Name, []byte(s.attach.Source), engine.Remote, s, engine.Options{})
+	l := s.a.opts.Limits
+	s.eng, err = engine.New(s, engine.Options{Limits: engine.Limits{
+		HandlerTimeout: l.HandlerTimeout,
+		SetupTimeout:   l.SetupTimeout,
+		MaxCPU:         l.MaxCPU,
+		MaxFaults:      l.MaxFaults,
+	}})
 	if err != nil {
+		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
+		return
+	}
+	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
+		s.eng.Stop(cleanupTimeout)
 		s.log.Info("jstrace agent: script refused", "err", err)
-		s.fw.Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
+		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
 	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
@@ -141,20 +163,23 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 	return stopc, donec
 }
 
-// waitStop waits for the end of the session, sending Stats every second
-// if the CLI asked for them.
+// waitStop waits for the end of the session: the CLI's Stop or its loss,
+// or the script's detachment. It sends Stats every second if the CLI asked
+// for them.
 func (s *session) waitStop(stop <-chan struct{}) {
-	if s.attach.Flags&protocol.AttachStats == 0 {
-		<-stop
-		return
+	var tick <-chan time.Time
+	if s.attach.Flags&protocol.AttachStats != 0 {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
 	}
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
 	for {
 		select {
 		case <-stop:
 			return
-		case <-tick.C:
+		case <-s.detached:
+			return
+		case <-tick:
 			stats := s.stats()
 			s.fw.Send(protocol.FrameStats, &stats)
 		}
@@ -168,6 +193,16 @@ func (s *session) stats() protocol.Stats {
 		HandlerDropped: s.eng.Dropped(),
 		ConsoleDropped: s.console.droppedBytes(),
 		Errors:         s.eng.Faults(),
+		Detached:       s.detachedWhy(),
+	}
+}
+
+func (s *session) detachedWhy() string {
+	select {
+	case <-s.detached:
+		return s.detachReason
+	default:
+		return ""
 	}
 }
 
@@ -176,12 +211,34 @@ func (s *session) stats() protocol.Stats {
 var _ engine.Output = (*session)(nil)
 
 // Emit puts an event emitted by Remote into the session buffer, behind the
-// probe events, for the pump to send.
-func (s *session) Emit(name string, kv []any) { s.sub.Emit(name, kv...) }
+// probe events, for the pump to send. A script emitting faster than
+// MaxEmitRate is detached.
+func (s *session) Emit(name string, kv []any) {
+	n, _ := s.sub.Emit(name, kv...)
+	if !s.emitRate.allow(n) {
+		s.eng.Kill(fmt.Sprintf("the script emitted more than %d bytes in a second", s.emitRate.limit))
+	}
+}
 
-// Print queues console output.
+// Print queues console output. A script printing faster than
+// MaxConsoleRate is detached.
 func (s *session) Print(stream byte, text string) {
+	if !s.consoleRate.allow(len(text)) {
+		s.eng.Kill(fmt.Sprintf("the script printed more than %d bytes in a second", s.consoleRate.limit))
+		return
+	}
 	s.console.print(protocol.ConsoleStream(stream), text)
+}
+
+// Detach ends the session because the script exceeded a limit: the CLI is
+// told why in the console and in Done.
+func (s *session) Detach(reason string) {
+	s.detachOnce.Do(func() {
+		s.detachReason = reason
+		s.console.print(protocol.ConsoleFault, "script detached: "+reason+"\n")
+		s.log.Warn("jstrace script detached", "reason", reason)
+		close(s.detached)
+	})
 }
 
 // Fault reports a script failure to the CLI, and the first one of the

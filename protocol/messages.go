@@ -164,6 +164,7 @@ type Stats struct {
 	HandlerDropped uint64 // events remote handlers could not keep up with
 	ConsoleDropped uint64 // bytes of console output that did not fit
 	Errors         uint64 // remote handler failures
+	Detached       string // why the agent stopped the script, "" if it did not
 }
 
 // Append appends the encoded message to b.
@@ -171,7 +172,7 @@ func (m *Stats) Append(b []byte) []byte {
 	for _, v := range []uint64{m.Events, m.Dropped, m.HandlerDropped, m.ConsoleDropped, m.Errors} {
 		b = binary.AppendUvarint(b, v)
 	}
-	return b
+	return appendString(b, m.Detached)
 }
 
 // Decode decodes p into m.
@@ -182,6 +183,7 @@ func (m *Stats) Decode(p []byte) error {
 	m.HandlerDropped = d.uvarint("handler dropped")
 	m.ConsoleDropped = d.uvarint("console dropped")
 	m.Errors = d.uvarint("errors")
+	m.Detached = d.string("detached")
 	return d.end("Stats")
 }
 

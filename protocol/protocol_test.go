@@ -32,7 +32,7 @@ func messages() []struct {
 		{"attach", FrameAttach, &Attach{Name: "s.go", Source: "package main\n", LocalPatterns: []string{"request:*"}, Flags: AttachStats}},
 		{"attached", FrameAttached, &Attached{RemotePatterns: []string{"api:*", "{db,cache}:*"}}},
 		{"error", FrameError, &Error{Code: CodeScript, Message: "s.go:3:1: undefined: x"}},
-		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1}},
+		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1, Detached: "handler ran longer than 100ms"}},
 		{"console", FrameConsole, &Console{Stream: ConsoleDir, Text: "12345\n"}},
 	}
 }

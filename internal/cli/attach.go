@@ -181,10 +181,22 @@ func (t *tracer) watch(addr string, a *agent) {
 	stopping := t.stopping
 	if !stopping {
 		delete(t.agents, addr)
+		if stats.Detached != "" {
+			t.skip[addr] = time.Now().Add(retryScript) // it would fail again
+		}
 	}
 	t.mu.Unlock()
 	who := a.conn.Origin.Prefix()
 	switch {
+	case !stopping && stats.Detached != "":
+		// The agent said why on the console stream, with the prefix.
+		if msg := lossSummary(a.stats); msg != "" {
+			t.out.errorf("%s: %s", who, msg)
+		}
+		select {
+		case t.changed <- struct{}{}:
+		default:
+		}
 	case !stopping:
 		reason := "session ended"
 		if err != nil {

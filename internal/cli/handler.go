@@ -121,6 +121,9 @@ func (o *localOutput) Print(stream byte, text string) {
 
 func (o *localOutput) Fault(msg string) { o.out.errorf("Local: %s", msg) }
 
+// Detach is not expected: Local runs without limits.
+func (o *localOutput) Detach(reason string) { o.out.errorf("Local stopped: %s", reason) }
+
 func (o *localOutput) Subscribed(set *match.Set) {
 	if o.started.Load() {
 		(*tracer)(o).warnOnce("late on", "warning: traces.On called after Local returned sees emitted events only, not raw probes")

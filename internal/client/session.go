@@ -27,12 +27,20 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := c.fw.Send(protocol.FrameAttach, a); err != nil {
-		return nil, fmt.Errorf("%s: send Attach: %w", c.Addr, err)
+	sendErr := c.fw.Send(protocol.FrameAttach, a)
+	timeout := attachTimeout
+	if sendErr != nil {
+		// The agent may have read it and answered (a refusal) before the
+		// write's completion reached us: look for that answer.
+		timeout = time.Second
 	}
-	c.ctl.SetReadDeadline(time.Now().Add(attachTimeout))
+	c.ctl.SetReadDeadline(time.Now().Add(timeout))
 	var attached protocol.Attached
 	if err := c.expect(protocol.FrameAttached, &attached); err != nil {
+		var pe *protocol.Error
+		if sendErr != nil && !errors.As(err, &pe) {
+			return nil, fmt.Errorf("%s: send Attach: %w", c.Addr, sendErr)
+		}
 		return nil, err
 	}
 	c.ctl.SetReadDeadline(time.Time{})

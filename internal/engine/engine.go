@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,6 +36,9 @@ type Output interface {
 	Fault(msg string)
 	// Subscribed reports that the script's handler patterns changed.
 	Subscribed(set *match.Set)
+	// Detach reports that the script was stopped for exceeding a limit
+	// (see Limits); it runs no more, and the session should end.
+	Detach(reason string)
 }
 
 // Options configure an Engine. The zero value works.
@@ -48,6 +52,8 @@ type Options struct {
 	// Block makes Dispatch wait until there is room; by default a batch
 	// that does not fit is dropped and counted.
 	Block bool
+	// Limits bound the script; the zero value sets none.
+	Limits Limits
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -55,6 +61,10 @@ const queueLen = 256
 
 // ErrStopped is returned by Dispatch and Do once the engine has stopped.
 var ErrStopped = errors.New("script stopped")
+
+// errDetached is the error of the call during which the script was
+// detached; Output.Detach has said why, so callers do not report it again.
+var errDetached = errors.New("script detached")
 
 // Entry picks the function of a loaded script an Engine runs.
 type Entry func(*sandbox.Script) func(*script.Traces)
@@ -87,6 +97,16 @@ type Engine struct {
 	faults   atomic.Uint64
 	trail    trail
 
+	// The watchdog's view: calls is incremented when a call into the script
+	// starts and when it ends (odd: inside one), current says which.
+	interp     atomic.Pointer[sandbox.Interp]
+	calls      atomic.Uint64
+	current    atomic.Pointer[callKind]
+	killReason atomic.Pointer[string]
+	limits     Limits
+	everyKind  callKind
+	dead       bool // owned by the engine goroutine: the script was stopped
+
 	// Owned by the engine goroutine.
 	handlers []handler
 	routes   map[string][]int // trace name → indexes into handlers
@@ -100,13 +120,25 @@ type handler struct {
 	pattern string
 	set     *match.Set // the pattern, compiled
 	fn      func(*script.Trace)
+	kind    *callKind
 }
 
-// Start loads the script in a new engine and runs the chosen entry point.
-// An entry the script does not define is not an error: the engine then
-// does nothing until stopped. The returned error is the load error or the
-// entry point's panic.
+// Start is New, then Run. On error the engine is stopped.
 func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Engine, error) {
+	e, err := New(out, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.Run(name, src, entry); err != nil {
+		e.Stop(0)
+		return nil, err
+	}
+	return e, nil
+}
+
+// New returns an engine with a fresh interpreter and its goroutines
+// running, but no script: Run loads one. Stop or Abandon releases it.
+func New(out Output, opts Options) (*Engine, error) {
 	e := &Engine{
 		out:      out,
 		block:    opts.Block,
@@ -118,13 +150,43 @@ func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Eng
 		quit:     make(chan struct{}),
 		exited:   make(chan struct{}),
 		routes:   map[string][]int{},
+		limits:   opts.Limits,
 	}
+	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init()
-	go e.loop()
+	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail})
+	if err != nil {
+		return nil, err
+	}
+	e.interp.Store(x)
+	clock := make(chan *threadClock)
+	go e.loop(clock)
+	c := <-clock
+	if l := opts.Limits; l.HandlerTimeout > 0 || l.SetupTimeout > 0 || l.MaxCPU > 0 {
+		go e.watch(l, c)
+	} else if c != nil {
+		c.close()
+	}
+	return e, nil
+}
+
+// Run loads the script and runs the chosen entry point, on the engine
+// goroutine. An entry the script does not define is not an error: the
+// engine then does nothing until stopped. The error is the load error or
+// the entry point's failure (a panic, a limit). Call it once.
+func (e *Engine) Run(name string, src []byte, entry Entry) error {
+	x := e.interp.Load()
+	setup := &callKind{what: "the script's top level", budget: e.limits.SetupTimeout}
 	var err error
-	e.Do(func() {
+	derr := e.Do(func() {
+		var p *sandbox.Program
+		if p, err = x.Compile(name, src); err != nil { // runs no script code: not under the watchdog
+			return
+		}
 		var s *sandbox.Script
-		s, err = sandbox.Load(name, src, sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail})
+		if cerr := e.call(setup, func() { s, err = x.Run(p) }); cerr != nil {
+			err = cerr
+		}
 		if err != nil {
 			return
 		}
@@ -132,15 +194,12 @@ func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Eng
 		if fn == nil {
 			return
 		}
-		if err = e.call(func() { fn(script.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
+		setup.what = "the script's entry point"
+		if err = e.call(setup, func() { fn(script.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
 			err = fmt.Errorf("%s: %w", name, err) // no position from yaegi: name the file at least
 		}
 	})
-	if err != nil {
-		e.Stop(0)
-		return nil, err
-	}
-	return e, nil
+	return cmp.Or(derr, err)
 }
 
 // Do runs fn on the engine goroutine and waits for it.
@@ -164,8 +223,13 @@ func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
 // Faults returns how many times script code panicked.
 func (e *Engine) Faults() uint64 { return e.faults.Load() }
 
-func (e *Engine) loop() {
+// loop is the engine goroutine. It runs locked to an OS thread of its
+// own, which the watchdog's CPU clock measures (and which exits with it);
+// it hands that clock over first.
+func (e *Engine) loop(clock chan<- *threadClock) {
+	runtime.LockOSThread()
 	defer close(e.exited)
+	clock <- newThreadClock()
 	for {
 		select {
 		case fn := <-e.tasks:
@@ -185,7 +249,7 @@ func (e *Engine) loop() {
 func (e *Engine) deliver(b Batch) {
 	defer e.done(b)
 	for i, t := range b.Traces {
-		if e.stopped() {
+		if e.dead || e.stopped() {
 			e.dropped.Add(uint64(len(b.Traces) - i))
 			return
 		}
@@ -203,15 +267,18 @@ func (e *Engine) deliver(b Batch) {
 		}
 		for _, i := range idx {
 			h := e.handlers[i]
-			if err := e.call(func() { h.fn(t) }); err != nil {
-				e.out.Fault(fmt.Sprintf("handler for %q: %v", h.pattern, err))
+			if err := e.call(h.kind, func() { h.fn(t) }); err != nil && !errors.Is(err, errDetached) {
+				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
 		}
 	}
 }
 
 func (e *Engine) runTimer(fn func()) {
-	if err := e.call(fn); err != nil {
+	if e.dead {
+		return
+	}
+	if err := e.call(&e.everyKind, fn); err != nil && !errors.Is(err, errDetached) {
 		e.out.Fault(fmt.Sprintf("Every callback: %v", err))
 	}
 }
@@ -292,22 +359,42 @@ func (e *Engine) finish(deadline time.Time) {
 			more = false
 		}
 	}
+	cleanup := &callKind{what: "a cleanup function", budget: e.limits.SetupTimeout}
 	for _, fn := range e.cleanups {
-		if err := e.call(fn); err != nil {
+		if e.killReason.Load() != nil {
+			break // the interpreter is dead
+		}
+		if err := e.call(cleanup, fn); err != nil && !errors.Is(err, errDetached) {
 			e.out.Fault(fmt.Sprintf("cleanup: %v", err))
 		}
 	}
 	e.closeQuit()
 }
 
-// call runs script code, turning a panic into an error that names the
-// script position yaegi reported for it.
-func (e *Engine) call(fn func()) (err error) {
+// call runs script code under the watchdog, turning a panic into an error
+// that names the script position yaegi reported for it. After the call it
+// enforces the limits: a script killed by the watchdog, or past MaxFaults,
+// is detached and runs no more.
+func (e *Engine) call(k *callKind, fn func()) (err error) {
 	e.trail.reset()
+	e.current.Store(k)
+	e.calls.Add(1)
 	defer func() {
+		e.calls.Add(1)
 		if r := recover(); r != nil {
-			e.faults.Add(1)
+			n := e.faults.Add(1)
 			err = fmt.Errorf("panic%s: %v", e.trail.position(), r)
+			if max := e.limits.MaxFaults; max > 0 && n == uint64(max) {
+				e.out.Fault(fmt.Sprintf("%s: %v", k.what, err))
+				err = nil
+				e.kill(fmt.Sprintf("%d panics in script code", max))
+			}
+		}
+		if reason := e.killReason.Load(); reason != nil && !e.dead {
+			e.dead = true
+			e.timers.stop()
+			e.out.Detach(*reason)
+			err = fmt.Errorf("%w: %s", errDetached, *reason)
 		}
 	}()
 	fn()

@@ -15,11 +15,12 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 type fakeOutput struct {
-	mu      sync.Mutex
-	emits   []string
-	printed strings.Builder
-	faults  []string
-	subs    []string
+	mu       sync.Mutex
+	emits    []string
+	printed  strings.Builder
+	faults   []string
+	subs     []string
+	detached []string
 }
 
 func (o *fakeOutput) Emit(name string, kv []any) {
@@ -37,6 +38,12 @@ func (o *fakeOutput) Fault(msg string) {
 	defer o.mu.Unlock()
 	o.faults = append(o.faults, msg)
 }
+func (o *fakeOutput) Detach(reason string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.detached = append(o.detached, reason)
+}
+
 func (o *fakeOutput) Subscribed(set *match.Set) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/match"
@@ -19,7 +20,8 @@ func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
 		return err
 	}
 	one, _ := match.Compile(pattern)
-	e.handlers = append(e.handlers, handler{pattern: pattern, set: one, fn: fn})
+	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
+	e.handlers = append(e.handlers, handler{pattern: pattern, set: one, fn: fn, kind: kind})
 	clear(e.routes)
 	e.set.Store(set)
 	e.out.Subscribed(set)

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"go/ast"
@@ -49,21 +50,21 @@ func (emptyFS) Open(name string) (fs.File, error) {
 	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 }
 
-// Load checks src (see Check), then evaluates it in a new interpreter and
-// returns its entry points. A func main, which scripts may have for go
-// build's sake, is left out. Errors are ErrorLists with positions where they
-// are known.
-func Load(filename string, src []byte, opts Options) (s *Script, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			s, err = nil, ErrorList{{Msg: fmt.Sprintf("%s: the script interpreter failed: %v", filename, r)}}
-		}
-	}()
+// An Interp is one yaegi interpreter with the sandbox's symbol tables.
+// Compile, Run and the script functions they return must be called from
+// one goroutine at a time; Kill may be called from any goroutine while
+// script code runs or between calls, but not during Compile.
+type Interp struct {
+	i *interp.Interpreter
+}
+
+// New returns an interpreter set up as the package documentation says.
+func New(opts Options) (*Interp, error) {
 	i := interp.New(interp.Options{
 		Stdin:                strings.NewReader(""),
 		Stdout:               orDiscard(opts.Stdout),
 		Stderr:               orDiscard(opts.Stderr),
-		Args:                 []string{filename},
+		Args:                 []string{"script"},
 		Env:                  []string{},
 		SourcecodeFilesystem: emptyFS{},
 	})
@@ -74,16 +75,67 @@ func Load(filename string, src []byte, opts Options) (s *Script, err error) {
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
-	f, err := check(i.FileSet(), filename, src)
+	return &Interp{i: i}, nil
+}
+
+// Load checks src (see Check), then evaluates it in a new interpreter and
+// returns its entry points. A func main, which scripts may have for go
+// build's sake, is left out. Errors are ErrorLists with positions where they
+// are known.
+func Load(filename string, src []byte, opts Options) (*Script, error) {
+	x, err := New(opts)
+	if err != nil {
+		return nil, err
+	}
+	return x.Load(filename, src)
+}
+
+// Load is Compile then Run.
+func (x *Interp) Load(filename string, src []byte) (*Script, error) {
+	p, err := x.Compile(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return x.Run(p)
+}
+
+// A Program is a compiled script, not yet run.
+type Program struct {
+	filename string
+	prog     *interp.Program
+}
+
+// Compile checks src (see Check) and compiles it. Its cost is bounded by
+// the source size; it runs no script code. Call it once.
+func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, ErrorList{{Msg: fmt.Sprintf("%s: the script interpreter failed: %v", filename, r)}}
+		}
+	}()
+	f, err := check(x.i.FileSet(), filename, src)
 	if err != nil {
 		return nil, err
 	}
 	f.Decls = withoutMain(f.Decls)
-	prog, err := i.CompileAST(f)
+	prog, err := x.i.CompileAST(f)
 	if err != nil {
 		return nil, yaegiError(err)
 	}
-	if _, err := i.Execute(prog); err != nil {
+	return &Program{filename: filename, prog: prog}, nil
+}
+
+// Run evaluates a compiled script's top level (package variables, init
+// functions), which runs script code, and returns its entry points.
+func (x *Interp) Run(p *Program) (s *Script, err error) {
+	filename := p.filename
+	defer func() {
+		if r := recover(); r != nil {
+			s, err = nil, ErrorList{{Msg: fmt.Sprintf("%s: the script interpreter failed: %v", filename, r)}}
+		}
+	}()
+	i := x.i
+	if _, err := i.Execute(p.prog); err != nil {
 		return nil, yaegiError(err)
 	}
 	syms := i.Symbols("main")["main"]
@@ -99,6 +151,25 @@ func Load(filename string, src []byte, opts Options) (s *Script, err error) {
 		}
 	}
 	return s, nil
+}
+
+// Kill stops the interpreted code running now, loops and recursion
+// included, at its next step; the call into the script returns with zero
+// results. The interpreter is dead afterwards: every later call into the
+// script returns at once. Code running in a Go function the script called
+// (a regexp match, a strings.Repeat) finishes that call first.
+//
+// yaegi stops an interpreter only when an EvalWithContext's context is
+// cancelled while the evaluation is still running; with an evaluation that
+// ends at once (a syntax error), which of the two it sees first is a coin
+// toss, so Kill tosses until the odds that every toss failed are below one in
+// a billion.
+func (x *Interp) Kill() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for range 30 {
+		x.i.EvalWithContext(ctx, ")")
+	}
 }
 
 func orDiscard(w io.Writer) io.Writer {

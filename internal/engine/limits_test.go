@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var limits = Limits{HandlerTimeout: 100 * time.Millisecond, SetupTimeout: 300 * time.Millisecond, MaxCPU: 0.5, MaxFaults: 5}
+
+const limitsHeader = `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var _ = time.Second
+
+func spin() {
+	for {
+	}
+}
+
+func recurse(n int) int { return recurse(n+1) + 1 }
+`
+
+func (o *fakeOutput) detachedReason(t *testing.T) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		o.mu.Lock()
+		if len(o.detached) > 0 {
+			r := o.detached[0]
+			if len(o.detached) > 1 {
+				t.Errorf("detached %d times: %q", len(o.detached), o.detached)
+			}
+			o.mu.Unlock()
+			return r
+		}
+		o.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("the script was never detached")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRunawayScriptsAreStopped(t *testing.T) {
+	tests := []struct {
+		name, remote string
+		trigger      bool // dispatch a trace to start the misbehaviour
+		want         string
+	}{
+		{"loop in handler", `traces.On("x", func(t *script.Trace) { spin() })`, true, `handler for "x" ran longer than 100ms`},
+		{"recursion in handler", `traces.On("x", func(t *script.Trace) { recurse(0) })`, true, `handler for "x" ran longer than 100ms`},
+		{"loop in Every", `traces.Every(10*time.Millisecond, func() { spin() })`, false, "an Every callback ran longer than 100ms"},
+		{"panics", `traces.On("x", func(t *script.Trace) { panic("again") })`, true, "5 panics in script code"},
+		{"CPU share", `traces.On("x", func(t *script.Trace) { for i := 0; i < 100000; i++ {} })`, true, "of a CPU for 3s; the limit is 50%"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &fakeOutput{}
+			src := limitsHeader + "func Remote(traces *script.Traces) {\n" + tt.remote + "\n}\n"
+			e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits})
+			if err != nil {
+				t.Fatal(err)
+			}
+			stop := make(chan struct{})
+			if tt.trigger {
+				go func() {
+					for {
+						select {
+						case <-stop:
+							return
+						default:
+						}
+						e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
+						time.Sleep(time.Millisecond)
+					}
+				}()
+			}
+			reason := out.detachedReason(t)
+			close(stop)
+			if !strings.Contains(reason, tt.want) {
+				t.Fatalf("detached because %q, want %q", reason, tt.want)
+			}
+			if !e.Stop(5 * time.Second) {
+				t.Fatal("Stop did not finish after the script was detached")
+			}
+		})
+	}
+}
+
+func TestRunawaySetupIsStopped(t *testing.T) {
+	tests := []struct{ name, src, want string }{
+		{"loop in init", limitsHeader + "func init() { spin() }\nfunc Remote(traces *script.Traces) {}\n", "the script's top level ran longer than 300ms"},
+		{"loop in a variable", limitsHeader + "var x = recurse(0)\nfunc Remote(traces *script.Traces) {}\n", "the script's top level ran longer than 300ms"},
+		{"loop in Remote", limitsHeader + "func Remote(traces *script.Traces) { spin() }\n", "the script's entry point ran longer than 300ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Start("s.go", []byte(tt.src), Remote, &fakeOutput{}, Options{Limits: limits})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRunawayCleanupIsStopped(t *testing.T) {
+	out := &fakeOutput{}
+	src := limitsHeader + "func Remote(traces *script.Traces) { traces.OnCleanup(spin) }\n"
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Stop(5 * time.Second) {
+		t.Fatal("Stop hung in a runaway cleanup")
+	}
+	if r := out.detachedReason(t); !strings.Contains(r, "a cleanup function ran longer than 300ms") {
+		t.Fatalf("reason %q", r)
+	}
+}

@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+)
+
+// Limits bound what a script instance may do. A zero field means no limit;
+// the agent sets them all, the CLI none (Local runs on the user's own
+// machine).
+type Limits struct {
+	// HandlerTimeout bounds one call into the script: a handler, an Every
+	// callback, a cleanup function.
+	HandlerTimeout time.Duration
+	// SetupTimeout bounds loading the script and running its entry point.
+	SetupTimeout time.Duration
+	// MaxCPU bounds the share of one CPU the script's calls may use,
+	// measured over one-second windows: exceeded cpuWindows windows in a
+	// row, the script is stopped.
+	MaxCPU float64
+	// MaxFaults is how many panics of script code stop the script.
+	MaxFaults int
+}
+
+// cpuWindows is how many one-second windows over MaxCPU stop a script.
+const cpuWindows = 3
+
+// A call into the script: what it is (for messages) and its time budget.
+type callKind struct {
+	what   string
+	budget time.Duration
+}
+
+// Kill stops the script for good, for the given reason: the code running
+// now stops at its next step, nothing of the script runs afterwards, and
+// Output.Detach reports the reason (once, from the engine goroutine, when
+// the current call returns). It is how a host enforces limits of its own
+// (the agent's output rates). The first reason wins. Safe for concurrent
+// use.
+func (e *Engine) Kill(reason string) { e.kill(reason) }
+
+// kill is Kill: called from the watchdog while a call runs too long, and
+// from the engine goroutine when a limit is reached between calls.
+func (e *Engine) kill(reason string) {
+	if !e.killReason.CompareAndSwap(nil, &reason) {
+		return
+	}
+	if x := e.interp.Load(); x != nil {
+		x.Kill()
+	}
+}
+
+// watch samples the engine goroutine every tick. It measures CPU time when
+// the engine's thread clock is available (Linux), so that a loaded host
+// that deschedules the engine is not mistaken for a runaway script, and
+// wall time otherwise. A call that has consumed more than its budget is
+// killed; the time spent over a one-second window gives the CPU share.
+// Sampling costs the hot path only two atomic increments per call.
+func (e *Engine) watch(l Limits, clock *threadClock) {
+	if clock != nil {
+		defer clock.close()
+	}
+	tick := 25 * time.Millisecond
+	if l.HandlerTimeout > 0 {
+		tick = min(tick, max(l.HandlerTimeout/4, time.Millisecond))
+	}
+	t := time.NewTicker(tick)
+	defer t.Stop()
+	elapsed := func() time.Duration { return tick }
+	if clock != nil {
+		last, _ := clock.now()
+		elapsed = func() time.Duration {
+			now, ok := clock.now()
+			if !ok {
+				return tick
+			}
+			d := now - last
+			last = now
+			return d
+		}
+	}
+	var (
+		lastCall       uint64
+		inCall, window time.Duration // time used by the current call, by the window
+		windowStart    = time.Now()
+		overCPU        int
+	)
+	for {
+		select {
+		case <-e.exited:
+			return
+		case <-t.C:
+		}
+		used := elapsed()
+		c := e.calls.Load()
+		switch {
+		case c&1 == 0: // between calls: what was used went to calls that ended
+			inCall = 0
+		case c == lastCall: // the same call as at the last tick
+			inCall += used
+		default: // a call started since the last tick
+			inCall = used
+		}
+		lastCall = c
+		if clock != nil || c&1 == 1 { // without a CPU clock, a sample in a call
+			window += used
+		}
+		if k := e.current.Load(); c&1 == 1 && k != nil && k.budget > 0 && inCall >= k.budget {
+			e.kill(fmt.Sprintf("%s ran longer than %v", k.what, k.budget))
+		}
+		if span := time.Since(windowStart); span >= time.Second {
+			share := float64(window) / float64(span)
+			window, windowStart = 0, time.Now()
+			if l.MaxCPU <= 0 || share <= l.MaxCPU {
+				overCPU = 0
+			} else if overCPU++; overCPU >= cpuWindows {
+				e.kill(fmt.Sprintf("the script used %.0f%% of a CPU for %ds; the limit is %.0f%%", 100*share, cpuWindows, 100*l.MaxCPU))
+			}
+		}
+	}
+}
