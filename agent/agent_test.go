@@ -36,7 +36,14 @@ func start(t *testing.T, opts agent.Options) *agent.Agent {
 		opts.RunDir = t.TempDir()
 	}
 	if opts.Logger == nil {
-		opts.Logger = quiet
+		// Kept, and shown if the test fails.
+		var log syncBuffer
+		opts.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("agent log:\n%s", log.String())
+			}
+		})
 	}
 	a, err := agent.Listen(opts)
 	if err != nil {
@@ -189,7 +196,15 @@ func TestSessionEndToEnd(t *testing.T) {
 	probe.Emit("v", -1) // the handler panics: reported, not fatal
 	jstrace.Trace("agenttest:raw", "v", 7)
 	rec.waitFor(t, "emits, raw trace and fault", func() bool {
-		return len(rec.traces) >= 4 && strings.Contains(rec.consoleText(), "negative")
+		if len(rec.traces) >= 4 && strings.Contains(rec.consoleText(), "negative") {
+			return true
+		}
+		var names []string
+		for _, tr := range rec.traces {
+			names = append(names, tr.Name)
+		}
+		t.Logf("so far: traces %v, console %q", names, rec.consoleText())
+		return false
 	})
 	if err := c.Stop(); err != nil {
 		t.Fatal(err)
@@ -441,4 +456,22 @@ func TestStopWithCLINotReading(t *testing.T) {
 	}
 	c.Close()
 	waitSessions(t, a, 0)
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

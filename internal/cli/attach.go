@@ -183,6 +183,7 @@ func (t *tracer) watch(addr string, a *agent) {
 		delete(t.agents, addr)
 		if stats.Detached != "" {
 			t.skip[addr] = time.Now().Add(retryScript) // it would fail again
+			t.detached++
 		}
 	}
 	t.mu.Unlock()

@@ -46,6 +46,7 @@ type tracer struct {
 	changed  chan struct{}   // an agent left
 	wg       sync.WaitGroup  // the watch goroutines
 	started  atomic.Bool     // Local has returned; attach is set
+	detached int             // agents that stopped the script for a limit
 }
 
 // agent is one attached agent.
@@ -159,6 +160,9 @@ func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
 				if scanning {
 					<-scanned
 				}
+				if t.detachedCount() > 0 {
+					return nil // shutdown reports it
+				}
 				return exitf(ExitLost, "no agent left to trace (%s)", t.sel.describe())
 			}
 		}
@@ -216,7 +220,16 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 		return withCode(ExitInterrupted, errInterrupted)
 	}
 	t.report()
+	if n := t.detachedCount(); reason == nil && n > 0 {
+		return exitf(ExitScript, "the script exceeded the agents' limits and was stopped in %d process(es)", n)
+	}
 	return reason
+}
+
+func (t *tracer) detachedCount() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.detached
 }
 
 // finishLocal lets Local handle the traces that arrived, then runs its

@@ -199,6 +199,9 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 			err = fmt.Errorf("%s: %w", name, err) // no position from yaegi: name the file at least
 		}
 	})
+	if r := e.killReason.Load(); r != nil {
+		return errors.New(*r) // a limit: the reason says it all
+	}
 	return cmp.Or(derr, err)
 }
 

@@ -131,6 +131,10 @@ func (c *checker) node(n ast.Node) bool {
 		if _, ok := n.X.(*ast.FuncLit); ok {
 			c.errorf(n.X.Pos(), "range over a function is not supported by the script interpreter")
 		}
+	case *ast.Ident:
+		if n.Name == guardName {
+			c.errorf(n.Pos(), "%s is a reserved name", guardName)
+		}
 	case *ast.CallExpr:
 		if id, ok := n.Fun.(*ast.Ident); ok && id.Obj == nil {
 			switch id.Name {

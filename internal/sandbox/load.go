@@ -68,7 +68,7 @@ func New(opts Options) (*Interp, error) {
 		Env:                  []string{},
 		SourcecodeFilesystem: emptyFS{},
 	})
-	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols}
+	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
 	for k, v := range symbols.Tables() {
 		exports[k] = v
 	}
@@ -118,6 +118,7 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		return nil, err
 	}
 	f.Decls = withoutMain(f.Decls)
+	guardMakes(f)
 	prog, err := x.i.CompileAST(f)
 	if err != nil {
 		return nil, yaegiError(err)

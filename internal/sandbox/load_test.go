@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +218,47 @@ func Remote(traces *script.Traces) { traces.Log(time.Local.String()) }` + footer
 	s.Remote(script.NewTraces(h))
 	if got := strings.TrimSpace(h.printed.String()); got != time.Local.String() {
 		t.Fatalf("time.Local in scripts is %q, want %q", got, time.Local.String())
+	}
+}
+
+func TestHugeAllocationsPanicInTheScript(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"make slice", "n := 1 << 40\n_ = make([]byte, n)", "exceeds the scripts' limit of 256 MiB"},
+		{"make slice cap", "_ = make([]int64, 0, 1<<30)", "make of 1073741824 elements of 8 bytes"},
+		{"make map", "_ = make(map[string][64]byte, 1<<30)", "exceeds the scripts' limit"},
+		{"negative", "n := -1\n_ = make([]int, n)", "out of range"},
+		{"strings.Repeat", "_ = strings.Repeat(\"x\", 1<<40)", "Repeat of 1 bytes"},
+		{"bytes.Repeat", "_ = bytes.Repeat([]byte(\"ab\"), 1<<40)", "Repeat of 2 bytes"},
+		{"named type", "type buf []uint64\n_ = make(buf, 1<<35)", "exceeds the scripts' limit"},
+		{"fine", "s := make([]int, 10, 20)\nm := make(map[string]int)\nb := strings.Repeat(\"ab\", 3)\ntraces.Log(len(s), cap(s), len(m), b)", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := header + "import (\n\t\"bytes\"\n\t\"strings\"\n)\n\nvar _ = bytes.MinRead\nvar _ = strings.Repeat\n\nfunc Remote(traces *script.Traces) {\n" + tt.body + "\n}\n" + footer
+			s, err := Load("m.go", []byte(src), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := &fakeHost{}
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				s.Remote(script.NewTraces(h))
+			}()
+			if tt.want == "" {
+				if got != nil || h.printed.String() != "10 20 0 ababab\n" {
+					t.Fatalf("panic %v, printed %q", got, h.printed.String())
+				}
+				return
+			}
+			if got == nil || !strings.Contains(fmt.Sprint(got), tt.want) {
+				t.Fatalf("recovered %v, want a panic with %q", got, tt.want)
+			}
+		})
+	}
+	if err := Check("m.go", []byte(header+"var jstrace_guard_ = 1\nfunc Remote(traces *script.Traces) {}"+footer)); err == nil {
+		t.Fatal("the guard's name was accepted")
 	}
 }

@@ -7,6 +7,8 @@ package symbols
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
 )
 
 //go:generate go run ./gen
@@ -15,6 +17,12 @@ import (
 // form interp.Use expects. Callers must copy it before handing it to an
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
+
+// guarded replaces functions that could ask for gigabytes at once.
+var guarded = map[string]reflect.Value{
+	"strings/strings": reflect.ValueOf(guard.Repeat),
+	"bytes/bytes":     reflect.ValueOf(guard.RepeatBytes),
+}
 
 // PointerVars lists, per package, the variables of pointer type that
 // Tables replaces with pointers to private copies.
@@ -29,9 +37,17 @@ func Tables() map[string]map[string]reflect.Value {
 	for k, v := range Symbols {
 		t[k] = v
 	}
-	for k, names := range PointerVars {
+	for k, repeat := range guarded {
 		m := make(map[string]reflect.Value, len(Symbols[k]))
 		for name, v := range Symbols[k] {
+			m[name] = v
+		}
+		m["Repeat"] = repeat
+		t[k] = m
+	}
+	for k, names := range PointerVars {
+		m := make(map[string]reflect.Value, len(t[k]))
+		for name, v := range t[k] {
 			m[name] = v
 		}
 		for _, name := range names {

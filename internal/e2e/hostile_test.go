@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// Hostile scripts, each run against a real service: the service must stay
+// up and keep serving, its session must end, and the CLI must say why.
+func TestHostileScripts(t *testing.T) {
+	tests := []struct {
+		name   string
+		remote string // body of Remote
+		code   int    // jstrace's exit code
+		want   string // in jstrace's stderr, after the process prefix
+	}{
+		{"infinite loop in a handler",
+			`traces.On("request:end", func(t *script.Trace) { for { } })`,
+			4, `script detached: handler for "request:end" ran longer than 100ms`},
+		{"runaway recursion",
+			`traces.On("request:end", func(t *script.Trace) { recurse(0) })`,
+			4, `script detached: handler for "request:end" ran longer than 100ms`},
+		{"infinite loop in Every",
+			`traces.Every(10*time.Millisecond, func() { for { } })`,
+			4, `script detached: an Every callback ran longer than 100ms`},
+		{"panic in every handler",
+			`traces.On("request:*", func(t *script.Trace) { panic("boom") })`,
+			4, `script detached: 100 panics in script code`},
+		{"panic in cleanup",
+			`traces.OnCleanup(func() { panic("cleanup boom") })`,
+			0, `cleanup: panic in main.Remote.func at `},
+		{"huge allocation",
+			`traces.On("request:end", func(t *script.Trace) { n := 1 << 40; _ = make([]byte, n) })`,
+			4, `script detached: 100 panics in script code`}, // each call panics first
+		{"emit flood",
+			`pad := strings.Repeat(".", 4096); traces.Every(10*time.Millisecond, func() { for i := 0; i < 200; i++ { traces.Emit("flood", "i", i, "pad", pad) } })`,
+			4, `script detached: the script emitted more than 8388608 bytes in a second`},
+		{"print flood",
+			`traces.Every(10*time.Millisecond, func() { for i := 0; i < 5000; i++ { traces.Log("flood ................................................................") } })`,
+			4, `script detached: the script printed more than 1048576 bytes in a second`},
+		{"infinite loop before Remote returns",
+			`for { }`,
+			4, `script error: the script's entry point ran longer than 1s`},
+	}
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := e.script("hostile.go", `package main
+
+import (
+	"strings"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var _ = time.Second
+var _ = strings.Repeat
+
+func recurse(n int) int { return recurse(n+1) + 1 }
+
+func Remote(traces *script.Traces) {
+	`+tt.remote+`
+}
+
+func Local(traces *script.Traces) {
+	traces.On("flood", func(t *script.Trace) {})
+}
+`)
+			r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "3s", src)
+			if r.code != tt.code || !strings.Contains(r.stderr, prefix("web-1", "api", svc)+tt.want) {
+				t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
+			}
+			if strings.Contains(tt.remote, "make(") && !strings.Contains(r.stderr, "exceeds the scripts' limit of 256 MiB") {
+				t.Errorf("the failed allocations were not reported:\n%.2000s", r.stderr)
+			}
+			svc.alive(t)
+			e.waitSessions(svc.pid, 0)
+		})
+	}
+	if strings.Contains(svc.log.String(), "panic:") || svc.cmd.ProcessState != nil {
+		t.Fatalf("the service suffered:\n%s", svc.log.String())
+	}
+}

@@ -1,0 +1,55 @@
+package sandbox
+
+import (
+	"go/ast"
+	"go/token"
+	"reflect"
+	"strconv"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
+)
+
+// guardName is the local name under which scripts see package guard; the
+// checker refuses it as an identifier in scripts.
+const guardName = "jstrace_guard_"
+
+const guardPath = "github.com/jstrace-go/jstrace/internal/sandbox/guard"
+
+var guardSymbols = map[string]reflect.Value{
+	"Len": reflect.ValueOf(guard.Len),
+}
+
+// guardMakes rewrites every make(T, n[, m]) of the file into
+// make(T, guard.Len(int64(n), T(nil))[, …]), so that a script cannot ask
+// for gigabytes in one expression, and imports package guard.
+func guardMakes(f *ast.File) {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok {
+			return true
+		}
+		id, ok := call.Fun.(*ast.Ident)
+		if !ok || id.Name != "make" || id.Obj != nil || len(call.Args) < 2 {
+			return true
+		}
+		typ := call.Args[0]
+		for i := 1; i < len(call.Args); i++ {
+			call.Args[i] = &ast.CallExpr{
+				Fun: &ast.SelectorExpr{X: ast.NewIdent(guardName), Sel: ast.NewIdent("Len")},
+				Args: []ast.Expr{
+					&ast.CallExpr{Fun: ast.NewIdent("int64"), Args: []ast.Expr{call.Args[i]}},
+					&ast.CallExpr{Fun: &ast.ParenExpr{X: typ}, Args: []ast.Expr{ast.NewIdent("nil")}},
+				},
+			}
+		}
+		found = true
+		return true
+	})
+	if !found {
+		return
+	}
+	spec := &ast.ImportSpec{Name: ast.NewIdent(guardName), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(guardPath)}}
+	f.Imports = append(f.Imports, spec)
+	f.Decls = append([]ast.Decl{&ast.GenDecl{Tok: token.IMPORT, Specs: []ast.Spec{spec}}}, f.Decls...)
+}
