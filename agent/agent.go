@@ -1,11 +1,14 @@
 package agent
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +30,8 @@ type Agent struct {
 	ln     net.Listener
 	origin script.Origin
 	unreg  func() error // removes the discovery file; nil without one
+	secret string       // written in the discovery file; "" without one
+	addr   string       // as the CLI dials it
 
 	sessions   atomic.Int32
 	handshakes chan struct{}  // a slot per connection not yet in a session
@@ -41,8 +46,11 @@ type Agent struct {
 // Listen starts an agent: it listens on opts.Addr, registers for local
 // discovery and serves sessions in background goroutines until Close.
 func Listen(opts Options) (*Agent, error) {
-	opts = opts.resolve()
-	ln, err := net.Listen("tcp", opts.Addr)
+	opts, err := opts.resolve()
+	if err != nil {
+		return nil, fmt.Errorf("jstrace agent: %w", err)
+	}
+	ln, err := listen(opts)
 	if err != nil {
 		return nil, fmt.Errorf("jstrace agent: listen on %s: %w", opts.Addr, err)
 	}
@@ -54,31 +62,42 @@ func Listen(opts Options) (*Agent, error) {
 		conns:  map[net.Conn]struct{}{},
 
 		handshakes: make(chan struct{}, maxHandshakes),
+		addr:       addrString(ln),
 	}
 	if !opts.NoDiscovery {
+		a.secret = newSecret()
 		a.unreg, err = discovery.Register(opts.RunDir, discovery.Entry{
 			PID:      a.origin.PID,
 			Title:    opts.Title,
 			Hostname: opts.Hostname,
-			Addr:     ln.Addr().String(),
+			Addr:     a.addr,
+			TLS:      opts.TLS != nil,
+			Secret:   a.secret,
 			Version:  jstrace.Version,
 			Started:  time.Now(),
 		})
 		if err != nil {
 			// The service must not fail to start over this: the agent stays
 			// reachable with jstrace --agents.
-			a.log.Warn("jstrace agent: local discovery disabled", "err", err, "addr", ln.Addr().String())
-			a.unreg = nil
+			a.log.Warn("jstrace agent: local discovery disabled", "err", err, "addr", a.addr)
+			a.unreg, a.secret = nil, ""
 		}
 	}
 	a.wg.Add(1)
 	go a.accept()
-	a.log.Debug("jstrace agent listening", "addr", ln.Addr().String(), "title", opts.Title)
+	a.log.Debug("jstrace agent listening", "addr", a.addr, "title", opts.Title)
 	return a, nil
 }
 
 // Addr returns the address the agent listens on.
 func (a *Agent) Addr() net.Addr { return a.ln.Addr() }
+
+// newSecret returns 32 random bytes in hex.
+func newSecret() string {
+	b := make([]byte, 32)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // Title returns the process title the agent reports.
 func (a *Agent) Title() string { return a.opts.Title }
@@ -102,6 +121,9 @@ func (a *Agent) Close() error {
 	}
 	a.mu.Unlock()
 	err := a.ln.Close()
+	if path, ok := strings.CutPrefix(a.addr, unixPrefix); ok {
+		os.Remove(path)
+	}
 	if a.unreg != nil {
 		err = errors.Join(err, a.unreg())
 	}

@@ -129,7 +129,7 @@ func dial(t *testing.T, a *agent.Agent, token string) *client.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, a.Addr().String(), token, nil)
+	c, err := client.Dial(ctx, a.Addr().String(), client.Options{Token: token})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestToken(t *testing.T) {
 	a := start(t, agent.Options{Token: "s3cret"})
 	ctx := context.Background()
 	for _, tok := range []string{"", "wrong"} {
-		_, err := client.Dial(ctx, a.Addr().String(), tok, nil)
+		_, err := client.Dial(ctx, a.Addr().String(), client.Options{Token: tok})
 		var pe *protocol.Error
 		if !errors.As(err, &pe) || pe.Code != protocol.CodeAuth {
 			t.Fatalf("token %q: err = %v", tok, err)
@@ -411,7 +411,7 @@ func TestHandshakeFloodIsBounded(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		c, err := client.Dial(ctx, a.Addr().String(), "s3cret", nil)
+		c, err := client.Dial(ctx, a.Addr().String(), client.Options{Token: "s3cret"})
 		cancel()
 		if err == nil {
 			c.Close()

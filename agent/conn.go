@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -34,8 +34,17 @@ const (
 // a session. release frees the connection's handshake slot.
 func (a *Agent) serve(c net.Conn, release func()) {
 	peer := c.RemoteAddr().String()
+	if peer == "" || peer == "@" {
+		peer = "unix socket"
+	}
 	log := a.log.With("peer", peer)
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
+	if tc, ok := c.(*tls.Conn); ok {
+		if err := tc.Handshake(); err != nil {
+			log.Warn("jstrace agent: TLS handshake failed", "err", err)
+			return
+		}
+	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		protocol.WritePreamble(c) // so that a CLI can say which versions differ
@@ -56,7 +65,7 @@ func (a *Agent) serve(c net.Conn, release func()) {
 		return
 	}
 	defer sess.Close()
-	if err := a.handshake(sess, peer, release); err != nil {
+	if err := a.handshake(sess, c, peer, release); err != nil {
 		if !errors.Is(err, io.EOF) {
 			log.Warn("jstrace agent: handshake failed", "err", err)
 		}
@@ -84,7 +93,7 @@ func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration
 }
 
 // handshake answers Hello and, if an Attach follows, runs the session.
-func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) error {
+func (a *Agent) handshake(sess *yamux.Session, c net.Conn, peer string, release func()) error {
 	ctl, err := stream(sess, protocol.StreamControl, handshakeTimeout)
 	if err != nil {
 		return err
@@ -99,16 +108,18 @@ func (a *Agent) handshake(sess *yamux.Session, peer string, release func()) erro
 	if err := expect(fr, protocol.FrameHello, &hello); err != nil {
 		return err
 	}
-	if a.opts.Token != "" && subtle.ConstantTimeCompare([]byte(hello.Token), []byte(a.opts.Token)) != 1 {
-		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeAuth, Message: "wrong or missing token"})
-		return errors.New("wrong or missing token")
+	how, err := a.authenticate(&hello, c)
+	if err != nil {
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeAuth, Message: err.Error()})
+		return err
 	}
+	a.log.Debug("jstrace agent: peer authenticated", "peer", peer, "by", how)
 	welcome := &protocol.Welcome{
 		Agent:    jstrace.Version,
 		PID:      a.origin.PID,
 		Title:    a.origin.Title,
 		Hostname: a.origin.Hostname,
-		Addr:     a.ln.Addr().String(),
+		Addr:     a.addr,
 		Sessions: a.Sessions(),
 		Probes:   jstrace.Probes(),
 	}

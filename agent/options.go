@@ -2,6 +2,7 @@ package agent
 
 import (
 	"cmp"
+	"crypto/tls"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,28 +15,52 @@ import (
 // Environment variables that override Options, so that a service can be
 // retargeted without code changes.
 const (
-	EnvAddr     = "JSTRACE_ADDR"
-	EnvTitle    = "JSTRACE_TITLE"
-	EnvToken    = "JSTRACE_TOKEN"
-	EnvHostname = "JSTRACE_HOSTNAME"
-	EnvRunDir   = discovery.EnvRunDir
+	EnvAddr        = "JSTRACE_ADDR"
+	EnvTitle       = "JSTRACE_TITLE"
+	EnvToken       = "JSTRACE_TOKEN"
+	EnvHostname    = "JSTRACE_HOSTNAME"
+	EnvRunDir      = discovery.EnvRunDir
+	EnvInsecure    = "JSTRACE_INSECURE"      // "1": Options.Insecure
+	EnvTLSCert     = "JSTRACE_TLS_CERT"      // server certificate file (PEM)
+	EnvTLSKey      = "JSTRACE_TLS_KEY"       // its key file (PEM)
+	EnvTLSClientCA = "JSTRACE_TLS_CLIENT_CA" // require client certificates signed by this CA (PEM)
 )
 
 // Options configure an agent. The zero value works: a loopback listener on
 // a free port, registered for local discovery.
 type Options struct {
-	// Addr is the TCP address to listen on. Default: "127.0.0.1:0", the
+	// Addr is the TCP address to listen on, or "unix:" and the path of a
+	// Unix socket (created with mode 0600). Default: "127.0.0.1:0", the
 	// loopback interface and a free port. $JSTRACE_ADDR overrides it.
+	//
+	// An address reachable from other hosts is refused unless the CLI must
+	// authenticate (Token, or TLS requiring client certificates) or
+	// Insecure is set.
 	Addr string
 
 	// Title names the process for jstrace -t. Default: the base name of the
 	// executable. $JSTRACE_TITLE overrides it.
 	Title string
 
-	// Token, if not empty, must be presented by the CLI (jstrace --token
-	// or $JSTRACE_TOKEN) before anything else is accepted.
+	// Token, if not empty, lets a CLI that presents it (jstrace --token or
+	// $JSTRACE_TOKEN) attach from anywhere. Without a token, only the
+	// agent's own user can attach: through the secret of the discovery
+	// file, which only that user can read, or by the identity of a local
+	// peer (Unix socket, or loopback TCP on Linux).
 	// Default: none. $JSTRACE_TOKEN overrides it.
 	Token string
+
+	// TLS, if not nil, serves TLS with this configuration. Setting
+	// ClientAuth to tls.RequireAndVerifyClientCert (with ClientCAs)
+	// authenticates CLIs by certificate. Default: nil, plain TCP.
+	// $JSTRACE_TLS_CERT and $JSTRACE_TLS_KEY set a server certificate,
+	// and $JSTRACE_TLS_CLIENT_CA requires client certificates signed by it.
+	TLS *tls.Config
+
+	// Insecure lets the agent listen beyond loopback without a way to
+	// authenticate the CLI: anyone who can connect can run scripts in the
+	// process. Default: false. $JSTRACE_INSECURE=1 sets it.
+	Insecure bool
 
 	// Hostname is reported to the CLI and matched by jstrace -H.
 	// Default: os.Hostname(). $JSTRACE_HOSTNAME overrides it.
@@ -101,7 +126,7 @@ func (l Limits) resolve() Limits {
 }
 
 // resolve applies the environment and the defaults.
-func (o Options) resolve() Options {
+func (o Options) resolve() (Options, error) {
 	env := func(field *string, name string) {
 		if v := os.Getenv(name); v != "" {
 			*field = v
@@ -112,6 +137,14 @@ func (o Options) resolve() Options {
 	env(&o.Token, EnvToken)
 	env(&o.Hostname, EnvHostname)
 	env(&o.RunDir, EnvRunDir)
+	if os.Getenv(EnvInsecure) == "1" {
+		o.Insecure = true
+	}
+	if c, err := tlsFromEnv(); err != nil {
+		return o, err
+	} else if c != nil {
+		o.TLS = c
+	}
 	o.Addr = cmp.Or(o.Addr, "127.0.0.1:0")
 	if o.Title == "" {
 		o.Title = defaultTitle()
@@ -127,7 +160,7 @@ func (o Options) resolve() Options {
 	o.BufferSize = cmp.Or(o.BufferSize, jstrace.DefaultBufferSize)
 	o.MaxSessions = cmp.Or(o.MaxSessions, 8)
 	o.Limits = o.Limits.resolve()
-	return o
+	return o, nil
 }
 
 func defaultTitle() string {

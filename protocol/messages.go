@@ -8,18 +8,20 @@ import (
 // Hello is the CLI's first message on the control stream.
 type Hello struct {
 	Token  string // the agent's token, if it has one
+	Secret string // the secret of the agent's discovery file, if read
 	Client string // the CLI's version, for the agent's log
 }
 
 // Append appends the encoded message to b.
 func (m *Hello) Append(b []byte) []byte {
-	return appendString(appendString(b, m.Token), m.Client)
+	return appendString(appendString(appendString(b, m.Token), m.Secret), m.Client)
 }
 
 // Decode decodes p into m.
 func (m *Hello) Decode(p []byte) error {
 	d := decoder{b: p}
 	m.Token = d.string("token")
+	m.Secret = d.string("secret")
 	m.Client = d.string("client")
 	return d.end("Hello")
 }

@@ -27,7 +27,7 @@ func messages() []struct {
 		t    FrameType
 		m    decodable
 	}{
-		{"hello", FrameHello, &Hello{Token: "s3cret", Client: "0.1.0"}},
+		{"hello", FrameHello, &Hello{Token: "s3cret", Secret: "6f1e", Client: "0.1.0"}},
 		{"welcome", FrameWelcome, &Welcome{Agent: "0.1.0", PID: 4242, Title: "api", Hostname: "api-1", Addr: "127.0.0.1:7070", Sessions: 1, Probes: []string{"request:end", "request:start"}}},
 		{"attach", FrameAttach, &Attach{Name: "s.go", Source: "package main\n", LocalPatterns: []string{"request:*"}, Flags: AttachStats}},
 		{"attached", FrameAttached, &Attached{RemotePatterns: []string{"api:*", "{db,cache}:*"}}},

@@ -115,7 +115,7 @@ func (t *tracer) noMatch(others []string) error {
 // try dials one candidate and attaches the script if it matches.
 func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, error) {
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	conn, err := client.Dial(dctx, c.addr, t.f.token, t.log)
+	conn, err := client.Dial(dctx, c.addr, dialOptions(t.f, t.tls, c))
 	cancel()
 	if err != nil {
 		t.forget(c.addr, retryFailed)

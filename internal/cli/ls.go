@@ -22,6 +22,10 @@ func list(ctx context.Context, f *flags, out *output) error {
 	if err != nil {
 		return withCode(ExitConnect, err)
 	}
+	tlsConf, err := f.tlsConfig()
+	if err != nil {
+		return err
+	}
 	type row struct {
 		w    protocol.Welcome
 		addr string
@@ -37,7 +41,7 @@ func list(ctx context.Context, f *flags, out *output) error {
 			defer wg.Done()
 			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 			defer cancel()
-			conn, err := client.Dial(dctx, c.addr, f.token, nil)
+			conn, err := client.Dial(dctx, c.addr, dialOptions(f, tlsConf, c))
 			if err != nil {
 				out.errorf("%v", err)
 				return

@@ -31,6 +31,12 @@ type flags struct {
 	verbose  bool
 	wait     bool
 	probes   bool
+
+	tls           bool
+	tlsCA         string
+	tlsCert       string
+	tlsKey        string
+	tlsServerName string
 }
 
 // Main runs jstrace with os.Args and returns the process's exit code:
@@ -121,6 +127,11 @@ func selectionFlags(c *cobra.Command, f *flags) {
 	c.Flags().StringVarP(&f.host, "host", "H", "", "select processes whose hostname matches this glob")
 	c.Flags().StringSliceVar(&f.agents, "agents", splitList(os.Getenv(EnvAgents)), "agent addresses host:port, comma-separated, instead of local discovery; a name expands to all its addresses (env "+EnvAgents+")")
 	c.Flags().StringVar(&f.token, "token", os.Getenv(EnvToken), "token of the agents (env "+EnvToken+")")
+	c.Flags().BoolVar(&f.tls, "tls", false, "connect with TLS, verifying agents with the system's roots (implied by the other --tls flags)")
+	c.Flags().StringVar(&f.tlsCA, "tls-ca", os.Getenv(EnvTLSCA), "CA certificate that signed the agents' certificates (env "+EnvTLSCA+")")
+	c.Flags().StringVar(&f.tlsCert, "tls-cert", os.Getenv(EnvTLSCert), "client certificate, for agents that require one (env "+EnvTLSCert+")")
+	c.Flags().StringVar(&f.tlsKey, "tls-key", os.Getenv(EnvTLSKey), "key of the client certificate (env "+EnvTLSKey+")")
+	c.Flags().StringVar(&f.tlsServerName, "tls-server-name", "", "name to verify in the agents' certificates (default: the host dialled)")
 }
 
 func splitList(s string) []string {

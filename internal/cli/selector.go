@@ -44,8 +44,11 @@ func newSelector(pid int, title, host string, agents []string) (*selector, error
 		}
 	}
 	for _, a := range agents {
+		if strings.HasPrefix(a, "unix:") {
+			continue
+		}
 		if _, _, err := net.SplitHostPort(a); err != nil {
-			return nil, withCode(ExitUsage, fmt.Errorf("--agents: %q is not host:port", a))
+			return nil, withCode(ExitUsage, fmt.Errorf("--agents: %q is not host:port or unix:path", a))
 		}
 	}
 	return s, nil
@@ -89,7 +92,7 @@ func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 	var errs []string
 	for _, a := range s.agents {
 		host, port, _ := net.SplitHostPort(a)
-		if net.ParseIP(host) != nil {
+		if strings.HasPrefix(a, "unix:") || net.ParseIP(host) != nil {
 			cs = append(cs, candidate{addr: a})
 			continue
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -37,6 +38,7 @@ type tracer struct {
 	log    *slog.Logger
 	eng    *engine.Engine
 	attach protocol.Attach
+	tls    *tls.Config // nil: plain TCP
 
 	mu       sync.Mutex
 	agents   map[string]*agent    // by address: attaching or attached
@@ -75,6 +77,10 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("read script: %w", err))
 	}
+	tlsConf, err := f.tlsConfig()
+	if err != nil {
+		return err
+	}
 	t := &tracer{
 		f:       f,
 		sel:     sel,
@@ -84,6 +90,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		skip:    map[string]time.Time{},
 		warned:  map[string]bool{},
 		changed: make(chan struct{}, 1),
+		tls:     tlsConf,
 	}
 	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending})
 	if err != nil {

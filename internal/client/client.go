@@ -4,11 +4,13 @@ package client
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,18 +58,32 @@ type Conn struct {
 	readerErr error
 }
 
-// Dial connects to the agent at addr and performs the handshake. log
-// receives the connection's debug messages; nil discards them.
-func Dial(ctx context.Context, addr, token string, log *slog.Logger) (*Conn, error) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+// Options say how to reach and convince an agent. The zero value dials
+// plain TCP with no credentials (enough for an agent of the same user on
+// Linux).
+type Options struct {
+	Token  string      // the agent's token
+	Secret string      // the secret of the agent's discovery file
+	TLS    *tls.Config // nil: plain TCP
+	Log    *slog.Logger
+}
+
+// Dial connects to the agent at addr ("host:port" or "unix:/path") and
+// performs the handshake.
+func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	network, dialAddr := "tcp", addr
+	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
+		network, dialAddr = "unix", path
 	}
 	var d net.Dialer
-	nc, err := d.DialContext(ctx, "tcp", addr)
+	nc, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
 	}
-	c, err := handshake(ctx, nc, addr, token, log)
+	c, err := handshake(ctx, nc, addr, opts)
 	if err != nil {
 		nc.Close()
 		return nil, err
@@ -75,10 +91,26 @@ func Dial(ctx context.Context, addr, token string, log *slog.Logger) (*Conn, err
 	return c, nil
 }
 
-func handshake(ctx context.Context, nc net.Conn, addr, token string, log *slog.Logger) (*Conn, error) {
+func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (*Conn, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
+	if opts.TLS != nil {
+		conf := opts.TLS
+		if conf.ServerName == "" {
+			conf = conf.Clone()
+			conf.ServerName = "localhost" // a Unix socket
+			if host, _, err := net.SplitHostPort(addr); err == nil {
+				conf.ServerName = host
+			}
+		}
+		tc := tls.Client(nc, conf)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return nil, fmt.Errorf("%s: TLS: %w", addr, err)
+		}
+		nc = tc
+	}
+	log := opts.Log
 	if err := protocol.WritePreamble(nc); err != nil {
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
@@ -103,7 +135,7 @@ func handshake(ctx context.Context, nc net.Conn, addr, token string, log *slog.L
 	if dl, ok := ctx.Deadline(); ok {
 		c.ctl.SetDeadline(dl)
 	}
-	if err := c.fw.Send(protocol.FrameHello, &protocol.Hello{Token: token, Client: jstrace.Version}); err != nil {
+	if err := c.fw.Send(protocol.FrameHello, &protocol.Hello{Token: opts.Token, Secret: opts.Secret, Client: jstrace.Version}); err != nil {
 		sess.Close()
 		return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
 	}

@@ -30,7 +30,7 @@ func TestVersionMismatch(t *testing.T) {
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_, err = Dial(ctx, ln.Addr().String(), "", nil)
+	_, err = Dial(ctx, ln.Addr().String(), Options{})
 	if !errors.Is(err, protocol.ErrVersion) || !strings.Contains(err.Error(), "agent speaks 2, this jstrace speaks 1") {
 		t.Fatalf("err = %v", err)
 	}
@@ -53,7 +53,7 @@ func TestSilentPeer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	if _, err := Dial(ctx, ln.Addr().String(), "", nil); err == nil || time.Since(start) > time.Second {
+	if _, err := Dial(ctx, ln.Addr().String(), Options{}); err == nil || time.Since(start) > time.Second {
 		t.Fatalf("err = %v after %v", err, time.Since(start))
 	}
 }

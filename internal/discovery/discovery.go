@@ -29,6 +29,8 @@ type Entry struct {
 	Title    string    `json:"title"`
 	Hostname string    `json:"hostname"`
 	Addr     string    `json:"addr"`
+	TLS      bool      `json:"tls,omitempty"`
+	Secret   string    `json:"secret,omitempty"` // proves the CLI's user can read the file
 	Version  string    `json:"version"`
 	Started  time.Time `json:"started"`
 
@@ -66,6 +68,9 @@ func Register(dir string, e Entry) (remove func() error, err error) {
 		return nil, err
 	}
 	port := e.Addr[strings.LastIndexByte(e.Addr, ':')+1:]
+	if strings.HasPrefix(e.Addr, "unix:") {
+		port = filepath.Base(e.Addr)
+	}
 	name := filepath.Join(dir, fmt.Sprintf("%d-%s.json", e.PID, port))
 	tmp, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {

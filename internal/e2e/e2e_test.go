@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jstrace-go/jstrace/internal/testcerts"
 )
 
 // whoami is a Remote script that says which processes run it.
@@ -333,51 +335,52 @@ func TestToken(t *testing.T) {
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
 	script := e.script("w.go", whoami)
+	addr := agentAddr(t, e.jstrace("ls").stdout, svc.pid)
+	// From elsewhere (no discovery file to read), the token is required.
+	remote := []string{"JSTRACE_RUN_DIR=" + filepath.Join(e.dir, "elsewhere")}
 	for _, args := range [][]string{
-		{"-t", "api", script},
-		{"-t", "api", "--token", "wrong", script},
-		{"-t", "api", "--token", "wrong", "--wait", script}, // waiting would not help
+		{"--agents", addr, script},
+		{"--agents", addr, "--token", "wrong", script},
+		{"--agents", addr, "--token", "wrong", "--wait", script}, // waiting would not help
 	} {
-		r := e.jstrace(args...)
-		if r.code != 5 || !strings.Contains(r.stderr, "authentication failed") {
+		r := e.jstraceEnv(remote, args...)
+		if r.code != 5 || !strings.Contains(r.stderr, "authentication failed: wrong or missing token") {
 			t.Fatalf("%v: exit %d\nstderr:\n%s", args, r.code, r.stderr)
 		}
 	}
-	r := e.jstrace("-t", "api", "--token", "s3cret", "--duration", "300ms", script)
-	if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
-		t.Fatalf("right token: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	for _, r := range []result{
+		e.jstraceEnv(remote, "--agents", addr, "--token", "s3cret", "--duration", "300ms", script),
+		// The user running the service attaches locally without it: the
+		// discovery file's secret proves who they are.
+		e.jstrace("-t", "api", "--duration", "300ms", script),
+	} {
+		if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
+			t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		}
 	}
 }
 
-// A Remote that fails while it sets up is refused by the agent: the CLI
-// reports it with the process prefix and the exit code of script errors.
-func TestRemoteSetupPanic(t *testing.T) {
+// An agent reached across hosts with TLS and client certificates, set up
+// through the environment only; the CLI brings its certificate.
+func TestTLS(t *testing.T) {
 	e := newEnv(t)
-	svc := e.start("api", "web-1")
-	src := e.script("setup.go", `package main
-
-import "github.com/jstrace-go/jstrace/script"
-
-func Remote(traces *script.Traces) {
-	var seen map[string]int
-	seen["setup"]++
-}
-`)
-	r := e.jstrace("-t", "api", src)
-	want := prefix("web-1", "api", svc) + "script error: panic in main.Remote at " + src + ":6:6: assignment to entry in nil map"
-	if r.code != 4 || !strings.Contains(r.stderr, want) {
-		t.Fatalf("exit %d, want 4 and %q\nstderr:\n%s", r.code, want, r.stderr)
+	cs := testcerts.New()
+	if err := cs.Write(e.dir); err != nil {
+		t.Fatal(err)
 	}
-	svc.alive(t)
-}
-
-func TestAgentsFromEnvironment(t *testing.T) {
-	e := newEnv(t)
-	svc := e.start("api", "web-1")
-	ls := e.jstrace("ls")
+	svc := e.startEnv("api", "web-1", "JSTRACE_ADDR=0.0.0.0:0", "JSTRACE_TLS_CERT="+cs.ServerCert,
+		"JSTRACE_TLS_KEY="+cs.ServerKey, "JSTRACE_TLS_CLIENT_CA="+cs.CAFile)
+	tlsFlags := []string{"--tls-ca", cs.CAFile, "--tls-cert", cs.ClientCert, "--tls-key", cs.ClientKey}
+	ls := e.jstrace(append([]string{"ls"}, tlsFlags...)...)
 	addr := agentAddr(t, ls.stdout, svc.pid)
-	r := e.jstraceEnv([]string{"JSTRACE_AGENTS=" + addr, "JSTRACE_RUN_DIR=" + filepath.Join(e.dir, "empty")}, "--duration", "300ms", e.script("w.go", whoami))
+	remote := []string{"JSTRACE_RUN_DIR=" + filepath.Join(e.dir, "elsewhere")}
+	script := e.script("w.go", whoami)
+	r := e.jstraceEnv(remote, append(tlsFlags, "--agents", addr, "--duration", "300ms", script)...)
 	if r.code != 0 || !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"attached") {
-		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		t.Fatalf("with a client certificate: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	r = e.jstraceEnv(remote, "--tls-ca", cs.CAFile, "--agents", addr, script)
+	if r.code != 5 {
+		t.Fatalf("without a client certificate: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
 }

@@ -1,0 +1,72 @@
+package agent
+
+import (
+	"net"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+func TestAuthenticate(t *testing.T) {
+	pipe, other := net.Pipe() // no peer identity: only secrets and tokens count
+	defer pipe.Close()
+	defer other.Close()
+	tests := []struct {
+		name     string
+		token    string
+		insecure bool
+		hello    protocol.Hello
+		want     string // how, or the error
+	}{
+		{"secret", "", false, protocol.Hello{Secret: "s"}, "discovery secret"},
+		{"wrong secret", "", false, protocol.Hello{Secret: "x"}, "not this agent's user"},
+		{"nothing", "", false, protocol.Hello{}, "not this agent's user"},
+		{"token", "t", false, protocol.Hello{Token: "t"}, "token"},
+		{"secret with a token set", "t", false, protocol.Hello{Secret: "s"}, "discovery secret"},
+		{"wrong token", "t", false, protocol.Hello{Token: "u"}, "wrong or missing token"},
+		{"insecure", "", true, protocol.Hello{}, "none (insecure)"},
+		{"insecure does not waive a token", "t", true, protocol.Hello{}, "wrong or missing token"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &Agent{secret: "s", opts: Options{Token: tt.token, Insecure: tt.insecure}}
+			how, err := a.authenticate(&tt.hello, pipe)
+			got := how
+			if err != nil {
+				got = err.Error()
+			}
+			if !strings.Contains(got, tt.want) {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPeerUID(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	s := <-accepted
+	defer s.Close()
+	uid, ok := peerUID(s)
+	if !ok {
+		t.Skip("peer credentials not available on this platform")
+	}
+	if uid != os.Geteuid() {
+		t.Fatalf("peer uid %d, want %d", uid, os.Geteuid())
+	}
+}
