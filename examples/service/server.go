@@ -2,9 +2,12 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"runtime"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -33,6 +36,7 @@ func newServer(maxDelay time.Duration) *server {
 	s.mux.HandleFunc("GET /users/{id}", s.user)
 	s.mux.HandleFunc("POST /upload", s.upload)
 	s.mux.HandleFunc("POST /burst", s.burst)
+	s.mux.HandleFunc("GET /debug/runtime", runtimeStats)
 	s.mux.HandleFunc("GET /fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	})
@@ -99,4 +103,13 @@ func (s *server) burst(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	io.WriteString(w, "ok\n")
+}
+
+// runtimeStats reports what a leak would grow: goroutines, open files,
+// heap. The integration tests read it around fault injections.
+func runtimeStats(w http.ResponseWriter, r *http.Request) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fds, _ := os.ReadDir("/proc/self/fd")
+	fmt.Fprintf(w, "goroutines %d\nfds %d\nheap %d\n", runtime.NumGoroutine(), len(fds), m.HeapInuse)
 }

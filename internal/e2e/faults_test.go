@@ -1,0 +1,121 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runtimeStats reads the service's goroutines, open files and heap.
+func (s *service) runtimeStats(t *testing.T) (goroutines, fds, heap int) {
+	t.Helper()
+	resp, err := http.Get(s.http + "/debug/runtime")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	fmt.Sscanf(string(b), "goroutines %d\nfds %d\nheap %d", &goroutines, &fds, &heap)
+	return
+}
+
+// A thousand connections that misbehave in every way a peer can: the
+// service keeps serving and leaks nothing.
+func TestConnectionFaults(t *testing.T) {
+	e := newEnv(t)
+	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
+	addr := agentAddr(t, e.jstrace("ls").stdout, svc.pid)
+	g0, fd0, _ := svc.runtimeStats(t)
+	payloads := [][]byte{
+		nil,                                  // connect and close
+		[]byte("GET / HTTP/1.1\r\n\r\n"),     // not jstrace
+		{'J', 'S', 'T', 'R', 42},             // another version
+		{'J', 'S', 'T', 'R', 1, 0, 0, 0, 12}, // garbage where yamux starts
+		[]byte(strings.Repeat("\xff", 70000)),
+	}
+	for i := range 1000 {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatalf("connection %d: %v", i, err)
+		}
+		if p := payloads[i%len(payloads)]; p != nil {
+			c.Write(p)
+		}
+		c.Close()
+		if i%100 == 0 {
+			svc.alive(t)
+		}
+	}
+	// A wrong token, from elsewhere, many times over.
+	remote := []string{"JSTRACE_RUN_DIR=" + e.dir + "/elsewhere"}
+	for range 5 {
+		if r := e.jstraceEnv(remote, "--agents", addr, "--token", "nope", e.script("w.go", whoami)); r.code != 5 {
+			t.Fatalf("wrong token: exit %d", r.code)
+		}
+	}
+	svc.alive(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g, fd, _ := svc.runtimeStats(t)
+		if g <= g0+5 && fd <= fd0+5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leak: goroutines %d → %d, open files %d → %d", g0, g, fd0, fd)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	// And the agent still works.
+	r := e.jstrace("-t", "api", "--duration", "300ms", e.script("w.go", whoami))
+	if r.code != 0 || !strings.Contains(r.stdout, "attached") {
+		t.Fatalf("after the faults: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// Many sessions come and go: the service's goroutines and files return to
+// where they were.
+func TestAttachDetachCyclesLeakNothing(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	src := e.script("busy.go", `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.On("request:*", func(t *script.Trace) { n++ })
+	traces.Every(50*time.Millisecond, func() { traces.Emit("n", "n", n) })
+}
+
+func Local(traces *script.Traces) {
+	traces.On("n", func(t *script.Trace) {})
+	traces.On("request:end", func(t *script.Trace) {})
+}
+`)
+	e.jstrace("-t", "api", "--duration", "200ms", src) // warm up
+	g0, fd0, _ := svc.runtimeStats(t)
+	for range 10 {
+		if r := e.jstrace("-t", "api", "--duration", "200ms", src); r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		g, fd, _ := svc.runtimeStats(t)
+		if g <= g0+3 && fd <= fd0+3 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("leak after 10 sessions: goroutines %d → %d, open files %d → %d", g0, g, fd0, fd)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
