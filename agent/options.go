@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"time"
 
 	"github.com/jstrace-go/jstrace"
@@ -86,6 +87,15 @@ type Options struct {
 	// MaxSessions bounds the sessions attached at once; more are refused.
 	// Default: 8.
 	MaxSessions int
+
+	// Packages opts packages in for remote scripts, beyond the allowlist of
+	// pure standard packages: import path → exported name → value, in the
+	// form yaegi's extract tool generates (see github.com/traefik/yaegi
+	// "yaegi extract"). Scripts import them with a //jstrace:remote mark.
+	// Only opt in what is safe to hand to code from the network: every
+	// exported function, and every method of every value they return,
+	// becomes callable. Default: none.
+	Packages map[string]map[string]reflect.Value
 
 	// Limits bound what each session's remote script may do; a script
 	// that exceeds one is stopped (detached) and the CLI told why. The

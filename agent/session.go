@@ -90,7 +90,7 @@ func (s *session) run() {
 	s.sub = jstrace.Subscribe(s.local.Match, s.a.opts.BufferSize)
 	defer s.sub.Close()
 	l := s.a.opts.Limits
-	s.eng, err = engine.New(s, engine.Options{Limits: engine.Limits{
+	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, Limits: engine.Limits{
 		HandlerTimeout: l.HandlerTimeout,
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,

@@ -20,10 +20,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"syscall"
 	"time"
 
 	"github.com/jstrace-go/jstrace/agent"
+	"github.com/jstrace-go/jstrace/examples/service/state"
 )
 
 func main() {
@@ -33,7 +35,16 @@ func main() {
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
-	a, err := agent.Listen(agent.Options{Logger: log})
+	a, err := agent.Listen(agent.Options{
+		Logger: log,
+		// Remote scripts may read the service's live state: see
+		// examples/scripts/inflight.go.
+		Packages: map[string]map[string]reflect.Value{
+			"github.com/jstrace-go/jstrace/examples/service/state": {
+				"Inflight": reflect.ValueOf(state.Inflight),
+			},
+		},
+	})
 	if err != nil {
 		log.Error("start jstrace agent", "err", err)
 		os.Exit(1)

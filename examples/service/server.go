@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/examples/service/state"
 )
 
 // The service's probes, declared once.
@@ -57,6 +58,8 @@ func (w *statusWriter) WriteHeader(code int) {
 func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := s.ids.Add(1)
 	start := time.Now()
+	state.Begin()
+	defer state.End()
 	if reqStart.Enabled() {
 		reqStart.Emit("id", id, "method", r.Method, "path", r.URL.Path)
 	}

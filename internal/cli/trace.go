@@ -92,7 +92,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		changed: make(chan struct{}, 1),
 		tls:     tlsConf,
 	}
-	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending})
+	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true})
 	if err != nil {
 		return withCode(ExitScript, err)
 	}

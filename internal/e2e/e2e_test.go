@@ -384,3 +384,13 @@ func TestTLS(t *testing.T) {
 		t.Fatalf("without a client certificate: exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
 }
+
+// A package the service opts in, used by Remote through a marked import.
+func TestOptedInPackage(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	r := e.jstrace("-t", "api", "--duration", "1200ms", "examples/scripts/inflight.go")
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("web-1/api/%d: ", svc.pid)) || !strings.Contains(r.stdout, "requests in flight") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+}

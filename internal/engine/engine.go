@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"runtime"
 	"strings"
 	"sync"
@@ -54,6 +55,10 @@ type Options struct {
 	Block bool
 	// Limits bound the script; the zero value sets none.
 	Limits Limits
+	// Packages and LocalOnly are passed to the sandbox (see
+	// sandbox.Options).
+	Packages  map[string]map[string]reflect.Value
+	LocalOnly bool
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -154,7 +159,7 @@ func New(out Output, opts Options) (*Engine, error) {
 	}
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init()
-	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail})
+	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly})
 	if err != nil {
 		return nil, err
 	}

@@ -35,6 +35,15 @@ func Allowed() []string {
 	return paths
 }
 
+// RemoteMark is the comment that marks an import as one only the agents
+// have (a package an agent opts in with its Packages option):
+//
+//	import "example.com/svc/debugstate" //jstrace:remote
+//
+// The CLI compiles such a script's Local without Remote and without those
+// imports; the agents check them against what they opt in.
+const RemoteMark = "//jstrace:remote"
+
 func allowed(path string) bool {
 	if path == ScriptPackage || slices.Contains(sourcePackages, path) {
 		return true
@@ -45,39 +54,54 @@ func allowed(path string) bool {
 
 // Check reports every problem in a script that would keep it from loading
 // safely: syntax errors, a package other than main, imports off the
-// allowlist, goroutines, channels and select, constructs the interpreter
-// does not support, and a missing or misdeclared Remote or Local. The error
-// is an ErrorList with file:line:col positions.
+// allowlist (imports marked RemoteMark are let through), goroutines,
+// channels and select, constructs the interpreter does not support, and a
+// missing or misdeclared Remote or Local. The error is an ErrorList with
+// file:line:col positions.
 func Check(filename string, src []byte) error {
-	_, err := check(token.NewFileSet(), filename, src)
+	_, err := check(token.NewFileSet(), filename, src, policy{remoteMarked: true})
 	return err
 }
 
-func check(fset *token.FileSet, filename string, src []byte) (*ast.File, error) {
+// policy says which imports beyond the allowlist a check accepts.
+type policy struct {
+	extra        map[string]bool // opted in by the embedding service (agent)
+	remoteMarked bool            // imports marked RemoteMark (the CLI)
+}
+
+// checked is a parsed, checked script.
+type checked struct {
+	file   *ast.File
+	remote map[string]*ast.ImportSpec // imports marked RemoteMark, by local name
+}
+
+func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
 	if len(src) > MaxSourceSize {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: fmt.Sprintf("script is %d bytes, more than the %d allowed", len(src), MaxSourceSize)}}
 	}
-	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors)
+	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
 	if err != nil {
 		if el, ok := err.(scanner.ErrorList); ok {
 			return nil, fromScanner(el)
 		}
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}
-	c := checker{fset: fset}
+	c := checker{fset: fset, pol: pol, remote: map[string]*ast.ImportSpec{}}
 	if f.Name.Name != "main" {
 		c.errorf(f.Name.Pos(), "a script must be package main, not %s", f.Name.Name)
 	}
 	c.imports(f)
 	ast.Inspect(f, c.node)
 	c.entryPoints(f)
-	return f, c.errs.err()
+	return &checked{file: f, remote: c.remote}, c.errs.err()
 }
 
 type checker struct {
 	fset      *token.FileSet
+	pol       policy
 	errs      ErrorList
-	scriptPkg string // local name of the script package, "" if not imported
+	scriptPkg string                     // local name of the script package, "" if not imported
+	remote    map[string]*ast.ImportSpec // imports marked RemoteMark, by local name
 }
 
 func (c *checker) errorf(pos token.Pos, format string, args ...any) {
@@ -91,8 +115,15 @@ func (c *checker) imports(f *ast.File) {
 			c.errorf(spec.Path.Pos(), "bad import path %s", spec.Path.Value)
 			continue
 		}
-		if !allowed(path) {
-			c.errorf(spec.Path.Pos(), "import %q is not allowed in scripts (allowed: %s)", path, strings.Join(Allowed(), ", "))
+		marked := isRemoteMarked(spec)
+		switch {
+		case allowed(path) || c.pol.extra[path]:
+		case marked && c.pol.remoteMarked:
+		case marked:
+			c.errorf(spec.Path.Pos(), "import %q is not opted in by this agent", path)
+			continue
+		default:
+			c.errorf(spec.Path.Pos(), "import %q is not allowed in scripts (allowed: %s; a package your agents opt in must be marked %s)", path, strings.Join(Allowed(), ", "), RemoteMark)
 			continue
 		}
 		name := path[strings.LastIndexByte(path, '/')+1:]
@@ -106,7 +137,24 @@ func (c *checker) imports(f *ast.File) {
 		if path == ScriptPackage {
 			c.scriptPkg = name
 		}
+		if marked {
+			c.remote[name] = spec
+		}
 	}
+}
+
+// isRemoteMarked reports whether the import's line comment is RemoteMark
+// (read raw: CommentGroup.Text drops directive-shaped comments).
+func isRemoteMarked(spec *ast.ImportSpec) bool {
+	if spec.Comment == nil {
+		return false
+	}
+	for _, c := range spec.Comment.List {
+		if strings.TrimSpace(c.Text) == RemoteMark {
+			return true
+		}
+	}
+	return false
 }
 
 // node reports constructs scripts may not use.

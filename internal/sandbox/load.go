@@ -24,6 +24,14 @@ type Options struct {
 	// Stderr receives what the interpreter itself writes on standard error.
 	// Default: io.Discard.
 	Stderr io.Writer
+	// Packages opts packages in beyond the allowlist: import path →
+	// exported name → value, as yaegi's extract tool generates them.
+	// Default: none.
+	Packages map[string]map[string]reflect.Value
+	// LocalOnly compiles a script that marks imports RemoteMark without
+	// its Remote function and those imports: the CLI's view of a script
+	// whose Remote uses packages only the agents have. Default: false.
+	LocalOnly bool
 }
 
 // A Script is a loaded script: its top-level declarations have been
@@ -55,7 +63,10 @@ func (emptyFS) Open(name string) (fs.File, error) {
 // one goroutine at a time; Kill may be called from any goroutine while
 // script code runs or between calls, but not during Compile.
 type Interp struct {
-	i *interp.Interpreter
+	i   *interp.Interpreter
+	pol policy
+	// localOnly: see Options.LocalOnly.
+	localOnly bool
 }
 
 // New returns an interpreter set up as the package documentation says.
@@ -72,10 +83,18 @@ func New(opts Options) (*Interp, error) {
 	for k, v := range symbols.Tables() {
 		exports[k] = v
 	}
+	pol := policy{extra: map[string]bool{}, remoteMarked: opts.LocalOnly}
+	for path, syms := range opts.Packages {
+		if allowed(path) || path == guardPath {
+			return nil, fmt.Errorf("package %s is already available to scripts", path)
+		}
+		exports[path+"/"+path[strings.LastIndexByte(path, '/')+1:]] = syms
+		pol.extra[path] = true
+	}
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
-	return &Interp{i: i}, nil
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly}, nil
 }
 
 // Load checks src (see Check), then evaluates it in a new interpreter and
@@ -113,9 +132,15 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 			p, err = nil, ErrorList{{Msg: fmt.Sprintf("%s: the script interpreter failed: %v", filename, r)}}
 		}
 	}()
-	f, err := check(x.i.FileSet(), filename, src)
+	ck, err := check(x.i.FileSet(), filename, src, x.pol)
 	if err != nil {
 		return nil, err
+	}
+	f := ck.file
+	if x.localOnly && len(ck.remote) > 0 {
+		if err := withoutRemote(x.i.FileSet(), ck); err != nil {
+			return nil, err
+		}
 	}
 	f.Decls = withoutMain(f.Decls)
 	guardMakes(f)

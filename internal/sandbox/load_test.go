@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -260,5 +261,62 @@ func TestHugeAllocationsPanicInTheScript(t *testing.T) {
 	}
 	if err := Check("m.go", []byte(header+"var jstrace_guard_ = 1\nfunc Remote(traces *script.Traces) {}"+footer)); err == nil {
 		t.Fatal("the guard's name was accepted")
+	}
+}
+
+type debugState struct{ Conns int }
+
+func TestOptedInPackages(t *testing.T) {
+	pkgs := map[string]map[string]reflect.Value{
+		"example.com/svc/debugstate": {"Snapshot": reflect.ValueOf(func() debugState { return debugState{Conns: 7} })},
+	}
+	src := header + `import "example.com/svc/debugstate" //jstrace:remote
+
+func Remote(traces *script.Traces) {
+	traces.Log("conns", debugstate.Snapshot().Conns)
+}
+
+func Local(traces *script.Traces) {
+	traces.Log("local runs")
+}
+` + footer
+	// In the agent that opts the package in.
+	x, err := New(Options{Packages: pkgs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := x.Load("o.go", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &fakeHost{}
+	s.Remote(script.NewTraces(h))
+	if h.printed.String() != "conns 7\n" {
+		t.Fatalf("printed %q", h.printed.String())
+	}
+	// In an agent that does not.
+	if _, err := Load("o.go", []byte(src), Options{}); err == nil || !strings.Contains(err.Error(), `o.go:6:8: import "example.com/svc/debugstate" is not opted in by this agent`) {
+		t.Fatalf("err = %v", err)
+	}
+	// In the CLI: Local only.
+	s, err = Load("o.go", []byte(src), Options{LocalOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Remote != nil || s.Local == nil {
+		t.Fatal("the CLI's view kept Remote or lost Local")
+	}
+	if err := Check("o.go", []byte(src)); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	// Local may not use it.
+	bad := strings.Replace(src, `traces.Log("local runs")`, `traces.Log(debugstate.Snapshot())`, 1)
+	if _, err := Load("o.go", []byte(bad), Options{LocalOnly: true}); err == nil || !strings.Contains(err.Error(), "debugstate is marked //jstrace:remote: use it in Remote only") {
+		t.Fatalf("Local using a remote package: %v", err)
+	}
+	// Unmarked, it is refused with a hint.
+	unmarked := strings.Replace(src, " //jstrace:remote", "", 1)
+	if err := Check("o.go", []byte(unmarked)); err == nil || !strings.Contains(err.Error(), "must be marked //jstrace:remote") {
+		t.Fatalf("unmarked: %v", err)
 	}
 }
