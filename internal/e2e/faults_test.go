@@ -119,3 +119,39 @@ func Local(traces *script.Traces) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// An agent that goes away is reported, and re-attached when it comes back.
+func TestAgentComesBack(t *testing.T) {
+	e := newEnv(t)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	first := e.startEnv("api", "web-1", "JSTRACE_ADDR="+addr)
+	src := e.script("tick.go", `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	traces.Every(100*time.Millisecond, func() { traces.Dir("tick") })
+}
+`)
+	run := e.jstraceStartEnv([]string{"JSTRACE_RUN_DIR=" + e.dir + "/elsewhere"}, "--agents", addr, src)
+	run.waitOutput(t, prefix("web-1", "api", first)+"tick")
+	first.kill()
+	second := e.startEnv("api", "web-1", "JSTRACE_ADDR="+addr)
+	run.waitOutput(t, prefix("web-1", "api", second)+"tick")
+	if !strings.Contains(run.stderr.String(), fmt.Sprintf("web-1/api/%d: agent gone", first.pid)) {
+		t.Errorf("the loss was not reported:\n%s", run.stderr)
+	}
+	run.signal(sigint)
+	if r := run.wait(t, 30*time.Second); r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+}
