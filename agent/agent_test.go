@@ -475,3 +475,81 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// blackhole forwards TCP between a client and addr until cut, then
+// silently stops forwarding either way without closing anything: a network
+// cut, as a pulled cable or a dropped route would make it.
+type blackhole struct {
+	ln  net.Listener
+	cut chan struct{}
+}
+
+func newBlackhole(t *testing.T, addr string) *blackhole {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln, cut: make(chan struct{})}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		in, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.Dial("tcp", addr)
+		if err != nil {
+			in.Close()
+			return
+		}
+		t.Cleanup(func() { in.Close(); out.Close() })
+		pipe := func(dst, src net.Conn) {
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := src.Read(buf)
+				if err != nil {
+					return
+				}
+				select {
+				case <-b.cut:
+					continue // swallowed
+				default:
+				}
+				dst.Write(buf[:n])
+			}
+		}
+		go pipe(out, in)
+		go pipe(in, out)
+	}()
+	return b
+}
+
+// When the network between CLI and agent is cut, the agent notices
+// (keepalives), ends the session and releases the probes.
+func TestNetworkCut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for yamux keepalives")
+	}
+	a := start(t, agent.Options{})
+	probe := jstrace.NewProbe("agenttest:cut")
+	bh := newBlackhole(t, a.Addr().String())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, bh.ln.Addr().String(), client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	src := strings.ReplaceAll(remoteScript, "agenttest:*", "agenttest:cut")
+	if _, err := c.Attach(&protocol.Attach{Name: "r.go", Source: src, LocalPatterns: []string{"agenttest:cut"}}, newRecorder()); err != nil {
+		t.Fatal(err)
+	}
+	close(bh.cut)
+	deadline := time.Now().Add(40 * time.Second)
+	for a.Sessions() != 0 || probe.Enabled() {
+		probe.Emit("v", 1) // never blocks, whatever the network does
+		if time.Now().After(deadline) {
+			t.Fatalf("session still attached %v after the cut", 40*time.Second)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -39,6 +39,12 @@ func TestHostileScripts(t *testing.T) {
 		{"print flood",
 			`traces.Every(10*time.Millisecond, func() { for i := 0; i < 5000; i++ { traces.Log("flood ................................................................") } })`,
 			4, `script detached: the script printed more than 1048576 bytes in a second`},
+		{"goroutine",
+			`go func() { for { } }()`,
+			4, ""}, // refused by the CLI before anything is shipped
+		{"forbidden import",
+			`_ = os.Getenv("HOME")`,
+			4, ""},
 		{"infinite loop before Remote returns",
 			`for { }`,
 			4, `script error: the script's entry point ran longer than 1s`},
@@ -69,7 +75,16 @@ func Local(traces *script.Traces) {
 	traces.On("flood", func(t *script.Trace) {})
 }
 `)
+			if tt.name == "forbidden import" {
+				src = e.script("hostile.go", strings.Replace(mustRead(t, src), `"strings"`, "\"os\"\n\t\"strings\"", 1))
+			}
 			r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "3s", src)
+			if tt.want == "" { // refused locally: nothing may reach the agent
+				if r.code != tt.code || !strings.Contains(r.stderr, "not allowed") || strings.Contains(r.stderr, ">>") {
+					t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+				}
+				return
+			}
 			if r.code != tt.code || !strings.Contains(r.stderr, prefix("web-1", "api", svc)+tt.want) {
 				t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
 			}
