@@ -306,3 +306,40 @@ func TestOversizedEventIsDroppedAndCounted(t *testing.T) {
 		t.Fatalf("%d records, %d dropped; want the 1.6 MiB event dropped and counted", len(recs), s.Dropped())
 	}
 }
+
+// A consumer that only reads when told must never be left with records and
+// no signal, however producers and reads interleave.
+func TestReadyNeverMissesRecords(t *testing.T) {
+	p := jstrace.NewProbe("test:ready")
+	s := jstrace.Subscribe(func(n string) bool { return n == "test:ready" }, 64<<20)
+	defer s.Close()
+	const producers, each = 4, 20000
+	var wg sync.WaitGroup
+	for range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				p.Emit("i", i)
+			}
+		}()
+	}
+	seen := 0
+	var buf []byte
+	for seen < producers*each {
+		select {
+		case <-s.Ready():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("stuck with %d of %d records read, %d dropped", seen, producers*each, s.Dropped())
+		}
+		buf = s.Read(buf[:0])
+		for b := buf; len(b) > 0; seen++ {
+			_, rest, err := protocol.NextRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b = rest
+		}
+	}
+	wg.Wait()
+}

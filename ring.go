@@ -91,6 +91,15 @@ func (r *ring) read(dst []byte) []byte {
 	}
 	r.mu.Lock()
 	r.head = tail
+	if r.tail != tail {
+		// Producers wrote during the copy and, finding the ring non-empty,
+		// did not signal: signal for them, or their records would wait for
+		// the next write to an empty ring.
+		select {
+		case r.ready <- struct{}{}:
+		default:
+		}
+	}
 	r.mu.Unlock()
 	return dst
 }
