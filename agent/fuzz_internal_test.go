@@ -1,0 +1,71 @@
+package agent
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// handshakeSeed is the start of a real connection: preamble, a yamux
+// stream opening with the control stream's kind byte, and a Hello frame.
+func handshakeSeed() []byte {
+	var buf bytes.Buffer
+	protocol.WritePreamble(&buf)
+	r, w := net.Pipe()
+	done := make(chan []byte)
+	go func() {
+		b, _ := io.ReadAll(r)
+		done <- b
+	}()
+	cfg := yamux.DefaultConfig()
+	cfg.LogOutput = io.Discard
+	cfg.EnableKeepAlive = false
+	sess, _ := yamux.Client(w, cfg)
+	st, _ := sess.OpenStream()
+	hello := protocol.Hello{Token: "t", Client: "fuzz"}
+	st.Write(append([]byte{byte(protocol.StreamControl)}, protocol.AppendFrame(nil, protocol.FrameHello, hello.Append(nil))...))
+	time.Sleep(10 * time.Millisecond)
+	sess.Close()
+	w.Close()
+	buf.Write(<-done)
+	return buf.Bytes()
+}
+
+// FuzzHandshake feeds arbitrary bytes to the agent's connection handler,
+// as an unauthenticated peer would: it must neither panic nor hang.
+func FuzzHandshake(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte("JSTR\x01"))
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
+	f.Add(handshakeSeed())
+	a := &Agent{
+		opts:       Options{Token: "t", MaxSessions: 1, Logger: slog.New(slog.DiscardHandler)},
+		log:        slog.New(slog.DiscardHandler),
+		secret:     "s",
+		handshakes: make(chan struct{}, 1),
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		client, server := net.Pipe()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			a.serve(server, func() {})
+		}()
+		go io.Copy(io.Discard, client)
+		client.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+		client.Write(data)
+		client.Close()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("the agent's handler hung on a closed connection")
+		}
+	})
+}
