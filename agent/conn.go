@@ -19,19 +19,24 @@ import (
 // Timeouts of a connection before a session starts: a peer that does not
 // speak promptly is dropped, so idle or hostile connections cannot pile up.
 const (
+	// handshakeTimeout bounds everything before authentication: TLS,
+	// preamble, Hello. One deadline for all of it.
 	handshakeTimeout = 10 * time.Second
-	attachTimeout    = 30 * time.Second
+	// attachTimeout bounds an authenticated CLI's Attach.
+	attachTimeout = 30 * time.Second
 )
 
-// Frame size limits of the control stream: before authentication only a
-// Hello fits; after it, an Attach with a script of the largest size allowed.
+// Frame size limits: before authentication only a Hello fits; after it,
+// an Attach with a script of the largest size allowed.
 const (
 	maxHello  = 16 << 10
 	maxAttach = sandbox.MaxSourceSize + 64<<10
 )
 
-// serve runs one connection: preamble, handshake and, if the CLI attaches,
-// a session. release frees the connection's handshake slot.
+// serve runs one connection. Everything before authentication happens on
+// the raw connection under one deadline: the multiplexer (and its
+// per-frame goroutines) only starts for a peer that proved who it is.
+// release frees the connection's handshake slot.
 func (a *Agent) serve(c net.Conn, release func()) {
 	peer := c.RemoteAddr().String()
 	if peer == "" || peer == "@" {
@@ -58,6 +63,12 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	if err := protocol.WritePreamble(c); err != nil {
 		return
 	}
+	if err := a.hello(c, peer); err != nil {
+		if !errors.Is(err, io.EOF) {
+			log.Warn("jstrace agent: handshake failed", "err", err)
+		}
+		return
+	}
 	c.SetDeadline(time.Time{})
 	sess, err := mux.Server(c, log)
 	if err != nil {
@@ -65,11 +76,51 @@ func (a *Agent) serve(c net.Conn, release func()) {
 		return
 	}
 	defer sess.Close()
-	if err := a.handshake(sess, c, peer, release); err != nil {
-		if !errors.Is(err, io.EOF) {
-			log.Warn("jstrace agent: handshake failed", "err", err)
-		}
+	if err := a.attach(sess, peer, release); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
+		log.Warn("jstrace agent: attach failed", "err", err)
 	}
+}
+
+// hello reads the CLI's Hello on the raw connection, authenticates it and
+// answers Welcome, or Error and closes.
+func (a *Agent) hello(c net.Conn, peer string) error {
+	t, payload, err := protocol.ReadFrameExact(c, maxHello)
+	if err != nil {
+		return err
+	}
+	var hello protocol.Hello
+	if t != protocol.FrameHello {
+		return fmt.Errorf("%w: got %v, want Hello", protocol.ErrMalformed, t)
+	}
+	if err := hello.Decode(payload); err != nil {
+		return err
+	}
+	how, err := a.authenticate(&hello, c)
+	if err != nil {
+		e := &protocol.Error{Code: protocol.CodeAuth, Message: err.Error()}
+		if protocol.WriteFrame(c, protocol.FrameError, e.Append(nil)) == nil {
+			linger(c)
+		}
+		return err
+	}
+	a.log.Debug("jstrace agent: peer authenticated", "peer", peer, "by", how, "client", hello.Client)
+	welcome := &protocol.Welcome{
+		Agent:    jstrace.Version,
+		PID:      a.origin.PID,
+		Title:    a.origin.Title,
+		Hostname: a.origin.Hostname,
+		Addr:     a.addr,
+		Sessions: a.Sessions(),
+		Probes:   jstrace.Probes(),
+	}
+	return protocol.WriteFrame(c, protocol.FrameWelcome, welcome.Append(nil))
+}
+
+// linger waits briefly for the peer to close after a refusal, so that
+// closing never cuts the Error short; it reads and drops what comes.
+func linger(c net.Conn) {
+	c.SetReadDeadline(time.Now().Add(time.Second))
+	io.Copy(io.Discard, io.LimitReader(c, 1<<16))
 }
 
 // stream accepts the next stream and checks its kind.
@@ -92,46 +143,21 @@ func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration
 	return st, nil
 }
 
-// handshake answers Hello and, if an Attach follows, runs the session.
-func (a *Agent) handshake(sess *yamux.Session, c net.Conn, peer string, release func()) error {
-	ctl, err := stream(sess, protocol.StreamControl, handshakeTimeout)
+// attach reads an authenticated CLI's Attach and runs the session. A CLI
+// that only wanted the Welcome (jstrace ls) has closed the connection.
+func (a *Agent) attach(sess *yamux.Session, peer string, release func()) error {
+	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
 	}
 	defer ctl.Close()
 	fr := protocol.NewFrameReader(ctl)
-	fr.SetMaxSize(maxHello)
-	fw := protocol.NewFrameWriter(ctl)
-
-	ctl.SetReadDeadline(time.Now().Add(handshakeTimeout))
-	var hello protocol.Hello
-	if err := expect(fr, protocol.FrameHello, &hello); err != nil {
-		return err
-	}
-	how, err := a.authenticate(&hello, c)
-	if err != nil {
-		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeAuth, Message: err.Error()})
-		return err
-	}
-	a.log.Debug("jstrace agent: peer authenticated", "peer", peer, "by", how)
-	welcome := &protocol.Welcome{
-		Agent:    jstrace.Version,
-		PID:      a.origin.PID,
-		Title:    a.origin.Title,
-		Hostname: a.origin.Hostname,
-		Addr:     a.addr,
-		Sessions: a.Sessions(),
-		Probes:   jstrace.Probes(),
-	}
-	if err := fw.Send(protocol.FrameWelcome, welcome); err != nil {
-		return err
-	}
 	fr.SetMaxSize(maxAttach)
-
+	fw := protocol.NewFrameWriter(ctl)
 	ctl.SetReadDeadline(time.Now().Add(attachTimeout))
 	var attach protocol.Attach
 	if err := expect(fr, protocol.FrameAttach, &attach); err != nil {
-		return err // io.EOF: jstrace ls, done
+		return err
 	}
 	ctl.SetReadDeadline(time.Time{})
 	events, err := stream(sess, protocol.StreamEvents, handshakeTimeout)

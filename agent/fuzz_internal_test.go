@@ -8,33 +8,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/yamux"
-
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
-// handshakeSeed is the start of a real connection: preamble, a yamux
-// stream opening with the control stream's kind byte, and a Hello frame.
+// handshakeSeed is the start of a real connection: preamble, Hello.
 func handshakeSeed() []byte {
 	var buf bytes.Buffer
 	protocol.WritePreamble(&buf)
-	r, w := net.Pipe()
-	done := make(chan []byte)
-	go func() {
-		b, _ := io.ReadAll(r)
-		done <- b
-	}()
-	cfg := yamux.DefaultConfig()
-	cfg.LogOutput = io.Discard
-	cfg.EnableKeepAlive = false
-	sess, _ := yamux.Client(w, cfg)
-	st, _ := sess.OpenStream()
 	hello := protocol.Hello{Token: "t", Client: "fuzz"}
-	st.Write(append([]byte{byte(protocol.StreamControl)}, protocol.AppendFrame(nil, protocol.FrameHello, hello.Append(nil))...))
-	time.Sleep(10 * time.Millisecond)
-	sess.Close()
-	w.Close()
-	buf.Write(<-done)
+	protocol.WriteFrame(&buf, protocol.FrameHello, hello.Append(nil))
 	return buf.Bytes()
 }
 

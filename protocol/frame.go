@@ -126,7 +126,31 @@ const readChunk = 64 << 10
 // io.ErrUnexpectedEOF, an unknown type or oversized length an error wrapping
 // ErrMalformed or ErrTooLarge.
 func (fr *FrameReader) ReadFrame() (FrameType, []byte, error) {
-	tb, err := fr.r.ReadByte()
+	t, buf, err := readFrame(fr.r, fr.max, fr.buf)
+	if buf != nil {
+		fr.buf = buf
+	}
+	return t, buf, err
+}
+
+// ReadFrameExact reads one frame of at most max bytes from r without
+// reading past it (no buffering): the handshake frames on a raw connection,
+// before the multiplexer takes it over.
+func ReadFrameExact(r io.Reader, max int) (FrameType, []byte, error) {
+	return readFrame(byteReader{r}, min(max, MaxFrameSize), nil)
+}
+
+// byteReader reads one byte at a time from an unbuffered reader.
+type byteReader struct{ io.Reader }
+
+func (b byteReader) ReadByte() (byte, error) {
+	var c [1]byte
+	_, err := io.ReadFull(b.Reader, c[:])
+	return c[0], err
+}
+
+func readFrame(r io.ByteReader, max int, buf []byte) (FrameType, []byte, error) {
+	tb, err := r.ReadByte()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -134,23 +158,27 @@ func (fr *FrameReader) ReadFrame() (FrameType, []byte, error) {
 	if _, ok := frameNames[t]; !ok {
 		return 0, nil, fmt.Errorf("%w: unknown frame type %#x", ErrMalformed, tb)
 	}
-	n, err := binary.ReadUvarint(fr.r)
+	n, err := binary.ReadUvarint(r)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read %v frame length: %w", t, noEOF(err))
 	}
-	if n > uint64(fr.max) {
-		return 0, nil, fmt.Errorf("%v frame of %d bytes, limit %d: %w", t, n, fr.max, ErrTooLarge)
+	if n > uint64(max) {
+		return 0, nil, fmt.Errorf("%v frame of %d bytes, limit %d: %w", t, n, max, ErrTooLarge)
 	}
-	fr.buf = fr.buf[:0]
-	for len(fr.buf) < int(n) {
-		k := len(fr.buf)
-		fr.buf = slices.Grow(fr.buf, min(int(n)-k, readChunk))
-		fr.buf = fr.buf[:k+min(int(n)-k, readChunk)]
-		if _, err := io.ReadFull(fr.r, fr.buf[k:]); err != nil {
+	rd := r.(io.Reader)
+	buf = buf[:0]
+	for len(buf) < int(n) {
+		k := len(buf)
+		buf = slices.Grow(buf, min(int(n)-k, readChunk))
+		buf = buf[:k+min(int(n)-k, readChunk)]
+		if _, err := io.ReadFull(rd, buf[k:]); err != nil {
 			return 0, nil, fmt.Errorf("read %v frame: %w", t, noEOF(err))
 		}
 	}
-	return t, fr.buf, nil
+	if buf == nil {
+		buf = []byte{}
+	}
+	return t, buf, nil
 }
 
 func noEOF(err error) error {

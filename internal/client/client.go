@@ -17,7 +17,6 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/internal/mux"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -46,7 +45,8 @@ type Conn struct {
 	Addr    string
 
 	nc   net.Conn
-	sess *yamux.Session
+	log  *slog.Logger
+	sess *yamux.Session // nil until Attach
 	ctl  *yamux.Stream
 	fr   *protocol.FrameReader
 	fw   *protocol.FrameWriter
@@ -120,32 +120,44 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (*Co
 		}
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
-	nc.SetDeadline(time.Time{})
-	sess, err := mux.Client(nc, log)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", addr, err)
-	}
-	c := &Conn{Addr: addr, nc: nc, sess: sess, done: make(chan struct{})}
-	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
-		sess.Close()
-		return nil, err
-	}
-	c.fr = protocol.NewFrameReader(c.ctl)
-	c.fw = protocol.NewFrameWriter(c.ctl)
-	if dl, ok := ctx.Deadline(); ok {
-		c.ctl.SetDeadline(dl)
-	}
-	if err := c.fw.Send(protocol.FrameHello, &protocol.Hello{Token: opts.Token, Secret: opts.Secret, Client: jstrace.Version}); err != nil {
-		sess.Close()
+	hello := protocol.Hello{Token: opts.Token, Secret: opts.Secret, Client: jstrace.Version}
+	if err := protocol.WriteFrame(nc, protocol.FrameHello, hello.Append(nil)); err != nil {
 		return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
 	}
-	if err := c.expect(protocol.FrameWelcome, &c.Welcome); err != nil {
-		sess.Close()
-		return nil, err
+	c := &Conn{Addr: addr, nc: nc, log: log, done: make(chan struct{})}
+	t, payload, err := protocol.ReadFrameExact(nc, protocol.MaxFrameSize)
+	if err == nil {
+		err = decodeReply(t, payload, protocol.FrameWelcome, &c.Welcome)
 	}
-	c.ctl.SetDeadline(time.Time{})
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = ErrLost
+		}
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%s: read Welcome: %w", addr, err)
+	}
+	nc.SetDeadline(time.Time{})
 	c.Origin = script.Origin{Hostname: c.Welcome.Hostname, Title: c.Welcome.Title, PID: c.Welcome.PID}
 	return c, nil
+}
+
+// decodeReply decodes a reply that is either of type want or an Error
+// (returned as a *protocol.Error).
+func decodeReply(got protocol.FrameType, payload []byte, want protocol.FrameType, m interface{ Decode([]byte) error }) error {
+	if got == protocol.FrameError {
+		var e protocol.Error
+		if err := e.Decode(payload); err != nil {
+			return err
+		}
+		return &e
+	}
+	if got != want {
+		return fmt.Errorf("%w: got %v, want %v", protocol.ErrMalformed, got, want)
+	}
+	return m.Decode(payload)
 }
 
 // open opens a stream of the given kind.
@@ -171,21 +183,20 @@ func (c *Conn) expect(t protocol.FrameType, m interface{ Decode([]byte) error })
 		}
 		return fmt.Errorf("%s: read %v: %w", c.Addr, t, err)
 	}
-	if got == protocol.FrameError {
-		var e protocol.Error
-		if err := e.Decode(payload); err != nil {
-			return fmt.Errorf("%s: %w", c.Addr, err)
+	if err := decodeReply(got, payload, t, m); err != nil {
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return err
 		}
-		return &e
-	}
-	if got != t {
-		return fmt.Errorf("%s: %w: got %v, want %v", c.Addr, protocol.ErrMalformed, got, t)
-	}
-	if err := m.Decode(payload); err != nil {
 		return fmt.Errorf("%s: %w", c.Addr, err)
 	}
 	return nil
 }
 
 // Close closes the connection.
-func (c *Conn) Close() error { return c.sess.Close() }
+func (c *Conn) Close() error {
+	if c.sess != nil {
+		return c.sess.Close()
+	}
+	return c.nc.Close()
+}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/mux"
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
@@ -19,6 +20,16 @@ const attachTimeout = 30 * time.Second
 // until Wait returns. A script the agent refuses is a *protocol.Error with
 // Code protocol.CodeScript.
 func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error) {
+	sess, err := mux.Client(c.nc, c.log)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Addr, err)
+	}
+	c.sess = sess
+	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
+		return nil, err
+	}
+	c.fr = protocol.NewFrameReader(c.ctl)
+	c.fw = protocol.NewFrameWriter(c.ctl)
 	events, err := c.open(protocol.StreamEvents)
 	if err != nil {
 		return nil, err
