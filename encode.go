@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math"
 	"reflect"
+	"runtime"
 	"time"
 	"unicode/utf8"
 )
@@ -198,11 +199,20 @@ func appendFloat(b []byte, f float64) []byte {
 }
 
 // callString calls a String or Error method, turning a panic into text the
-// way fmt does: a broken field must not take the service down.
+// way fmt does: a broken field must not take the service down. The panic
+// value itself is only printed if it is a string or a runtime error, since
+// printing anything else could call a method that panics again.
 func callString(f func() string) (s string) {
 	defer func() {
 		if r := recover(); r != nil {
-			s = fmt.Sprintf("!PANIC(%v)", r)
+			switch x := r.(type) {
+			case string:
+				s = "!PANIC(" + x + ")"
+			case runtime.Error:
+				s = "!PANIC(" + x.Error() + ")"
+			default:
+				s = fmt.Sprintf("!PANIC(%T)", r)
+			}
 		}
 	}()
 	return f()

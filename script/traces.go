@@ -3,6 +3,8 @@ package script
 import (
 	"fmt"
 	"time"
+
+	"github.com/jstrace-go/jstrace/internal/printable"
 )
 
 // Traces is a script's handle on a tracing session, passed to Remote and
@@ -71,28 +73,45 @@ func (t *Traces) Emit(name string, kv ...any) { t.host.Emit(name, kv) }
 
 // Log prints its operands on the CLI's standard output, formatted as
 // fmt.Println does. Output of fmt.Print* in Remote goes there too.
-func (t *Traces) Log(a ...any) { t.host.Print(streamStdout, fmt.Sprintln(a...)) }
+func (t *Traces) Log(a ...any) { t.host.Print(streamStdout, sprintln(a)) }
 
 // Logf prints on the CLI's standard output, formatted as fmt.Printf does,
 // adding a newline if missing.
 func (t *Traces) Logf(format string, a ...any) {
-	t.host.Print(streamStdout, line(fmt.Sprintf(format, a...)))
+	t.host.Print(streamStdout, line(sprintf(format, a)))
 }
 
 // Error prints its operands on the CLI's standard error, formatted as
 // fmt.Println does.
-func (t *Traces) Error(a ...any) { t.host.Print(streamStderr, fmt.Sprintln(a...)) }
+func (t *Traces) Error(a ...any) { t.host.Print(streamStderr, sprintln(a)) }
 
 // Errorf prints on the CLI's standard error, formatted as fmt.Printf does,
 // adding a newline if missing.
 func (t *Traces) Errorf(format string, a ...any) {
-	t.host.Print(streamStderr, line(fmt.Sprintf(format, a...)))
+	t.host.Print(streamStderr, line(sprintf(format, a)))
 }
 
 // Dir prints its operands on the CLI's standard output, formatted as
 // fmt.Println does, each line prefixed with "hostname/title/pid >> " so that
 // output from many processes can be told apart.
-func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, fmt.Sprintln(a...)) }
+func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, sprintln(a)) }
+
+// sprintln and sprintf format like fmt, but panic (in the script) on a
+// value that contains itself, which fmt would recurse into until the stack
+// overflows: that kills a process, panics do not.
+func sprintln(a []any) string {
+	if err := printable.Check(a...); err != nil {
+		panic("traces: " + err.Error())
+	}
+	return fmt.Sprintln(a...)
+}
+
+func sprintf(format string, a []any) string {
+	if err := printable.Check(a...); err != nil {
+		panic("traces: " + err.Error())
+	}
+	return fmt.Sprintf(format, a...)
+}
 
 // Every calls fn every d (at least 10ms) until the session ends.
 func (t *Traces) Every(d time.Duration, fn func()) {

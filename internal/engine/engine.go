@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -391,7 +392,8 @@ func (e *Engine) call(k *callKind, fn func()) (err error) {
 		e.calls.Add(1)
 		if r := recover(); r != nil {
 			n := e.faults.Add(1)
-			err = fmt.Errorf("panic%s: %v", e.trail.position(), r)
+			pos := e.trail.position()
+			err = fmt.Errorf("panic%s: %s", pos, e.describe(r))
 			if max := e.limits.MaxFaults; max > 0 && n == uint64(max) {
 				e.out.Fault(fmt.Sprintf("%s: %v", k.what, err))
 				err = nil
@@ -407,6 +409,15 @@ func (e *Engine) call(k *callKind, fn func()) (err error) {
 	}()
 	fn()
 	return nil
+}
+
+// describe formats a panic value of script code (see printable.Describe)
+// under the watchdog's budget: formatting may run script code.
+func (e *Engine) describe(r any) string {
+	e.current.Store(&callKind{what: "formatting a panic value", budget: e.limits.HandlerTimeout})
+	e.calls.Add(1)
+	defer e.calls.Add(1)
+	return printable.Describe(r)
 }
 
 // stdout is the interpreter's standard output: fmt.Print* in scripts.

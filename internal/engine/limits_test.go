@@ -131,3 +131,26 @@ func TestRunawayCleanupIsStopped(t *testing.T) {
 		t.Fatalf("reason %q", r)
 	}
 }
+
+// Panic values that panic when printed, or contain themselves, must be
+// reported, not re-panic out of the engine.
+func TestHostilePanicValues(t *testing.T) {
+	tests := []struct{ name, decl, remote, want string }{
+		{"error that panics when printed",
+			"type E struct{ n int }\nfunc (e *E) Error() string { var x error = &E{e.n + 1}; panic(errors.Join(x)) }\n",
+			`var x error = &E{}; panic(errors.Join(x))`, "whose Error or String method panicked"},
+		{"cyclic value",
+			"",
+			`m := map[string]any{}; m["m"] = m; panic(m)`, "that cannot be printed"},
+		{"plain string", "", `panic("plain")`, "panic in main.Remote at s.go"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := strings.Replace(limitsHeader, `"time"`, "\"errors\"\n\t\"time\"", 1) + "var _ = errors.New\n" + tt.decl + "func Remote(traces *script.Traces) {\n" + tt.remote + "\n}\n"
+			_, err := Start("s.go", []byte(src), Remote, &fakeOutput{}, Options{Limits: limits})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/traefik/yaegi/interp"
 
+	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -92,6 +93,13 @@ func New(opts Options) (*Interp, error) {
 		pol.extra[path] = true
 	}
 	if err := i.Use(exports); err != nil {
+		return nil, fmt.Errorf("set up interpreter: %w", err)
+	}
+	// Replace fmt's printing functions with checked ones. Use installs
+	// its own Print, Printf and Println when it sees the key "fmt/fmt";
+	// "fmt//fmt" names the same package (yaegi cleans the path) without
+	// that, so it runs last and wins. TestFmtRefusesCycles guards it.
+	if err := i.Use(interp.Exports{"fmt//fmt": safeFmt(orDiscard(opts.Stdout))}); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
 	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly}, nil
@@ -222,7 +230,7 @@ func withoutMain(decls []ast.Decl) []ast.Decl {
 func yaegiError(err error) error {
 	var p interp.Panic
 	if errors.As(err, &p) {
-		return ErrorList{{Msg: fmt.Sprintf("panic: %v", p.Value)}}
+		return ErrorList{{Msg: "panic: " + printable.Describe(p.Value)}}
 	}
 	return ErrorList{{Msg: err.Error()}}
 }

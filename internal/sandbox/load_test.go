@@ -320,3 +320,36 @@ func Local(traces *script.Traces) {
 		t.Fatalf("unmarked: %v", err)
 	}
 }
+
+// fmt must refuse a value that contains itself, whichever function prints
+// it, rather than overflow the stack (fatal, not recoverable).
+func TestFmtRefusesCycles(t *testing.T) {
+	for _, call := range []string{"fmt.Println(m)", "fmt.Print(m)", "fmt.Printf(\"%v\", m)", "_ = fmt.Sprint(m)", "_ = fmt.Sprintf(\"%v\", m)", "_ = fmt.Errorf(\"%v\", m)", "traces.Log(m)", "traces.Dir(m)", "traces.Logf(\"%v\", m)"} {
+		t.Run(call, func(t *testing.T) {
+			src := header + "func Remote(traces *script.Traces) {\n\tm := map[string]any{}\n\tm[\"m\"] = m\n\t" + call + "\n}\n" + footer
+			var out bytes.Buffer
+			s, err := Load("c.go", []byte(src), Options{Stdout: &out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got any
+			func() {
+				defer func() { got = recover() }()
+				s.Remote(script.NewTraces(&fakeHost{}))
+			}()
+			if got == nil || !strings.Contains(fmt.Sprint(got), "value contains itself") {
+				t.Fatalf("recovered %v", got)
+			}
+		})
+	}
+	// And plain printing still works.
+	var out bytes.Buffer
+	s, err := Load("c.go", []byte(header+"func Remote(traces *script.Traces) { fmt.Println(\"ok\", 1) }\n"+footer), Options{Stdout: &out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Remote(script.NewTraces(&fakeHost{}))
+	if out.String() != "ok 1\n" {
+		t.Fatalf("printed %q", out.String())
+	}
+}
