@@ -59,11 +59,17 @@ func appendRecord(b []byte, kind byte, name string, ts int64, kv []any) []byte {
 	return appendFields(b, kv)
 }
 
+// full reports that an event has outgrown MaxRecordSize: encoding stops
+// there, so that a small structure that multiplies (a list of 256 lists of
+// 256 lists of the same long string) costs at most that much work and
+// memory; the cut record is then dropped and counted.
+func full(b []byte) bool { return len(b) > MaxRecordSize }
+
 // appendFields encodes alternating keys and values with log/slog's rules: a
 // string key takes the value after it, a slog.Attr stands for itself, and
 // anything else is a value under the key "!BADKEY".
 func appendFields(b []byte, kv []any) []byte {
-	for len(kv) > 0 {
+	for len(kv) > 0 && !full(b) {
 		switch k := kv[0].(type) {
 		case string:
 			if len(kv) == 1 {
@@ -172,6 +178,9 @@ func appendValue(b []byte, v any, depth int) []byte {
 		n := min(len(x), MaxElems)
 		b = binary.AppendUvarint(append(b, tagList), uint64(n))
 		for _, e := range x[:n] {
+			if full(b) {
+				break
+			}
 			b = appendValue(b, e, depth+1)
 		}
 		return b
@@ -182,7 +191,7 @@ func appendValue(b []byte, v any, depth int) []byte {
 		n := min(len(x), MaxElems)
 		b = binary.AppendUvarint(append(b, tagMap), uint64(n))
 		for k, e := range x {
-			if n == 0 {
+			if n == 0 || full(b) {
 				break
 			}
 			n--
@@ -247,6 +256,9 @@ func appendSlogValue(b []byte, v slog.Value, depth int) []byte {
 		n := min(len(attrs), MaxElems)
 		b = binary.AppendUvarint(append(b, tagMap), uint64(n))
 		for _, a := range attrs[:n] {
+			if full(b) {
+				break
+			}
 			b = appendString(append(b, tagString), a.Key)
 			b = appendSlogValue(b, a.Value, depth+1)
 		}
@@ -295,7 +307,7 @@ func appendReflect(b []byte, rv reflect.Value, depth int) []byte {
 		}
 		n := min(rv.Len(), MaxElems)
 		b = binary.AppendUvarint(append(b, tagList), uint64(n))
-		for i := range n {
+		for i := 0; i < n && !full(b); i++ {
 			b = appendElem(b, rv.Index(i), depth+1)
 		}
 		return b
@@ -303,7 +315,7 @@ func appendReflect(b []byte, rv reflect.Value, depth int) []byte {
 		n := min(rv.Len(), MaxElems)
 		b = binary.AppendUvarint(append(b, tagMap), uint64(n))
 		it := rv.MapRange()
-		for n > 0 && it.Next() {
+		for n > 0 && !full(b) && it.Next() {
 			n--
 			b = appendElem(b, it.Key(), depth+1)
 			b = appendElem(b, it.Value(), depth+1)
@@ -318,7 +330,7 @@ func appendReflect(b []byte, rv reflect.Value, depth int) []byte {
 			}
 		}
 		b = binary.AppendUvarint(append(b, tagMap), uint64(n))
-		for i := 0; i < t.NumField() && n > 0; i++ {
+		for i := 0; i < t.NumField() && n > 0 && !full(b); i++ {
 			if f := t.Field(i); f.IsExported() {
 				n--
 				b = appendString(append(b, tagString), f.Name)

@@ -343,3 +343,25 @@ func TestReadyNeverMissesRecords(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A small structure that multiplies when encoded (the same inner list 256
+// times, three levels deep, around a 16 KiB string: 256 GiB encoded) costs
+// at most MaxRecordSize, and is dropped and counted.
+func TestMultiplyingEventIsBounded(t *testing.T) {
+	s := jstrace.Subscribe(nil, 4<<20)
+	defer s.Close()
+	var v any = strings.Repeat("x", jstrace.MaxValueLen)
+	for range 3 {
+		l := make([]any, jstrace.MaxElems)
+		for i := range l {
+			l[i] = v
+		}
+		v = l
+	}
+	if _, ok := s.Emit("bomb", "v", v); ok {
+		t.Fatal("a record far over MaxRecordSize was written")
+	}
+	if s.Dropped() != 1 {
+		t.Fatalf("dropped %d", s.Dropped())
+	}
+}

@@ -25,7 +25,7 @@ func (a *Agent) authenticate(hello *protocol.Hello, c net.Conn) (string, error) 
 		return "client certificate", nil
 	}
 	if a.opts.Token == "" {
-		if uid, ok := peerUID(c); ok && (uid == os.Geteuid() || uid == 0) {
+		if uid, unixSocket, ok := peerUID(c); ok && (uid == os.Geteuid() || (unixSocket && uid == 0)) {
 			return "peer uid", nil
 		}
 		if a.opts.Insecure {

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace/protocol"
 )
@@ -62,11 +63,37 @@ func TestPeerUID(t *testing.T) {
 	defer c.Close()
 	s := <-accepted
 	defer s.Close()
-	uid, ok := peerUID(s)
+	uid, _, ok := peerUID(s)
 	if !ok {
 		t.Skip("peer credentials not available on this platform")
 	}
 	if uid != os.Geteuid() {
 		t.Fatalf("peer uid %d, want %d", uid, os.Geteuid())
+	}
+}
+
+// A socket its owner has closed lingers in the kernel's table as uid 0:
+// it must not count as root, nor as anyone.
+func TestPeerUIDOfClosedSocket(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := <-accepted
+	defer s.Close()
+	c.Close()
+	time.Sleep(50 * time.Millisecond)
+	if uid, _, ok := peerUID(s); ok {
+		t.Fatalf("the closed peer still authenticates as uid %d", uid)
 	}
 }

@@ -49,8 +49,13 @@ func (f *flags) tlsConfig() (*tls.Config, error) {
 // discovery entry, TLS if the flags or the entry ask for it.
 func dialOptions(f *flags, tlsConf *tls.Config, c candidate) client.Options {
 	o := client.Options{Token: f.token, TLS: tlsConf}
+	if c.entry != nil && c.entry.Secret != "" {
+		// A local agent: its secret proves who we are, and the token is
+		// kept from whatever now listens at an address a stale entry
+		// names.
+		o.Secret, o.Token = c.entry.Secret, ""
+	}
 	if c.entry != nil {
-		o.Secret = c.entry.Secret
 		if c.entry.TLS && o.TLS == nil {
 			o.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
 		}

@@ -154,3 +154,30 @@ func TestHostilePanicValues(t *testing.T) {
 		})
 	}
 }
+
+// Runaway recursion is stopped by its stack, and a call that allocates
+// without bound by its heap growth, before Go's fatal limits, even with a
+// generous CPU budget.
+func TestMemoryRunawayIsStopped(t *testing.T) {
+	tests := []struct{ name, remote, want string }{
+		{"recursion", `traces.On("x", func(t *script.Trace) { recurse(0) })`, "recursion grew the stack past"},
+		{"allocation", `traces.On("x", func(t *script.Trace) { var keep [][]byte; for { keep = append(keep, make([]byte, 1<<20)) } })`, "allocated more than"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := &fakeOutput{}
+			src := limitsHeader + "func Remote(traces *script.Traces) {\n" + tt.remote + "\n}\n"
+			l := limits
+			l.HandlerTimeout = time.Minute // only the memory limits apply
+			e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: l})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
+			if r := out.detachedReason(t); !strings.Contains(r, tt.want) {
+				t.Fatalf("detached because %q, want %q", r, tt.want)
+			}
+			e.Stop(5 * time.Second)
+		})
+	}
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"runtime/metrics"
 	"time"
 )
 
@@ -24,6 +25,15 @@ type Limits struct {
 
 // cpuWindows is how many one-second windows over MaxCPU stop a script.
 const cpuWindows = 3
+
+// Memory a single call may take before the watchdog stops the script, read
+// from the runtime's metrics (process-wide, but in a tick's time it is the
+// script's doing): goroutine stacks, which runaway interpreted recursion
+// grows towards Go's fatal 1 GB limit, and heap growth during the call.
+const (
+	maxStacks    = 256 << 20
+	maxCallAlloc = 1 << 30
+)
 
 // A call into the script: what it is (for messages) and its time budget.
 type callKind struct {
@@ -84,6 +94,8 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 		inCall, window time.Duration // time used by the current call, by the window
 		windowStart    = time.Now()
 		overCPU        int
+		heapAtCall     uint64
+		mem            = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	for {
 		select {
@@ -100,6 +112,19 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			inCall += used
 		default: // a call started since the last tick
 			inCall = used
+		}
+		if c&1 == 1 {
+			metrics.Read(mem)
+			stacks, heap := metricValue(mem[0]), metricValue(mem[1])
+			if c != lastCall {
+				heapAtCall = heap
+			}
+			switch {
+			case stacks > maxStacks:
+				e.kill(fmt.Sprintf("the script's recursion grew the stack past %d MiB", maxStacks>>20))
+			case heap > heapAtCall+maxCallAlloc:
+				e.kill(fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20))
+			}
 		}
 		lastCall = c
 		if clock != nil || c&1 == 1 { // without a CPU clock, a sample in a call
@@ -118,4 +143,11 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			}
 		}
 	}
+}
+
+func metricValue(s metrics.Sample) uint64 {
+	if s.Value.Kind() == metrics.KindUint64 {
+		return s.Value.Uint64()
+	}
+	return 0
 }

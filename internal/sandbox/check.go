@@ -92,6 +92,7 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	}
 	c.imports(f)
 	ast.Inspect(f, c.node)
+	newSizes(f).check(&c, f)
 	c.entryPoints(f)
 	return &checked{file: f, remote: c.remote}, c.errs.err()
 }
@@ -179,6 +180,12 @@ func (c *checker) node(n ast.Node) bool {
 		if _, ok := n.X.(*ast.FuncLit); ok {
 			c.errorf(n.X.Pos(), "range over a function is not supported by the script interpreter")
 		}
+	case *ast.AssignStmt:
+		for _, lhs := range n.Lhs {
+			c.noDerefWrite(lhs)
+		}
+	case *ast.IncDecStmt:
+		c.noDerefWrite(n.X)
 	case *ast.Ident:
 		if n.Name == guardName {
 			c.errorf(n.Pos(), "%s is a reserved name", guardName)
@@ -192,6 +199,15 @@ func (c *checker) node(n ast.Node) bool {
 		}
 	}
 	return true
+}
+
+// noDerefWrite refuses writes through a pointer (*p = v, *p++): a script
+// can get pointers to host values (t.Location() is the process's
+// time.Local) and must not overwrite them.
+func (c *checker) noDerefWrite(lhs ast.Expr) {
+	if star, ok := ast.Unparen(lhs).(*ast.StarExpr); ok {
+		c.errorf(star.Pos(), "writing through a pointer (*p = …) is not allowed in scripts: it could change the traced process's own values")
+	}
 }
 
 // rangesOverInt reports the integer range expressions visible without type

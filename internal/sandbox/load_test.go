@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"hash/crc32"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -181,7 +183,6 @@ func Remote(traces *script.Traces) { time.Local = time.UTC }` + footer
 }
 
 func TestScriptCannotWriteThroughHostPointers(t *testing.T) {
-	localName := time.Local.String()
 	src := header + `import (
 	"encoding/base64"
 	"time"
@@ -191,19 +192,22 @@ func Remote(traces *script.Traces) {
 	*time.Local = *time.FixedZone("HACK", 3600)
 	*time.UTC = *time.FixedZone("HACK", 3600)
 	*base64.StdEncoding = *base64.URLEncoding
-	traces.Log(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Format(time.RFC3339))
 }` + footer
-	s, err := Load("v.go", []byte(src), Options{})
-	if err != nil {
-		t.Fatal(err)
+	if _, err := Load("v.go", []byte(src), Options{}); err == nil || !strings.Contains(err.Error(), "v.go:12:2: writing through a pointer") {
+		t.Fatalf("err = %v", err)
 	}
-	h := &fakeHost{}
-	s.Remote(script.NewTraces(h))
-	if time.Local.String() != localName || time.UTC.String() != "UTC" {
-		t.Fatalf("host zones changed: Local %q, UTC %q", time.Local, time.UTC)
+	// Even if such a write got through, the script's time.Local and
+	// base64.StdEncoding are its own copies.
+	localName := time.Local.String()
+	tab := symbols.Tables()
+	if tab["time/time"]["Local"].Pointer() == reflect.ValueOf(time.Local).Pointer() {
+		t.Fatal("scripts get the process's own time.Local")
 	}
-	if got := base64.StdEncoding.EncodeToString([]byte{0xfb, 0xff}); got != "+/8=" {
-		t.Fatalf("host base64.StdEncoding changed: %q", got)
+	if tab["encoding/base64/base64"]["StdEncoding"].Pointer() == reflect.ValueOf(base64.StdEncoding).Pointer() {
+		t.Fatal("scripts get the process's own base64.StdEncoding")
+	}
+	if time.Local.String() != localName {
+		t.Fatal("time.Local changed")
 	}
 }
 
@@ -351,5 +355,54 @@ func TestFmtRefusesCycles(t *testing.T) {
 	s.Remote(script.NewTraces(&fakeHost{}))
 	if out.String() != "ok 1\n" {
 		t.Fatalf("printed %q", out.String())
+	}
+}
+
+func TestHostStateCannotBeWritten(t *testing.T) {
+	tests := []struct{ name, body, want string }{
+		{"through Location", "loc := time.Now().Location()\n*loc = *time.FixedZone(\"PWNED\", 3600)", "writing through a pointer"},
+		{"deref increment", "n := 1\np := &n\n*p++", "writing through a pointer"},
+		{"parenthesised", "n := 1\np := &n\n(*p) = 2", "writing through a pointer"},
+	}
+	for _, tt := range tests {
+		src := header + "import \"time\"\nvar _ = time.Now\nfunc Remote(traces *script.Traces) {\n" + tt.body + "\n}\n" + footer
+		if err := Check("w.go", []byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v", tt.name, err)
+		}
+	}
+	// crc32's shared tables are handed out as copies.
+	makeTable := symbols.Tables()["hash/crc32/crc32"]["MakeTable"]
+	got := makeTable.Call([]reflect.Value{reflect.ValueOf(uint32(crc32.IEEE))})[0]
+	if got.Pointer() == reflect.ValueOf(crc32.IEEETable).Pointer() || *got.Interface().(*crc32.Table) != *crc32.IEEETable {
+		t.Fatal("scripts get crc32's shared table, or a wrong one")
+	}
+}
+
+func TestHugeTypesAreRefused(t *testing.T) {
+	tests := []struct{ name, decl, want string }{
+		{"array variable", "var a [1 << 40]byte", "an array type of 1099511627776 bytes"},
+		{"new", "var p = new([1 << 30][16]byte)", "exceeds the scripts' limit"},
+		{"keyed literal", "var s = []byte{1 << 40: 1}", "a literal with index"},
+		{"through a constant", "const n = 1 << 20\ntype row [n]int64\nvar grid [n]row", "exceeds the scripts' limit"},
+		{"struct", "type big struct{ a, b [200 << 20]byte }", "a struct type of"},
+		{"unknown length", "import \"math\"\nvar a [math.MaxInt32]byte", "cannot tell the size of this array"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			decl := tt.decl
+			imp := ""
+			if strings.HasPrefix(decl, "import") {
+				imp, decl, _ = strings.Cut(decl, "\n")
+				imp += "\n"
+			}
+			src := header + imp + decl + "\nfunc Remote(traces *script.Traces) {}\n" + footer
+			if err := Check("h.go", []byte(src)); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	ok := header + "const n = 1024\nvar buf [n]byte\nvar grid [16][16]int\nvar s = []int{9: 1}\nfunc Remote(traces *script.Traces) {}\n" + footer
+	if _, err := Load("h.go", []byte(ok), Options{}); err != nil {
+		t.Fatalf("small arrays refused: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ package symbols
 
 import (
 	"fmt"
+	"hash/crc32"
 	"reflect"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
@@ -18,10 +19,19 @@ import (
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
 
-// guarded replaces functions that could ask for gigabytes at once.
-var guarded = map[string]reflect.Value{
-	"strings/strings": reflect.ValueOf(guard.Repeat),
-	"bytes/bytes":     reflect.ValueOf(guard.RepeatBytes),
+// guarded replaces functions that could ask for gigabytes at once, or hand
+// out the process's own tables.
+var guarded = map[string]map[string]reflect.Value{
+	"strings/strings":  {"Repeat": reflect.ValueOf(guard.Repeat)},
+	"bytes/bytes":      {"Repeat": reflect.ValueOf(guard.RepeatBytes)},
+	"hash/crc32/crc32": {"MakeTable": reflect.ValueOf(makeTable)},
+}
+
+// makeTable is crc32.MakeTable returning a copy: the original returns the
+// package's shared IEEE and Castagnoli tables, which a script could write.
+func makeTable(poly uint32) *crc32.Table {
+	t := *crc32.MakeTable(poly)
+	return &t
 }
 
 // PointerVars lists, per package, the variables of pointer type that
@@ -37,12 +47,14 @@ func Tables() map[string]map[string]reflect.Value {
 	for k, v := range Symbols {
 		t[k] = v
 	}
-	for k, repeat := range guarded {
+	for k, funcs := range guarded {
 		m := make(map[string]reflect.Value, len(Symbols[k]))
 		for name, v := range Symbols[k] {
 			m[name] = v
 		}
-		m["Repeat"] = repeat
+		for name, v := range funcs {
+			m[name] = v
+		}
 		t[k] = m
 	}
 	for k, names := range PointerVars {
