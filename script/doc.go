@@ -50,7 +50,13 @@
 //   - no min, max or clear builtins: write them out;
 //   - loop variables are shared between iterations (Go before 1.22): copy
 //     one (v := v) before capturing it in a closure;
-//   - generics are partial: prefer concrete types.
+//   - generics are partial: prefer concrete types;
+//   - no writes through pointers (*p = v, *p++): a script may hold pointers
+//     to the traced process's own values;
+//   - no array types over 256 MiB, and array lengths must be constants
+//     computed from literals and the script's own constants;
+//   - a single make, strings.Repeat or bytes.Repeat over 256 MiB panics,
+//     and so does printing a value that contains itself.
 //
 // Remote functions receive copies of the traced process's events, never
 // pointers into it, and a panic in a handler is reported with the process's
