@@ -27,9 +27,9 @@ type Limits struct {
 const cpuWindows = 3
 
 // Memory a single call may take before the watchdog stops the script, read
-// from the runtime's metrics (process-wide, but in a tick's time it is the
-// script's doing): goroutine stacks, which runaway interpreted recursion
-// grows towards Go's fatal 1 GB limit, and heap growth during the call.
+// from the runtime's metrics (process-wide, but during one call it is the
+// script's doing): growth of goroutine stacks, which runaway interpreted
+// recursion pushes towards Go's fatal 1 GB limit, and of the heap.
 const (
 	maxStacks    = 256 << 20
 	maxCallAlloc = 1 << 30
@@ -95,6 +95,7 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 		windowStart    = time.Now()
 		overCPU        int
 		heapAtCall     uint64
+		stacksAtCall   uint64
 		mem            = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	for {
@@ -117,10 +118,10 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			metrics.Read(mem)
 			stacks, heap := metricValue(mem[0]), metricValue(mem[1])
 			if c != lastCall {
-				heapAtCall = heap
+				heapAtCall, stacksAtCall = heap, stacks
 			}
 			switch {
-			case stacks > maxStacks:
+			case stacks > stacksAtCall+maxStacks:
 				e.kill(fmt.Sprintf("the script's recursion grew the stack past %d MiB", maxStacks>>20))
 			case heap > heapAtCall+maxCallAlloc:
 				e.kill(fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20))
