@@ -1,8 +1,8 @@
 package jstrace
 
 import (
+	"encoding/binary"
 	"sync/atomic"
-	"time"
 )
 
 // A Probe is a named point in a program that tracing sessions can subscribe
@@ -17,7 +17,8 @@ import (
 //
 // A Probe is safe for concurrent use by multiple goroutines.
 type Probe struct {
-	name string
+	name   string
+	prefix []byte // the start of its records: kind and name, encoded
 	// subs holds the subscriptions this probe feeds; nil while none does,
 	// which is what Enabled tests. It is recomputed when subscriptions
 	// change (registry.update), never per event.
@@ -82,13 +83,16 @@ func Trace(name string, kv ...any) {
 }
 
 // emitBufSize is the stack buffer an event is encoded into; bigger events
-// spill to the heap.
-const emitBufSize = 512
+// spill to the heap. Go zeroes it on every call, so it is sized for common
+// events (a name and a handful of fields), not for the largest.
+const emitBufSize = 256
 
 func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
-	rec := appendRecord(noescape(buf[:0]), recordEvent, p.name, time.Now().UnixNano(), kv)
+	b := append(noescape(buf[:frameHdr]), p.prefix...)
+	b = binary.AppendVarint(b, now())
+	f, _ := frame(appendFields(b, kv))
 	for _, s := range subs {
-		s.ring.write(rec)
+		s.ring.write(f)
 	}
 }

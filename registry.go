@@ -66,7 +66,7 @@ func (r *registry) probe(name string, limited bool) *Probe {
 		r.full.Store(true)
 		return nil
 	}
-	p := &Probe{name: name}
+	p := &Probe{name: name, prefix: appendString([]byte{recordEvent}, name)}
 	m := make(map[string]*Probe, len(r.list)+1)
 	for _, q := range r.list {
 		m[q.name] = q

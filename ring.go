@@ -32,15 +32,33 @@ func newRing(size int) *ring {
 // fields) is dropped and counted like an event that does not fit.
 const MaxRecordSize = 1 << 20
 
-// write appends one record. It reports false when the record was dropped.
-func (r *ring) write(rec []byte) bool {
-	if len(rec) > MaxRecordSize {
+// frameHdr is the room left in front of a record for its length, a uvarint
+// of at most three bytes since records are at most MaxRecordSize: the
+// record is encoded once, in place, and copied into the ring in one piece.
+const frameHdr = 3
+
+// frame writes the length of the record that follows b[:frameHdr] in front
+// of it and returns the length-prefixed record; ok is false if the record
+// is too large.
+func frame(b []byte) (f []byte, ok bool) {
+	n := len(b) - frameHdr
+	if n > MaxRecordSize {
+		return nil, false
+	}
+	var hdr [binary.MaxVarintLen32]byte
+	h := binary.PutUvarint(hdr[:], uint64(n))
+	copy(b[frameHdr-h:], hdr[:h])
+	return b[frameHdr-h:], true
+}
+
+// write appends one length-prefixed record (see frame). It reports false
+// when the record was dropped: too large (f is nil), or no room.
+func (r *ring) write(f []byte) bool {
+	if f == nil {
 		r.dropped.Add(1)
 		return false
 	}
-	var hdr [binary.MaxVarintLen64]byte
-	h := binary.PutUvarint(hdr[:], uint64(len(rec)))
-	need := uint64(h + len(rec))
+	need := uint64(len(f))
 	r.mu.Lock()
 	if need > uint64(len(r.buf))-(r.tail-r.head) {
 		r.mu.Unlock()
@@ -48,8 +66,7 @@ func (r *ring) write(rec []byte) bool {
 		return false
 	}
 	wasEmpty := r.tail == r.head
-	r.put(hdr[:h])
-	r.put(rec)
+	r.put(f)
 	r.mu.Unlock()
 	if wasEmpty {
 		select {

@@ -2,7 +2,6 @@ package jstrace
 
 import (
 	"slices"
-	"time"
 )
 
 // DefaultBufferSize is the buffer of a [Subscription] when Subscribe is given
@@ -96,6 +95,7 @@ func (s *Subscription) Dropped() uint64 { return s.ring.dropped.Load() }
 // and counted because the buffer was full or the record too large).
 func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	var buf [emitBufSize]byte
-	rec := appendRecord(noescape(buf[:0]), recordEmit, name, time.Now().UnixNano(), kv)
-	return len(rec), s.ring.write(rec)
+	b := appendRecord(noescape(buf[:frameHdr]), recordEmit, name, now(), kv)
+	f, _ := frame(b)
+	return len(b) - frameHdr, s.ring.write(f)
 }
