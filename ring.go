@@ -1,7 +1,6 @@
 package jstrace
 
 import (
-	"encoding/binary"
 	"math/bits"
 	"sync"
 	"sync/atomic"
@@ -42,13 +41,18 @@ const frameHdr = 3
 // is too large.
 func frame(b []byte) (f []byte, ok bool) {
 	n := len(b) - frameHdr
-	if n > MaxRecordSize {
-		return nil, false
+	switch {
+	case n < 1<<7:
+		b[2] = byte(n)
+		return b[2:], true
+	case n < 1<<14:
+		b[1], b[2] = byte(n)|0x80, byte(n>>7)
+		return b[1:], true
+	case n <= MaxRecordSize:
+		b[0], b[1], b[2] = byte(n)|0x80, byte(n>>7)|0x80, byte(n>>14)
+		return b, true
 	}
-	var hdr [binary.MaxVarintLen32]byte
-	h := binary.PutUvarint(hdr[:], uint64(n))
-	copy(b[frameHdr-h:], hdr[:h])
-	return b[frameHdr-h:], true
+	return nil, false
 }
 
 // write appends one length-prefixed record (see frame). It reports false
@@ -80,10 +84,10 @@ func (r *ring) write(f []byte) bool {
 // put copies p at the tail, wrapping around; the caller holds mu and has
 // checked that p fits.
 func (r *ring) put(p []byte) {
-	mask := uint64(len(r.buf) - 1)
-	i := r.tail & mask
-	n := copy(r.buf[i:], p)
-	copy(r.buf, p[n:])
+	i := r.tail & uint64(len(r.buf)-1)
+	if n := copy(r.buf[i:], p); n < len(p) {
+		copy(r.buf, p[n:])
+	}
 	r.tail += uint64(len(p))
 }
 

@@ -1,0 +1,186 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"go.opentelemetry.io/otel"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// The cost of a probe at its call site, next to what a Go user would
+// otherwise put there. Every case passes non-constant values, the way real
+// call sites do. Keep these names stable: they are how progress is tracked.
+
+var (
+	on       atomic.Bool
+	disabled = jstrace.NewProbe("bench:disabled")
+)
+
+// BenchmarkDisabled: nobody is tracing.
+func BenchmarkDisabled(b *testing.B) {
+	id, method := 0, "GET"
+	b.Run("atomic-bool", func(b *testing.B) { // the floor
+		for i := 0; i < b.N; i++ {
+			id++
+			if on.Load() {
+				b.Fatal("on")
+			}
+		}
+	})
+	b.Run("jstrace-guarded", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			if disabled.Enabled() {
+				disabled.Emit("id", id, "method", method)
+			}
+		}
+	})
+	b.Run("jstrace-trace", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			jstrace.Trace("bench:nosession", "id", id, "method", method)
+		}
+	})
+	b.Run("jstrace-trace-unsubscribed", func(b *testing.B) {
+		sub := jstrace.Subscribe(func(n string) bool { return n == "bench:other" }, 0)
+		defer sub.Close()
+		jstrace.Trace("bench:unsubscribed", "id", id) // registers the name
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id++
+			jstrace.Trace("bench:unsubscribed", "id", id, "method", method)
+		}
+	})
+	b.Run("slog-debug", func(b *testing.B) {
+		log := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			log.Debug("request", "id", id, "method", method)
+		}
+	})
+	b.Run("zerolog-debug", func(b *testing.B) {
+		log := zerolog.New(io.Discard).Level(zerolog.InfoLevel)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			log.Debug().Int("id", id).Str("method", method).Msg("request")
+		}
+	})
+	b.Run("otel-noop-span", func(b *testing.B) { // the global tracer with no SDK installed
+		tr := otel.Tracer("bench")
+		ctx := context.Background()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			_, span := tr.Start(ctx, "request")
+			span.End()
+		}
+	})
+}
+
+// BenchmarkEnabled: a session subscribes and the events are shipped (here,
+// read from the session buffer as the agent's pump does).
+func BenchmarkEnabled(b *testing.B) {
+	id, method := 0, "GET"
+	b.Run("jstrace-emit", func(b *testing.B) {
+		p := jstrace.NewProbe("bench:enabled")
+		drain := subscribeAndDrain(b, "bench:enabled")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id++
+			p.Emit("id", id, "method", method, "status", 200, "duration", time.Duration(id))
+			drain(i)
+		}
+	})
+	b.Run("jstrace-trace", func(b *testing.B) {
+		drain := subscribeAndDrain(b, "bench:enabled-trace")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id++
+			jstrace.Trace("bench:enabled-trace", "id", id, "method", method, "status", 200, "duration", time.Duration(id))
+			drain(i)
+		}
+	})
+	b.Run("jstrace-emit-parallel", func(b *testing.B) {
+		p := jstrace.NewProbe("bench:parallel")
+		sub := jstrace.Subscribe(func(n string) bool { return n == "bench:parallel" }, 64<<20)
+		defer sub.Close()
+		stop := make(chan struct{})
+		go func() { // the agent's pump: keep the buffer from filling
+			var buf []byte
+			for {
+				select {
+				case <-stop:
+					return
+				case <-sub.Ready():
+					buf = sub.Read(buf[:0])
+				}
+			}
+		}()
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			n := 0
+			for pb.Next() {
+				n++
+				p.Emit("id", n, "method", method, "status", 200, "duration", time.Duration(n))
+			}
+		})
+		b.StopTimer()
+		close(stop)
+		b.ReportMetric(float64(sub.Dropped()), "dropped")
+	})
+	b.Run("otel-sdk-span", func(b *testing.B) {
+		exp := tracetest.NewNoopExporter()
+		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))
+		defer tp.Shutdown(context.Background())
+		tr := tp.Tracer("bench")
+		ctx := context.Background()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id++
+			_, span := tr.Start(ctx, "request")
+			span.End()
+		}
+	})
+	b.Run("slog-json", func(b *testing.B) {
+		log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id++
+			log.Info("request", "id", id, "method", method, "status", 200, "duration", time.Duration(id))
+		}
+	})
+}
+
+// subscribeAndDrain subscribes to a probe with a buffer large enough for a
+// benchmark run and returns a function that empties it every 4096 events,
+// the way the agent's pump would, outside the measured time.
+func subscribeAndDrain(b *testing.B, name string) func(i int) {
+	sub := jstrace.Subscribe(func(n string) bool { return n == name }, 64<<20)
+	b.Cleanup(sub.Close)
+	buf := make([]byte, 0, 64<<20)
+	return func(i int) {
+		if i%4096 == 4095 {
+			b.StopTimer()
+			buf = sub.Read(buf[:0])
+			b.StartTimer()
+		}
+	}
+}
