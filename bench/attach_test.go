@@ -1,0 +1,198 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace/agent"
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// Attach latency: from the start of a jstrace run to the first event of a
+// local agent, yaegi set-up on both ends included.
+
+const attachScript = `package main
+
+import (
+	"fmt"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	traces.Emit("hello", "from", "remote")
+}
+
+func Local(traces *script.Traces) {
+	traces.On("hello", func(t *script.Trace) { fmt.Println("first event from", t.PID) })
+}
+`
+
+// firstEvent is a client.Handler that notes the arrival of the first batch.
+type firstEvent struct{ got chan struct{} }
+
+func (f *firstEvent) Events(*client.Conn, []byte) {
+	select {
+	case f.got <- struct{}{}:
+	default:
+	}
+}
+func (f *firstEvent) Console(*client.Conn, protocol.Console) {}
+func (f *firstEvent) Stats(*client.Conn, protocol.Stats)     {}
+
+// BenchmarkAttach/in-process: what the CLI does, in this process, against
+// an agent in this process: load the script (Local), dial, authenticate,
+// ship the script, the agent loads it (Remote) and its first event
+// arrives.
+func BenchmarkAttach(b *testing.B) {
+	b.Run("in-process", func(b *testing.B) {
+		a, err := agent.Listen(agent.Options{NoDiscovery: true, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer a.Close()
+		var total time.Duration
+		for i := 0; i < b.N; i++ {
+			start := time.Now()
+			local, err := engine.Start("attach.go", []byte(attachScript), engine.Local, nopOutput{}, engine.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			c, err := client.Dial(ctx, a.Addr().String(), client.Options{})
+			cancel()
+			if err != nil {
+				b.Fatal(err)
+			}
+			h := &firstEvent{got: make(chan struct{}, 1)}
+			if _, err := c.Attach(&protocol.Attach{Name: "attach.go", Source: attachScript, LocalPatterns: local.Patterns()}, h); err != nil {
+				b.Fatal(err)
+			}
+			<-h.got
+			total += time.Since(start)
+			c.Stop()
+			c.Wait(10 * time.Second)
+			c.Close()
+			local.Stop(0)
+		}
+		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/attach")
+	})
+	b.Run("cli", benchmarkAttachCLI)
+	b.Run("200-agents", benchmarkAttach200)
+}
+
+// nopOutput discards a Local's output.
+type nopOutput struct{}
+
+func (nopOutput) Emit(string, []any)    {}
+func (nopOutput) Print(byte, string)    {}
+func (nopOutput) Fault(string)          {}
+func (nopOutput) Subscribed(*match.Set) {}
+func (nopOutput) Detach(string)         {}
+
+// buildCLI builds the jstrace binary once per benchmark run.
+func buildCLI(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "jstrace")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/jstrace")
+	cmd.Dir = ".." // the jstrace module
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		b.Fatal(err)
+	}
+	return bin
+}
+
+// benchmarkAttachCLI: the real jstrace binary, from exec to the first event
+// printed, against an agent in this process found through discovery.
+func benchmarkAttachCLI(b *testing.B) {
+	bin := buildCLI(b)
+	runDir := filepath.Join(b.TempDir(), "run")
+	a, err := agent.Listen(agent.Options{RunDir: runDir, Title: "bench", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer a.Close()
+	script := filepath.Join(b.TempDir(), "attach.go")
+	os.WriteFile(script, []byte(attachScript), 0o600)
+	b.ResetTimer()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		cmd := exec.Command(bin, "-t", "bench", script)
+		cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		line, err := bufio.NewReader(out).ReadString('\n')
+		total += time.Since(start)
+		if err != nil || !strings.HasPrefix(line, "first event from") {
+			b.Fatalf("read %q: %v", line, err)
+		}
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/attach")
+}
+
+// benchmarkAttach200: 200 agents in this process (one harness process, as
+// the issue allows), registered for discovery; the real jstrace binary
+// attaches to all of them. Measured from exec to the 200th first event.
+func benchmarkAttach200(b *testing.B) {
+	bin := buildCLI(b)
+	runDir := filepath.Join(b.TempDir(), "run")
+	var agents []*agent.Agent
+	for i := range 200 {
+		a, err := agent.Listen(agent.Options{RunDir: runDir, Title: fmt.Sprintf("bench-%d", i), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		agents = append(agents, a)
+	}
+	defer func() {
+		for _, a := range agents {
+			a.Close()
+		}
+	}()
+	script := filepath.Join(b.TempDir(), "attach.go")
+	os.WriteFile(script, []byte(attachScript), 0o600)
+	b.ResetTimer()
+	var total time.Duration
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		cmd := exec.Command(bin, "-t", "bench-*", script)
+		cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
+		out, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		r := bufio.NewReader(out)
+		var n atomic.Int32
+		for n.Load() < 200 {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				b.Fatalf("after %d events: %v", n.Load(), err)
+			}
+			if strings.HasPrefix(line, "first event from") {
+				n.Add(1)
+			}
+		}
+		total += time.Since(start)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/200-agents")
+}
