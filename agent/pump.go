@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/binary"
+	"time"
 
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/protocol"
@@ -10,6 +11,13 @@ import (
 
 // maxBatch is the payload size at which the pump sends an Events frame.
 const maxBatch = 256 << 10
+
+// Batching of the pump: after a pass that read less than busyPass bytes,
+// it waits gather before the next one.
+const (
+	gather   = 10 * time.Millisecond
+	busyPass = 64 << 10
+)
 
 // route says where the events of a probe go.
 type route uint8
@@ -23,12 +31,15 @@ const (
 // and/or the remote handlers, emitted events to the CLI. It is the only
 // reader of the subscription and the only writer of the events stream.
 type pump struct {
-	s       *session
-	raw     []byte
-	out     []byte
-	routes  map[string]route // probe name → route, for routes version
-	version uint64
-	broken  bool // the events stream failed: discard
+	s        *session
+	raw      []byte
+	out      []byte
+	routes   map[string]route // probe name → route, for routes version
+	version  uint64
+	lastPass int            // bytes read by the last pass
+	broken   bool           // the events stream failed: discard
+	traces   []script.Trace // the current chunk of traces
+	bytes    []byte         // the current chunk of record copies
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -50,6 +61,13 @@ func (p *pump) run() {
 	for {
 		select {
 		case <-p.s.sub.Ready():
+			if p.lastPass < busyPass {
+				// Little came last time: let events gather for a moment,
+				// so that a steady trickle costs the service a few hundred
+				// wake-ups a second rather than one per event. Under load
+				// the buffer is read as fast as it fills.
+				time.Sleep(gather)
+			}
 			p.pass()
 		case ack := <-p.flushReq:
 			p.pass()
@@ -91,6 +109,7 @@ func (p *pump) stop() {
 // pass moves every buffered record.
 func (p *pump) pass() {
 	p.raw = p.s.sub.Read(p.raw[:0])
+	p.lastPass = len(p.raw)
 	if len(p.raw) == 0 {
 		return
 	}
@@ -99,7 +118,7 @@ func (p *pump) pass() {
 		p.version = v
 	}
 	var (
-		batch engine.Batch
+		batch = engine.Batch{Traces: make([]*script.Trace, 0, min(len(p.raw)/32, 4096))}
 		out   = p.out[:0]
 	)
 	for b := p.raw; len(b) > 0; {
@@ -125,9 +144,8 @@ func (p *pump) pass() {
 			}
 		}
 		if r&routeScript != 0 {
-			// A copy of its own: a trace a script keeps pins nothing else.
-			own := append([]byte(nil), rec...)
-			if t, err := script.ParseTrace(own, p.s.a.origin); err == nil {
+			t, own := p.newTrace(rec)
+			if script.LoadTrace(t, own, p.s.a.origin) == nil {
 				batch.Traces = append(batch.Traces, t)
 				batch.Bytes += len(own)
 			}
@@ -141,6 +159,29 @@ func (p *pump) pass() {
 	if len(batch.Traces) > 0 {
 		p.s.eng.Dispatch(batch)
 	}
+}
+
+// Traces handed to the handlers, and copies of their records, are carved
+// out of chunks: two allocations per chunk instead of two per event. A
+// trace a script keeps pins its chunk, at most chunkBytes (or one record)
+// and chunkTraces traces, never the session's buffer.
+const (
+	chunkTraces = 256
+	chunkBytes  = 64 << 10
+)
+
+// newTrace returns a Trace to fill and a copy of rec of its own.
+func (p *pump) newTrace(rec []byte) (*script.Trace, []byte) {
+	if len(p.traces) == cap(p.traces) {
+		p.traces = make([]script.Trace, 0, chunkTraces)
+	}
+	p.traces = p.traces[:len(p.traces)+1]
+	if cap(p.bytes)-len(p.bytes) < len(rec) {
+		p.bytes = make([]byte, 0, max(chunkBytes, len(rec)))
+	}
+	start := len(p.bytes)
+	p.bytes = append(p.bytes, rec...)
+	return &p.traces[len(p.traces)-1], p.bytes[start:len(p.bytes):len(p.bytes)]
 }
 
 func (p *pump) route(name []byte) route {

@@ -39,6 +39,7 @@ func Local(traces *script.Traces) {}
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -46,16 +47,22 @@ import (
 func Local(traces *script.Traces) {
 	n := 0
 	traces.On("bench:tp", func(t *script.Trace) { n++ })
+	traces.Every(20*time.Millisecond, func() { fmt.Println("count", n) })
 	traces.OnCleanup(func() { fmt.Println("count", n) })
 }
 `
 	remoteScript = `package main
 
-import "github.com/jstrace-go/jstrace/script"
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
 
 func Remote(traces *script.Traces) {
 	n := 0
 	traces.On("bench:tp", func(t *script.Trace) { n++ })
+	traces.Every(20*time.Millisecond, func() { traces.Log("count", n) })
 	traces.OnCleanup(func() { traces.Log("count", n) })
 }
 `
@@ -68,7 +75,7 @@ type session struct {
 	local *engine.Engine // the CLI's Local, if the case has one
 
 	decoded atomic.Int64 // records decoded by the CLI's end
-	counted atomic.Int64 // what a script's cleanup reported
+	counted atomic.Int64 // the last count a script reported
 	stats   protocol.Stats
 }
 
@@ -150,7 +157,7 @@ func (s *session) Stats(*client.Conn, protocol.Stats)         {}
 func (s *session) count(text string) {
 	if n, ok := strings.CutPrefix(strings.TrimSpace(text), "count "); ok {
 		v, _ := strconv.Atoi(n)
-		s.counted.Add(int64(v))
+		s.counted.Store(int64(v))
 	}
 }
 
@@ -194,20 +201,21 @@ func (r result) report(b *testing.B, rate float64) {
 	b.ReportMetric(float64(r.sent-r.got-r.dropped), "unaccounted")
 }
 
-// run fires n events into a session and waits until it has handled them.
+// run fires n events into a session and waits until it has handled them:
+// until the count of handled events stops moving. The elapsed time ends at
+// its last move.
 func run(b *testing.B, src string, locals []string, withLocal bool, n int, rate float64, handled func(*session) int64) result {
 	s := startSession(b, src, locals, withLocal)
 	start := time.Now()
 	produce(n, rate)
-	// Wait for the pipeline to drain: the decoded count stops moving.
-	for last, still := int64(-1), 0; still < 20; time.Sleep(5 * time.Millisecond) {
-		if d := s.decoded.Load(); d == last {
-			still++
-		} else {
-			last, still = d, 0
+	last, lastMove := int64(-1), time.Now()
+	for time.Since(lastMove) < 300*time.Millisecond {
+		if h := handled(s); h != last {
+			last, lastMove = h, time.Now()
 		}
+		time.Sleep(2 * time.Millisecond)
 	}
-	elapsed := time.Since(start) - 100*time.Millisecond // the quiet tail above
+	elapsed := lastMove.Sub(start)
 	s.stop(b)
 	return result{sent: int64(n), got: handled(s), dropped: int64(s.stats.Dropped + s.stats.HandlerDropped), elapsed: elapsed}
 }

@@ -1,6 +1,7 @@
 package script
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -53,6 +54,48 @@ func ParseTrace(rec []byte, o Origin) (*Trace, error) {
 		PID:      o.PID,
 		fields:   r.Fields,
 	}, nil
+}
+
+// LoadTrace fills t from an event record this process encoded itself (the
+// agent's case): only the record's header is decoded; its fields are read
+// when a getter asks, and getters fail safely on malformed fields. t then
+// aliases rec, which must not be modified afterwards.
+func LoadTrace(t *Trace, rec []byte, o Origin) error {
+	d := recordHeader(rec)
+	if d.err != nil {
+		return d.err
+	}
+	*t = Trace{Name: string(d.name), Time: time.Unix(0, d.time), Hostname: o.Hostname, Title: o.Title, PID: o.PID, fields: d.fields}
+	return nil
+}
+
+type header struct {
+	name   []byte
+	time   int64
+	fields []byte
+	err    error
+}
+
+func recordHeader(rec []byte) header {
+	_, name, err := protocol.PeekRecord(rec)
+	if err != nil {
+		return header{err: err}
+	}
+	rest := rec[1+uvarintLen(uint64(len(name)))+len(name):] // kind, name length, name
+	ts, n := binary.Varint(rest)
+	if n <= 0 {
+		return header{err: fmt.Errorf("%w: bad record time", protocol.ErrMalformed)}
+	}
+	return header{name: name, time: ts, fields: rest[n:]}
+}
+
+func uvarintLen(x uint64) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
 }
 
 // Reserved names: a field whose key is one of them, possibly with leading

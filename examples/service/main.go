@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"reflect"
@@ -32,6 +33,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "HTTP listen address")
 	load := flag.Float64("load", 0, "requests per second to send to itself")
 	maxDelay := flag.Duration("max-delay", 50*time.Millisecond, "longest artificial handler delay")
+	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (for profiling jstrace's cost)")
 	flag.Parse()
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
@@ -59,6 +61,10 @@ func main() {
 	srv := &http.Server{Handler: newServer(*maxDelay), ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	fmt.Printf("service: pid %d, http://%s, jstrace agent %s, title %q\n", os.Getpid(), ln.Addr(), a.Addr(), a.Title())
+
+	if *pprofAddr != "" {
+		go http.ListenAndServe(*pprofAddr, nil) // net/http/pprof registers on the default mux
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -63,9 +63,11 @@ func (e *Engine) kill(reason string) {
 // watch samples the engine goroutine every tick. It measures CPU time when
 // the engine's thread clock is available (Linux), so that a loaded host
 // that deschedules the engine is not mistaken for a runaway script, and
-// wall time otherwise. A call that has consumed more than its budget is
-// killed; the time spent over a one-second window gives the CPU share.
-// Sampling costs the hot path only two atomic increments per call.
+// wall time otherwise. A call seen running for longer than its budget is
+// killed; the time spent over a one-second window gives the CPU share. The
+// clock is read only while a call is running, and once a second: an idle
+// or lightly used engine costs almost nothing to watch, and calls cost the
+// hot path only two atomic increments.
 func (e *Engine) watch(l Limits, clock *threadClock) {
 	if clock != nil {
 		defer clock.close()
@@ -76,27 +78,23 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	elapsed := func() time.Duration { return tick }
-	if clock != nil {
-		last, _ := clock.now()
-		elapsed = func() time.Duration {
-			now, ok := clock.now()
-			if !ok {
-				return tick
-			}
-			d := now - last
-			last = now
-			return d
+	cpu := func() (time.Duration, bool) {
+		if clock == nil {
+			return 0, false
 		}
+		return clock.now()
 	}
 	var (
-		lastCall       uint64
-		inCall, window time.Duration // time used by the current call, by the window
-		windowStart    = time.Now()
-		overCPU        int
-		heapAtCall     uint64
-		stacksAtCall   uint64
-		mem            = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		lastCall      uint64
+		callCPU       time.Duration // the thread's CPU time when the current call was first seen
+		inCall        time.Duration // what the current call has used since
+		windowStart   = time.Now()
+		windowCPU, _  = cpu()
+		busy, samples int // ticks inside a call, all ticks: the share without a clock
+		overCPU       int
+		heapAtCall    uint64
+		stacksAtCall  uint64
+		mem           = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	for {
 		select {
@@ -104,44 +102,49 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			return
 		case <-t.C:
 		}
-		used := elapsed()
 		c := e.calls.Load()
-		switch {
-		case c&1 == 0: // between calls: what was used went to calls that ended
-			inCall = 0
-		case c == lastCall: // the same call as at the last tick
-			inCall += used
-		default: // a call started since the last tick
-			inCall = used
-		}
-		if c&1 == 1 {
+		samples++
+		if c&1 == 1 { // inside a call
+			busy++
+			now, ok := cpu()
+			switch {
+			case c != lastCall: // first seen: it started during the last tick
+				callCPU, inCall = now, 0
+			case ok:
+				inCall = now - callCPU
+			default:
+				inCall += tick
+			}
 			metrics.Read(mem)
 			stacks, heap := metricValue(mem[0]), metricValue(mem[1])
 			if c != lastCall {
 				heapAtCall, stacksAtCall = heap, stacks
 			}
+			k := e.current.Load()
 			switch {
 			case stacks > stacksAtCall+maxStacks:
 				e.kill(fmt.Sprintf("the script's recursion grew the stack past %d MiB", maxStacks>>20))
 			case heap > heapAtCall+maxCallAlloc:
 				e.kill(fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20))
+			case k != nil && k.budget > 0 && inCall >= k.budget:
+				e.kill(fmt.Sprintf("%s ran longer than %v", k.what, k.budget))
 			}
 		}
 		lastCall = c
-		if clock != nil || c&1 == 1 { // without a CPU clock, a sample in a call
-			window += used
+		span := time.Since(windowStart)
+		if span < time.Second {
+			continue
 		}
-		if k := e.current.Load(); c&1 == 1 && k != nil && k.budget > 0 && inCall >= k.budget {
-			e.kill(fmt.Sprintf("%s ran longer than %v", k.what, k.budget))
+		share := float64(busy) / float64(samples)
+		if now, ok := cpu(); ok {
+			share = float64(now-windowCPU) / float64(span)
+			windowCPU = now
 		}
-		if span := time.Since(windowStart); span >= time.Second {
-			share := float64(window) / float64(span)
-			window, windowStart = 0, time.Now()
-			if l.MaxCPU <= 0 || share <= l.MaxCPU {
-				overCPU = 0
-			} else if overCPU++; overCPU >= cpuWindows {
-				e.kill(fmt.Sprintf("the script used %.0f%% of a CPU for %ds; the limit is %.0f%%", 100*share, cpuWindows, 100*l.MaxCPU))
-			}
+		windowStart, busy, samples = time.Now(), 0, 0
+		if l.MaxCPU <= 0 || share <= l.MaxCPU {
+			overCPU = 0
+		} else if overCPU++; overCPU >= cpuWindows {
+			e.kill(fmt.Sprintf("the script used %.0f%% of a CPU for %ds; the limit is %.0f%%", 100*share, cpuWindows, 100*l.MaxCPU))
 		}
 	}
 }
