@@ -3,6 +3,7 @@ package script
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -167,44 +168,77 @@ func (t *Trace) Get(key string) any {
 // Has reports whether the trace has the field key.
 func (t *Trace) Has(key string) bool { return t.lookup(key) != nil }
 
+// scalar is a numeric or boolean field, decoded without allocating: the
+// getters below are what handlers call on every event.
+type scalar struct {
+	kind protocol.Kind
+	i    int64
+	u    uint64
+	f    float64
+}
+
+// scalar decodes the field key if it is a number, a duration, a time or a
+// bool; kind is 0xff if it is missing or of another kind.
+func (t *Trace) scalar(key string) scalar {
+	v := t.lookup(key)
+	if len(v) == 0 {
+		return scalar{kind: 0xff}
+	}
+	switch k := protocol.Kind(v[0]); k {
+	case protocol.KindInt, protocol.KindDuration, protocol.KindTime:
+		if x, n := binary.Varint(v[1:]); n > 0 {
+			return scalar{kind: k, i: x}
+		}
+	case protocol.KindUint:
+		if x, n := binary.Uvarint(v[1:]); n > 0 {
+			return scalar{kind: k, u: x}
+		}
+	case protocol.KindFloat:
+		if len(v) >= 9 {
+			return scalar{kind: k, f: math.Float64frombits(binary.LittleEndian.Uint64(v[1:9]))}
+		}
+	case protocol.KindTrue, protocol.KindFalse:
+		return scalar{kind: k}
+	}
+	return scalar{kind: 0xff}
+}
+
 // Int returns the field key as an int: integers (signed or not), and
 // durations in nanoseconds; floats are truncated.
 func (t *Trace) Int(key string) int {
-	switch x := t.Get(key).(type) {
-	case int:
-		return x
-	case uint:
-		return int(x)
-	case float64:
-		return int(x)
-	case time.Duration:
-		return int(x)
+	switch s := t.scalar(key); s.kind {
+	case protocol.KindInt, protocol.KindDuration:
+		return int(s.i)
+	case protocol.KindUint:
+		return int(s.u)
+	case protocol.KindFloat:
+		return int(s.f)
 	}
 	return 0
 }
 
 // Uint returns the field key as a uint.
 func (t *Trace) Uint(key string) uint {
-	switch x := t.Get(key).(type) {
-	case uint:
-		return x
-	case int:
-		return uint(x)
-	case float64:
-		return uint(x)
+	switch s := t.scalar(key); s.kind {
+	case protocol.KindUint:
+		return uint(s.u)
+	case protocol.KindInt:
+		return uint(s.i)
+	case protocol.KindFloat:
+		return uint(s.f)
 	}
 	return 0
 }
 
 // Float returns the field key as a float64: floats and integers.
 func (t *Trace) Float(key string) float64 {
-	switch x := t.Get(key).(type) {
-	case float64:
-		return x
-	case int:
-		return float64(x)
-	case uint:
-		return float64(x)
+	switch s := t.scalar(key); s.kind {
+	case protocol.KindFloat:
+		return s.f
+	case protocol.KindInt:
+		return float64(s.i)
+	case protocol.KindUint:
+		return float64(s.u)
 	}
 	return 0
 }
@@ -227,21 +261,16 @@ func (t *Trace) Str(key string) string {
 }
 
 // Bool returns the field key as a bool.
-func (t *Trace) Bool(key string) bool {
-	b, _ := t.Get(key).(bool)
-	return b
-}
+func (t *Trace) Bool(key string) bool { return t.scalar(key).kind == protocol.KindTrue }
 
 // Dur returns the field key as a time.Duration: durations, and integers
 // taken as nanoseconds.
 func (t *Trace) Dur(key string) time.Duration {
-	switch x := t.Get(key).(type) {
-	case time.Duration:
-		return x
-	case int:
-		return time.Duration(x)
-	case uint:
-		return time.Duration(x)
+	switch s := t.scalar(key); s.kind {
+	case protocol.KindDuration, protocol.KindInt:
+		return time.Duration(s.i)
+	case protocol.KindUint:
+		return time.Duration(s.u)
 	}
 	return 0
 }

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -59,14 +60,15 @@ func main() {
 	duration := flag.Duration("duration", 5*time.Second, "length of each measured run")
 	rounds := flag.Int("rounds", 5, "untraced and traced runs, alternated; medians are reported")
 	workers := flag.Int("workers", 32, "concurrent connections of the load generator")
+	pin := flag.Bool("pin", false, "pin the service to the last CPU with taskset (and run this program elsewhere), so that the load generator does not compete with it")
 	flag.Parse()
-	if err := run(*bin, *duration, *rounds, *workers); err != nil {
+	if err := run(*bin, *duration, *rounds, *workers, *pin); err != nil {
 		fmt.Fprintln(os.Stderr, "overhead:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, duration time.Duration, rounds, workers int) error {
+func run(bin string, duration time.Duration, rounds, workers int, pin bool) error {
 	dir, err := os.MkdirTemp("", "jstrace-overhead-")
 	if err != nil {
 		return err
@@ -75,6 +77,12 @@ func run(bin string, duration time.Duration, rounds, workers int) error {
 	runDir := filepath.Join(dir, "run")
 
 	svc := exec.Command(filepath.Join(bin, "service"), "-load", "0", "-max-delay", "0")
+	if cpus := runtime.NumCPU(); pin && cpus > 1 {
+		if taskset, err := exec.LookPath("taskset"); err == nil {
+			svc = exec.Command(taskset, append([]string{"-c", fmt.Sprint(cpus - 1)}, svc.Args...)...)
+			fmt.Printf("service pinned to CPU %d\n", cpus-1)
+		}
+	}
 	svc.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir, "JSTRACE_TITLE=overhead")
 	out, err := svc.StdoutPipe()
 	if err != nil {

@@ -1,0 +1,112 @@
+package bench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// BenchmarkScriptCall: one trace through a Remote handler, interpreted by
+// yaegi, on the engine's goroutine, batches of 256 as the agent delivers
+// them. The native case is the same work compiled, for scale.
+func BenchmarkScriptCall(b *testing.B) {
+	rec := encodeRecord(b)
+	cases := []struct{ name, handler string }{
+		{"count", `n++`},
+		{"two-getters", `n++; total += t.Dur("duration"); if t.Int("status") >= 500 { errors++ }`},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			src := `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	n, errors := 0, 0
+	var total time.Duration
+	traces.On("bench:call", func(t *script.Trace) { ` + tc.handler + ` })
+	traces.OnCleanup(func() { _, _, _ = n, errors, total })
+}
+`
+			done := make(chan struct{}, 1)
+			e, err := engine.Start("call.go", []byte(src), engine.Remote, discard{}, engine.Options{Block: true})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer e.Stop(0)
+			batch := make([]*script.Trace, 256)
+			for i := range batch {
+				batch[i] = new(script.Trace)
+				if err := script.LoadTrace(batch[i], rec, script.Origin{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for sent := 0; sent < b.N; sent += len(batch) {
+				e.Dispatch(engine.Batch{Traces: batch[:min(len(batch), b.N-sent)]})
+			}
+			e.Do(func() { done <- struct{}{} }) // the queue is drained
+			<-done
+		})
+	}
+	b.Run("native-two-getters", func(b *testing.B) {
+		t := new(script.Trace)
+		script.LoadTrace(t, rec, script.Origin{})
+		n, errors := 0, 0
+		var total time.Duration
+		handler := func(t *script.Trace) {
+			n++
+			total += t.Dur("duration")
+			if t.Int("status") >= 500 {
+				errors++
+			}
+		}
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			handler(t)
+		}
+		_, _, _ = n, errors, total
+	})
+}
+
+// encodeRecord is a request:end-like record, as a probe encodes it.
+func encodeRecord(b *testing.B) []byte {
+	sub := subscribeRaw(b, "bench:call")
+	tpCall.Emit("id", 7, "method", "GET", "path", "/users/7", "status", 200, "duration", 1500*time.Microsecond)
+	return firstRecord(b, sub)
+}
+
+// discard is an engine.Output that drops everything.
+type discard struct{}
+
+func (discard) Emit(string, []any)    {}
+func (discard) Print(byte, string)    {}
+func (discard) Fault(msg string)      { panic(msg) }
+func (discard) Subscribed(*match.Set) {}
+func (discard) Detach(reason string)  { panic(reason) }
+
+var tpCall = jstrace.NewProbe("bench:call")
+
+func subscribeRaw(b *testing.B, name string) *jstrace.Subscription {
+	sub := jstrace.Subscribe(func(n string) bool { return n == name }, 0)
+	b.Cleanup(sub.Close)
+	return sub
+}
+
+func firstRecord(b *testing.B, sub *jstrace.Subscription) []byte {
+	rec, _, err := protocol.NextRecord(sub.Read(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rec
+}
