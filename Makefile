@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo test lint vet-scripts fuzz bench clean
+.PHONY: all build demo test lint vet-scripts fuzz bench bench-overhead clean
 
 all: build
 
@@ -34,5 +34,21 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/sandbox
 	$(GO) test -run '^$$' -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME) ./agent
 
+## bench: the benchmark suite (bench/, a module of its own), ours and the
+## peers' in the same run; medians by benchstat. Figures go in the README.
+BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCHOUT  := bench/results
+bench:
+	@mkdir -p $(BENCHOUT)
+	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall' -count 5 | tee results/probes.txt
+	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
+	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
+	cd bench && $(GO) run $(BENCHSTAT) results/probes.txt results/throughput.txt results/attach.txt
+
+## bench-overhead: the example service at half its saturation rate, without
+## and with a session running a remote aggregation over every request.
+bench-overhead: build
+	cd bench && $(GO) run ./overhead -bin ../bin
+
 clean:
-	rm -rf $(BIN) .demo
+	rm -rf $(BIN) .demo bench/results
