@@ -94,6 +94,9 @@ func appendFields(b []byte, kv []any) []byte {
 }
 
 func appendString(b []byte, s string) []byte {
+	if len(s) < 0x80 { // the common case: one length byte
+		return append(append(b, byte(len(s))), s...)
+	}
 	if len(s) <= MaxValueLen {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		return append(b, s...)

@@ -128,6 +128,9 @@ func BenchmarkEnabled(b *testing.B) {
 				case <-stop:
 					return
 				case <-sub.Ready():
+					if len(buf) < 64<<10 {
+						time.Sleep(10 * time.Millisecond)
+					}
 					buf = sub.Read(buf[:0])
 				}
 			}
