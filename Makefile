@@ -43,7 +43,7 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall' -count 5 | tee results/probes.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
-	cd bench && $(GO) run $(BENCHSTAT) results/probes.txt results/throughput.txt results/attach.txt
+	cd bench && for f in probes throughput attach; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
 
 ## bench-overhead: the example service at half its saturation rate, without
 ## and with a session running a remote aggregation over every request.
