@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -130,20 +129,7 @@ func benchmarkAttachCLI(b *testing.B) {
 	b.ResetTimer()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		cmd := exec.Command(bin, "-t", "bench", script)
-		cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		line, err := bufio.NewReader(out).ReadString('\n')
-		total += time.Since(start)
-		if err != nil || !strings.HasPrefix(line, "first event from") {
-			b.Fatalf("read %q: %v", line, err)
-		}
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		total += timeFirstEvents(b, bin, runDir, script, "bench", 1)
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/attach")
 }
@@ -172,27 +158,34 @@ func benchmarkAttach200(b *testing.B) {
 	b.ResetTimer()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		cmd := exec.Command(bin, "-t", "bench-*", script)
-		cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
-		out, _ := cmd.StdoutPipe()
-		if err := cmd.Start(); err != nil {
-			b.Fatal(err)
-		}
-		r := bufio.NewReader(out)
-		var n atomic.Int32
-		for n.Load() < 200 {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				b.Fatalf("after %d events: %v", n.Load(), err)
-			}
-			if strings.HasPrefix(line, "first event from") {
-				n.Add(1)
-			}
-		}
-		total += time.Since(start)
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		total += timeFirstEvents(b, bin, runDir, script, "bench-*", 200)
 	}
 	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/200-agents")
+}
+
+// timeFirstEvents runs the jstrace binary on the agents whose title
+// matches title, and times it from exec to the n-th first event printed.
+func timeFirstEvents(b *testing.B, bin, runDir, script, title string, n int) time.Duration {
+	start := time.Now()
+	cmd := exec.Command(bin, "-t", title, script)
+	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	}()
+	r := bufio.NewReader(out)
+	for seen := 0; seen < n; {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			b.Fatalf("after %d first events: %v", seen, err)
+		}
+		if strings.HasPrefix(line, "first event from") {
+			seen++
+		}
+	}
+	return time.Since(start)
 }
