@@ -10,10 +10,12 @@ import (
 )
 
 // Environment variables of the CLI's TLS settings.
+// (The agent's own certificate is JSTRACE_TLS_CERT and JSTRACE_TLS_KEY:
+// the CLI's are named apart, so one shell can hold both.)
 const (
 	EnvTLSCA   = "JSTRACE_TLS_CA"
-	EnvTLSCert = "JSTRACE_TLS_CERT"
-	EnvTLSKey  = "JSTRACE_TLS_KEY"
+	EnvTLSCert = "JSTRACE_CLIENT_CERT"
+	EnvTLSKey  = "JSTRACE_CLIENT_KEY"
 )
 
 // tlsConfig builds the client TLS configuration from the flags, or nil if
