@@ -8,7 +8,10 @@ import (
 // Event timestamps cost one read of the monotonic clock instead of
 // time.Now's two (wall and monotonic): on virtual machines each read can
 // cost tens of nanoseconds. The wall time is taken from a base refreshed
-// every second, so wall-clock steps show up within a second.
+// every second of monotonic time, so wall-clock steps show up within a
+// second (a step backwards can make timestamps go back once), and after a
+// system suspend, during which the monotonic clock stands still, within a
+// second of the resume.
 type clockBase struct {
 	wall int64     // Unix nanoseconds at mono
 	mono time.Time // with its monotonic reading

@@ -62,8 +62,9 @@ func appendRecord(b []byte, kind byte, name string, ts int64, kv []any) []byte {
 // full reports that an event has outgrown MaxRecordSize: encoding stops
 // there, so that a small structure that multiplies (a list of 256 lists of
 // 256 lists of the same long string) costs at most that much work and
-// memory; the cut record is then dropped and counted.
-func full(b []byte) bool { return len(b) > MaxRecordSize }
+// memory; the cut record is then dropped and counted. b starts with the
+// frameHdr bytes reserved for the record's length.
+func full(b []byte) bool { return len(b)-frameHdr > MaxRecordSize }
 
 // appendFields encodes alternating keys and values with log/slog's rules: a
 // string key takes the value after it, a slog.Attr stands for itself, and

@@ -17,6 +17,7 @@ type ring struct {
 
 	dropped atomic.Uint64
 	ready   chan struct{} // capacity 1: signalled when the ring turns non-empty
+	filling chan struct{} // capacity 1: signalled when the ring passes a quarter full
 }
 
 func newRing(size int) *ring {
@@ -24,7 +25,7 @@ func newRing(size int) *ring {
 		size = 4 << 10
 	}
 	size = 1 << bits.Len(uint(size-1)) // round up to a power of two
-	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1)}
+	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
 }
 
 // MaxRecordSize bounds one encoded event; a larger one (thousands of long
@@ -69,16 +70,24 @@ func (r *ring) write(f []byte) bool {
 		r.dropped.Add(1)
 		return false
 	}
-	wasEmpty := r.tail == r.head
+	used := r.tail - r.head
 	r.put(f)
 	r.mu.Unlock()
-	if wasEmpty {
-		select {
-		case r.ready <- struct{}{}:
-		default:
-		}
+	if used == 0 {
+		signal(r.ready)
+	}
+	if q := uint64(len(r.buf)) / 4; used < q && used+need >= q {
+		signal(r.filling)
 	}
 	return true
+}
+
+// signal sends on a channel of capacity 1 unless a signal is pending.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
+	}
 }
 
 // put copies p at the tail, wrapping around; the caller holds mu and has

@@ -18,7 +18,7 @@ const DefaultBufferSize = 1 << 20
 // format of the protocol's Events frame, which protocol.NextRecord splits). A probe that finds the buffer full drops its event and counts
 // it in [Subscription.Dropped]; it never waits.
 //
-// Read and Ready belong to a single consumer goroutine; the other methods are
+// Read, Ready and Filling belong to a single consumer goroutine; the other methods are
 // safe for concurrent use.
 type Subscription struct {
 	match func(probe string) bool // guarded by probes.mu
@@ -81,6 +81,12 @@ func (s *Subscription) Close() {
 // non-empty. A consumer waits on it, then calls Read until it returns no
 // more data.
 func (s *Subscription) Ready() <-chan struct{} { return s.ring.ready }
+
+// Filling returns a channel that receives a value when the buffer passes a
+// quarter of its size. A consumer that lets events accumulate after Ready,
+// to read them in fewer passes, stops waiting when it fires: the buffer
+// then still has room for three times what came meanwhile.
+func (s *Subscription) Filling() <-chan struct{} { return s.ring.filling }
 
 // Read appends every buffered record to dst, each prefixed by its length,
 // and empties the buffer.

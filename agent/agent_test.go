@@ -551,3 +551,32 @@ func TestNetworkCut(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// With a small session buffer, the pump must not wait between reads for
+// events to gather: it would drop what a steady trickle brings.
+func TestSmallBufferKeepsUp(t *testing.T) {
+	a := start(t, agent.Options{BufferSize: 16 << 10})
+	probe := jstrace.NewProbe("agenttest:small")
+	c := dial(t, a, "")
+	rec := newRecorder()
+	src := "package main\n\nimport \"github.com/jstrace-go/jstrace/script\"\n\nfunc Remote(traces *script.Traces) {}\n"
+	if _, err := c.Attach(&protocol.Attach{Name: "r.go", Source: src, LocalPatterns: []string{"agenttest:small"}}, rec); err != nil {
+		t.Fatal(err)
+	}
+	pad := strings.Repeat("p", 80)
+	n := 0
+	for start := time.Now(); time.Since(start) < time.Second; time.Sleep(time.Millisecond) {
+		for range 20 { // some 2 KB a millisecond: a 16 KiB buffer holds 8 ms
+			probe.Emit("i", n, "pad", pad)
+			n++
+		}
+	}
+	c.Stop()
+	stats, err := c.Wait(10 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.Dropped > uint64(n)/100 {
+		t.Fatalf("%d of %d events dropped with a 16 KiB buffer at 2 MB/s", stats.Dropped, n)
+	}
+}

@@ -12,12 +12,9 @@ import (
 // maxBatch is the payload size at which the pump sends an Events frame.
 const maxBatch = 256 << 10
 
-// Batching of the pump: after a pass that read less than busyPass bytes,
-// it waits gather before the next one.
-const (
-	gather   = 10 * time.Millisecond
-	busyPass = 64 << 10
-)
+// gather is how long at most the pump lets events accumulate before a pass;
+// it reads sooner when the session buffer passes a quarter full.
+const gather = 10 * time.Millisecond
 
 // route says where the events of a probe go.
 type route uint8
@@ -31,15 +28,14 @@ const (
 // and/or the remote handlers, emitted events to the CLI. It is the only
 // reader of the subscription and the only writer of the events stream.
 type pump struct {
-	s        *session
-	raw      []byte
-	out      []byte
-	routes   map[string]route // probe name → route, for routes version
-	version  uint64
-	lastPass int            // bytes read by the last pass
-	broken   bool           // the events stream failed: discard
-	traces   []script.Trace // the current chunk of traces
-	bytes    []byte         // the current chunk of record copies
+	s       *session
+	raw     []byte
+	out     []byte
+	routes  map[string]route // probe name → route, for routes version
+	version uint64
+	broken  bool           // the events stream failed: discard
+	traces  []script.Trace // the current chunk of traces
+	bytes   []byte         // the current chunk of record copies
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -61,13 +57,11 @@ func (p *pump) run() {
 	for {
 		select {
 		case <-p.s.sub.Ready():
-			if p.lastPass < busyPass {
-				// Little came last time: let events gather for a moment,
-				// so that a steady trickle costs the service a few hundred
-				// wake-ups a second rather than one per event. Under load
-				// the buffer is read as fast as it fills.
-				time.Sleep(gather)
-			}
+			// Let events gather for a moment, so that a steady trickle
+			// costs the service at most a hundred wake-ups a second rather
+			// than one per event, unless they come fast enough to fill a
+			// quarter of the buffer meanwhile: then it is read as it fills.
+			p.gather()
 			p.pass()
 		case ack := <-p.flushReq:
 			p.pass()
@@ -90,6 +84,21 @@ func (p *pump) run() {
 	}
 }
 
+// gather waits a moment for events to accumulate, until the buffer passes
+// a quarter full, or for a flush or stop.
+func (p *pump) gather() {
+	t := time.NewTimer(gather)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-p.s.sub.Filling():
+	case ack := <-p.flushReq:
+		p.pass()
+		close(ack)
+	case <-p.quit:
+	}
+}
+
 // flush makes the pump move everything buffered so far.
 func (p *pump) flush() {
 	ack := make(chan struct{})
@@ -108,8 +117,13 @@ func (p *pump) stop() {
 
 // pass moves every buffered record.
 func (p *pump) pass() {
+	// A pending Filling signal is about what this pass reads: drop it, so
+	// that the next gather waits for the buffer to fill again.
+	select {
+	case <-p.s.sub.Filling():
+	default:
+	}
 	p.raw = p.s.sub.Read(p.raw[:0])
-	p.lastPass = len(p.raw)
 	if len(p.raw) == 0 {
 		return
 	}
@@ -163,15 +177,21 @@ func (p *pump) pass() {
 
 // Traces handed to the handlers, and copies of their records, are carved
 // out of chunks: two allocations per chunk instead of two per event. A
-// trace a script keeps pins its chunk, at most chunkBytes (or one record)
-// and chunkTraces traces, never the session's buffer.
+// trace a script keeps pins its chunk of chunkTraces traces and the records
+// those hold: records over chunkRecord bytes get allocations of their own,
+// so that is at most chunkTraces × chunkRecord bytes plus one chunkBytes
+// chunk, some 320 KiB, never the session's buffer.
 const (
 	chunkTraces = 256
 	chunkBytes  = 64 << 10
+	chunkRecord = 1 << 10
 )
 
 // newTrace returns a Trace to fill and a copy of rec of its own.
 func (p *pump) newTrace(rec []byte) (*script.Trace, []byte) {
+	if len(rec) > chunkRecord {
+		return new(script.Trace), append([]byte(nil), rec...)
+	}
 	if len(p.traces) == cap(p.traces) {
 		p.traces = make([]script.Trace, 0, chunkTraces)
 	}

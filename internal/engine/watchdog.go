@@ -85,16 +85,17 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 		return clock.now()
 	}
 	var (
-		lastCall      uint64
-		callCPU       time.Duration // the thread's CPU time when the current call was first seen
-		inCall        time.Duration // what the current call has used since
-		windowStart   = time.Now()
-		windowCPU, _  = cpu()
-		busy, samples int // ticks inside a call, all ticks: the share without a clock
-		overCPU       int
-		heapAtCall    uint64
-		stacksAtCall  uint64
-		mem           = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		lastCall       uint64
+		callCPU        time.Duration // the thread's CPU time when the current call was first seen
+		callCPUok      bool          // callCPU was read
+		inCall         time.Duration // what the current call has used since
+		windowStart    = time.Now()
+		windowCPU, wok = cpu()
+		busy, samples  int // ticks inside a call, all ticks: the share without a clock
+		overCPU        int
+		heapAtCall     uint64
+		stacksAtCall   uint64
+		mem            = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	for {
 		select {
@@ -108,11 +109,11 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			busy++
 			now, ok := cpu()
 			switch {
-			case c != lastCall: // first seen: it started during the last tick
-				callCPU, inCall = now, 0
+			case c != lastCall || (ok && !callCPUok): // first seen (or first read): it started during the last tick
+				callCPU, callCPUok, inCall = now, ok, 0
 			case ok:
 				inCall = now - callCPU
-			default:
+			default: // no clock (or a failed read): count the tick
 				inCall += tick
 			}
 			metrics.Read(mem)
@@ -136,9 +137,11 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			continue
 		}
 		share := float64(busy) / float64(samples)
-		if now, ok := cpu(); ok {
+		if now, ok := cpu(); ok && wok {
 			share = float64(now-windowCPU) / float64(span)
 			windowCPU = now
+		} else {
+			windowCPU, wok = now, ok
 		}
 		windowStart, busy, samples = time.Now(), 0, 0
 		if l.MaxCPU <= 0 || share <= l.MaxCPU {
