@@ -365,3 +365,66 @@ func TestMultiplyingEventIsBounded(t *testing.T) {
 		t.Fatalf("dropped %d", s.Dropped())
 	}
 }
+
+// Producers racing a consumer over a ring much smaller than what goes
+// through it (so that it wraps, fills and restarts empty over and over)
+// deliver every record whole and in each producer's order, and every record
+// is either read or counted as dropped.
+func TestSmallRingUnderContention(t *testing.T) {
+	p := jstrace.NewProbe("test:contention")
+	s := jstrace.Subscribe(func(n string) bool { return n == "test:contention" }, 4<<10)
+	defer s.Close()
+	const producers, each = 3, 20000
+	pad := strings.Repeat("x", 100)
+	var wg sync.WaitGroup
+	for g := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				p.Emit("g", g, "i", i, "pad", pad)
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	last := [producers]int{-1, -1, -1}
+	read := 0
+	var buf []byte
+	consume := func() {
+		buf = s.Read(buf[:0])
+		for b := buf; len(b) > 0; read++ {
+			rec, rest, err := protocol.NextRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := protocol.ParseRecord(rec)
+			if err != nil {
+				t.Fatalf("record %d: %v", read, err)
+			}
+			fs := fields(t, r)
+			g, i := fs[0].val.(int), fs[1].val.(int)
+			if i <= last[g] || fs[2].val != pad {
+				t.Fatalf("producer %d: record %d after %d, pad %q", g, i, last[g], fs[2].val)
+			}
+			last[g] = i
+			b = rest
+		}
+	}
+	for {
+		select {
+		case <-s.Ready():
+			consume()
+			continue
+		case <-done:
+		}
+		break
+	}
+	consume()
+	if got := uint64(read) + s.Dropped(); got != producers*each {
+		t.Fatalf("read %d + dropped %d = %d, want %d", read, s.Dropped(), got, producers*each)
+	}
+	if read == 0 || s.Dropped() == 0 {
+		t.Logf("read %d, dropped %d: the ring neither filled nor drained", read, s.Dropped())
+	}
+}

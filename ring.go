@@ -121,14 +121,16 @@ func (r *ring) read(dst []byte) []byte {
 	}
 	r.mu.Lock()
 	r.head = tail
-	if r.tail != tail {
+	if r.tail == tail {
+		// Empty: start over at the beginning, so that a consumer that
+		// keeps up has probes write into the same few warm cache lines
+		// rather than sweep the whole buffer through the cache.
+		r.head, r.tail = 0, 0
+	} else {
 		// Producers wrote during the copy and, finding the ring non-empty,
 		// did not signal: signal for them, or their records would wait for
 		// the next write to an empty ring.
-		select {
-		case r.ready <- struct{}{}:
-		default:
-		}
+		signal(r.ready)
 	}
 	r.mu.Unlock()
 	return dst

@@ -2,7 +2,8 @@
 // service: the example service under a loopback load generator at half its
 // saturation rate, without and then with a jstrace session running a remote
 // aggregation script over every request. It prints both sides and their
-// ratios. Run it with make bench-overhead.
+// ratios. Run it with make bench-overhead; -control adds an untraced
+// against untraced comparison first, the noise floor of the machine.
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -58,17 +60,20 @@ func Local(traces *script.Traces) {
 func main() {
 	bin := flag.String("bin", "bin", "directory of the jstrace and service binaries")
 	duration := flag.Duration("duration", 5*time.Second, "length of each measured run")
-	rounds := flag.Int("rounds", 5, "untraced and traced runs, alternated; medians are reported")
+	rounds := flag.Int("rounds", 6, "untraced and traced runs, alternated; medians are reported")
 	workers := flag.Int("workers", 32, "concurrent connections of the load generator")
+	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
+	profile := flag.String("profile", "", "write CPU profiles of the service during the first untraced and traced runs to this directory")
+	script := flag.String("script", "", "the script of the traced runs (default: a remote aggregation of request:end)")
 	pin := flag.Bool("pin", false, "pin the service to the last CPU with taskset (and run this program elsewhere), so that the load generator does not compete with it")
 	flag.Parse()
-	if err := run(*bin, *duration, *rounds, *workers, *pin); err != nil {
+	if err := run(*bin, *script, *profile, *duration, *rounds, *workers, *pin, *control); err != nil {
 		fmt.Fprintln(os.Stderr, "overhead:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, duration time.Duration, rounds, workers int, pin bool) error {
+func run(bin, script, profile string, duration time.Duration, rounds, workers int, pin, control bool) error {
 	dir, err := os.MkdirTemp("", "jstrace-overhead-")
 	if err != nil {
 		return err
@@ -77,6 +82,10 @@ func run(bin string, duration time.Duration, rounds, workers int, pin bool) erro
 	runDir := filepath.Join(dir, "run")
 
 	svc := exec.Command(filepath.Join(bin, "service"), "-load", "0", "-max-delay", "0")
+	if profile != "" {
+		pprofAddr = freeAddr()
+		svc.Args = append(svc.Args, "-pprof", pprofAddr)
+	}
 	if cpus := runtime.NumCPU(); pin && cpus > 1 {
 		if taskset, err := exec.LookPath("taskset"); err == nil {
 			svc = exec.Command(taskset, append([]string{"-c", fmt.Sprint(cpus - 1)}, svc.Args...)...)
@@ -110,29 +119,82 @@ func run(bin string, duration time.Duration, rounds, workers int, pin bool) erro
 	rate := max / 2
 	fmt.Printf("saturation: %.0f req/s; measuring at %.0f req/s (50%%)\n\n", max, rate)
 
-	script := filepath.Join(dir, "aggregation.go")
-	if err := os.WriteFile(script, []byte(aggregation), 0o600); err != nil {
-		return err
-	}
-	fmt.Printf("%-12s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU")
-	var bases, traceds []stats
-	for range rounds {
-		base := measure(client, url, rate, duration, 2*workers)
-		base.print("untraced")
-		traced, err := measureTraced(bin, runDir, script, func() stats { return measure(client, url, rate, duration, 2*workers) })
-		if err != nil {
+	if script == "" {
+		script = filepath.Join(dir, "aggregation.go")
+		if err := os.WriteFile(script, []byte(aggregation), 0o600); err != nil {
 			return err
 		}
-		traced.print("traced")
-		bases, traceds = append(bases, base), append(traceds, traced)
 	}
-	base, traced := median(bases), median(traceds)
+	fmt.Printf("%-12s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU")
+	untraced := func() (stats, error) {
+		defer profileOnce(filepath.Join(profile, "untraced.pprof"), duration)()
+		return measure(client, url, rate, duration, 2*workers), nil
+	}
+	traced := func() (stats, error) {
+		return measureTraced(bin, runDir, script, func() stats {
+			defer profileOnce(filepath.Join(profile, "traced.pprof"), duration)()
+			return measure(client, url, rate, duration, 2*workers)
+		})
+	}
+	// The control compares untraced runs with untraced runs: the spread of
+	// its ratios is what this machine's noise alone does to the figures.
+	if control {
+		if _, _, err := compare("untraced", untraced, "untraced'", untraced, rounds); err != nil {
+			return err
+		}
+		fmt.Println()
+	}
+	base, tr, err := compare("untraced", untraced, "traced", traced, rounds)
+	if err != nil {
+		return err
+	}
 	fmt.Printf("\nmedians of %d rounds of %v at %.0f req/s (half of %.0f):\n", rounds, duration, rate, max)
 	base.print("untraced")
-	traced.print("traced")
-	fmt.Printf("\nthroughput: %+.1f%% (target: no worse than -5%%)\n", 100*(traced.rps/base.rps-1))
-	fmt.Printf("p99 latency: %+.1f%% (target: no worse than +10%%)\n", 100*(float64(traced.p99)/float64(base.p99)-1))
+	tr.print("traced")
+	fmt.Printf("\nthroughput: %+.1f%% (target: no worse than -5%%)\n", 100*(tr.rps/base.rps-1))
+	fmt.Printf("p99 latency: %+.1f%% (target: no worse than +10%%)\n", 100*(float64(tr.p99)/float64(base.p99)-1))
+	fmt.Printf("service CPU: %+.1f%% of a core\n", 100*(tr.cpu-base.cpu))
 	return nil
+}
+
+// compare alternates runs of a and b in ABBA order, so that a drift of the
+// machine over the whole measurement (other tenants, thermal, caches) falls
+// on both sides alike, and prints every run and the median of the per-round
+// ratios of p99 latency. It returns the medians of each side.
+func compare(aName string, a func() (stats, error), bName string, b func() (stats, error), rounds int) (stats, stats, error) {
+	var as, bs []stats
+	var ratios []float64
+	for i := range rounds {
+		first, second := a, b
+		if i%2 == 1 {
+			first, second = b, a
+		}
+		x, err := first()
+		if err != nil {
+			return stats{}, stats{}, err
+		}
+		y, err := second()
+		if err != nil {
+			return stats{}, stats{}, err
+		}
+		if i%2 == 1 {
+			x, y = y, x
+			y.print(bName)
+			x.print(aName)
+		} else {
+			x.print(aName)
+			y.print(bName)
+		}
+		as, bs = append(as, x), append(bs, y)
+		ratios = append(ratios, float64(y.p99)/float64(x.p99)-1)
+	}
+	slices.Sort(ratios)
+	fmt.Printf("p99 %s/%s per round: ", bName, aName)
+	for _, r := range ratios {
+		fmt.Printf("%+.0f%% ", 100*r)
+	}
+	fmt.Printf("(median %+.1f%%)\n", 100*ratios[len(ratios)/2])
+	return median(as), median(bs), nil
 }
 
 // measureTraced runs measure while a jstrace session runs the aggregation
@@ -289,4 +351,44 @@ func get(c *http.Client, url string) error {
 	}
 	io.Copy(io.Discard, resp.Body)
 	return resp.Body.Close()
+}
+
+// pprofAddr is where the service serves net/http/pprof, with -profile.
+var pprofAddr string
+
+func freeAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "127.0.0.1:6060"
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// profileOnce starts a CPU profile of the service over most of a run of
+// length d, unless -profile is off or file exists, and returns a function
+// that waits for it.
+func profileOnce(file string, d time.Duration) (wait func()) {
+	if pprofAddr == "" || filepath.Dir(file) == "." {
+		return func() {}
+	}
+	if _, err := os.Stat(file); err == nil {
+		return func() {}
+	}
+	os.MkdirAll(filepath.Dir(file), 0o755)
+	os.WriteFile(file, nil, 0o644) // claim it
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		secs := max(1, int(d.Seconds())-1)
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "profile:", err)
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		os.WriteFile(file, b, 0o644)
+	}()
+	return func() { <-done }
 }
