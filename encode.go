@@ -71,6 +71,11 @@ func full(b []byte) bool { return len(b)-frameHdr > MaxRecordSize }
 // anything else is a value under the key "!BADKEY".
 func appendFields(b []byte, kv []any) []byte {
 	for len(kv) > 0 && !full(b) {
+		if k, ok := kv[0].(string); ok && len(kv) > 1 { // the common case first
+			b = appendValue(appendString(b, k), kv[1], 0)
+			kv = kv[2:]
+			continue
+		}
 		switch k := kv[0].(type) {
 		case string:
 			if len(kv) == 1 {
@@ -121,6 +126,14 @@ func appendBytes(b []byte, p []byte) []byte {
 }
 
 func appendValue(b []byte, v any, depth int) []byte {
+	// The most common types first: a type switch over this many cases
+	// costs a search.
+	if x, ok := v.(int); ok {
+		return binary.AppendVarint(append(b, tagInt), int64(x))
+	}
+	if x, ok := v.(string); ok {
+		return appendString(append(b, tagString), x)
+	}
 	switch x := v.(type) {
 	case nil:
 		return append(b, tagNil)
