@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,12 +14,21 @@ import (
 
 // BenchmarkScriptCall: one trace through a Remote handler, interpreted by
 // yaegi, on the engine's goroutine, batches of 256 as the agent delivers
-// them. The native case is the same work compiled, for scale.
+// them. The aggregate case does the same reduction with a native
+// Aggregation; the native case is the handler compiled, for scale.
 func BenchmarkScriptCall(b *testing.B) {
 	rec := encodeRecord(b)
-	cases := []struct{ name, handler string }{
-		{"count", `n++`},
-		{"two-getters", `n++; total += t.Dur("duration"); if t.Int("status") >= 500 { errors++ }`},
+	const handler = `n, errors := 0, 0
+	var total time.Duration
+	traces.On("bench:call", func(t *script.Trace) { %s })
+	traces.OnCleanup(func() { _, _, _ = n, errors, total })`
+	cases := []struct{ name, remote string }{
+		{"count", fmt.Sprintf(handler, `n++`)},
+		{"two-getters", fmt.Sprintf(handler, `n++; total += t.Dur("duration"); if t.Int("status") >= 500 { errors++ }`)},
+		// The same reduction (count, errors, total duration, and more: a
+		// distribution per status) by a native Aggregation.
+		{"aggregate", `reqs := traces.Aggregate("bench:call", script.Agg{By: "status", Of: "duration"})
+	traces.OnCleanup(func() { _ = reqs.Take(); _ = time.Second })`},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {
@@ -31,10 +41,7 @@ import (
 )
 
 func Remote(traces *script.Traces) {
-	n, errors := 0, 0
-	var total time.Duration
-	traces.On("bench:call", func(t *script.Trace) { ` + tc.handler + ` })
-	traces.OnCleanup(func() { _, _, _ = n, errors, total })
+	` + tc.remote + `
 }
 `
 			done := make(chan struct{}, 1)

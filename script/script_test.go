@@ -131,6 +131,7 @@ type host struct {
 	printed  []string
 	every    []time.Duration
 	cleanups int
+	aggs     []func(*script.Trace)
 }
 
 func (h *host) On(p string, fn func(*script.Trace)) error {
@@ -138,6 +139,13 @@ func (h *host) On(p string, fn func(*script.Trace)) error {
 		return errBad
 	}
 	h.patterns = append(h.patterns, p)
+	return nil
+}
+func (h *host) Aggregate(p string, add func(*script.Trace)) error {
+	if err := h.On(p, nil); err != nil {
+		return err
+	}
+	h.aggs = append(h.aggs, add)
 	return nil
 }
 func (h *host) Emit(name string, kv []any) { h.emitted = append(h.emitted, name) }

@@ -25,6 +25,10 @@ type Host interface {
 	// On subscribes fn to traces whose name matches the glob pattern; it
 	// returns an error for a malformed pattern.
 	On(pattern string, fn func(*Trace)) error
+	// Aggregate subscribes add, compiled code that never panics, to traces
+	// whose name matches pattern, like On; add is called on the script's
+	// goroutine but outside its limits.
+	Aggregate(pattern string, add func(*Trace)) error
 	// Emit sends an event from Remote to Local.
 	Emit(name string, kv []any)
 	// Print writes console output: stream is protocol.ConsoleStdout,
@@ -63,6 +67,19 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 	if err := t.host.On(pattern, fn); err != nil {
 		panic(fmt.Sprintf("traces.On(%q): %v", pattern, err))
 	}
+}
+
+// Aggregate reduces the traces whose name matches pattern (a glob, as for
+// On) as they arrive, without calling script code for each: see
+// [Aggregation]. Reducing in Remote and emitting what Take returns, say
+// once a second, is the cheapest way to watch a busy process. A malformed
+// pattern panics.
+func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
+	a := newAggregation(spec)
+	if err := t.host.Aggregate(pattern, a.add); err != nil {
+		panic(fmt.Sprintf("traces.Aggregate(%q): %v", pattern, err))
+	}
+	return a
 }
 
 // Emit sends an event from Remote to Local, where handlers subscribed to a

@@ -26,9 +26,12 @@ import (
 	"time"
 )
 
-// aggregation is the script of the traced run: every request:end goes
-// through a remote handler, which reduces them to one summary a second.
-const aggregation = `package main
+// The scripts of the traced runs reduce every request:end to a summary a
+// second, sent to Local: handler with an interpreted handler per request
+// (the most a script can cost per event), aggregate with a native
+// Aggregation (the cheap way to do the same, and more).
+var scripts = []struct{ name, src string }{
+	{"handler", `package main
 
 import (
 	"time"
@@ -55,7 +58,37 @@ func Remote(traces *script.Traces) {
 func Local(traces *script.Traces) {
 	traces.On("summary", func(t *script.Trace) {})
 }
-`
+`},
+	{"aggregate", `package main
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	reqs := traces.Aggregate("request:end", script.Agg{By: "status", Of: "duration"})
+	traces.Every(time.Second, func() {
+		n, errors := 0, 0
+		var total float64
+		for _, g := range reqs.Take() {
+			n += g.Count
+			total += g.Sum
+			if status, _ := strconv.Atoi(g.Key); status >= 500 {
+				errors += g.Count
+			}
+		}
+		traces.Emit("summary", "n", n, "errors", errors, "total", time.Duration(total))
+	})
+}
+
+func Local(traces *script.Traces) {
+	traces.On("summary", func(t *script.Trace) {})
+}
+`},
+}
 
 func main() {
 	bin := flag.String("bin", "bin", "directory of the jstrace and service binaries")
@@ -63,8 +96,9 @@ func main() {
 	rounds := flag.Int("rounds", 6, "untraced and traced runs, alternated; medians are reported")
 	workers := flag.Int("workers", 32, "concurrent connections of the load generator")
 	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
+	flag.DurationVar(&settle, "settle", time.Second, "how long traced runs wait after attaching before measuring")
 	profile := flag.String("profile", "", "write CPU profiles of the service during the first untraced and traced runs to this directory")
-	script := flag.String("script", "", "the script of the traced runs (default: a remote aggregation of request:end)")
+	script := flag.String("script", "", "the script of the traced runs (default: two remote aggregations of request:end, by a handler and by a native Aggregation)")
 	pin := flag.Bool("pin", false, "pin the service to the last CPU with taskset (and run this program elsewhere), so that the load generator does not compete with it")
 	flag.Parse()
 	if err := run(*bin, *script, *profile, *duration, *rounds, *workers, *pin, *control); err != nil {
@@ -119,41 +153,59 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	rate := max / 2
 	fmt.Printf("saturation: %.0f req/s; measuring at %.0f req/s (50%%)\n\n", max, rate)
 
-	if script == "" {
-		script = filepath.Join(dir, "aggregation.go")
-		if err := os.WriteFile(script, []byte(aggregation), 0o600); err != nil {
-			return err
+	type run struct{ name, file string }
+	var runs []run
+	if script != "" {
+		runs = append(runs, run{"traced", script})
+	} else {
+		for _, sc := range scripts {
+			file := filepath.Join(dir, sc.name+".go")
+			if err := os.WriteFile(file, []byte(sc.src), 0o600); err != nil {
+				return err
+			}
+			runs = append(runs, run{sc.name, file})
 		}
 	}
-	fmt.Printf("%-12s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU")
 	untraced := func() (stats, error) {
 		defer profileOnce(filepath.Join(profile, "untraced.pprof"), duration)()
 		return measure(client, url, rate, duration, 2*workers), nil
 	}
-	traced := func() (stats, error) {
-		return measureTraced(bin, runDir, script, func() stats {
-			defer profileOnce(filepath.Join(profile, "traced.pprof"), duration)()
-			return measure(client, url, rate, duration, 2*workers)
-		})
-	}
 	// The control compares untraced runs with untraced runs: the spread of
 	// its ratios is what this machine's noise alone does to the figures.
 	if control {
+		fmt.Printf("%-12s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU")
 		if _, _, err := compare("untraced", untraced, "untraced'", untraced, rounds); err != nil {
 			return err
 		}
 		fmt.Println()
 	}
-	base, tr, err := compare("untraced", untraced, "traced", traced, rounds)
-	if err != nil {
-		return err
+	type result struct {
+		name       string
+		base, with stats
 	}
-	fmt.Printf("\nmedians of %d rounds of %v at %.0f req/s (half of %.0f):\n", rounds, duration, rate, max)
-	base.print("untraced")
-	tr.print("traced")
-	fmt.Printf("\nthroughput: %+.1f%% (target: no worse than -5%%)\n", 100*(tr.rps/base.rps-1))
-	fmt.Printf("p99 latency: %+.1f%% (target: no worse than +10%%)\n", 100*(float64(tr.p99)/float64(base.p99)-1))
-	fmt.Printf("service CPU: %+.1f%% of a core\n", 100*(tr.cpu-base.cpu))
+	var results []result
+	for _, r := range runs {
+		traced := func() (stats, error) {
+			return measureTraced(bin, runDir, r.file, func() stats {
+				defer profileOnce(filepath.Join(profile, r.name+".pprof"), duration)()
+				return measure(client, url, rate, duration, 2*workers)
+			})
+		}
+		fmt.Printf("%-12s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU")
+		base, with, err := compare("untraced", untraced, r.name, traced, rounds)
+		if err != nil {
+			return err
+		}
+		results = append(results, result{r.name, base, with})
+		fmt.Println()
+	}
+	fmt.Printf("medians of %d rounds of %v at %.0f req/s (half of %.0f), each script against the untraced runs alternated with its own:\n", rounds, duration, rate, max)
+	fmt.Printf("%-12s %12s %12s %12s\n", "", "throughput", "p99", "service CPU")
+	for _, r := range results {
+		fmt.Printf("%-12s %+11.1f%% %+11.1f%% %+8.1f%% of a core\n", r.name, 100*(r.with.rps/r.base.rps-1),
+			100*(float64(r.with.p99)/float64(r.base.p99)-1), 100*(r.with.cpu-r.base.cpu))
+	}
+	fmt.Println("targets: throughput no worse than -5%, p99 no worse than +10%")
 	return nil
 }
 
@@ -225,6 +277,10 @@ func measureTraced(bin, runDir, script string, measure func() stats) (stats, err
 	case <-time.After(10 * time.Second):
 		return stats{}, fmt.Errorf("jstrace did not attach")
 	}
+	// Attaching costs a burst (the CLI starts, both sides compile the
+	// script, the service collects the garbage of that): the attach
+	// benchmarks measure it. This measures the steady state.
+	time.Sleep(settle)
 	return measure(), nil
 }
 
@@ -352,6 +408,9 @@ func get(c *http.Client, url string) error {
 	io.Copy(io.Discard, resp.Body)
 	return resp.Body.Close()
 }
+
+// settle is how long the traced runs wait after attaching (-settle).
+var settle time.Duration
 
 // pprofAddr is where the service serves net/http/pprof, with -profile.
 var pprofAddr string

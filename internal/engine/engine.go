@@ -126,7 +126,7 @@ type handler struct {
 	pattern string
 	set     *match.Set // the pattern, compiled
 	fn      func(*script.Trace)
-	kind    *callKind
+	kind    *callKind // nil for native handlers, which are not script code
 }
 
 // Start is New, then Run. On error the engine is stopped.
@@ -276,6 +276,10 @@ func (e *Engine) deliver(b Batch) {
 		}
 		for _, i := range idx {
 			h := e.handlers[i]
+			if h.kind == nil { // native: an Aggregation
+				h.fn(t)
+				continue
+			}
 			if err := e.call(h.kind, func() { h.fn(t) }); err != nil && !errors.Is(err, errDetached) {
 				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
 			}

@@ -15,13 +15,22 @@ var _ script.Host = (*Engine)(nil)
 
 // On adds a handler and publishes the new pattern set.
 func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
-	set, err := e.set.Load().With(pattern)
+	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
+	return e.subscribe(handler{pattern: pattern, fn: fn, kind: kind})
+}
+
+// Aggregate adds a native handler: called directly, not as script code.
+func (e *Engine) Aggregate(pattern string, add func(*script.Trace)) error {
+	return e.subscribe(handler{pattern: pattern, fn: add})
+}
+
+func (e *Engine) subscribe(h handler) error {
+	set, err := e.set.Load().With(h.pattern)
 	if err != nil {
 		return err
 	}
-	one, _ := match.Compile(pattern)
-	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
-	e.handlers = append(e.handlers, handler{pattern: pattern, set: one, fn: fn, kind: kind})
+	h.set, _ = match.Compile(h.pattern)
+	e.handlers = append(e.handlers, h)
 	clear(e.routes)
 	e.set.Store(set)
 	e.out.Subscribed(set)

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
+	"go/constant"
+	"go/token"
 	"io"
 	"io/fs"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -44,11 +47,15 @@ type Script struct {
 	Local  func(*script.Traces) // nil if the script has no Local
 }
 
-// scriptSymbols exposes the script API: the two types scripts use, not the
+// scriptSymbols exposes the script API: the types scripts use, not the
 // host-side functions of the package.
 var scriptSymbols = map[string]reflect.Value{
-	"Traces": reflect.ValueOf((*script.Traces)(nil)),
-	"Trace":  reflect.ValueOf((*script.Trace)(nil)),
+	"Traces":      reflect.ValueOf((*script.Traces)(nil)),
+	"Trace":       reflect.ValueOf((*script.Trace)(nil)),
+	"Agg":         reflect.ValueOf((*script.Agg)(nil)),
+	"Aggregation": reflect.ValueOf((*script.Aggregation)(nil)),
+	"Group":       reflect.ValueOf((*script.Group)(nil)),
+	"MaxGroups":   reflect.ValueOf(constant.MakeFromLiteral(strconv.Itoa(script.MaxGroups), token.INT, 0)),
 }
 
 // emptyFS is the interpreter's source file system: nothing is ever loaded

@@ -1,0 +1,127 @@
+package script
+
+import "math"
+
+// A histogram counts values in log-linear buckets: every power of two is
+// cut into subBuckets equal parts, so a value is known to within 1/16 of
+// itself (a quantile is off by at most ~3%: it is reported as the middle of
+// its bucket). Positive and negative values have buckets of their own;
+// zeros are counted apart. Histograms of the same values merge exactly.
+type histogram struct {
+	pos, neg buckets // by magnitude
+	zeros    uint64
+}
+
+const (
+	subBits    = 4
+	subBuckets = 1 << subBits
+	// maxSpan bounds the buckets of one sign: 64 powers of two (say 1 ns to
+	// 584 years) at full resolution, 8 KiB. Values beyond the span are
+	// counted in its edge bucket; Min and Max stay exact.
+	maxSpan = 64 * subBuckets
+)
+
+// bucketOf returns the bucket of a finite v > 0.
+func bucketOf(v float64) int32 {
+	frac, exp := math.Frexp(v) // v = frac × 2^exp, frac in [0.5, 1)
+	return int32(exp)*subBuckets + int32((2*frac-1)*subBuckets)
+}
+
+// bucketMid returns the middle of bucket i.
+func bucketMid(i int32) float64 {
+	exp := i >> subBits // floor division: i may be negative
+	sub := i & (subBuckets - 1)
+	return math.Ldexp(1+(float64(sub)+0.5)/subBuckets, int(exp)-1)
+}
+
+func (h *histogram) add(v float64) {
+	switch {
+	case v > 0:
+		h.pos.add(bucketOf(v), 1)
+	case v < 0:
+		h.neg.add(bucketOf(-v), 1)
+	default:
+		h.zeros++
+	}
+}
+
+func (h *histogram) merge(o *histogram) {
+	h.pos.merge(&o.pos)
+	h.neg.merge(&o.neg)
+	h.zeros += o.zeros
+}
+
+func (h histogram) clone() histogram {
+	h.pos.n = append([]uint64(nil), h.pos.n...)
+	h.neg.n = append([]uint64(nil), h.neg.n...)
+	return h
+}
+
+// quantile returns the value of rank q×(n-1) among n values, from the
+// lowest: the middle of the bucket it falls in.
+func (h *histogram) quantile(q float64, n uint64) float64 {
+	rank := uint64(q * float64(n-1))
+	seen := uint64(0)
+	for j := len(h.neg.n) - 1; j >= 0; j-- { // the most negative first
+		if seen += h.neg.n[j]; seen > rank {
+			return -bucketMid(h.neg.off + int32(j))
+		}
+	}
+	if seen += h.zeros; seen > rank {
+		return 0
+	}
+	for j, c := range h.pos.n {
+		if seen += c; seen > rank {
+			return bucketMid(h.pos.off + int32(j))
+		}
+	}
+	return math.NaN() // n was more than the histogram holds
+}
+
+// buckets are the counts of a contiguous range of bucket indexes, from off.
+type buckets struct {
+	off int32
+	n   []uint64
+}
+
+func (b *buckets) add(i int32, c uint64) {
+	switch {
+	case len(b.n) == 0:
+		b.off, b.n = i, make([]uint64, 1, 16)
+	case i < b.off:
+		lo := max(i, b.off+int32(len(b.n))-maxSpan)
+		if lo < b.off {
+			grown := make([]uint64, int(b.off-lo)+len(b.n), int(b.off-lo)+cap(b.n))
+			copy(grown[b.off-lo:], b.n)
+			b.off, b.n = lo, grown
+		}
+		i = lo
+	case i >= b.off+int32(len(b.n)):
+		hi := min(i, b.off+maxSpan-1)
+		for int32(len(b.n)) <= hi-b.off {
+			b.n = append(b.n, 0)
+		}
+		i = hi
+	}
+	b.n[i-b.off] += c
+}
+
+func (b *buckets) merge(o *buckets) {
+	for j, c := range o.n {
+		if c != 0 {
+			b.add(o.off+int32(j), c)
+		}
+	}
+}
+
+// count returns how many values the histogram holds.
+func (h *histogram) count() uint64 {
+	n := h.zeros
+	for _, c := range h.pos.n {
+		n += c
+	}
+	for _, c := range h.neg.n {
+		n += c
+	}
+	return n
+}
