@@ -34,13 +34,13 @@ func TestAggregateGroupsAndReduces(t *testing.T) {
 	want := map[string][]float64{}
 	for i := range 30000 {
 		status := []int64{200, 200, 200, 404, 500}[i%5]
-		d := time.Duration(math.Exp(r.NormFloat64()+13)) // around 440 µs
+		d := time.Duration(math.Exp(r.NormFloat64() + 13)) // around 440 µs
 		add(parse(t, record("request:end", num("status", status), dur("duration", d))))
 		k := fmt.Sprint(status)
 		want[k] = append(want[k], float64(d))
 	}
 	add(parse(t, record("request:end", num("status", 200), str("duration", "slow")))) // not a number
-	add(parse(t, record("request:end", num("status", 200))))                           // no value
+	add(parse(t, record("request:end", num("status", 200))))                          // no value
 	groups := a.Take()
 	if len(groups) != 3 || groups[0].Key != "200" || groups[1].Key != "404" || groups[2].Key != "500" {
 		t.Fatalf("groups %v", groups)
