@@ -171,3 +171,21 @@ func TestAggregateDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+func ExampleAggregation() {
+	// The host (an agent, or the CLI) feeds the Aggregation; here, a fake.
+	h := &host{}
+	traces := script.NewTraces(h)
+	reqs := traces.Aggregate("request:end", script.Agg{By: "status", Of: "duration"})
+	for i, status := range []int64{200, 200, 500, 200} {
+		rec := record("request:end", num("status", status), dur("duration", time.Duration(i+1)*time.Millisecond))
+		t, _ := script.ParseTrace(rec, script.Origin{})
+		h.aggs[0](t)
+	}
+	for _, g := range reqs.Take() {
+		fmt.Println(g.Key, g.Count, time.Duration(g.Mean()), time.Duration(g.Max))
+	}
+	// Output:
+	// 200 3 2.333333ms 4ms
+	// 500 1 3ms 3ms
+}

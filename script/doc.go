@@ -26,6 +26,15 @@
 // process. Because a script is ordinary Go, go vet, gopls and editors work
 // on it; a func main is allowed (for go build) and ignored.
 //
+// # Handlers and aggregations
+//
+// A handler passed to On is interpreted: each call costs about a
+// microsecond, and each getter it calls about as much. For the common
+// reductions (counts, sums, extremes and percentiles of a field, grouped by
+// another) Traces.Aggregate does the work in compiled code as traces
+// arrive, and script code reads the result when it wants, from an Every
+// callback: see [Aggregation].
+//
 // # What scripts may import
 //
 // This package, and these standard packages (minus anything that blocks,

@@ -394,3 +394,35 @@ func TestOptedInPackage(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A native Aggregation in Remote, read from an Every callback, emitted to
+// Local: every request the service served in the window is in a group.
+func TestAggregationExample(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	r := e.jstrace("-t", "api", "--duration", "2500ms", "examples/scripts/latency-by-status.go")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+	}
+	p := fmt.Sprintf("web-1/api/%d  ", svc.pid)
+	statuses := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		f := strings.Fields(strings.TrimPrefix(line, p))
+		if !strings.HasPrefix(line, p) || len(f) != 9 || f[2] != "req/s" || f[3] != "p50" || f[5] != "p99" || f[7] != "max" {
+			t.Fatalf("unexpected line %q\n%s", line, r.stdout)
+		}
+		p50, err1 := time.ParseDuration(f[4])
+		p99, err2 := time.ParseDuration(f[6])
+		max, err3 := time.ParseDuration(f[8])
+		if err1 != nil || err2 != nil || err3 != nil || p50 > p99 || p99 > max || max <= 0 {
+			t.Fatalf("percentiles out of order in %q", line)
+		}
+		statuses[f[0]] = true
+	}
+	// The service's own load: successes, not found, failures, uploads.
+	for _, s := range []string{"200", "500"} {
+		if !statuses[s] {
+			t.Errorf("no group for status %s\n%s", s, r.stdout)
+		}
+	}
+}
