@@ -257,6 +257,7 @@ func (e *Engine) loop(clock chan<- *threadClock) {
 // engine is abandoned meanwhile.
 func (e *Engine) deliver(b Batch) {
 	defer e.done(b)
+	var y yielder
 	for i, t := range b.Traces {
 		if e.dead || e.stopped() {
 			e.dropped.Add(uint64(len(b.Traces) - i))
@@ -278,11 +279,13 @@ func (e *Engine) deliver(b Batch) {
 			h := e.handlers[i]
 			if h.kind == nil { // native: an Aggregation
 				h.fn(t)
+				y.step(1)
 				continue
 			}
 			if err := e.call(h.kind, func() { h.fn(t) }); err != nil && !errors.Is(err, errDetached) {
 				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
+			y.step(yieldCheck)
 		}
 	}
 }
