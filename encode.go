@@ -55,7 +55,7 @@ const badKey = "!BADKEY"
 func appendRecord(b []byte, kind byte, name string, ts int64, kv []any) []byte {
 	b = append(b, kind)
 	b = appendString(b, name)
-	b = binary.AppendVarint(b, ts)
+	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
 	return appendFields(b, kv)
 }
 

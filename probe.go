@@ -90,7 +90,7 @@ const emitBufSize = 256
 func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
 	b := append(noescape(buf[:frameHdr]), p.prefix...)
-	b = binary.AppendVarint(b, now())
+	b = binary.LittleEndian.AppendUint64(b, uint64(now()))
 	f, _ := frame(appendFields(b, kv))
 	for _, s := range subs {
 		s.ring.write(f)

@@ -54,13 +54,13 @@ func (d *decoder) uvarint(what string) uint64 {
 	return v
 }
 
-func (d *decoder) varint(what string) int64 {
-	v, n := binary.Varint(d.b)
-	if n <= 0 {
+func (d *decoder) int64le(what string) int64 {
+	if len(d.b) < 8 {
 		d.fail(what)
 		return 0
 	}
-	d.b = d.b[n:]
+	v := int64(binary.LittleEndian.Uint64(d.b))
+	d.b = d.b[8:]
 	return v
 }
 

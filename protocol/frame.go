@@ -10,7 +10,7 @@ import (
 )
 
 // Version is the protocol version this package speaks.
-const Version byte = 1
+const Version byte = 2
 
 // magic starts every connection, in both directions.
 var magic = [4]byte{'J', 'S', 'T', 'R'}

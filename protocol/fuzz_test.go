@@ -67,7 +67,7 @@ func eventsBatch() []byte {
 	var rec []byte
 	rec = append(rec, byte(RecordEvent))
 	rec = appendString(rec, "request:end")
-	rec = append(rec, 0x80, 0x80, 0x80, 0x80, 0x10) // varint 2^31
+	rec = append(rec, 0, 0, 0, 0x80, 0, 0, 0, 0) // time 2^31, int64 little-endian
 	field := func(key string, value ...byte) {
 		rec = appendString(rec, key)
 		rec = append(rec, value...)

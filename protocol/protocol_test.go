@@ -153,7 +153,7 @@ func TestDecodeValueRejectsMalformed(t *testing.T) {
 func TestParseRecord(t *testing.T) {
 	rec := []byte{byte(RecordEmit)}
 	rec = appendString(rec, "buffer size")
-	rec = append(rec, 0x02) // varint 1
+	rec = append(rec, 1, 0, 0, 0, 0, 0, 0, 0) // time 1, int64 little-endian
 	rec = appendString(rec, "n")
 	rec = append(rec, byte(KindInt), 0x54) // 42
 	r, err := ParseRecord(rec)

@@ -29,7 +29,7 @@ func ParseRecord(rec []byte) (Record, error) {
 	var r Record
 	r.Kind = RecordKind(d.byte("record kind"))
 	r.Name = d.bytes("record name")
-	r.Time = d.varint("record time")
+	r.Time = d.int64le("record time")
 	if d.err != nil {
 		return Record{}, d.err
 	}

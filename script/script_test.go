@@ -20,7 +20,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func record(name string, fields ...[]byte) []byte {
 	b := []byte{byte(protocol.RecordEvent)}
 	b = appendStr(b, name)
-	b = binary.AppendVarint(b, time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano())
+	b = binary.LittleEndian.AppendUint64(b, uint64(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC).UnixNano()))
 	for _, f := range fields {
 		b = append(b, f...)
 	}

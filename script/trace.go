@@ -83,11 +83,10 @@ func recordHeader(rec []byte) header {
 		return header{err: err}
 	}
 	rest := rec[1+uvarintLen(uint64(len(name)))+len(name):] // kind, name length, name
-	ts, n := binary.Varint(rest)
-	if n <= 0 {
+	if len(rest) < 8 {
 		return header{err: fmt.Errorf("%w: bad record time", protocol.ErrMalformed)}
 	}
-	return header{name: name, time: ts, fields: rest[n:]}
+	return header{name: name, time: int64(binary.LittleEndian.Uint64(rest)), fields: rest[8:]}
 }
 
 func uvarintLen(x uint64) int {

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -31,7 +32,7 @@ func TestVersionMismatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = Dial(ctx, ln.Addr().String(), Options{})
-	if !errors.Is(err, protocol.ErrVersion) || !strings.Contains(err.Error(), "agent speaks 2, this jstrace speaks 1") {
+	if !errors.Is(err, protocol.ErrVersion) || !strings.Contains(err.Error(), fmt.Sprintf("agent speaks %d, this jstrace speaks %d", protocol.Version+1, protocol.Version)) {
 		t.Fatalf("err = %v", err)
 	}
 }
