@@ -1,9 +1,16 @@
 // Command overhead measures what a tracing session costs the traced
 // service: the example service under a loopback load generator at half its
 // saturation rate, without and then with a jstrace session running a remote
-// aggregation script over every request. It prints both sides and their
-// ratios. Run it with make bench-overhead; -control adds an untraced
-// against untraced comparison first, the noise floor of the machine.
+// aggregation script over every request. It prints every run, both sides
+// and their per-round differences. Run it with make bench-overhead.
+//
+// The service gets a core of its own (the last; -pin=false shares them
+// all), this program and the jstrace CLI the others, and its saturation is
+// the rate at which that core would be busy all the time. Untraced and
+// traced runs alternate (ABBA), and each round's traced p99 is compared with
+// its neighbour's: on a shared machine slow drifts dwarf the difference.
+// -control first compares untraced runs with untraced runs, the noise floor
+// of the machine.
 package main
 
 import (
@@ -87,15 +94,15 @@ func Local(traces *script.Traces) {
 
 func main() {
 	bin := flag.String("bin", "bin", "directory of the jstrace and service binaries")
-	duration := flag.Duration("duration", 5*time.Second, "length of each measured run")
-	rounds := flag.Int("rounds", 6, "untraced and traced runs, alternated; medians are reported")
+	duration := flag.Duration("duration", 4*time.Second, "length of each measured run")
+	rounds := flag.Int("rounds", 10, "untraced and traced runs, alternated; medians are reported")
 	workers := flag.Int("workers", 32, "concurrent connections of the load generator")
 	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
 	flag.Float64Var(&load, "load", 0.5, "the measured rate as a fraction of the saturation rate")
 	flag.DurationVar(&settle, "settle", time.Second, "how long traced runs wait after attaching before measuring")
 	profile := flag.String("profile", "", "write CPU profiles of the service during the first untraced and traced runs to this directory")
 	script := flag.String("script", "", "the script of the traced runs (default: two remote aggregations of request:end, by a handler and by a native Aggregation)")
-	pin := flag.Bool("pin", false, "pin the service to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with it")
+	pin := flag.Bool("pin", true, "pin the service to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with it")
 	flag.Parse()
 	if *pin {
 		serviceCPU = pinSelf()

@@ -3,44 +3,28 @@
 package engine
 
 import (
-	"bytes"
-	"fmt"
-	"os"
-	"strconv"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
-// threadClock reads the CPU time of the calling OS thread, which must be
-// locked to its goroutine, from /proc/self/task/<tid>/schedstat: time on
-// CPU in nanoseconds, however loaded the host is.
-type threadClock struct {
-	f   *os.File
-	buf [96]byte
-}
+// gettid returns the calling OS thread's id.
+func gettid() int { return syscall.Gettid() }
 
-func newThreadClock() *threadClock {
-	f, err := os.Open(fmt.Sprintf("/proc/self/task/%d/schedstat", syscall.Gettid()))
-	if err != nil {
-		return nil
-	}
-	c := &threadClock{f: f}
-	if _, ok := c.now(); !ok {
-		f.Close()
-		return nil
-	}
-	return c
-}
-
-// now returns the thread's CPU time; false if it cannot be read.
-func (c *threadClock) now() (time.Duration, bool) {
-	n, err := c.f.ReadAt(c.buf[:], 0)
-	if n == 0 && err != nil {
+// threadCPU returns the CPU time thread tid of this process has used, from
+// the kernel's per-thread scheduler clock (what pthread_getcpuclockid
+// names), which any thread of the process may read: time on CPU, however
+// loaded the host is. It reports false if the clock cannot be read.
+func threadCPU(tid int) (time.Duration, bool) {
+	if tid <= 0 {
 		return 0, false
 	}
-	field, _, _ := bytes.Cut(c.buf[:n], []byte{' '})
-	ns, err := strconv.ParseInt(string(field), 10, 64)
-	return time.Duration(ns), err == nil
+	// MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED): ^tid<<3 | PERTHREAD(4) | SCHED(2).
+	id := int32(^tid<<3 | 6)
+	var ts syscall.Timespec
+	_, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, uintptr(id), uintptr(unsafe.Pointer(&ts)), 0)
+	if errno != 0 {
+		return 0, false
+	}
+	return time.Duration(ts.Nano()), true
 }
-
-func (c *threadClock) close() { c.f.Close() }

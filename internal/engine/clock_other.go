@@ -4,9 +4,6 @@ package engine
 
 import "time"
 
-// threadClock is not available here: the watchdog measures wall time.
-type threadClock struct{}
-
-func newThreadClock() *threadClock                { return nil }
-func (c *threadClock) now() (time.Duration, bool) { return 0, false }
-func (c *threadClock) close()                     {}
+// No per-thread CPU clock here: the watchdog measures wall time.
+func gettid() int                             { return 0 }
+func threadCPU(tid int) (time.Duration, bool) { return 0, false }

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,6 +107,7 @@ type Engine struct {
 	interp     atomic.Pointer[sandbox.Interp]
 	calls      atomic.Uint64
 	current    atomic.Pointer[callKind]
+	pins       pinning
 	killReason atomic.Pointer[string]
 	limits     Limits
 	everyKind  callKind
@@ -165,13 +165,9 @@ func New(out Output, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.interp.Store(x)
-	clock := make(chan *threadClock)
-	go e.loop(clock)
-	c := <-clock
+	go e.loop()
 	if l := opts.Limits; l.HandlerTimeout > 0 || l.SetupTimeout > 0 || l.MaxCPU > 0 {
-		go e.watch(l, c)
-	} else if c != nil {
-		c.close()
+		go e.watch(l)
 	}
 	return e, nil
 }
@@ -232,21 +228,24 @@ func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
 // Faults returns how many times script code panicked.
 func (e *Engine) Faults() uint64 { return e.faults.Load() }
 
-// loop is the engine goroutine. It runs locked to an OS thread of its
-// own, which the watchdog's CPU clock measures (and which exits with it);
-// it hands that clock over first.
-func (e *Engine) loop(clock chan<- *threadClock) {
-	runtime.LockOSThread()
+// loop is the engine goroutine. Each piece of work runs pinned to an OS
+// thread, whose CPU clock the watchdog reads (see pinning).
+func (e *Engine) loop() {
 	defer close(e.exited)
-	clock <- newThreadClock()
 	for {
 		select {
 		case fn := <-e.tasks:
+			e.pins.pin()
 			fn()
+			e.pins.unpin()
 		case b := <-e.events:
+			e.pins.pin()
 			e.deliver(b)
+			e.pins.unpin()
 		case <-e.timers.C():
+			e.pins.pin()
 			e.timers.fire(e.runTimer)
+			e.pins.unpin()
 		case <-e.quit:
 			return
 		}
@@ -257,7 +256,7 @@ func (e *Engine) loop(clock chan<- *threadClock) {
 // engine is abandoned meanwhile.
 func (e *Engine) deliver(b Batch) {
 	defer e.done(b)
-	var y yielder
+	y := yielder{pins: &e.pins}
 	for i, t := range b.Traces {
 		if e.dead || e.stopped() {
 			e.dropped.Add(uint64(len(b.Traces) - i))

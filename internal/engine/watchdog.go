@@ -61,37 +61,30 @@ func (e *Engine) kill(reason string) {
 }
 
 // watch samples the engine goroutine every tick. It measures CPU time when
-// the engine's thread clock is available (Linux), so that a loaded host
-// that deschedules the engine is not mistaken for a runaway script, and
-// wall time otherwise. A call seen running for longer than its budget is
-// killed; the time spent over a one-second window gives the CPU share. The
-// clock is read only while a call is running, and once a second: an idle
-// or lightly used engine costs almost nothing to watch, and calls cost the
-// hot path only two atomic increments.
-func (e *Engine) watch(l Limits, clock *threadClock) {
-	if clock != nil {
-		defer clock.close()
-	}
+// a thread CPU clock is available (Linux), so that a loaded host that
+// deschedules the engine is not mistaken for a runaway script, and wall
+// time otherwise. A call seen running for longer than its budget is killed;
+// the CPU time of the engine's stretches of work over a one-second window
+// gives its share (a single endless call is the budget's to stop). The
+// clock is read only while a call is running: an idle or lightly used
+// engine costs almost nothing to watch, and calls cost the hot path only
+// two atomic increments.
+func (e *Engine) watch(l Limits) {
 	tick := 25 * time.Millisecond
 	if l.HandlerTimeout > 0 {
 		tick = min(tick, max(l.HandlerTimeout/4, time.Millisecond))
 	}
 	t := time.NewTicker(tick)
 	defer t.Stop()
-	cpu := func() (time.Duration, bool) {
-		if clock == nil {
-			return 0, false
-		}
-		return clock.now()
-	}
 	var (
-		lastCall       uint64
-		callCPU        time.Duration // the thread's CPU time when the current call was first seen
-		callCPUok      bool          // callCPU was read
-		inCall         time.Duration // what the current call has used since
-		windowStart    = time.Now()
-		windowCPU, wok = cpu()
-		busy, samples  int // ticks inside a call, all ticks: the share without a clock
+		lastCall      uint64
+		lastTid       int
+		callCPU       time.Duration // the thread's CPU time when the current call was first seen
+		callCPUok     bool          // callCPU was read
+		inCall        time.Duration // what the current call has used since
+		windowStart   = time.Now()
+		windowCPU     = e.pins.used.Load()
+		busy, samples int // ticks inside a call, all ticks: the share without a clock
 		overCPU        int
 		heapAtCall     uint64
 		stacksAtCall   uint64
@@ -107,10 +100,10 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 		samples++
 		if c&1 == 1 { // inside a call
 			busy++
-			now, ok := cpu()
+			tid, now, ok := e.pins.current()
 			switch {
-			case c != lastCall || (ok && !callCPUok): // first seen (or first read): it started during the last tick
-				callCPU, callCPUok, inCall = now, ok, 0
+			case c != lastCall || tid != lastTid || (ok && !callCPUok): // first seen (or first read): it started during the last tick
+				callCPU, callCPUok, inCall, lastTid = now, ok, 0, tid
 			case ok:
 				inCall = now - callCPU
 			default: // no clock (or a failed read): count the tick
@@ -137,11 +130,9 @@ func (e *Engine) watch(l Limits, clock *threadClock) {
 			continue
 		}
 		share := float64(busy) / float64(samples)
-		if now, ok := cpu(); ok && wok {
-			share = float64(now-windowCPU) / float64(span)
-			windowCPU = now
-		} else {
-			windowCPU, wok = now, ok
+		if used := e.pins.used.Load(); e.pins.clockOK.Load() {
+			share = float64(used-windowCPU) / float64(span)
+			windowCPU = used
 		}
 		windowStart, busy, samples = time.Now(), 0, 0
 		if l.MaxCPU <= 0 || share <= l.MaxCPU {

@@ -10,9 +10,8 @@ import (
 // (a thousand traces through interpreted handlers at a microsecond or more
 // each), and Go preempts a running goroutine only after 10 ms: on a service
 // with few Ps (GOMAXPROCS=1 in a small container) every request arriving
-// meanwhile would wait for the batch. Yielding costs the engine a thread
-// hand-off (it runs locked to its OS thread) once per yieldAfter, a few
-// percent of its time at most.
+// meanwhile would wait for the batch. Yielding costs the engine a trip
+// through the scheduler and three clock reads once per yieldAfter.
 const yieldAfter = 200 * time.Microsecond
 
 // yieldCheck is the weight of a step after which the clock is read: every
@@ -24,6 +23,7 @@ const yieldCheck = 64
 // Its zero value starts a slice on first use; it is used by the engine
 // goroutine only.
 type yielder struct {
+	pins  *pinning
 	start time.Duration // since epoch; 0 before the first step
 	steps int
 }
@@ -42,7 +42,9 @@ func (y *yielder) step(w int) {
 	}
 	y.steps = 0
 	if now := time.Since(epoch); now-y.start >= yieldAfter {
+		y.pins.unpin()
 		runtime.Gosched()
+		y.pins.pin()
 		y.start = time.Since(epoch)
 	}
 }
