@@ -13,6 +13,12 @@ import (
 // fit is dropped and counted.
 const maxConsoleBuffer = 256 << 10
 
+// faultReserve is room beyond maxConsoleBuffer kept for faults: the reason
+// a script was detached must reach the CLI even when the script's own
+// output flooded the buffer (it is bounded: a script is detached after a
+// hundred panics).
+const faultReserve = 16 << 10
+
 // console queues a session's console output and sends it on the console
 // stream from its own goroutine, so a script printing never waits for the
 // network.
@@ -41,8 +47,12 @@ func newConsole(st *yamux.Stream) *console {
 
 func (c *console) print(stream protocol.ConsoleStream, text string) {
 	m := protocol.Console{Stream: stream, Text: text}
+	limit := maxConsoleBuffer
+	if stream == protocol.ConsoleFault {
+		limit += faultReserve
+	}
 	c.mu.Lock()
-	if c.closed || len(c.buf)+len(text)+16 > maxConsoleBuffer {
+	if c.closed || len(c.buf)+len(text)+16 > limit {
 		c.dropped += uint64(len(text))
 		c.mu.Unlock()
 		return

@@ -20,8 +20,8 @@ const ScriptPackage = "github.com/jstrace-go/jstrace/script"
 const MaxSourceSize = 1 << 20
 
 // sourcePackages are generic standard packages that yaegi compiles from
-// source when fmt is loaded; these two are pure and work (yaegi cannot
-// instantiate most of maps).
+// source, when a script imports them (see generic.go); these two are pure
+// and work (yaegi cannot instantiate most of maps).
 var sourcePackages = []string{"cmp", "slices"}
 
 // Allowed returns the import paths scripts may use, sorted.

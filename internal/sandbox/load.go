@@ -75,6 +75,8 @@ type Interp struct {
 	pol policy
 	// localOnly: see Options.LocalOnly.
 	localOnly bool
+	// generic: the generic packages compiled so far (see useGeneric).
+	generic map[string]bool
 }
 
 // New returns an interpreter set up as the package documentation says.
@@ -89,6 +91,9 @@ func New(opts Options) (*Interp, error) {
 	})
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
 	for k, v := range symbols.Tables() {
+		if k == "fmt/fmt" {
+			k = "fmt//fmt" // see generic.go
+		}
 		exports[k] = v
 	}
 	pol := policy{extra: map[string]bool{}, remoteMarked: opts.LocalOnly}
@@ -102,14 +107,14 @@ func New(opts Options) (*Interp, error) {
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
-	// Replace fmt's printing functions with checked ones. Use installs
-	// its own Print, Printf and Println when it sees the key "fmt/fmt";
-	// "fmt//fmt" names the same package (yaegi cleans the path) without
-	// that, so it runs last and wins. TestFmtRefusesCycles guards it.
+	// Replace fmt's printing functions with checked ones. Use would
+	// install its own Print, Printf and Println (and more) had it seen the
+	// key "fmt/fmt"; "fmt//fmt" names the same package (yaegi cleans the
+	// path) without that. TestFmtRefusesCycles guards it.
 	if err := i.Use(interp.Exports{"fmt//fmt": safeFmt(orDiscard(opts.Stdout))}); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
-	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly}, nil
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}}, nil
 }
 
 // Load checks src (see Check), then evaluates it in a new interpreter and
@@ -159,6 +164,9 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 	}
 	f.Decls = withoutMain(f.Decls)
 	guardMakes(f)
+	if err := x.useGeneric(f); err != nil {
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
+	}
 	prog, err := x.i.CompileAST(f)
 	if err != nil {
 		return nil, yaegiError(err)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +149,9 @@ func TestSandboxedPackages(t *testing.T) {
 func Remote(traces *script.Traces) { s := []int{3, 1}; _ = slices.Contains(s, 1); sort.Ints(s) }`, ""},
 		{"time.Sleep is left out", `import "time"
 func Remote(traces *script.Traces) { time.Sleep(time.Hour) }`, "has no symbol Sleep"},
-		{"fmt.Scan is harmless", `func Remote(traces *script.Traces) { var s string; fmt.Scan(&s) }`, ""},
+		{"fmt.Scan is left out", `func Remote(traces *script.Traces) { var s string; fmt.Scan(&s) }`, "has no symbol Scan"},
+		{"cmp alone", `import "cmp"
+func Remote(traces *script.Traces) { _ = cmp.Compare(1, 2) }`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -405,5 +408,34 @@ func TestHugeTypesAreRefused(t *testing.T) {
 	ok := header + "const n = 1024\nvar buf [n]byte\nvar grid [16][16]int\nvar s = []int{9: 1}\nfunc Remote(traces *script.Traces) {}\n" + footer
 	if _, err := Load("h.go", []byte(ok), Options{}); err != nil {
 		t.Fatalf("small arrays refused: %v", err)
+	}
+}
+
+// The generic packages are compiled into an interpreter only for a script
+// that imports them: their syntax trees would be megabytes of pointers in
+// the traced service's heap for every session.
+func TestGenericSourcesOnDemand(t *testing.T) {
+	for _, tt := range []struct {
+		imports string
+		want    []string
+	}{
+		{``, nil},
+		{`import "slices"`, []string{"cmp", "slices"}},
+	} {
+		x, err := New(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.Load("s.go", []byte(header+tt.imports+"\nfunc Remote(traces *script.Traces) {}"+footer)); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for pkg := range x.generic {
+			got = append(got, pkg)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%q: compiled %v, want %v", tt.imports, got, tt.want)
+		}
 	}
 }
