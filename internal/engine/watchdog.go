@@ -85,10 +85,10 @@ func (e *Engine) watch(l Limits) {
 		windowStart   = time.Now()
 		windowCPU     = e.pins.used.Load()
 		busy, samples int // ticks inside a call, all ticks: the share without a clock
-		overCPU        int
-		heapAtCall     uint64
-		stacksAtCall   uint64
-		mem            = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		overCPU       int
+		heapAtCall    uint64
+		stacksAtCall  uint64
+		mem           = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	for {
 		select {
