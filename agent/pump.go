@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/binary"
+	"runtime"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/engine"
@@ -135,7 +136,10 @@ func (p *pump) pass() {
 		batch = engine.Batch{Traces: make([]*script.Trace, 0, min(len(p.raw)/32, 4096))}
 		out   = p.out[:0]
 	)
-	for b := p.raw; len(b) > 0; {
+	for i, b := 0, p.raw; len(b) > 0; i++ {
+		if i%pumpYield == pumpYield-1 {
+			runtime.Gosched() // see pumpYield
+		}
 		rec, rest, err := protocol.NextRecord(b)
 		if err != nil {
 			break // cannot happen: the buffer holds what probes wrote
@@ -174,6 +178,11 @@ func (p *pump) pass() {
 		p.s.eng.Dispatch(batch)
 	}
 }
+
+// pumpYield is how many records the pump reads before it lets the
+// service's goroutines run: a full buffer holds tens of thousands, and with
+// few Ps (GOMAXPROCS=1) requests would wait for all of them.
+const pumpYield = 128
 
 // Traces handed to the handlers, and copies of their records, are carved
 // out of chunks: two allocations per chunk instead of two per event. A

@@ -12,12 +12,12 @@ import (
 // with few Ps (GOMAXPROCS=1 in a small container) every request arriving
 // meanwhile would wait for the batch. Yielding costs the engine a trip
 // through the scheduler and three clock reads once per yieldAfter.
-const yieldAfter = 200 * time.Microsecond
+const yieldAfter = 50 * time.Microsecond
 
 // yieldCheck is the weight of a step after which the clock is read: every
 // interpreted call (each costs far more than a clock read), every
 // yieldCheck-th native one.
-const yieldCheck = 64
+const yieldCheck = 16
 
 // yielder counts the steps of a batch and yields when yieldAfter has passed.
 // Its zero value starts a slice on first use; it is used by the engine
