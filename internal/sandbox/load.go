@@ -114,6 +114,11 @@ func New(opts Options) (*Interp, error) {
 	if err := i.Use(interp.Exports{"fmt//fmt": safeFmt(orDiscard(opts.Stdout))}); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
+	// yaegi names the interpreter's source on its first compilation from
+	// source (a write Kill's concurrent evaluations would race on, now
+	// that no generic package is compiled at set-up): make one here, of
+	// nothing that compiles.
+	i.Compile(")")
 	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}}, nil
 }
 
