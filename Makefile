@@ -45,10 +45,11 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
 	cd bench && for f in probes throughput attach; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
 
-## bench-overhead: the example service at half its saturation rate, without
-## and with a session running a remote aggregation over every request.
+## bench-overhead: the example service at half its saturation rate, on a core
+## of its own: untraced against untraced (the control), then without and with
+## a session reducing every request (a native Aggregation, a handler).
 bench-overhead: build
-	cd bench && $(GO) run ./overhead -bin ../bin
+	cd bench && $(GO) run ./overhead -bin ../bin -control
 
 clean:
 	rm -rf $(BIN) .demo bench/results
