@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"math"
 	"sync"
 	"time"
 
@@ -13,10 +14,10 @@ import (
 // fit is dropped and counted.
 const maxConsoleBuffer = 256 << 10
 
-// faultReserve is room beyond maxConsoleBuffer kept for faults: the reason
-// a script was detached must reach the CLI even when the script's own
-// output flooded the buffer (it is bounded: a script is detached after a
-// hundred panics).
+// faultReserve is room beyond maxConsoleBuffer kept for faults, so that
+// they reach the CLI even when the script's own output flooded the buffer
+// (it is bounded: a script is detached after a hundred panics); the reason
+// a script was detached always gets in (printReason).
 const faultReserve = 16 << 10
 
 // console queues a session's console output and sends it on the console
@@ -46,11 +47,21 @@ func newConsole(st *yamux.Stream) *console {
 }
 
 func (c *console) print(stream protocol.ConsoleStream, text string) {
-	m := protocol.Console{Stream: stream, Text: text}
 	limit := maxConsoleBuffer
 	if stream == protocol.ConsoleFault {
 		limit += faultReserve
 	}
+	c.add(stream, text, limit)
+}
+
+// printReason queues why the script was detached, whatever the buffer
+// holds: the session calls it once.
+func (c *console) printReason(text string) {
+	c.add(protocol.ConsoleFault, text, math.MaxInt)
+}
+
+func (c *console) add(stream protocol.ConsoleStream, text string, limit int) {
+	m := protocol.Console{Stream: stream, Text: text}
 	c.mu.Lock()
 	if c.closed || len(c.buf)+len(text)+16 > limit {
 		c.dropped += uint64(len(text))

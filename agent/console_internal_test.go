@@ -28,6 +28,15 @@ func TestConsoleKeepsRoomForFaults(t *testing.T) {
 	if err != nil || m.Stream != protocol.ConsoleFault || !strings.Contains(m.Text, "detached") {
 		t.Fatalf("last frame %+v, %v", m, err)
 	}
+	// Faults fill the reserve too (a flood, then long panic values), but
+	// the reason for the detach still gets in.
+	for d := c.droppedBytes(); c.droppedBytes() == d; {
+		c.print(protocol.ConsoleFault, strings.Repeat("p", 1000))
+	}
+	c.printReason("script detached: 100 panics\n")
+	if m, _ := decodeLastConsole(c.buf); m.Text != "script detached: 100 panics\n" {
+		t.Fatalf("last frame %+v", m)
+	}
 }
 
 func decodeLastConsole(b []byte) (protocol.Console, error) {

@@ -235,7 +235,7 @@ func (s *session) Print(stream byte, text string) {
 func (s *session) Detach(reason string) {
 	s.detachOnce.Do(func() {
 		s.detachReason = reason
-		s.console.print(protocol.ConsoleFault, "script detached: "+reason+"\n")
+		s.console.printReason("script detached: " + reason + "\n")
 		s.log.Warn("jstrace script detached", "reason", reason)
 		close(s.detached)
 	})

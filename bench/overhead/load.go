@@ -102,7 +102,7 @@ func median(runs []stats) stats {
 			v[i] = f(r)
 		}
 		slices.Sort(v)
-		return v[len(v)/2]
+		return spread(v).quantile(0.5)
 	}
 	return stats{
 		rps:    pick(func(s stats) float64 { return s.rps }),

@@ -16,8 +16,16 @@ func TestThreadCPU(t *testing.T) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		tids <- gettid()
-		for start := time.Now(); time.Since(start) < 30*time.Millisecond; {
+		tid := gettid()
+		tids <- tid
+		<-tids // the other side read the clock
+		// Spin for 20 ms of this thread's CPU time (however long that
+		// takes on a loaded machine), or give up after 5 s.
+		start, _ := threadCPU(tid)
+		for wall := time.Now(); time.Since(wall) < 5*time.Second; {
+			if now, _ := threadCPU(tid); now-start >= 20*time.Millisecond {
+				break
+			}
 		}
 		tids <- 0
 		<-release
@@ -27,13 +35,14 @@ func TestThreadCPU(t *testing.T) {
 	if !ok {
 		t.Fatal("cannot read the thread CPU clock")
 	}
-	<-tids // it spun for 30 ms
+	tids <- 0
+	<-tids // it spun
 	spun, _ := threadCPU(tid)
 	time.Sleep(30 * time.Millisecond) // it waits
 	waited, _ := threadCPU(tid)
 	close(release)
-	if spun-before < 10*time.Millisecond {
-		t.Errorf("spinning 30 ms counted %v", spun-before)
+	if spun-before < 20*time.Millisecond {
+		t.Errorf("spinning for 20 ms of CPU counted %v from another thread", spun-before)
 	}
 	if waited-spun > 5*time.Millisecond {
 		t.Errorf("sleeping 30 ms counted %v", waited-spun)

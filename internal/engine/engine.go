@@ -244,7 +244,8 @@ func (e *Engine) loop() {
 			e.pins.unpin()
 		case <-e.timers.C():
 			e.pins.pin()
-			e.timers.fire(e.runTimer)
+			y := yielder{pins: &e.pins}
+			e.timers.fire(func(fn func()) { e.runTimer(fn); y.step(yieldCheck) })
 			e.pins.unpin()
 		case <-e.quit:
 			return
@@ -375,13 +376,15 @@ func (e *Engine) finish(deadline time.Time) {
 		}
 	}
 	cleanup := &callKind{what: "a cleanup function", budget: e.limits.SetupTimeout}
+	y := yielder{pins: &e.pins}
 	for _, fn := range e.cleanups {
-		if e.killReason.Load() != nil {
-			break // the interpreter is dead
+		if e.killReason.Load() != nil || e.stopped() {
+			break // the interpreter is dead, or the host gave up waiting
 		}
 		if err := e.call(cleanup, fn); err != nil && !errors.Is(err, errDetached) {
 			e.out.Fault(fmt.Sprintf("cleanup: %v", err))
 		}
+		y.step(yieldCheck)
 	}
 	e.closeQuit()
 }

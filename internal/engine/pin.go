@@ -19,30 +19,48 @@ import (
 // under a native aggregation that costs it under 1% of its CPU.
 type pinning struct {
 	tid     atomic.Int64 // the thread of the current stretch; 0 between stretches
-	used    atomic.Int64 // CPU time of the stretches so far, in nanoseconds
+	start   atomic.Int64 // its CPU time when the stretch began, in nanoseconds
+	used    atomic.Int64 // CPU time of the stretches that ended, in nanoseconds
 	clockOK atomic.Bool  // the thread CPU clock could be read
-
-	start time.Duration // the thread's CPU time when the stretch began; engine goroutine only
 }
 
 func (p *pinning) pin() {
 	runtime.LockOSThread()
 	tid := gettid()
-	var ok bool
-	p.start, ok = threadCPU(tid)
-	if ok {
+	if start, ok := threadCPU(tid); ok {
 		p.clockOK.Store(true)
-		p.tid.Store(int64(tid))
+		p.start.Store(int64(start))
+		p.tid.Store(int64(tid)) // last: total reads start after tid
 	}
 }
 
 func (p *pinning) unpin() {
+	// tid first: total may then miss this stretch for a moment (it
+	// counts it at its next read), but never counts it twice.
 	if tid := int(p.tid.Swap(0)); tid != 0 {
-		if now, ok := threadCPU(tid); ok && now > p.start {
-			p.used.Add(int64(now - p.start))
+		if now, ok := threadCPU(tid); ok && int64(now) > p.start.Load() {
+			p.used.Add(int64(now) - p.start.Load())
 		}
 	}
 	runtime.UnlockOSThread()
+}
+
+// total returns the engine's CPU time so far, the running stretch
+// included: a stretch can last seconds (many timer callbacks or cleanups,
+// each within its budget) and must count in the window it runs in.
+func (p *pinning) total() time.Duration {
+	for {
+		used, tid := p.used.Load(), p.tid.Load()
+		var run int64
+		if tid != 0 {
+			if now, ok := threadCPU(int(tid)); ok {
+				run = max(int64(now)-p.start.Load(), 0)
+			}
+		}
+		if p.used.Load() == used && p.tid.Load() == tid {
+			return time.Duration(used + run)
+		}
+	}
 }
 
 // current returns the thread of the stretch running now (0 if none) and its

@@ -65,7 +65,7 @@ func (e *Engine) kill(reason string) {
 // deschedules the engine is not mistaken for a runaway script, and wall
 // time otherwise. A call seen running for longer than its budget is killed;
 // the CPU time of the engine's stretches of work over a one-second window
-// gives its share (a single endless call is the budget's to stop). The
+// gives its share. The
 // clock is read only while a call is running: an idle or lightly used
 // engine costs almost nothing to watch, and calls cost the hot path only
 // two atomic increments.
@@ -83,7 +83,7 @@ func (e *Engine) watch(l Limits) {
 		callCPUok     bool          // callCPU was read
 		inCall        time.Duration // what the current call has used since
 		windowStart   = time.Now()
-		windowCPU     = e.pins.used.Load()
+		windowCPU     = e.pins.total()
 		busy, samples int // ticks inside a call, all ticks: the share without a clock
 		overCPU       int
 		heapAtCall    uint64
@@ -101,6 +101,9 @@ func (e *Engine) watch(l Limits) {
 		if c&1 == 1 { // inside a call
 			busy++
 			tid, now, ok := e.pins.current()
+			if e.calls.Load() != c || int(e.pins.tid.Load()) != tid {
+				continue // the call ended meanwhile: the reading may belong to the next stretch
+			}
 			switch {
 			case c != lastCall || tid != lastTid || (ok && !callCPUok): // first seen (or first read): it started during the last tick
 				callCPU, callCPUok, inCall, lastTid = now, ok, 0, tid
@@ -130,7 +133,7 @@ func (e *Engine) watch(l Limits) {
 			continue
 		}
 		share := float64(busy) / float64(samples)
-		if used := e.pins.used.Load(); e.pins.clockOK.Load() {
+		if used := e.pins.total(); e.pins.clockOK.Load() {
 			share = float64(used-windowCPU) / float64(span)
 			windowCPU = used
 		}
