@@ -182,7 +182,7 @@ func (p *pump) pass() {
 // pumpYield is how many records the pump reads before it lets the
 // service's goroutines run: a full buffer holds tens of thousands, and with
 // few Ps (GOMAXPROCS=1) requests would wait for all of them.
-const pumpYield = 128
+const pumpYield = 32
 
 // Traces handed to the handlers, and copies of their records, are carved
 // out of chunks: two allocations per chunk instead of two per event. A

@@ -12,7 +12,7 @@ import (
 // with few Ps (GOMAXPROCS=1 in a small container) every request arriving
 // meanwhile would wait for the batch. Yielding costs the engine a trip
 // through the scheduler and three clock reads once per yieldAfter.
-const yieldAfter = 50 * time.Microsecond
+const yieldAfter = 25 * time.Microsecond
 
 // yieldCheck is the weight of a step after which the clock is read: every
 // interpreted call (each costs far more than a clock read), every
