@@ -124,14 +124,7 @@ func benchmarkAttachCLI(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer a.Close()
-	script := filepath.Join(b.TempDir(), "attach.go")
-	os.WriteFile(script, []byte(attachScript), 0o600)
-	b.ResetTimer()
-	var total time.Duration
-	for i := 0; i < b.N; i++ {
-		total += timeFirstEvents(b, bin, runDir, script, "bench", 1)
-	}
-	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/attach")
+	reportAttach(b, bin, runDir, "bench", 1, "ms/attach")
 }
 
 // benchmarkAttach200: 200 agents in this process (one harness process, as
@@ -153,14 +146,21 @@ func benchmarkAttach200(b *testing.B) {
 			a.Close()
 		}
 	}()
+	reportAttach(b, bin, runDir, "bench-*", 200, "ms/200-agents")
+}
+
+// reportAttach times b.N runs of the jstrace binary against the agents
+// titled title, each until n first events arrive, and reports the mean in
+// milliseconds as unit.
+func reportAttach(b *testing.B, bin, runDir, title string, n int, unit string) {
 	script := filepath.Join(b.TempDir(), "attach.go")
 	os.WriteFile(script, []byte(attachScript), 0o600)
 	b.ResetTimer()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
-		total += timeFirstEvents(b, bin, runDir, script, "bench-*", 200)
+		total += timeFirstEvents(b, bin, runDir, script, title, n)
 	}
-	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/200-agents")
+	b.ReportMetric(float64(total.Milliseconds())/float64(b.N), unit)
 }
 
 // timeFirstEvents runs the jstrace binary on the agents whose title

@@ -14,22 +14,30 @@ import (
 func saturate(addr, path string, workers int, d time.Duration) float64 {
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
+	withClients(workers, addr, path, func(c *client) {
+		for time.Now().Before(deadline) {
+			if c.get() == nil {
+				n.Add(1)
+			}
+		}
+	})
+	return float64(n.Load()) / d.Seconds()
+}
+
+// withClients runs fn on n goroutines, each with a client of its own, and
+// waits for them.
+func withClients(n int, addr, path string, fn func(c *client)) {
 	var wg sync.WaitGroup
-	for range workers {
+	for range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			c := newClient(addr, path)
 			defer c.close()
-			for time.Now().Before(deadline) {
-				if c.get() == nil {
-					n.Add(1)
-				}
-			}
+			fn(c)
 		}()
 	}
 	wg.Wait()
-	return float64(n.Load()) / d.Seconds()
 }
 
 // stats of an open-loop run.
@@ -55,32 +63,24 @@ func measure(addr, path string, rate float64, d time.Duration, workers int) stat
 	lat := make([]time.Duration, total)
 	var errs atomic.Int64
 	slots := make(chan int, total)
-	start := time.Now()
-	cpu0, gen0 := cpuTime(servicePID), cpuTime(os.Getpid())
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := newClient(addr, path)
-			defer c.close()
-			for i := range slots {
-				due := start.Add(time.Duration(i) * interval)
-				if w := time.Until(due); w > 0 {
-					time.Sleep(w)
-				}
-				if err := c.get(); err != nil {
-					errs.Add(1)
-				}
-				lat[i] = time.Since(due)
-			}
-		}()
-	}
 	for i := range total {
 		slots <- i
 	}
 	close(slots)
-	wg.Wait()
+	start := time.Now()
+	cpu0, gen0 := cpuTime(servicePID), cpuTime(os.Getpid())
+	withClients(workers, addr, path, func(c *client) {
+		for i := range slots {
+			due := start.Add(time.Duration(i) * interval)
+			if w := time.Until(due); w > 0 {
+				time.Sleep(w)
+			}
+			if err := c.get(); err != nil {
+				errs.Add(1)
+			}
+			lat[i] = time.Since(due)
+		}
+	})
 	elapsed := time.Since(start)
 	cpu, gen := cpuTime(servicePID)-cpu0, cpuTime(os.Getpid())-gen0
 	slices.Sort(lat)

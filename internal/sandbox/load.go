@@ -9,6 +9,7 @@ import (
 	"go/token"
 	"io"
 	"io/fs"
+	"maps"
 	"reflect"
 	"strconv"
 	"strings"
@@ -92,7 +93,14 @@ func New(opts Options) (*Interp, error) {
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
 	for k, v := range symbols.Tables() {
 		if k == "fmt/fmt" {
-			k = "fmt//fmt" // see generic.go
+			// Printing functions that refuse cyclic values
+			// (TestFmtRefusesCycles). And the key "fmt/fmt" would make
+			// Use install yaegi's own Print, Printf and Println, rewire
+			// log and os, and compile every generic package;
+			// "fmt//fmt" names the same package (yaegi cleans the path)
+			// without that (see generic.go).
+			k, v = "fmt//fmt", maps.Clone(v)
+			maps.Copy(v, safeFmt(orDiscard(opts.Stdout)))
 		}
 		exports[k] = v
 	}
@@ -105,13 +113,6 @@ func New(opts Options) (*Interp, error) {
 		pol.extra[path] = true
 	}
 	if err := i.Use(exports); err != nil {
-		return nil, fmt.Errorf("set up interpreter: %w", err)
-	}
-	// Replace fmt's printing functions with checked ones. Use would
-	// install its own Print, Printf and Println (and more) had it seen the
-	// key "fmt/fmt"; "fmt//fmt" names the same package (yaegi cleans the
-	// path) without that. TestFmtRefusesCycles guards it.
-	if err := i.Use(interp.Exports{"fmt//fmt": safeFmt(orDiscard(opts.Stdout))}); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
 	// yaegi names the interpreter's source on its first compilation from
