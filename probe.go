@@ -91,8 +91,9 @@ func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
 	b := append(noescape(buf[:frameHdr]), p.prefix...)
 	b = binary.LittleEndian.AppendUint64(b, uint64(now()))
-	f, _ := frame(appendFields(b, kv))
+	b = appendFields(b, kv)
+	f, _ := frame(b)
 	for _, s := range subs {
-		s.ring.write(f)
+		s.deliver(f, b[frameHdr:])
 	}
 }

@@ -2,6 +2,7 @@ package jstrace
 
 import (
 	"slices"
+	"sync/atomic"
 )
 
 // DefaultBufferSize is the buffer of a [Subscription] when Subscribe is given
@@ -20,9 +21,16 @@ const DefaultBufferSize = 1 << 20
 //
 // Read, Ready and Filling belong to a single consumer goroutine; the other methods are
 // safe for concurrent use.
+//
+// A subscription made by [SubscribeFunc] has no buffer: it hands each event
+// to its function as the probe fires.
 type Subscription struct {
 	match func(probe string) bool // guarded by probes.mu
-	ring  *ring
+	ring  *ring                   // nil for SubscribeFunc
+	fn    func(record []byte)     // set by SubscribeFunc
+	// tooBig counts the events of a SubscribeFunc subscription whose record
+	// exceeded MaxRecordSize (a ring counts its own drops).
+	tooBig atomic.Uint64
 }
 
 // Subscribe starts a subscription to every probe, present or future, whose
@@ -35,7 +43,32 @@ func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {
 	if bufferSize <= 0 {
 		bufferSize = DefaultBufferSize
 	}
-	s := &Subscription{match: orNone(match), ring: newRing(bufferSize)}
+	return subscribe(&Subscription{match: orNone(match), ring: newRing(bufferSize)})
+}
+
+// SubscribeFunc starts a subscription to every probe whose name match
+// reports true, like [Subscribe], that calls fn with each event's encoded
+// record (see protocol/spec.md; no length prefix) on the goroutine that
+// fires the probe, before Emit or Trace returns. It is how an in-process
+// consumer reduces events where they happen, as DTrace aggregates in probe
+// context, rather than buffering them for another goroutine: the cost is
+// spread over the events, and nothing is queued, woken or dropped.
+//
+// fn runs inside the traced program's hot paths, concurrently: it must be
+// safe for concurrent use, return quickly, never block and never panic,
+// and must not retain record, which the probe reuses. Events whose record
+// would exceed [MaxRecordSize] are not passed to fn but counted in
+// Dropped. Read returns nothing and Ready and Filling never fire. After
+// Close, probes that loaded the subscription just before may still call fn
+// for a moment.
+func SubscribeFunc(match func(probe string) bool, fn func(record []byte)) *Subscription {
+	if fn == nil {
+		fn = func([]byte) {}
+	}
+	return subscribe(&Subscription{match: orNone(match), fn: fn})
+}
+
+func subscribe(s *Subscription) *Subscription {
 	probes.mu.Lock()
 	probes.subs = append(probes.subs, s)
 	probes.active.Add(1)
@@ -80,20 +113,55 @@ func (s *Subscription) Close() {
 // Ready returns a channel that receives a value when the buffer turns
 // non-empty. A consumer waits on it, then calls Read until it returns no
 // more data.
-func (s *Subscription) Ready() <-chan struct{} { return s.ring.ready }
+func (s *Subscription) Ready() <-chan struct{} {
+	if s.ring == nil {
+		return nil
+	}
+	return s.ring.ready
+}
 
 // Filling returns a channel that receives a value when the buffer passes a
 // quarter of its size. A consumer that lets events accumulate after Ready,
 // to read them in fewer passes, stops waiting when it fires: the buffer
 // then still has room for three times what came meanwhile.
-func (s *Subscription) Filling() <-chan struct{} { return s.ring.filling }
+func (s *Subscription) Filling() <-chan struct{} {
+	if s.ring == nil {
+		return nil
+	}
+	return s.ring.filling
+}
 
 // Read appends every buffered record to dst, each prefixed by its length,
 // and empties the buffer.
-func (s *Subscription) Read(dst []byte) []byte { return s.ring.read(dst) }
+func (s *Subscription) Read(dst []byte) []byte {
+	if s.ring == nil {
+		return dst
+	}
+	return s.ring.read(dst)
+}
 
-// Dropped returns how many records did not fit in the buffer.
-func (s *Subscription) Dropped() uint64 { return s.ring.dropped.Load() }
+// Dropped returns how many records did not fit in the buffer (for
+// SubscribeFunc: how many exceeded MaxRecordSize).
+func (s *Subscription) Dropped() uint64 {
+	if s.ring == nil {
+		return s.tooBig.Load()
+	}
+	return s.ring.dropped.Load()
+}
+
+// deliver hands an event to the subscription: f is the length-prefixed
+// record (nil if too large), rec the record alone.
+func (s *Subscription) deliver(f, rec []byte) bool {
+	if s.ring != nil {
+		return s.ring.write(f)
+	}
+	if f == nil {
+		s.tooBig.Add(1)
+		return false
+	}
+	s.fn(noescape(rec))
+	return true
+}
 
 // Emit writes a record of an event emitted by a script (rather than fired by
 // a probe) into the subscription's buffer, timestamped now. It returns the
@@ -103,5 +171,5 @@ func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	var buf [emitBufSize]byte
 	b := appendRecord(noescape(buf[:frameHdr]), recordEmit, name, now(), kv)
 	f, _ := frame(b)
-	return len(b) - frameHdr, s.ring.write(f)
+	return len(b) - frameHdr, s.deliver(f, b[frameHdr:])
 }

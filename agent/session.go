@@ -46,6 +46,7 @@ type session struct {
 	remote  atomic.Pointer[match.Set] // probes the remote handlers want
 	version atomic.Uint64             // bumped when remote changes
 	sub     *jstrace.Subscription
+	fed     fed // the Aggregations' subscriptions
 	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
@@ -95,11 +96,12 @@ func (s *session) run() {
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,
 		MaxFaults:      l.MaxFaults,
-	}})
+	}, Feed: s.fed.subscribe})
 	if err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
 		return
 	}
+	defer s.fed.close()
 	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
 		s.eng.Stop(cleanupTimeout)
 		s.log.Info("jstrace agent: script refused", "err", err)
@@ -122,6 +124,7 @@ func (s *session) run() {
 	// deadline, so a CLI that stopped reading cannot hold the session (the
 	// pump may be blocked writing to it right now).
 	s.sub.Close()
+	s.fed.close()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
 	if !s.eng.Stop(cleanupTimeout) {
@@ -189,7 +192,7 @@ func (s *session) waitStop(stop <-chan struct{}) {
 func (s *session) stats() protocol.Stats {
 	return protocol.Stats{
 		Events:         s.sent.Load(),
-		Dropped:        s.sub.Dropped() + s.lost.Load(),
+		Dropped:        s.sub.Dropped() + s.lost.Load() + s.fed.dropped(),
 		HandlerDropped: s.eng.Dropped(),
 		ConsoleDropped: s.console.droppedBytes(),
 		Errors:         s.eng.Faults(),

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,16 @@ func Remote(traces *script.Traces) {
 			<-done
 		})
 	}
+	// The aggregate script as the agent runs it: the Aggregation is fed by
+	// the probe itself, so this is the whole per-event cost, paid by the
+	// goroutine that fires the probe (encoding included).
+	for _, parallel := range []bool{false, true} {
+		name := "aggregate-in-probe"
+		if parallel {
+			name += "-parallel"
+		}
+		b.Run(name, func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, parallel) })
+	}
 	b.Run("native-two-getters", func(b *testing.B) {
 		t := new(script.Trace)
 		script.LoadTrace(t, rec, script.Origin{})
@@ -85,6 +96,36 @@ func Remote(traces *script.Traces) {
 		_, _, _ = n, errors, total
 	})
 }
+
+func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
+	src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {\n\t" +
+		strings.ReplaceAll(remote, "bench:call", "bench:in-probe") + "\n}\n"
+	feed := func(pattern string, record func([]byte)) error {
+		sub := jstrace.SubscribeFunc(func(n string) bool { return n == pattern }, record)
+		b.Cleanup(sub.Close)
+		return nil
+	}
+	e, err := engine.Start("agg.go", []byte(src), engine.Remote, discard{}, engine.Options{Feed: feed})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Stop(0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	if !parallel {
+		for i := 0; i < b.N; i++ {
+			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))
+		}
+		return
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for i := 0; pb.Next(); i++ {
+			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))
+		}
+	})
+}
+
+var tpInProbe = jstrace.NewProbe("bench:in-probe")
 
 // encodeRecord is a request:end-like record, as a probe encodes it.
 func encodeRecord(b *testing.B) []byte {

@@ -2,11 +2,11 @@ package script
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jstrace-go/jstrace/protocol"
 )
@@ -31,7 +31,10 @@ type Agg struct {
 const MaxGroups = 1000
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
-// compiled code: no script code runs per trace, which makes it some ten
+// compiled code: no script code runs per trace. In Remote it is fed on the
+// goroutine that fires the probe, as DTrace aggregates in probe context:
+// each event costs its probe a few hundred nanoseconds more, and is never
+// buffered, handed to another goroutine or dropped. That makes it some ten
 // times cheaper than a handler that does the same (see the README's
 // figures). Script code reads the result when it wants to, typically from
 // an Every callback:
@@ -43,15 +46,16 @@ const MaxGroups = 1000
 //		}
 //	})
 //
-// Like everything a script instance does, an Aggregation is updated and
-// read on the script's goroutine, one call at a time: it needs no lock and
-// must not be shared with another script instance.
+// An Aggregation is safe for concurrent use: probes add to it under a lock
+// that Take and Snapshot hold only for a moment, whatever the number of
+// groups.
 type Aggregation struct {
-	spec    Agg
-	groups  map[string]*Group
-	missing int
-	dropped int
-	key     []byte
+	spec Agg
+
+	mu      sync.Mutex
+	groups  map[string]*Group // guarded by mu
+	missing int               // guarded by mu
+	dropped int               // guarded by mu
 }
 
 func newAggregation(spec Agg) *Aggregation {
@@ -68,17 +72,39 @@ type Group struct {
 	hist  histogram
 }
 
+// addRecord aggregates one encoded event record: the feed of probes. It
+// allocates only for a new group, and never panics: it runs in the traced
+// program's goroutines.
+func (a *Aggregation) addRecord(rec []byte) {
+	defer func() {
+		if recover() != nil { // cannot happen: the process encoded rec itself
+			a.mu.Lock()
+			a.dropped++
+			a.mu.Unlock()
+		}
+	}()
+	d := recordHeader(rec)
+	if d.err != nil {
+		return
+	}
+	t := Trace{fields: d.fields}
+	a.add(&t)
+}
+
 // add aggregates one trace. It allocates only for a new group.
 func (a *Aggregation) add(t *Trace) {
-	v := 0.0
+	v, ok := 0.0, true
 	if a.spec.Of != "" {
-		var ok bool
-		if v, ok = t.number(a.spec.Of); !ok {
-			a.missing++
-			return
-		}
+		v, ok = t.number(a.spec.Of)
 	}
-	key := a.keyOf(t)
+	var kb [24]byte
+	key := a.keyOf(t, kb[:0])
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !ok {
+		a.missing++
+		return
+	}
 	g := a.groups[string(key)]
 	if g == nil {
 		if len(a.groups) >= MaxGroups {
@@ -97,8 +123,9 @@ func (a *Aggregation) add(t *Trace) {
 	}
 }
 
-// keyOf returns the trace's group key, in a.key's storage when it can.
-func (a *Aggregation) keyOf(t *Trace) []byte {
+// keyOf returns the trace's group key: in the record's storage, in buf's,
+// or (for kinds other than strings and integers) a new string.
+func (a *Aggregation) keyOf(t *Trace, buf []byte) []byte {
 	if a.spec.By == "" {
 		return nil
 	}
@@ -113,17 +140,14 @@ func (a *Aggregation) keyOf(t *Trace) []byte {
 		}
 	case protocol.KindInt:
 		if x, w := binary.Varint(v[1:]); w > 0 {
-			a.key = strconv.AppendInt(a.key[:0], x, 10)
-			return a.key
+			return strconv.AppendInt(buf, x, 10)
 		}
 	case protocol.KindUint:
 		if x, w := binary.Uvarint(v[1:]); w > 0 {
-			a.key = strconv.AppendUint(a.key[:0], x, 10)
-			return a.key
+			return strconv.AppendUint(buf, x, 10)
 		}
 	}
-	a.key = append(a.key[:0], t.Str(a.spec.By)...)
-	return a.key
+	return append(buf, t.Str(a.spec.By)...)
 }
 
 // number returns the field key as a float64, if it is a finite number or
@@ -143,21 +167,41 @@ func (t *Trace) number(key string) (float64, bool) {
 	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-// Take returns the groups, sorted by key, and starts over: the next Take
-// returns what came after this one.
-func (a *Aggregation) Take() []Group {
-	gs := a.sorted(false)
-	clear(a.groups)
+// take swaps the groups for an empty map, under the lock: probes wait for
+// that only, never for the sorting or copying that follows.
+func (a *Aggregation) take() map[string]*Group {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	gs := a.groups
+	a.groups = make(map[string]*Group, len(gs))
 	return gs
 }
 
-// Snapshot returns copies of the groups, sorted by key, and keeps
-// aggregating into them.
-func (a *Aggregation) Snapshot() []Group { return a.sorted(true) }
+// Take returns the groups, sorted by key, and starts over: the next Take
+// returns what came after this one.
+func (a *Aggregation) Take() []Group { return sorted(a.take(), false) }
 
-func (a *Aggregation) sorted(clone bool) []Group {
-	gs := make([]Group, 0, len(a.groups))
-	for _, g := range a.groups {
+// Snapshot returns copies of the groups, sorted by key, and keeps
+// aggregating into them. The groups are taken, copied, and merged back
+// one at a time (merging is exact), so that probes never wait for the
+// copy of them all.
+func (a *Aggregation) Snapshot() []Group {
+	taken := a.take()
+	gs := sorted(taken, true)
+	for k, g := range taken {
+		a.mu.Lock()
+		if cur := a.groups[k]; cur != nil {
+			g.Merge(*cur)
+		}
+		a.groups[k] = g
+		a.mu.Unlock()
+	}
+	return gs
+}
+
+func sorted(groups map[string]*Group, clone bool) []Group {
+	gs := make([]Group, 0, len(groups))
+	for _, g := range groups {
 		c := *g
 		if clone {
 			c.hist = g.hist.clone()
@@ -170,62 +214,16 @@ func (a *Aggregation) sorted(clone bool) []Group {
 
 // Missing returns how many traces lacked a numeric Of field, since the
 // Aggregation started (Take does not reset it).
-func (a *Aggregation) Missing() int { return a.missing }
+func (a *Aggregation) Missing() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.missing
+}
 
 // Dropped returns how many traces were left out because the Aggregation
 // had MaxGroups groups, since it started.
-func (a *Aggregation) Dropped() int { return a.dropped }
-
-// Mean returns Sum/Count, or 0 for an empty group.
-func (g Group) Mean() float64 {
-	if g.Count == 0 {
-		return 0
-	}
-	return g.Sum / float64(g.Count)
-}
-
-// Quantile returns the value below which a fraction q of the group's values
-// fall (q = 0.5: the median, 0.99: the 99th percentile), to within ~3%: it
-// is read from a histogram of 16 buckets per power of two. Quantile(0) is
-// Min and Quantile(1) is Max, exactly. It is 0 without an Of field.
-func (g Group) Quantile(q float64) float64 {
-	n := g.hist.count()
-	switch {
-	case n == 0:
-		return 0
-	case q <= 0:
-		return g.Min
-	case q >= 1:
-		return g.Max
-	}
-	return math.Min(math.Max(g.hist.quantile(q, n), g.Min), g.Max)
-}
-
-// Merge adds o's traces to g (keeping g's Key): the result is what one
-// group would have kept of both. Groups merge exactly, so that a script can
-// combine groups, say every status of 500 and over.
-func (g *Group) Merge(o Group) {
-	if o.Count == 0 {
-		return
-	}
-	if g.Count == 0 || o.Min < g.Min {
-		g.Min = o.Min
-	}
-	if g.Count == 0 || o.Max > g.Max {
-		g.Max = o.Max
-	}
-	g.Count += o.Count
-	g.Sum += o.Sum
-	g.hist = g.hist.clone()
-	g.hist.merge(&o.hist)
-}
-
-// String formats the group for printing: key, count, and the distribution
-// when there is one.
-func (g Group) String() string {
-	if g.hist.count() == 0 {
-		return fmt.Sprintf("%s: %d", g.Key, g.Count)
-	}
-	return fmt.Sprintf("%s: %d, min %g, mean %g, p50 %g, p99 %g, max %g",
-		g.Key, g.Count, g.Min, g.Mean(), g.Quantile(0.5), g.Quantile(0.99), g.Max)
+func (a *Aggregation) Dropped() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.dropped
 }

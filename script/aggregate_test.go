@@ -21,7 +21,7 @@ func aggregate(t *testing.T, spec script.Agg) (*script.Aggregation, func(*script
 	if len(h.aggs) != 1 || h.patterns[0] != "request:end" {
 		t.Fatalf("host saw %v", h.patterns)
 	}
-	return a, h.aggs[0]
+	return a, h.aggs[0].Trace
 }
 
 func dur(key string, d time.Duration) []byte {
@@ -178,9 +178,7 @@ func ExampleAggregation() {
 	traces := script.NewTraces(h)
 	reqs := traces.Aggregate("request:end", script.Agg{By: "status", Of: "duration"})
 	for i, status := range []int64{200, 200, 500, 200} {
-		rec := record("request:end", num("status", status), dur("duration", time.Duration(i+1)*time.Millisecond))
-		t, _ := script.ParseTrace(rec, script.Origin{})
-		h.aggs[0](t)
+		h.aggs[0].Record(record("request:end", num("status", status), dur("duration", time.Duration(i+1)*time.Millisecond)))
 	}
 	for _, g := range reqs.Take() {
 		fmt.Println(g.Key, g.Count, time.Duration(g.Mean()), time.Duration(g.Max))

@@ -131,7 +131,7 @@ type host struct {
 	printed  []string
 	every    []time.Duration
 	cleanups int
-	aggs     []func(*script.Trace)
+	aggs     []script.Feed
 }
 
 func (h *host) On(p string, fn func(*script.Trace)) error {
@@ -141,11 +141,11 @@ func (h *host) On(p string, fn func(*script.Trace)) error {
 	h.patterns = append(h.patterns, p)
 	return nil
 }
-func (h *host) Aggregate(p string, add func(*script.Trace)) error {
+func (h *host) Aggregate(p string, f script.Feed) error {
 	if err := h.On(p, nil); err != nil {
 		return err
 	}
-	h.aggs = append(h.aggs, add)
+	h.aggs = append(h.aggs, f)
 	return nil
 }
 func (h *host) Emit(name string, kv []any) { h.emitted = append(h.emitted, name) }

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,6 +60,14 @@ type Options struct {
 	// sandbox.Options).
 	Packages  map[string]map[string]reflect.Value
 	LocalOnly bool
+	// Feed, when set, is how native Aggregations get their traces: it is
+	// called on the engine goroutine for each traces.Aggregate with the
+	// pattern (valid) and the Aggregation's record function, which the
+	// caller then calls from wherever events arise, concurrently (the
+	// agent: the probes' goroutines, see jstrace.SubscribeFunc). An error
+	// makes traces.Aggregate fail. Default: nil, Aggregations receive the
+	// traces given to Dispatch, like handlers.
+	Feed func(pattern string, record func([]byte)) error
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -93,11 +102,13 @@ type Engine struct {
 	exited   chan struct{} // closed when the goroutine returns
 
 	set      atomic.Pointer[match.Set] // handler patterns
-	maxTr    int64                     // MaxPending
-	maxBytes int64                     // MaxPendingBytes
-	pending  atomic.Int64              // traces queued, not yet delivered
-	bytes    atomic.Int64              // what they hold, with overhead
-	room     chan struct{}             // signalled when a batch left the queue
+	feed     func(string, func([]byte)) error
+	fed      atomic.Pointer[[]string] // patterns given to feed
+	maxTr    int64                    // MaxPending
+	maxBytes int64                    // MaxPendingBytes
+	pending  atomic.Int64             // traces queued, not yet delivered
+	bytes    atomic.Int64             // what they hold, with overhead
+	room     chan struct{}            // signalled when a batch left the queue
 	dropped  atomic.Uint64
 	faults   atomic.Uint64
 	trail    trail
@@ -157,6 +168,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		exited:   make(chan struct{}),
 		routes:   map[string][]int{},
 		limits:   opts.Limits,
+		feed:     opts.Feed,
 	}
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init()
@@ -222,8 +234,15 @@ func (e *Engine) Do(fn func()) error {
 // Wants reports whether a handler's pattern matches name.
 func (e *Engine) Wants(name string) bool { return e.set.Load().Match(name) }
 
-// Patterns returns the handlers' patterns.
-func (e *Engine) Patterns() []string { return e.set.Load().Patterns() }
+// Patterns returns the handlers' patterns, then those of the Aggregations
+// fed by Options.Feed.
+func (e *Engine) Patterns() []string {
+	ps := e.set.Load().Patterns()
+	if fed := e.fed.Load(); fed != nil {
+		ps = append(slices.Clip(ps), *fed...)
+	}
+	return ps
+}
 
 // Faults returns how many times script code panicked.
 func (e *Engine) Faults() uint64 { return e.faults.Load() }

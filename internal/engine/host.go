@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/match"
@@ -19,9 +20,25 @@ func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
 	return e.subscribe(handler{pattern: pattern, fn: fn, kind: kind})
 }
 
-// Aggregate adds a native handler: called directly, not as script code.
-func (e *Engine) Aggregate(pattern string, add func(*script.Trace)) error {
-	return e.subscribe(handler{pattern: pattern, fn: add})
+// Aggregate hands the Aggregation to Options.Feed, or else adds a native
+// handler: called directly, not as script code.
+func (e *Engine) Aggregate(pattern string, f script.Feed) error {
+	if e.feed == nil {
+		return e.subscribe(handler{pattern: pattern, fn: f.Trace})
+	}
+	if _, err := match.Compile(pattern); err != nil {
+		return err
+	}
+	if err := e.feed(pattern, f.Record); err != nil {
+		return err
+	}
+	var fed []string
+	if old := e.fed.Load(); old != nil {
+		fed = slices.Clip(*old)
+	}
+	fed = append(fed, pattern)
+	e.fed.Store(&fed)
+	return nil
 }
 
 func (e *Engine) subscribe(h handler) error {

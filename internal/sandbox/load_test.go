@@ -33,11 +33,11 @@ func (h *fakeHost) On(p string, fn func(*script.Trace)) error {
 	h.handlers = append(h.handlers, fn)
 	return nil
 }
-func (h *fakeHost) Aggregate(p string, add func(*script.Trace)) error { return h.On(p, add) }
-func (h *fakeHost) Emit(name string, kv []any)                        { h.emits = append(h.emits, name) }
-func (h *fakeHost) Print(stream byte, text string)                    { h.printed.WriteString(text) }
-func (h *fakeHost) Every(d time.Duration, fn func())                  {}
-func (h *fakeHost) OnCleanup(fn func())                               { h.cleanups = append(h.cleanups, fn) }
+func (h *fakeHost) Aggregate(p string, f script.Feed) error { return h.On(p, f.Trace) }
+func (h *fakeHost) Emit(name string, kv []any)              { h.emits = append(h.emits, name) }
+func (h *fakeHost) Print(stream byte, text string)          { h.printed.WriteString(text) }
+func (h *fakeHost) Every(d time.Duration, fn func())        {}
+func (h *fakeHost) OnCleanup(fn func())                     { h.cleanups = append(h.cleanups, fn) }
 
 func TestLoadRunsRemoteAndLocal(t *testing.T) {
 	src := header + `

@@ -1,0 +1,122 @@
+package jstrace_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// A function subscription sees each event as its probe fires, encoded as
+// the buffered subscriptions see it, and only while subscribed.
+func TestSubscribeFunc(t *testing.T) {
+	p := jstrace.NewProbe("func:fire")
+	var got []protocol.Record
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:fire" }, func(rec []byte) {
+		r, err := protocol.ParseRecord(append([]byte(nil), rec...)) // rec is only lent
+		if err != nil {
+			t.Errorf("record %x: %v", rec, err)
+		}
+		got = append(got, r)
+	})
+	buffered := subscribe(t, "func:fire")
+	if !p.Enabled() {
+		t.Fatal("probe not enabled")
+	}
+	before := time.Now()
+	p.Emit("status", 200, "path", "/x")
+	if len(got) != 1 || string(got[0].Name) != "func:fire" || got[0].Kind != protocol.RecordEvent || got[0].Time < before.UnixNano() {
+		t.Fatalf("records %+v: want one, delivered before Emit returned", got)
+	}
+	want := readAll(t, buffered)
+	if len(want) != 1 || fmt.Sprint(fields(t, got[0])) != fmt.Sprint(fields(t, want[0])) {
+		t.Fatalf("fields %v, buffered subscription got %v", fields(t, got[0]), want)
+	}
+	if len(s.Read(nil)) != 0 || s.Ready() != nil || s.Filling() != nil {
+		t.Error("a function subscription has no buffer to read")
+	}
+	if _, ok := s.Emit("summary", "n", 1); !ok || len(got) != 2 || got[1].Kind != protocol.RecordEmit {
+		t.Errorf("Emit: %d records", len(got))
+	}
+	s.Close()
+	p.Emit("status", 500)
+	if len(got) != 2 {
+		t.Errorf("%d records after Close", len(got))
+	}
+}
+
+// Oversized events are counted, not passed to the function.
+func TestSubscribeFuncOversized(t *testing.T) {
+	p := jstrace.NewProbe("func:oversized")
+	calls := 0
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:oversized" }, func([]byte) { calls++ })
+	defer s.Close()
+	var kv []any
+	for i := range 100 {
+		kv = append(kv, fmt.Sprint("k", i), strings.Repeat("x", jstrace.MaxValueLen))
+	}
+	p.Emit(kv...)
+	p.Emit("small", 1)
+	if calls != 1 || s.Dropped() != 1 {
+		t.Fatalf("%d calls, %d dropped; want 1, 1", calls, s.Dropped())
+	}
+}
+
+// Probes fire on many goroutines: the function is called concurrently,
+// once per event (run with -race).
+func TestSubscribeFuncConcurrent(t *testing.T) {
+	p := jstrace.NewProbe("func:concurrent")
+	var n atomic.Int64
+	s := jstrace.SubscribeFunc(func(name string) bool { return name == "func:concurrent" }, func([]byte) { n.Add(1) })
+	defer s.Close()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 1000 {
+				p.Emit("g", g, "i", i)
+			}
+		}()
+	}
+	wg.Wait()
+	if n.Load() != 8000 {
+		t.Fatalf("%d calls, want 8000", n.Load())
+	}
+}
+
+// Firing a probe into a function subscription allocates nothing: the
+// record lives on the probe's stack.
+func TestAllocsSubscribeFunc(t *testing.T) {
+	p := jstrace.NewProbe("alloc:func")
+	total := 0
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "alloc:func" }, func(rec []byte) { total += len(rec) })
+	defer s.Close()
+	n, m := 0, "GET"
+	got := testing.AllocsPerRun(10000, func() {
+		n++
+		p.Emit("id", n, "method", m, "status", 200, "duration", time.Duration(n))
+	})
+	if got != 0 || total == 0 {
+		t.Fatalf("Emit to a function subscription: %v allocs per call (%d bytes seen)", got, total)
+	}
+}
+
+func ExampleSubscribeFunc() {
+	reqEnd := jstrace.NewProbe("example:func:request:end")
+	var count atomic.Int64
+	sub := jstrace.SubscribeFunc(func(probe string) bool { return probe == "example:func:request:end" },
+		func(record []byte) { count.Add(1) }) // called as the probe fires: be quick
+	defer sub.Close()
+
+	for range 3 {
+		reqEnd.Emit("status", 200)
+	}
+	fmt.Println(count.Load())
+	// Output: 3
+}
