@@ -50,7 +50,8 @@ const MaxGroups = 1000
 // that Take and Snapshot hold only for a moment, whatever the number of
 // groups.
 type Aggregation struct {
-	spec Agg
+	spec   Agg
+	by, of rawKey // the raw keys of spec.By and spec.Of
 
 	mu      sync.Mutex
 	groups  map[string]*Group // guarded by mu
@@ -59,7 +60,7 @@ type Aggregation struct {
 }
 
 func newAggregation(spec Agg) *Aggregation {
-	return &Aggregation{spec: spec, groups: map[string]*Group{}}
+	return &Aggregation{spec: spec, by: rawKeyOf(spec.By), of: rawKeyOf(spec.Of), groups: map[string]*Group{}}
 }
 
 // A Group is what an Aggregation kept of the traces with one key.
@@ -93,12 +94,13 @@ func (a *Aggregation) addRecord(rec []byte) {
 
 // add aggregates one trace. It allocates only for a new group.
 func (a *Aggregation) add(t *Trace) {
+	by, of := t.lookup2(a.by, a.of) // one pass over the fields
 	v, ok := 0.0, true
 	if a.spec.Of != "" {
-		v, ok = t.number(a.spec.Of)
+		v, ok = numberOf(of)
 	}
 	var kb [24]byte
-	key := a.keyOf(t, kb[:0])
+	key := a.keyOf(t, by, kb[:0])
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !ok {
@@ -123,13 +125,10 @@ func (a *Aggregation) add(t *Trace) {
 	}
 }
 
-// keyOf returns the trace's group key: in the record's storage, in buf's,
-// or (for kinds other than strings and integers) a new string.
-func (a *Aggregation) keyOf(t *Trace, buf []byte) []byte {
-	if a.spec.By == "" {
-		return nil
-	}
-	v := t.lookup(a.spec.By)
+// keyOf returns the trace's group key from v, the By field's encoded value:
+// in the record's storage, in buf's, or (for kinds other than strings and
+// integers) a new string.
+func (a *Aggregation) keyOf(t *Trace, v, buf []byte) []byte {
 	if len(v) == 0 {
 		return nil
 	}
@@ -150,11 +149,11 @@ func (a *Aggregation) keyOf(t *Trace, buf []byte) []byte {
 	return append(buf, t.Str(a.spec.By)...)
 }
 
-// number returns the field key as a float64, if it is a finite number or
-// a duration.
-func (t *Trace) number(key string) (float64, bool) {
+// numberOf returns an encoded value as a float64, if it is a finite number
+// or a duration.
+func numberOf(v []byte) (float64, bool) {
 	var f float64
-	switch s := t.scalar(key); s.kind {
+	switch s := scalarOf(v); s.kind {
 	case protocol.KindInt, protocol.KindDuration:
 		f = float64(s.i)
 	case protocol.KindUint:

@@ -32,7 +32,8 @@
 // microsecond, and each getter it calls about as much. For the common
 // reductions (counts, sums, extremes and percentiles of a field, grouped by
 // another) Traces.Aggregate does the work in compiled code as traces
-// arrive, and script code reads the result when it wants, from an Every
+// arrive — in Remote, on the goroutine that fires the probe, before Emit
+// returns — and script code reads the result when it wants, from an Every
 // callback: see [Aggregation].
 //
 // # What scripts may import

@@ -1,6 +1,7 @@
 package script_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"sync"
@@ -137,4 +138,27 @@ func FuzzAggregateRecord(f *testing.F) {
 		}
 		a.Snapshot()
 	})
+}
+
+// Reserved keys are presented with one more underscore (see Trace): an
+// Agg names fields as handlers read them.
+func TestAggregateReservedKeys(t *testing.T) {
+	for _, tc := range []struct {
+		by, want string
+	}{
+		{"_pid", `7:1`},           // the probe's "pid" field
+		{"pid", `:1`},             // the process's pid is no field: one group ""
+		{"__pid", `8:1`},          // the probe's "_pid" field
+		{"status", `200:1`},       // an ordinary key
+		{"", `:1`},                // no grouping
+		{"_status", `:1`},         // no such field
+		{"_name", `probe-name:1`}, // the probe's "name" field
+	} {
+		a, f := feeds(t, script.Agg{By: tc.by})
+		f.Record(record("request:end", num("pid", 7), num("_pid", 8), num("status", 200), str("name", "probe-name")))
+		g := a.Take()
+		if got := fmt.Sprintf("%s:%d", g[0].Key, g[0].Count); len(g) != 1 || got != tc.want {
+			t.Errorf("By %q: groups %v, want %s", tc.by, g, tc.want)
+		}
+	}
 }

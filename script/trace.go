@@ -140,6 +140,41 @@ func (t *Trace) lookup(key string) []byte {
 	return found
 }
 
+// A rawKey is the raw field key that a script's key presents (see
+// PresentKey), worked out once rather than per field.
+type rawKey struct {
+	key string
+	ok  bool // false: no raw key is presented as the script's key
+}
+
+func rawKeyOf(key string) rawKey {
+	if !IsReserved(key) {
+		return rawKey{key, key != ""}
+	}
+	if key[0] == '_' {
+		return rawKey{key[1:], true}
+	}
+	return rawKey{} // "pid" reads nothing: the probe's pid field is "_pid"
+}
+
+// lookup2 is lookup for two keys at once, in one pass.
+func (t *Trace) lookup2(key1, key2 rawKey) (v1, v2 []byte) {
+	for f := t.fields; len(f) > 0; {
+		k, v, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		if key1.ok && string(k) == key1.key {
+			v1 = v
+		}
+		if key2.ok && string(k) == key2.key {
+			v2 = v
+		}
+		f = rest
+	}
+	return v1, v2
+}
+
 // keyIs reports whether the raw key k is presented as key, without
 // allocating.
 func keyIs(k []byte, key string) bool {
@@ -178,8 +213,10 @@ type scalar struct {
 
 // scalar decodes the field key if it is a number, a duration, a time or a
 // bool; kind is 0xff if it is missing or of another kind.
-func (t *Trace) scalar(key string) scalar {
-	v := t.lookup(key)
+func (t *Trace) scalar(key string) scalar { return scalarOf(t.lookup(key)) }
+
+// scalarOf decodes an encoded value as Trace.scalar does.
+func scalarOf(v []byte) scalar {
 	if len(v) == 0 {
 		return scalar{kind: 0xff}
 	}
