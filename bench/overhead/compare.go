@@ -12,6 +12,9 @@ type comparison struct {
 	base, with stats
 	p99        spread // relative: with/base - 1
 	cpu        spread // absolute: with - base, in cores
+	// pooled is the p99 of all of b's requests against all of a's, minus
+	// one, with a 90% confidence interval (see pooledP99).
+	pooled, pooledLo, pooledHi float64
 }
 
 func (c comparison) throughput() float64 { return c.with.rps/c.base.rps - 1 }
@@ -77,6 +80,8 @@ func compare(aName string, a func() (stats, error), bName string, b func() (stat
 		fmt.Printf("%+.0f%% ", 100*r)
 	}
 	fmt.Printf("(median %+.1f%%)\n", 100*c.p99.quantile(0.5))
+	c.pooled, c.pooledLo, c.pooledHi = pooledP99(as, bs)
+	fmt.Printf("p99 of every %s request against every %s one: %s\n", bName, aName, pooledString(c.pooled, c.pooledLo, c.pooledHi))
 	c.base, c.with = median(as), median(bs)
 	return c, nil
 }

@@ -47,6 +47,7 @@ type stats struct {
 	errors   int64
 	cpu      float64 // the service's CPU seconds per second of the run
 	genCPU   float64 // this program's (the load generator's)
+	hist     latHist // every request's latency, for pooling runs
 }
 
 func (s stats) print(name string) {
@@ -91,6 +92,7 @@ func measure(addr, path string, rate float64, d time.Duration, workers int) stat
 		errors: errs.Load(),
 		cpu:    cpu.Seconds() / elapsed.Seconds(),
 		genCPU: gen.Seconds() / elapsed.Seconds(),
+		hist:   newLatHist(lat),
 	}
 }
 

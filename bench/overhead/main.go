@@ -186,14 +186,17 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	}
 	// The control compares untraced runs with untraced runs: the spread of
 	// its ratios is what this machine's noise alone does to the figures.
+	var results []comparison
 	if control {
 		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
-		if _, err := compare("untraced", untraced, "untraced'", untraced, rounds); err != nil {
+		c, err := compare("untraced", untraced, "untraced'", untraced, rounds)
+		if err != nil {
 			return err
 		}
+		c.name = "control"
+		results = append(results, c)
 		fmt.Println()
 	}
-	var results []comparison
 	for _, r := range runs {
 		traced := func() (stats, error) {
 			return measureTraced(bin, runDir, r.file, func() stats {
@@ -210,10 +213,12 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		fmt.Println()
 	}
 	fmt.Printf("%d rounds of %v at %.0f req/s (%.0f%% of %.0f), each script against the untraced runs alternated with its own;\n", rounds, duration, rate, 100*load, max)
-	fmt.Printf("medians of the per-round differences (interquartile range):\n")
-	fmt.Printf("%-12s %12s %24s %30s\n", "", "throughput", "p99", "service CPU")
+	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds);\n")
+	fmt.Printf("per round: median of the per-round differences (interquartile range), as are throughput and service CPU:\n")
+	fmt.Printf("%-10s %11s %24s %24s %30s\n", "", "throughput", "p99 pooled", "p99 per round", "service CPU")
 	for _, c := range results {
-		fmt.Printf("%-12s %+11.1f%% %24s %30s\n", c.name, 100*c.throughput(), c.p99.String(100, "%"), c.cpu.String(100, "% of a core"))
+		fmt.Printf("%-10s %+10.1f%% %24s %24s %30s\n", c.name, 100*c.throughput(), pooledString(c.pooled, c.pooledLo, c.pooledHi),
+			c.p99.String(100, "%"), c.cpu.String(100, "% of a core"))
 	}
 	fmt.Println("targets: throughput no worse than -5%, p99 no worse than +10%")
 	return nil
