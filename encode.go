@@ -55,8 +55,13 @@ const badKey = "!BADKEY"
 func appendRecord(b []byte, kind byte, name string, ts int64, kv []any) []byte {
 	b = append(b, kind)
 	b = appendString(b, name)
-	b = binary.LittleEndian.AppendUint64(b, uint64(ts))
-	return appendFields(b, kv)
+	return appendFields(appendTime(b, ts), kv)
+}
+
+// appendTime encodes a record's time: nanoseconds since the Unix epoch, a
+// fixed 8-byte little-endian integer.
+func appendTime(b []byte, ts int64) []byte {
+	return binary.LittleEndian.AppendUint64(b, uint64(ts))
 }
 
 // full reports that an event has outgrown MaxRecordSize: encoding stops

@@ -1,7 +1,6 @@
 package jstrace
 
 import (
-	"encoding/binary"
 	"sync/atomic"
 )
 
@@ -89,11 +88,13 @@ const emitBufSize = 256
 
 func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
-	b := append(noescape(buf[:frameHdr]), p.prefix...)
-	b = binary.LittleEndian.AppendUint64(b, uint64(now()))
-	b = appendFields(b, kv)
-	f, _ := frame(b)
+	e := Event{prefix: p.prefix, kv: kv, buf: noescape(buf[:0])}
 	for _, s := range subs {
-		s.deliver(f, b[frameHdr:])
+		if s.fn != nil {
+			s.fn(e)
+			continue
+		}
+		e.encode() // once, for every buffered subscription
+		s.ring.write(e.framed)
 	}
 }

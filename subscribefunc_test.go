@@ -2,6 +2,7 @@ package jstrace_test
 
 import (
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,7 +18,8 @@ import (
 func TestSubscribeFunc(t *testing.T) {
 	p := jstrace.NewProbe("func:fire")
 	var got []protocol.Record
-	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:fire" }, func(rec []byte) {
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:fire" }, func(e jstrace.Event) {
+		rec := e.Record()
 		r, err := protocol.ParseRecord(append([]byte(nil), rec...)) // rec is only lent
 		if err != nil {
 			t.Errorf("record %x: %v", rec, err)
@@ -40,7 +42,7 @@ func TestSubscribeFunc(t *testing.T) {
 	if len(s.Read(nil)) != 0 || s.Ready() != nil || s.Filling() != nil {
 		t.Error("a function subscription has no buffer to read")
 	}
-	if _, ok := s.Emit("summary", "n", 1); !ok || len(got) != 2 || got[1].Kind != protocol.RecordEmit {
+	if _, ok := s.Emit("summary", "n", 1); !ok || len(got) != 2 || got[1].Kind != protocol.RecordEmit || string(got[1].Name) != "summary" {
 		t.Errorf("Emit: %d records", len(got))
 	}
 	s.Close()
@@ -50,11 +52,14 @@ func TestSubscribeFunc(t *testing.T) {
 	}
 }
 
-// Oversized events are counted, not passed to the function.
+// Oversized events have no record; their plain fields are still there.
 func TestSubscribeFuncOversized(t *testing.T) {
 	p := jstrace.NewProbe("func:oversized")
-	calls := 0
-	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:oversized" }, func([]byte) { calls++ })
+	var records, plain []bool
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:oversized" }, func(e jstrace.Event) {
+		_, ok := e.Args()
+		records, plain = append(records, e.Record() != nil), append(plain, ok)
+	})
 	defer s.Close()
 	var kv []any
 	for i := range 100 {
@@ -62,8 +67,40 @@ func TestSubscribeFuncOversized(t *testing.T) {
 	}
 	p.Emit(kv...)
 	p.Emit("small", 1)
-	if calls != 1 || s.Dropped() != 1 {
-		t.Fatalf("%d calls, %d dropped; want 1, 1", calls, s.Dropped())
+	if fmt.Sprint(records, plain) != "[false true] [false true]" {
+		t.Fatalf("records %v, plain %v", records, plain)
+	}
+}
+
+// Args says which fields a consumer may read as given: exactly those whose
+// record holds the same keys and values.
+func TestEventArgsPlain(t *testing.T) {
+	p := jstrace.NewProbe("func:plain")
+	var plain bool
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:plain" }, func(e jstrace.Event) { _, plain = e.Args() })
+	defer s.Close()
+	long := strings.Repeat("x", 1025)
+	for _, tc := range []struct {
+		kv    []any
+		plain bool
+	}{
+		{nil, true},
+		{[]any{"s", "GET", "i", 1, "i8", int8(1), "u", uint(2), "u64", uint64(3), "f", 1.5, "f32", float32(2), "b", true, "d", time.Second}, true},
+		{[]any{"s", long}, false},
+		{[]any{long, 1}, false},
+		{[]any{"odd"}, false},
+		{[]any{"err", fmt.Errorf("x")}, false},
+		{[]any{"t", time.Now()}, false},
+		{[]any{"list", []int{1}}, false},
+		{[]any{"named", time.Month(1)}, false},
+		{[]any{slog.Int("attr", 1)}, false},
+		{[]any{1, 2}, false},
+		{[]any{"nil", nil}, false},
+	} {
+		p.Emit(tc.kv...)
+		if plain != tc.plain {
+			t.Errorf("%v: plain %v", tc.kv, plain)
+		}
 	}
 }
 
@@ -72,7 +109,7 @@ func TestSubscribeFuncOversized(t *testing.T) {
 func TestSubscribeFuncConcurrent(t *testing.T) {
 	p := jstrace.NewProbe("func:concurrent")
 	var n atomic.Int64
-	s := jstrace.SubscribeFunc(func(name string) bool { return name == "func:concurrent" }, func([]byte) { n.Add(1) })
+	s := jstrace.SubscribeFunc(func(name string) bool { return name == "func:concurrent" }, func(jstrace.Event) { n.Add(1) })
 	defer s.Close()
 	var wg sync.WaitGroup
 	for g := range 8 {
@@ -90,12 +127,16 @@ func TestSubscribeFuncConcurrent(t *testing.T) {
 	}
 }
 
-// Firing a probe into a function subscription allocates nothing: the
-// record lives on the probe's stack.
+// Firing a probe into a function subscription allocates nothing, whether
+// it reads the fields as given or their record: both live on the probe's
+// stack.
 func TestAllocsSubscribeFunc(t *testing.T) {
 	p := jstrace.NewProbe("alloc:func")
 	total := 0
-	s := jstrace.SubscribeFunc(func(n string) bool { return n == "alloc:func" }, func(rec []byte) { total += len(rec) })
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "alloc:func" }, func(e jstrace.Event) {
+		kv, _ := e.Args()
+		total += len(kv) + len(e.Record())
+	})
 	defer s.Close()
 	n, m := 0, "GET"
 	got := testing.AllocsPerRun(10000, func() {
@@ -103,7 +144,7 @@ func TestAllocsSubscribeFunc(t *testing.T) {
 		p.Emit("id", n, "method", m, "status", 200, "duration", time.Duration(n))
 	})
 	if got != 0 || total == 0 {
-		t.Fatalf("Emit to a function subscription: %v allocs per call (%d bytes seen)", got, total)
+		t.Fatalf("Emit to a function subscription: %v allocs per call (%d seen)", got, total)
 	}
 }
 
@@ -111,7 +152,7 @@ func ExampleSubscribeFunc() {
 	reqEnd := jstrace.NewProbe("example:func:request:end")
 	var count atomic.Int64
 	sub := jstrace.SubscribeFunc(func(probe string) bool { return probe == "example:func:request:end" },
-		func(record []byte) { count.Add(1) }) // called as the probe fires: be quick
+		func(e jstrace.Event) { count.Add(1) }) // called as the probe fires: be quick
 	defer sub.Close()
 
 	for range 3 {

@@ -2,7 +2,6 @@ package jstrace
 
 import (
 	"slices"
-	"sync/atomic"
 )
 
 // DefaultBufferSize is the buffer of a [Subscription] when Subscribe is given
@@ -27,10 +26,7 @@ const DefaultBufferSize = 1 << 20
 type Subscription struct {
 	match func(probe string) bool // guarded by probes.mu
 	ring  *ring                   // nil for SubscribeFunc
-	fn    func(record []byte)     // set by SubscribeFunc
-	// tooBig counts the events of a SubscribeFunc subscription whose record
-	// exceeded MaxRecordSize (a ring counts its own drops).
-	tooBig atomic.Uint64
+	fn    func(Event)             // set by SubscribeFunc
 }
 
 // Subscribe starts a subscription to every probe, present or future, whose
@@ -47,23 +43,23 @@ func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {
 }
 
 // SubscribeFunc starts a subscription to every probe whose name match
-// reports true, like [Subscribe], that calls fn with each event's encoded
-// record (see protocol/spec.md; no length prefix) on the goroutine that
-// fires the probe, before Emit or Trace returns. It is how an in-process
-// consumer reduces events where they happen, as DTrace aggregates in probe
-// context, rather than buffering them for another goroutine: the cost is
-// spread over the events, and nothing is queued, woken or dropped.
+// reports true, like [Subscribe], that calls fn with each event on the
+// goroutine that fires the probe, before Emit or Trace returns. It is how
+// an in-process consumer reduces events where they happen, as DTrace
+// aggregates in probe context, rather than buffering them for another
+// goroutine: the cost is spread over the events, and nothing is queued,
+// woken or dropped; a consumer that reads plain fields directly
+// ([Event.Args]) also saves their encoding.
 //
 // fn runs inside the traced program's hot paths, concurrently: it must be
 // safe for concurrent use, return quickly, never block and never panic,
-// and must not retain record, which the probe reuses. Events whose record
-// would exceed [MaxRecordSize] are not passed to fn but counted in
-// Dropped. Read returns nothing and Ready and Filling never fire. After
-// Close, probes that loaded the subscription just before may still call fn
-// for a moment.
-func SubscribeFunc(match func(probe string) bool, fn func(record []byte)) *Subscription {
+// and must not retain anything the Event holds or returns. Read returns
+// nothing, Ready and Filling never fire, and Dropped is 0. After Close,
+// probes that loaded the subscription just before may still call fn for a
+// moment.
+func SubscribeFunc(match func(probe string) bool, fn func(Event)) *Subscription {
 	if fn == nil {
-		fn = func([]byte) {}
+		fn = func(Event) {}
 	}
 	return subscribe(&Subscription{match: orNone(match), fn: fn})
 }
@@ -140,27 +136,12 @@ func (s *Subscription) Read(dst []byte) []byte {
 	return s.ring.read(dst)
 }
 
-// Dropped returns how many records did not fit in the buffer (for
-// SubscribeFunc: how many exceeded MaxRecordSize).
+// Dropped returns how many records did not fit in the buffer.
 func (s *Subscription) Dropped() uint64 {
 	if s.ring == nil {
-		return s.tooBig.Load()
+		return 0
 	}
 	return s.ring.dropped.Load()
-}
-
-// deliver hands an event to the subscription: f is the length-prefixed
-// record (nil if too large), rec the record alone.
-func (s *Subscription) deliver(f, rec []byte) bool {
-	if s.ring != nil {
-		return s.ring.write(f)
-	}
-	if f == nil {
-		s.tooBig.Add(1)
-		return false
-	}
-	s.fn(noescape(rec))
-	return true
 }
 
 // Emit writes a record of an event emitted by a script (rather than fired by
@@ -169,7 +150,11 @@ func (s *Subscription) deliver(f, rec []byte) bool {
 // and counted because the buffer was full or the record too large).
 func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	var buf [emitBufSize]byte
-	b := appendRecord(noescape(buf[:frameHdr]), recordEmit, name, now(), kv)
-	f, _ := frame(b)
-	return len(b) - frameHdr, s.deliver(f, b[frameHdr:])
+	e := Event{kind: recordEmit, name: name, kv: noescape(kv), buf: noescape(buf[:0])}
+	if s.fn != nil {
+		s.fn(e)
+		return 0, true
+	}
+	e.encode()
+	return len(e.rec), s.ring.write(e.framed)
 }

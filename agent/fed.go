@@ -21,9 +21,9 @@ type fed struct {
 
 var errEnding = errors.New("the session is ending")
 
-// subscribe starts feeding record with the events of the probes matching
+// subscribe starts feeding event with the events of the probes matching
 // pattern, until close.
-func (f *fed) subscribe(pattern string, record func([]byte)) error {
+func (f *fed) subscribe(pattern string, event func(jstrace.Event)) error {
 	set, err := match.Compile(pattern)
 	if err != nil {
 		return err
@@ -33,7 +33,7 @@ func (f *fed) subscribe(pattern string, record func([]byte)) error {
 	if f.closed {
 		return errEnding
 	}
-	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, record))
+	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, event))
 	return nil
 }
 
@@ -45,15 +45,4 @@ func (f *fed) close() {
 	for _, s := range f.subs {
 		s.Close()
 	}
-}
-
-// dropped returns how many events were too large to be fed.
-func (f *fed) dropped() uint64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	n := uint64(0)
-	for _, s := range f.subs {
-		n += s.Dropped()
-	}
-	return n
 }

@@ -192,7 +192,7 @@ func (s *session) waitStop(stop <-chan struct{}) {
 func (s *session) stats() protocol.Stats {
 	return protocol.Stats{
 		Events:         s.sent.Load(),
-		Dropped:        s.sub.Dropped() + s.lost.Load() + s.fed.dropped(),
+		Dropped:        s.sub.Dropped() + s.lost.Load(),
 		HandlerDropped: s.eng.Dropped(),
 		ConsoleDropped: s.console.droppedBytes(),
 		Errors:         s.eng.Faults(),

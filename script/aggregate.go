@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
@@ -73,23 +75,125 @@ type Group struct {
 	hist  histogram
 }
 
-// addRecord aggregates one encoded event record: the feed of probes. It
-// allocates only for a new group, and never panics: it runs in the traced
-// program's goroutines.
-func (a *Aggregation) addRecord(rec []byte) {
+// addEvent aggregates one event as its probe fires it, on the probe's
+// goroutine: from its fields as given when they are plain (no encoding,
+// no decoding), else from its record. It allocates only for a new group,
+// and never panics.
+func (a *Aggregation) addEvent(e jstrace.Event) {
 	defer func() {
-		if recover() != nil { // cannot happen: the process encoded rec itself
+		if recover() != nil { // cannot happen: the process encoded the record itself
 			a.mu.Lock()
 			a.dropped++
 			a.mu.Unlock()
 		}
 	}()
+	if kv, plain := e.Args(); plain {
+		var kb [maxPlainKey]byte
+		if key, v, ok, done := a.plain(kv, kb[:0]); done {
+			a.update(key, v, ok)
+			return
+		}
+	}
+	rec := e.Record()
+	if rec == nil { // over jstrace.MaxRecordSize
+		a.mu.Lock()
+		a.dropped++
+		a.mu.Unlock()
+		return
+	}
 	d := recordHeader(rec)
 	if d.err != nil {
 		return
 	}
 	t := Trace{fields: d.fields}
 	a.add(&t)
+}
+
+// maxPlainKey is the longest By string that plain groups by: longer ones
+// take the record's way, which has the storage for them.
+const maxPlainKey = 64
+
+// plain reads the By and Of fields from plain fields (jstrace.Event.Args)
+// as the record would present them; done is false when it cannot (a By
+// value that is not a string or an integer, or a long string): the caller
+// then decodes the record.
+func (a *Aggregation) plain(kv []any, buf []byte) (key []byte, v float64, ok, done bool) {
+	var by, of any
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		if a.by.ok && k == a.by.key {
+			by = kv[i+1]
+		}
+		if a.of.ok && k == a.of.key {
+			of = kv[i+1]
+		}
+	}
+	if by != nil {
+		switch x := by.(type) {
+		case string:
+			if len(x) > maxPlainKey {
+				return nil, 0, false, false
+			}
+			key = append(buf, x...)
+		case int:
+			key = strconv.AppendInt(buf, int64(x), 10)
+		case int64:
+			key = strconv.AppendInt(buf, x, 10)
+		case int32:
+			key = strconv.AppendInt(buf, int64(x), 10)
+		case uint:
+			key = strconv.AppendUint(buf, uint64(x), 10)
+		case uint64:
+			key = strconv.AppendUint(buf, x, 10)
+		case uint32:
+			key = strconv.AppendUint(buf, uint64(x), 10)
+		default: // bools, floats, durations, small ints: formatted as Str does
+			return nil, 0, false, false
+		}
+	}
+	ok = true
+	if a.spec.Of != "" {
+		v, ok = plainNumber(of)
+	}
+	return key, v, ok, true
+}
+
+// plainNumber is numberOf for a plain value.
+func plainNumber(x any) (float64, bool) {
+	var f float64
+	switch x := x.(type) {
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case int32:
+		f = float64(x)
+	case int16:
+		f = float64(x)
+	case int8:
+		f = float64(x)
+	case uint:
+		f = float64(x)
+	case uint64:
+		f = float64(x)
+	case uint32:
+		f = float64(x)
+	case uint16:
+		f = float64(x)
+	case uint8:
+		f = float64(x)
+	case uintptr:
+		f = float64(x)
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	case time.Duration:
+		f = float64(x)
+	default: // strings, bools, missing
+		return 0, false
+	}
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
 // add aggregates one trace. It allocates only for a new group.
@@ -100,7 +204,11 @@ func (a *Aggregation) add(t *Trace) {
 		v, ok = numberOf(of)
 	}
 	var kb [24]byte
-	key := a.keyOf(t, by, kb[:0])
+	a.update(a.keyOf(t, by, kb[:0]), v, ok)
+}
+
+// update adds v (when ok; else counts a missing Of) to the group of key.
+func (a *Aggregation) update(key []byte, v float64, ok bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !ok {

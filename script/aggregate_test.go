@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -173,12 +174,17 @@ func TestAggregateDoesNotAllocate(t *testing.T) {
 }
 
 func ExampleAggregation() {
-	// The host (an agent, or the CLI) feeds the Aggregation; here, a fake.
+	// The host (here a fake, in a traced process the agent) has the
+	// probes feed the Aggregation as they fire.
 	h := &host{}
 	traces := script.NewTraces(h)
-	reqs := traces.Aggregate("request:end", script.Agg{By: "status", Of: "duration"})
-	for i, status := range []int64{200, 200, 500, 200} {
-		h.aggs[0].Record(record("request:end", num("status", status), dur("duration", time.Duration(i+1)*time.Millisecond)))
+	reqs := traces.Aggregate("example:request:end", script.Agg{By: "status", Of: "duration"})
+	sub := jstrace.SubscribeFunc(func(name string) bool { return name == "example:request:end" }, h.aggs[0].Event)
+	defer sub.Close()
+
+	reqEnd := jstrace.NewProbe("example:request:end")
+	for i, status := range []int{200, 200, 500, 200} {
+		reqEnd.Emit("status", status, "duration", time.Duration(i+1)*time.Millisecond)
 	}
 	for _, g := range reqs.Take() {
 		fmt.Println(g.Key, g.Count, time.Duration(g.Mean()), time.Duration(g.Max))

@@ -1,73 +1,110 @@
 package script_test
 
 import (
+	"errors"
 	"fmt"
+	"log/slog"
+	"math"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// feeds returns an Aggregation and its host's Feed.
-func feeds(t *testing.T, spec script.Agg) (*script.Aggregation, script.Feed) {
+// fed returns an Aggregation that the probe called name feeds as it fires,
+// as in a traced process.
+func fed(t testing.TB, name string, spec script.Agg) *script.Aggregation {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate("request:end", spec)
-	return a, h.aggs[0]
+	a := script.NewTraces(h).Aggregate(name, spec)
+	sub := jstrace.SubscribeFunc(func(n string) bool { return n == name }, h.aggs[0].Event)
+	t.Cleanup(sub.Close)
+	return a
 }
 
-// randomRecord returns a request:end record with a status of one of several
-// kinds and a duration, sometimes missing or not a number.
-func randomRecord(r *rand.Rand) []byte {
-	var status []byte
-	switch r.IntN(5) {
-	case 0:
-		status = num("status", int64(200+100*r.IntN(4)))
-	case 1:
-		status = str("status", []string{"ok", "slow", "failed"}[r.IntN(3)])
-	case 2:
-		status = append(field("status", protocol.KindUint), byte(r.IntN(100)))
-	case 3:
-		status = field("status", protocol.KindTrue)
+// decoded returns an Aggregation fed decoded traces, as in the CLI, and a
+// function that moves what the probe called name fired into it.
+func decoded(t testing.TB, name string, spec script.Agg) (*script.Aggregation, func()) {
+	t.Helper()
+	h := &host{}
+	a := script.NewTraces(h).Aggregate(name, spec)
+	sub := jstrace.Subscribe(func(n string) bool { return n == name }, 64<<20)
+	t.Cleanup(sub.Close)
+	return a, func() {
+		for b := sub.Read(nil); len(b) > 0; {
+			rec, rest, err := protocol.NextRecord(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.aggs[0].Trace(parse(t.(*testing.T), rec))
+			b = rest
+		}
+	}
+}
+
+type statusCode int // a named type: not plain, so encoded
+
+// randomFields returns the fields of a request:end-like event: a status of
+// one of many kinds (plain or not), a duration of one of many kinds or
+// missing, and sometimes fields that make the event not plain.
+func randomFields(r *rand.Rand) []any {
+	statuses := []any{200, int64(404), int32(500), uint(201), uint64(301), uint32(302), int8(7), uint16(8),
+		"ok", "slow", strings.Repeat("s", 65), true, 1.5, time.Second, statusCode(503), errors.New("failed")}
+	durations := []any{time.Duration(r.ExpFloat64() * 1e6), r.IntN(1e6), uint64(r.IntN(1e6)), r.Float64() * 1e6,
+		float32(r.Float64() * 1e6), int8(r.IntN(100)), math.NaN(), math.Inf(1), "n/a", false}
+	kv := []any{"id", r.IntN(1000), "path", "/users/7"}
+	if r.IntN(8) != 0 {
+		kv = append(kv, "status", statuses[r.IntN(len(statuses))])
+	}
+	if r.IntN(8) != 0 {
+		kv = append(kv, "duration", durations[r.IntN(len(durations))])
 	}
 	switch r.IntN(10) {
 	case 0:
-		return record("request:end", status)
+		kv = append(kv, slog.Int("attr", 1)) // not plain
 	case 1:
-		return record("request:end", status, str("duration", "n/a"))
+		kv = append(kv, "status", 299) // a repeated key: the last wins
+	case 2:
+		kv = append(kv, "pid", 7) // a reserved key
 	}
-	return record("request:end", status, dur("duration", time.Duration(r.ExpFloat64()*1e6)))
+	return kv
 }
 
-// The probes' feed (records, on their goroutines) and the CLI's (decoded
-// traces) aggregate alike.
+// The probes' feed (plain fields read as given, the rest encoded) and the
+// CLI's (decoded traces) aggregate alike.
 func TestAggregateFeedsAgree(t *testing.T) {
-	spec := script.Agg{By: "status", Of: "duration"}
-	byRecord, rf := feeds(t, spec)
-	byTrace, tf := feeds(t, spec)
-	r := rand.New(rand.NewPCG(7, 8))
-	for range 20000 {
-		rec := randomRecord(r)
-		rf.Record(rec)
-		tf.Trace(parse(t, rec))
-	}
-	got, want := byRecord.Take(), byTrace.Take()
-	if len(got) < 8 || !reflect.DeepEqual(got, want) {
-		t.Fatalf("by record %v\nby trace %v", got, want)
-	}
-	if byRecord.Missing() != byTrace.Missing() || byRecord.Missing() == 0 {
-		t.Fatalf("missing %d by record, %d by trace", byRecord.Missing(), byTrace.Missing())
+	for _, spec := range []script.Agg{{By: "status", Of: "duration"}, {By: "_pid", Of: "id"}, {Of: "status"}, {}} {
+		const name = "feedtest:agree"
+		byEvent := fed(t, name, spec)
+		byTrace, move := decoded(t, name, spec)
+		probe := jstrace.NewProbe(name)
+		r := rand.New(rand.NewPCG(7, 8))
+		for range 20000 {
+			probe.Emit(randomFields(r)...)
+		}
+		move()
+		got, want := byEvent.Take(), byTrace.Take()
+		if len(got) == 0 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%+v: by event %v\nby trace %v", spec, got, want)
+		}
+		if byEvent.Missing() != byTrace.Missing() || byEvent.Dropped() != byTrace.Dropped() {
+			t.Fatalf("%+v: missing %d, dropped %d by event; %d, %d by trace", spec,
+				byEvent.Missing(), byEvent.Dropped(), byTrace.Missing(), byTrace.Dropped())
+		}
 	}
 }
 
 // Probes on many goroutines add while the script takes and snapshots:
 // nothing is lost or counted twice (run with -race).
 func TestAggregateConcurrentFeed(t *testing.T) {
-	a, f := feeds(t, script.Agg{By: "status", Of: "duration"})
+	a := fed(t, "feedtest:concurrent", script.Agg{By: "status", Of: "duration"})
+	probe := jstrace.NewProbe("feedtest:concurrent")
 	const goroutines, each = 8, 5000
 	var wg sync.WaitGroup
 	for g := range goroutines {
@@ -75,7 +112,7 @@ func TestAggregateConcurrentFeed(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				f.Record(record("request:end", num("status", int64(200+g%3)), dur("duration", time.Duration(i+1))))
+				probe.Emit("status", 200+g%3, "duration", time.Duration(i+1))
 			}
 		}()
 	}
@@ -104,45 +141,28 @@ func TestAggregateConcurrentFeed(t *testing.T) {
 	}
 }
 
-// The probes' feed allocates nothing once a group exists: it is what every
-// matching event costs the traced program.
-func TestAggregateRecordDoesNotAllocate(t *testing.T) {
-	_, f := feeds(t, script.Agg{By: "status", Of: "duration"})
-	for _, rec := range [][]byte{
-		record("request:end", num("status", 200), dur("duration", time.Millisecond)),
-		record("request:end", str("status", "ok"), dur("duration", time.Millisecond)),
+// Firing a probe into an Aggregation allocates nothing once its group
+// exists, plain or not: it is what every matching event costs the traced
+// program.
+func TestAggregateEventDoesNotAllocate(t *testing.T) {
+	fed(t, "feedtest:allocs", script.Agg{By: "status", Of: "duration"})
+	probe := jstrace.NewProbe("feedtest:allocs")
+	for _, kv := range [][]any{
+		{"id", 7, "status", 200, "duration", time.Millisecond},
+		{"id", 7, "status", "ok", "duration", time.Millisecond},
+		{"id", 7, "status", statusCode(200), "duration", time.Millisecond}, // encoded
 	} {
-		f.Record(rec)
-		if n := testing.AllocsPerRun(1000, func() { f.Record(rec) }); n != 0 {
-			t.Fatalf("%v allocations per record", n)
+		probe.Emit(kv...)
+		if n := testing.AllocsPerRun(1000, func() { probe.Emit(kv...) }); n != 0 {
+			t.Fatalf("%v: %v allocations per event", kv, n)
 		}
 	}
-}
-
-// Records are parsed without trusting them: malformed ones are skipped or
-// counted, never a panic (which the feed would catch and count in Dropped:
-// the fuzzer checks that it never has to).
-func FuzzAggregateRecord(f *testing.F) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for range 20 {
-		f.Add(randomRecord(r))
-	}
-	f.Add([]byte{})
-	f.Add([]byte{byte(protocol.RecordEvent), 200})
-	f.Fuzz(func(t *testing.T, rec []byte) {
-		h := &host{}
-		a := script.NewTraces(h).Aggregate("*", script.Agg{By: "status", Of: "duration"})
-		h.aggs[0].Record(rec)
-		if a.Dropped() != 0 {
-			t.Fatalf("record %x panicked the aggregation", rec)
-		}
-		a.Snapshot()
-	})
 }
 
 // Reserved keys are presented with one more underscore (see Trace): an
 // Agg names fields as handlers read them.
 func TestAggregateReservedKeys(t *testing.T) {
+	probe := jstrace.NewProbe("feedtest:reserved")
 	for _, tc := range []struct {
 		by, want string
 	}{
@@ -154,11 +174,37 @@ func TestAggregateReservedKeys(t *testing.T) {
 		{"_status", `:1`},         // no such field
 		{"_name", `probe-name:1`}, // the probe's "name" field
 	} {
-		a, f := feeds(t, script.Agg{By: tc.by})
-		f.Record(record("request:end", num("pid", 7), num("_pid", 8), num("status", 200), str("name", "probe-name")))
-		g := a.Take()
-		if got := fmt.Sprintf("%s:%d", g[0].Key, g[0].Count); len(g) != 1 || got != tc.want {
-			t.Errorf("By %q: groups %v, want %s", tc.by, g, tc.want)
+		for _, plain := range []bool{true, false} {
+			a := fed(t, "feedtest:reserved", script.Agg{By: tc.by})
+			kv := []any{"pid", 7, "_pid", 8, "status", 200, "name", "probe-name"}
+			if !plain {
+				kv = append(kv, slog.Int("x", 1))
+			}
+			probe.Emit(kv...)
+			g := a.Take()
+			if got := fmt.Sprintf("%s:%d", g[0].Key, g[0].Count); len(g) != 1 || got != tc.want {
+				t.Errorf("By %q (plain %v): groups %v, want %s", tc.by, plain, g, tc.want)
+			}
 		}
 	}
+}
+
+// Records are parsed without trusting them: malformed ones are skipped or
+// counted, never a panic (which the feed would catch and count in Dropped:
+// the fuzzer checks that it never has to). The same goes for the Trace
+// feed, which the CLI uses with records from the network.
+func FuzzAggregateTrace(f *testing.F) {
+	f.Add(record("request:end", num("status", 200), dur("duration", time.Second)))
+	f.Add(record("request:end", str("status", "ok"), field("duration", protocol.KindFloat, 1, 2)))
+	f.Add([]byte{byte(protocol.RecordEvent), 200})
+	f.Fuzz(func(t *testing.T, rec []byte) {
+		tr, err := script.ParseTrace(rec, script.Origin{})
+		if err != nil {
+			return
+		}
+		h := &host{}
+		a := script.NewTraces(h).Aggregate("*", script.Agg{By: "status", Of: "duration"})
+		h.aggs[0].Trace(tr)
+		a.Snapshot()
+	})
 }

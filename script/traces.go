@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/printable"
 )
 
@@ -46,10 +47,10 @@ type Host interface {
 type Feed struct {
 	// Trace adds a decoded trace: the CLI's way, for Local.
 	Trace func(*Trace)
-	// Record adds an encoded event record (see protocol/spec.md), which it
-	// does not retain, in a few hundred nanoseconds: the agent's way, for
-	// Remote, called by the probes themselves (see jstrace.SubscribeFunc).
-	Record func(record []byte)
+	// Event adds an event as a probe fires it, in a few hundred
+	// nanoseconds, retaining nothing: the agent's way, for Remote, called
+	// by the probes themselves (see jstrace.SubscribeFunc).
+	Event func(jstrace.Event)
 }
 
 // NewTraces returns the Traces a host hands to Remote or Local.
@@ -88,7 +89,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // pattern panics.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
-	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Record: a.addRecord}); err != nil {
+	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%q): %v", pattern, err))
 	}
 	return a

@@ -1,0 +1,93 @@
+package jstrace
+
+import (
+	"time"
+)
+
+// An Event is one firing of a probe (or one event emitted into a
+// subscription), lent to the function of a [SubscribeFunc] subscription
+// for the duration of the call. Its fields are encoded only if a
+// subscription asks for the record: a consumer that can read the fields as
+// the probe passed them ([Event.Args]) saves the encoding, the clock read
+// and the decoding.
+//
+// An Event is passed by value; what it holds and what its methods return
+// are valid only until the function returns, and must not be retained:
+// they live on the probe's stack. An Event is used by one goroutine.
+type Event struct {
+	kind   byte
+	prefix []byte // kind and name, encoded (probes have it ready)
+	name   string // for emitted events, which have no prefix
+	kv     []any
+	buf    []byte // frameHdr bytes of room, on the probe's stack
+	framed []byte // the length-prefixed record, once encoded; nil if too large
+	rec    []byte // the record alone
+	done   bool   // encoded
+}
+
+// maxPlain bounds what Args calls plain: few enough fields, short enough
+// strings, that their record is always well under MaxRecordSize.
+const (
+	maxPlainPairs = 32
+	maxPlainLen   = 1 << 10
+)
+
+// Args returns the event's fields as the probe was given them, alternating
+// keys and values, and whether they are plain: an even number of at most
+// 32 values, every key a string of at most 1 KiB, and every value a
+// string of at most 1 KiB, a bool, an integer, a float or a
+// time.Duration. The record of plain fields holds exactly these keys and
+// values, in this order, so a consumer may read them instead of decoding
+// [Event.Record]; for other fields it must decode the record, which alone
+// says how they are encoded (slog.Attr, Stringers, containers, cut
+// strings…).
+func (e *Event) Args() (kv []any, plain bool) {
+	if len(e.kv)%2 != 0 || len(e.kv) > 2*maxPlainPairs {
+		return e.kv, false
+	}
+	for i := 0; i < len(e.kv); i += 2 {
+		if k, ok := e.kv[i].(string); !ok || len(k) > maxPlainLen {
+			return e.kv, false
+		}
+		switch v := e.kv[i+1].(type) {
+		case string:
+			if len(v) > maxPlainLen {
+				return e.kv, false
+			}
+		case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, uintptr,
+			float64, float32, bool, time.Duration:
+		default:
+			return e.kv, false
+		}
+	}
+	return e.kv, true
+}
+
+// Record returns the event's encoded record (see protocol/spec.md; no
+// length prefix), encoding it on first use; nil if it would exceed
+// MaxRecordSize.
+func (e *Event) Record() []byte {
+	e.encode()
+	if e.framed == nil {
+		return nil
+	}
+	return e.rec
+}
+
+// encode fills framed and rec, once.
+func (e *Event) encode() {
+	if e.done {
+		return
+	}
+	e.done = true
+	b := e.buf[:frameHdr]
+	if e.prefix != nil {
+		b = append(b, e.prefix...)
+		b = appendTime(b, now())
+		b = appendFields(b, e.kv)
+	} else {
+		b = appendRecord(b, e.kind, e.name, now(), e.kv)
+	}
+	e.framed, _ = frame(b)
+	e.rec = b[frameHdr:]
+}
