@@ -31,5 +31,7 @@
 //
 // This package imports only the standard library, so placing probes never
 // pulls in the agent, the interpreter or the CLI. The agent package consumes
-// events through [Subscribe]; most programs never call it directly.
+// events through [Subscribe] (buffered, for another goroutine) and
+// [SubscribeFunc] (on the probe's goroutine, for native aggregations);
+// most programs never call either directly.
 package jstrace

@@ -35,9 +35,10 @@ const MaxGroups = 1000
 // An Aggregation reduces the traces of matching probes as they arrive, in
 // compiled code: no script code runs per trace. In Remote it is fed on the
 // goroutine that fires the probe, as DTrace aggregates in probe context:
-// each event costs its probe a few hundred nanoseconds more, and is never
-// buffered, handed to another goroutine or dropped. That makes it some ten
-// times cheaper than a handler that does the same (see the README's
+// each event costs its probe some hundred nanoseconds (its plain fields
+// are read as the probe was given them, never encoded), and is never
+// buffered, handed to another goroutine or dropped. That makes it some
+// twenty times cheaper than a handler that does the same (see the README's
 // figures). Script code reads the result when it wants to, typically from
 // an Every callback:
 //
