@@ -80,14 +80,21 @@ func (e *Event) encode() {
 		return
 	}
 	e.done = true
-	b := e.buf[:frameHdr]
 	if e.prefix != nil {
-		b = append(b, e.prefix...)
-		b = appendTime(b, now())
-		b = appendFields(b, e.kv)
-	} else {
-		b = appendRecord(b, e.kind, e.name, now(), e.kv)
+		e.framed, e.rec = encodeEvent(e.buf, e.prefix, e.kv)
+		return
 	}
+	b := appendRecord(e.buf[:frameHdr], e.kind, e.name, now(), e.kv)
 	e.framed, _ = frame(b)
 	e.rec = b[frameHdr:]
+}
+
+// encodeEvent encodes a probe's event into buf (whose capacity is the
+// stack buffer): prefix is the probe's encoded kind and name. It returns
+// the length-prefixed record (nil if too large) and the record alone.
+func encodeEvent(buf, prefix []byte, kv []any) (framed, rec []byte) {
+	b := append(buf[:frameHdr], prefix...)
+	b = appendFields(appendTime(b, now()), kv)
+	framed, _ = frame(b)
+	return framed, b[frameHdr:]
 }

@@ -88,13 +88,19 @@ const emitBufSize = 256
 
 func (p *Probe) emit(subs []*Subscription, kv []any) {
 	var buf [emitBufSize]byte
-	e := Event{prefix: p.prefix, kv: kv, buf: noescape(buf[:0])}
+	var f, rec []byte // the event's record, encoded by the first buffered subscription
 	for _, s := range subs {
-		if s.fn != nil {
-			s.fn(e)
+		if s.fn == nil {
+			if rec == nil {
+				f, rec = encodeEvent(noescape(buf[:0]), p.prefix, kv)
+			}
+			s.ring.write(f)
 			continue
 		}
-		e.encode() // once, for every buffered subscription
-		s.ring.write(e.framed)
+		e := Event{prefix: p.prefix, kv: kv, buf: noescape(buf[:0])}
+		if rec != nil {
+			e.done, e.framed, e.rec = true, f, rec
+		}
+		s.fn(e) // if fn encodes, into buf: f and rec are still ours to rewrite
 	}
 }

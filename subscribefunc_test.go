@@ -161,3 +161,32 @@ func ExampleSubscribeFunc() {
 	fmt.Println(count.Load())
 	// Output: 3
 }
+
+// Buffered and function subscriptions to one probe, in any order, see the
+// same record: encoded once, by whichever asks first.
+func TestSubscribeFuncMixed(t *testing.T) {
+	p := jstrace.NewProbe("func:mixed")
+	match := func(n string) bool { return n == "func:mixed" }
+	var seen [][]byte
+	record := func(e jstrace.Event) { seen = append(seen, append([]byte(nil), e.Record()...)) }
+	first := jstrace.Subscribe(match, 0)
+	defer first.Close()
+	f1 := jstrace.SubscribeFunc(match, record)
+	defer f1.Close()
+	second := jstrace.Subscribe(match, 0)
+	defer second.Close()
+	f2 := jstrace.SubscribeFunc(match, record)
+	defer f2.Close()
+	p.Emit("status", 200, "path", "/x")
+	b1, b2 := first.Read(nil), second.Read(nil)
+	r1, _, err1 := protocol.NextRecord(b1)
+	r2, _, err2 := protocol.NextRecord(b2)
+	if err1 != nil || err2 != nil || len(seen) != 2 {
+		t.Fatalf("%v %v, %d records seen", err1, err2, len(seen))
+	}
+	for i, r := range [][]byte{r2, seen[0], seen[1]} {
+		if string(r) != string(r1) {
+			t.Errorf("record %d %x, want %x", i, r, r1)
+		}
+	}
+}
