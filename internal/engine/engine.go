@@ -120,6 +120,7 @@ type Engine struct {
 	calls      atomic.Uint64
 	current    atomic.Pointer[callKind]
 	pins       pinning
+	watchTicks atomic.Uint64 // ticks of the watchdog, for tests
 	killReason atomic.Pointer[string]
 	limits     Limits
 	everyKind  callKind
@@ -171,6 +172,8 @@ func New(out Output, opts Options) (*Engine, error) {
 		limits:   opts.Limits,
 		feed:     opts.Feed,
 	}
+	e.pins.wake = make(chan struct{}, 1)
+
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init()
 	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly})

@@ -181,3 +181,28 @@ func TestMemoryRunawayIsStopped(t *testing.T) {
 		})
 	}
 }
+
+// An idle engine's watchdog sleeps (a session must not wake the traced
+// process forty times a second for nothing), and wakes for the next call:
+// a runaway handler after a long idle time is still stopped.
+func TestWatchdogSleepsWhileIdle(t *testing.T) {
+	out := &fakeOutput{}
+	src := limitsHeader + "func Remote(traces *script.Traces) {\n" + `traces.On("x", func(t *script.Trace) { spin() })` + "\n}\n"
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the set-up's stretch ends, the watchdog goes to sleep
+	before := e.watchTicks.Load()
+	time.Sleep(500 * time.Millisecond) // 20 ticks of 25 ms, were it awake
+	if n := e.watchTicks.Load() - before; n > 2 {
+		t.Errorf("the watchdog ticked %d times in 500 ms of idleness", n)
+	}
+	e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
+	if reason := out.detachedReason(t); !strings.Contains(reason, `handler for "x" ran longer than 100ms`) {
+		t.Fatalf("detached because %q", reason)
+	}
+	if !e.Stop(5 * time.Second) {
+		t.Fatal("Stop did not finish after the script was detached")
+	}
+}

@@ -22,6 +22,9 @@ type pinning struct {
 	start   atomic.Int64 // its CPU time when the stretch began, in nanoseconds
 	used    atomic.Int64 // CPU time of the stretches that ended, in nanoseconds
 	clockOK atomic.Bool  // the thread CPU clock could be read
+	// wake is signalled when a stretch begins, for a watchdog that went to
+	// sleep while the engine was idle. Capacity 1.
+	wake chan struct{}
 }
 
 func (p *pinning) pin() {
@@ -31,6 +34,10 @@ func (p *pinning) pin() {
 		p.clockOK.Store(true)
 		p.start.Store(int64(start))
 		p.tid.Store(int64(tid)) // last: total reads start after tid
+	}
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 

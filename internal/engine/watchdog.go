@@ -65,10 +65,12 @@ func (e *Engine) kill(reason string) {
 // deschedules the engine is not mistaken for a runaway script, and wall
 // time otherwise. A call seen running for longer than its budget is killed;
 // the CPU time of the engine's stretches of work over a one-second window
-// gives its share. The
-// clock is read only while a call is running: an idle or lightly used
-// engine costs almost nothing to watch, and calls cost the hot path only
-// two atomic increments.
+// gives its share. The clock is read only while a call is running, and
+// calls cost the hot path only two atomic increments. After a tick that
+// finds the engine idle (no stretch running or ended since the last one),
+// the watchdog sleeps until the next stretch begins: a session whose
+// script waits for a once-a-second callback, or reduces everything in
+// Aggregations, does not wake the traced process forty times a second.
 func (e *Engine) watch(l Limits) {
 	tick := 25 * time.Millisecond
 	if l.HandlerTimeout > 0 {
@@ -84,6 +86,7 @@ func (e *Engine) watch(l Limits) {
 		inCall        time.Duration // what the current call has used since
 		windowStart   = time.Now()
 		windowCPU     = e.pins.total()
+		lastTotal     = windowCPU
 		busy, samples int // ticks inside a call, all ticks: the share without a clock
 		overCPU       int
 		heapAtCall    uint64
@@ -96,7 +99,11 @@ func (e *Engine) watch(l Limits) {
 			return
 		case <-t.C:
 		}
+		e.watchTicks.Add(1)
 		c := e.calls.Load()
+		total := e.pins.total()
+		idle := c&1 == 0 && c == lastCall && total == lastTotal && e.pins.tid.Load() == 0
+		lastTotal = total
 		samples++
 		if c&1 == 1 { // inside a call
 			busy++
@@ -128,6 +135,19 @@ func (e *Engine) watch(l Limits) {
 			}
 		}
 		lastCall = c
+		if idle {
+			// Sleep until a stretch begins. The window goes on meanwhile:
+			// its share is then averaged over the idle time too.
+			t.Stop()
+			slept := time.Now()
+			select {
+			case <-e.exited:
+				return
+			case <-e.pins.wake:
+			}
+			samples += int(time.Since(slept) / tick)
+			t.Reset(tick)
+		}
 		span := time.Since(windowStart)
 		if span < time.Second {
 			continue
