@@ -83,9 +83,7 @@ type Group struct {
 func (a *Aggregation) addEvent(e jstrace.Event) {
 	defer func() {
 		if recover() != nil { // cannot happen: the process encoded the record itself
-			a.mu.Lock()
-			a.dropped++
-			a.mu.Unlock()
+			a.drop()
 		}
 	}()
 	if kv, plain := e.Args(); plain {
@@ -97,9 +95,7 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 	}
 	rec := e.Record()
 	if rec == nil { // over jstrace.MaxRecordSize
-		a.mu.Lock()
-		a.dropped++
-		a.mu.Unlock()
+		a.drop()
 		return
 	}
 	d := recordHeader(rec)
@@ -108,6 +104,13 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 	}
 	t := Trace{fields: d.fields}
 	a.add(&t)
+}
+
+// drop counts an event left out.
+func (a *Aggregation) drop() {
+	a.mu.Lock()
+	a.dropped++
+	a.mu.Unlock()
 }
 
 // maxPlainKey is the longest By string that plain groups by: longer ones
