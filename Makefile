@@ -45,11 +45,12 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
 	cd bench && for f in probes throughput attach; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
 
-## bench-overhead: the example service at half its saturation rate, on a core
-## of its own: untraced against untraced (the control), then without and with
-## a session reducing every request (a native Aggregation, a handler).
+## bench-overhead: two example services at half their saturation rate, on a
+## core of their own: untraced against untraced (the control), then untraced
+## against traced by a session reducing every request (an interpreted
+## handler, a native Aggregation), the session on each service in turn.
 bench-overhead: build
-	cd bench && $(GO) run ./overhead -bin ../bin -control
+	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 30
 
 clean:
 	rm -rf $(BIN) .demo bench/results

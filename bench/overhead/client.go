@@ -30,12 +30,8 @@ func newClient(addr, path string) *client {
 // It reports transport and protocol errors, not the status: the service's
 // error responses are part of its normal load.
 func (c *client) get() error {
-	if c.conn == nil {
-		conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
-		if err != nil {
-			return err
-		}
-		c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+	if err := c.connect(); err != nil {
+		return err
 	}
 	c.conn.SetDeadline(time.Now().Add(5 * time.Second))
 	_, err := c.conn.Write(c.req)
@@ -46,6 +42,19 @@ func (c *client) get() error {
 		c.close()
 	}
 	return err
+}
+
+// connect dials, unless connected.
+func (c *client) connect() error {
+	if c.conn != nil {
+		return nil
+	}
+	conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	c.conn, c.r = conn, bufio.NewReaderSize(conn, 16<<10)
+	return nil
 }
 
 func (c *client) close() {

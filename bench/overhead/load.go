@@ -14,7 +14,12 @@ import (
 func saturate(addr, path string, workers int, d time.Duration) float64 {
 	var n atomic.Int64
 	deadline := time.Now().Add(d)
-	withClients(workers, addr, path, func(c *client) {
+	clients := make([]*client, workers)
+	for i := range clients {
+		clients[i] = newClient(addr, path)
+		defer clients[i].close()
+	}
+	withClients(clients, func(c *client) {
 		for time.Now().Before(deadline) {
 			if c.get() == nil {
 				n.Add(1)
@@ -24,16 +29,13 @@ func saturate(addr, path string, workers int, d time.Duration) float64 {
 	return float64(n.Load()) / d.Seconds()
 }
 
-// withClients runs fn on n goroutines, each with a client of its own, and
-// waits for them.
-func withClients(n int, addr, path string, fn func(c *client)) {
+// withClients runs fn on a goroutine for each client and waits for them.
+func withClients(clients []*client, fn func(c *client)) {
 	var wg sync.WaitGroup
-	for range n {
+	for _, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := newClient(addr, path)
-			defer c.close()
 			fn(c)
 		}()
 	}
@@ -58,7 +60,7 @@ func (s stats) print(name string) {
 // (open loop, through a pool of workers), and measures each from its
 // scheduled time, so that a slow response delays no later measurement (no
 // coordinated omission).
-func measure(addr, path string, rate float64, d time.Duration, workers int) stats {
+func measure(svc *service, path string, rate float64, d time.Duration, workers int) stats {
 	interval := time.Duration(float64(time.Second) / rate)
 	total := int(d / interval)
 	lat := make([]time.Duration, total)
@@ -68,9 +70,10 @@ func measure(addr, path string, rate float64, d time.Duration, workers int) stat
 		slots <- i
 	}
 	close(slots)
+	clients := svc.connect(workers, path)
 	start := time.Now()
-	cpu0, gen0 := cpuTime(servicePID), cpuTime(os.Getpid())
-	withClients(workers, addr, path, func(c *client) {
+	cpu0, gen0 := cpuTime(svc.pid()), cpuTime(os.Getpid())
+	withClients(clients, func(c *client) {
 		for i := range slots {
 			due := start.Add(time.Duration(i) * interval)
 			if w := time.Until(due); w > 0 {
@@ -83,7 +86,7 @@ func measure(addr, path string, rate float64, d time.Duration, workers int) stat
 		}
 	})
 	elapsed := time.Since(start)
-	cpu, gen := cpuTime(servicePID)-cpu0, cpuTime(os.Getpid())-gen0
+	cpu, gen := cpuTime(svc.pid())-cpu0, cpuTime(os.Getpid())-gen0
 	slices.Sort(lat)
 	return stats{
 		rps:    float64(total-int(errs.Load())) / elapsed.Seconds(),
@@ -115,9 +118,6 @@ func median(runs []stats) stats {
 		genCPU: pick(func(s stats) float64 { return s.genCPU }),
 	}
 }
-
-// servicePID is the service's pid, for its CPU time.
-var servicePID int
 
 // cpuTime returns the CPU time (user+system) of process pid from /proc.
 func cpuTime(pid int) time.Duration {

@@ -1,30 +1,27 @@
 // Command overhead measures what a tracing session costs the traced
 // service: the example service under a loopback load generator at half its
-// saturation rate, without and then with a jstrace session running a remote
+// saturation rate, without and with a jstrace session running a remote
 // aggregation script over every request. It prints every run, both sides
 // and their per-round differences. Run it with make bench-overhead.
 //
-// The service gets a core of its own (the last; -pin=false shares them
-// all), this program and the jstrace CLI the others, and its saturation is
-// the rate at which that core would be busy all the time. Untraced and
-// traced runs alternate (ABBA), and each round's traced p99 is compared with
-// its neighbour's: on a shared machine slow drifts dwarf the difference.
-// -control first compares untraced runs with untraced runs, the noise floor
-// of the machine.
+// Two identical services share a core (the last; -pin=false shares them
+// all), this program and the jstrace CLI get the others, and saturation is
+// the rate at which that core would be busy all the time. A session stays
+// attached to one service for half the rounds and to the other for the
+// rest (crossover); in every round the load goes to the untraced service
+// and to the traced one in turn (ABBA), and each traced run's p99 is
+// compared with its neighbour's: on a shared machine slow drifts dwarf the
+// difference, and attaching is left out of the steady state measured.
+// -control first compares the two services with neither traced, the noise
+// floor of the machine.
 package main
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"runtime"
-	"strings"
-	"sync"
 	"time"
 )
 
@@ -95,14 +92,14 @@ func Local(traces *script.Traces) {
 func main() {
 	bin := flag.String("bin", "bin", "directory of the jstrace and service binaries")
 	duration := flag.Duration("duration", 4*time.Second, "length of each measured run")
-	rounds := flag.Int("rounds", 10, "untraced and traced runs, alternated; medians are reported")
+	rounds := flag.Int("rounds", 10, "pairs of untraced and traced runs, alternated; medians are reported")
 	workers := flag.Int("workers", 32, "concurrent connections of the load generator")
 	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
 	flag.Float64Var(&load, "load", 0.5, "the measured rate as a fraction of the saturation rate")
-	flag.DurationVar(&settle, "settle", time.Second, "how long traced runs wait after attaching before measuring")
-	profile := flag.String("profile", "", "write CPU profiles of the service during the first untraced and traced runs to this directory")
+	flag.DurationVar(&settle, "settle", 2*time.Second, "how long to wait after attaching a session before measuring")
+	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory")
 	script := flag.String("script", "", "the script of the traced runs (default: two remote aggregations of request:end, by a handler and by a native Aggregation)")
-	pin := flag.Bool("pin", true, "pin the service to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with it")
+	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
 	flag.Parse()
 	if *pin {
 		serviceCPU = pinSelf()
@@ -121,44 +118,28 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	defer os.RemoveAll(dir)
 	runDir := filepath.Join(dir, "run")
 
-	svc := exec.Command(filepath.Join(bin, "service"), "-load", "0", "-max-delay", "0")
-	if profile != "" {
-		pprofAddr = freeAddr()
-		svc.Args = append(svc.Args, "-pprof", pprofAddr)
+	// Two identical services: in every round one of them is traced and
+	// the other not, and the load alternates between them.
+	var svcs [2]*service
+	for i, title := range []string{"overhead-a", "overhead-b"} {
+		if svcs[i], err = startService(bin, runDir, title, profile != ""); err != nil {
+			return err
+		}
+		defer svcs[i].stop()
 	}
-	if cpu := serviceCPU; cpu >= 0 {
-		svc = pinned(svc, cpu)
-		fmt.Printf("service pinned to CPU %d, this program and jstrace to the others (GOMAXPROCS %d)\n", cpu, runtime.GOMAXPROCS(0))
+	if serviceCPU >= 0 {
+		fmt.Printf("services pinned to CPU %d, this program and jstrace to the others (GOMAXPROCS %d)\n", serviceCPU, runtime.GOMAXPROCS(0))
 	}
-	svc.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir, "JSTRACE_TITLE=overhead")
-	out, err := svc.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	svc.Stderr = io.Discard
-	if err := svc.Start(); err != nil {
-		return err
-	}
-	servicePID = svc.Process.Pid
-	defer func() { svc.Process.Kill(); svc.Wait() }()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("service: %w", err)
-	}
-	m := regexp.MustCompile(`http://([0-9.:]+)`).FindStringSubmatch(line)
-	if m == nil {
-		return fmt.Errorf("service said %q", line)
-	}
-	addr, path := m[1], "/users/7"
-	fmt.Printf("saturating http://%s%s with %d connections for %v…\n", addr, path, workers, duration/2)
-	max := saturate(addr, path, workers, duration/2)
+	path := "/users/7"
+	fmt.Printf("saturating http://%s%s with %d connections for %v…\n", svcs[0].addr, path, workers, duration/2)
+	max := saturate(svcs[0].addr, path, workers, duration/2)
 	fmt.Printf("closed-loop saturation: %.0f req/s\n", max)
 	if serviceCPU >= 0 {
 		// Closed loop, the service handles requests in batches (one
 		// wake-up reads many): one at a time, as the open-loop runs send
 		// them, each costs it more. On its own core it saturates where
 		// that core would be busy all the time.
-		s := measure(addr, path, max/2, duration/2, 2*workers)
+		s := measure(svcs[0], path, max/2, duration/2, 2*workers)
 		if full := s.rps / s.cpu; full < max {
 			max = full
 			fmt.Printf("open loop at %.0f req/s the service keeps %.0f%% of its core busy: it saturates at %.0f req/s\n", s.rps, 100*s.cpu, max)
@@ -166,6 +147,16 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	}
 	rate := max * load
 	fmt.Printf("measuring at %.0f req/s (%.0f%% of saturation)\n\n", rate, 100*load)
+	// measurer returns a run against svc, and its first, with -profile,
+	// writes a CPU profile to file (if not "").
+	measurer := func(svc *service, file string) func() stats {
+		return func() stats {
+			if profile != "" && file != "" {
+				defer profileOnce(svc, filepath.Join(profile, file), duration)()
+			}
+			return measure(svc, path, rate, duration, 2*workers)
+		}
+	}
 
 	type run struct{ name, file string }
 	var runs []run
@@ -180,90 +171,93 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 			runs = append(runs, run{sc.name, file})
 		}
 	}
-	untraced := func() (stats, error) {
-		defer profileOnce(filepath.Join(profile, "untraced.pprof"), duration)()
-		return measure(addr, path, rate, duration, 2*workers), nil
+	header := func() {
+		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
 	}
-	// The control compares untraced runs with untraced runs: the spread of
-	// its ratios is what this machine's noise alone does to the figures.
+	// The control compares the two services with neither traced: the
+	// spread of its ratios is what this machine's noise alone does to the
+	// figures (and any difference between the two processes).
 	var results []comparison
 	if control {
-		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
-		c, err := compare("untraced", untraced, "untraced'", untraced, rounds)
-		if err != nil {
-			return err
-		}
-		c.name = "control"
-		results = append(results, c)
+		header()
+		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), "b", measurer(svcs[1], ""), rounds)
+		results = append(results, byLoad("control", "a", "b", as, bs)...)
 		fmt.Println()
 	}
 	for _, r := range runs {
-		traced := func() (stats, error) {
-			return measureTraced(bin, runDir, r.file, func() stats {
-				defer profileOnce(filepath.Join(profile, r.name+".pprof"), duration)()
-				return measure(addr, path, rate, duration, 2*workers)
-			})
+		// Crossover: the session stays attached to one service for half
+		// the rounds, then to the other, so that neither attaching nor any
+		// difference between the processes falls on one side.
+		header()
+		var as, bs []stats
+		for half, traced := range []int{1, 0} {
+			sess, err := attach(bin, runDir, svcs[traced].title, r.file)
+			if err != nil {
+				return err
+			}
+			n := rounds / 2
+			if half == 1 {
+				n = rounds - n
+			}
+			a, b := alternate("untraced", measurer(svcs[1-traced], ""), r.name, measurer(svcs[traced], r.name+".pprof"), n)
+			err = sess.alive()
+			sess.close()
+			if err != nil {
+				return fmt.Errorf("%s: the session ended during the measurement: %w", r.name, err)
+			}
+			as, bs = append(as, a...), append(bs, b...)
 		}
-		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
-		c, err := compare("untraced", untraced, r.name, traced, rounds)
-		if err != nil {
-			return err
-		}
-		results = append(results, c)
+		results = append(results, byLoad(r.name, "untraced", r.name, as, bs)...)
 		fmt.Println()
 	}
-	fmt.Printf("%d rounds of %v at %.0f req/s (%.0f%% of %.0f), each script against the untraced runs alternated with its own;\n", rounds, duration, rate, 100*load, max)
-	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds);\n")
-	fmt.Printf("per round: median of the per-round differences (interquartile range), as are throughput and service CPU:\n")
-	fmt.Printf("%-10s %11s %24s %24s %30s\n", "", "throughput", "p99 pooled", "p99 per round", "service CPU")
+	fmt.Printf("%d rounds of %v at %.0f req/s (%.0f%% of %.0f), each against an untraced run of the same length next to it;\n", rounds, duration, rate, 100*load, max)
+	fmt.Printf("p99 per round: median of the per-round ratios (90%% confidence interval, bootstrap over rounds), as are throughput and service CPU (interquartile range);\n")
+	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds):\n")
+	fmt.Printf("%-14s %11s %24s %24s %30s\n", "", "throughput", "p99 per round", "p99 pooled", "service CPU")
 	for _, c := range results {
-		fmt.Printf("%-10s %+10.1f%% %24s %24s %30s\n", c.name, 100*c.throughput(), pooledString(c.pooled, c.pooledLo, c.pooledHi),
-			c.p99.String(100, "%"), c.cpu.String(100, "% of a core"))
+		fmt.Printf("%-14s %+10.1f%% %24s %24s %30s\n", c.name, 100*c.throughput(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
+			pooledString(c.pooled, c.pooledLo, c.pooledHi), c.cpu.String(100, "% of a core"))
 	}
+	fmt.Printf("at load: the rounds whose untraced run kept the service's core at most %.0f%% busy, as at calibration;\n", 100*load*slack)
+	fmt.Printf("slower: the others, in which the machine ran slower (at most %.0f%% of its speed at calibration): the load on the service was higher\n", 100/slack)
 	fmt.Println("targets: throughput no worse than -5%, p99 no worse than +10%")
 	return nil
 }
 
-// measureTraced runs measure while a jstrace session runs the aggregation
-// script in the service.
-func measureTraced(bin, runDir, script string, measure func() stats) (stats, error) {
-	trace := exec.Command(filepath.Join(bin, "jstrace"), "-t", "overhead", "-v", script)
-	trace.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir)
-	stderr, _ := trace.StderrPipe()
-	if err := trace.Start(); err != nil {
-		return stats{}, err
-	}
-	defer func() {
-		trace.Process.Signal(os.Interrupt)
-		trace.Wait()
-	}()
-	attached := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		once := sync.Once{}
-		for sc.Scan() {
-			if strings.Contains(sc.Text(), "attached to") {
-				once.Do(func() { close(attached) })
-			}
+// slack is how much busier than at calibration the untraced service may be
+// in a round for that round to count as at the load measured: this VM's
+// speed swings (the same requests cost the service twice the CPU time in
+// some minutes), and a slower machine is a higher load on the service,
+// which amplifies every cost in p99.
+const slack = 1.2
+
+// byLoad summarizes the paired runs as and bs over all rounds, then over
+// the rounds at the load measured and over the others (see slack), if they
+// are not all one or the other.
+func byLoad(name, aName, bName string, as, bs []stats) []comparison {
+	all := summarize(name, aName, bName, as, bs)
+	var inA, inB, outA, outB []stats
+	for i, a := range as {
+		if a.cpu <= load*slack {
+			inA, inB = append(inA, a), append(inB, bs[i])
+		} else {
+			outA, outB = append(outA, a), append(outB, bs[i])
 		}
-	}()
-	select {
-	case <-attached:
-	case <-time.After(10 * time.Second):
-		return stats{}, fmt.Errorf("jstrace did not attach")
 	}
-	// Attaching costs a burst (the CLI starts, both sides compile the
-	// script, the service collects the garbage of that): the attach
-	// benchmarks measure it. This measures the steady state.
-	time.Sleep(settle)
-	return measure(), nil
+	if len(inA) == 0 || len(outA) == 0 {
+		return []comparison{all}
+	}
+	fmt.Printf("%d rounds at load, %d slower:\n", len(inA), len(outA))
+	in := summarize(fmt.Sprintf("  at load %d", len(inA)), aName, bName, inA, inB)
+	out := summarize(fmt.Sprintf("  slower %d", len(outA)), aName, bName, outA, outB)
+	return []comparison{all, in, out}
 }
 
-// serviceCPU is the CPU the service is pinned to with -pin, or -1.
+// serviceCPU is the CPU the services are pinned to with -pin, or -1.
 var serviceCPU = -1
 
 // load is the measured rate as a fraction of saturation (-load).
 var load float64
 
-// settle is how long the traced runs wait after attaching (-settle).
+// settle is how long to wait after attaching a session (-settle).
 var settle time.Duration

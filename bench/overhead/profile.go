@@ -10,9 +10,6 @@ import (
 	"time"
 )
 
-// pprofAddr is where the service serves net/http/pprof, with -profile.
-var pprofAddr string
-
 func freeAddr() string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -22,11 +19,11 @@ func freeAddr() string {
 	return ln.Addr().String()
 }
 
-// profileOnce starts a CPU profile of the service over most of a run of
-// length d, unless -profile is off or file exists, and returns a function
-// that waits for it.
-func profileOnce(file string, d time.Duration) (wait func()) {
-	if pprofAddr == "" || filepath.Dir(file) == "." {
+// profileOnce starts a CPU profile of svc over most of a run of length d,
+// unless svc serves no profiles or file exists, and returns a function that
+// waits for it.
+func profileOnce(svc *service, file string, d time.Duration) (wait func()) {
+	if svc.pprof == "" {
 		return func() {}
 	}
 	if _, err := os.Stat(file); err == nil {
@@ -38,7 +35,7 @@ func profileOnce(file string, d time.Duration) (wait func()) {
 	go func() {
 		defer close(done)
 		secs := max(1, int(d.Seconds())-1)
-		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, secs))
+		resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", svc.pprof, secs))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "profile:", err)
 			return
