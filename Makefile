@@ -47,10 +47,10 @@ bench:
 
 ## bench-overhead: two example services at half their saturation rate, on a
 ## core of their own: untraced against untraced (the control), then untraced
-## against traced by a session reducing every request (an interpreted
-## handler, a native Aggregation), the session on each service in turn.
+## against traced by a session reducing every request with a native
+## Aggregation, the session on each service in turn.
 bench-overhead: build
-	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 30
+	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 40
 
 clean:
 	rm -rf $(BIN) .demo bench/results

@@ -22,6 +22,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -98,7 +99,8 @@ func main() {
 	flag.Float64Var(&load, "load", 0.5, "the measured rate as a fraction of the saturation rate")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "how long to wait after attaching a session before measuring")
 	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory")
-	script := flag.String("script", "", "the script of the traced runs (default: two remote aggregations of request:end, by a handler and by a native Aggregation)")
+	script := flag.String("script", "aggregate", "the scripts of the traced runs, comma-separated: aggregate (a native Aggregation of every request:end), handler (an interpreted handler for every request:end) or a file")
+	flag.StringVar(&enable, "enable", "", "compare only a service with the probe of this name enabled by a subscription that does nothing, and no session, with one without: what firing it alone costs")
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
 	flag.Parse()
 	if *pin {
@@ -122,7 +124,11 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	// the other not, and the load alternates between them.
 	var svcs [2]*service
 	for i, title := range []string{"overhead-a", "overhead-b"} {
-		if svcs[i], err = startService(bin, runDir, title, profile != ""); err != nil {
+		var args []string
+		if i == 1 && enable != "" {
+			args = []string{"-enable", enable}
+		}
+		if svcs[i], err = startService(bin, runDir, title, profile != "", args...); err != nil {
 			return err
 		}
 		defer svcs[i].stop()
@@ -160,28 +166,34 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 
 	type run struct{ name, file string }
 	var runs []run
-	if script != "" {
-		runs = append(runs, run{"traced", script})
-	} else {
+	for _, name := range strings.Split(script, ",") {
+		r := run{strings.TrimSuffix(filepath.Base(name), ".go"), name}
 		for _, sc := range scripts {
-			file := filepath.Join(dir, sc.name+".go")
-			if err := os.WriteFile(file, []byte(sc.src), 0o600); err != nil {
-				return err
+			if sc.name == name {
+				r = run{name, filepath.Join(dir, name+".go")}
+				if err := os.WriteFile(r.file, []byte(sc.src), 0o600); err != nil {
+					return err
+				}
 			}
-			runs = append(runs, run{sc.name, file})
 		}
+		runs = append(runs, r)
 	}
 	header := func() {
 		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
 	}
 	// The control compares the two services with neither traced: the
 	// spread of its ratios is what this machine's noise alone does to the
-	// figures (and any difference between the two processes).
+	// figures (and any difference between the two processes). With
+	// -enable it is all there is, and measures the enabled probe.
 	var results []comparison
+	name, bName := "control", "b"
+	if enable != "" {
+		control, runs, name, bName = true, nil, "enabled", "b+"+enable
+	}
 	if control {
 		header()
-		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), "b", measurer(svcs[1], ""), rounds)
-		results = append(results, byLoad("control", "a", "b", as, bs)...)
+		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), rounds)
+		results = append(results, byLoad(name, "a", bName, as, bs)...)
 		fmt.Println()
 	}
 	for _, r := range runs {
@@ -258,6 +270,10 @@ var serviceCPU = -1
 
 // load is the measured rate as a fraction of saturation (-load).
 var load float64
+
+// enable is the probe the control's second service fires with no session
+// (-enable).
+var enable string
 
 // settle is how long to wait after attaching a session (-settle).
 var settle time.Duration

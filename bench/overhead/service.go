@@ -25,10 +25,11 @@ type service struct {
 }
 
 // startService starts the example service without its own load, titled
-// title, registered in runDir, pinned to serviceCPU if it is set.
-func startService(bin, runDir, title string, profile bool) (*service, error) {
+// title, registered in runDir, pinned to serviceCPU if it is set, with
+// more arguments args.
+func startService(bin, runDir, title string, profile bool, args ...string) (*service, error) {
 	s := &service{title: title}
-	cmd := exec.Command(filepath.Join(bin, "service"), "-load", "0", "-max-delay", "0")
+	cmd := exec.Command(filepath.Join(bin, "service"), append([]string{"-load", "0", "-max-delay", "0"}, args...)...)
 	if profile {
 		s.pprof = freeAddr()
 		cmd.Args = append(cmd.Args, "-pprof", s.pprof)

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/examples/service/state"
 )
@@ -34,7 +35,11 @@ func main() {
 	load := flag.Float64("load", 0, "requests per second to send to itself")
 	maxDelay := flag.Duration("max-delay", 50*time.Millisecond, "longest artificial handler delay")
 	pprofAddr := flag.String("pprof", "", "serve net/http/pprof on this address (for profiling jstrace's cost)")
+	enable := flag.String("enable", "", "fire the probe of this name without a session, into a subscription that does nothing (for measuring what enabling a probe alone costs)")
 	flag.Parse()
+	if *enable != "" {
+		defer jstrace.SubscribeFunc(func(name string) bool { return name == *enable }, func(jstrace.Event) {}).Close()
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 
 	a, err := agent.Listen(agent.Options{
