@@ -71,10 +71,10 @@ func (h latHist) add(o latHist) {
 // a bootstrap over rounds (each round's pair resampled together, so that
 // the pairing that takes out the machine's drift is kept).
 //
-// Pooling is what "p99 with and without a session" means, and it is
-// robust to the bursts of a shared machine: a 100 ms stall of the host
-// holds up some 0.5% of one 4 s run's requests and moves that run's p99 a
-// lot, but a tenth of that of twenty runs pooled.
+// Pooling reads "p99 with and without a session" literally, over the whole
+// measurement; but the pooled tail is set by the few rounds that catch a
+// stall of the machine, so on a shared VM it scatters more from run to run
+// than the median of the per-round ratios, which is reported next to it.
 func pooledP99(as, bs []stats) (ratio, lo, hi float64) {
 	pool := func(runs []stats, idx []int) latHist {
 		h := make(latHist, histBuckets)

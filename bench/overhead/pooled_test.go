@@ -33,3 +33,30 @@ func TestHistQuantile(t *testing.T) {
 		}
 	}
 }
+
+func TestMedianInterval(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	sample := func(n int) spread {
+		s := make(spread, n)
+		for i := range s {
+			s[i] = 0.05 + r.NormFloat64()*0.2 // per-round ratios around +5%
+		}
+		slices.Sort(s)
+		return s
+	}
+	small, large := sample(30), sample(300)
+	for _, s := range []spread{small, large} {
+		lo, hi := s.medianInterval()
+		if m := s.quantile(0.5); lo > m || m > hi {
+			t.Errorf("n=%d: median %.3f outside its interval %.3f…%.3f", len(s), m, lo, hi)
+		}
+		if lo > 0.05 || hi < 0.05 {
+			t.Logf("n=%d: %.3f…%.3f misses the true median (expected one time in ten)", len(s), lo, hi)
+		}
+	}
+	sLo, sHi := small.medianInterval()
+	lLo, lHi := large.medianInterval()
+	if lHi-lLo >= sHi-sLo {
+		t.Errorf("300 rounds give an interval of %.3f, 30 rounds %.3f: it should narrow", lHi-lLo, sHi-sLo)
+	}
+}
