@@ -167,6 +167,9 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	type run struct{ name, file string }
 	var runs []run
 	for _, name := range strings.Split(script, ",") {
+		if name == "" {
+			continue
+		}
 		r := run{strings.TrimSuffix(filepath.Base(name), ".go"), name}
 		for _, sc := range scripts {
 			if sc.name == name {
