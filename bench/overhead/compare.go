@@ -19,9 +19,30 @@ type comparison struct {
 	// pooled is the p99 of all of b's requests against all of a's, minus
 	// one, with a 90% confidence interval (see pooledP99).
 	pooled, pooledLo, pooledHi float64
+	// sat is b's saturation throughput against a's, per round, minus one,
+	// with a 90% confidence interval of its median; nil if not measured.
+	sat          spread
+	satLo, satHi float64
 }
 
-func (c comparison) throughput() float64 { return c.with.rps/c.base.rps - 1 }
+// setSaturation fills c's saturation figures from the paired closed-loop
+// runs as and bs.
+func (c *comparison) setSaturation(as, bs []stats) {
+	c.sat = nil
+	for i := range as {
+		c.sat = append(c.sat, bs[i].rps/as[i].rps-1)
+	}
+	slices.Sort(c.sat)
+	c.satLo, c.satHi = c.sat.medianInterval()
+}
+
+// saturation formats the saturation throughput figures, or "-".
+func (c comparison) saturation() string {
+	if len(c.sat) == 0 {
+		return "-"
+	}
+	return pooledString(c.sat.quantile(0.5), c.satLo, c.satHi)
+}
 
 // spread is a sample of per-round differences, sorted.
 type spread []float64
@@ -68,9 +89,10 @@ func (s spread) medianInterval() (lo, hi float64) {
 // the machine over the whole measurement (other tenants, thermal, caches)
 // falls on both sides alike, prints every run, and returns them in pairs:
 // pairing each run with its neighbour takes out the slow drifts that dwarf
-// the difference on a shared machine.
-func alternate(aName string, a func() stats, bName string, b func() stats, rounds int) (as, bs []stats) {
-	for i := range rounds {
+// the difference on a shared machine. Rounds are numbered from first, so
+// that measurements made in parts keep the order going.
+func alternate(aName string, a func() stats, bName string, b func() stats, first, rounds int) (as, bs []stats) {
+	for i := first; i < first+rounds; i++ {
 		if i%2 == 0 {
 			x, y := a(), b()
 			x.print(aName)

@@ -98,11 +98,20 @@ func main() {
 	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
 	flag.Float64Var(&load, "load", 0.5, "the measured rate as a fraction of the saturation rate")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "how long to wait after attaching a session before measuring")
-	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory")
+	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory (files already there are kept)")
 	script := flag.String("script", "aggregate", "the scripts of the traced runs, comma-separated: aggregate (a native Aggregation of every request:end), handler (an interpreted handler for every request:end) or a file")
 	flag.StringVar(&enable, "enable", "", "compare only a service with the probe of this name enabled by a subscription that does nothing, and no session, with one without: what firing it alone costs")
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
+	flag.IntVar(&satRounds, "saturation-rounds", 4, "closed-loop runs of each side, alternated, per half of a script's measurement (twice that in the control), that compare saturation throughput")
+	combineRuns := flag.Bool("combine", false, "measure nothing: combine the per-round p99 ratios of the earlier outputs of this program named as arguments")
 	flag.Parse()
+	if *combineRuns {
+		if err := combine(flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "overhead:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *pin {
 		serviceCPU = pinSelf()
 	}
@@ -193,10 +202,16 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	if enable != "" {
 		control, runs, name, bName = true, nil, "enabled", "b+"+enable
 	}
+	saturater := func(svc *service) func() stats {
+		return func() stats { return saturated(svc, path, workers, duration/2) }
+	}
 	if control {
 		header()
-		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), rounds)
-		results = append(results, byLoad(name, "a", bName, as, bs)...)
+		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), 0, rounds)
+		satA, satB := alternate("a max", saturater(svcs[0]), bName+" max", saturater(svcs[1]), 0, 2*satRounds)
+		cs := byLoad(name, "a", bName, as, bs)
+		cs[0].setSaturation(satA, satB)
+		results = append(results, cs...)
 		fmt.Println()
 	}
 	for _, r := range runs {
@@ -204,47 +219,65 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		// the rounds, then to the other, so that neither attaching nor any
 		// difference between the processes falls on one side.
 		header()
-		var as, bs []stats
+		var as, bs, satA, satB []stats
 		for half, traced := range []int{1, 0} {
-			sess, err := attach(bin, runDir, svcs[traced].title, r.file)
+			u, t := svcs[1-traced], svcs[traced]
+			err := underSession(bin, runDir, r.file, r.name, t, func() {
+				a, b := alternate("untraced", measurer(u, "untraced.pprof"), r.name, measurer(t, r.name+".pprof"),
+					half*(rounds/2), rounds/2+half*(rounds%2))
+				as, bs = append(as, a...), append(bs, b...)
+				a, b = alternate("untraced max", saturater(u), r.name+" max", saturater(t), half*satRounds, satRounds)
+				satA, satB = append(satA, a...), append(satB, b...)
+			})
 			if err != nil {
 				return err
 			}
-			n := rounds / 2
-			if half == 1 {
-				n = rounds - n
-			}
-			a, b := alternate("untraced", measurer(svcs[1-traced], ""), r.name, measurer(svcs[traced], r.name+".pprof"), n)
-			err = sess.alive()
-			sess.close()
-			if err != nil {
-				return fmt.Errorf("%s: the session ended during the measurement: %w", r.name, err)
-			}
-			as, bs = append(as, a...), append(bs, b...)
 		}
-		results = append(results, byLoad(r.name, "untraced", r.name, as, bs)...)
+		cs := byLoad(r.name, "untraced", r.name, as, bs)
+		cs[0].setSaturation(satA, satB)
+		results = append(results, cs...)
 		fmt.Println()
 	}
 	fmt.Printf("%d rounds of %v at %.0f req/s (%.0f%% of %.0f), each against an untraced run of the same length next to it;\n", rounds, duration, rate, 100*load, max)
-	fmt.Printf("p99 per round: median of the per-round ratios (90%% confidence interval, bootstrap over rounds), as are throughput and service CPU (interquartile range);\n")
+	fmt.Printf("max throughput: closed loop, %d connections, %v runs alternated; median of the per-round ratios (90%% confidence interval, bootstrap over rounds);\n", workers, duration/2)
+	fmt.Printf("p99 per round: median of the per-round ratios (90%% confidence interval, bootstrap over rounds); service CPU likewise (interquartile range);\n")
 	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds):\n")
-	fmt.Printf("%-14s %11s %24s %24s %30s\n", "", "throughput", "p99 per round", "p99 pooled", "service CPU")
+	fmt.Printf("%-14s %22s %24s %24s %30s\n", "", "max throughput", "p99 per round", "p99 pooled", "service CPU")
 	for _, c := range results {
-		fmt.Printf("%-14s %+10.1f%% %24s %24s %30s\n", c.name, 100*c.throughput(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
+		fmt.Printf("%-14s %22s %24s %24s %30s\n", c.name, c.saturation(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
 			pooledString(c.pooled, c.pooledLo, c.pooledHi), c.cpu.String(100, "% of a core"))
 	}
-	fmt.Printf("at load: the rounds whose untraced run kept the service's core at most %.0f%% busy, as at calibration;\n", 100*load*slack)
+	fmt.Printf("at load: the rounds whose two runs kept the service's core at most %.0f%% busy on average, as at calibration;\n", 100*load*slack)
 	fmt.Printf("slower: the others, in which the machine ran slower (at most %.0f%% of its speed at calibration): the load on the service was higher\n", 100/slack)
-	fmt.Println("targets: throughput no worse than -5%, p99 no worse than +10%")
+	fmt.Println("targets: throughput no worse than -5% (the open-loop runs above keep up with the offered rate unless they report errors), p99 no worse than +10%")
 	return nil
 }
 
-// slack is how much busier than at calibration the untraced service may be
-// in a round for that round to count as at the load measured: this VM's
+// underSession attaches a session running script to the service traced,
+// runs measure, and reports an error if the session did not last it.
+func underSession(bin, runDir, script, name string, traced *service, measure func()) error {
+	sess, err := attach(bin, runDir, traced.title, script)
+	if err != nil {
+		return err
+	}
+	defer sess.close()
+	measure()
+	if err := sess.alive(); err != nil {
+		return fmt.Errorf("%s: the session ended during the measurement: %w", name, err)
+	}
+	return nil
+}
+
+// slack is how much busier than at calibration the services may be in a
+// round (the mean of its two runs) for that round to count as at the load
+// measured: this VM's
 // speed swings (the same requests cost the service twice the CPU time in
 // some minutes), and a slower machine is a higher load on the service,
 // which amplifies every cost in p99.
 const slack = 1.2
+
+// minGroup is the fewest rounds byLoad reports a group of.
+const minGroup = 5
 
 // byLoad summarizes the paired runs as and bs over all rounds, then over
 // the rounds at the load measured and over the others (see slack), if they
@@ -253,13 +286,17 @@ func byLoad(name, aName, bName string, as, bs []stats) []comparison {
 	all := summarize(name, aName, bName, as, bs)
 	var inA, inB, outA, outB []stats
 	for i, a := range as {
-		if a.cpu <= load*slack {
+		// Both runs of a round, not the untraced one alone: a run that
+		// happened to be fast has both a low CPU and a low p99, and
+		// sorting by it would sort by the noise of the ratio's
+		// denominator.
+		if (a.cpu+bs[i].cpu)/2 <= load*slack {
 			inA, inB = append(inA, a), append(inB, bs[i])
 		} else {
 			outA, outB = append(outA, a), append(outB, bs[i])
 		}
 	}
-	if len(inA) == 0 || len(outA) == 0 {
+	if len(inA) < minGroup || len(outA) < minGroup {
 		return []comparison{all}
 	}
 	fmt.Printf("%d rounds at load, %d slower:\n", len(inA), len(outA))
@@ -273,6 +310,10 @@ var serviceCPU = -1
 
 // load is the measured rate as a fraction of saturation (-load).
 var load float64
+
+// satRounds is how many closed-loop runs compare saturation throughput
+// (-saturation-rounds).
+var satRounds int
 
 // enable is the probe the control's second service fires with no session
 // (-enable).

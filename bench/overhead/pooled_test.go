@@ -2,6 +2,7 @@ package main
 
 import (
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -58,5 +59,35 @@ func TestMedianInterval(t *testing.T) {
 	lLo, lHi := large.medianInterval()
 	if lHi-lLo >= sHi-sLo {
 		t.Errorf("300 rounds give an interval of %.3f, 30 rounds %.3f: it should narrow", lHi-lLo, sHi-sLo)
+	}
+}
+
+// TestReadRuns reads the outputs kept in runs/, which the README's
+// combined figures come from: every run's all-rounds line, and not the
+// lines of its split by load, which repeat rounds.
+func TestReadRuns(t *testing.T) {
+	files, err := filepath.Glob("runs/*.txt")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("runs/*.txt: %v, %d files", err, len(files))
+	}
+	runs, _, err := readRuns(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []struct {
+		comparison  string
+		runs, total int
+	}{
+		{"b/a", 5, 180},
+		{"aggregate/untraced", 6, 260},
+		{"handler/untraced", 1, 30},
+	} {
+		n := 0
+		for _, r := range runs[want.comparison] {
+			n += len(r)
+		}
+		if len(runs[want.comparison]) != want.runs || n != want.total {
+			t.Errorf("%s: %d runs, %d rounds; want %d, %d", want.comparison, len(runs[want.comparison]), n, want.runs, want.total)
+		}
 	}
 }

@@ -105,20 +105,20 @@ func attach(bin, runDir, title, script string) (*session, error) {
 	}
 	s := &session{cmd: cmd, done: make(chan struct{})}
 	attached := make(chan struct{})
-	var tail strings.Builder // the CLI's last words, should it exit
 	go func() {
+		var tail []string // the CLI's last words, should it exit
 		sc := bufio.NewScanner(stderr)
 		once := sync.Once{}
 		for sc.Scan() {
 			if strings.Contains(sc.Text(), "attached to") {
 				once.Do(func() { close(attached) })
 			}
-			if tail.Len() < 4<<10 {
-				tail.WriteString(sc.Text() + "\n")
+			if tail = append(tail, sc.Text()); len(tail) > 20 {
+				tail = tail[1:]
 			}
 		}
 		err := cmd.Wait()
-		s.err = fmt.Errorf("jstrace exited (%v): %s", err, tail.String())
+		s.err = fmt.Errorf("jstrace exited (%v): %s", err, strings.Join(tail, "\n"))
 		close(s.done)
 	}()
 	select {
