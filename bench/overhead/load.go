@@ -10,25 +10,6 @@ import (
 	"time"
 )
 
-// saturate runs closed-loop workers for d and returns the request rate.
-func saturate(addr, path string, workers int, d time.Duration) float64 {
-	var n atomic.Int64
-	deadline := time.Now().Add(d)
-	clients := make([]*client, workers)
-	for i := range clients {
-		clients[i] = newClient(addr, path)
-		defer clients[i].close()
-	}
-	withClients(clients, func(c *client) {
-		for time.Now().Before(deadline) {
-			if c.get() == nil {
-				n.Add(1)
-			}
-		}
-	})
-	return float64(n.Load()) / d.Seconds()
-}
-
 // saturated runs svc's clients closed loop for d: its throughput, and the
 // service's CPU time per second meanwhile (near a whole core if the service,
 // not the load generator, is what limits it).

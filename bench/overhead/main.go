@@ -147,7 +147,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	}
 	path := "/users/7"
 	fmt.Printf("saturating http://%s%s with %d connections for %v…\n", svcs[0].addr, path, workers, duration/2)
-	max := saturate(svcs[0].addr, path, workers, duration/2)
+	max := saturated(svcs[0], path, workers, duration/2).rps
 	fmt.Printf("closed-loop saturation: %.0f req/s\n", max)
 	if serviceCPU >= 0 {
 		// Closed loop, the service handles requests in batches (one
