@@ -29,7 +29,7 @@ func TestLimits(t *testing.T) {
 		{"{a,{b,{c,d}}}", ""},
 		{"{a,{b,{c,{d,e}}}}", "groups nested deeper than the limit of 3"},
 		{strings.Repeat("{", 10000), "more than the limit of 256 bytes"},
-		{strings.Repeat("{a,b}", 5), ""},                     // 32
+		{strings.Repeat("{a,b}", 5), ""},                                       // 32
 		{strings.Repeat("{a,b}", 6), "more than the limit of 32 alternatives"}, // 64
 		{"{" + strings.Repeat("a,", 32) + "b}", "more than the limit of 32 alternatives"},
 		{strings.Repeat("{*,*}", 40) + "[x]", "too complex"}, // the red team's pattern
