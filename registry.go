@@ -27,8 +27,12 @@ type registry struct {
 	full atomic.Bool
 
 	mu   sync.Mutex // guards the fields below and writes of byName
-	list []*Probe
+	list []*Probe   // append-only: a copy of the slice header is a snapshot
 	subs []*Subscription
+	// gen counts the changes of subs and of their match functions. Match
+	// functions are untrusted work (a session's patterns): they run outside
+	// mu, and a route computed meanwhile is stored only if gen is unchanged.
+	gen uint64
 }
 
 // lookup returns the probe called name, registering it if needed; nil when
@@ -55,15 +59,16 @@ func (r *registry) lookup(name string) *Probe {
 // refused, only names made up at run time are.
 func (r *registry) probe(name string, limited bool) *Probe {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	old := r.byName.Load()
 	if old != nil {
 		if p := (*old)[name]; p != nil {
+			r.mu.Unlock()
 			return p
 		}
 	}
 	if limited && len(r.list) >= MaxProbes {
 		r.full.Store(true)
+		r.mu.Unlock()
 		return nil
 	}
 	p := &Probe{name: name, prefix: appendString([]byte{recordEvent}, name)}
@@ -74,29 +79,107 @@ func (r *registry) probe(name string, limited bool) *Probe {
 	m[name] = p
 	r.list = append(r.list, p)
 	r.byName.Store(&m)
+	r.mu.Unlock()
+	// From here on, a change of the subscriptions sees p in r.list and
+	// updates it too; the route computed below is stored only if there
+	// was none meanwhile.
 	r.route(p)
 	return p
 }
 
-// route recomputes which subscriptions p feeds; the caller holds mu.
+// A matcher is a subscription and the match function it had when gen was
+// read.
+type matcher struct {
+	s     *Subscription
+	match func(string) bool
+}
+
+// route computes which subscriptions p feeds, calling their match functions
+// outside mu, and stores the result unless the subscriptions changed
+// meanwhile, in which case it starts again.
 func (r *registry) route(p *Probe) {
-	var subs []*Subscription
-	for _, s := range r.subs {
-		if s.match(p.name) {
-			subs = append(subs, s)
+	var ms []matcher
+	for {
+		r.mu.Lock()
+		gen := r.gen
+		ms = ms[:0]
+		for _, s := range r.subs {
+			ms = append(ms, matcher{s, s.match})
 		}
+		r.mu.Unlock()
+		var subs []*Subscription
+		for _, m := range ms {
+			if m.match(p.name) {
+				subs = append(subs, m.s)
+			}
+		}
+		r.mu.Lock()
+		if r.gen == gen {
+			p.store(subs)
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
 	}
-	if subs == nil {
+}
+
+// update recomputes which probes feed s, whose match function the caller
+// has just set. The caller holds mu; update releases it while the match
+// function runs, and returns with it released. The result is stored
+// unless s changed again meanwhile (a later update, or Close, then
+// decides); probes registered meanwhile route themselves (see probe).
+func (r *registry) update(s *Subscription) {
+	r.gen++
+	s.gen++
+	gen, match, list := s.gen, s.match, r.list
+	r.mu.Unlock()
+	in := make([]bool, len(list))
+	for i, p := range list {
+		in[i] = match(p.name)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s.gen != gen {
+		return
+	}
+	for i, p := range list {
+		p.member(s, in[i])
+	}
+}
+
+// detach stops every probe from feeding s; the caller holds mu. It calls
+// no match function.
+func (r *registry) detach(s *Subscription) {
+	r.gen++
+	s.gen++ // an update of s under way stores nothing
+	for _, p := range r.list {
+		p.member(s, false)
+	}
+}
+
+// store publishes the subscriptions p feeds; the caller holds mu. The
+// slice is never written again: probes read it without a lock.
+func (p *Probe) store(subs []*Subscription) {
+	if len(subs) == 0 {
 		p.subs.Store(nil)
 		return
 	}
 	p.subs.Store(&subs)
 }
 
-// reroute recomputes the routes of every probe; the caller holds mu.
-func (r *registry) reroute() {
-	for _, p := range r.list {
-		r.route(p)
+// member makes p feed s or not; the caller holds mu.
+func (p *Probe) member(s *Subscription, in bool) {
+	var old []*Subscription
+	if o := p.subs.Load(); o != nil {
+		old = *o
+	}
+	i := slices.Index(old, s)
+	switch {
+	case (i >= 0) == in:
+	case in:
+		p.store(append(slices.Clip(old), s))
+	default:
+		p.store(slices.Delete(slices.Clone(old), i, i+1))
 	}
 }
 

@@ -25,6 +25,7 @@ const DefaultBufferSize = 1 << 20
 // to its function as the probe fires.
 type Subscription struct {
 	match func(probe string) bool // guarded by probes.mu
+	gen   uint64                  // guarded by probes.mu: bumped when match or membership changes
 	ring  *ring                   // nil for SubscribeFunc
 	fn    func(Event)             // set by SubscribeFunc
 }
@@ -32,8 +33,11 @@ type Subscription struct {
 // Subscribe starts a subscription to every probe, present or future, whose
 // name match reports true, with a buffer of bufferSize bytes
 // ([DefaultBufferSize] if zero or less, at least 4 KiB, rounded up to a
-// power of two). match is called when probes are registered and when
-// subscriptions change, never per event; a nil match subscribes to nothing.
+// power of two). match is called when probes are registered (on the
+// registering goroutine) and when subscriptions change, never per event,
+// and never with the registry locked: it may be slow without blocking
+// other registrations. It must be safe for concurrent use. A nil match
+// subscribes to nothing.
 // Close releases the subscription.
 func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {
 	if bufferSize <= 0 {
@@ -68,8 +72,7 @@ func subscribe(s *Subscription) *Subscription {
 	probes.mu.Lock()
 	probes.subs = append(probes.subs, s)
 	probes.active.Add(1)
-	probes.reroute()
-	probes.mu.Unlock()
+	probes.update(s)
 	return s
 }
 
@@ -81,14 +84,16 @@ func orNone(match func(string) bool) func(string) bool {
 }
 
 // SetMatch replaces the subscription's match function and recomputes which
-// probes feed it.
+// probes feed it. Concurrent calls leave the match of the last one to
+// start in effect.
 func (s *Subscription) SetMatch(match func(probe string) bool) {
 	probes.mu.Lock()
 	s.match = orNone(match)
-	if slices.Contains(probes.subs, s) {
-		probes.reroute()
+	if !slices.Contains(probes.subs, s) {
+		probes.mu.Unlock()
+		return
 	}
-	probes.mu.Unlock()
+	probes.update(s)
 }
 
 // Close detaches the subscription from every probe; probes nobody else
@@ -103,7 +108,7 @@ func (s *Subscription) Close() {
 	}
 	probes.subs = slices.Delete(probes.subs, i, i+1)
 	probes.active.Add(-1)
-	probes.reroute()
+	probes.detach(s)
 }
 
 // Ready returns a channel that receives a value when the buffer turns
