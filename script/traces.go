@@ -78,7 +78,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 		panic(fmt.Sprintf("traces.On(%q): nil handler", pattern))
 	}
 	if err := t.host.On(pattern, fn); err != nil {
-		panic(fmt.Sprintf("traces.On(%q): %v", pattern, err))
+		panic(fmt.Sprintf("traces.On(%.80q): %v", pattern, err))
 	}
 }
 
@@ -90,7 +90,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
 	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent}); err != nil {
-		panic(fmt.Sprintf("traces.Aggregate(%q): %v", pattern, err))
+		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}
 	return a
 }
