@@ -1,10 +1,16 @@
 package e2e
 
 import (
+	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/discovery"
+	"github.com/jstrace-go/jstrace/protocol"
 )
 
 // globTimeout is how soon the CLI must give up on a pattern beyond the
@@ -118,5 +124,41 @@ func Local(traces *script.Traces) {
 	svc.alive(t)
 	if strings.Contains(svc.log.String(), "panic:") || svc.cmd.ProcessState != nil {
 		t.Fatalf("the service suffered:\n%s", svc.log.String())
+	}
+}
+
+// TestHostileGlobPeer sends hostile Local patterns as a CLI that skips its
+// own checks would: the agent compiles them too, and must refuse them.
+func TestHostileGlobPeer(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	entries, err := discovery.List(e.runDir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("discovery: %v, %v", entries, err)
+	}
+	many := make([]string, 5000)
+	for i := range many {
+		many[i] = fmt.Sprint("p", i, ":*")
+	}
+	for _, patterns := range [][]string{
+		{strings.Repeat("{*,*}", 40) + "[x]"},
+		{"request:*", strings.Repeat("{a,", 30) + strings.Repeat("}", 30)},
+		{strings.Repeat("x", 1<<20)},
+		many,
+	} {
+		start := time.Now()
+		ctx, cancel := context.WithTimeout(context.Background(), globTimeout)
+		conn, err := client.Dial(ctx, entries[0].Addr, client.Options{Secret: entries[0].Secret})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = conn.Attach(&protocol.Attach{Name: "peer.go", Source: "package main\n", LocalPatterns: patterns}, nil)
+		conn.Close()
+		if d := time.Since(start); err == nil || !strings.Contains(err.Error(), "local patterns: ") || !strings.Contains(err.Error(), "limit of") || d > globTimeout {
+			t.Errorf("%.60q: after %v: %v", patterns[len(patterns)-1], d, err)
+		}
+		svc.alive(t)
+		e.waitSessions(svc.pid, 0)
 	}
 }
