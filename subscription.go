@@ -25,9 +25,9 @@ const DefaultBufferSize = 1 << 20
 // to its function as the probe fires.
 type Subscription struct {
 	match func(probe string) bool // guarded by probes.mu
-	gen   uint64                  // guarded by probes.mu: bumped when match or membership changes
 	ring  *ring                   // nil for SubscribeFunc
 	fn    func(Event)             // set by SubscribeFunc
+	gen   uint64                  // guarded by probes.mu: bumped when match or membership changes
 }
 
 // Subscribe starts a subscription to every probe, present or future, whose
