@@ -46,6 +46,13 @@ type session struct {
 	remote  atomic.Pointer[match.Set] // probes the remote handlers want
 	version atomic.Uint64             // bumped when remote changes
 	sub     *jstrace.Subscription
+	// loading is set while the script's entry point runs: its On calls
+	// then only record the patterns, applied to sub once it returns, so
+	// that a script calling On in a loop costs one pass over the probes,
+	// not one per call. subMu orders the passes: the last applies the
+	// newest patterns.
+	loading atomic.Bool
+	subMu   sync.Mutex
 	fed     fed // the Aggregations' subscriptions
 	eng     *engine.Engine
 	console *console
@@ -102,12 +109,16 @@ func (s *session) run() {
 		return
 	}
 	defer s.fed.close()
-	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
+	s.loading.Store(true)
+	err = s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote)
+	s.loading.Store(false)
+	if err != nil {
 		s.eng.Stop(cleanupTimeout)
 		s.log.Info("jstrace agent: script refused", "err", err)
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
+	s.resubscribe()
 	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
 		s.eng.Stop(cleanupTimeout)
 		return
@@ -255,6 +266,19 @@ func (s *session) Fault(msg string) {
 func (s *session) Subscribed(set *match.Set) {
 	s.remote.Store(set)
 	s.version.Add(1)
-	local := s.local
-	s.sub.SetMatch(func(name string) bool { return local.Match(name) || set.Match(name) })
+	if !s.loading.Load() {
+		s.resubscribe()
+	}
+}
+
+// resubscribe makes sub match the local and the newest remote patterns.
+// The match runs for every probe, outside the registry's lock.
+func (s *session) resubscribe() {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	local, remote := s.local, s.remote.Load()
+	if remote.Len() == 0 {
+		return
+	}
+	s.sub.SetMatch(func(name string) bool { return local.Match(name) || remote.Match(name) })
 }
