@@ -7,6 +7,8 @@ package symbols
 import (
 	"encoding/json"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -54,6 +56,7 @@ type _encoding_json_Marshaler struct {
 }
 
 func (W _encoding_json_Marshaler) MarshalJSON() ([]byte, error) {
+	halt.Check()
 	return W.WMarshalJSON()
 }
 
@@ -69,5 +72,6 @@ type _encoding_json_Unmarshaler struct {
 }
 
 func (W _encoding_json_Unmarshaler) UnmarshalJSON(a0 []byte) error {
+	halt.Check()
 	return W.WUnmarshalJSON(a0)
 }

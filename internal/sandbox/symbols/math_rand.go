@@ -7,6 +7,8 @@ package symbols
 import (
 	"math/rand"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -51,9 +53,11 @@ type _math_rand_Source struct {
 }
 
 func (W _math_rand_Source) Int63() int64 {
+	halt.Check()
 	return W.WInt63()
 }
 func (W _math_rand_Source) Seed(seed int64) {
+	halt.Check()
 	W.WSeed(seed)
 }
 
@@ -66,11 +70,14 @@ type _math_rand_Source64 struct {
 }
 
 func (W _math_rand_Source64) Int63() int64 {
+	halt.Check()
 	return W.WInt63()
 }
 func (W _math_rand_Source64) Seed(seed int64) {
+	halt.Check()
 	W.WSeed(seed)
 }
 func (W _math_rand_Source64) Uint64() uint64 {
+	halt.Check()
 	return W.WUint64()
 }

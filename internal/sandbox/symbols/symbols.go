@@ -38,18 +38,19 @@ func makeTable(poly uint32) *crc32.Table {
 // Tables replaces with pointers to private copies.
 var PointerVars = map[string][]string{}
 
-// Tables returns the symbol tables for one interpreter: Symbols, with every
-// variable of PointerVars pointing to a copy made for this interpreter, so
-// that a script writing through time.Local or base64.StdEncoding changes
-// neither the host process nor another script.
+// Tables returns the symbol tables for one interpreter: Symbols, with the
+// functions that take callbacks wrapped (see checked) and every variable of
+// PointerVars pointing to a copy made for this interpreter, so that a
+// script writing through time.Local or base64.StdEncoding changes neither
+// the host process nor another script.
 func Tables() map[string]map[string]reflect.Value {
 	t := make(map[string]map[string]reflect.Value, len(Symbols))
-	for k, v := range Symbols {
+	for k, v := range checkedTables() {
 		t[k] = v
 	}
 	for k, funcs := range guarded {
-		m := make(map[string]reflect.Value, len(Symbols[k]))
-		for name, v := range Symbols[k] {
+		m := make(map[string]reflect.Value, len(t[k]))
+		for name, v := range t[k] {
 			m[name] = v
 		}
 		for name, v := range funcs {
