@@ -439,3 +439,4 @@ func TestGenericSourcesOnDemand(t *testing.T) {
 		}
 	}
 }
+
