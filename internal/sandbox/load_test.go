@@ -439,4 +439,3 @@ func TestGenericSourcesOnDemand(t *testing.T) {
 		}
 	}
 }
-
