@@ -39,3 +39,57 @@ func TestCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestWalkFollowingPointers(t *testing.T) {
+	type node struct {
+		Next *node
+		V    any
+	}
+	ring := &node{}
+	ring.Next = ring
+	chain := &node{}
+	for range 2000 {
+		chain = &node{Next: chain}
+	}
+	deepAny := any(1)
+	for range 600 {
+		deepAny = []any{deepAny}
+	}
+	same, mib := make([]string, 1000), string(make([]byte, 1<<20))
+	for i := range same {
+		same[i] = mib
+	}
+	dag := any(1)
+	for range 40 {
+		dag = []any{dag, dag}
+	}
+	json := Walk{FollowPointers: true, MaxDepth: 1000}
+	tests := []struct {
+		name string
+		arg  any
+		want error
+	}{
+		{"pointer cycle", ring, ErrCycle},
+		{"pointer chain", chain, ErrDeep},
+		{"deep []any", deepAny, ErrDeep},
+		{"one string a thousand times", same, ErrLarge},
+		{"shared halves, 2^40 leaves", dag, ErrLarge},
+		{"plain", map[string]any{"a": []int{1, 2}, "b": &node{V: "x"}}, nil},
+	}
+	for _, tt := range tests {
+		if _, err := json.Check(tt.arg); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	// fmt's walk does not follow nested pointers: the chain is fine there.
+	if err := Check(chain); err != nil {
+		t.Errorf("fmt walk of a pointer chain: %v", err)
+	}
+	if err := Check(same); !errors.Is(err, ErrLarge) {
+		t.Errorf("fmt walk of a large []string: %v", err)
+	}
+	size, err := json.Check([]any{"ab", []int{1, 2, 3}})
+	if err != nil || size.Nodes != 8 || size.Bytes != 2 || size.Depths != 0+(1+2)+(1+2)+3*3 {
+		t.Errorf("size %+v, %v", size, err)
+	}
+}
