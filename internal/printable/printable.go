@@ -102,6 +102,19 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 		return ErrLarge
 	}
 	w.depths += depth
+	if !w.follow && v.Kind() == reflect.Pointer && !v.IsNil() && v.CanInterface() {
+		// fmt prints an error by its Error method, at any depth.
+		if e, ok := v.Interface().(error); ok {
+			n, err := ErrorSize(e)
+			if err != nil {
+				return err
+			}
+			if w.bytes -= n; w.bytes < 0 {
+				return ErrLarge
+			}
+			return nil
+		}
+	}
 	switch v.Kind() {
 	case reflect.String:
 		if w.bytes -= v.Len(); w.bytes < 0 {

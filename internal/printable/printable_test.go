@@ -2,6 +2,7 @@ package printable
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 )
@@ -91,5 +92,54 @@ func TestWalkFollowingPointers(t *testing.T) {
 	size, err := json.Check([]any{"ab", []int{1, 2, 3}})
 	if err != nil || size.Nodes != 8 || size.Bytes != 2 || size.Depths != 0+(1+2)+(1+2)+3*3 {
 		t.Errorf("size %+v, %v", size, err)
+	}
+}
+
+type panicky struct{}
+
+func (*panicky) Error() string { panic("no") }
+
+func TestErrorSize(t *testing.T) {
+	e := errors.New("0123456789")
+	dag := e
+	for range 30 {
+		dag = errors.Join(dag, dag)
+	}
+	deep := e
+	for range MaxDepth + 1 {
+		deep = errors.Join(deep, e)
+	}
+	chain := e
+	for range 1000 {
+		chain = fmt.Errorf("w: %w", chain)
+	}
+	big := errors.New(string(make([]byte, 1<<20)))
+	many := make([]error, 300)
+	for i := range many {
+		many[i] = big
+	}
+	tests := []struct {
+		name string
+		err  error
+		n    int
+		want error
+	}{
+		{"plain", e, 10, nil},
+		{"join", errors.Join(e, e), 21, nil},
+		{"2^30 paths", dag, 0, ErrLarge},
+		{"joins too deep", deep, 0, ErrDeep},
+		{"a long chain of single wraps", chain, len(chain.Error()), nil},
+		{"300 MiB message", errors.Join(many...), 0, ErrLarge},
+		{"Error panics", &panicky{}, 0, nil},
+	}
+	for _, tt := range tests {
+		n, err := ErrorSize(tt.err)
+		if !errors.Is(err, tt.want) || (err == nil && n != tt.n) {
+			t.Errorf("%s: %d, %v; want %d, %v", tt.name, n, err, tt.n, tt.want)
+		}
+	}
+	// fmt's walk counts the messages of the errors it meets.
+	if err := Check([]any{errors.Join(many[:200]...), errors.Join(many[:200]...)}); !errors.Is(err, ErrLarge) {
+		t.Errorf("two 200 MiB errors: %v", err)
 	}
 }

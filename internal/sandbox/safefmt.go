@@ -6,11 +6,12 @@ import (
 	"reflect"
 
 	"github.com/jstrace-go/jstrace/internal/printable"
+	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
 )
 
 // checkPrintable panics, in the script, rather than let fmt recurse into a
-// value that contains itself: that would overflow the stack and kill the
-// process.
+// value that contains itself, or nests too deep (that would overflow the
+// stack and kill the process), or print more than printable.MaxBytes.
 func checkPrintable(a []any) {
 	if err := printable.Check(a...); err != nil {
 		panic("fmt: " + err.Error())
@@ -24,8 +25,13 @@ func safeFmt(stdout io.Writer) map[string]reflect.Value {
 		"Sprint":   reflect.ValueOf(func(a ...any) string { checkPrintable(a); return fmt.Sprint(a...) }),
 		"Sprintf":  reflect.ValueOf(func(f string, a ...any) string { checkPrintable(a); return fmt.Sprintf(f, a...) }),
 		"Sprintln": reflect.ValueOf(func(a ...any) string { checkPrintable(a); return fmt.Sprintln(a...) }),
-		"Errorf":   reflect.ValueOf(func(f string, a ...any) error { checkPrintable(a); return fmt.Errorf(f, a...) }),
-		"Fprint":   reflect.ValueOf(func(w io.Writer, a ...any) (int, error) { checkPrintable(a); return fmt.Fprint(w, a...) }),
+		"Errorf": reflect.ValueOf(func(f string, a ...any) error {
+			checkPrintable(a)
+			err := fmt.Errorf(f, a...)
+			guard.CheckErrors(err) // a tree of %w, as errors.Join makes
+			return err
+		}),
+		"Fprint": reflect.ValueOf(func(w io.Writer, a ...any) (int, error) { checkPrintable(a); return fmt.Fprint(w, a...) }),
 		"Fprintf": reflect.ValueOf(func(w io.Writer, f string, a ...any) (int, error) {
 			checkPrintable(a)
 			return fmt.Fprintf(w, f, a...)

@@ -19,11 +19,40 @@ import (
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
 
-// guarded replaces functions that could ask for gigabytes at once, or hand
-// out the process's own tables.
+// guarded replaces functions and types that could ask for gigabytes at
+// once, recurse without bound over a script's values, or hand out the
+// process's own tables (see package guard). TestAllowlistInterfaceArgs in
+// package sandbox lists what takes a script's values and why the rest is
+// safe.
 var guarded = map[string]map[string]reflect.Value{
-	"strings/strings":  {"Repeat": reflect.ValueOf(guard.Repeat)},
-	"bytes/bytes":      {"Repeat": reflect.ValueOf(guard.RepeatBytes)},
+	"strings/strings": {
+		"Repeat":      reflect.ValueOf(guard.Repeat),
+		"Join":        reflect.ValueOf(guard.Join),
+		"Replace":     reflect.ValueOf(guard.Replace),
+		"ReplaceAll":  reflect.ValueOf(guard.ReplaceAll),
+		"NewReplacer": reflect.ValueOf(guard.NewReplacer),
+		"Replacer":    reflect.ValueOf((*guard.Replacer)(nil)),
+		"Builder":     reflect.ValueOf((*guard.Builder)(nil)),
+	},
+	"bytes/bytes": {
+		"Repeat":          reflect.ValueOf(guard.RepeatBytes),
+		"Join":            reflect.ValueOf(guard.JoinBytes),
+		"Replace":         reflect.ValueOf(guard.ReplaceBytes),
+		"ReplaceAll":      reflect.ValueOf(guard.ReplaceAllBytes),
+		"Buffer":          reflect.ValueOf((*guard.Buffer)(nil)),
+		"NewBuffer":       reflect.ValueOf(guard.NewBuffer),
+		"NewBufferString": reflect.ValueOf(guard.NewBufferString),
+	},
+	"encoding/json/json": {
+		"Marshal":       reflect.ValueOf(guard.Marshal),
+		"MarshalIndent": reflect.ValueOf(guard.MarshalIndent),
+		"NewEncoder":    reflect.ValueOf(guard.NewEncoder),
+		"Encoder":       reflect.ValueOf((*guard.Encoder)(nil)),
+		"Indent":        reflect.ValueOf(guard.IndentBuffer),
+		"Compact":       reflect.ValueOf(guard.Compact),
+		"HTMLEscape":    reflect.ValueOf(guard.HTMLEscape),
+	},
+	"errors/errors":    {"Join": reflect.ValueOf(guard.JoinErrors)},
 	"hash/crc32/crc32": {"MakeTable": reflect.ValueOf(makeTable)},
 }
 
