@@ -94,19 +94,7 @@ func New(opts Options) (*Interp, error) {
 		SourcecodeFilesystem: emptyFS{},
 	})
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
-	for k, v := range symbols.Tables() {
-		if k == "fmt/fmt" {
-			// Printing functions that refuse cyclic values
-			// (TestFmtRefusesCycles). And the key "fmt/fmt" would make
-			// Use install yaegi's own Print, Printf and Println, rewire
-			// log and os, and compile every generic package;
-			// "fmt//fmt" names the same package (yaegi cleans the path)
-			// without that (see generic.go).
-			k, v = "fmt//fmt", maps.Clone(v)
-			maps.Copy(v, safeFmt(orDiscard(opts.Stdout)))
-		}
-		exports[k] = v
-	}
+	maps.Copy(exports, tables(orDiscard(opts.Stdout)))
 	pol := policy{extra: map[string]bool{}, remoteMarked: opts.LocalOnly}
 	for path, syms := range opts.Packages {
 		if allowed(path) || path == guardPath {
@@ -124,6 +112,22 @@ func New(opts Options) (*Interp, error) {
 	// nothing that compiles.
 	i.Compile(")")
 	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, halt: &halt.Switch{}}, nil
+}
+
+// tables returns the allowlisted packages' symbol tables for one
+// interpreter whose fmt.Print* write to stdout.
+func tables(stdout io.Writer) map[string]map[string]reflect.Value {
+	t := symbols.Tables()
+	// Printing functions that refuse cyclic values (TestFmtRefusesCycles).
+	// And the key "fmt/fmt" would make Use install yaegi's own Print,
+	// Printf and Println, rewire log and os, and compile every generic
+	// package; "fmt//fmt" names the same package (yaegi cleans the path)
+	// without that (see generic.go).
+	f := maps.Clone(t["fmt/fmt"])
+	maps.Copy(f, safeFmt(stdout))
+	delete(t, "fmt/fmt")
+	t["fmt//fmt"] = f
+	return t
 }
 
 // Load checks src (see Check), then evaluates it in a new interpreter and

@@ -23,9 +23,7 @@ func init() {
 		"Int63":       reflect.ValueOf(rand.Int63),
 		"Int63n":      reflect.ValueOf(rand.Int63n),
 		"Intn":        reflect.ValueOf(rand.Intn),
-		"New":         reflect.ValueOf(rand.New),
 		"NewSource":   reflect.ValueOf(rand.NewSource),
-		"NewZipf":     reflect.ValueOf(rand.NewZipf),
 		"NormFloat64": reflect.ValueOf(rand.NormFloat64),
 		"Perm":        reflect.ValueOf(rand.Perm),
 		"Read":        reflect.ValueOf(rand.Read),
@@ -34,10 +32,8 @@ func init() {
 		"Uint64":      reflect.ValueOf(rand.Uint64),
 
 		// type definitions
-		"Rand":     reflect.ValueOf((*rand.Rand)(nil)),
 		"Source":   reflect.ValueOf((*rand.Source)(nil)),
 		"Source64": reflect.ValueOf((*rand.Source64)(nil)),
-		"Zipf":     reflect.ValueOf((*rand.Zipf)(nil)),
 
 		// interface wrapper definitions
 		"_Source":   reflect.ValueOf((*_math_rand_Source)(nil)),
