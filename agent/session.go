@@ -103,13 +103,13 @@ func (s *session) run() {
 	}
 	defer s.fed.close()
 	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
-		s.eng.Stop(cleanupTimeout)
+		s.stopEngine()
 		s.log.Info("jstrace agent: script refused", "err", err)
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
 	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
-		s.eng.Stop(cleanupTimeout)
+		s.stopEngine()
 		return
 	}
 	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
@@ -127,9 +127,7 @@ func (s *session) run() {
 	s.fed.close()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
-	if !s.eng.Stop(cleanupTimeout) {
-		s.Fault("cleanup did not finish within " + cleanupTimeout.String() + "; session abandoned")
-	}
+	s.stopEngine()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.stop()
 	s.console.close(flushTimeout)
