@@ -13,13 +13,18 @@ import (
 
 var joinErrorType = reflect.TypeOf(errors.Join(errors.New("")))
 
+// MaxErrorPaths bounds the paths of an error tree (errors.Is visits each);
+// no real tree comes near it, and errors.Join walks the whole tree each
+// time it adds to it.
+const MaxErrorPaths = 1 << 16
+
 // ErrorSize returns the length of err's message, as errors.Join and fmt
 // make it, without making it; or ErrDeep if its tree is more than MaxDepth
 // joins deep (errors.Is recurses once per join), ErrLarge if it has more
-// than MaxNodes paths or its message more than MaxBytes. It calls the
+// than MaxErrorPaths paths or its message more than MaxBytes. It calls the
 // Error method of the errors in the tree that are not joins.
 func ErrorSize(err error) (int, error) {
-	w := errWalk{paths: MaxNodes}
+	w := errWalk{paths: MaxErrorPaths}
 	n, e := w.walk(err, 0)
 	if e == nil && n > MaxBytes {
 		e = ErrLarge
