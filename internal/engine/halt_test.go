@@ -13,13 +13,14 @@ const haltHeader = `package main
 
 import (
 	"container/heap"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/jstrace-go/jstrace/script"
 )
 
-var _ = strings.Map
+var _, _ = strings.Map, regexp.QuoteMeta
 
 // Huge claims 1<<62 elements: native loops over it end only if a callback
 // into the killed script unwinds them.
@@ -54,6 +55,7 @@ func TestNativeLoopsUnwindAfterKill(t *testing.T) {
 		{"sort.Slice over a big slice", `sort.Slice(big, func(i, j int) bool { for k := 0; k < 100; k++ {}; return i > j })`},
 		{"sort.SliceStable", `sort.SliceStable(big, func(i, j int) bool { for k := 0; k < 100; k++ {}; return i > j })`},
 		{"strings.Map", `strings.Map(func(r rune) rune { for {} }, "abc")`},
+		{"regexp ReplaceAllStringFunc", `regexp.MustCompile("").ReplaceAllStringFunc(strings.Repeat("x", 1<<24), func(s string) string { for k := 0; k < 100; k++ {}; return "" })`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,12 +36,12 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 }
 
 // anyName is an exported name of each package, to keep imports used.
-var anyName = map[string]string{"bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "strings": "Count"}
+var anyName = map[string]string{"bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count"}
 
 // Natives that recurse over a script's values, or allocate as much as a
 // script's value says, refuse (issue 10, class 2d and the rest of 2c).
 func TestNativesRefuseHostileValues(t *testing.T) {
-	all := []string{"bytes", "encoding/json", "errors", "strings"}
+	all := []string{"bytes", "encoding/json", "errors", "regexp", "strings"}
 	const decls = `
 type N struct{ Next *N }
 
@@ -86,6 +86,13 @@ func mib() string { return strings.Repeat("x", 1<<20) }
 		{"strings.Builder.Grow", "var b strings.Builder\nb.Grow(1 << 40)", "exceeds"},
 		{"bytes.Buffer.Grow", "var b bytes.Buffer\nb.Grow(1 << 40)", "exceeds"},
 		{"bytes.NewBuffer Grow", "bytes.NewBufferString(\"x\").Grow(1 << 40)", "exceeds"},
+		{"regexp.ReplaceAllString", "_ = regexp.MustCompile(\"\").ReplaceAllString(mib(), mib()[:1000])", "would make more"},
+		{"regexp.ReplaceAllString expanding", "_ = regexp.MustCompile(\".+\").ReplaceAllString(mib(), strings.Repeat(\"$0\", 300))", "would make more"},
+		{"regexp.ReplaceAllLiteral", "_ = regexp.MustCompile(\"x\").ReplaceAllLiteral([]byte(mib()), []byte(mib()[:1000]))", "would make more"},
+		{"regexp.ReplaceAllStringFunc", "r := mib()[:1000]\n_ = regexp.MustCompile(\"\").ReplaceAllStringFunc(mib(), func(string) string { return r })", "would make more"},
+		{"regexp.ExpandString", "re := regexp.MustCompile(\".+\")\ns := mib()\n_ = re.ExpandString(nil, strings.Repeat(\"$0\", 300), s, re.FindStringSubmatchIndex(s))", "would make more"},
+		{"regexp.FindAllString", "_ = regexp.MustCompile(\"\").FindAllString(strings.Repeat(\"x\", 20<<20), -1)", "matches exceed"},
+		{"regexp zero", "var re regexp.Regexp\nre.MatchString(\"x\")", "not made by Compile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,11 +122,13 @@ func TestGuardedNativesStillWork(t *testing.T) {
 	sb.Grow(10)
 	fmt.Fprintf(&sb, "%d", 42)
 	r := strings.NewReplacer("a", "b")
+	re := regexp.MustCompile(`+"`a(\\d)`"+`)
+	fmt.Println(re.ReplaceAllString("a1a2", "<$1>"), re.FindAllString("a1a2", -1), re.ReplaceAllStringFunc("a3", strings.ToUpper), len(re.Split("xa1y", -1)))
 	fmt.Println(string(out), c.String(), len(ind.String()) > 0, errors.Is(joined, e1), sb.String(), r.Replace("aa"),
 		strings.Join([]string{"p", "q"}, "-"), strings.ReplaceAll("aXa", "X", "yy"), bytes.NewBufferString("z").String())
 	`
-	_, printed := runRemoteStdout(t, []string{"bytes", "encoding/json", "errors", "strings"}, body)
-	want := `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
+	_, printed := runRemoteStdout(t, []string{"bytes", "encoding/json", "errors", "regexp", "strings"}, body)
+	want := "<1><2> [a1 a2] A3 2\n" + `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
 	if printed != want {
 		t.Fatalf("printed %q, want %q", printed, want)
 	}

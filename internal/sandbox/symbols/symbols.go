@@ -52,6 +52,13 @@ var guarded = map[string]map[string]reflect.Value{
 		"Compact":       reflect.ValueOf(guard.Compact),
 		"HTMLEscape":    reflect.ValueOf(guard.HTMLEscape),
 	},
+	"regexp/regexp": {
+		"Compile":          reflect.ValueOf(guard.Compile),
+		"CompilePOSIX":     reflect.ValueOf(guard.CompilePOSIX),
+		"MustCompile":      reflect.ValueOf(guard.MustCompile),
+		"MustCompilePOSIX": reflect.ValueOf(guard.MustCompilePOSIX),
+		"Regexp":           reflect.ValueOf((*guard.Regexp)(nil)),
+	},
 	"errors/errors":    {"Join": reflect.ValueOf(guard.JoinErrors)},
 	"hash/crc32/crc32": {"MakeTable": reflect.ValueOf(makeTable)},
 }
