@@ -122,7 +122,7 @@ func TestGuardedNativesStillWork(t *testing.T) {
 	sb.Grow(10)
 	fmt.Fprintf(&sb, "%d", 42)
 	r := strings.NewReplacer("a", "b")
-	re := regexp.MustCompile(`+"`a(\\d)`"+`)
+	re := regexp.MustCompile(` + "`a(\\d)`" + `)
 	fmt.Println(re.ReplaceAllString("a1a2", "<$1>"), re.FindAllString("a1a2", -1), re.ReplaceAllStringFunc("a3", strings.ToUpper), len(re.Split("xa1y", -1)))
 	fmt.Println(string(out), c.String(), len(ind.String()) > 0, errors.Is(joined, e1), sb.String(), r.Replace("aa"),
 		strings.Join([]string{"p", "q"}, "-"), strings.ReplaceAll("aXa", "X", "yy"), bytes.NewBufferString("z").String())
