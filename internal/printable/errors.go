@@ -85,9 +85,19 @@ func (w *errWalk) walk(err error, depth int) (int, error) {
 	return max(n, 0), nil
 }
 
+// scriptErrors is the package of yaegi's wrapper of a script's error
+// values.
+const scriptErrors = "github.com/traefik/yaegi/interp"
+
 // messageLen is len(err.Error()), or 0 if Error panics (fmt recovers such
-// a panic and prints a short note instead).
+// a panic and prints a short note instead). A script's own error is not
+// asked: its Error is script code, which may itself join errors (and so
+// call ErrorSize again), and which runs under the watchdog when fmt calls
+// it.
 func messageLen(err error) (n int) {
+	if t := reflect.TypeOf(err); t.PkgPath() == scriptErrors || (t.Kind() == reflect.Pointer && t.Elem().PkgPath() == scriptErrors) {
+		return 0
+	}
 	defer func() {
 		if recover() != nil {
 			n = 0
