@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
+	"github.com/jstrace-go/jstrace/script"
 )
 
 // Every function and method a script can reach that takes an interface
@@ -205,5 +206,29 @@ func TestAllowlistInterfaceArgs(t *testing.T) {
 	if len(foreign) > 0 {
 		slices.Sort(foreign)
 		t.Errorf("scripts can reach these types: %v", foreign)
+	}
+}
+
+// The reviews above of io.Writer and io.Reader arguments rely on this: a
+// script type cannot be passed as one (yaegi has no wrapper for package io
+// in the tables), so a native that loops over Read or Write only meets
+// native readers and writers.
+func TestScriptTypesCannotBeIOInterfaces(t *testing.T) {
+	for _, call := range []string{`fmt.Fprint(w, "x")`, `json.NewDecoder(w).Decode(new(int))`, `tabwriter.NewWriter(w, 1, 1, 1, ' ', 0)`, `base64.NewEncoder(base64.StdEncoding, w)`} {
+		src := header + "import (\n\t\"encoding/base64\"\n\t\"encoding/json\"\n\t\"text/tabwriter\"\n)\n\nvar _, _, _ = json.Valid, tabwriter.Debug, base64.StdEncoding\n\n" +
+			"type W struct{}\n\nfunc (W) Write(p []byte) (int, error) { return 0, nil }\nfunc (W) Read(p []byte) (int, error)  { return 0, nil }\n\n" +
+			"func Remote(traces *script.Traces) {\n\tvar w W\n\t" + call + "\n}\n" + footer
+		s, err := Load("w.go", []byte(src), Options{})
+		if err != nil {
+			continue // refused: what this test wants
+		}
+		var got any
+		func() {
+			defer func() { got = recover() }()
+			s.Remote(script.NewTraces(&fakeHost{}))
+		}()
+		if got == nil {
+			t.Errorf("%s: a script type was passed as an io interface", call)
+		}
 	}
 }
