@@ -45,7 +45,7 @@ var (
 // Bind records that the calling goroutine, locked to OS thread tid, runs
 // the script of s until Unbind. A tid of 0 (unknown) is ignored.
 func (s *Switch) Bind(tid int) {
-	if tid <= 0 {
+	if s == nil || tid <= 0 {
 		return
 	}
 	mu.Lock()
@@ -55,7 +55,7 @@ func (s *Switch) Bind(tid int) {
 
 // Unbind ends what Bind began.
 func (s *Switch) Unbind(tid int) {
-	if tid <= 0 {
+	if s == nil || tid <= 0 {
 		return
 	}
 	mu.Lock()
