@@ -18,9 +18,9 @@ func (s *session) stopEngine() {
 	if s.eng.Stop(cleanupTimeout) {
 		return
 	}
-	s.eng.Kill("the session ended while the script was still running")
+	// The kill's reason reaches the CLI as the script's detachment.
+	s.eng.Kill("its cleanup did not finish within " + cleanupTimeout.String() + " of the session's end")
 	if s.eng.Abandon(abandonTimeout) {
-		s.Fault("cleanup did not finish within " + cleanupTimeout.String() + "; the script was stopped")
 		return
 	}
 	s.Fault("the script is still running in the service after its session ended (a native function it called has not returned); the agent counts it as a session until it does")
