@@ -92,6 +92,8 @@ func mib() string { return strings.Repeat("x", 1<<20) }
 		{"regexp.ReplaceAllStringFunc", "r := mib()[:1000]\n_ = regexp.MustCompile(\"\").ReplaceAllStringFunc(mib(), func(string) string { return r })", "would make more"},
 		{"regexp.ExpandString", "re := regexp.MustCompile(\".+\")\ns := mib()\n_ = re.ExpandString(nil, strings.Repeat(\"$0\", 300), s, re.FindStringSubmatchIndex(s))", "would make more"},
 		{"regexp.FindAllString", "_ = regexp.MustCompile(\"\").FindAllString(strings.Repeat(\"x\", 20<<20), -1)", "matches exceed"},
+		{"fmt widths", "a := make([]any, 1000)\nfor i := range a { a[i] = 1 }\n_ = fmt.Sprintf(strings.Repeat(\"%01000000d\", 1000), a...)", "format value too large"},
+		{"fmt widths from arguments", "a := make([]any, 2000)\nfor i := range a { a[i] = 1000000 }\n_ = fmt.Sprintf(strings.Repeat(\"%*d\", 1000), a...)", "format value too large"},
 		{"regexp zero", "var re regexp.Regexp\nre.MatchString(\"x\")", "not made by Compile"},
 	}
 	for _, tt := range tests {
