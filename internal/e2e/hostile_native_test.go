@@ -38,6 +38,7 @@ func TestHostileNatives(t *testing.T) {
 		{"regexp.ReplaceAllString of empty matches", `x := strings.Repeat("x", 1<<20); traces.On("request:end", func(t *script.Trace) { _ = regexp.MustCompile("").ReplaceAllString(x, x[:65536]) })`, 4, "would make more than the scripts' limit of 256 MiB"},
 		{"regexp.ReplaceAllStringFunc over 16 MiB", `x := strings.Repeat("x", 1<<24); traces.On("request:end", func(t *script.Trace) { regexp.MustCompile("").ReplaceAllStringFunc(x, func(s string) string { for k := 0; k < 100; k++ {}; return "" }) })`, 4, handler},
 		{"strings.Join of one string many times", `x := strings.Repeat("x", 1<<20); s := make([]string, 5000); for i := range s { s[i] = x }; traces.On("request:end", func(t *script.Trace) { _ = strings.Join(s, "") })`, 4, "exceeds the scripts' limit of 256 MiB"},
+		{"tabwriter minwidth 1<<40", `traces.On("request:end", func(t *script.Trace) { var b bytes.Buffer; w := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0); w.Write([]byte("a\tb\n")); w.Flush() })`, 4, "tabwriter: padding 2 cells would exceed the scripts' limit"},
 		{"fmt widths of a million", `a := make([]any, 2000); for i := range a { a[i] = 1 }; f := strings.Repeat("%01000000d", 2000); traces.On("request:end", func(t *script.Trace) { traces.Logf(f, a...) })`, 4, "traces: format value too large"},
 		// Class 2d: natives recursing over script values built across callbacks.
 		{"json.Marshal of a deep []any", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = []any{v} }; n += 20000; return }; json.Marshal(v) })`, -1, "json: value nested too deep"},
@@ -61,13 +62,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/jstrace-go/jstrace/script"
 )
 
 var _, _, _, _ = time.Second, strings.Repeat, json.Valid, errors.New
-var _, _ = bytes.MinRead, regexp.QuoteMeta
+var _, _, _ = bytes.MinRead, regexp.QuoteMeta, tabwriter.Debug
 
 func init() { _ = slices.Grow[[]int, int](nil, 0) }
 

@@ -68,8 +68,6 @@ var reviewed = map[string]string{
 	"encoding/hex.NewDecoder":    "native reader",
 	"encoding/hex.NewEncoder":    "native writer",
 	"encoding/json.NewDecoder":   "native reader",
-	"text/tabwriter.NewWriter":   "native writer",
-	"text/tabwriter.Writer.Init": "native writer",
 	"regexp.MatchReader":         "native rune reader",
 	"fmt.Fscan":                  "scans from a native reader into pointers; no recursion over values",
 	"fmt.Fscanf":                 "as Fscan",

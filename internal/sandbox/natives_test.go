@@ -36,12 +36,12 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 }
 
 // anyName is an exported name of each package, to keep imports used.
-var anyName = map[string]string{"bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count"}
+var anyName = map[string]string{"bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count", "text/tabwriter": "Debug"}
 
 // Natives that recurse over a script's values, or allocate as much as a
 // script's value says, refuse (issue 10, class 2d and the rest of 2c).
 func TestNativesRefuseHostileValues(t *testing.T) {
-	all := []string{"bytes", "encoding/json", "errors", "regexp", "strings"}
+	all := []string{"bytes", "encoding/json", "errors", "regexp", "strings", "text/tabwriter"}
 	const decls = `
 type N struct{ Next *N }
 
@@ -94,6 +94,9 @@ func mib() string { return strings.Repeat("x", 1<<20) }
 		{"regexp.FindAllString", "_ = regexp.MustCompile(\"\").FindAllString(strings.Repeat(\"x\", 20<<20), -1)", "matches exceed"},
 		{"fmt widths", "a := make([]any, 1000)\nfor i := range a { a[i] = 1 }\n_ = fmt.Sprintf(strings.Repeat(\"%01000000d\", 1000), a...)", "format value too large"},
 		{"fmt widths from arguments", "a := make([]any, 2000)\nfor i := range a { a[i] = 1000000 }\n_ = fmt.Sprintf(strings.Repeat(\"%*d\", 1000), a...)", "format value too large"},
+		{"tabwriter minwidth 1<<40", "var b bytes.Buffer\nw := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0)\nfmt.Fprint(w, \"a\\tb\\n\")\nw.Flush()", "exceed the scripts' limit"},
+		{"tabwriter many cells", "var b bytes.Buffer\nvar w tabwriter.Writer\nw.Init(&b, 100000, 8, 1, '.', 0)\nfmt.Fprint(&w, strings.Repeat(\"\\t\", 10000))", "exceed the scripts' limit"},
+		{"tabwriter zero", "var w tabwriter.Writer\nfmt.Fprint(&w, \"x\")", "not made by NewWriter"},
 		{"regexp zero", "var re regexp.Regexp\nre.MatchString(\"x\")", "not made by Compile"},
 	}
 	for _, tt := range tests {
@@ -124,13 +127,18 @@ func TestGuardedNativesStillWork(t *testing.T) {
 	sb.Grow(10)
 	fmt.Fprintf(&sb, "%d", 42)
 	r := strings.NewReplacer("a", "b")
+	var tb bytes.Buffer
+	tw := tabwriter.NewWriter(&tb, 0, 8, 1, ' ', 0)
+	fmt.Fprint(tw, "a\tbb\tc\nddd\te\tf\n")
+	tw.Flush()
+	fmt.Print(tb.String())
 	re := regexp.MustCompile(` + "`a(\\d)`" + `)
 	fmt.Println(re.ReplaceAllString("a1a2", "<$1>"), re.FindAllString("a1a2", -1), re.ReplaceAllStringFunc("a3", strings.ToUpper), len(re.Split("xa1y", -1)))
 	fmt.Println(string(out), c.String(), len(ind.String()) > 0, errors.Is(joined, e1), sb.String(), r.Replace("aa"),
 		strings.Join([]string{"p", "q"}, "-"), strings.ReplaceAll("aXa", "X", "yy"), bytes.NewBufferString("z").String())
 	`
-	_, printed := runRemoteStdout(t, []string{"bytes", "encoding/json", "errors", "regexp", "strings"}, body)
-	want := "<1><2> [a1 a2] A3 2\n" + `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
+	_, printed := runRemoteStdout(t, []string{"bytes", "encoding/json", "errors", "regexp", "strings", "text/tabwriter"}, body)
+	want := "a   bb c\nddd e  f\n" + "<1><2> [a1 a2] A3 2\n" + `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
 	if printed != want {
 		t.Fatalf("printed %q, want %q", printed, want)
 	}

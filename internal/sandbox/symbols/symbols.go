@@ -59,6 +59,10 @@ var guarded = map[string]map[string]reflect.Value{
 		"MustCompilePOSIX": reflect.ValueOf(guard.MustCompilePOSIX),
 		"Regexp":           reflect.ValueOf((*guard.Regexp)(nil)),
 	},
+	"text/tabwriter/tabwriter": {
+		"NewWriter": reflect.ValueOf(guard.NewTabWriter),
+		"Writer":    reflect.ValueOf((*guard.TabWriter)(nil)),
+	},
 	"errors/errors":    {"Join": reflect.ValueOf(guard.JoinErrors)},
 	"hash/crc32/crc32": {"MakeTable": reflect.ValueOf(makeTable)},
 }
