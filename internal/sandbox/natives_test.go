@@ -36,12 +36,12 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 }
 
 // anyName is an exported name of each package, to keep imports used.
-var anyName = map[string]string{"bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count", "text/tabwriter": "Debug"}
+var anyName = map[string]string{"strconv": "Itoa", "bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count", "text/tabwriter": "Debug"}
 
 // Natives that recurse over a script's values, or allocate as much as a
 // script's value says, refuse (issue 10, class 2d and the rest of 2c).
 func TestNativesRefuseHostileValues(t *testing.T) {
-	all := []string{"bytes", "encoding/json", "errors", "regexp", "strings", "text/tabwriter"}
+	all := []string{"bytes", "encoding/json", "errors", "regexp", "strconv", "strings", "text/tabwriter"}
 	const decls = `
 type N struct{ Next *N }
 
@@ -97,6 +97,12 @@ func mib() string { return strings.Repeat("x", 1<<20) }
 		{"tabwriter minwidth 1<<40", "var b bytes.Buffer\nw := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0)\nfmt.Fprint(w, \"a\\tb\\n\")\nw.Flush()", "exceed the scripts' limit"},
 		{"tabwriter many cells", "var b bytes.Buffer\nvar w tabwriter.Writer\nw.Init(&b, 100000, 8, 1, '.', 0)\nfmt.Fprint(&w, strings.Repeat(\"\\t\", 10000))", "exceed the scripts' limit"},
 		{"tabwriter zero", "var w tabwriter.Writer\nfmt.Fprint(&w, \"x\")", "not made by NewWriter"},
+		{"strings.Split into bytes", "_ = strings.Split(strings.Repeat(\"x\", 20<<20), \"\")", "exceeds"},
+		{"bytes.Fields", "_ = bytes.Fields([]byte(strings.Repeat(\"x \", 12<<20)))", "exceeds"},
+		{"strings.SplitN", "_ = strings.SplitN(strings.Repeat(\",\", 20<<20), \",\", -1)", "exceeds"},
+		{"strings.ToValidUTF8", "_ = strings.ToValidUTF8(strings.Repeat(\"\\xffa\", 1000), mib())", "exceeds"},
+		{"strconv.FormatFloat", "_ = strconv.FormatFloat(1, 'f', 1<<40, 64)", "precision"},
+		{"strconv.AppendFloat", "_ = strconv.AppendFloat(nil, 1, 'e', 1<<40, 64)", "precision"},
 		{"regexp zero", "var re regexp.Regexp\nre.MatchString(\"x\")", "not made by Compile"},
 	}
 	for _, tt := range tests {
@@ -132,13 +138,14 @@ func TestGuardedNativesStillWork(t *testing.T) {
 	fmt.Fprint(tw, "a\tbb\tc\nddd\te\tf\n")
 	tw.Flush()
 	fmt.Print(tb.String())
+	fmt.Println(strings.Split("a,b", ","), strings.Fields(" a  b "), len(bytes.Split([]byte("a,b,c"), []byte(","))), strings.ToValidUTF8("a\xffb", "?"))
 	re := regexp.MustCompile(` + "`a(\\d)`" + `)
 	fmt.Println(re.ReplaceAllString("a1a2", "<$1>"), re.FindAllString("a1a2", -1), re.ReplaceAllStringFunc("a3", strings.ToUpper), len(re.Split("xa1y", -1)))
 	fmt.Println(string(out), c.String(), len(ind.String()) > 0, errors.Is(joined, e1), sb.String(), r.Replace("aa"),
 		strings.Join([]string{"p", "q"}, "-"), strings.ReplaceAll("aXa", "X", "yy"), bytes.NewBufferString("z").String())
 	`
 	_, printed := runRemoteStdout(t, []string{"bytes", "encoding/json", "errors", "regexp", "strings", "text/tabwriter"}, body)
-	want := "a   bb c\nddd e  f\n" + "<1><2> [a1 a2] A3 2\n" + `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
+	want := "a   bb c\nddd e  f\n" + "[a b] [a b] 3 a?b\n" + "<1><2> [a1 a2] A3 2\n" + `["x",1.5,null] {"a":[1,2]} true true 42 bb p-q ayya z` + "\n"
 	if printed != want {
 		t.Fatalf("printed %q, want %q", printed, want)
 	}
