@@ -56,9 +56,12 @@ var guarded = map[string]map[string]reflect.Value{
 		"ToValidUTF8":     reflect.ValueOf(guard.ToValidUTF8Bytes),
 	},
 	"strconv/strconv": {
-		"FormatFloat": reflect.ValueOf(guard.FormatFloat),
-		"AppendFloat": reflect.ValueOf(guard.AppendFloat),
+		"FormatFloat":   reflect.ValueOf(guard.FormatFloat),
+		"AppendFloat":   reflect.ValueOf(guard.AppendFloat),
+		"FormatComplex": reflect.ValueOf(guard.FormatComplex),
 	},
+	"math/rand/rand":      {"Perm": reflect.ValueOf(guard.Perm)},
+	"container/ring/ring": {"New": reflect.ValueOf(guard.NewRing)},
 	"encoding/json/json": {
 		"Marshal":       reflect.ValueOf(guard.Marshal),
 		"MarshalIndent": reflect.ValueOf(guard.MarshalIndent),
