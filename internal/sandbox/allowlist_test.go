@@ -77,7 +77,6 @@ var reviewed = map[string]string{
 	"fmt.Sscanln":                "as Sscan",
 	"fmt.FormatString":           "reads the flags of a fmt.State; bounded",
 	"fmt.ScanState.Token":        "a method of fmt's own scan state, handed to Scanner.Scan, which scripts cannot reach",
-	"container/ring.Ring.Do":     "a method (cannot be wrapped): its loop is bounded by the ring, which the script holds",
 }
 
 type reach struct {

@@ -1,15 +1,13 @@
 package guard
 
 import (
-	"container/ring"
 	"fmt"
 	"math/rand"
 	"strconv"
 )
 
-// Functions that allocate a count a script gives: rand.Perm (an int each),
-// ring.New (a ring element each, in a native loop), and the precision of
-// strconv.FormatComplex. Each panics, in the script, rather than allocate
+// Functions that allocate a count a script gives: rand.Perm (an int each)
+// and the precision of strconv.FormatComplex. Each panics, in the script, rather than allocate
 // more than MaxAlloc.
 
 func checkCount64(what string, n int, each int64) {
@@ -22,12 +20,6 @@ func checkCount64(what string, n int, each int64) {
 func Perm(n int) []int {
 	checkCount64("Perm", n, 8)
 	return rand.Perm(n)
-}
-
-// NewRing is ring.New with the MaxAlloc check.
-func NewRing(n int) *ring.Ring {
-	checkCount64("ring.New", n, 48)
-	return ring.New(n)
 }
 
 // FormatComplex is strconv.FormatComplex with precision at most
