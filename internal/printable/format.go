@@ -11,6 +11,15 @@ const fmtMaxWidth = 1e6
 // verbs could make fmt print more than MaxBytes, counting a million for
 // each width or precision given as an argument (*).
 func CheckFormat(format string) error {
+	if formatBound(format) > MaxBytes {
+		return ErrLarge
+	}
+	return nil
+}
+
+// formatBound is an upper bound of what fmt prints for format beyond its
+// operands' own text, stopping early past MaxBytes.
+func formatBound(format string) int {
 	total := len(format)
 	for i := 0; i < len(format); i++ {
 		if format[i] != '%' {
@@ -35,8 +44,8 @@ func CheckFormat(format string) error {
 			}
 		}
 		if total += pad; total > MaxBytes {
-			return ErrLarge
+			return total
 		}
 	}
-	return nil
+	return total
 }
