@@ -113,14 +113,14 @@ func (s *session) run() {
 	err = s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote)
 	s.loading.Store(false)
 	if err != nil {
-		s.eng.Stop(cleanupTimeout)
+		s.stopEngine()
 		s.log.Info("jstrace agent: script refused", "err", err)
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
 	s.resubscribe()
 	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
-		s.eng.Stop(cleanupTimeout)
+		s.stopEngine()
 		return
 	}
 	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
@@ -138,9 +138,7 @@ func (s *session) run() {
 	s.fed.close()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
-	if !s.eng.Stop(cleanupTimeout) {
-		s.Fault("cleanup did not finish within " + cleanupTimeout.String() + "; session abandoned")
-	}
+	s.stopEngine()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.stop()
 	s.console.close(flushTimeout)

@@ -40,7 +40,7 @@
 //
 // This package, and these standard packages (minus anything that blocks,
 // touches the process or the outside world: time.Sleep, timers, fmt.Scan):
-// bytes, cmp, container/heap, container/list, container/ring, encoding/base64,
+// bytes, cmp, container/heap, container/list, encoding/base64,
 // encoding/hex, encoding/json, errors, fmt, hash/crc32, hash/fnv, html,
 // math, math/bits, math/rand, path, regexp, slices (without its sorting
 // functions: use sort), sort, strconv, strings,

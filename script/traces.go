@@ -137,6 +137,9 @@ func sprintln(a []any) string {
 }
 
 func sprintf(format string, a []any) string {
+	if err := printable.CheckFormat(format); err != nil {
+		panic("traces: format " + err.Error())
+	}
 	if err := printable.Check(a...); err != nil {
 		panic("traces: " + err.Error())
 	}

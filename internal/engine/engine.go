@@ -24,6 +24,7 @@ import (
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -181,6 +182,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	e.interp.Store(x)
+	e.pins.halt = x.Halt()
 	go e.loop()
 	if l := opts.Limits; l.HandlerTimeout > 0 || l.SetupTimeout > 0 || l.MaxCPU > 0 {
 		go e.watch(l)
@@ -255,6 +257,7 @@ func (e *Engine) Faults() uint64 { return e.faults.Load() }
 // thread, whose CPU clock the watchdog reads (see pinning).
 func (e *Engine) loop() {
 	defer close(e.exited)
+	defer e.pins.halt.Release()
 	for {
 		select {
 		case fn := <-e.tasks:
@@ -422,7 +425,11 @@ func (e *Engine) call(k *callKind, fn func()) (err error) {
 	e.calls.Add(1)
 	defer func() {
 		e.calls.Add(1)
-		if r := recover(); r != nil {
+		r := recover()
+		if _, ok := r.(halt.Halted); ok {
+			r = nil // native code unwound out of a killed script: not a fault
+		}
+		if r != nil {
 			n := e.faults.Add(1)
 			pos := e.trail.position()
 			err = fmt.Errorf("panic%s: %s", pos, e.describe(r))

@@ -4,6 +4,8 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 // The engine goroutine runs script code in stretches (a batch of traces, a
@@ -25,11 +27,21 @@ type pinning struct {
 	// wake is signalled when a stretch begins, for a watchdog that went to
 	// sleep while the engine was idle. Capacity 1.
 	wake chan struct{}
+	// halt is the interpreter's kill switch: each stretch's thread is
+	// bound to it, so that native code calling back into a killed script
+	// unwinds (see package halt). bound is that thread; both are owned by
+	// the engine goroutine.
+	halt  *halt.Switch
+	bound int
 }
 
 func (p *pinning) pin() {
 	runtime.LockOSThread()
 	tid := gettid()
+	if p.halt != nil {
+		p.halt.Bind(tid)
+		p.bound = tid
+	}
 	if start, ok := threadCPU(tid); ok {
 		p.clockOK.Store(true)
 		p.start.Store(int64(start))
@@ -48,6 +60,10 @@ func (p *pinning) unpin() {
 		if now, ok := threadCPU(tid); ok && int64(now) > p.start.Load() {
 			p.used.Add(int64(now) - p.start.Load())
 		}
+	}
+	if p.bound != 0 {
+		p.halt.Unbind(p.bound)
+		p.bound = 0
 	}
 	runtime.UnlockOSThread()
 }

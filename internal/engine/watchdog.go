@@ -42,7 +42,9 @@ type callKind struct {
 }
 
 // Kill stops the script for good, for the given reason: the code running
-// now stops at its next step, nothing of the script runs afterwards, and
+// now stops at its next step (native code it called, sort.Sort say, unwinds
+// at its next call back into the script: see package halt), nothing of the
+// script runs afterwards, and
 // Output.Detach reports the reason (once, from the engine goroutine, when
 // the current call returns). It is how a host enforces limits of its own
 // (the agent's output rates). The first reason wins. Safe for concurrent

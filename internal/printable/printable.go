@@ -10,11 +10,14 @@ import (
 	"runtime"
 )
 
-// Limits of what Check accepts: nesting as fmt follows it, and the number
-// of values visited.
+// Limits of what Check accepts: nesting as fmt follows it, the number of
+// values visited, and the bytes of the strings and byte slices among them
+// (a slice of a million copies of one large string is small to hold, huge
+// to print).
 const (
 	MaxDepth = 64
 	MaxNodes = 1 << 20
+	MaxBytes = 256 << 20
 )
 
 // Errors of Check.
@@ -31,21 +34,51 @@ type node struct {
 }
 
 // Check reports whether fmt can print every argument: no map, slice or
-// interface that contains itself, at most MaxDepth levels and MaxNodes
-// values. Like fmt, it follows pointers only at the top level.
+// interface that contains itself, at most MaxDepth levels, MaxNodes values
+// and MaxBytes of strings. Like fmt, it follows pointers only at the top
+// level.
 func Check(args ...any) error {
-	w := walker{path: map[node]bool{}, budget: MaxNodes}
+	_, err := Walk{}.Check(args...)
+	return err
+}
+
+// A Walk is a Check for another native function that recurses over the
+// values it is given (encoding/json). The zero value is Check's.
+type Walk struct {
+	// FollowPointers follows pointers at every level, as encoding/json
+	// does, and reports pointer cycles. Default: the top level only, as
+	// fmt.
+	FollowPointers bool
+	// MaxDepth bounds the nesting. Default: MaxDepth.
+	MaxDepth int
+}
+
+// Size is what a Walk measured: the values visited, the bytes of their
+// strings and byte slices, and the sum of the values' nesting depths (what
+// indenting them costs, in indents).
+type Size struct{ Nodes, Bytes, Depths int }
+
+// Check is Check with the Walk's settings, and the size of the arguments.
+func (c Walk) Check(args ...any) (Size, error) {
+	w := walker{path: map[node]bool{}, budget: MaxNodes, bytes: MaxBytes, follow: c.FollowPointers, maxDepth: c.MaxDepth}
+	if w.maxDepth <= 0 {
+		w.maxDepth = MaxDepth
+	}
 	for _, a := range args {
 		if err := w.walk(reflect.ValueOf(a), 0); err != nil {
-			return err
+			return Size{}, err
 		}
 	}
-	return nil
+	return Size{Nodes: MaxNodes - w.budget, Bytes: MaxBytes - w.bytes, Depths: w.depths}, nil
 }
 
 type walker struct {
-	path   map[node]bool // containers on the current path
-	budget int
+	path     map[node]bool // containers on the current path
+	budget   int           // values left to visit
+	bytes    int           // bytes of strings left
+	depths   int           // sum of the visited values' depths
+	follow   bool          // Walk.FollowPointers
+	maxDepth int
 }
 
 var reflectValue = reflect.TypeOf(reflect.Value{})
@@ -62,23 +95,47 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 			return nil
 		}
 	}
-	if depth > MaxDepth {
+	if depth > w.maxDepth {
 		return ErrDeep
 	}
 	if w.budget--; w.budget < 0 {
 		return ErrLarge
 	}
+	w.depths += depth
+	if !w.follow && v.Kind() == reflect.Pointer && !v.IsNil() && v.CanInterface() {
+		// fmt prints an error by its Error method, at any depth.
+		if e, ok := v.Interface().(error); ok {
+			n, err := ErrorSize(e)
+			if err != nil {
+				return err
+			}
+			if w.bytes -= n; w.bytes < 0 {
+				return ErrLarge
+			}
+			return nil
+		}
+	}
 	switch v.Kind() {
+	case reflect.String:
+		if w.bytes -= v.Len(); w.bytes < 0 {
+			return ErrLarge
+		}
 	case reflect.Interface:
 		if v.IsNil() {
 			return nil
 		}
 		return w.walk(v.Elem(), depth+1)
 	case reflect.Pointer:
-		if depth > 0 || v.IsNil() {
-			return nil // fmt prints nested pointers as addresses
+		if v.IsNil() {
+			return nil
 		}
-		return w.walk(v.Elem(), depth+1)
+		if !w.follow {
+			if depth > 0 {
+				return nil // fmt prints nested pointers as addresses
+			}
+			return w.walk(v.Elem(), depth+1)
+		}
+		return w.container(v, depth, func() error { return w.walk(v.Elem(), depth+1) })
 	case reflect.Map:
 		return w.container(v, depth, func() error {
 			it := v.MapRange()
@@ -107,10 +164,30 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 }
 
 func (w *walker) elems(v reflect.Value, depth int) error {
-	if k := v.Type().Elem().Kind(); k <= reflect.Complex128 || k == reflect.String {
-		w.budget -= v.Len() // flat values: count them, no need to visit
-		if w.budget < 0 {
+	switch k := v.Type().Elem().Kind(); {
+	case k == reflect.Uint8:
+		// Bytes: printed as numbers (fmt) or base64 (json), a few
+		// bytes each.
+		if w.bytes -= 4 * v.Len(); w.bytes < 0 {
 			return ErrLarge
+		}
+		return nil
+	case k <= reflect.Complex128:
+		// Flat values: count them, no need to visit.
+		w.depths += (depth + 1) * v.Len()
+		if w.budget -= v.Len(); w.budget < 0 {
+			return ErrLarge
+		}
+		return nil
+	case k == reflect.String:
+		w.depths += (depth + 1) * v.Len()
+		if w.budget -= v.Len(); w.budget < 0 {
+			return ErrLarge
+		}
+		for i := range v.Len() {
+			if w.bytes -= v.Index(i).Len(); w.bytes < 0 {
+				return ErrLarge
+			}
 		}
 		return nil
 	}
@@ -122,12 +199,15 @@ func (w *walker) elems(v reflect.Value, depth int) error {
 	return nil
 }
 
-// container walks a map or slice, detecting a cycle back to it.
+// container walks a map, slice or pointer, detecting a cycle back to it.
 func (w *walker) container(v reflect.Value, depth int, each func() error) error {
 	if v.IsNil() {
 		return nil
 	}
-	n := node{v.Kind(), v.Pointer(), v.Len()}
+	n := node{kind: v.Kind(), ptr: v.Pointer()}
+	if n.kind != reflect.Pointer {
+		n.len = v.Len()
+	}
 	if w.path[n] {
 		return ErrCycle
 	}

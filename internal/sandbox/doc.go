@@ -10,6 +10,15 @@
 //     allowlist (package symbols), never yaegi's whole stdlib table nor its
 //     own symbols, an empty source file system, no environment, an empty
 //     stdin, and stdout/stderr writers chosen by the caller;
+//   - every make of a script, and of yaegi's generic package sources
+//     (slices), is sized through guard.Len; the natives that recurse over a
+//     script's values or allocate what a script's value says (fmt,
+//     encoding/json, errors.Join, strings and bytes Join, Replace, Builder
+//     and Buffer, regexp) are replaced by checked versions from package
+//     guard (TestAllowlistInterfaceArgs keeps the list complete);
+//   - after Kill, native code that calls back into the script (sort.Sort
+//     calling Less) panics with halt.Halted on the interpreter's threads,
+//     unwinding it (package halt);
 //   - panics raised by yaegi on bad input are recovered into errors.
 //
 // Load does not bound how long a script's top-level code runs: callers run

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/printer"
 	"go/token"
 	"strconv"
+	"strings"
+	"sync"
 
 	gen "github.com/traefik/yaegi/stdlib/generic"
 )
@@ -19,17 +22,29 @@ import (
 // long as a session lasts, and their compilation most of an interpreter's
 // set-up time.
 
-// genericSources are yaegi's generic package sources by package name.
-var genericSources = func() map[string]string {
+// genericSources are yaegi's generic package sources by package name,
+// through the same make guard as scripts (see guardMakes): their
+// allocations are sized by script values (slices.Grow(s, n),
+// slices.Insert). The rewritten source is printed back to text, which
+// yaegi compiles as it does its own. Built on first use, not at start-up
+// of the host.
+var genericSources = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	for _, src := range gen.Sources {
-		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
-		if err == nil {
-			m[f.Name.Name] = src
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
+		if err != nil {
+			continue
 		}
+		guardMakes(f)
+		var b strings.Builder
+		if err := printer.Fprint(&b, fset, f); err != nil {
+			continue
+		}
+		m[f.Name.Name] = b.String()
 	}
 	return m
-}()
+})
 
 // genericDeps are the generic packages each one imports, in compile order.
 var genericDeps = map[string][]string{"cmp": {"cmp"}, "slices": {"cmp", "slices"}}
@@ -46,7 +61,7 @@ func (x *Interp) useGeneric(f *ast.File) error {
 			if x.generic[pkg] {
 				continue
 			}
-			src, ok := genericSources[pkg]
+			src, ok := genericSources()[pkg]
 			if !ok {
 				return fmt.Errorf("package %s: the interpreter has no source for it", pkg)
 			}

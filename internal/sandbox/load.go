@@ -17,6 +17,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"github.com/jstrace-go/jstrace/internal/printable"
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -78,6 +79,8 @@ type Interp struct {
 	localOnly bool
 	// generic: the generic packages compiled so far (see useGeneric).
 	generic map[string]bool
+	// halt is thrown by Kill (see package halt).
+	halt *halt.Switch
 }
 
 // New returns an interpreter set up as the package documentation says.
@@ -91,19 +94,7 @@ func New(opts Options) (*Interp, error) {
 		SourcecodeFilesystem: emptyFS{},
 	})
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
-	for k, v := range symbols.Tables() {
-		if k == "fmt/fmt" {
-			// Printing functions that refuse cyclic values
-			// (TestFmtRefusesCycles). And the key "fmt/fmt" would make
-			// Use install yaegi's own Print, Printf and Println, rewire
-			// log and os, and compile every generic package;
-			// "fmt//fmt" names the same package (yaegi cleans the path)
-			// without that (see generic.go).
-			k, v = "fmt//fmt", maps.Clone(v)
-			maps.Copy(v, safeFmt(orDiscard(opts.Stdout)))
-		}
-		exports[k] = v
-	}
+	maps.Copy(exports, tables(orDiscard(opts.Stdout)))
 	pol := policy{extra: map[string]bool{}, remoteMarked: opts.LocalOnly}
 	for path, syms := range opts.Packages {
 		if allowed(path) || path == guardPath {
@@ -120,7 +111,23 @@ func New(opts Options) (*Interp, error) {
 	// that no generic package is compiled at set-up): make one here, of
 	// nothing that compiles.
 	i.Compile(")")
-	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}}, nil
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, halt: &halt.Switch{}}, nil
+}
+
+// tables returns the allowlisted packages' symbol tables for one
+// interpreter whose fmt.Print* write to stdout.
+func tables(stdout io.Writer) map[string]map[string]reflect.Value {
+	t := symbols.Tables()
+	// Printing functions that refuse cyclic values (TestFmtRefusesCycles).
+	// And the key "fmt/fmt" would make Use install yaegi's own Print,
+	// Printf and Println, rewire log and os, and compile every generic
+	// package; "fmt//fmt" names the same package (yaegi cleans the path)
+	// without that (see generic.go).
+	f := maps.Clone(t["fmt/fmt"])
+	maps.Copy(f, safeFmt(stdout))
+	delete(t, "fmt/fmt")
+	t["fmt//fmt"] = f
+	return t
 }
 
 // Load checks src (see Check), then evaluates it in a new interpreter and
@@ -212,7 +219,10 @@ func (x *Interp) Run(p *Program) (s *Script, err error) {
 // included, at its next step; the call into the script returns with zero
 // results. The interpreter is dead afterwards: every later call into the
 // script returns at once. Code running in a Go function the script called
-// (a regexp match, a strings.Repeat) finishes that call first.
+// (a regexp match, a strings.Repeat) finishes that call first; if that
+// function calls back into the script (sort.Sort calling Less) through a
+// thread bound to the interpreter's Halt switch, the callback panics with
+// halt.Halted instead, unwinding it.
 //
 // yaegi stops an interpreter only when an EvalWithContext's context is
 // cancelled while the evaluation is still running; with an evaluation that
@@ -220,12 +230,17 @@ func (x *Interp) Run(p *Program) (s *Script, err error) {
 // toss, so Kill tosses until the odds that every toss failed are below one in
 // a billion.
 func (x *Interp) Kill() {
+	x.halt.Throw()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 30 {
 		x.i.EvalWithContext(ctx, ")")
 	}
 }
+
+// Halt returns the interpreter's kill switch, which Kill throws: the
+// caller binds to it the threads that run the script's code.
+func (x *Interp) Halt() *halt.Switch { return x.halt }
 
 func orDiscard(w io.Writer) io.Writer {
 	if w == nil {

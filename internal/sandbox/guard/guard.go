@@ -9,8 +9,9 @@ import (
 	"strings"
 )
 
-// MaxAlloc is the largest allocation a single make, strings.Repeat or
-// bytes.Repeat in a script may ask for.
+// MaxAlloc is the largest allocation a single make, or a guarded native
+// function (strings.Repeat, strings.Join, json.MarshalIndent, errors.Join,
+// see the other files), may make for a script.
 const MaxAlloc = 256 << 20
 
 // Len checks the length or capacity n of make(T, n), where zero is a nil

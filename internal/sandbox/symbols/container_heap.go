@@ -7,6 +7,8 @@ package symbols
 import (
 	"container/heap"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -37,17 +39,22 @@ type _container_heap_Interface struct {
 }
 
 func (W _container_heap_Interface) Len() int {
+	halt.Check()
 	return W.WLen()
 }
 func (W _container_heap_Interface) Less(i int, j int) bool {
+	halt.Check()
 	return W.WLess(i, j)
 }
 func (W _container_heap_Interface) Pop() any {
+	halt.Check()
 	return W.WPop()
 }
 func (W _container_heap_Interface) Push(x any) {
+	halt.Check()
 	W.WPush(x)
 }
 func (W _container_heap_Interface) Swap(i int, j int) {
+	halt.Check()
 	W.WSwap(i, j)
 }

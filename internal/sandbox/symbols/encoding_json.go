@@ -7,6 +7,8 @@ package symbols
 import (
 	"encoding/json"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -23,22 +25,16 @@ func init() {
 		"Valid":         reflect.ValueOf(json.Valid),
 
 		// type definitions
-		"Decoder":               reflect.ValueOf((*json.Decoder)(nil)),
-		"Delim":                 reflect.ValueOf((*json.Delim)(nil)),
-		"Encoder":               reflect.ValueOf((*json.Encoder)(nil)),
-		"InvalidUTF8Error":      reflect.ValueOf((*json.InvalidUTF8Error)(nil)),
-		"InvalidUnmarshalError": reflect.ValueOf((*json.InvalidUnmarshalError)(nil)),
-		"Marshaler":             reflect.ValueOf((*json.Marshaler)(nil)),
-		"MarshalerError":        reflect.ValueOf((*json.MarshalerError)(nil)),
-		"Number":                reflect.ValueOf((*json.Number)(nil)),
-		"RawMessage":            reflect.ValueOf((*json.RawMessage)(nil)),
-		"SyntaxError":           reflect.ValueOf((*json.SyntaxError)(nil)),
-		"Token":                 reflect.ValueOf((*json.Token)(nil)),
-		"UnmarshalFieldError":   reflect.ValueOf((*json.UnmarshalFieldError)(nil)),
-		"UnmarshalTypeError":    reflect.ValueOf((*json.UnmarshalTypeError)(nil)),
-		"Unmarshaler":           reflect.ValueOf((*json.Unmarshaler)(nil)),
-		"UnsupportedTypeError":  reflect.ValueOf((*json.UnsupportedTypeError)(nil)),
-		"UnsupportedValueError": reflect.ValueOf((*json.UnsupportedValueError)(nil)),
+		"Decoder":          reflect.ValueOf((*json.Decoder)(nil)),
+		"Delim":            reflect.ValueOf((*json.Delim)(nil)),
+		"Encoder":          reflect.ValueOf((*json.Encoder)(nil)),
+		"InvalidUTF8Error": reflect.ValueOf((*json.InvalidUTF8Error)(nil)),
+		"Marshaler":        reflect.ValueOf((*json.Marshaler)(nil)),
+		"Number":           reflect.ValueOf((*json.Number)(nil)),
+		"RawMessage":       reflect.ValueOf((*json.RawMessage)(nil)),
+		"SyntaxError":      reflect.ValueOf((*json.SyntaxError)(nil)),
+		"Token":            reflect.ValueOf((*json.Token)(nil)),
+		"Unmarshaler":      reflect.ValueOf((*json.Unmarshaler)(nil)),
 
 		// interface wrapper definitions
 		"_Marshaler":   reflect.ValueOf((*_encoding_json_Marshaler)(nil)),
@@ -54,6 +50,7 @@ type _encoding_json_Marshaler struct {
 }
 
 func (W _encoding_json_Marshaler) MarshalJSON() ([]byte, error) {
+	halt.Check()
 	return W.WMarshalJSON()
 }
 
@@ -69,5 +66,6 @@ type _encoding_json_Unmarshaler struct {
 }
 
 func (W _encoding_json_Unmarshaler) UnmarshalJSON(a0 []byte) error {
+	halt.Check()
 	return W.WUnmarshalJSON(a0)
 }

@@ -7,6 +7,8 @@ package symbols
 import (
 	"fmt"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -58,6 +60,7 @@ type _fmt_Formatter struct {
 }
 
 func (W _fmt_Formatter) Format(f fmt.State, verb rune) {
+	halt.Check()
 	W.WFormat(f, verb)
 }
 
@@ -68,6 +71,7 @@ type _fmt_GoStringer struct {
 }
 
 func (W _fmt_GoStringer) GoString() string {
+	halt.Check()
 	return W.WGoString()
 }
 
@@ -83,21 +87,27 @@ type _fmt_ScanState struct {
 }
 
 func (W _fmt_ScanState) Read(buf []byte) (n int, err error) {
+	halt.Check()
 	return W.WRead(buf)
 }
 func (W _fmt_ScanState) ReadRune() (r rune, size int, err error) {
+	halt.Check()
 	return W.WReadRune()
 }
 func (W _fmt_ScanState) SkipSpace() {
+	halt.Check()
 	W.WSkipSpace()
 }
 func (W _fmt_ScanState) Token(skipSpace bool, f func(rune) bool) (token []byte, err error) {
+	halt.Check()
 	return W.WToken(skipSpace, f)
 }
 func (W _fmt_ScanState) UnreadRune() error {
+	halt.Check()
 	return W.WUnreadRune()
 }
 func (W _fmt_ScanState) Width() (wid int, ok bool) {
+	halt.Check()
 	return W.WWidth()
 }
 
@@ -108,6 +118,7 @@ type _fmt_Scanner struct {
 }
 
 func (W _fmt_Scanner) Scan(state fmt.ScanState, verb rune) error {
+	halt.Check()
 	return W.WScan(state, verb)
 }
 
@@ -121,15 +132,19 @@ type _fmt_State struct {
 }
 
 func (W _fmt_State) Flag(c int) bool {
+	halt.Check()
 	return W.WFlag(c)
 }
 func (W _fmt_State) Precision() (prec int, ok bool) {
+	halt.Check()
 	return W.WPrecision()
 }
 func (W _fmt_State) Width() (wid int, ok bool) {
+	halt.Check()
 	return W.WWidth()
 }
 func (W _fmt_State) Write(b []byte) (n int, err error) {
+	halt.Check()
 	return W.WWrite(b)
 }
 
@@ -140,6 +155,7 @@ type _fmt_Stringer struct {
 }
 
 func (W _fmt_Stringer) String() string {
+	halt.Check()
 	if W.WString == nil {
 		return ""
 	}

@@ -7,6 +7,8 @@ package symbols
 import (
 	"math/rand"
 	"reflect"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -21,9 +23,7 @@ func init() {
 		"Int63":       reflect.ValueOf(rand.Int63),
 		"Int63n":      reflect.ValueOf(rand.Int63n),
 		"Intn":        reflect.ValueOf(rand.Intn),
-		"New":         reflect.ValueOf(rand.New),
 		"NewSource":   reflect.ValueOf(rand.NewSource),
-		"NewZipf":     reflect.ValueOf(rand.NewZipf),
 		"NormFloat64": reflect.ValueOf(rand.NormFloat64),
 		"Perm":        reflect.ValueOf(rand.Perm),
 		"Read":        reflect.ValueOf(rand.Read),
@@ -32,10 +32,8 @@ func init() {
 		"Uint64":      reflect.ValueOf(rand.Uint64),
 
 		// type definitions
-		"Rand":     reflect.ValueOf((*rand.Rand)(nil)),
 		"Source":   reflect.ValueOf((*rand.Source)(nil)),
 		"Source64": reflect.ValueOf((*rand.Source64)(nil)),
-		"Zipf":     reflect.ValueOf((*rand.Zipf)(nil)),
 
 		// interface wrapper definitions
 		"_Source":   reflect.ValueOf((*_math_rand_Source)(nil)),
@@ -51,9 +49,11 @@ type _math_rand_Source struct {
 }
 
 func (W _math_rand_Source) Int63() int64 {
+	halt.Check()
 	return W.WInt63()
 }
 func (W _math_rand_Source) Seed(seed int64) {
+	halt.Check()
 	W.WSeed(seed)
 }
 
@@ -66,11 +66,14 @@ type _math_rand_Source64 struct {
 }
 
 func (W _math_rand_Source64) Int63() int64 {
+	halt.Check()
 	return W.WInt63()
 }
 func (W _math_rand_Source64) Seed(seed int64) {
+	halt.Check()
 	W.WSeed(seed)
 }
 func (W _math_rand_Source64) Uint64() uint64 {
+	halt.Check()
 	return W.WUint64()
 }

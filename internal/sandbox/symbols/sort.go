@@ -7,6 +7,8 @@ package symbols
 import (
 	"reflect"
 	"sort"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
 func init() {
@@ -51,11 +53,14 @@ type _sort_Interface struct {
 }
 
 func (W _sort_Interface) Len() int {
+	halt.Check()
 	return W.WLen()
 }
 func (W _sort_Interface) Less(i int, j int) bool {
+	halt.Check()
 	return W.WLess(i, j)
 }
 func (W _sort_Interface) Swap(i int, j int) {
+	halt.Check()
 	W.WSwap(i, j)
 }

@@ -51,8 +51,5 @@ func init() {
 		"QuotedPrefix":             reflect.ValueOf(strconv.QuotedPrefix),
 		"Unquote":                  reflect.ValueOf(strconv.Unquote),
 		"UnquoteChar":              reflect.ValueOf(strconv.UnquoteChar),
-
-		// type definitions
-		"NumError": reflect.ValueOf((*strconv.NumError)(nil)),
 	}
 }

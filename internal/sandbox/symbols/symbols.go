@@ -19,11 +19,69 @@ import (
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
 
-// guarded replaces functions that could ask for gigabytes at once, or hand
-// out the process's own tables.
+// guarded replaces functions and types that could ask for gigabytes at
+// once, recurse without bound over a script's values, or hand out the
+// process's own tables (see package guard). TestAllowlistInterfaceArgs in
+// package sandbox lists what takes a script's values and why the rest is
+// safe.
 var guarded = map[string]map[string]reflect.Value{
-	"strings/strings":  {"Repeat": reflect.ValueOf(guard.Repeat)},
-	"bytes/bytes":      {"Repeat": reflect.ValueOf(guard.RepeatBytes)},
+	"strings/strings": {
+		"Repeat":      reflect.ValueOf(guard.Repeat),
+		"Join":        reflect.ValueOf(guard.Join),
+		"Replace":     reflect.ValueOf(guard.Replace),
+		"ReplaceAll":  reflect.ValueOf(guard.ReplaceAll),
+		"NewReplacer": reflect.ValueOf(guard.NewReplacer),
+		"Replacer":    reflect.ValueOf((*guard.Replacer)(nil)),
+		"Builder":     reflect.ValueOf((*guard.Builder)(nil)),
+		"Split":       reflect.ValueOf(guard.Split),
+		"SplitN":      reflect.ValueOf(guard.SplitN),
+		"SplitAfter":  reflect.ValueOf(guard.SplitAfter),
+		"SplitAfterN": reflect.ValueOf(guard.SplitAfterN),
+		"Fields":      reflect.ValueOf(guard.Fields),
+		"ToValidUTF8": reflect.ValueOf(guard.ToValidUTF8),
+	},
+	"bytes/bytes": {
+		"Repeat":          reflect.ValueOf(guard.RepeatBytes),
+		"Join":            reflect.ValueOf(guard.JoinBytes),
+		"Replace":         reflect.ValueOf(guard.ReplaceBytes),
+		"ReplaceAll":      reflect.ValueOf(guard.ReplaceAllBytes),
+		"Buffer":          reflect.ValueOf((*guard.Buffer)(nil)),
+		"NewBuffer":       reflect.ValueOf(guard.NewBuffer),
+		"NewBufferString": reflect.ValueOf(guard.NewBufferString),
+		"Split":           reflect.ValueOf(guard.SplitBytes),
+		"SplitN":          reflect.ValueOf(guard.SplitNBytes),
+		"SplitAfter":      reflect.ValueOf(guard.SplitAfterBytes),
+		"SplitAfterN":     reflect.ValueOf(guard.SplitAfterNBytes),
+		"Fields":          reflect.ValueOf(guard.FieldsBytes),
+		"ToValidUTF8":     reflect.ValueOf(guard.ToValidUTF8Bytes),
+	},
+	"strconv/strconv": {
+		"FormatFloat":   reflect.ValueOf(guard.FormatFloat),
+		"AppendFloat":   reflect.ValueOf(guard.AppendFloat),
+		"FormatComplex": reflect.ValueOf(guard.FormatComplex),
+	},
+	"math/rand/rand": {"Perm": reflect.ValueOf(guard.Perm)},
+	"encoding/json/json": {
+		"Marshal":       reflect.ValueOf(guard.Marshal),
+		"MarshalIndent": reflect.ValueOf(guard.MarshalIndent),
+		"NewEncoder":    reflect.ValueOf(guard.NewEncoder),
+		"Encoder":       reflect.ValueOf((*guard.Encoder)(nil)),
+		"Indent":        reflect.ValueOf(guard.IndentBuffer),
+		"Compact":       reflect.ValueOf(guard.Compact),
+		"HTMLEscape":    reflect.ValueOf(guard.HTMLEscape),
+	},
+	"regexp/regexp": {
+		"Compile":          reflect.ValueOf(guard.Compile),
+		"CompilePOSIX":     reflect.ValueOf(guard.CompilePOSIX),
+		"MustCompile":      reflect.ValueOf(guard.MustCompile),
+		"MustCompilePOSIX": reflect.ValueOf(guard.MustCompilePOSIX),
+		"Regexp":           reflect.ValueOf((*guard.Regexp)(nil)),
+	},
+	"text/tabwriter/tabwriter": {
+		"NewWriter": reflect.ValueOf(guard.NewTabWriter),
+		"Writer":    reflect.ValueOf((*guard.TabWriter)(nil)),
+	},
+	"errors/errors":    {"Join": reflect.ValueOf(guard.JoinErrors)},
 	"hash/crc32/crc32": {"MakeTable": reflect.ValueOf(makeTable)},
 }
 
@@ -38,18 +96,19 @@ func makeTable(poly uint32) *crc32.Table {
 // Tables replaces with pointers to private copies.
 var PointerVars = map[string][]string{}
 
-// Tables returns the symbol tables for one interpreter: Symbols, with every
-// variable of PointerVars pointing to a copy made for this interpreter, so
-// that a script writing through time.Local or base64.StdEncoding changes
-// neither the host process nor another script.
+// Tables returns the symbol tables for one interpreter: Symbols, with the
+// functions that take callbacks wrapped (see checked) and every variable of
+// PointerVars pointing to a copy made for this interpreter, so that a
+// script writing through time.Local or base64.StdEncoding changes neither
+// the host process nor another script.
 func Tables() map[string]map[string]reflect.Value {
 	t := make(map[string]map[string]reflect.Value, len(Symbols))
-	for k, v := range Symbols {
+	for k, v := range checkedTables() {
 		t[k] = v
 	}
 	for k, funcs := range guarded {
-		m := make(map[string]reflect.Value, len(Symbols[k]))
-		for name, v := range Symbols[k] {
+		m := make(map[string]reflect.Value, len(t[k]))
+		for name, v := range t[k] {
 			m[name] = v
 		}
 		for name, v := range funcs {

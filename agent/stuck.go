@@ -1,0 +1,34 @@
+package agent
+
+import (
+	"time"
+)
+
+// abandonTimeout is how long the agent waits for a script it killed at the
+// end of its session: native code it called unwinds at its next call into
+// the script (see package halt), which takes milliseconds.
+const abandonTimeout = 2 * time.Second
+
+// stopEngine stops the script: its cleanup runs (see engine.Stop). If it
+// does not finish in time, the script is killed; if its goroutine still
+// runs after that (native code that does not call back), the session is
+// reported to the CLI and the log as still running, and stays counted in
+// Sessions (so MaxSessions holds) until the goroutine returns.
+func (s *session) stopEngine() {
+	if s.eng.Stop(cleanupTimeout) {
+		return
+	}
+	// The kill's reason reaches the CLI as the script's detachment.
+	s.eng.Kill("its cleanup did not finish within " + cleanupTimeout.String() + " of the session's end")
+	if s.eng.Abandon(abandonTimeout) {
+		return
+	}
+	s.Fault("the script is still running in the service after its session ended (a native function it called has not returned); the agent counts it as a session until it does")
+	s.log.Warn("jstrace session: script still running after its session ended")
+	s.a.sessions.Add(1)
+	go func() {
+		<-s.eng.Done()
+		s.a.sessions.Add(-1)
+		s.log.Info("jstrace session: script finally stopped")
+	}()
+}

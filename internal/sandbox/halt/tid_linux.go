@@ -1,0 +1,7 @@
+//go:build linux
+
+package halt
+
+import "syscall"
+
+func gettid() int { return syscall.Gettid() }
