@@ -46,7 +46,7 @@ type session struct {
 	remote  atomic.Pointer[match.Set] // probes the remote handlers want
 	version atomic.Uint64             // bumped when remote changes
 	sub     *jstrace.Subscription
-	fed     fed // the Aggregations' subscriptions
+	fed     *fed // the Aggregations' subscriptions
 	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
@@ -73,6 +73,7 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 		ctl:         ctl,
 		events:      events,
 		console:     newConsole(console),
+		fed:         newFed(a.opts.Limits, &a.gov.aggs),
 		detached:    make(chan struct{}),
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
@@ -101,6 +102,13 @@ func (s *session) run() {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
 		return
 	}
+	if perr := s.a.gov.join(s); perr != nil {
+		s.eng.Stop(cleanupTimeout)
+		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
+		refuse(s.fw, s.fr, s.ctl, perr)
+		return
+	}
+	defer s.a.gov.leave(s)
 	defer s.fed.close()
 	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
 		s.eng.Stop(cleanupTimeout)
