@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -103,7 +104,7 @@ func (g *governor) join(s *session) *protocol.Error {
 	}
 	if mem > g.totals.MaxMemory {
 		return &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf(
-			"the agent's sessions would hold %d MiB together, past the limit of %d MiB for all sessions", mem>>20, g.totals.MaxMemory>>20)}
+			"the agent's sessions would hold %s together, past the limit of %s for all sessions", mib(mem), mib(g.totals.MaxMemory))}
 	}
 	g.sessions[s] = &usage{cpu: g.cpuOf(s), probes: s.fed.cpuTime()}
 	if !g.running {
@@ -213,8 +214,8 @@ func (g *governor) tick(span time.Duration) bool {
 				break
 			}
 			if !h.u.detached {
-				g.detach(h.s, h.u, fmt.Sprintf("the agent's sessions held %d MiB together, past the limit of %d MiB for all sessions; this one held %d MiB, among the most",
-					mem>>20, g.totals.MaxMemory>>20, h.bytes>>20))
+				g.detach(h.s, h.u, fmt.Sprintf("the agent's sessions held %s together, past the limit of %s for all sessions; this one held %s, among the most",
+					mib(mem), mib(g.totals.MaxMemory), mib(h.bytes)))
 			}
 			left -= h.bytes
 		}
@@ -230,7 +231,7 @@ func (g *governor) note(s *session, u *usage) {
 		return
 	}
 	u.noted = true
-	msg := fmt.Sprintf("the script's aggregations hold %d MiB, all they may together: traces that need more are dropped and counted (Aggregation.Dropped)", p.Limit()>>20)
+	msg := fmt.Sprintf("the script's aggregations hold %s, all they may together: traces that need more are dropped and counted (Aggregation.Dropped)", mib(p.Limit()))
 	s.console.print(protocol.ConsoleFault, msg+"\n")
 	s.log.Info("jstrace session: aggregations full", "limit", p.Limit())
 }
@@ -241,3 +242,6 @@ func (g *governor) detach(s *session, u *usage, reason string) {
 	s.eng.Kill(reason)
 	s.Detach(reason)
 }
+
+// mib formats a size in MiB.
+func mib(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB" }

@@ -45,7 +45,7 @@ func (h *histogram) add(v float64) {
 	}
 }
 
-// growth returns the bytes that adding v would allocate.
+// growth returns the bytes by which adding v would grow the histogram.
 func (h *histogram) growth(v float64) int64 {
 	switch {
 	case v > 0:
@@ -120,16 +120,17 @@ func (b *buckets) span(i int32) (lo, hi, at int32) {
 	return b.off, end, i
 }
 
-// growth returns the bytes that counting bucket i would allocate.
+// growth returns the bytes by which counting bucket i would grow b's
+// array (the old one is then garbage).
 func (b *buckets) growth(i int32) int64 {
 	lo, hi, _ := b.span(i)
 	switch n := int(hi - lo); {
 	case len(b.n) == 0:
 		return 8 * initialBuckets
 	case lo < b.off: // a new array, with the room below
-		return 8 * int64(int(b.off-lo)+cap(b.n))
+		return 8 * int64(b.off-lo)
 	case n > cap(b.n):
-		return 8 * int64(grownCap(n, cap(b.n)))
+		return 8 * int64(grownCap(n, cap(b.n))-cap(b.n))
 	}
 	return 0
 }
