@@ -21,7 +21,8 @@ type Totals struct {
 	// scripts' calls and their Aggregations' work on the goroutines that
 	// fire the probes, over three one-second windows in a row. Past it,
 	// the sessions using the most are detached until the rest are within
-	// it, and while the last window was past it new sessions are refused.
+	// it (and more each further window past it), and while the last
+	// window was past it new sessions are refused.
 	// Default: 1 (one CPU).
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
@@ -192,7 +193,9 @@ func (g *governor) tick(span time.Duration) bool {
 	if share <= g.totals.MaxCPU {
 		g.over = 0
 	} else if g.over++; g.over >= budgetWindows {
-		g.over = 0
+		// The rest, starved until now, may take more: if the next window
+		// is still past the total, more are detached then.
+		g.over = budgetWindows - 1
 		slices.SortFunc(all, func(x, y held) int { return cmp.Compare(y.u.share, x.u.share) })
 		left := share
 		for _, h := range all {
