@@ -248,36 +248,51 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) {
 		return
 	}
 	g := a.groups[string(key)]
-	var need int64 // the memory this trace takes
-	if g == nil {
-		if len(a.groups) >= MaxGroups {
+	fresh := g == nil
+	if fresh {
+		if g = a.newGroup(key, v); g == nil {
 			a.dropped++
 			return
 		}
-		need = groupCost + int64(len(key))
 	}
-	if a.spec.Of != "" {
-		if g == nil {
-			need += new(histogram).growth(v)
-		} else {
-			need += g.hist.growth(v)
-		}
-	}
-	if need > 0 && !a.charge(need) {
-		a.dropped++
+	if a.spec.Of == "" {
+		g.Count++
 		return
 	}
-	if g == nil {
-		g = &Group{Key: string(key), Min: v, Max: v}
-		a.groups[g.Key] = g
+	b, i := g.hist.slot(v)
+	if b != nil && !fresh { // a fresh group's first buckets are paid for
+		if n := b.growth(i); n > 0 && !a.charge(n) {
+			a.dropped++
+			return
+		}
 	}
 	g.Count++
-	if a.spec.Of != "" {
-		g.Sum += v
-		g.Min = math.Min(g.Min, v)
-		g.Max = math.Max(g.Max, v)
-		g.hist.add(v)
+	g.Sum += v
+	g.Min = math.Min(g.Min, v)
+	g.Max = math.Max(g.Max, v)
+	if b != nil {
+		b.add(i, 1)
+	} else {
+		g.hist.zeros++
 	}
+}
+
+// newGroup adds the group of key, if MaxGroups and the memory bounds allow
+// it and the first value v it counts; the caller holds mu.
+func (a *Aggregation) newGroup(key []byte, v float64) *Group {
+	if len(a.groups) >= MaxGroups {
+		return nil
+	}
+	need := groupCost + int64(len(key))
+	if a.spec.Of != "" && v != 0 {
+		need += 8 * initialBuckets
+	}
+	if !a.charge(need) {
+		return nil
+	}
+	g := &Group{Key: string(key), Min: v, Max: v}
+	a.groups[g.Key] = g
+	return g
 }
 
 // keyOf returns the trace's group key from v, the By field's encoded value:

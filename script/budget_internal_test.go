@@ -18,7 +18,10 @@ func TestHistogramGrowthIsExact(t *testing.T) {
 				v = -v
 			}
 			before := 8 * int64(cap(h.pos.n)+cap(h.neg.n))
-			need := h.growth(v)
+			var need int64
+			if b, i := h.slot(v); b != nil {
+				need = b.growth(i)
+			}
 			h.add(v)
 			after := 8 * int64(cap(h.pos.n)+cap(h.neg.n))
 			if after-before != need {

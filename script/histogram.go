@@ -35,25 +35,22 @@ func bucketMid(i int32) float64 {
 }
 
 func (h *histogram) add(v float64) {
-	switch {
-	case v > 0:
-		h.pos.add(bucketOf(v), 1)
-	case v < 0:
-		h.neg.add(bucketOf(-v), 1)
-	default:
+	if b, i := h.slot(v); b != nil {
+		b.add(i, 1)
+	} else {
 		h.zeros++
 	}
 }
 
-// growth returns the bytes by which adding v would grow the histogram.
-func (h *histogram) growth(v float64) int64 {
+// slot returns the buckets and the bucket that count v; nil for a zero.
+func (h *histogram) slot(v float64) (*buckets, int32) {
 	switch {
 	case v > 0:
-		return h.pos.growth(bucketOf(v))
+		return &h.pos, bucketOf(v)
 	case v < 0:
-		return h.neg.growth(bucketOf(-v))
+		return &h.neg, bucketOf(-v)
 	}
-	return 0
+	return nil, 0
 }
 
 func (h *histogram) merge(o *histogram) {
@@ -123,6 +120,9 @@ func (b *buckets) span(i int32) (lo, hi, at int32) {
 // growth returns the bytes by which counting bucket i would grow b's
 // array (the old one is then garbage).
 func (b *buckets) growth(i int32) int64 {
+	if uint32(i-b.off) < uint32(len(b.n)) { // the common case: in range
+		return 0
+	}
 	lo, hi, _ := b.span(i)
 	switch n := int(hi - lo); {
 	case len(b.n) == 0:
@@ -136,6 +136,10 @@ func (b *buckets) growth(i int32) int64 {
 }
 
 func (b *buckets) add(i int32, c uint64) {
+	if j := uint32(i - b.off); j < uint32(len(b.n)) { // the common case: in range
+		b.n[j] += c
+		return
+	}
 	lo, hi, at := b.span(i)
 	switch n := int(hi - lo); {
 	case len(b.n) == 0:
