@@ -15,7 +15,7 @@ import (
 // Totals bound what all of an agent's sessions take of the process
 // together, however each stays within its Limits: eight sessions at 40%
 // of a CPU each would otherwise take more than three CPUs from the
-// service.
+// service. Listen reads them once; the agent never modifies them.
 type Totals struct {
 	// MaxCPU bounds the share of one CPU the sessions use together: their
 	// scripts' calls and their Aggregations' work on the goroutines that

@@ -78,7 +78,7 @@ func (a *Aggregation) limit(l AggLimits) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.limits.Pool.give(a.bytes)
-	if !l.Pool.take(a.bytes) { // cannot happen: hosts limit before feeding
+	if l.Pool != nil { // hosts limit before feeding: a.bytes is 0
 		l.Pool.used.Add(a.bytes)
 	}
 	a.limits = l

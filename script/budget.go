@@ -13,7 +13,8 @@ const groupCost = 160
 
 // AggLimits bound the memory of an Aggregation. Its host sets them through
 // Feed.Limit before it feeds the Aggregation; traces that would take more
-// are left out and counted in Dropped, as beyond MaxGroups.
+// are left out and counted in Dropped, as beyond MaxGroups. It is a value,
+// copied by Feed.Limit; the Pool it points to is shared.
 type AggLimits struct {
 	// MaxBytes bounds what the Aggregation's groups hold.
 	// Default (0): DefaultMaxAggregationBytes.
