@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -19,11 +20,15 @@ import (
 type Totals struct {
 	// MaxCPU bounds the share of one CPU the sessions use together: their
 	// scripts' calls and their Aggregations' work on the goroutines that
-	// fire the probes, over three one-second windows in a row. Past it,
+	// fire the probes, over three one-second windows in a row. It is
+	// measured in the wall time that work holds the process's Ps
+	// (GOMAXPROCS), which the service's goroutines then wait for: on a
+	// loaded host that is more than its CPU time. Past it,
 	// the sessions using the most are detached until the rest are within
 	// it (and more each further window past it), and while the last
 	// window was past it new sessions are refused.
-	// Default: 1 (one CPU).
+	// Default: a quarter of GOMAXPROCS CPUs, at least half a CPU (so 0.5
+	// up to 2 CPUs, 1 with 4, 2 with 8).
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
 	// buffers (BufferSize each), the traces queued for their handlers and
@@ -37,7 +42,7 @@ type Totals struct {
 }
 
 func (t Totals) resolve() Totals {
-	t.MaxCPU = cmp.Or(t.MaxCPU, 1)
+	t.MaxCPU = cmp.Or(t.MaxCPU, max(0.5, float64(runtime.GOMAXPROCS(0))/4))
 	t.MaxMemory = cmp.Or(t.MaxMemory, 64<<20)
 	t.MaxAggregations = cmp.Or(t.MaxAggregations, 64)
 	return t
@@ -55,7 +60,7 @@ type governor struct {
 	totals Totals
 	limits Limits
 	buffer int64         // a session's event buffer
-	window time.Duration // one second; shorter in tests
+	window time.Duration // one second
 	log    *slog.Logger
 	aggs   aggCounter
 	wg     *sync.WaitGroup // the agent's
@@ -63,19 +68,20 @@ type governor struct {
 	mu       sync.Mutex
 	sessions map[*session]*usage
 	running  bool    // the loop goroutine runs
-	share    float64 // of all sessions, in the last window
+	load     float64 // of all sessions, in the last window (see usage.load)
 	over     int     // windows in a row past Totals.MaxCPU
 }
 
-// usage is what the governor knows of one session.
+// usage is what the governor knows of one session: what it used until
+// the last window, and in it.
 type usage struct {
-	cpu      time.Duration // used until the last window
-	probes   time.Duration // of which by its Aggregations
-	share    float64       // of a CPU, in the last window
-	probeCPU float64       // of which by its Aggregations
-	over     int           // windows in a row past Limits.MaxCPU
-	noted    bool          // the script was told its Aggregations are full
-	detached bool
+	cpu, busy, probes time.Duration // CPU time, wall time busy, of which by its Aggregations
+	share             float64       // of a CPU, in the last window: CPU time
+	load              float64       // of a CPU, in the last window: wall time busy
+	probeShare        float64       // of which by its Aggregations
+	over              int           // windows in a row past Limits.MaxCPU
+	noted             bool          // the script was told its Aggregations are full
+	detached          bool
 }
 
 func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
@@ -95,9 +101,9 @@ func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
 func (g *governor) join(s *session) *protocol.Error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.share > g.totals.MaxCPU {
+	if g.load > g.totals.MaxCPU {
 		return &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf(
-			"the agent's sessions use %.0f%% of a CPU together, past the limit of %.0f%% for all sessions", 100*g.share, 100*g.totals.MaxCPU)}
+			"the agent's sessions use %.0f%% of a CPU together, past the limit of %.0f%% for all sessions", 100*g.load, 100*g.totals.MaxCPU)}
 	}
 	mem := g.buffer
 	for t := range g.sessions {
@@ -107,7 +113,8 @@ func (g *governor) join(s *session) *protocol.Error {
 		return &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf(
 			"the agent's sessions would hold %s together, past the limit of %s for all sessions", mib(mem), mib(g.totals.MaxMemory))}
 	}
-	g.sessions[s] = &usage{cpu: g.cpuOf(s), probes: s.fed.cpuTime()}
+	probes := s.fed.cpuTime()
+	g.sessions[s] = &usage{cpu: s.eng.CPU() + probes, busy: s.eng.Busy() + probes, probes: probes}
 	if !g.running {
 		g.running = true
 		g.wg.Add(1)
@@ -121,15 +128,13 @@ func (g *governor) leave(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if u := g.sessions[s]; u != nil {
-		g.share = max(g.share-u.share, 0)
+		g.load = max(g.load-u.load, 0)
 		delete(g.sessions, s)
 	}
 	if len(g.sessions) == 0 {
-		g.share, g.over = 0, 0
+		g.load, g.over = 0, 0
 	}
 }
-
-func (g *governor) cpuOf(s *session) time.Duration { return s.eng.CPU() + s.fed.cpuTime() }
 
 // memory is what a session holds: its buffer, the traces queued for its
 // handlers and its Aggregations' groups.
@@ -167,14 +172,16 @@ func (g *governor) tick(span time.Duration) bool {
 		bytes int64
 	}
 	var all []held
-	var share float64
+	var load float64
 	var mem int64
 	for s, u := range g.sessions {
-		cpu, probes := g.cpuOf(s), s.fed.cpuTime()
+		probes := s.fed.cpuTime()
+		cpu, busy := s.eng.CPU()+probes, s.eng.Busy()+probes
 		u.share = float64(cpu-u.cpu) / float64(span)
-		u.probeCPU = float64(probes-u.probes) / float64(span)
-		u.cpu, u.probes = cpu, probes
-		share += u.share
+		u.load = float64(busy-u.busy) / float64(span)
+		u.probeShare = float64(probes-u.probes) / float64(span)
+		u.cpu, u.busy, u.probes = cpu, busy, probes
+		load += u.load
 		h := held{s, u, g.memory(s)}
 		mem += h.bytes
 		all = append(all, h)
@@ -186,27 +193,27 @@ func (g *governor) tick(span time.Duration) bool {
 			u.over = 0
 		} else if u.over++; u.over >= budgetWindows {
 			g.detach(s, u, fmt.Sprintf("the script used %.0f%% of a CPU for %ds (%.0f%% in its aggregations, on the service's goroutines); the limit is %.0f%%",
-				100*u.share, budgetWindows, 100*u.probeCPU, 100*g.limits.MaxCPU))
+				100*u.share, budgetWindows, 100*u.probeShare, 100*g.limits.MaxCPU))
 		}
 	}
-	g.share = share
-	if share <= g.totals.MaxCPU {
+	g.load = load
+	if load <= g.totals.MaxCPU {
 		g.over = 0
 	} else if g.over++; g.over >= budgetWindows {
 		// The rest, starved until now, may take more: if the next window
 		// is still past the total, more are detached then.
 		g.over = budgetWindows - 1
-		slices.SortFunc(all, func(x, y held) int { return cmp.Compare(y.u.share, x.u.share) })
-		left := share
+		slices.SortFunc(all, func(x, y held) int { return cmp.Compare(y.u.load, x.u.load) })
+		left := load
 		for _, h := range all {
 			if left <= g.totals.MaxCPU {
 				break
 			}
 			if !h.u.detached {
 				g.detach(h.s, h.u, fmt.Sprintf("the agent's %d sessions used %.0f%% of a CPU together for %ds, past the limit of %.0f%% for all sessions; this one used %.0f%%, among the most",
-					len(all), 100*share, budgetWindows, 100*g.totals.MaxCPU, 100*h.u.share))
+					len(all), 100*load, budgetWindows, 100*g.totals.MaxCPU, 100*h.u.load))
 			}
-			left -= h.u.share
+			left -= h.u.load
 		}
 	}
 	if mem > g.totals.MaxMemory {
