@@ -97,8 +97,8 @@ func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
 	}
 }
 
-// join admits a session whose engine exists, or says why not.
-func (g *governor) join(s *session) *protocol.Error {
+// admit says why a new session may not attach, if it may not.
+func (g *governor) admit() *protocol.Error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.load > g.totals.MaxCPU {
@@ -113,6 +113,14 @@ func (g *governor) join(s *session) *protocol.Error {
 		return &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf(
 			"the agent's sessions would hold %s together, past the limit of %s for all sessions", mib(mem), mib(g.totals.MaxMemory))}
 	}
+	return nil
+}
+
+// join starts holding a session to the budgets once its script is loaded
+// (loading is bounded by Limits.SetupTimeout), until leave.
+func (g *governor) join(s *session) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	probes := s.fed.cpuTime()
 	g.sessions[s] = &usage{cpu: s.eng.CPU() + probes, busy: s.eng.Busy() + probes, probes: probes}
 	if !g.running {
@@ -120,7 +128,6 @@ func (g *governor) join(s *session) *protocol.Error {
 		g.wg.Add(1)
 		go g.run()
 	}
-	return nil
 }
 
 // leave forgets a session that ended.

@@ -84,6 +84,11 @@ func (s *session) run() {
 	start := time.Now()
 	go s.console.run()
 	defer s.console.close(flushTimeout)
+	if perr := s.a.gov.admit(); perr != nil {
+		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
+		refuse(s.fw, s.fr, s.ctl, perr)
+		return
+	}
 	var err error
 	if s.local, err = match.Compile(s.attach.LocalPatterns...); err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
@@ -102,13 +107,6 @@ func (s *session) run() {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
 		return
 	}
-	if perr := s.a.gov.join(s); perr != nil {
-		s.eng.Stop(cleanupTimeout)
-		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
-		refuse(s.fw, s.fr, s.ctl, perr)
-		return
-	}
-	defer s.a.gov.leave(s)
 	defer s.fed.close()
 	if err := s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote); err != nil {
 		s.eng.Stop(cleanupTimeout)
@@ -121,6 +119,8 @@ func (s *session) run() {
 		return
 	}
 	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
+	s.a.gov.join(s)
+	defer s.a.gov.leave(s)
 
 	p := newPump(s)
 	go p.run()
