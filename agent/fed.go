@@ -32,9 +32,10 @@ type fed struct {
 	pool  *script.Pool
 	cpu   atomic.Int64 // estimated nanoseconds spent in the reductions
 
-	mu     sync.Mutex
-	subs   []*jstrace.Subscription
-	closed bool
+	mu      sync.Mutex
+	subs    []*jstrace.Subscription
+	closed  bool
+	refused func(error) // told of the first Aggregation refused
 }
 
 // aggCounter counts the Aggregations of all sessions against a limit.
@@ -51,8 +52,8 @@ func (c *aggCounter) take() bool {
 	return true
 }
 
-func newFed(l Limits, total *aggCounter) *fed {
-	return &fed{max: l.MaxAggregations, total: total, pool: script.NewPool(l.MaxAggregationMemory)}
+func newFed(l Limits, total *aggCounter, refused func(error)) *fed {
+	return &fed{max: l.MaxAggregations, total: total, pool: script.NewPool(l.MaxAggregationMemory), refused: refused}
 }
 
 var errEnding = errors.New("the session is ending")
@@ -76,10 +77,10 @@ func (f *fed) subscribe(pattern string, feed script.Feed) error {
 		return errEnding
 	}
 	if len(f.subs) >= f.max {
-		return fmt.Errorf("the script has %d aggregations, the most a session may have", f.max)
+		return f.refuse(fmt.Errorf("the script has %d aggregations, the most a session may have", f.max))
 	}
 	if !f.total.take() {
-		return fmt.Errorf("the agent's sessions have %d aggregations, the most they may have together", f.total.max)
+		return f.refuse(fmt.Errorf("the agent's sessions have %d aggregations, the most they may have together", f.total.max))
 	}
 	if feed.Limit != nil {
 		feed.Limit(script.AggLimits{MaxBytes: min(script.DefaultMaxAggregationBytes, f.pool.Limit()), Pool: f.pool})
@@ -95,6 +96,16 @@ func (f *fed) subscribe(pattern string, feed script.Feed) error {
 		f.cpu.Add(int64(time.Since(start)) * sampleEvery)
 	}))
 	return nil
+}
+
+// refuse tells refused of the session's first refusal, and returns err;
+// the caller holds mu.
+func (f *fed) refuse(err error) error {
+	if f.refused != nil {
+		f.refused(err)
+		f.refused = nil
+	}
+	return err
 }
 
 // cpuTime returns the estimated time the reductions took so far.

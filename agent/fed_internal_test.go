@@ -31,7 +31,7 @@ func newFeed(spec script.Agg) (*script.Aggregation, script.Feed) {
 // counts of Aggregations are given back when the session ends.
 func TestFedSamplesAndCounts(t *testing.T) {
 	total := &aggCounter{max: 3}
-	f := newFed(Limits{MaxAggregations: 2, MaxAggregationMemory: 1 << 20}, total)
+	f := newFed(Limits{MaxAggregations: 2, MaxAggregationMemory: 1 << 20}, total, nil)
 	const n = 20000
 	spin := func(jstrace.Event) {
 		for start := time.Now(); time.Since(start) < 5*time.Microsecond; {
@@ -55,7 +55,7 @@ func TestFedSamplesAndCounts(t *testing.T) {
 	if err := f.subscribe("fedtest:*", script.Feed{Event: spin}); err == nil {
 		t.Fatal("a third aggregation in a session of two")
 	}
-	g := newFed(Limits{MaxAggregations: 2, MaxAggregationMemory: 1 << 20}, total)
+	g := newFed(Limits{MaxAggregations: 2, MaxAggregationMemory: 1 << 20}, total, nil)
 	if err := g.subscribe("fedtest:*", script.Feed{Event: spin}); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func BenchmarkFedEvent(b *testing.B) {
 		}
 		b.Run(name, func(b *testing.B) {
 			_, feed := newFeed(script.Agg{By: "status", Of: "duration"})
-			f := newFed(Limits{MaxAggregations: 1, MaxAggregationMemory: 16 << 20}, &aggCounter{max: 1})
+			f := newFed(Limits{MaxAggregations: 1, MaxAggregationMemory: 16 << 20}, &aggCounter{max: 1}, nil)
 			if sampled {
 				if err := f.subscribe("fedbench:end", feed); err != nil {
 					b.Fatal(err)

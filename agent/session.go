@@ -64,20 +64,24 @@ type session struct {
 
 func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.FrameReader, fw *protocol.FrameWriter, ctl, events, console *yamux.Stream) *session {
 	sum := sha256.Sum256([]byte(attach.Source))
-	return &session{
-		a:           a,
-		log:         a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
-		attach:      attach,
-		fr:          fr,
-		fw:          fw,
-		ctl:         ctl,
-		events:      events,
-		console:     newConsole(console),
-		fed:         newFed(a.opts.Limits, &a.gov.aggs),
+	s := &session{
+		a:       a,
+		log:     a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
+		attach:  attach,
+		fr:      fr,
+		fw:      fw,
+		ctl:     ctl,
+		events:  events,
+		console: newConsole(console),
+
 		detached:    make(chan struct{}),
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
+	s.fed = newFed(a.opts.Limits, &a.gov.aggs, func(err error) {
+		s.log.Warn("jstrace session: aggregation refused", "err", err)
+	})
+	return s
 }
 
 func (s *session) run() {

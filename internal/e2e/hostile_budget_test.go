@@ -206,6 +206,9 @@ func Remote(traces *script.Traces) {
 		if m == nil || m[1] != "0" || !strings.Contains(m[2], "the agent's sessions have 64 aggregations, the most they may have together") {
 			t.Fatalf("the fifth session: %q", runs[4].stdout.String())
 		}
+		if !strings.Contains(svc.log.String(), "aggregation refused") {
+			t.Errorf("the service's log does not say:\n%s", svc.log.String())
+		}
 		stop := svc.bursts(t, 2, 1_000_000, 0)
 		for _, run := range runs[:4] {
 			r := run.wait(t, 60*time.Second)
