@@ -34,6 +34,7 @@ type Agent struct {
 	addr   string       // as the CLI dials it
 
 	sessions   atomic.Int32
+	gov        *governor      // the sessions' budgets
 	handshakes chan struct{}  // a slot per connection not yet in a session
 	refused    atomic.Uint64  // connections closed for want of a slot
 	wg         sync.WaitGroup // the accept loop and every connection
@@ -64,6 +65,7 @@ func Listen(opts Options) (*Agent, error) {
 		handshakes: make(chan struct{}, maxHandshakes),
 		addr:       addrString(ln),
 	}
+	a.gov = newGovernor(opts, a.log, &a.wg)
 	if !opts.NoDiscovery {
 		a.secret = newSecret()
 		a.unreg, err = discovery.Register(opts.RunDir, discovery.Entry{

@@ -2,28 +2,71 @@ package agent
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/script"
 )
 
 // fed holds the subscriptions through which a session's native
 // Aggregations are fed by the probes themselves (engine.Options.Feed): an
 // event matching only Aggregations is reduced on the goroutine that fires
-// it, and never enters the session buffer, the pump or the engine. It is
-// safe for concurrent use.
+// it, and never enters the session buffer, the pump or the engine.
+//
+// That work is the session's, done on the service's goroutines, outside
+// the watchdog: fed bounds it. A session has at most
+// Limits.MaxAggregations (so an event does at most that many reductions
+// for it), the agent's sessions Totals.MaxAggregations together; their
+// groups hold at most Limits.MaxAggregationMemory (pool); and the time
+// the reductions take is sampled into cpu, which the governor counts
+// against the session's CPU budget and the agent's. It is safe for
+// concurrent use.
 type fed struct {
-	mu     sync.Mutex
-	subs   []*jstrace.Subscription
-	closed bool
+	max   int         // Limits.MaxAggregations
+	total *aggCounter // the agent's, across sessions
+	pool  *script.Pool
+	cpu   atomic.Int64 // estimated nanoseconds spent in the reductions
+
+	mu      sync.Mutex
+	subs    []*jstrace.Subscription
+	closed  bool
+	refused func(error) // told of the first Aggregation refused
+}
+
+// aggCounter counts the Aggregations of all sessions against a limit.
+type aggCounter struct {
+	max int
+	n   atomic.Int64
+}
+
+func (c *aggCounter) take() bool {
+	if c.n.Add(1) > int64(c.max) {
+		c.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func newFed(l Limits, total *aggCounter, refused func(error)) *fed {
+	return &fed{max: l.MaxAggregations, total: total, pool: script.NewPool(l.MaxAggregationMemory), refused: refused}
 }
 
 var errEnding = errors.New("the session is ending")
 
-// subscribe starts feeding event with the events of the probes matching
-// pattern, until close.
-func (f *fed) subscribe(pattern string, event func(jstrace.Event)) error {
+// sampleEvery is how often (one event in sampleEvery, at random) a
+// reduction is timed: the samples, scaled, estimate the time of them all
+// for a few nanoseconds per event, spent drawing a random number.
+const sampleEvery = 64
+
+// subscribe starts feeding f with the events of the probes matching
+// pattern, until close; it fails beyond the session's and the agent's
+// number of Aggregations.
+func (f *fed) subscribe(pattern string, feed script.Feed) error {
 	set, err := match.Compile(pattern)
 	if err != nil {
 		return err
@@ -33,16 +76,52 @@ func (f *fed) subscribe(pattern string, event func(jstrace.Event)) error {
 	if f.closed {
 		return errEnding
 	}
-	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, event))
+	if len(f.subs) >= f.max {
+		return f.refuse(fmt.Errorf("the script has %d aggregations, the most a session may have", f.max))
+	}
+	if !f.total.take() {
+		return f.refuse(fmt.Errorf("the agent's sessions have %d aggregations, the most they may have together", f.total.max))
+	}
+	if feed.Limit != nil {
+		feed.Limit(script.AggLimits{MaxBytes: min(script.DefaultMaxAggregationBytes, f.pool.Limit()), Pool: f.pool})
+	}
+	event := feed.Event
+	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, func(e jstrace.Event) {
+		if rand.Uint32()%sampleEvery != 0 {
+			event(e)
+			return
+		}
+		start := time.Now()
+		event(e)
+		f.cpu.Add(int64(time.Since(start)) * sampleEvery)
+	}))
 	return nil
 }
 
-// close ends every subscription, and any made later. It is idempotent.
+// refuse tells refused of the session's first refusal, and returns err;
+// the caller holds mu.
+func (f *fed) refuse(err error) error {
+	if f.refused != nil {
+		f.refused(err)
+		f.refused = nil
+	}
+	return err
+}
+
+// cpuTime returns the estimated time the reductions took so far.
+func (f *fed) cpuTime() time.Duration { return time.Duration(f.cpu.Load()) }
+
+// close ends every subscription, and any made later, and gives the
+// Aggregations back to the agent's count. It is idempotent.
 func (f *fed) close() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return
+	}
 	f.closed = true
 	for _, s := range f.subs {
 		s.Close()
 	}
+	f.total.n.Add(-int64(len(f.subs)))
 }

@@ -101,6 +101,10 @@ type Options struct {
 	// that exceeds one is stopped (detached) and the CLI told why. The
 	// zero value of each field means its default.
 	Limits Limits
+
+	// Totals bound what all sessions together may take of the process
+	// (see Totals). The zero value of each field means its default.
+	Totals Totals
 }
 
 // Limits bound a remote script. A script that exceeds one is detached: it
@@ -112,8 +116,10 @@ type Limits struct {
 	// SetupTimeout bounds the script's top-level code and its Remote
 	// function, and each cleanup function. Default: 1s.
 	SetupTimeout time.Duration
-	// MaxCPU bounds the share of one CPU the script's calls may use, over
-	// three one-second windows in a row. Default: 0.5.
+	// MaxCPU bounds the share of one CPU the script may use, over three
+	// one-second windows in a row: its calls, and the work its
+	// Aggregations do on the goroutines that fire the probes (sampled).
+	// Default: 0.5.
 	MaxCPU float64
 	// MaxFaults is how many panics of the script detach it. Default: 100.
 	MaxFaults int
@@ -123,6 +129,16 @@ type Limits struct {
 	// MaxConsoleRate bounds the bytes of console output the script may
 	// print per second. Default: 1 MiB.
 	MaxConsoleRate int
+	// MaxAggregations bounds the script's Aggregations (traces.Aggregate
+	// fails beyond it), and so the work one event does for the session
+	// on the goroutine that fires it. That work counts in MaxCPU too.
+	// Default: 16.
+	MaxAggregations int
+	// MaxAggregationMemory bounds the memory the groups of the script's
+	// Aggregations hold together; each holds at most 4 MiB
+	// (script.DefaultMaxAggregationBytes). Traces that would take more
+	// are dropped and counted (Aggregation.Dropped). Default: 16 MiB.
+	MaxAggregationMemory int64
 }
 
 func (l Limits) resolve() Limits {
@@ -132,6 +148,8 @@ func (l Limits) resolve() Limits {
 	l.MaxFaults = cmp.Or(l.MaxFaults, 100)
 	l.MaxEmitRate = cmp.Or(l.MaxEmitRate, 8<<20)
 	l.MaxConsoleRate = cmp.Or(l.MaxConsoleRate, 1<<20)
+	l.MaxAggregations = cmp.Or(l.MaxAggregations, 16)
+	l.MaxAggregationMemory = cmp.Or(l.MaxAggregationMemory, 16<<20)
 	return l
 }
 
@@ -170,6 +188,7 @@ func (o Options) resolve() (Options, error) {
 	o.BufferSize = cmp.Or(o.BufferSize, jstrace.DefaultBufferSize)
 	o.MaxSessions = cmp.Or(o.MaxSessions, 8)
 	o.Limits = o.Limits.resolve()
+	o.Totals = o.Totals.resolve()
 	return o, nil
 }
 

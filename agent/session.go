@@ -53,7 +53,7 @@ type session struct {
 	// newest patterns.
 	loading atomic.Bool
 	subMu   sync.Mutex
-	fed     fed // the Aggregations' subscriptions
+	fed     *fed // the Aggregations' subscriptions
 	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
@@ -71,25 +71,35 @@ type session struct {
 
 func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.FrameReader, fw *protocol.FrameWriter, ctl, events, console *yamux.Stream) *session {
 	sum := sha256.Sum256([]byte(attach.Source))
-	return &session{
-		a:           a,
-		log:         a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
-		attach:      attach,
-		fr:          fr,
-		fw:          fw,
-		ctl:         ctl,
-		events:      events,
-		console:     newConsole(console),
+	s := &session{
+		a:       a,
+		log:     a.log.With("peer", peer, "script", attach.Name, "sha256", hex.EncodeToString(sum[:6])),
+		attach:  attach,
+		fr:      fr,
+		fw:      fw,
+		ctl:     ctl,
+		events:  events,
+		console: newConsole(console),
+
 		detached:    make(chan struct{}),
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
+	s.fed = newFed(a.opts.Limits, &a.gov.aggs, func(err error) {
+		s.log.Warn("jstrace session: aggregation refused", "err", err)
+	})
+	return s
 }
 
 func (s *session) run() {
 	start := time.Now()
 	go s.console.run()
 	defer s.console.close(flushTimeout)
+	if perr := s.a.gov.admit(); perr != nil {
+		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
+		refuse(s.fw, s.fr, s.ctl, perr)
+		return
+	}
 	var err error
 	if s.local, err = match.Compile(s.attach.LocalPatterns...); err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
@@ -124,6 +134,8 @@ func (s *session) run() {
 		return
 	}
 	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
+	s.a.gov.join(s)
+	defer s.a.gov.leave(s)
 
 	p := newPump(s)
 	go p.run()

@@ -100,8 +100,8 @@ func Remote(traces *script.Traces) {
 func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
 	src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {\n\t" +
 		strings.ReplaceAll(remote, "bench:call", "bench:in-probe") + "\n}\n"
-	feed := func(pattern string, event func(jstrace.Event)) error {
-		sub := jstrace.SubscribeFunc(func(n string) bool { return n == pattern }, event)
+	feed := func(pattern string, f script.Feed) error {
+		sub := jstrace.SubscribeFunc(func(n string) bool { return n == pattern }, f.Event)
 		b.Cleanup(sub.Close)
 		return nil
 	}

@@ -29,7 +29,8 @@ type Agg struct {
 // MaxGroups bounds the groups of one Aggregation; traces that would start
 // another group are counted in Dropped. It keeps a By field with unbounded
 // values (an id) from growing the traced process's memory: a group costs
-// at most 16 KiB.
+// at most 32 KiB and its key. The memory of the groups together is bounded
+// too (see AggLimits): traces that would take more are dropped likewise.
 const MaxGroups = 1000
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
@@ -60,10 +61,37 @@ type Aggregation struct {
 	groups  map[string]*Group // guarded by mu
 	missing int               // guarded by mu
 	dropped int               // guarded by mu
+	bytes   int64             // what groups hold (see groupCost); guarded by mu
+	limits  AggLimits         // guarded by mu
 }
 
 func newAggregation(spec Agg) *Aggregation {
-	return &Aggregation{spec: spec, by: rawKeyOf(spec.By), of: rawKeyOf(spec.Of), groups: map[string]*Group{}}
+	return &Aggregation{spec: spec, by: rawKeyOf(spec.By), of: rawKeyOf(spec.Of), groups: map[string]*Group{},
+		limits: AggLimits{MaxBytes: DefaultMaxAggregationBytes}}
+}
+
+// limit sets the Aggregation's memory bounds: Feed.Limit.
+func (a *Aggregation) limit(l AggLimits) {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = DefaultMaxAggregationBytes
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.limits.Pool.give(a.bytes)
+	if l.Pool != nil { // hosts limit before feeding: a.bytes is 0
+		l.Pool.used.Add(a.bytes)
+	}
+	a.limits = l
+}
+
+// charge reserves n more bytes for the groups, if both bounds allow them;
+// the caller holds mu.
+func (a *Aggregation) charge(n int64) bool {
+	if a.bytes+n > a.limits.MaxBytes || !a.limits.Pool.take(n) {
+		return false
+	}
+	a.bytes += n
+	return true
 }
 
 // A Group is what an Aggregation kept of the traces with one key.
@@ -220,21 +248,51 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) {
 		return
 	}
 	g := a.groups[string(key)]
-	if g == nil {
-		if len(a.groups) >= MaxGroups {
+	fresh := g == nil
+	if fresh {
+		if g = a.newGroup(key, v); g == nil {
 			a.dropped++
 			return
 		}
-		g = &Group{Key: string(key), Min: v, Max: v}
-		a.groups[g.Key] = g
+	}
+	if a.spec.Of == "" {
+		g.Count++
+		return
+	}
+	b, i := g.hist.slot(v)
+	if b != nil && !fresh { // a fresh group's first buckets are paid for
+		if n := b.growth(i); n > 0 && !a.charge(n) {
+			a.dropped++
+			return
+		}
 	}
 	g.Count++
-	if a.spec.Of != "" {
-		g.Sum += v
-		g.Min = math.Min(g.Min, v)
-		g.Max = math.Max(g.Max, v)
-		g.hist.add(v)
+	g.Sum += v
+	g.Min = math.Min(g.Min, v)
+	g.Max = math.Max(g.Max, v)
+	if b != nil {
+		b.add(i, 1)
+	} else {
+		g.hist.zeros++
 	}
+}
+
+// newGroup adds the group of key, if MaxGroups and the memory bounds allow
+// it and the first value v it counts; the caller holds mu.
+func (a *Aggregation) newGroup(key []byte, v float64) *Group {
+	if len(a.groups) >= MaxGroups {
+		return nil
+	}
+	need := groupCost + int64(len(key))
+	if a.spec.Of != "" && v != 0 {
+		need += 8 * initialBuckets
+	}
+	if !a.charge(need) {
+		return nil
+	}
+	g := &Group{Key: string(key), Min: v, Max: v}
+	a.groups[g.Key] = g
+	return g
 }
 
 // keyOf returns the trace's group key from v, the By field's encoded value:
@@ -278,49 +336,58 @@ func numberOf(v []byte) (float64, bool) {
 	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-// take swaps the groups for an empty map, under the lock: probes wait for
-// that only, never for the sorting or copying that follows.
+// take swaps the groups for an empty map, under the lock, and gives their
+// memory back: probes wait for that only, never for the sorting or copying
+// that follows. The groups are the caller's: no probe reaches them now.
 func (a *Aggregation) take() map[string]*Group {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	gs := a.groups
 	a.groups = make(map[string]*Group, len(gs))
+	a.limits.Pool.give(a.bytes)
+	a.bytes = 0
 	return gs
 }
 
 // Take returns the groups, sorted by key, and starts over: the next Take
 // returns what came after this one.
-func (a *Aggregation) Take() []Group { return sorted(a.take(), false) }
+func (a *Aggregation) Take() []Group { return sorted(a.take()) }
 
 // Snapshot returns copies of the groups, sorted by key, and keeps
-// aggregating into them. The groups are taken, copied, and merged back
-// one at a time (merging is exact), so that probes never wait for the
-// copy of them all.
+// aggregating into them. Each group is copied under the lock on its own,
+// so that probes never wait for the copy of them all; the groups stay in
+// place, within MaxGroups and the memory bounds.
 func (a *Aggregation) Snapshot() []Group {
-	taken := a.take()
-	gs := sorted(taken, true)
-	for k, g := range taken {
+	a.mu.Lock()
+	ptrs := make([]*Group, 0, len(a.groups))
+	for _, g := range a.groups {
+		ptrs = append(ptrs, g)
+	}
+	a.mu.Unlock()
+	gs := make([]Group, len(ptrs))
+	for i, g := range ptrs {
+		// A Take meanwhile hands g to a caller that only reads it: the
+		// probes, which write it under mu, no longer reach it.
 		a.mu.Lock()
-		if cur := a.groups[k]; cur != nil {
-			g.Merge(*cur)
-		}
-		a.groups[k] = g
+		gs[i] = *g
+		gs[i].hist = g.hist.clone()
 		a.mu.Unlock()
 	}
+	sortGroups(gs)
 	return gs
 }
 
-func sorted(groups map[string]*Group, clone bool) []Group {
+func sorted(groups map[string]*Group) []Group {
 	gs := make([]Group, 0, len(groups))
 	for _, g := range groups {
-		c := *g
-		if clone {
-			c.hist = g.hist.clone()
-		}
-		gs = append(gs, c)
+		gs = append(gs, *g)
 	}
-	slices.SortFunc(gs, func(x, y Group) int { return strings.Compare(x.Key, y.Key) })
+	sortGroups(gs)
 	return gs
+}
+
+func sortGroups(gs []Group) {
+	slices.SortFunc(gs, func(x, y Group) int { return strings.Compare(x.Key, y.Key) })
 }
 
 // Missing returns how many traces lacked a numeric Of field, since the
@@ -332,7 +399,8 @@ func (a *Aggregation) Missing() int {
 }
 
 // Dropped returns how many traces were left out because the Aggregation
-// had MaxGroups groups, since it started.
+// had MaxGroups groups or held all the memory it may (see AggLimits),
+// since it started.
 func (a *Aggregation) Dropped() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()

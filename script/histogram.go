@@ -35,14 +35,22 @@ func bucketMid(i int32) float64 {
 }
 
 func (h *histogram) add(v float64) {
-	switch {
-	case v > 0:
-		h.pos.add(bucketOf(v), 1)
-	case v < 0:
-		h.neg.add(bucketOf(-v), 1)
-	default:
+	if b, i := h.slot(v); b != nil {
+		b.add(i, 1)
+	} else {
 		h.zeros++
 	}
+}
+
+// slot returns the buckets and the bucket that count v; nil for a zero.
+func (h *histogram) slot(v float64) (*buckets, int32) {
+	switch {
+	case v > 0:
+		return &h.pos, bucketOf(v)
+	case v < 0:
+		return &h.neg, bucketOf(-v)
+	}
+	return nil, 0
 }
 
 func (h *histogram) merge(o *histogram) {
@@ -84,26 +92,72 @@ type buckets struct {
 	n   []uint64
 }
 
-func (b *buckets) add(i int32, c uint64) {
+// initialBuckets is the capacity of a histogram's first buckets of a sign.
+const initialBuckets = 16
+
+// grownCap is the capacity buckets of capacity c get when they must hold n
+// (n > c): doubled, within maxSpan, so that growth is amortized and its
+// cost known before it happens (see growth).
+func grownCap(n, c int) int { return max(n, min(2*c, maxSpan)) }
+
+// span returns the range of indexes b must cover to count bucket i, and
+// the index i is counted in (the edge of the span, for an outlier).
+func (b *buckets) span(i int32) (lo, hi, at int32) {
+	end := b.off + int32(len(b.n))
 	switch {
 	case len(b.n) == 0:
-		b.off, b.n = i, make([]uint64, 1, 16)
+		return i, i + 1, i
 	case i < b.off:
-		lo := max(i, b.off+int32(len(b.n))-maxSpan)
-		if lo < b.off {
-			grown := make([]uint64, int(b.off-lo)+len(b.n), int(b.off-lo)+cap(b.n))
-			copy(grown[b.off-lo:], b.n)
-			b.off, b.n = lo, grown
-		}
-		i = lo
-	case i >= b.off+int32(len(b.n)):
-		hi := min(i, b.off+maxSpan-1)
-		for int32(len(b.n)) <= hi-b.off {
-			b.n = append(b.n, 0)
-		}
-		i = hi
+		lo = max(i, end-maxSpan)
+		return lo, end, lo
+	case i >= end:
+		hi = min(i, b.off+maxSpan-1)
+		return b.off, hi + 1, hi
 	}
-	b.n[i-b.off] += c
+	return b.off, end, i
+}
+
+// growth returns the bytes by which counting bucket i would grow b's
+// array (the old one is then garbage).
+func (b *buckets) growth(i int32) int64 {
+	if uint32(i-b.off) < uint32(len(b.n)) { // the common case: in range
+		return 0
+	}
+	lo, hi, _ := b.span(i)
+	switch n := int(hi - lo); {
+	case len(b.n) == 0:
+		return 8 * initialBuckets
+	case lo < b.off: // a new array, with the room below
+		return 8 * int64(b.off-lo)
+	case n > cap(b.n):
+		return 8 * int64(grownCap(n, cap(b.n))-cap(b.n))
+	}
+	return 0
+}
+
+func (b *buckets) add(i int32, c uint64) {
+	if j := uint32(i - b.off); j < uint32(len(b.n)) { // the common case: in range
+		b.n[j] += c
+		return
+	}
+	lo, hi, at := b.span(i)
+	switch n := int(hi - lo); {
+	case len(b.n) == 0:
+		b.off, b.n = i, make([]uint64, 1, initialBuckets)
+	case lo < b.off:
+		grown := make([]uint64, n, int(b.off-lo)+cap(b.n))
+		copy(grown[b.off-lo:], b.n)
+		b.off, b.n = lo, grown
+	case n > cap(b.n):
+		grown := make([]uint64, n, grownCap(n, cap(b.n)))
+		copy(grown, b.n)
+		b.n = grown
+	case n > len(b.n):
+		old := len(b.n)
+		b.n = b.n[:n]
+		clear(b.n[old:])
+	}
+	b.n[at-b.off] += c
 }
 
 func (b *buckets) merge(o *buckets) {

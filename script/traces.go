@@ -51,6 +51,10 @@ type Feed struct {
 	// nanoseconds, retaining nothing: the agent's way, for Remote, called
 	// by the probes themselves (see jstrace.SubscribeFunc).
 	Event func(jstrace.Event)
+	// Limit sets the Aggregation's memory bounds. A host that bounds
+	// them calls it before it feeds the Aggregation; by default an
+	// Aggregation holds at most DefaultMaxAggregationBytes.
+	Limit func(AggLimits)
 }
 
 // NewTraces returns the Traces a host hands to Remote or Local.
@@ -89,7 +93,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // pattern panics.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
-	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent}); err != nil {
+	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent, Limit: a.limit}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}
 	return a

@@ -20,7 +20,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
@@ -64,12 +63,13 @@ type Options struct {
 	LocalOnly bool
 	// Feed, when set, is how native Aggregations get their traces: it is
 	// called on the engine goroutine for each traces.Aggregate with the
-	// pattern (valid) and the Aggregation's event function, which the
+	// pattern (valid) and the Aggregation's feed, whose Event function the
 	// caller then calls from wherever events arise, concurrently (the
-	// agent: the probes' goroutines, see jstrace.SubscribeFunc). An error
-	// makes traces.Aggregate fail. Default: nil, Aggregations receive the
-	// traces given to Dispatch, like handlers.
-	Feed func(pattern string, event func(jstrace.Event)) error
+	// agent: the probes' goroutines, see jstrace.SubscribeFunc), after
+	// setting its limits (Feed.Limit) if it bounds them. An error makes
+	// traces.Aggregate fail. Default: nil, Aggregations receive the traces
+	// given to Dispatch, like handlers.
+	Feed func(pattern string, f script.Feed) error
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -104,7 +104,7 @@ type Engine struct {
 	exited   chan struct{} // closed when the goroutine returns
 
 	set      atomic.Pointer[match.Set] // handler patterns
-	feed     func(string, func(jstrace.Event)) error
+	feed     func(string, script.Feed) error
 	fed      atomic.Pointer[[]string] // patterns given to feed
 	maxTr    int64                    // MaxPending
 	maxBytes int64                    // MaxPendingBytes

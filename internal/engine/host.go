@@ -29,7 +29,7 @@ func (e *Engine) Aggregate(pattern string, f script.Feed) error {
 	if _, err := match.Compile(pattern); err != nil {
 		return err
 	}
-	if err := e.feed(pattern, f.Event); err != nil {
+	if err := e.feed(pattern, f); err != nil {
 		return err
 	}
 	var fed []string

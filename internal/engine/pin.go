@@ -24,6 +24,10 @@ type pinning struct {
 	start   atomic.Int64 // its CPU time when the stretch began, in nanoseconds
 	used    atomic.Int64 // CPU time of the stretches that ended, in nanoseconds
 	clockOK atomic.Bool  // the thread CPU clock could be read
+	// Wall time in stretches (see busy): since the stretch began, if one
+	// runs (0 if not), and of the stretches that ended, in nanoseconds
+	// since wallBase.
+	wallStart, wall atomic.Int64
 	// wake is signalled when a stretch begins, for a watchdog that went to
 	// sleep while the engine was idle. Capacity 1.
 	wake chan struct{}
@@ -36,6 +40,7 @@ type pinning struct {
 }
 
 func (p *pinning) pin() {
+	p.wallStart.Store(max(int64(time.Since(wallBase)), 1)) // 0 means none
 	runtime.LockOSThread()
 	tid := gettid()
 	if p.halt != nil {
@@ -66,6 +71,7 @@ func (p *pinning) unpin() {
 		p.bound = 0
 	}
 	runtime.UnlockOSThread()
+	p.wall.Add(int64(time.Since(wallBase)) - p.wallStart.Swap(0))
 }
 
 // total returns the engine's CPU time so far, the running stretch
