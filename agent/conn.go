@@ -76,7 +76,12 @@ func (a *Agent) serve(c net.Conn, release func()) {
 		return
 	}
 	defer sess.Close()
-	if err := a.attach(sess, peer, release); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
+	err = a.attach(sess, peer, release)
+	if abuse := sess.Abuse(); abuse != nil {
+		log.Warn("jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
+		return
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
 		log.Warn("jstrace agent: attach failed", "err", err)
 	}
 }
@@ -124,7 +129,7 @@ func linger(c net.Conn) {
 }
 
 // stream accepts the next stream and checks its kind.
-func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration) (*yamux.Stream, error) {
+func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) (*yamux.Stream, error) {
 	st, err := mux.Accept(sess, timeout)
 	if err != nil {
 		return nil, err
@@ -145,7 +150,7 @@ func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration
 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
-func (a *Agent) attach(sess *yamux.Session, peer string, release func()) error {
+func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
