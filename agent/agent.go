@@ -36,6 +36,7 @@ type Agent struct {
 	sessions   atomic.Int32
 	handshakes chan struct{}  // a slot per connection not yet in a session
 	refused    atomic.Uint64  // connections closed for want of a slot
+	refusals   refusalLog     // rate-limits warnings about refused peers
 	wg         sync.WaitGroup // the accept loop and every connection
 
 	mu     sync.Mutex
@@ -128,6 +129,7 @@ func (a *Agent) Close() error {
 		err = errors.Join(err, a.unreg())
 	}
 	a.wg.Wait()
+	a.refusals.close(a.log)
 	return err
 }
 

@@ -46,14 +46,14 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if tc, ok := c.(*tls.Conn); ok {
 		if err := tc.Handshake(); err != nil {
-			log.Warn("jstrace agent: TLS handshake failed", "err", err)
+			a.refusals.warn(log, a.log, "jstrace agent: TLS handshake failed", "err", err)
 			return
 		}
 	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		protocol.WritePreamble(c) // so that a CLI can say which versions differ
-		log.Warn("jstrace agent: refused connection", "err", err)
+		a.refusals.warn(log, a.log, "jstrace agent: refused connection", "err", err)
 		return
 	}
 	if err != nil {
@@ -65,7 +65,7 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	}
 	if err := a.hello(c, peer); err != nil {
 		if !errors.Is(err, io.EOF) {
-			log.Warn("jstrace agent: handshake failed", "err", err)
+			a.refusals.warn(log, a.log, "jstrace agent: handshake failed", "err", err)
 		}
 		return
 	}
