@@ -72,17 +72,17 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	c.SetDeadline(time.Time{})
 	sess, err := mux.Server(c, log)
 	if err != nil {
-		log.Warn("jstrace agent: start session", "err", err)
+		a.dropped.warn(log, a.log, "jstrace agent: start session", "err", err)
 		return
 	}
 	defer sess.Close()
 	err = a.attach(sess, peer, release)
 	if abuse := sess.Abuse(); abuse != nil {
-		log.Warn("jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
+		a.dropped.warn(log, a.log, "jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
 		return
 	}
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
-		log.Warn("jstrace agent: attach failed", "err", err)
+		a.dropped.warn(log, a.log, "jstrace agent: attach failed", "err", err)
 	}
 }
 

@@ -6,18 +6,20 @@ import (
 	"time"
 )
 
-// Peers that have not authenticated can make the agent log: a garbage
-// connection, a wrong secret, a failed TLS handshake. Each is worth a
-// warning, but a flood of them must not flood the service's log: at most
-// refusalsLogged are logged per refusalWindow, the others are counted and
-// summarised in one line at the end of the window.
+// Peers can make the agent log: before authentication a garbage
+// connection, a wrong secret, a failed TLS handshake; after it, a
+// connection dropped or cut off for abuse. Each is worth a warning, but a
+// flood of them must not flood the service's log: at most refusalsLogged
+// of each kind (before, after authentication) are logged per
+// refusalWindow, the others are counted and summarised in one line at the
+// end of the window.
 const (
 	refusalsLogged = 10
 	refusalWindow  = time.Minute
 )
 
-// refusalLog rate-limits the warnings about refused peers. Its methods are
-// safe for concurrent use.
+// refusalLog rate-limits the warnings about peers' connections. Its
+// methods are safe for concurrent use.
 type refusalLog struct {
 	mu         sync.Mutex
 	start      time.Time   // of the current window
@@ -55,7 +57,7 @@ func (r *refusalLog) summary(log *slog.Logger) {
 	r.suppressed, r.timer = 0, nil
 	r.mu.Unlock()
 	if n > 0 {
-		log.Warn("jstrace agent: more connections refused than logged", "not_logged", n, "window", refusalWindow)
+		log.Warn("jstrace agent: more connection warnings than logged", "not_logged", n, "window", refusalWindow)
 	}
 }
 

@@ -64,7 +64,7 @@ func TestGarbagePeersDoNotFloodTheLog(t *testing.T) {
 	if n := strings.Count(log, "\n"); n > refusalsLogged+2 {
 		t.Fatalf("%d log lines for 300 garbage connections:\n%.2000s", n, log)
 	}
-	if !strings.Contains(log, "more connections refused than logged") {
+	if !strings.Contains(log, "more connection warnings than logged") {
 		t.Fatalf("no summary:\n%s", log)
 	}
 }
