@@ -27,10 +27,12 @@ type fakeAgent struct {
 	act     func(s *fakeSession)
 	conns   atomic.Int32 // sessions that reached act
 	wg      sync.WaitGroup
+	done    chan struct{} // closed when the test ends
 }
 
 // fakeSession is one CLI connection to a fakeAgent, attached.
 type fakeSession struct {
+	f                    *fakeAgent
 	raw                  net.Conn
 	hc                   *hijackConn
 	sess                 *yamux.Session
@@ -49,7 +51,7 @@ func startFakeAgent(t *testing.T, w protocol.Welcome, act func(s *fakeSession)) 
 	if w.PID == 0 {
 		w.PID = 4242
 	}
-	f := &fakeAgent{t: t, ln: ln, welcome: w, act: act}
+	f := &fakeAgent{t: t, ln: ln, welcome: w, act: act, done: make(chan struct{})}
 	f.wg.Add(1)
 	go func() {
 		defer f.wg.Done()
@@ -66,7 +68,7 @@ func startFakeAgent(t *testing.T, w protocol.Welcome, act func(s *fakeSession)) 
 			}()
 		}
 	}()
-	t.Cleanup(func() { ln.Close(); f.wg.Wait() })
+	t.Cleanup(func() { ln.Close(); close(f.done); f.wg.Wait() })
 	return f
 }
 
@@ -93,7 +95,7 @@ func (f *fakeAgent) serve(c net.Conn) {
 		return
 	}
 	defer sess.Close()
-	s := &fakeSession{raw: c, hc: hc, sess: sess}
+	s := &fakeSession{f: f, raw: c, hc: hc, sess: sess}
 	for _, st := range []**yamux.Stream{&s.ctl, &s.events, &s.console} {
 		if *st, err = sess.AcceptStream(); err != nil {
 			return // jstrace ls
@@ -110,6 +112,15 @@ func (f *fakeAgent) serve(c net.Conn) {
 	c.SetDeadline(time.Time{})
 	f.conns.Add(1)
 	f.act(s)
+}
+
+// hold keeps the session open, saying nothing, until the CLI closes it or
+// the test ends.
+func (s *fakeSession) hold() {
+	select {
+	case <-s.sess.CloseChan():
+	case <-s.f.done:
+	}
 }
 
 // attached answers the Attach.
