@@ -223,7 +223,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 	for _, c := range conns {
 		c.Close()
 	}
-	t.awaitReaders(done)
+	<-done // readers wait for Local only: the hard deadline bounds the rest
 	if interrupted {
 		return withCode(ExitInterrupted, errInterrupted)
 	}
@@ -235,24 +235,6 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 		return exitf(ExitScript, "the script exceeded the agents' limits and was stopped in %d process(es)", n)
 	}
 	return reason
-}
-
-// closeGrace is how long the readers of closed connections may take to
-// hand over what they hold before Local's queue is given up.
-const closeGrace = 5 * time.Second
-
-// awaitReaders waits for the agents' readers after their connections were
-// closed. A reader waits only for room in Local's queue; if Local does not
-// make room within closeGrace, the queue is abandoned.
-func (t *tracer) awaitReaders(done <-chan struct{}) {
-	select {
-	case <-done:
-		return
-	case <-time.After(closeGrace):
-	}
-	t.out.errorf("Local did not take the agents' last traces within %v; dropping them", closeGrace)
-	t.eng.Abandon(0)
-	<-done
 }
 
 func (t *tracer) detachedCount() int {

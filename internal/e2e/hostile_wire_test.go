@@ -171,7 +171,7 @@ func TestMaliciousAgentEscapes(t *testing.T) {
 	w := protocol.Welcome{Title: "api" + title, Hostname: "web\x1b[H\u009b1m\r", Probes: []string{"p" + osc52, "q\x1bc"}}
 	refuse := startFakeAgent(t, w, func(s *fakeSession) {
 		protocol.NewFrameWriter(s.ctl).Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript, Message: "x.go:1:1: " + osc52 + "\nx.go:2:1: \x1b[2J"})
-		time.Sleep(time.Second)
+		s.hold()
 	})
 	fa := startFakeAgent(t, w, func(s *fakeSession) {
 		s.attached()
