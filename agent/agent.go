@@ -37,6 +37,8 @@ type Agent struct {
 	gov        *governor      // the sessions' budgets
 	handshakes chan struct{}  // a slot per connection not yet in a session
 	refused    atomic.Uint64  // connections closed for want of a slot
+	refusals   refusalLog     // rate-limits warnings about unauthenticated peers
+	dropped    refusalLog     // rate-limits warnings about authenticated ones
 	wg         sync.WaitGroup // the accept loop and every connection
 
 	mu     sync.Mutex
@@ -130,6 +132,8 @@ func (a *Agent) Close() error {
 		err = errors.Join(err, a.unreg())
 	}
 	a.wg.Wait()
+	a.refusals.close(a.log)
+	a.dropped.close(a.log)
 	return err
 }
 

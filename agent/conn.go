@@ -46,14 +46,14 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if tc, ok := c.(*tls.Conn); ok {
 		if err := tc.Handshake(); err != nil {
-			log.Warn("jstrace agent: TLS handshake failed", "err", err)
+			a.refusals.warn(log, a.log, "jstrace agent: TLS handshake failed", "err", err)
 			return
 		}
 	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		protocol.WritePreamble(c) // so that a CLI can say which versions differ
-		log.Warn("jstrace agent: refused connection", "err", err)
+		a.refusals.warn(log, a.log, "jstrace agent: refused connection", "err", err)
 		return
 	}
 	if err != nil {
@@ -65,19 +65,24 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	}
 	if err := a.hello(c, peer); err != nil {
 		if !errors.Is(err, io.EOF) {
-			log.Warn("jstrace agent: handshake failed", "err", err)
+			a.refusals.warn(log, a.log, "jstrace agent: handshake failed", "err", err)
 		}
 		return
 	}
 	c.SetDeadline(time.Time{})
 	sess, err := mux.Server(c, log)
 	if err != nil {
-		log.Warn("jstrace agent: start session", "err", err)
+		a.dropped.warn(log, a.log, "jstrace agent: start session", "err", err)
 		return
 	}
 	defer sess.Close()
-	if err := a.attach(sess, peer, release); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
-		log.Warn("jstrace agent: attach failed", "err", err)
+	err = a.attach(sess, peer, release)
+	if abuse := sess.Abuse(); abuse != nil {
+		a.dropped.warn(log, a.log, "jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
+		return
+	}
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
+		a.dropped.warn(log, a.log, "jstrace agent: attach failed", "err", err)
 	}
 }
 
@@ -124,7 +129,7 @@ func linger(c net.Conn) {
 }
 
 // stream accepts the next stream and checks its kind.
-func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration) (*yamux.Stream, error) {
+func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) (*yamux.Stream, error) {
 	st, err := mux.Accept(sess, timeout)
 	if err != nil {
 		return nil, err
@@ -145,7 +150,7 @@ func stream(sess *yamux.Session, want protocol.StreamKind, timeout time.Duration
 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
-func (a *Agent) attach(sess *yamux.Session, peer string, release func()) error {
+func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err

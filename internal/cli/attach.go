@@ -102,7 +102,7 @@ func (t *tracer) noMatch(others []string) error {
 	if len(t.sel.agents) == 0 {
 		entries, _ := discovery.List(t.sel.runDir)
 		for _, e := range entries {
-			others = append(others, fmt.Sprintf("%s/%s/%d", e.Hostname, e.Title, e.PID))
+			others = append(others, t.out.field(fmt.Sprintf("%s/%s/%d", e.Hostname, e.Title, e.PID)))
 		}
 	}
 	msg := "no agent matches: searched " + t.sel.describe()
@@ -124,7 +124,7 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 		}
 		return failed, "", withCode(ExitConnect, err)
 	}
-	who := conn.Origin.Prefix()
+	who := t.who(conn)
 	if !t.sel.matchesWelcome(&conn.Welcome) {
 		conn.Close()
 		t.forget(c.addr, retryMismatch)
@@ -187,7 +187,7 @@ func (t *tracer) watch(addr string, a *agent) {
 		}
 	}
 	t.mu.Unlock()
-	who := a.conn.Origin.Prefix()
+	who := t.who(a.conn)
 	switch {
 	case !stopping && stats.Detached != "":
 		// The agent said why on the console stream, with the prefix.

@@ -7,6 +7,7 @@ import (
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -22,14 +23,14 @@ func (t *tracer) Events(c *client.Conn, batch []byte) {
 	for b := batch; len(b) > 0; {
 		rec, rest, err := protocol.NextRecord(b)
 		if err != nil {
-			t.warnOnce("bad batch "+c.Addr, "%s: malformed events: %v", c.Origin.Prefix(), err)
+			t.warnOnce("bad batch "+c.Addr, "%s: malformed events: %v", t.who(c), err)
 			break
 		}
 		b = rest
 		kind, _, _ := protocol.PeekRecord(rec)
 		tr, err := script.ParseTrace(rec, c.Origin)
 		if err != nil {
-			t.warnOnce("bad record "+c.Addr, "%s: malformed event: %v", c.Origin.Prefix(), err)
+			t.warnOnce("bad record "+c.Addr, "%s: malformed event: %v", t.who(c), err)
 			continue
 		}
 		t.checkTrace(kind, tr)
@@ -45,11 +46,7 @@ func (t *tracer) checkTrace(kind protocol.RecordKind, tr *script.Trace) {
 	if kind == protocol.RecordEmit && !t.eng.Wants(tr.Name) {
 		t.warnOnce("emit "+tr.Name, "warning: Remote emitted %q but Local has no handler for it", tr.Name)
 	}
-	t.mu.Lock()
-	seen := t.warned["keys "+tr.Name]
-	t.warned["keys "+tr.Name] = true
-	t.mu.Unlock()
-	if seen {
+	if !t.firstTime("keys " + tr.Name) {
 		return
 	}
 	for _, k := range tr.Keys() {
@@ -59,19 +56,42 @@ func (t *tracer) checkTrace(kind protocol.RecordKind, tr *script.Trace) {
 	}
 }
 
-// Console prints remote console output.
+// who names an agent in the CLI's output: host/title/pid, made safe.
+func (t *tracer) who(c *client.Conn) string { return t.out.field(c.Origin.Prefix()) }
+
+// Console prints remote console output, within the agent's budget of
+// output (consoleRate): what exceeds it is dropped and counted.
 func (t *tracer) Console(c *client.Conn, m protocol.Console) {
-	prefix := c.Origin.Prefix() + " >> "
+	w, prefix := t.out.stdout, ""
 	switch m.Stream {
 	case protocol.ConsoleStdout:
-		t.out.write(t.out.stdout, m.Text)
 	case protocol.ConsoleStderr:
-		t.out.write(t.out.stderr, m.Text)
+		w = t.out.stderr
 	case protocol.ConsoleDir:
-		t.out.prefixed(t.out.stdout, prefix, m.Text)
+		prefix = t.who(c) + " >> "
 	case protocol.ConsoleFault:
-		t.out.prefixed(t.out.stderr, prefix, m.Text)
+		w, prefix = t.out.stderr, t.who(c)+" >> "
+	default:
+		return
 	}
+	text := m.Text
+	if !t.out.raw {
+		text = printable.Text(text) // escapes count in the budget
+	}
+	n := len(text)
+	if prefix != "" {
+		n = prefixedSize(prefix, text)
+	}
+	if ok, first := t.console.allow(c, n); !ok {
+		if first {
+			t.out.errorf("%s: console output beyond %d bytes a second is dropped", t.who(c), consoleRate)
+		}
+		return
+	}
+	if prefix != "" {
+		text = prefixLines(prefix, text)
+	}
+	t.out.write(w, text)
 }
 
 // Stats keeps an agent's counters and, with --verbose, reports new losses.
@@ -84,18 +104,31 @@ func (t *tracer) Stats(c *client.Conn, s protocol.Stats) {
 	}
 	t.mu.Unlock()
 	if t.f.verbose && lossSummary(s) != lossSummary(prev) {
-		t.out.errorf("%s: %d events sent, %s", c.Origin.Prefix(), s.Events, lossSummary(s))
+		t.out.errorf("%s: %d events sent, %s", t.who(c), s.Events, lossSummary(s))
 	}
 }
 
 func (t *tracer) warnOnce(key, format string, args ...any) {
-	t.mu.Lock()
-	seen := t.warned[key]
-	t.warned[key] = true
-	t.mu.Unlock()
-	if !seen {
+	if t.firstTime(key) {
 		t.out.errorf(format, args...)
 	}
+}
+
+// firstTime reports whether key is new, remembering it. Keys come from
+// agents (names they emit): at most maxWarned are remembered, later new
+// ones are counted (report says how many) and reported as not new.
+func (t *tracer) firstTime(key string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.warned[key] {
+		return false
+	}
+	if len(t.warned) >= maxWarned {
+		t.unwarned++
+		return false
+	}
+	t.warned[key] = true
+	return true
 }
 
 // localOutput is the engine.Output of Local.

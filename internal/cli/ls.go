@@ -14,6 +14,7 @@ import (
 
 // list prints the reachable agents that match the selection.
 func list(ctx context.Context, f *flags, out *output) error {
+	out.raw = f.raw
 	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
 	if err != nil {
 		return err
@@ -66,14 +67,14 @@ func list(ctx context.Context, f *flags, out *output) error {
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "PID\tTITLE\tHOST\tADDR\tSESSIONS\tPROBES\tVERSION")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", r.w.PID, r.w.Title, r.w.Hostname, r.addr, r.w.Sessions, len(r.w.Probes), r.w.Agent)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", r.w.PID, out.field(r.w.Title), out.field(r.w.Hostname), r.addr, r.w.Sessions, len(r.w.Probes), out.field(r.w.Agent))
 	}
 	tw.Flush()
 	if f.probes {
 		for _, r := range rows {
-			fmt.Fprintf(&b, "\n%s/%s/%d probes:\n", r.w.Hostname, r.w.Title, r.w.PID)
+			fmt.Fprintf(&b, "\n%s/%s/%d probes:\n", out.field(r.w.Hostname), out.field(r.w.Title), r.w.PID)
 			for _, p := range r.w.Probes {
-				fmt.Fprintf(&b, "  %s\n", p)
+				fmt.Fprintf(&b, "  %s\n", out.field(p))
 			}
 		}
 	}

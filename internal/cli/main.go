@@ -31,6 +31,7 @@ type flags struct {
 	verbose  bool
 	wait     bool
 	probes   bool
+	raw      bool
 
 	tls           bool
 	tlsCA         string
@@ -131,6 +132,7 @@ func selectionFlags(c *cobra.Command, f *flags) {
 	c.Flags().StringVar(&f.tlsCA, "tls-ca", os.Getenv(EnvTLSCA), "CA certificate that signed the agents' certificates (env "+EnvTLSCA+")")
 	c.Flags().StringVar(&f.tlsCert, "tls-cert", os.Getenv(EnvTLSCert), "client certificate, for agents that require one (env "+EnvTLSCert+")")
 	c.Flags().StringVar(&f.tlsKey, "tls-key", os.Getenv(EnvTLSKey), "key of the client certificate (env "+EnvTLSKey+")")
+	c.Flags().BoolVar(&f.raw, "raw", false, "print what agents send (console output, names, messages) as it comes, control characters included: only for agents you trust with your terminal")
 	c.Flags().StringVar(&f.tlsServerName, "tls-server-name", "", "name to verify in the agents' certificates (default: the host dialled)")
 }
 

@@ -44,7 +44,9 @@ type tracer struct {
 	agents   map[string]*agent    // by address: attaching or attached
 	skip     map[string]time.Time // address → not before
 	stopping bool
-	warned   map[string]bool // one-time warnings already printed
+	warned   map[string]bool // one-time warnings already printed, at most maxWarned
+	unwarned int             // warnings not printed because warned was full
+	console  budgets         // each agent's console output
 	changed  chan struct{}   // an agent left
 	wg       sync.WaitGroup  // the watch goroutines
 	started  atomic.Bool     // Local has returned; attach is set
@@ -69,6 +71,7 @@ const (
 )
 
 func trace(ctx context.Context, f *flags, out *output, path string) error {
+	out.raw = f.raw
 	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
 	if err != nil {
 		return err
@@ -110,6 +113,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		t.eng.Abandon(localTimeout)
 		return err
 	}
+	defer t.hardDeadline(f.duration)()
 	reason := t.wait(ctx, sigs)
 	return t.shutdown(sigs, reason)
 }
@@ -203,7 +207,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 	}
 	t.mu.Unlock()
 	for _, c := range conns {
-		c.Stop()
+		go c.Stop() // each waits for its agent to take it, at most a second
 	}
 	done := make(chan struct{})
 	go func() { t.wg.Wait(); close(done) }()
@@ -219,7 +223,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 	for _, c := range conns {
 		c.Close()
 	}
-	<-done
+	<-done // readers wait for Local only: the hard deadline bounds the rest
 	if interrupted {
 		return withCode(ExitInterrupted, errInterrupted)
 	}
@@ -272,8 +276,14 @@ func (t *tracer) report() {
 			continue
 		}
 		if msg := lossSummary(a.stats); msg != "" {
-			t.out.errorf("%s: %s", a.conn.Origin.Prefix(), msg)
+			t.out.errorf("%s: %s", t.who(a.conn), msg)
 		}
+		if n := t.console.dropped(a.conn); n > 0 {
+			t.out.errorf("%s: %d bytes of console output dropped by jstrace (over %d bytes a second)", t.who(a.conn), n, consoleRate)
+		}
+	}
+	if t.unwarned > 0 {
+		t.out.errorf("%d more warnings about names and fields were not printed (over %d)", t.unwarned, maxWarned)
 	}
 	if d := t.eng.Dropped(); d > 0 {
 		t.out.errorf("Local: %d traces dropped", d)

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/mux"
 	"github.com/jstrace-go/jstrace/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -46,7 +47,7 @@ type Conn struct {
 
 	nc   net.Conn
 	log  *slog.Logger
-	sess *yamux.Session // nil until Attach
+	sess *mux.Session // nil until Attach
 	ctl  *yamux.Stream
 	fr   *protocol.FrameReader
 	fw   *protocol.FrameWriter

@@ -38,7 +38,11 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	if err != nil {
 		return nil, err
 	}
+	// An agent that grants no window must not hold the CLI: the write of
+	// the script is bounded like the answer.
+	c.ctl.SetWriteDeadline(time.Now().Add(attachTimeout))
 	sendErr := c.fw.Send(protocol.FrameAttach, a)
+	c.ctl.SetWriteDeadline(time.Time{})
 	timeout := attachTimeout
 	if sendErr != nil {
 		// The agent may have read it and answered (a refusal) before the
@@ -140,10 +144,23 @@ func (c *Conn) readStream(r io.Reader, fn func(protocol.FrameType, []byte) error
 	}
 }
 
+// stopWriteTimeout bounds sending Stop: an agent that grants no window
+// for it is cut off by Wait's timeout anyway.
+const stopWriteTimeout = time.Second
+
 // Stop asks the agent to end the session: it runs the remote cleanup, sends
-// what remains, and answers Done.
+// what remains, and answers Done. It waits at most a second for the agent
+// to take the request.
 func (c *Conn) Stop() error {
+	c.ctl.SetWriteDeadline(time.Now().Add(stopWriteTimeout))
 	return c.fw.Send(protocol.FrameStop, nil)
+}
+
+// finalStats returns the counters of the agent's Done (zero before it).
+func (c *Conn) finalStats() protocol.Stats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
 }
 
 // Done is closed when the session has ended, cleanly or not.
@@ -165,6 +182,9 @@ func (c *Conn) Wait(timeout time.Duration) (protocol.Stats, error) {
 	case <-expire:
 		c.sess.Close()
 		<-c.done
+	}
+	if err := c.sess.Abuse(); err != nil {
+		return c.finalStats(), fmt.Errorf("%s: %w", c.Addr, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

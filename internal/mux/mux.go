@@ -27,18 +27,43 @@ func config(log *slog.Logger) *yamux.Config {
 	return c
 }
 
+// Streams is how many streams the CLI opens on a connection (control,
+// events, console): the agent accepts no more, and the CLI none.
+const Streams = 3
+
+// A Session is a yamux session over a guarded connection (see the budgets
+// in guard.go). Its methods are yamux's, safe for concurrent use.
+type Session struct {
+	*yamux.Session
+	g *guard
+}
+
+// Abuse returns the budget the peer exceeded, which closed the
+// connection, or nil.
+func (s *Session) Abuse() error { return s.g.Err() }
+
 // Server starts the agent's side of a connection.
-func Server(c net.Conn, log *slog.Logger) (*yamux.Session, error) {
-	return yamux.Server(c, config(log))
+func Server(c net.Conn, log *slog.Logger) (*Session, error) {
+	g := newGuard(c, Streams)
+	s, err := yamux.Server(g, config(log))
+	if err != nil {
+		return nil, err
+	}
+	return &Session{s, g}, nil
 }
 
 // Client starts the CLI's side of a connection.
-func Client(c net.Conn, log *slog.Logger) (*yamux.Session, error) {
-	return yamux.Client(c, config(log))
+func Client(c net.Conn, log *slog.Logger) (*Session, error) {
+	g := newGuard(c, 0)
+	s, err := yamux.Client(g, config(log))
+	if err != nil {
+		return nil, err
+	}
+	return &Session{s, g}, nil
 }
 
 // Accept waits up to timeout for the peer to open a stream.
-func Accept(s *yamux.Session, timeout time.Duration) (*yamux.Stream, error) {
+func Accept(s *Session, timeout time.Duration) (*yamux.Stream, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	st, err := s.AcceptStreamWithContext(ctx)
@@ -48,9 +73,23 @@ func Accept(s *yamux.Session, timeout time.Duration) (*yamux.Stream, error) {
 	return st, nil
 }
 
-// logger sends yamux's messages to a slog.Logger at debug level.
+// logger sends yamux's messages to a slog.Logger at debug level; it
+// formats nothing when that level is off (a peer chooses how often yamux
+// logs).
 type logger struct{ l *slog.Logger }
 
-func (l logger) Print(v ...any)                 { l.l.Debug(fmt.Sprint(v...)) }
-func (l logger) Printf(format string, v ...any) { l.l.Debug(fmt.Sprintf(format, v...)) }
-func (l logger) Println(v ...any)               { l.l.Debug(fmt.Sprint(v...)) }
+func (l logger) on() bool { return l.l.Enabled(context.Background(), slog.LevelDebug) }
+
+func (l logger) Print(v ...any) {
+	if l.on() {
+		l.l.Debug(fmt.Sprint(v...))
+	}
+}
+
+func (l logger) Printf(format string, v ...any) {
+	if l.on() {
+		l.l.Debug(fmt.Sprintf(format, v...))
+	}
+}
+
+func (l logger) Println(v ...any) { l.Print(v...) }
