@@ -27,8 +27,10 @@ type Totals struct {
 	// the sessions using the most are detached until the rest are within
 	// it (and more each further window past it), and while the last
 	// window was past it new sessions are refused.
-	// Default: a quarter of GOMAXPROCS CPUs, at least half a CPU (so 0.5
-	// up to 2 CPUs, 1 with 4, 2 with 8).
+	// Default: a quarter of GOMAXPROCS CPUs, at least one CPU (so 1 up
+	// to 4 CPUs, 2 with 8), at least twice a session's default MaxCPU, so that
+	// one session within its limit is not taken for the sessions' total on
+	// a loaded host.
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
 	// buffers (BufferSize each), the traces queued for their handlers and
@@ -42,7 +44,7 @@ type Totals struct {
 }
 
 func (t Totals) resolve() Totals {
-	t.MaxCPU = cmp.Or(t.MaxCPU, max(0.5, float64(runtime.GOMAXPROCS(0))/4))
+	t.MaxCPU = cmp.Or(t.MaxCPU, max(1, float64(runtime.GOMAXPROCS(0))/4))
 	t.MaxMemory = cmp.Or(t.MaxMemory, 64<<20)
 	t.MaxAggregations = cmp.Or(t.MaxAggregations, 64)
 	return t

@@ -252,7 +252,7 @@ func (s *service) throughput(d time.Duration) float64 {
 
 // Eight sessions, each within its own CPU budget at some 40% of a CPU,
 // would take more than three CPUs together: the agent holds them to its
-// total (a quarter of its CPUs, at least half a CPU), detaching those that
+// total (a quarter of its CPUs, at least one CPU), detaching those that
 // use the most, and the service keeps serving.
 func TestHostileSessionsTotalCPU(t *testing.T) {
 	e := newEnv(t)
