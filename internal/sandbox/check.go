@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,9 +16,6 @@ import (
 
 // ScriptPackage is the import path of the script API.
 const ScriptPackage = "github.com/jstrace-go/jstrace/script"
-
-// MaxSourceSize bounds a script's source.
-const MaxSourceSize = 1 << 20
 
 // sourcePackages are generic standard packages that yaegi compiles from
 // source, when a script imports them (see generic.go); these two are pure
@@ -65,8 +63,9 @@ func Check(filename string, src []byte) error {
 
 // policy says which imports beyond the allowlist a check accepts.
 type policy struct {
-	extra        map[string]bool // opted in by the embedding service (agent)
-	remoteMarked bool            // imports marked RemoteMark (the CLI)
+	extra        map[string]bool           // opted in by the embedding service (agent)
+	pkgs         map[string]*types.Package // their types, for the type checker
+	remoteMarked bool                      // imports marked RemoteMark (the CLI)
 }
 
 // checked is a parsed, checked script.
@@ -77,7 +76,7 @@ type checked struct {
 
 func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
 	if len(src) > MaxSourceSize {
-		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: fmt.Sprintf("script is %d bytes, more than the %d allowed", len(src), MaxSourceSize)}}
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: tooBig(len(src))}}
 	}
 	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
 	if err != nil {
@@ -90,10 +89,21 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	if f.Name.Name != "main" {
 		c.errorf(f.Name.Pos(), "a script must be package main, not %s", f.Name.Name)
 	}
+	if !c.bounded(f) {
+		return nil, c.errs
+	}
 	c.imports(f)
 	ast.Inspect(f, c.node)
-	newSizes(f).check(&c, f)
 	c.entryPoints(f)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	info := c.typeCheck(f)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	newSizes(f, info).check(&c, f)
+	c.errs.sort()
 	return &checked{file: f, remote: c.remote}, c.errs.err()
 }
 

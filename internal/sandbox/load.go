@@ -112,6 +112,7 @@ func New(opts Options) (*Interp, error) {
 		exports[path+"/"+path[strings.LastIndexByte(path, '/')+1:]] = syms
 		pol.extra[path] = true
 	}
+	pol.pkgs = optedIn(opts.Packages)
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
