@@ -63,9 +63,10 @@ func Check(filename string, src []byte) error {
 
 // policy says which imports beyond the allowlist a check accepts.
 type policy struct {
-	extra        map[string]bool           // opted in by the embedding service (agent)
-	pkgs         map[string]*types.Package // their types, for the type checker
-	remoteMarked bool                      // imports marked RemoteMark (the CLI)
+	extra          map[string]bool           // opted in by the embedding service (agent)
+	pkgs           map[string]*types.Package // their types, for the type checker
+	foreignStrings int64                     // their longest string constant
+	remoteMarked   bool                      // imports marked RemoteMark (the CLI)
 }
 
 // checked is a parsed, checked script.
@@ -77,6 +78,10 @@ type checked struct {
 func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
 	if len(src) > MaxSourceSize {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: tooBig(len(src))}}
+	}
+	pre := checker{fset: fset}
+	if pre.nests(fset.AddFile(filename, -1, len(src)), src) {
+		return nil, pre.errs
 	}
 	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
 	if err != nil {
@@ -96,6 +101,9 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	ast.Inspect(f, c.node)
 	c.entryPoints(f)
 	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	if c.checkConstLens(f); len(c.errs) > 0 {
 		return nil, c.errs
 	}
 	info := c.typeCheck(f)

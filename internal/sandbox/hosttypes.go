@@ -50,7 +50,7 @@ func (u *universe) importable(path string, syms map[string]reflect.Value) *types
 }
 
 func (u *universe) object(pkg *types.Package, name string, v reflect.Value) types.Object {
-	if c, ok := v.Interface().(constant.Value); ok && v.Type().PkgPath() == "go/constant" {
+	if c, ok := untypedConst(v); ok {
 		return types.NewConst(token.NoPos, pkg, name, types.Typ[untypedKind(c)], c)
 	}
 	t := v.Type()
@@ -83,6 +83,25 @@ func untypedKind(c constant.Value) types.BasicKind {
 		return types.UntypedComplex
 	}
 	return types.UntypedInt
+}
+
+// untypedConst returns the value of an untyped constant symbol, which yaegi
+// tables hold as a constant.Value.
+func untypedConst(v reflect.Value) (constant.Value, bool) {
+	if v.Kind() != reflect.Interface && v.Type().PkgPath() == "go/constant" && v.CanInterface() {
+		c, ok := v.Interface().(constant.Value)
+		return c, ok
+	}
+	return nil, false
+}
+
+// symbolConst returns the value of a constant symbol, typed or not, nil for
+// others.
+func symbolConst(v reflect.Value) constant.Value {
+	if c, ok := untypedConst(v); ok {
+		return c
+	}
+	return constValue(v)
 }
 
 // constValue returns the value of a basic-typed symbol, nil for others.
