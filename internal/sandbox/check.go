@@ -77,7 +77,7 @@ type checked struct {
 
 func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
 	if len(src) > MaxSourceSize {
-		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: tooBig(len(src))}}
+		return nil, ErrorList{{Pos: token.Position{Filename: filename, Line: 1, Column: 1}, Msg: tooBig(len(src))}}
 	}
 	pre := checker{fset: fset}
 	if pre.nests(fset.AddFile(filename, -1, len(src)), src) {

@@ -28,7 +28,8 @@ type universe struct {
 // importable returns the package at path with the names of syms in its
 // scope: functions, variables, constants (a typed constant of a basic type
 // is a constant, as the interpreter treats it) and types. Names yaegi adds
-// for its own use (_Interface wrappers) are left out.
+// for its own use (_Interface wrappers) are left out. The allowlist's
+// packages are made once; call it with the same syms for the same path.
 func (u *universe) importable(path string, syms map[string]reflect.Value) *types.Package {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -36,6 +37,25 @@ func (u *universe) importable(path string, syms map[string]reflect.Value) *types
 	if u.filled[path] {
 		return pkg
 	}
+	u.fill(pkg, syms)
+	u.filled[path] = true
+	return pkg
+}
+
+// fresh returns a new package at path with the names of syms, for an
+// agent's opted-in package: two agents in one process may opt different
+// symbols in under one path. Its types are the universe's.
+func (u *universe) fresh(path string, syms map[string]reflect.Value) *types.Package {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	pkg := u.pkg(path)
+	p := types.NewPackage(path, pkg.Name())
+	u.fill(p, syms)
+	return p
+}
+
+// fill declares syms in pkg's scope; u.mu is held.
+func (u *universe) fill(pkg *types.Package, syms map[string]reflect.Value) {
 	for name, v := range syms {
 		if strings.HasPrefix(name, "_") || !v.IsValid() || pkg.Scope().Lookup(name) != nil {
 			continue
@@ -45,8 +65,6 @@ func (u *universe) importable(path string, syms map[string]reflect.Value) *types
 		}
 	}
 	pkg.MarkComplete()
-	u.filled[path] = true
-	return pkg
 }
 
 func (u *universe) object(pkg *types.Package, name string, v reflect.Value) types.Object {
@@ -58,7 +76,7 @@ func (u *universe) object(pkg *types.Package, name string, v reflect.Value) type
 	case t.Kind() == reflect.Pointer && v.IsNil():
 		// (*T)(nil) declares type T; under another name, an alias.
 		elem := u.typ(t.Elem())
-		if n, ok := elem.(*types.Named); ok && n.Obj().Name() == name && n.Obj().Pkg() == pkg {
+		if n, ok := elem.(*types.Named); ok && n.Obj().Name() == name && n.Obj().Pkg().Path() == pkg.Path() {
 			return n.Obj()
 		}
 		return types.NewTypeName(token.NoPos, pkg, name, elem)

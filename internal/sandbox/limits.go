@@ -18,7 +18,7 @@ const (
 	// types, expressions in expressions, blocks in blocks).
 	MaxNesting = 256
 	// MaxNodes bounds the nodes of a script's syntax tree.
-	MaxNodes = 200_000
+	MaxNodes = 100_000
 )
 
 // bounded reports a syntax tree that nests deeper than MaxNesting or has

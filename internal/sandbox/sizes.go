@@ -17,7 +17,7 @@ import (
 // with (transitively), so [1<<20]P is refused when P is ever [1<<20]byte.
 type sizes struct {
 	info   *types.Info
-	memo   map[types.Type]int64
+	memo   map[types.Type]layout
 	args   map[*types.TypeParam][]types.Type // type arguments per parameter
 	bounds map[*types.TypeParam]int64
 	busy   map[types.Type]bool
@@ -27,16 +27,11 @@ type sizes struct {
 const huge = 1 << 62
 
 func newSizes(f *ast.File, info *types.Info) *sizes {
-	s := &sizes{info: info, memo: map[types.Type]int64{}, args: map[*types.TypeParam][]types.Type{},
+	s := &sizes{info: info, memo: map[types.Type]layout{}, args: map[*types.TypeParam][]types.Type{},
 		bounds: map[*types.TypeParam]int64{}, busy: map[types.Type]bool{}}
-	for id, inst := range info.Instances {
-		for i, p := range typeParams(info.Uses[id]) {
-			if i < inst.TypeArgs.Len() {
-				s.args[p] = append(s.args[p], inst.TypeArgs.At(i))
-			}
-		}
-	}
-	// A method's receiver type parameters stand for its type's.
+	// A method's receiver type parameters stand for its type's (and the
+	// receiver's T[P] is no instance).
+	recvParams := map[*types.TypeParam]bool{}
 	for _, d := range f.Decls {
 		fd, ok := d.(*ast.FuncDecl)
 		if !ok || fd.Recv == nil {
@@ -59,7 +54,19 @@ func newSizes(f *ast.File, info *types.Info) *sizes {
 			orig := n.Origin().TypeParams()
 			for i := 0; i < recv.Len() && i < orig.Len(); i++ {
 				s.args[recv.At(i)] = append(s.args[recv.At(i)], orig.At(i))
+				recvParams[recv.At(i)] = true
 			}
+		}
+	}
+	for id, inst := range info.Instances {
+		for i, p := range typeParams(info.Uses[id]) {
+			if i >= inst.TypeArgs.Len() {
+				break
+			}
+			if a, ok := inst.TypeArgs.At(i).(*types.TypeParam); ok && recvParams[a] {
+				continue
+			}
+			s.args[p] = append(s.args[p], inst.TypeArgs.At(i))
 		}
 	}
 	return s
@@ -88,6 +95,7 @@ func typeParams(obj types.Object) []*types.TypeParam {
 // instantiated), every expression's value (variables, composite literals,
 // results), and the backing array of slice literals.
 func (s *sizes) check(c *checker, f *ast.File) {
+	reported := map[types.Type]bool{} // once each
 	ast.Inspect(f, func(n ast.Node) bool {
 		e, ok := n.(ast.Expr)
 		if !ok {
@@ -97,7 +105,8 @@ func (s *sizes) check(c *checker, f *ast.File) {
 		if !ok || tv.Type == nil {
 			return true
 		}
-		if size := s.size(tv.Type); size > guard.MaxAlloc {
+		if size := s.size(tv.Type); size > guard.MaxAlloc && !reported[tv.Type] {
+			reported[tv.Type] = true
 			c.errorf(e.Pos(), "%s of %s exceeds the scripts' limit of %d MiB", describe(tv), byteCount(size), guard.MaxAlloc>>20)
 			return false
 		}
@@ -160,50 +169,74 @@ func (s *sizes) checkSlice(c *checker, lit *ast.CompositeLit, t types.Type) bool
 	return true
 }
 
-// size returns the size in bytes of a value of type t, saturating at huge.
-// A struct counts its fields' sizes plus their worst-case padding.
+// size returns the size in bytes of a value of type t, saturating at huge,
+// with the layout of gcSizes (memoized: types.Sizes recomputes named types,
+// and T2 struct{ a, b T1 } … takes it exponential time).
 func (s *sizes) size(t types.Type) int64 {
+	return s.layout(t).size
+}
+
+type layout struct{ size, align int64 }
+
+func (s *sizes) layout(t types.Type) layout {
 	switch t := t.(type) {
 	case *types.TypeParam:
-		return s.bound(t)
+		return layout{s.bound(t), 8}
 	case *types.Alias:
-		return s.size(types.Unalias(t))
+		return s.layout(types.Unalias(t))
 	case *types.Tuple:
 		var n int64
 		for i := range t.Len() {
 			n = min(n+s.size(t.At(i).Type()), huge)
 		}
-		return n
+		return layout{n, 8}
 	case *types.Basic:
 		if t.Info()&types.IsUntyped != 0 || t.Kind() == types.Invalid {
-			return 0
+			return layout{0, 1}
 		}
-		return gcSizes.Sizeof(t)
+		return layout{gcSizes.Sizeof(t), gcSizes.Alignof(t)}
 	case *types.Named, *types.Array, *types.Struct:
 	default:
-		return gcSizes.Sizeof(t)
+		return layout{gcSizes.Sizeof(t), gcSizes.Alignof(t)}
 	}
-	if n, ok := s.memo[t]; ok {
-		return n
+	if l, ok := s.memo[t]; ok {
+		return l
 	}
 	if s.busy[t] {
-		return huge // a cycle go/types would have refused
+		return layout{huge, 8} // a cycle go/types would have refused
 	}
 	s.busy[t] = true
 	defer delete(s.busy, t)
-	var n int64
+	var l layout
 	switch t := t.(type) {
 	case *types.Named:
-		n = s.size(t.Underlying())
+		l = s.layout(t.Underlying())
 	case *types.Array:
-		n = satMul(t.Len(), s.size(t.Elem()))
+		e := s.layout(t.Elem())
+		l = layout{satMul(t.Len(), e.size), e.align}
 	case *types.Struct:
+		l.align = 1
+		var last int64
 		for i := range t.NumFields() {
-			n = min(n+s.size(t.Field(i).Type())+7, huge)
+			f := s.layout(t.Field(i).Type())
+			l.align = max(l.align, f.align)
+			l.size = min(alignUp(l.size, f.align)+f.size, huge)
+			last = f.size
 		}
+		if l.size > 0 && last == 0 {
+			l.size++ // gc: a final zero-size field is given a byte
+		}
+		l.size = min(alignUp(l.size, l.align), huge)
 	}
-	s.memo[t] = n
-	return n
+	s.memo[t] = l
+	return l
+}
+
+func alignUp(n, a int64) int64 {
+	if a <= 1 {
+		return n
+	}
+	return (n + a - 1) / a * a
 }
 
 // bound is the largest size a type parameter takes in the script.

@@ -136,7 +136,7 @@ func (c *checker) importPackage(path string) (*types.Package, error) {
 func optedIn(pkgs map[string]map[string]reflect.Value) map[string]*types.Package {
 	out := make(map[string]*types.Package, len(pkgs))
 	for path, syms := range pkgs {
-		out[path] = hostTypes.importable(path, syms)
+		out[path] = hostTypes.fresh(path, syms)
 	}
 	return out
 }
