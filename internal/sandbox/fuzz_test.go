@@ -6,8 +6,8 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
-	"strings"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
