@@ -51,11 +51,15 @@ func allowed(path string) bool {
 }
 
 // Check reports every problem in a script that would keep it from loading
-// safely: syntax errors, a package other than main, imports off the
-// allowlist (imports marked RemoteMark are let through), goroutines,
-// channels and select, constructs the interpreter does not support, and a
-// missing or misdeclared Remote or Local. The error is an ErrorList with
-// file:line:col positions.
+// safely: a source beyond MaxSourceSize, MaxNesting or MaxNodes, syntax
+// errors, a package other than main, imports off the allowlist (imports
+// marked RemoteMark are let through, unchecked), goroutines, channels and
+// select, constructs the interpreter does not support, a missing or
+// misdeclared Remote or Local, type errors, constants beyond the Go
+// compiler's bounds or constant strings beyond MaxConstString, and types
+// or values larger than the scripts' allocation limit. The error is an
+// ErrorList with file:line:col positions. Its cost is bounded by the
+// limits: a fraction of a second for the largest script admitted.
 func Check(filename string, src []byte) error {
 	_, err := check(token.NewFileSet(), filename, src, policy{remoteMarked: true})
 	return err
@@ -79,8 +83,8 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	if len(src) > MaxSourceSize {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename, Line: 1, Column: 1}, Msg: tooBig(len(src))}}
 	}
-	pre := checker{fset: fset}
-	if pre.nests(fset.AddFile(filename, -1, len(src)), src) {
+	pre := checker{fset: token.NewFileSet()} // the interpreter's keeps what it compiles
+	if pre.nests(pre.fset.AddFile(filename, -1, len(src)), src) {
 		return nil, pre.errs
 	}
 	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
