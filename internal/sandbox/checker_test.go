@@ -56,6 +56,8 @@ var hostileScripts = []hostile{
 	{"sized by its literal", scriptOf("", "var a = /*@*/[...]byte{1 << 29: 0}", ""), "exceeds the scripts' limit"},
 	{"local var", scriptOf("", "", "var a /*@*/[1 << 29]int64\n_ = a"), "exceeds the scripts' limit"},
 	{"method receiver", scriptOf("", "type R struct{ x, y int }\nfunc (r R) M() { var a /*@*/[1 << 30]R; _ = a }", ""), "exceeds the scripts' limit"},
+	{"variables together", scriptOf("", "var a, b [100 << 20]byte\nvar /*@*/c [100 << 20]byte", ""), "the script's variables take more than"},
+	{"locals and parameters together", scriptOf("", "type B [100 << 20]byte\nfunc f(a B) { var b B; var /*@*/c B; _, _, _ = a, b, c }", ""), "the script's variables take more than"},
 	// Generic code: a type parameter counts as its largest argument.
 	{"generic type", scriptOf(crc, "type Box[P any] /*@*/struct{ v [1 << 12]P }\nvar b Box[[1 << 10]crc32.Table]", ""), "exceeds the scripts' limit"},
 	{"generic func", scriptOf(crc, "func zero[P any]() P { var a /*@*/[1 << 16]P; return a[0] }", "_ = zero[[64]crc32.Table]()"), "exceeds the scripts' limit"},

@@ -1,9 +1,11 @@
 package sandbox
 
 import (
+	"cmp"
 	"go/ast"
 	"go/constant"
 	"go/types"
+	"slices"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
 )
@@ -95,6 +97,7 @@ func typeParams(obj types.Object) []*types.TypeParam {
 // instantiated), every expression's value (variables, composite literals,
 // results), and the backing array of slice literals.
 func (s *sizes) check(c *checker, f *ast.File) {
+	s.checkTotal(c)
 	reported := map[types.Type]bool{} // once each
 	ast.Inspect(f, func(n ast.Node) bool {
 		e, ok := n.(ast.Expr)
@@ -115,6 +118,26 @@ func (s *sizes) check(c *checker, f *ast.File) {
 		}
 		return true
 	})
+}
+
+// checkTotal bounds the variables of the script together, each declaration
+// counted once (package variables, locals, parameters): four package
+// variables of 200 MiB would take 800 MiB at load.
+func (s *sizes) checkTotal(c *checker) {
+	var vars []*types.Var
+	for _, obj := range s.info.Defs {
+		if v, ok := obj.(*types.Var); ok && !v.IsField() {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *types.Var) int { return cmp.Compare(a.Pos(), b.Pos()) })
+	var total int64
+	for _, v := range vars {
+		if total = min(total+s.size(v.Type()), huge); total > guard.MaxAlloc {
+			c.errorf(v.Pos(), "the script's variables take more than the scripts' limit of %d MiB together", guard.MaxAlloc>>20)
+			return
+		}
+	}
 }
 
 func describe(tv types.TypeAndValue) string {
