@@ -154,13 +154,21 @@ func TestCheckerAcceptsSmallShapes(t *testing.T) {
 func TestOptedInTypesAreSized(t *testing.T) {
 	type state struct{ buf [4096]byte }
 	pkgs := map[string]map[string]reflect.Value{
-		"example.com/svc/debugstate": {"State": reflect.ValueOf((*state)(nil)), "Get": reflect.ValueOf(func() state { return state{} })},
+		"example.com/svc/debugstate": {
+			"State": reflect.ValueOf((*state)(nil)), "Get": reflect.ValueOf(func() state { return state{} }),
+			"Hook": reflect.ValueOf(hook(func() {})), "Limit": reflect.ValueOf(int64(5)),
+		},
 	}
 	src := scriptOf(`import "example.com/svc/debugstate" //jstrace:remote`, "", "var a [1 << 17]debugstate.State\n_ = a\n_ = debugstate.Get()")
 	x, err := New(Options{Packages: pkgs})
 	if err != nil {
 		t.Fatal(err)
 	}
+	uses := scriptOf(`import "example.com/svc/debugstate" //jstrace:remote`, "", "const l = debugstate.Limit\nvar a [l]debugstate.State\n_ = a\ndebugstate.Hook()")
+	if _, err := x.Compile("o.go", []byte(uses)); err != nil {
+		t.Fatalf("agent: %v", err)
+	}
+	x, _ = New(Options{Packages: pkgs})
 	if _, err := x.Compile("o.go", []byte(src)); err == nil || !strings.Contains(err.Error(), "o.go:7:7: an array type of 536870912 bytes") {
 		t.Fatalf("agent: %v", err)
 	}
@@ -172,6 +180,8 @@ func TestOptedInTypesAreSized(t *testing.T) {
 		t.Fatalf("an unexported field was usable: %v", err)
 	}
 }
+
+type hook func()
 
 // The types built from the symbol tables have the process's real sizes.
 func TestHostTypesHaveRealSizes(t *testing.T) {

@@ -81,7 +81,9 @@ func (u *universe) object(pkg *types.Package, name string, v reflect.Value) type
 		}
 		return types.NewTypeName(token.NoPos, pkg, name, elem)
 	case t.Kind() == reflect.Func:
-		return types.NewFunc(token.NoPos, pkg, name, u.typ(t).(*types.Signature))
+		if sig, ok := u.typ(t).(*types.Signature); ok {
+			return types.NewFunc(token.NoPos, pkg, name, sig)
+		} // a value of a defined func type: a variable
 	}
 	if c := constValue(v); c != nil {
 		return types.NewConst(token.NoPos, pkg, name, u.typ(t), c)
