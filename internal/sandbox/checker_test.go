@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -81,6 +83,7 @@ var hostileScripts = []hostile{
 	{"20k maps", scriptOf("", "var x "+strings.Repeat("map[int]", 20000)+"int", ""), "nests more than 256 levels"},
 	{"20k parentheses", scriptOf("", "var x = "+strings.Repeat("(", 20000)+"1"+strings.Repeat(")", 20000), ""), "nests more than 256 levels"},
 	{"20k labels", scriptOf("", "", strings.Repeat("L: ", 1)+labels(20000)+";"), "nests more than 256 levels"},
+	{"20k else ifs", scriptOf("", "var a = 1", "if a == 0 {\n"+strings.Repeat("a++\n} else if a == 1 {\n", 20000)+"a++\n}"), "nests more than 256 levels"},
 	{"300 terms", scriptOf("", "var a = 1\nvar x = "+strings.Repeat("a + ", 300)+"a", ""), "nests more than 256 levels"},
 	{"too many nodes", scriptOf("", strings.Repeat("var _ = []int{1, 2, 3, 4, 5, 6, 7, 8, 9}\n", 10000), ""), "more than 100000 syntax nodes"},
 	{"too long", scriptOf("", "// "+strings.Repeat("x", MaxSourceSize), ""), "more than the 1048576 allowed"},
@@ -209,4 +212,27 @@ func TestHostTypesHaveRealSizes(t *testing.T) {
 	}
 }
 
-var _ = token.NoPos
+// Deep nesting is refused from the tokens, before the parser recurses once
+// per level; the example scripts pass.
+func TestNestingIsRefusedBeforeParsing(t *testing.T) {
+	for _, h := range hostileScripts {
+		if !strings.HasPrefix(h.name, "20k") {
+			continue
+		}
+		c := checker{fset: token.NewFileSet()}
+		if !c.nests(c.fset.AddFile("h.go", -1, len(h.src)), []byte(h.src)) {
+			t.Errorf("%s: not refused before parsing", h.name)
+		}
+	}
+	files, _ := filepath.Glob("../../examples/scripts/*.go")
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := checker{fset: token.NewFileSet()}
+		if c.nests(c.fset.AddFile(file, -1, len(src)), src) {
+			t.Errorf("%s: refused: %v", file, c.errs)
+		}
+	}
+}

@@ -50,44 +50,54 @@ func (c *checker) bounded(f *ast.File) bool {
 	return ok
 }
 
-// tooBig is the error for a source above MaxSourceSize.
-func tooBig(n int) string {
-	return fmt.Sprintf("script is %d bytes, more than the %d allowed", n, MaxSourceSize)
-}
 
 // nests reports, before parsing, a source whose tokens nest more than
 // 2*MaxNesting deep: the parser recurses once per level (up to 100,000
 // levels, with a goroutine stack of 128 MB and a second of CPU), so deep
-// nesting is refused from the tokens, in time linear in the source. The
-// estimate is brackets open plus the operators and keywords that nest
-// without a bracket (*T, -x, map[K]V, func() T, a label, else if) since
-// the last ; or ,. It counts high (a*b*c counts each *), which the factor
-// two absorbs: the syntax tree's own limit, MaxNesting, is exact.
+// nesting is refused from the tokens, in time linear in the source. Each
+// bracket opens a level; within one, the operators and keywords that nest
+// without a bracket (*T, -x, [N]T, map[K]V, func() T, a label, else if)
+// count since the level's last ; or , and the levels' counts add up. It
+// counts high (a*b*c counts each *), which the factor two absorbs: the
+// syntax tree's own limit, MaxNesting, is exact.
 func (c *checker) nests(file *token.File, src []byte) bool {
 	var s scanner.Scanner
 	s.Init(file, src, nil, 0)
-	depth, run := 0, 0
+	var outer []int // the enclosing levels' counts
+	sum, run := 0, 0
 	for {
 		pos, tok, _ := s.Scan()
 		switch tok {
 		case token.EOF:
 			return false
-		case token.LPAREN, token.LBRACE:
-			depth++
 		case token.LBRACK:
-			depth++
 			run++
+			fallthrough
+		case token.LPAREN, token.LBRACE:
+			outer = append(outer, run)
+			sum += run
+			run = 0
 		case token.RPAREN, token.RBRACE, token.RBRACK:
-			depth = max(depth-1, 0)
+			if len(outer) > 0 {
+				run = outer[len(outer)-1]
+				outer = outer[:len(outer)-1]
+				sum -= run
+			}
 		case token.SEMICOLON, token.COMMA:
 			run = 0
 		case token.MUL, token.AND, token.NOT, token.XOR, token.SUB, token.ADD, token.ARROW, token.COLON,
 			token.MAP, token.CHAN, token.FUNC, token.STRUCT, token.INTERFACE, token.ELSE:
 			run++
 		}
-		if depth+run > 2*MaxNesting {
+		if len(outer)+sum+run > 2*MaxNesting {
 			c.errorf(pos, "the script nests more than %d levels deep here", MaxNesting)
 			return true
 		}
 	}
 }
+
+// tooBig is the error for a source above MaxSourceSize.
+func tooBig(n int) string {
+	return fmt.Sprintf("script is %d bytes, more than the %d allowed", n, MaxSourceSize)
+}
+
