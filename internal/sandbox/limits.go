@@ -50,7 +50,6 @@ func (c *checker) bounded(f *ast.File) bool {
 	return ok
 }
 
-
 // nests reports, before parsing, a source whose tokens nest more than
 // 2*MaxNesting deep: the parser recurses once per level (up to 100,000
 // levels, with a goroutine stack of 128 MB and a second of CPU), so deep
@@ -100,4 +99,3 @@ func (c *checker) nests(file *token.File, src []byte) bool {
 func tooBig(n int) string {
 	return fmt.Sprintf("script is %d bytes, more than the %d allowed", n, MaxSourceSize)
 }
-
