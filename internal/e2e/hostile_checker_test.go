@@ -19,6 +19,11 @@ func TestHostileChecker(t *testing.T) {
 	for i := 1; i <= 36; i++ {
 		doubling += fmt.Sprintf("const s%d = s%d + s%d\n", i, i-1, i-1)
 	}
+	thrice := "type T0 byte\n"
+	for i := 1; i <= 60; i++ {
+		thrice += fmt.Sprintf("type T%d struct{ a, b, c T%d }\n", i, i-1)
+	}
+	thrice = strings.Replace(thrice, "type T9 ", "type /*@*/T9 ", 1)
 	tests := []struct {
 		name, src, want string // the marker /*@*/ is where the error is
 	}{
@@ -43,6 +48,9 @@ func TestHostileChecker(t *testing.T) {
 		{"a constant string doubled 36 times",
 			doubling + "\nfunc Remote(traces *script.Traces) { traces.Log(len(s36)) }\n",
 			"constant string could be longer than the scripts' limit of 1048576 bytes"},
+		{"types each thrice the last, 60 times (go/types walks 3^60 paths)",
+			thrice + "\nfunc Remote(traces *script.Traces) {}\n",
+			"the script's types nest into more than 65536 fields"},
 		{"a type nested 20000 deep",
 			"var x " + strings.Repeat("[1]", 20000) + "int\n\nfunc Remote(traces *script.Traces) {}\n",
 			"the script nests more than 256 levels deep"},

@@ -110,6 +110,9 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	if c.checkConstLens(f); len(c.errs) > 0 {
 		return nil, c.errs
 	}
+	if c.checkTypePaths(f); len(c.errs) > 0 {
+		return nil, c.errs
+	}
 	info := c.typeCheck(f)
 	if len(c.errs) > 0 {
 		return nil, c.errs

@@ -84,9 +84,33 @@ var hostileScripts = []hostile{
 	{"20k parentheses", scriptOf("", "var x = "+strings.Repeat("(", 20000)+"1"+strings.Repeat(")", 20000), ""), "nests more than 256 levels"},
 	{"20k labels", scriptOf("", "", strings.Repeat("L: ", 1)+labels(20000)+";"), "nests more than 256 levels"},
 	{"20k else ifs", scriptOf("", "var a = 1", "if a == 0 {\n"+strings.Repeat("a++\n} else if a == 1 {\n", 20000)+"a++\n}"), "nests more than 256 levels"},
+	{"types thrice the last, 60 times", scriptOf("", thrice(60), ""), "the script's types nest into more than 65536 fields"},
+	{"generic types thrice the last", scriptOf("", genericThrice(40), ""), "the script's types nest into more than 65536 fields"},
 	{"300 terms", scriptOf("", "var a = 1\nvar x = "+strings.Repeat("a + ", 300)+"a", ""), "nests more than 256 levels"},
 	{"too many nodes", scriptOf("", strings.Repeat("var _ = []int{1, 2, 3, 4, 5, 6, 7, 8, 9}\n", 10000), ""), "more than 100000 syntax nodes"},
 	{"too long", scriptOf("", "// "+strings.Repeat("x", MaxSourceSize), ""), "more than the 1048576 allowed"},
+}
+
+// thrice declares T0 … Tn, each a struct of three of the one before.
+func thrice(n int) string {
+	var b strings.Builder
+	b.WriteString("type T0 byte\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "type T%d struct{ a, b, c T%d }\n", i, i-1)
+	}
+	return b.String()
+}
+
+// genericThrice declares G0 … Gn, each a generic struct of three of the
+// one before, instantiated.
+func genericThrice(n int) string {
+	var b strings.Builder
+	b.WriteString("type G0[P any] struct{ p P }\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "type G%d[P any] struct{ a, b, c G%d[P] }\n", i, i-1)
+	}
+	fmt.Fprintf(&b, "var g G%d[byte]\n", n)
+	return b.String()
 }
 
 func labels(n int) string {

@@ -9,7 +9,9 @@
 //     min/max/clear builtins); then go/types type-checks it against the
 //     allowlist's real types (hosttypes.go, typecheck.go), which bounds
 //     constants as the Go compiler does, and every type and value the
-//     script can make is sized (sizes.go, constlen.go); each problem with
+//     script can make is sized (sizes.go); what go/types itself does not
+//     bound (constant strings, paths through nested types) is bounded
+//     before it runs (constlen.go, typepaths.go); each problem with
 //     its file:line:col;
 //   - [Load] gives the interpreter symbol tables generated from that
 //     allowlist (package symbols), never yaegi's whole stdlib table nor its
