@@ -6,6 +6,7 @@ import (
 	"go/parser"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,9 +16,6 @@ import (
 
 // ScriptPackage is the import path of the script API.
 const ScriptPackage = "github.com/jstrace-go/jstrace/script"
-
-// MaxSourceSize bounds a script's source.
-const MaxSourceSize = 1 << 20
 
 // sourcePackages are generic standard packages that yaegi compiles from
 // source, when a script imports them (see generic.go); these two are pure
@@ -53,11 +51,15 @@ func allowed(path string) bool {
 }
 
 // Check reports every problem in a script that would keep it from loading
-// safely: syntax errors, a package other than main, imports off the
-// allowlist (imports marked RemoteMark are let through), goroutines,
-// channels and select, constructs the interpreter does not support, and a
-// missing or misdeclared Remote or Local. The error is an ErrorList with
-// file:line:col positions.
+// safely: a source beyond MaxSourceSize, MaxNesting or MaxNodes, syntax
+// errors, a package other than main, imports off the allowlist (imports
+// marked RemoteMark are let through, unchecked), goroutines, channels and
+// select, constructs the interpreter does not support, a missing or
+// misdeclared Remote or Local, type errors, constants beyond the Go
+// compiler's bounds or constant strings beyond MaxConstString, and types
+// or values larger than the scripts' allocation limit. The error is an
+// ErrorList with file:line:col positions. Its cost is bounded by the
+// limits: a fraction of a second for the largest script admitted.
 func Check(filename string, src []byte) error {
 	_, err := check(token.NewFileSet(), filename, src, policy{remoteMarked: true})
 	return err
@@ -65,8 +67,10 @@ func Check(filename string, src []byte) error {
 
 // policy says which imports beyond the allowlist a check accepts.
 type policy struct {
-	extra        map[string]bool // opted in by the embedding service (agent)
-	remoteMarked bool            // imports marked RemoteMark (the CLI)
+	extra          map[string]bool           // opted in by the embedding service (agent)
+	pkgs           map[string]*types.Package // their types, for the type checker
+	foreignStrings int64                     // their longest string constant
+	remoteMarked   bool                      // imports marked RemoteMark (the CLI)
 }
 
 // checked is a parsed, checked script.
@@ -77,7 +81,11 @@ type checked struct {
 
 func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
 	if len(src) > MaxSourceSize {
-		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: fmt.Sprintf("script is %d bytes, more than the %d allowed", len(src), MaxSourceSize)}}
+		return nil, ErrorList{{Pos: token.Position{Filename: filename, Line: 1, Column: 1}, Msg: tooBig(len(src))}}
+	}
+	pre := checker{fset: token.NewFileSet()} // the interpreter's keeps what it compiles
+	if pre.nests(pre.fset.AddFile(filename, -1, len(src)), src) {
+		return nil, pre.errs
 	}
 	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
 	if err != nil {
@@ -90,10 +98,27 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	if f.Name.Name != "main" {
 		c.errorf(f.Name.Pos(), "a script must be package main, not %s", f.Name.Name)
 	}
+	if !c.bounded(f) {
+		return nil, c.errs
+	}
 	c.imports(f)
 	ast.Inspect(f, c.node)
-	newSizes(f).check(&c, f)
 	c.entryPoints(f)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	if c.checkConstLens(f); len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	if c.checkTypePaths(f); len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	info := c.typeCheck(f)
+	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	newSizes(f, info).check(&c, f)
+	c.errs.sort()
 	return &checked{file: f, remote: c.remote}, c.errs.err()
 }
 

@@ -2,10 +2,17 @@
 // only reach an allowlisted set of packages.
 //
 // yaegi is not a security boundary by itself, so the sandbox is built here:
-//   - [Check] inspects the source with go/parser before yaegi sees it:
+//   - [Check] inspects the source before yaegi sees it: its size, how deep
+//     it nests and how many syntax nodes it has are capped (limits.go);
 //     imports must be on the allowlist, and goroutines, channels and select
 //     are refused, as are constructs yaegi mishandles (range over int, the
-//     min/max/clear builtins), each with its file:line:col;
+//     min/max/clear builtins); then go/types type-checks it against the
+//     allowlist's real types (hosttypes.go, typecheck.go), which bounds
+//     constants as the Go compiler does, and every type and value the
+//     script can make is sized (sizes.go); what go/types itself does not
+//     bound (constant strings, paths through nested types) is bounded
+//     before it runs (constlen.go, typepaths.go); each problem with
+//     its file:line:col;
 //   - [Load] gives the interpreter symbol tables generated from that
 //     allowlist (package symbols), never yaegi's whole stdlib table nor its
 //     own symbols, an empty source file system, no environment, an empty

@@ -1,8 +1,10 @@
 package sandbox
 
 import (
+	"cmp"
 	"go/scanner"
 	"go/token"
+	"slices"
 	"strings"
 )
 
@@ -52,4 +54,11 @@ func fromScanner(el scanner.ErrorList) ErrorList {
 		l.add(e.Pos, e.Msg)
 	}
 	return l
+}
+
+// sort puts l in source order.
+func (l ErrorList) sort() {
+	slices.SortStableFunc(l, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Pos.Line, b.Pos.Line), cmp.Compare(a.Pos.Column, b.Pos.Column))
+	})
 }

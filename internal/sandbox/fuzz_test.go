@@ -6,14 +6,24 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
-// FuzzLoad feeds arbitrary sources to the checker and, when they cannot
-// loop or recurse at load time, to the interpreter: neither may panic.
-// (A script that loops or recurses in its top-level code is the business of
-// the agent's budgets, not of the loader.)
+// checkBudget is what one check may take: the worst admitted script takes
+// about a fifth of it (see TestWorstAdmittedScript).
+const (
+	checkTime  = 2 * time.Second
+	checkAlloc = 512 << 20
+)
+
+// FuzzLoad feeds arbitrary sources to the checker, within a time and an
+// allocation budget, and, when they cannot loop or recurse at load time,
+// to the interpreter: neither may panic. (A script that loops or recurses
+// in its top-level code is the business of the agent's budgets, not of the
+// loader.) The seeds include every hostile shape of the checker's tests.
 func FuzzLoad(f *testing.F) {
 	files, _ := filepath.Glob("../../examples/scripts/*.go")
 	for _, file := range files {
@@ -34,8 +44,25 @@ func FuzzLoad(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, h := range hostileScripts {
+		if len(h.src) < 64<<10 {
+			f.Add([]byte(h.src))
+		}
+	}
 	f.Fuzz(func(t *testing.T, src []byte) {
-		if err := Check("f.go", src); err != nil {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		start := time.Now()
+		err := Check("f.go", src)
+		el := time.Since(start)
+		runtime.ReadMemStats(&after)
+		if el > checkTime {
+			t.Fatalf("the check took %v", el)
+		}
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > checkAlloc {
+			t.Fatalf("the check allocated %d MiB", alloc>>20)
+		}
+		if err != nil {
 			return
 		}
 		if !loadIsBounded(src) {

@@ -103,6 +103,10 @@ func New(opts Options) (*Interp, error) {
 		exports[path+"/"+path[strings.LastIndexByte(path, '/')+1:]] = syms
 		pol.extra[path] = true
 	}
+	pol.pkgs = optedIn(opts.Packages)
+	for _, syms := range opts.Packages {
+		pol.foreignStrings = max(pol.foreignStrings, longestString(syms))
+	}
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}

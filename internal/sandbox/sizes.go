@@ -1,219 +1,287 @@
 package sandbox
 
 import (
-	"fmt"
+	"cmp"
 	"go/ast"
 	"go/constant"
-	"go/token"
+	"go/types"
+	"slices"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
 )
 
-// sizes bounds the memory a type or a composite literal of the script can
-// make the process allocate at once, the way guard bounds make: an array of
-// 1<<40 bytes, declared, made with new or written as a literal, would kill
-// the process. Sizes are computed from the file's own declarations; types
-// of other packages count as 64 bytes.
+// sizes bounds the memory one value of the script can make the process
+// allocate at once, the way guard bounds make: an array of 1<<40 bytes,
+// declared, made with new or written as a literal, would kill the process.
+// Sizes come from go/types, so names resolve in their scopes and other
+// packages' types have their real layouts. Inside generic code a type
+// parameter counts as the largest type argument the script instantiates it
+// with (transitively), so [1<<20]P is refused when P is ever [1<<20]byte.
 type sizes struct {
-	types  map[string]ast.Expr // the file's type declarations
-	consts map[string]ast.Expr // the file's constants with explicit values
-	busy   map[string]bool     // types being sized (recursion through pointers is fine, through values not)
+	info   *types.Info
+	memo   map[types.Type]layout
+	args   map[*types.TypeParam][]types.Type // type arguments per parameter
+	bounds map[*types.TypeParam]int64
+	busy   map[types.Type]bool
 }
 
-func newSizes(f *ast.File) *sizes {
-	s := &sizes{types: map[string]ast.Expr{}, consts: map[string]ast.Expr{}, busy: map[string]bool{}}
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.TypeSpec:
-			s.types[n.Name.Name] = n.Type
-		case *ast.ValueSpec:
-			for i, name := range n.Names {
-				if i < len(n.Values) {
-					s.consts[name.Name] = n.Values[i]
-				}
-			}
+// huge is where sizes saturate, far above any limit.
+const huge = 1 << 62
+
+func newSizes(f *ast.File, info *types.Info) *sizes {
+	s := &sizes{info: info, memo: map[types.Type]layout{}, args: map[*types.TypeParam][]types.Type{},
+		bounds: map[*types.TypeParam]int64{}, busy: map[types.Type]bool{}}
+	// A method's receiver type parameters stand for its type's (and the
+	// receiver's T[P] is no instance).
+	recvParams := map[*types.TypeParam]bool{}
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv == nil {
+			continue
 		}
-		return true
-	})
-	return s
-}
-
-// check reports the array and struct types, and the keyed array literals,
-// that exceed guard.MaxAlloc.
-func (s *sizes) check(c *checker, f *ast.File) {
-	ast.Inspect(f, func(n ast.Node) bool {
-		switch n := n.(type) {
-		case *ast.ArrayType:
-			if n.Len == nil {
-				return true
-			}
-			if _, ok := n.Len.(*ast.Ellipsis); ok {
-				return true
-			}
-			if size, err := s.size(n); err != nil {
-				c.errorf(n.Pos(), "%v", err)
-				return false
-			} else if size > guard.MaxAlloc {
-				c.errorf(n.Pos(), "an array type of %d bytes exceeds the scripts' limit of %d MiB", size, guard.MaxAlloc>>20)
-				return false
-			}
-		case *ast.StructType:
-			if size, err := s.size(n); err == nil && size > guard.MaxAlloc {
-				c.errorf(n.Pos(), "a struct type of %d bytes exceeds the scripts' limit of %d MiB", size, guard.MaxAlloc>>20)
-				return false
-			}
-		case *ast.CompositeLit:
-			s.checkKeys(c, n)
-		}
-		return true
-	})
-}
-
-// checkKeys bounds the indexes of a keyed array or slice literal:
-// []byte{1 << 40: 1} allocates a terabyte.
-func (s *sizes) checkKeys(c *checker, lit *ast.CompositeLit) {
-	at, ok := lit.Type.(*ast.ArrayType)
-	if !ok {
-		return
-	}
-	elem, err := s.size(at.Elt)
-	if err != nil {
-		elem = 1
-	}
-	for _, e := range lit.Elts {
-		kv, ok := e.(*ast.KeyValueExpr)
+		fn, ok := info.Defs[fd.Name].(*types.Func)
 		if !ok {
 			continue
 		}
-		k, ok := s.eval(kv.Key, 0)
-		if !ok {
-			continue // not a constant: yaegi refuses it
+		sig := fn.Type().(*types.Signature)
+		recv := sig.RecvTypeParams()
+		if recv.Len() == 0 || sig.Recv() == nil {
+			continue
 		}
-		if idx, exact := constant.Int64Val(k); !exact || idx > guard.MaxAlloc/max(elem, 1) {
-			c.errorf(kv.Key.Pos(), "a literal with index %s exceeds the scripts' limit of %d MiB", k, guard.MaxAlloc>>20)
+		t := sig.Recv().Type()
+		if p, ok := t.(*types.Pointer); ok {
+			t = p.Elem()
+		}
+		if n, ok := t.(*types.Named); ok {
+			orig := n.Origin().TypeParams()
+			for i := 0; i < recv.Len() && i < orig.Len(); i++ {
+				s.args[recv.At(i)] = append(s.args[recv.At(i)], orig.At(i))
+				recvParams[recv.At(i)] = true
+			}
+		}
+	}
+	for id, inst := range info.Instances {
+		for i, p := range typeParams(info.Uses[id]) {
+			if i >= inst.TypeArgs.Len() {
+				break
+			}
+			if a, ok := inst.TypeArgs.At(i).(*types.TypeParam); ok && recvParams[a] {
+				continue
+			}
+			s.args[p] = append(s.args[p], inst.TypeArgs.At(i))
+		}
+	}
+	return s
+}
+
+// typeParams returns the type parameters of a generic function or type.
+func typeParams(obj types.Object) []*types.TypeParam {
+	var l *types.TypeParamList
+	switch obj := obj.(type) {
+	case *types.Func:
+		l = obj.Type().(*types.Signature).TypeParams()
+	case *types.TypeName:
+		if n, ok := obj.Type().(*types.Named); ok {
+			l = n.TypeParams()
+		}
+	}
+	ps := make([]*types.TypeParam, l.Len())
+	for i := range ps {
+		ps[i] = l.At(i)
+	}
+	return ps
+}
+
+// check reports the types and values of f larger than guard.MaxAlloc:
+// every type written in the script (declared, converted to, given to new,
+// instantiated), every expression's value (variables, composite literals,
+// results), and the backing array of slice literals.
+func (s *sizes) check(c *checker, f *ast.File) {
+	s.checkTotal(c)
+	reported := map[types.Type]bool{} // once each
+	ast.Inspect(f, func(n ast.Node) bool {
+		e, ok := n.(ast.Expr)
+		if !ok {
+			return true
+		}
+		tv, ok := s.info.Types[e]
+		if !ok || tv.Type == nil {
+			return true
+		}
+		if size := s.size(tv.Type); size > guard.MaxAlloc && !reported[tv.Type] {
+			reported[tv.Type] = true
+			c.errorf(e.Pos(), "%s of %s exceeds the scripts' limit of %d MiB", describe(tv), byteCount(size), guard.MaxAlloc>>20)
+			return false
+		}
+		if lit, ok := e.(*ast.CompositeLit); ok {
+			return s.checkSlice(c, lit, tv.Type)
+		}
+		return true
+	})
+}
+
+// checkTotal bounds the variables of the script together, each declaration
+// counted once (package variables, locals, parameters): four package
+// variables of 200 MiB would take 800 MiB at load.
+func (s *sizes) checkTotal(c *checker) {
+	var vars []*types.Var
+	for _, obj := range s.info.Defs {
+		if v, ok := obj.(*types.Var); ok && !v.IsField() {
+			vars = append(vars, v)
+		}
+	}
+	slices.SortFunc(vars, func(a, b *types.Var) int { return cmp.Compare(a.Pos(), b.Pos()) })
+	var total int64
+	for _, v := range vars {
+		if total = min(total+s.size(v.Type()), huge); total > guard.MaxAlloc {
+			c.errorf(v.Pos(), "the script's variables take more than the scripts' limit of %d MiB together", guard.MaxAlloc>>20)
+			return
 		}
 	}
 }
 
-var basicSizes = map[string]int64{
-	"bool": 1, "int8": 1, "uint8": 1, "byte": 1,
-	"int16": 2, "uint16": 2,
-	"int32": 4, "uint32": 4, "rune": 4, "float32": 4,
-	"int": 8, "uint": 8, "int64": 8, "uint64": 8, "uintptr": 8, "float64": 8, "complex64": 8,
-	"complex128": 16, "string": 16, "error": 16, "any": 16,
+func describe(tv types.TypeAndValue) string {
+	if !tv.IsType() {
+		return "a value of type " + tv.Type.String()
+	}
+	switch tv.Type.Underlying().(type) {
+	case *types.Array:
+		return "an array type"
+	case *types.Struct:
+		return "a struct type"
+	}
+	return "type " + tv.Type.String()
 }
 
-// size returns the size in bytes of a type expression, saturating far
-// above the limit instead of overflowing.
-func (s *sizes) size(t ast.Expr) (int64, error) {
-	const huge = 1 << 62
+func byteCount(n int64) string {
+	if n >= huge {
+		return "more than 4 EiB"
+	}
+	return constant.MakeInt64(n).String() + " bytes"
+}
+
+// checkSlice bounds the backing array of a slice literal: []byte{1 << 40:
+// 1} allocates a terabyte.
+func (s *sizes) checkSlice(c *checker, lit *ast.CompositeLit, t types.Type) bool {
+	sl, ok := t.Underlying().(*types.Slice)
+	if !ok {
+		return true
+	}
+	elem := max(s.size(sl.Elem()), 1)
+	var next, length int64
+	for _, e := range lit.Elts {
+		if kv, ok := e.(*ast.KeyValueExpr); ok {
+			k := s.info.Types[kv.Key].Value
+			idx, exact := int64(0), false
+			if k != nil {
+				idx, exact = constant.Int64Val(constant.ToInt(k))
+			}
+			if !exact || idx < 0 || idx >= guard.MaxAlloc/elem {
+				c.errorf(kv.Key.Pos(), "a literal with index %v exceeds the scripts' limit of %d MiB", k, guard.MaxAlloc>>20)
+				return false
+			}
+			next = idx
+		}
+		next++
+		length = max(length, next)
+	}
+	if length > guard.MaxAlloc/elem {
+		c.errorf(lit.Pos(), "a slice literal of %s exceeds the scripts' limit of %d MiB", byteCount(satMul(length, elem)), guard.MaxAlloc>>20)
+		return false
+	}
+	return true
+}
+
+// size returns the size in bytes of a value of type t, saturating at huge,
+// with the layout of gcSizes (memoized: types.Sizes recomputes named types,
+// and T2 struct{ a, b T1 } … takes it exponential time).
+func (s *sizes) size(t types.Type) int64 {
+	return s.layout(t).size
+}
+
+type layout struct{ size, align int64 }
+
+func (s *sizes) layout(t types.Type) layout {
 	switch t := t.(type) {
-	case *ast.Ident:
-		if n, ok := basicSizes[t.Name]; ok {
-			return n, nil
+	case *types.TypeParam:
+		return layout{s.bound(t), 8}
+	case *types.Alias:
+		return s.layout(types.Unalias(t))
+	case *types.Tuple:
+		var n int64
+		for i := range t.Len() {
+			n = min(n+s.size(t.At(i).Type()), huge)
 		}
-		decl, ok := s.types[t.Name]
-		if !ok || s.busy[t.Name] {
-			return 8, nil
+		return layout{n, 8}
+	case *types.Basic:
+		if t.Info()&types.IsUntyped != 0 || t.Kind() == types.Invalid {
+			return layout{0, 1}
 		}
-		s.busy[t.Name] = true
-		defer delete(s.busy, t.Name)
-		return s.size(decl)
-	case *ast.ParenExpr:
-		return s.size(t.X)
-	case *ast.StarExpr, *ast.MapType, *ast.ChanType, *ast.FuncType:
-		return 8, nil
-	case *ast.InterfaceType:
-		return 16, nil
-	case *ast.ArrayType:
-		if t.Len == nil {
-			return 24, nil
-		}
-		if _, ok := t.Len.(*ast.Ellipsis); ok {
-			return 24, nil // sized by its literal, which the source size bounds
-		}
-		v, ok := s.eval(t.Len, 0)
-		if !ok {
-			return 0, fmt.Errorf("jstrace cannot tell the size of this array: write its length as a constant expression of literals and the script's own constants")
-		}
-		n, exact := constant.Int64Val(v)
-		if !exact || n < 0 {
-			return huge, nil
-		}
-		elem, err := s.size(t.Elt)
-		if err != nil {
-			return 0, err
-		}
-		if elem > 0 && n > huge/elem {
-			return huge, nil
-		}
-		return n * elem, nil
-	case *ast.StructType:
-		var total int64
-		for _, f := range t.Fields.List {
-			size, err := s.size(f.Type)
-			if err != nil {
-				return 0, err
-			}
-			total = min(total+size*int64(max(len(f.Names), 1)), huge)
-		}
-		return total, nil
+		return layout{gcSizes.Sizeof(t), gcSizes.Alignof(t)}
+	case *types.Named, *types.Array, *types.Struct:
+	default:
+		return layout{gcSizes.Sizeof(t), gcSizes.Alignof(t)}
 	}
-	return 64, nil // another package's type, a generic instance
+	if l, ok := s.memo[t]; ok {
+		return l
+	}
+	if s.busy[t] {
+		return layout{huge, 8} // a cycle go/types would have refused
+	}
+	s.busy[t] = true
+	defer delete(s.busy, t)
+	var l layout
+	switch t := t.(type) {
+	case *types.Named:
+		l = s.layout(t.Underlying())
+	case *types.Array:
+		e := s.layout(t.Elem())
+		l = layout{satMul(t.Len(), e.size), e.align}
+	case *types.Struct:
+		l.align = 1
+		var last int64
+		for i := range t.NumFields() {
+			f := s.layout(t.Field(i).Type())
+			l.align = max(l.align, f.align)
+			l.size = min(alignUp(l.size, f.align)+f.size, huge)
+			last = f.size
+		}
+		if l.size > 0 && last == 0 {
+			l.size++ // gc: a final zero-size field is given a byte
+		}
+		l.size = min(alignUp(l.size, l.align), huge)
+	}
+	s.memo[t] = l
+	return l
 }
 
-// eval evaluates a constant integer expression of literals and the file's
-// constants.
-func (s *sizes) eval(e ast.Expr, depth int) (constant.Value, bool) {
-	if depth > 32 {
-		return nil, false
+func alignUp(n, a int64) int64 {
+	if a <= 1 {
+		return n
 	}
-	switch e := e.(type) {
-	case *ast.BasicLit:
-		if e.Kind != token.INT && e.Kind != token.CHAR {
-			return nil, false
-		}
-		v := constant.MakeFromLiteral(e.Value, e.Kind, 0)
-		return v, v.Kind() != constant.Unknown
-	case *ast.ParenExpr:
-		return s.eval(e.X, depth+1)
-	case *ast.Ident:
-		if x, ok := s.consts[e.Name]; ok {
-			return s.eval(x, depth+1)
-		}
-	case *ast.UnaryExpr:
-		x, ok := s.eval(e.X, depth+1)
-		if !ok || (e.Op != token.SUB && e.Op != token.ADD && e.Op != token.XOR) {
-			return nil, false
-		}
-		return constant.UnaryOp(e.Op, x, 0), true
-	case *ast.BinaryExpr:
-		x, ok1 := s.eval(e.X, depth+1)
-		y, ok2 := s.eval(e.Y, depth+1)
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		switch e.Op {
-		case token.SHL, token.SHR:
-			n, ok := constant.Uint64Val(y)
-			if !ok || n > 128 {
-				return nil, false
-			}
-			return constant.Shift(x, e.Op, uint(n)), true
-		case token.ADD, token.SUB, token.MUL, token.AND, token.OR, token.XOR, token.AND_NOT, token.REM:
-			return constant.BinaryOp(x, e.Op, y), true
-		case token.QUO:
-			if constant.Sign(y) == 0 {
-				return nil, false
-			}
-			return constant.BinaryOp(x, token.QUO_ASSIGN, y), true
-		}
-	case *ast.CallExpr: // conversions such as int64(1) << 40
-		if id, ok := e.Fun.(*ast.Ident); ok && len(e.Args) == 1 {
-			if _, basic := basicSizes[id.Name]; basic {
-				return s.eval(e.Args[0], depth+1)
-			}
-		}
+	return (n + a - 1) / a * a
+}
+
+// bound is the largest size a type parameter takes in the script.
+func (s *sizes) bound(p *types.TypeParam) int64 {
+	if n, ok := s.bounds[p]; ok {
+		return n
 	}
-	return nil, false
+	s.bounds[p] = huge // while computing: an instantiation cycle
+	var n int64 = 1
+	for _, a := range s.args[p] {
+		n = max(n, s.size(a))
+	}
+	s.bounds[p] = n
+	return n
+}
+
+func satMul(a, b int64) int64 {
+	if a < 0 || b < 0 {
+		return huge
+	}
+	if a != 0 && b > huge/a {
+		return huge
+	}
+	return a * b
 }
