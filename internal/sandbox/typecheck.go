@@ -59,7 +59,7 @@ func checkGeneric(path string) (*types.Package, error) {
 	if p, ok := genericPackages.pkgs[path]; ok {
 		return p, nil
 	}
-	src, ok := genericSources[path]
+	src, ok := genericSources()[path]
 	if !ok {
 		return nil, fmt.Errorf("the interpreter has no source for package %s", path)
 	}
