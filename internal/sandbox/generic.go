@@ -22,15 +22,28 @@ import (
 // long as a session lasts, and their compilation most of an interpreter's
 // set-up time.
 
-// genericSources are yaegi's generic package sources by package name,
-// through the same make guard as scripts (see guardMakes): their
+// plainGenericSources are yaegi's generic package sources by package name,
+// as yaegi ships them: what the type checker reads (see checkGeneric).
+var plainGenericSources = sync.OnceValue(func() map[string]string {
+	m := map[string]string{}
+	for _, src := range gen.Sources {
+		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.PackageClauseOnly)
+		if err == nil {
+			m[f.Name.Name] = src
+		}
+	}
+	return m
+})
+
+// genericSources are the same sources through the same make guard as
+// scripts (see guardMakes), which the interpreter compiles: their
 // allocations are sized by script values (slices.Grow(s, n),
 // slices.Insert). The rewritten source is printed back to text, which
 // yaegi compiles as it does its own. Built on first use, not at start-up
 // of the host.
 var genericSources = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
-	for _, src := range gen.Sources {
+	for name, src := range plainGenericSources() {
 		fset := token.NewFileSet()
 		f, err := parser.ParseFile(fset, "", src, parser.ParseComments)
 		if err != nil {
@@ -41,7 +54,7 @@ var genericSources = sync.OnceValue(func() map[string]string {
 		if err := printer.Fprint(&b, fset, f); err != nil {
 			continue
 		}
-		m[f.Name.Name] = b.String()
+		m[name] = b.String()
 	}
 	return m
 })

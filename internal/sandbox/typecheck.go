@@ -26,6 +26,11 @@ var gcSizes = types.SizesFor("gc", runtime.GOARCH)
 // maxTypeErrors bounds the type errors reported for one script.
 const maxTypeErrors = 10
 
+// scriptTables are the symbol tables as scripts get them (symbols.Tables:
+// the guarded functions and types in place of the originals), made once
+// for the checker: the types it checks against are the interpreter's.
+var scriptTables = sync.OnceValue(symbols.Tables)
+
 // allowlistPackage returns the types.Package of an allowlisted path, or nil.
 func allowlistPackage(path string) (*types.Package, error) {
 	switch {
@@ -34,7 +39,7 @@ func allowlistPackage(path string) (*types.Package, error) {
 	case genericDeps[path] != nil:
 		return genericPackage(path)
 	}
-	syms, ok := symbols.Symbols[path+"/"+path[strings.LastIndexByte(path, '/')+1:]]
+	syms, ok := scriptTables()[path+"/"+path[strings.LastIndexByte(path, '/')+1:]]
 	if !ok {
 		return nil, nil
 	}
@@ -59,7 +64,7 @@ func checkGeneric(path string) (*types.Package, error) {
 	if p, ok := genericPackages.pkgs[path]; ok {
 		return p, nil
 	}
-	src, ok := genericSources()[path]
+	src, ok := plainGenericSources()[path]
 	if !ok {
 		return nil, fmt.Errorf("the interpreter has no source for package %s", path)
 	}
