@@ -158,9 +158,7 @@ func (a *Agent) accept() {
 		default:
 			// Too many connections are still shaking hands: a flood, or a
 			// hostile peer holding them open. Shed the newcomer.
-			if n := a.refused.Add(1); n&(n-1) == 0 { // log the 1st, 2nd, 4th, 8th, …
-				a.log.Warn("jstrace agent: too many connections in handshake; closing new ones", "refused", a.refused.Load())
-			}
+			a.refusals.warn(a.log, a.log, "jstrace agent: too many connections in handshake; closing new ones", "refused", a.refused.Add(1))
 			c.Close()
 			continue
 		}
