@@ -33,6 +33,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./protocol
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/sandbox
 	$(GO) test -run '^$$' -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME) ./agent
+	$(GO) test -run '^$$' -fuzz '^FuzzAggregateTrace$$' -fuzztime $(FUZZTIME) ./script
+	$(GO) test -run '^$$' -fuzz '^FuzzParser$$' -fuzztime $(FUZZTIME) ./internal/mux
+	$(GO) test -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME) ./internal/match
+	$(GO) test -run '^$$' -fuzz '^FuzzCheckFormat$$' -fuzztime $(FUZZTIME) ./internal/printable
+	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./internal/printable
 
 ## bench: the benchmark suite (bench/, a module of its own), ours and the
 ## peers' in the same run; medians by benchstat. Figures go in the README.
