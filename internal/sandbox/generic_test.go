@@ -7,8 +7,6 @@ import (
 	"go/token"
 	"strings"
 	"testing"
-
-	"github.com/jstrace-go/jstrace/script"
 )
 
 // Generic packages compiled from source get the make guard too (issue 10,
@@ -21,20 +19,10 @@ func TestGenericSourcesAreGuarded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			src := header + "import \"slices\"\n\nfunc Remote(traces *script.Traces) {\n" + tt.body + "\n}\n" + footer
-			s, err := Load("g.go", []byte(src), Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			h := &fakeHost{}
-			var got any
-			func() {
-				defer func() { got = recover() }()
-				s.Remote(script.NewTraces(h))
-			}()
+			got, printed := runRemote(t, []string{"slices"}, "", tt.body)
 			if tt.want == "" {
-				if got != nil || h.printed.String() != "1 true\n" {
-					t.Fatalf("panic %v, printed %q", got, h.printed.String())
+				if got != nil || printed != "1 true\n" {
+					t.Fatalf("panic %v, printed %q", got, printed)
 				}
 				return
 			}

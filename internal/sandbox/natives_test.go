@@ -19,7 +19,9 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 	}
 	src.WriteString(")\n\nvar _ = fmt.Sprint\n")
 	for _, imp := range imports {
-		fmt.Fprintf(&src, "var _ = %s.%s\n", imp[strings.LastIndexByte(imp, '/')+1:], anyName[imp])
+		if name, ok := anyName[imp]; ok {
+			fmt.Fprintf(&src, "var _ = %s.%s\n", imp[strings.LastIndexByte(imp, '/')+1:], name)
+		}
 	}
 	src.WriteString(decls + "\nfunc Remote(traces *script.Traces) {\n" + body + "\n}\n")
 	s, err := Load("n.go", []byte(src.String()), Options{})
@@ -35,7 +37,8 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 	return got, h.printed.String()
 }
 
-// anyName is an exported name of each package, to keep imports used.
+// anyName is an exported name of each package, to keep imports used
+// (generic packages have none that can stand alone: the body uses them).
 var anyName = map[string]string{"math/rand": "Intn", "strconv": "Itoa", "bytes": "MinRead", "encoding/json": "Valid", "errors": "New", "regexp": "QuoteMeta", "strings": "Count", "text/tabwriter": "Debug"}
 
 // Natives that recurse over a script's values, or allocate as much as a
