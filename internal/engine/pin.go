@@ -20,6 +20,11 @@ import (
 // (GOMAXPROCS=1) that raised the service's p99 latency by tens of percent
 // under a native aggregation that costs it under 1% of its CPU.
 type pinning struct {
+	// seq is odd while pin or unpin (the engine goroutine, the only
+	// writer) updates tid, start, used, wallStart and wall: readers retry
+	// until they read them all between two updates, so that CPU and Busy
+	// never go backwards.
+	seq     atomic.Uint64
 	tid     atomic.Int64 // the thread of the current stretch; 0 between stretches
 	start   atomic.Int64 // its CPU time when the stretch began, in nanoseconds
 	used    atomic.Int64 // CPU time of the stretches that ended, in nanoseconds
@@ -40,18 +45,21 @@ type pinning struct {
 }
 
 func (p *pinning) pin() {
-	p.wallStart.Store(max(int64(time.Since(wallBase)), 1)) // 0 means none
 	runtime.LockOSThread()
 	tid := gettid()
 	if p.halt != nil {
 		p.halt.Bind(tid)
 		p.bound = tid
 	}
-	if start, ok := threadCPU(tid); ok {
+	start, ok := threadCPU(tid)
+	p.seq.Add(1)
+	p.wallStart.Store(max(int64(time.Since(wallBase)), 1)) // 0 means none
+	if ok {
 		p.clockOK.Store(true)
 		p.start.Store(int64(start))
-		p.tid.Store(int64(tid)) // last: total reads start after tid
+		p.tid.Store(int64(tid))
 	}
+	p.seq.Add(1)
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -59,37 +67,54 @@ func (p *pinning) pin() {
 }
 
 func (p *pinning) unpin() {
-	// tid first: total may then miss this stretch for a moment (it
-	// counts it at its next read), but never counts it twice.
-	if tid := int(p.tid.Swap(0)); tid != 0 {
+	// The clocks are read after seq turns odd: a reader that saw it even
+	// read its own clocks earlier, so that its sum is no more than ours.
+	p.seq.Add(1)
+	if tid := int(p.tid.Load()); tid != 0 {
 		if now, ok := threadCPU(tid); ok && int64(now) > p.start.Load() {
 			p.used.Add(int64(now) - p.start.Load())
 		}
+		p.tid.Store(0)
 	}
+	p.wall.Add(int64(time.Since(wallBase)) - p.wallStart.Load())
+	p.wallStart.Store(0)
+	p.seq.Add(1)
 	if p.bound != 0 {
 		p.halt.Unbind(p.bound)
 		p.bound = 0
 	}
 	runtime.UnlockOSThread()
-	p.wall.Add(int64(time.Since(wallBase)) - p.wallStart.Swap(0))
+}
+
+// read calls f until it runs entirely between two updates of the pinning.
+func (p *pinning) read(f func()) {
+	for {
+		seq := p.seq.Load()
+		if seq&1 != 0 {
+			runtime.Gosched()
+			continue
+		}
+		f()
+		if p.seq.Load() == seq {
+			return
+		}
+	}
 }
 
 // total returns the engine's CPU time so far, the running stretch
 // included: a stretch can last seconds (many timer callbacks or cleanups,
 // each within its budget) and must count in the window it runs in.
 func (p *pinning) total() time.Duration {
-	for {
-		used, tid := p.used.Load(), p.tid.Load()
-		var run int64
-		if tid != 0 {
+	var t int64
+	p.read(func() {
+		t = p.used.Load()
+		if tid := p.tid.Load(); tid != 0 {
 			if now, ok := threadCPU(int(tid)); ok {
-				run = max(int64(now)-p.start.Load(), 0)
+				t += max(int64(now)-p.start.Load(), 0)
 			}
 		}
-		if p.used.Load() == used && p.tid.Load() == tid {
-			return time.Duration(used + run)
-		}
-	}
+	})
+	return time.Duration(t)
 }
 
 // current returns the thread of the stretch running now (0 if none) and its

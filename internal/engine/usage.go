@@ -26,14 +26,12 @@ var wallBase = time.Now()
 
 // busy returns the wall time of the stretches, the running one included.
 func (p *pinning) busy() time.Duration {
-	for {
-		wall, start := p.wall.Load(), p.wallStart.Load()
-		var run int64
-		if start != 0 {
-			run = max(int64(time.Since(wallBase))-start, 0)
+	var t int64
+	p.read(func() {
+		t = p.wall.Load()
+		if start := p.wallStart.Load(); start != 0 {
+			t += max(int64(time.Since(wallBase))-start, 0)
 		}
-		if p.wall.Load() == wall && p.wallStart.Load() == start {
-			return time.Duration(wall + run)
-		}
-	}
+	})
+	return time.Duration(t)
 }

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -33,5 +35,57 @@ func Remote(traces *script.Traces) {
 	}
 	if e.PendingBytes() != 0 {
 		t.Fatalf("%d bytes pending", e.PendingBytes())
+	}
+}
+
+// Busy and CPU never go backwards, read while stretches begin and end:
+// a stretch that ends moves from the running one to those that ended in
+// one step for readers.
+func TestUsageIsMonotonic(t *testing.T) {
+	p := &pinning{wake: make(chan struct{}, 1)}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			p.pin()
+			for start := time.Now(); time.Since(start) < 20*time.Microsecond; {
+			}
+			p.unpin()
+		}
+	}()
+	var fails atomic.Int64
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lastBusy, lastCPU time.Duration
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				busy, cpu := p.busy(), p.total()
+				if busy < lastBusy || cpu < lastCPU {
+					fails.Add(1)
+					t.Errorf("busy %v after %v, CPU %v after %v", busy, lastBusy, cpu, lastCPU)
+					return
+				}
+				lastBusy, lastCPU = busy, cpu
+			}
+		}()
+	}
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	if p.busy() == 0 {
+		t.Fatal("no stretch counted")
 	}
 }

@@ -13,12 +13,17 @@
 // Entries are recognised by OS thread: the engine runs script code in
 // stretches locked to a thread (runtime.LockOSThread) and binds the thread
 // to its interpreter's Switch for the stretch. Check costs one atomic load
-// while no thrown Switch is live in the process, and a gettid system call
-// and a map look-up otherwise. On systems without gettid (not Linux) Check
-// never panics.
+// while no thread of the process is bound to a thrown Switch. A killed
+// script's thread is bound only until its stretch unwinds, so that cost
+// comes back at once; only while a thread stays bound (native code that
+// neither returns nor calls back) do the other scripts' callbacks pay a
+// gettid system call and a lock-free scan of the halted threads, never a
+// lock. On systems without gettid (not Linux) Check never panics.
 package halt
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -32,15 +37,33 @@ func (Halted) Error() string { return "the script was stopped" }
 // use; Bind and Unbind are called by the goroutine running the script, from
 // the thread it is locked to.
 type Switch struct {
-	// Owned by mu.
-	thrown, released bool
+	thrown atomic.Bool
 }
 
 var (
-	live    atomic.Int64 // thrown Switches not yet released
 	mu      sync.Mutex
-	threads = map[int]*Switch{} // bound threads
+	threads = map[int]*Switch{} // bound threads; owned by mu
+	// halted lists the threads bound to a thrown Switch, for Check to
+	// read without a lock; nil when there are none. Replaced, never
+	// modified, under mu.
+	halted atomic.Pointer[[]int]
 )
+
+// update recomputes halted. Called with mu held.
+func update() {
+	var tids []int
+	for tid, s := range threads {
+		if s.thrown.Load() {
+			tids = append(tids, tid)
+		}
+	}
+	if len(tids) == 0 {
+		halted.Store(nil)
+		return
+	}
+	slices.Sort(tids)
+	halted.Store(&tids)
+}
 
 // Bind records that the calling goroutine, locked to OS thread tid, runs
 // the script of s until Unbind. A tid of 0 (unknown) is ignored.
@@ -49,8 +72,12 @@ func (s *Switch) Bind(tid int) {
 		return
 	}
 	mu.Lock()
+	defer mu.Unlock()
+	old := threads[tid]
 	threads[tid] = s
-	mu.Unlock()
+	if s.thrown.Load() || (old != nil && old.thrown.Load()) {
+		update()
+	}
 }
 
 // Unbind ends what Bind began.
@@ -59,10 +86,13 @@ func (s *Switch) Unbind(tid int) {
 		return
 	}
 	mu.Lock()
+	defer mu.Unlock()
 	if threads[tid] == s {
 		delete(threads, tid)
+		if s.thrown.Load() {
+			update()
+		}
 	}
-	mu.Unlock()
 }
 
 // Throw makes every later Check on a thread bound to s panic. It is
@@ -70,54 +100,52 @@ func (s *Switch) Unbind(tid int) {
 func (s *Switch) Throw() {
 	mu.Lock()
 	defer mu.Unlock()
-	if !s.thrown && !s.released {
-		s.thrown = true
-		live.Add(1)
+	if !s.thrown.Swap(true) {
+		update()
 	}
 }
 
 // Thrown reports whether Throw was called.
-func (s *Switch) Thrown() bool {
-	mu.Lock()
-	defer mu.Unlock()
-	return s.thrown
-}
+func (s *Switch) Thrown() bool { return s.thrown.Load() }
 
 // Release says that no code of s's interpreter runs any more (its engine
-// goroutine returned): Check goes back to its fast path once every thrown
-// Switch is released. Idempotent.
+// goroutine returned): any thread still bound to it is unbound.
+// Idempotent.
 func (s *Switch) Release() {
 	mu.Lock()
 	defer mu.Unlock()
-	if s.thrown && !s.released {
-		live.Add(-1)
+	n := len(threads)
+	maps.DeleteFunc(threads, func(_ int, t *Switch) bool { return t == s })
+	if len(threads) != n {
+		update()
 	}
-	s.released = true
 }
 
 // Check panics with Halted if the calling thread runs the script of a
 // thrown Switch. Call it at every entry from native code into script code.
 func Check() {
-	if live.Load() == 0 {
+	if halted.Load() == nil {
 		return
 	}
 	slow()
 }
 
 func slow() {
-	tid := gettid()
-	if tid <= 0 {
+	tids := halted.Load()
+	if tids == nil {
 		return
 	}
-	mu.Lock()
-	s := threads[tid]
-	stop := s != nil && s.thrown
-	mu.Unlock()
-	if stop {
+	if _, stop := slices.BinarySearch(*tids, gettid()); stop {
 		panic(Halted{})
 	}
 }
 
-// Live returns the number of thrown Switches not yet released, for tests
-// and diagnostics.
-func Live() int { return int(live.Load()) }
+// Live returns the number of threads bound to a thrown Switch, on which
+// Check panics and for whose sake every Check leaves its fast path; for
+// tests and diagnostics.
+func Live() int {
+	if tids := halted.Load(); tids != nil {
+		return len(*tids)
+	}
+	return 0
+}
