@@ -131,6 +131,7 @@ func (a *Agent) Close() error {
 	if a.unreg != nil {
 		err = errors.Join(err, a.unreg())
 	}
+	a.gov.close()
 	a.wg.Wait()
 	a.refusals.close(a.log)
 	a.dropped.close(a.log)

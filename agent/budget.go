@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime"
-	"slices"
-	"strconv"
 	"sync"
 	"time"
 
@@ -27,10 +25,10 @@ type Totals struct {
 	// the sessions using the most are detached until the rest are within
 	// it (and more each further window past it), and while the last
 	// window was past it new sessions are refused.
-	// Default: a quarter of GOMAXPROCS CPUs, at least one CPU (so 1 up
-	// to 4 CPUs, 2 with 8), at least twice a session's default MaxCPU, so that
-	// one session within its limit is not taken for the sessions' total on
-	// a loaded host.
+	// Default: a quarter of GOMAXPROCS CPUs, at least one CPU and at
+	// least twice Limits.MaxCPU (so 1 up to 4 CPUs, 2 with 8, with the
+	// default Limits), so that one session within its limit is not taken
+	// for the sessions' total on a loaded host.
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
 	// buffers (BufferSize each), the traces queued for their handlers and
@@ -43,8 +41,8 @@ type Totals struct {
 	MaxAggregations int
 }
 
-func (t Totals) resolve() Totals {
-	t.MaxCPU = cmp.Or(t.MaxCPU, max(1, float64(runtime.GOMAXPROCS(0))/4))
+func (t Totals) resolve(l Limits) Totals {
+	t.MaxCPU = cmp.Or(t.MaxCPU, max(1, float64(runtime.GOMAXPROCS(0))/4, 2*l.MaxCPU))
 	t.MaxMemory = cmp.Or(t.MaxMemory, 64<<20)
 	t.MaxAggregations = cmp.Or(t.MaxAggregations, 64)
 	return t
@@ -55,9 +53,12 @@ const budgetWindows = 3
 
 // governor holds the sessions to their CPU budget (Limits.MaxCPU, counting
 // the work their Aggregations do outside the watchdog) and all of them to
-// the Totals. While sessions are attached it wakes once a window, reads
-// what each used and holds, and detaches those past a budget. Its methods
-// are safe for concurrent use.
+// the Totals. A session counts from its admission (its buffer, while its
+// script loads) until its script's goroutine has returned, which may be
+// after its end (see stopEngine). While sessions count it wakes once a
+// window, reads what each used and holds, and detaches those past a
+// budget: it decides under its lock and acts (kills, detaches, prints)
+// after releasing it. Its methods are safe for concurrent use.
 type governor struct {
 	totals Totals
 	limits Limits
@@ -66,10 +67,13 @@ type governor struct {
 	log    *slog.Logger
 	aggs   aggCounter
 	wg     *sync.WaitGroup // the agent's
+	wake   chan struct{}   // capacity 1: the last session left
+	quit   chan struct{}   // closed by close
 
 	mu       sync.Mutex
 	sessions map[*session]*usage
 	running  bool    // the loop goroutine runs
+	closed   bool    // close was called: no loop starts again
 	load     float64 // of all sessions, in the last window (see usage.load)
 	over     int     // windows in a row past Totals.MaxCPU
 }
@@ -77,6 +81,11 @@ type governor struct {
 // usage is what the governor knows of one session: what it used until
 // the last window, and in it.
 type usage struct {
+	// pending: admitted, its script still loading; it holds its buffer
+	// but is not measured yet. stuck: ended, but its script's goroutine
+	// still runs; it is charged that thread's CPU time until it returns.
+	pending, stuck bool
+
 	cpu, busy, probes time.Duration // CPU time, wall time busy, of which by its Aggregations
 	share             float64       // of a CPU, in the last window: CPU time
 	load              float64       // of a CPU, in the last window: wall time busy
@@ -95,12 +104,15 @@ func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
 		log:      log,
 		aggs:     aggCounter{max: o.Totals.MaxAggregations},
 		wg:       wg,
+		wake:     make(chan struct{}, 1),
+		quit:     make(chan struct{}),
 		sessions: map[*session]*usage{},
 	}
 }
 
-// admit says why a new session may not attach, if it may not.
-func (g *governor) admit() *protocol.Error {
+// admit says why a new session may not attach, if it may not; else it
+// counts the session, its buffer reserved, until leave.
+func (g *governor) admit(s *session) *protocol.Error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.load > g.totals.MaxCPU {
@@ -108,159 +120,149 @@ func (g *governor) admit() *protocol.Error {
 			"the agent's sessions use %.0f%% of a CPU together, past the limit of %.0f%% for all sessions", 100*g.load, 100*g.totals.MaxCPU)}
 	}
 	mem := g.buffer
-	for t := range g.sessions {
-		mem += g.memory(t)
+	for t, u := range g.sessions {
+		mem += g.memory(t, u)
 	}
 	if mem > g.totals.MaxMemory {
 		return &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf(
 			"the agent's sessions would hold %s together, past the limit of %s for all sessions", mib(mem), mib(g.totals.MaxMemory))}
 	}
+	g.sessions[s] = &usage{pending: true}
 	return nil
 }
 
-// join starts holding a session to the budgets once its script is loaded
-// (loading is bounded by Limits.SetupTimeout), until leave.
+// join starts measuring an admitted session once its script is loaded
+// (loading is bounded by Limits.SetupTimeout).
 func (g *governor) join(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if u := g.sessions[s]; u != nil {
+		g.measure(s, u)
+	}
+}
+
+// measure starts measuring s from now. s.eng is set.
+func (g *governor) measure(s *session, u *usage) {
 	probes := s.fed.cpuTime()
-	g.sessions[s] = &usage{cpu: s.eng.CPU() + probes, busy: s.eng.Busy() + probes, probes: probes}
-	if !g.running {
+	u.cpu, u.busy, u.probes = s.eng.CPU()+probes, s.eng.Busy()+probes, probes
+	u.pending = false
+	if !g.running && !g.closed {
 		g.running = true
 		g.wg.Add(1)
 		go g.run()
 	}
 }
 
-// leave forgets a session that ended.
+// leave forgets a session that ended, unless its script still runs (see
+// hold).
 func (g *governor) leave(s *session) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if u := g.sessions[s]; u != nil {
-		g.load = max(g.load-u.load, 0)
-		delete(g.sessions, s)
+	if u := g.sessions[s]; u != nil && !u.stuck {
+		g.forget(s, u)
 	}
+}
+
+// hold keeps a session that ended counted, charged the CPU time of its
+// script's thread, until release: its script's goroutine still runs (see
+// stopEngine). s.eng is set.
+func (g *governor) hold(s *session) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	u := g.sessions[s]
+	if u == nil {
+		return
+	}
+	if u.pending {
+		g.measure(s, u)
+	}
+	u.stuck, u.detached = true, true
+}
+
+// release forgets a session hold kept, once its script's goroutine has
+// returned.
+func (g *governor) release(s *session) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if u := g.sessions[s]; u != nil {
+		g.forget(s, u)
+	}
+}
+
+func (g *governor) forget(s *session, u *usage) {
+	g.load = max(g.load-u.load, 0)
+	delete(g.sessions, s)
 	if len(g.sessions) == 0 {
 		g.load, g.over = 0, 0
+		select {
+		case g.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// close ends the loop at once, whatever sessions still count: the agent
+// is closing.
+func (g *governor) close() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		g.closed = true
+		close(g.quit)
 	}
 }
 
 // memory is what a session holds: its buffer, the traces queued for its
-// handlers and its Aggregations' groups.
-func (g *governor) memory(s *session) int64 {
+// handlers and its Aggregations' groups. A session whose script is loading
+// holds its buffer; one that ended, what its script still holds.
+func (g *governor) memory(s *session, u *usage) int64 {
+	switch {
+	case u.pending:
+		return g.buffer
+	case u.stuck:
+		return s.eng.PendingBytes() + s.fed.pool.Used()
+	}
 	return g.buffer + s.eng.PendingBytes() + s.fed.pool.Used()
 }
 
-// run wakes once a window while sessions are attached.
+// run wakes once a window while sessions are measured, and ends when none
+// counts any more or the agent closes.
 func (g *governor) run() {
 	defer g.wg.Done()
 	t := time.NewTicker(g.window)
 	defer t.Stop()
 	last := time.Now()
-	for range t.C {
-		now := time.Now()
-		if !g.tick(now.Sub(last)) {
+	for {
+		select {
+		case <-g.quit:
+			g.mu.Lock()
+			g.running = false
+			g.mu.Unlock()
 			return
+		case <-g.wake:
+			if g.idle() {
+				return
+			}
+		case now := <-t.C:
+			acts, ok := g.tick(now.Sub(last))
+			for _, a := range acts {
+				a.do()
+			}
+			if !ok {
+				return
+			}
+			last = now
 		}
-		last = now
 	}
 }
 
-// tick measures one window of span and enforces the budgets; it reports
-// false, and the loop ends, once no session is attached.
-func (g *governor) tick(span time.Duration) bool {
+// idle reports whether no session counts, and if so ends the loop.
+func (g *governor) idle() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if len(g.sessions) == 0 {
-		g.running = false
+	if len(g.sessions) > 0 {
 		return false
 	}
-	type held struct {
-		s     *session
-		u     *usage
-		bytes int64
-	}
-	var all []held
-	var load float64
-	var mem int64
-	for s, u := range g.sessions {
-		probes := s.fed.cpuTime()
-		cpu, busy := s.eng.CPU()+probes, s.eng.Busy()+probes
-		u.share = float64(cpu-u.cpu) / float64(span)
-		u.load = float64(busy-u.busy) / float64(span)
-		u.probeShare = float64(probes-u.probes) / float64(span)
-		u.cpu, u.busy, u.probes = cpu, busy, probes
-		load += u.load
-		h := held{s, u, g.memory(s)}
-		mem += h.bytes
-		all = append(all, h)
-		if u.detached {
-			continue
-		}
-		g.note(s, u)
-		if u.share <= g.limits.MaxCPU {
-			u.over = 0
-		} else if u.over++; u.over >= budgetWindows {
-			g.detach(s, u, fmt.Sprintf("the script used %.0f%% of a CPU for %ds (%.0f%% in its aggregations, on the service's goroutines); the limit is %.0f%%",
-				100*u.share, budgetWindows, 100*u.probeShare, 100*g.limits.MaxCPU))
-		}
-	}
-	g.load = load
-	if load <= g.totals.MaxCPU {
-		g.over = 0
-	} else if g.over++; g.over >= budgetWindows {
-		// The rest, starved until now, may take more: if the next window
-		// is still past the total, more are detached then.
-		g.over = budgetWindows - 1
-		slices.SortFunc(all, func(x, y held) int { return cmp.Compare(y.u.load, x.u.load) })
-		left := load
-		for _, h := range all {
-			if left <= g.totals.MaxCPU {
-				break
-			}
-			if !h.u.detached {
-				g.detach(h.s, h.u, fmt.Sprintf("the agent's %d sessions used %.0f%% of a CPU together for %ds, past the limit of %.0f%% for all sessions; this one used %.0f%%, among the most",
-					len(all), 100*load, budgetWindows, 100*g.totals.MaxCPU, 100*h.u.load))
-			}
-			left -= h.u.load
-		}
-	}
-	if mem > g.totals.MaxMemory {
-		slices.SortFunc(all, func(x, y held) int { return cmp.Compare(y.bytes, x.bytes) })
-		left := mem
-		for _, h := range all {
-			if left <= g.totals.MaxMemory {
-				break
-			}
-			if !h.u.detached {
-				g.detach(h.s, h.u, fmt.Sprintf("the agent's sessions held %s together, past the limit of %s for all sessions; this one held %s, among the most",
-					mib(mem), mib(g.totals.MaxMemory), mib(h.bytes)))
-			}
-			left -= h.bytes
-		}
-	}
+	g.running = false
 	return true
 }
-
-// note tells the script, once, that its Aggregations hold all the memory
-// they may: what needs more is dropped from then on.
-func (g *governor) note(s *session, u *usage) {
-	p := s.fed.pool
-	if u.noted || p.Used() < p.Limit()-p.Limit()/32 {
-		return
-	}
-	u.noted = true
-	msg := fmt.Sprintf("the script's aggregations hold %s, all they may together: traces that need more are dropped and counted (Aggregation.Dropped)", mib(p.Limit()))
-	s.console.print(protocol.ConsoleFault, msg+"\n")
-	s.log.Info("jstrace session: aggregations full", "limit", p.Limit())
-}
-
-// detach stops a session's script and ends the session for reason.
-func (g *governor) detach(s *session, u *usage, reason string) {
-	u.detached = true
-	s.eng.Kill(reason)
-	s.Detach(reason)
-}
-
-// mib formats a size in MiB.
-func mib(n int64) string { return strconv.FormatFloat(float64(n)/(1<<20), 'f', 1, 64) + " MiB" }

@@ -188,7 +188,7 @@ func (o Options) resolve() (Options, error) {
 	o.BufferSize = cmp.Or(o.BufferSize, jstrace.DefaultBufferSize)
 	o.MaxSessions = cmp.Or(o.MaxSessions, 8)
 	o.Limits = o.Limits.resolve()
-	o.Totals = o.Totals.resolve()
+	o.Totals = o.Totals.resolve(o.Limits)
 	return o, nil
 }
 

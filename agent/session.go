@@ -95,11 +95,12 @@ func (s *session) run() {
 	start := time.Now()
 	go s.console.run()
 	defer s.console.close(flushTimeout)
-	if perr := s.a.gov.admit(); perr != nil {
+	if perr := s.a.gov.admit(s); perr != nil {
 		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
 		refuse(s.fw, s.fr, s.ctl, perr)
 		return
 	}
+	defer s.a.gov.leave(s) // or later, if its script still runs (see stopEngine)
 	var err error
 	if s.local, err = match.Compile(s.attach.LocalPatterns...); err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: "local patterns: " + err.Error()})
@@ -135,7 +136,6 @@ func (s *session) run() {
 	}
 	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
 	s.a.gov.join(s)
-	defer s.a.gov.leave(s)
 
 	p := newPump(s)
 	go p.run()

@@ -13,7 +13,8 @@ const abandonTimeout = 2 * time.Second
 // does not finish in time, the script is killed; if its goroutine still
 // runs after that (native code that does not call back), the session is
 // reported to the CLI and the log as still running, and stays counted in
-// Sessions (so MaxSessions holds) until the goroutine returns.
+// Sessions (so MaxSessions holds) and in the governor, charged its
+// thread's CPU time (so the Totals hold), until the goroutine returns.
 func (s *session) stopEngine() {
 	if s.eng.Stop(cleanupTimeout) {
 		return
@@ -26,8 +27,10 @@ func (s *session) stopEngine() {
 	s.Fault("the script is still running in the service after its session ended (a native function it called has not returned); the agent counts it as a session until it does")
 	s.log.Warn("jstrace session: script still running after its session ended")
 	s.a.sessions.Add(1)
+	s.a.gov.hold(s)
 	go func() {
 		<-s.eng.Done()
+		s.a.gov.release(s)
 		s.a.sessions.Add(-1)
 		s.log.Info("jstrace session: script finally stopped")
 	}()
