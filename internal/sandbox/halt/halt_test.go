@@ -105,3 +105,17 @@ func BenchmarkCheck(b *testing.B) {
 		Check()
 	}
 }
+
+// With a thread stuck bound to a thrown switch, the other threads' Check
+// costs a gettid and a lock-free search.
+func BenchmarkCheckWithAStuckThread(b *testing.B) {
+	stuck, tid := &Switch{}, 1<<30 // no real thread: bound for the count only
+	stuck.Bind(tid)
+	stuck.Throw()
+	defer stuck.Unbind(tid)
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			Check()
+		}
+	})
+}
