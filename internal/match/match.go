@@ -22,8 +22,9 @@ const (
 	// ("request:start"): a set looks them up in a map, for about the cost
 	// of hashing the name, however many they are.
 	MaxLiterals = 4096
-	// MaxGlobs bounds the other plain patterns.
-	MaxGlobs = 64
+	// MaxGlobs bounds the other plain patterns; MaxCost bounds what
+	// matching them costs.
+	MaxGlobs = 1024
 	// MaxCost bounds the sum of the costs of those: the steps one match
 	// of a name of MaxNameLen bytes may take, each a few nanoseconds. A
 	// pattern costs a step per token before its first star, plus a step
@@ -90,7 +91,7 @@ func (s *Set) With(pattern string) (*Set, error) {
 	case len(n.literals) > MaxLiterals:
 		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d names without wildcards in all", MaxLiterals)
 	case len(n.globs) > MaxGlobs:
-		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d patterns with wildcards in all", MaxGlobs)
+		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d plain patterns with wildcards in all", MaxGlobs)
 	case n.cost > MaxCost:
 		return nil, tooComplex(pattern, "the patterns would cost %d to match, more than the limit of %d in all", n.cost, MaxCost)
 	}
