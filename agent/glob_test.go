@@ -88,11 +88,11 @@ func agg(traces *script.Traces, p string) (ok bool) {
 
 func Remote(traces *script.Traces) {
 	n := 0
-	for n < 1024 && on(traces, fmt.Sprint("*[a]???????[b]", n)) {
+	for n < 1024 && on(traces, fmt.Sprint("*[a]???????[b", n, "]")) {
 		n++
 	}
 	m := 0
-	for m < 16 && agg(traces, fmt.Sprint("*[a]???????[b]x", m)) {
+	for m < 16 && agg(traces, fmt.Sprint("*[a]???????[d", m, "]")) {
 		m++
 	}
 	traces.Log("admitted ", n, " ", m)
@@ -109,7 +109,7 @@ func Remote(traces *script.Traces) {
 func TestRouteBudget(t *testing.T) {
 	var local []string
 	for i := range 1024 {
-		p := fmt.Sprint("*[a]???????[b]l", i)
+		p := fmt.Sprint("*[a]???????[c", i, "]")
 		if _, err := match.Compile(append(local, p)...); err != nil {
 			break
 		}
