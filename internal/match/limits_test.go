@@ -268,3 +268,22 @@ func FuzzExpand(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkWorstPass matches MaxProbes (10,000) names of MaxNameLen
+// bytes against two of the costliest sets, as the registry's update does
+// when a session subscribes (its Local and Remote sets): the cost of one
+// pass.
+func BenchmarkWorstPass(b *testing.B) {
+	sets := worstSets(b)
+	local, remote := sets[2], sets[4]
+	names := make([]string, 10000)
+	for i := range names {
+		names[i] = strconv.Itoa(i) + strings.Repeat("a", MaxNameLen-len(strconv.Itoa(i)))
+	}
+	for b.Loop() {
+		for _, n := range names {
+			_ = local.Match(n) || remote.Match(n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "ms/pass")
+}

@@ -200,6 +200,17 @@ func (p *plain) walk(name string) (bool, int) {
 			_, n := utf8.DecodeRuneInString(name[restartAt:])
 			restartAt += n
 		}
+		if t := &toks[restartTok]; t.kind == tokText {
+			// Only where the text after the star occurs can the walk go
+			// on: jump there. A valid text cannot begin inside a rune,
+			// so no occurrence is where the walk would not restart, and
+			// the searches of a match scan the name once in all.
+			j := strings.Index(name[restartAt:], t.text)
+			if j < 0 {
+				return false, steps
+			}
+			restartAt += j
+		}
 		i, at = restartTok, restartAt
 	}
 }
