@@ -22,6 +22,8 @@ import (
 // the watchdog: fed bounds it. A session has at most
 // Limits.MaxAggregations (so an event does at most that many reductions
 // for it), the agent's sessions Totals.MaxAggregations together; their
+// patterns cost at most match.MaxCost together to match a new probe name
+// (a new probe is matched on the goroutine that registers it); their
 // groups hold at most Limits.MaxAggregationMemory (pool); and the time
 // the reductions take is sampled into cpu, which the governor counts
 // against the session's CPU budget and the agent's. It is safe for
@@ -34,6 +36,7 @@ type fed struct {
 
 	mu      sync.Mutex
 	subs    []*jstrace.Subscription
+	cost    int // of the subscriptions' patterns, at most match.MaxCost
 	closed  bool
 	refused func(error) // told of the first Aggregation refused
 }
@@ -76,6 +79,9 @@ func (f *fed) subscribe(pattern string, feed script.Feed) error {
 	if f.closed {
 		return errEnding
 	}
+	if c := f.cost + set.Cost(); c > match.MaxCost {
+		return fmt.Errorf("pattern %q: %w: the script's aggregations' patterns would cost %d to match, more than the limit of %d in all", pattern, match.ErrTooComplex, c, match.MaxCost)
+	}
 	if len(f.subs) >= f.max {
 		return f.refuse(fmt.Errorf("the script has %d aggregations, the most a session may have", f.max))
 	}
@@ -85,6 +91,7 @@ func (f *fed) subscribe(pattern string, feed script.Feed) error {
 	if feed.Limit != nil {
 		feed.Limit(script.AggLimits{MaxBytes: min(script.DefaultMaxAggregationBytes, f.pool.Limit()), Pool: f.pool})
 	}
+	f.cost += set.Cost()
 	event := feed.Event
 	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, func(e jstrace.Event) {
 		if rand.Uint32()%sampleEvery != 0 {

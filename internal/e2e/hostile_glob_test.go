@@ -64,7 +64,16 @@ func TestHostileGlobs(t *testing.T) {
 			`more than the limit of 1024 patterns`},
 		{"many patterns with groups",
 			`for i := 0; i < 5000; i++ { traces.On(fmt.Sprint("p", i, ":{a,b,c,d}*"), func(t *script.Trace) {}) }`, ``,
-			`more than the limit of 1024 alternatives in all`},
+			`more than the limit of 1024 plain patterns with wildcards in all`},
+		{"patterns too costly together",
+			`for i := 0; i < 100; i++ { traces.On(fmt.Sprint("*[a]?[a]?[a]?[b]", i), func(t *script.Trace) {}) }`, ``,
+			`more than the limit of 8192 in all`},
+		{"patterns too costly together in Local",
+			``, `for i := 0; i < 100; i++ { traces.On(fmt.Sprint("*:{error,fail}", i), func(t *script.Trace) {}) }`,
+			`more than the limit of 8192 in all`},
+		{"aggregations too costly together",
+			`for i := 0; i < 16; i++ { traces.Aggregate(fmt.Sprint("*[a][a][a][a][a][a][a][b]", i), script.Agg{}) }`, ``,
+			`more than the limit of 8192 in all`},
 		{"many patterns in Local",
 			``, `for i := 0; i < 5000; i++ { traces.On(fmt.Sprint("p", i, ":*"), func(t *script.Trace) {}) }`,
 			`more than the limit of 1024 patterns`},
@@ -136,15 +145,19 @@ func TestHostileGlobPeer(t *testing.T) {
 	if err != nil || len(entries) != 1 {
 		t.Fatalf("discovery: %v, %v", entries, err)
 	}
-	many := make([]string, 5000)
+	many, costly := make([]string, 5000), make([]string, 100)
 	for i := range many {
 		many[i] = fmt.Sprint("p", i, ":*")
+	}
+	for i := range costly {
+		costly[i] = fmt.Sprint("*[a]?[a]?[a]?[b]", i)
 	}
 	for _, patterns := range [][]string{
 		{strings.Repeat("{*,*}", 40) + "[x]"},
 		{"request:*", strings.Repeat("{a,", 30) + strings.Repeat("}", 30)},
 		{strings.Repeat("x", 1<<20)},
 		many,
+		costly,
 	} {
 		start := time.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), globTimeout)

@@ -30,7 +30,7 @@ const (
 	// MaxNameLen bounds the names a Set matches: a longer name matches no
 	// pattern, so that the cost of a match is bounded whatever the names a
 	// service makes up at run time.
-	MaxNameLen = 512
+	MaxNameLen = 256
 )
 
 // ErrTooComplex is wrapped by the errors of patterns beyond the limits.
@@ -44,30 +44,37 @@ type node struct {
 }
 
 // compileOne checks pattern against the limits, then compiles it into
-// the plain patterns, without groups, it stands for. Matching a plain
-// pattern is a walk whose cost grows with the length of the name times
-// the number of its wildcards and classes; the groups are what makes the
-// engine's backtracking explode, so none is left for it.
-func compileOne(pattern string) ([]*glob.Pattern, error) {
+// the plain patterns, without groups, it stands for: the literals apart,
+// the others as sequences of tokens. Matching a plain pattern costs at
+// most the length of the name times its tokens after its first star (see
+// [plain]); the groups are what makes the glob engine's backtracking
+// explode, so none is left for it.
+func compileOne(pattern string) (globs []*plain, literals []string, err error) {
 	if len(pattern) > MaxPatternLen {
-		return nil, tooComplex(pattern, "%d bytes, more than the limit of %d bytes", len(pattern), MaxPatternLen)
+		return nil, nil, tooComplex(pattern, "%d bytes, more than the limit of %d bytes", len(pattern), MaxPatternLen)
 	}
 	seq, err := parse(pattern)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n := expansions(seq); n > MaxAlternatives {
-		return nil, tooComplex(pattern, "its groups expand to more than the limit of %d alternatives", MaxAlternatives)
+		return nil, nil, tooComplex(pattern, "its groups expand to more than the limit of %d alternatives", MaxAlternatives)
 	}
-	var out []*glob.Pattern
 	for _, p := range expand(seq, []string{""}) {
-		g, err := glob.Compile(p)
-		if err != nil {
-			return nil, fmt.Errorf("bad pattern %s: %w", quote(pattern), err)
+		if _, err := glob.Compile(p); err != nil {
+			return nil, nil, fmt.Errorf("bad pattern %s: %w", quote(pattern), err)
 		}
-		out = append(out, g)
+		g, text, ok, err := compilePlain(p)
+		switch {
+		case err != nil:
+			return nil, nil, fmt.Errorf("bad pattern %s: %w", quote(pattern), err)
+		case ok:
+			globs = append(globs, g)
+		default:
+			literals = append(literals, text)
+		}
 	}
-	return out, nil
+	return globs, literals, nil
 }
 
 // parse lexes pattern with the glob engine's own lexer, so that both agree

@@ -6,26 +6,42 @@ package match
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-
-	"github.com/gobwas/glob"
 )
 
 // MaxPatterns bounds the patterns of one set: a script calling On in a loop
 // must not grow an agent's memory without limit.
 const MaxPatterns = 1024
 
-// MaxGlobs bounds the plain patterns a set holds once the groups of its
-// patterns are expanded (see [MaxAlternatives]): what a match of the whole
-// set costs.
-const MaxGlobs = MaxPatterns
+// Limits of a whole set, once the groups of its patterns are expanded
+// (see [MaxAlternatives]) into plain patterns: what a match of the whole
+// set costs, on whichever goroutine registers a new probe name.
+const (
+	// MaxLiterals bounds the plain patterns without wildcards or classes
+	// ("request:start"): a set looks them up in a map, for about the cost
+	// of hashing the name, however many they are.
+	MaxLiterals = 4096
+	// MaxGlobs bounds the other plain patterns; MaxCost bounds what
+	// matching them costs.
+	MaxGlobs = 1024
+	// MaxCost bounds the sum of the costs of those: the steps one match
+	// of a name of MaxNameLen bytes may take, each a few nanoseconds. A
+	// pattern costs a step per token before its first star, plus a step
+	// per token after it times the length of the name, a star at the end
+	// being free: "db:*" costs 2 steps, "{http,grpc}:*" 4, "*:error" 515,
+	// "*[a][a][a][a][a][a][a][b]" 2,314.
+	MaxCost = 8192
+)
 
 // A Set is an immutable set of glob patterns. "*" matches any run of
 // characters, ":" included; "?", "[…]" and "{a,b}" work as in shells. The
 // zero Set and a nil *Set match nothing. A Set is safe for concurrent use.
 type Set struct {
 	patterns []string
-	globs    []*glob.Pattern // the patterns' groups expanded
+	literals map[string]struct{} // the plain patterns without wildcards
+	globs    []*plain            // the others
+	cost     int                 // the sum of the globs' costs
 }
 
 // Compile returns the set of the given patterns.
@@ -42,7 +58,8 @@ func Compile(patterns ...string) (*Set, error) {
 
 // With returns a set with pattern added; s is unchanged. A pattern s already
 // has returns s itself. A pattern beyond the limits ([MaxPatternLen] and
-// the others) is refused with an error wrapping [ErrTooComplex].
+// the others), or that would take the set beyond its own ([MaxCost] and
+// the others), is refused with an error wrapping [ErrTooComplex].
 func (s *Set) With(pattern string) (*Set, error) {
 	if s != nil && slices.Contains(s.patterns, pattern) {
 		return s, nil
@@ -50,20 +67,35 @@ func (s *Set) With(pattern string) (*Set, error) {
 	if s.Len() >= MaxPatterns {
 		return nil, fmt.Errorf("more than the limit of %d patterns", MaxPatterns)
 	}
-	globs, err := compileOne(pattern)
+	globs, literals, err := compileOne(pattern)
 	if err != nil {
 		return nil, err
 	}
-	n := &Set{}
+	n := &Set{literals: map[string]struct{}{}}
 	if s != nil {
-		if len(s.globs)+len(globs) > MaxGlobs {
-			return nil, fmt.Errorf("pattern %s: %w: the patterns would expand to more than the limit of %d alternatives in all", quote(pattern), ErrTooComplex, MaxGlobs)
+		n.patterns = slices.Clone(s.patterns)
+		n.globs = slices.Clone(s.globs)
+		n.cost = s.cost
+		maps.Copy(n.literals, s.literals)
+	}
+	for _, l := range literals {
+		n.literals[l] = struct{}{}
+	}
+	for _, g := range globs {
+		if !slices.ContainsFunc(n.globs, func(h *plain) bool { return h.src == g.src }) {
+			n.globs = append(n.globs, g)
+			n.cost += g.cost
 		}
-		n.patterns = append(n.patterns, s.patterns...)
-		n.globs = append(n.globs, s.globs...)
+	}
+	switch {
+	case len(n.literals) > MaxLiterals:
+		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d names without wildcards in all", MaxLiterals)
+	case len(n.globs) > MaxGlobs:
+		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d plain patterns with wildcards in all", MaxGlobs)
+	case n.cost > MaxCost:
+		return nil, tooComplex(pattern, "the patterns would cost %d to match, more than the limit of %d in all", n.cost, MaxCost)
 	}
 	n.patterns = append(n.patterns, pattern)
-	n.globs = append(n.globs, globs...)
 	return n, nil
 }
 
@@ -73,12 +105,25 @@ func (s *Set) Match(name string) bool {
 	if s == nil || len(name) > MaxNameLen {
 		return false
 	}
+	if _, ok := s.literals[name]; ok {
+		return true
+	}
 	for _, g := range s.globs {
-		if g.Match(name) {
+		if g.match(name) {
 			return true
 		}
 	}
 	return false
+}
+
+// Cost returns the bound of the steps of one Match: the sum of the costs
+// of its patterns with wildcards (see [MaxCost]), the literals being
+// looked up in a map.
+func (s *Set) Cost() int {
+	if s == nil {
+		return 0
+	}
+	return s.cost
 }
 
 // Patterns returns the patterns of s in the order they were added.
