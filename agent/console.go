@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/yamux"
-
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
@@ -20,27 +18,49 @@ const maxConsoleBuffer = 256 << 10
 // a script was detached always gets in (printReason).
 const faultReserve = 16 << 10
 
+// The console sends prints together rather than a frame each: it lets
+// them gather for at most coalesce after the first, or until flushSize
+// bytes are queued, so that a script printing ten thousand lines a second
+// costs the CLI at most a frame per coalesce (see the frame budget in
+// internal/mux) and its output is late by coalesce at most. Closing the
+// console sends what is queued at once.
+const (
+	coalesce  = 5 * time.Millisecond
+	flushSize = 64 << 10
+)
+
 // console queues a session's console output and sends it on the console
 // stream from its own goroutine, so a script printing never waits for the
-// network.
+// network. print, printReason and droppedBytes are safe for concurrent
+// use; run is the sending goroutine; close may be called from any
+// goroutine, more than once.
 type console struct {
-	st *yamux.Stream
+	st consoleStream
 
 	mu      sync.Mutex
 	buf     []byte // encoded Console frames
 	dropped uint64 // bytes of text dropped
 	closed  bool
 
-	ready chan struct{}
+	ready chan struct{} // the buffer is no longer empty
+	full  chan struct{} // the buffer passed flushSize
 	quit  chan struct{}
 	done  chan struct{}
 	once  sync.Once
 }
 
-func newConsole(st *yamux.Stream) *console {
+// consoleStream is where a console sends: a *yamux.Stream.
+type consoleStream interface {
+	Write([]byte) (int, error)
+	Close() error
+	SetWriteDeadline(time.Time) error
+}
+
+func newConsole(st consoleStream) *console {
 	return &console{
 		st:    st,
 		ready: make(chan struct{}, 1),
+		full:  make(chan struct{}, 1),
 		quit:  make(chan struct{}),
 		done:  make(chan struct{}),
 	}
@@ -68,15 +88,25 @@ func (c *console) add(stream protocol.ConsoleStream, text string, limit int) {
 		c.mu.Unlock()
 		return
 	}
-	wasEmpty := len(c.buf) == 0
+	before := len(c.buf)
 	frame := m.Append(nil)
 	c.buf = protocol.AppendFrame(c.buf, protocol.FrameConsole, frame)
+	after := len(c.buf)
 	c.mu.Unlock()
-	if wasEmpty {
-		select {
-		case c.ready <- struct{}{}:
-		default:
-		}
+	if before == 0 {
+		signal(c.ready)
+	}
+	if before < flushSize && after >= flushSize {
+		signal(c.full)
+	}
+}
+
+// signal wakes the receiver of ch, a channel of capacity 1, unless it is
+// already due to wake.
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
 	}
 }
 
@@ -103,12 +133,25 @@ func (c *console) run() {
 	for {
 		select {
 		case <-c.ready:
+			c.gather()
 			send()
 		case <-c.quit:
 			send()
 			c.st.Close()
 			return
 		}
+	}
+}
+
+// gather waits for prints to accumulate: for coalesce, until flushSize
+// bytes are queued, or until the console is closed.
+func (c *console) gather() {
+	t := time.NewTimer(coalesce)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-c.full:
+	case <-c.quit:
 	}
 }
 

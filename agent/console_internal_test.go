@@ -2,7 +2,9 @@ package agent
 
 import (
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace/protocol"
 )
@@ -50,5 +52,105 @@ func decodeLastConsole(b []byte) (protocol.Console, error) {
 		if err := last.Decode(p); err != nil {
 			return last, err
 		}
+	}
+}
+
+// writeLog records what a console sends, and when.
+type writeLog struct {
+	mu     sync.Mutex
+	writes []time.Time
+	text   strings.Builder
+}
+
+func (w *writeLog) Write(b []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes = append(w.writes, time.Now())
+	w.text.Write(b)
+	return len(b), nil
+}
+
+func (w *writeLog) Close() error                     { return nil }
+func (w *writeLog) SetWriteDeadline(time.Time) error { return nil }
+
+func (w *writeLog) sent() (int, string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.writes), w.text.String()
+}
+
+// A script printing ten thousand short lines a second, in ten-line bursts
+// each millisecond: the console sends them in a frame per coalesce period
+// or so rather than a frame per burst, and a lone line still goes out
+// within a few milliseconds.
+func TestConsoleCoalesces(t *testing.T) {
+	w := &writeLog{}
+	c := newConsole(w)
+	go c.run()
+	defer c.close(time.Second)
+	line := strings.Repeat("x", 90) + "\n"
+	start := time.Now()
+	ticks := 0
+	for time.Since(start) < time.Second {
+		for range 10 {
+			c.print(protocol.ConsoleStdout, line)
+		}
+		ticks++
+		time.Sleep(time.Millisecond)
+	}
+	elapsed := time.Since(start)
+	time.Sleep(50 * time.Millisecond)
+	n, _ := w.sent()
+	t.Logf("%d prints in %v: %d writes", 10*ticks, elapsed.Round(time.Millisecond), n)
+	if most := int(elapsed/coalesce) + 10; n > most {
+		t.Fatalf("%d writes for %d prints in %v, want at most %d", n, 10*ticks, elapsed, most)
+	}
+	// A lone line after a quiet spell.
+	at := time.Now()
+	c.print(protocol.ConsoleStdout, "lone\n")
+	for {
+		if _, text := w.sent(); strings.HasSuffix(text, "lone\n") {
+			break
+		}
+		if time.Since(at) > time.Second {
+			t.Fatal("a lone line not sent within a second")
+		}
+		time.Sleep(100 * time.Microsecond)
+	}
+	t.Logf("a lone line sent after %v", time.Since(at))
+}
+
+// What is queued when the console closes is sent at once, not after the
+// coalesce period, and nothing queued is lost.
+func TestConsoleCloseSendsAtOnce(t *testing.T) {
+	w := &writeLog{}
+	c := newConsole(w)
+	go c.run()
+	want := 0
+	for i := range 1000 {
+		line := strings.Repeat("y", i%50) + "\n"
+		c.print(protocol.ConsoleStdout, line)
+		want += len(line)
+	}
+	c.printReason("script detached: done\n")
+	c.close(time.Second)
+	_, text := w.sent()
+	got := 0
+	r := protocol.NewFrameReader(strings.NewReader(text))
+	var last protocol.Console
+	for {
+		_, p, err := r.ReadFrame()
+		if err != nil {
+			break
+		}
+		if err := last.Decode(p); err != nil {
+			t.Fatal(err)
+		}
+		if last.Stream == protocol.ConsoleStdout {
+			got += len(last.Text)
+		}
+	}
+	if got != want || last.Text != "script detached: done\n" {
+		t.Fatalf("%d bytes of %d sent, last %+v", got, want, last)
 	}
 }

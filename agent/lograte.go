@@ -19,7 +19,8 @@ const (
 )
 
 // refusalLog rate-limits the warnings about peers' connections. Its
-// methods are safe for concurrent use.
+// methods are safe for concurrent use; once close has returned, it logs
+// no summary.
 type refusalLog struct {
 	mu         sync.Mutex
 	start      time.Time   // of the current window
@@ -27,6 +28,7 @@ type refusalLog struct {
 	suppressed int         // not logged since the last summary
 	timer      *time.Timer // pending summary, nil if none
 	closed     bool
+	summaries  sync.WaitGroup // the pending summary's timer function
 }
 
 // warn logs msg on log unless the window's quota is spent; then it counts
@@ -45,7 +47,11 @@ func (r *refusalLog) warn(log, summaryLog *slog.Logger, msg string, args ...any)
 	}
 	r.suppressed++
 	if r.timer == nil && !r.closed {
-		r.timer = time.AfterFunc(r.start.Add(refusalWindow).Sub(now), func() { r.summary(summaryLog) })
+		r.summaries.Add(1)
+		r.timer = time.AfterFunc(r.start.Add(refusalWindow).Sub(now), func() {
+			defer r.summaries.Done()
+			r.summary(summaryLog)
+		})
 	}
 	r.mu.Unlock()
 }
@@ -55,19 +61,23 @@ func (r *refusalLog) summary(log *slog.Logger) {
 	r.mu.Lock()
 	n := r.suppressed
 	r.suppressed, r.timer = 0, nil
+	r.start, r.logged = time.Now(), 0
 	r.mu.Unlock()
 	if n > 0 {
 		log.Warn("jstrace agent: more connection warnings than logged", "not_logged", n, "window", refusalWindow)
 	}
 }
 
-// close stops a pending summary, logging it now.
+// close logs a pending summary now, or waits for the one under way: when
+// it returns, no summary is being logged or will be.
 func (r *refusalLog) close(log *slog.Logger) {
 	r.mu.Lock()
 	r.closed = true
 	t := r.timer
 	r.mu.Unlock()
 	if t != nil && t.Stop() {
+		r.summaries.Done() // its function will not run
 		r.summary(log)
 	}
+	r.summaries.Wait()
 }

@@ -2,11 +2,13 @@ package agent
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 type lockedBuffer struct {
@@ -66,5 +68,56 @@ func TestGarbagePeersDoNotFloodTheLog(t *testing.T) {
 	}
 	if !strings.Contains(log, "more connection warnings than logged") {
 		t.Fatalf("no summary:\n%s", log)
+	}
+}
+
+// blockingHandler holds each record it handles until release is closed.
+type blockingHandler struct {
+	handling chan struct{} // a record is being handled
+	release  chan struct{}
+}
+
+func (h *blockingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *blockingHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *blockingHandler) WithGroup(string) slog.Handler            { return h }
+func (h *blockingHandler) Handle(context.Context, slog.Record) error {
+	h.handling <- struct{}{}
+	<-h.release
+	return nil
+}
+
+// The summary's timer has fired and its line is being logged when the
+// agent closes: close waits for it, so nothing is logged after Close; and
+// the summary starts a new window, with its quota.
+func TestRefusalLogCloseWaitsForSummary(t *testing.T) {
+	var r refusalLog
+	quiet := slog.New(slog.DiscardHandler)
+	for range refusalsLogged + 5 {
+		r.warn(quiet, quiet, "jstrace agent: refused connection")
+	}
+	h := &blockingHandler{handling: make(chan struct{}), release: make(chan struct{})}
+	r.mu.Lock()
+	r.timer.Stop() // due in a minute: rearm it now, with the blocking logger
+	r.timer = time.AfterFunc(time.Millisecond, func() { defer r.summaries.Done(); r.summary(slog.New(h)) })
+	r.mu.Unlock()
+	<-h.handling // the summary is being logged
+	r.mu.Lock()
+	logged, start := r.logged, r.start
+	r.mu.Unlock()
+	if logged != 0 || time.Since(start) > time.Second {
+		t.Errorf("the summary did not start a new window: %d logged, started %v ago", logged, time.Since(start))
+	}
+	closed := make(chan struct{})
+	go func() { r.close(quiet); close(closed) }()
+	select {
+	case <-closed:
+		t.Fatal("close returned while the summary was being logged")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(h.release)
+	select {
+	case <-closed:
+	case <-time.After(5 * time.Second):
+		t.Fatal("close did not return after the summary")
 	}
 }

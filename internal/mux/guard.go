@@ -29,17 +29,36 @@ const (
 // them takes the process's memory. A legitimate peer sends one keepalive
 // ping every KeepAliveInterval (5s), opens the protocol's three streams
 // (the CLI) or none (the agent), and a frame per write or window update.
+//
+// The frame budget is set from what a frame costs the receiver
+// (BenchmarkReceive, yamux's receiving goroutine and the stream's reader,
+// on a 2-core Xeon): about 0.3µs per frame whatever it carries, plus
+// 0.33ns per byte of data (1 byte: 0.29µs, 100 bytes: 0.25µs, 1 KiB:
+// 0.6µs, 16 KiB: 5.6µs). Bytes of data are bounded by yamux's flow
+// control, which lets no more arrive than the receiver reads, and cost the
+// receiver nothing it did not ask for; what a peer can abuse is the fixed
+// cost, with frames that carry little or nothing: window updates,
+// go-aways, empty or tiny data frames, frames on streams that do not
+// exist. So every frame takes a token, and a data frame earns back one per
+// bytesPerFrame bytes it carries, where its own data costs the receiver
+// about five times its header: at most frameRate frames a second, 1% of a
+// core, are frames that carry less. An honest agent sends far fewer: its
+// console coalesces prints (a frame per 5ms at most, or per 64 KiB), its
+// pump a frame per batch (at most a hundred a second unless the batches
+// are large), and even an agent that wrote each 100-byte print as a frame
+// at its 1 MiB/s console limit would send 10,500 frames a second, a third
+// of the budget.
 const (
 	// pingBurst and pingRate bound pings (queries and answers together):
 	// 16 at once, then one a second.
 	pingBurst = 16
 	pingRate  = 1
-	// frameBurst and frameRate bound frames of every type: 16384 at once,
-	// then 4096 a second plus one per 256 bytes of data they carry, so
-	// that small frames cannot be sent faster than large ones carry data.
-	frameBurst    = 16384
-	frameRate     = 4096
-	bytesPerFrame = 256
+	// frameBurst and frameRate bound frames of every type: 65536 at once,
+	// then 32768 a second, plus one per bytesPerFrame (4 KiB) of data
+	// they carry.
+	frameBurst    = 65536
+	frameRate     = 32768
+	bytesPerFrame = 4096
 	// writeTimeout bounds one write to the connection: a peer that has
 	// not read for that long is gone or hostile, and the connection is
 	// closed instead of holding the multiplexer's writers.

@@ -93,6 +93,105 @@ func TestParserLegitimateTraffic(t *testing.T) {
 	}
 }
 
+// simulate feeds the frames of each source at its rate for d of
+// simulated time, in order of their due time, and returns the first error
+// and when it came.
+func simulate(p *parser, d time.Duration, sources ...source) (error, time.Duration) {
+	now := time.Unix(1000, 0)
+	next := make([]time.Duration, len(sources))
+	for {
+		i := 0
+		for j := range sources {
+			if next[j] < next[i] {
+				i = j
+			}
+		}
+		at := next[i]
+		if at > d {
+			return nil, d
+		}
+		if err := p.feed(sources[i].frame, now.Add(at)); err != nil {
+			return err, at
+		}
+		next[i] += sources[i].every
+	}
+}
+
+// A source sends frame every so often.
+type source struct {
+	frame []byte
+	every time.Duration
+}
+
+func perSecond(n int) time.Duration { return time.Second / time.Duration(n) }
+
+func dataFrame(id uint32, n int) []byte {
+	return append(header(typeData, 0, id, uint32(n)), make([]byte, n)...)
+}
+
+// An honest agent at its limits for a minute: its console at MaxConsoleRate
+// (1 MiB/s) written as one 100-byte frame per print (what an agent that
+// did not coalesce its prints sent), its events at MaxEmitRate (8 MiB/s)
+// in the pump's batches, a hundred small batches a second besides, the
+// window updates of the control stream and pings; its console alone at
+// its limit (the events' large frames do not make up for the small ones);
+// and small frames alone at a third of the frame rate.
+func TestParserSustainedHonestTraffic(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		sources []source
+	}{
+		{"agent at its limits", []source{
+			{dataFrame(5, 100), perSecond((1 << 20) / 100)}, // console
+			{dataFrame(3, 84<<10), perSecond(100)},          // events at 8 MiB/s
+			{dataFrame(3, 64), perSecond(100)},              // a trickle of events
+			{header(typeWindowUpdate, 0, 1, 64<<10), perSecond(10)},
+			{header(typePing, flagSYN, 0, 1), 5 * time.Second}, // keepalives
+			{header(typePing, 2, 0, 1), 5 * time.Second},       // and answers
+		}},
+		{"console alone at its limit", []source{
+			{dataFrame(5, 100), perSecond((1 << 20) / 100)},
+			{dataFrame(3, 64), perSecond(100)}, // the pump's passes, nearly empty
+			{header(typePing, flagSYN, 0, 1), 5 * time.Second},
+			{header(typePing, 2, 0, 1), 5 * time.Second},
+		}},
+		{"small frames at a third of the budget", []source{
+			{dataFrame(5, 1), perSecond(frameRate / 3)},
+			{header(typeWindowUpdate, 0, 1, 1), perSecond(100)},
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newParser(Streams)
+			if err, at := simulate(p, time.Minute, tt.sources...); err != nil {
+				t.Fatalf("cut off after %v: %v", at, err)
+			}
+		})
+	}
+}
+
+// Floods that are sustained rather than sent at once, a little above the
+// frame rate: they are cut off once the burst is spent.
+func TestParserSustainedFloods(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"empty data frames", header(typeData, 0, 1, 0)},
+		{"tiny data frames", dataFrame(99, 1)},
+		{"100-byte data frames", dataFrame(3, 100)},
+		{"window updates", header(typeWindowUpdate, 0, 1, 1)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newParser(Streams)
+			err, at := simulate(p, time.Minute, source{tt.frame, perSecond(frameRate * 3 / 2)})
+			if !errors.Is(err, ErrFrameFlood) {
+				t.Fatalf("a minute of %s at %d a second: %v", tt.name, frameRate*3/2, err)
+			}
+			t.Logf("cut off after %v", at)
+		})
+	}
+}
+
 // A peer that floods pings while it reads nothing: the guarded session
 // closes the connection instead of growing a goroutine per ping.
 func TestPingFloodClosesSession(t *testing.T) {
