@@ -1,6 +1,7 @@
 package printable
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
@@ -125,10 +126,41 @@ func fuzzArgs() []any {
 		[]int{1, 2, 3}, []byte{0, 255, 10}, [3]byte{1, 2, 3}, []string{"x", "\x01"}, []float64{1e308, 2},
 		map[string]int{"a": 1, "b": 2}, map[point][]byte{{1, 2, "p"}: {3}},
 		point{1e308, 2, "q"}, &point{3, 4, "r"}, []any{nil, 1, "s", []int{2}, &point{}},
-		[][]int{{1, 2}, {3}}, errors.New("boom"), fmt.Errorf("wrapped: %w", errors.New("inner")),
+		[][]int{{1, 2}, {3}}, errors.New("boom"), bytes.NewBufferString("buf"), []*bytes.Buffer{bytes.NewBufferString("b"), nil}, fmt.Errorf("wrapped: %w", errors.New("inner")),
 		struct {
 			A []complex128
 			B map[int]*point
 		}{[]complex128{1i}, map[int]*point{1: nil}},
+	}
+}
+
+// fmt prints a Stringer by its String method, for each element: one large
+// buffer a thousand times is a gigabyte.
+func TestCheckStringers(t *testing.T) {
+	b := bytes.NewBufferString(strings.Repeat("x", 1<<20))
+	var sb strings.Builder
+	sb.WriteString(strings.Repeat("y", 1<<20))
+	bufs := make([]*bytes.Buffer, 1000)
+	builders := make([]any, 1000)
+	for i := range bufs {
+		bufs[i], builders[i] = b, &sb
+	}
+	for _, tt := range []struct {
+		name string
+		arg  any
+		want error
+	}{
+		{"buffers", bufs, ErrLarge},
+		{"builders", builders, ErrLarge},
+		{"map of buffers", map[int]*bytes.Buffer{1: b, 2: b}, nil},
+		{"nil buffers", make([]*bytes.Buffer, 1000), nil},
+		{"a few", bufs[:100], nil},
+	} {
+		if err := Check(tt.arg); !errors.Is(err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if err := CheckPrintf("%s", bufs[:100]); err != nil {
+		t.Errorf("100 MiB of buffers: %v", err)
 	}
 }

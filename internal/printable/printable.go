@@ -4,10 +4,12 @@
 package printable
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
+	"strings"
 )
 
 // Limits of what Check accepts: nesting as fmt follows it, the number of
@@ -170,7 +172,28 @@ func (w *walker) countNames(t reflect.Type) {
 	w.nameBytes += n
 }
 
-var reflectValue = reflect.TypeOf(reflect.Value{})
+var (
+	reflectValue = reflect.TypeOf(reflect.Value{})
+	stringerType = reflect.TypeFor[fmt.Stringer]()
+)
+
+// stringerSize is the length of what v's String method returns, without
+// the copy for a bytes.Buffer or strings.Builder. A panic of the method
+// is the caller's, as a script's would be (and a watchdog's must unwind).
+func stringerSize(v reflect.Value) int {
+	if v.Kind() == reflect.Pointer && v.IsNil() {
+		return len("<nil>")
+	}
+	switch x := v.Interface().(type) {
+	case *bytes.Buffer:
+		return x.Len()
+	case *strings.Builder:
+		return x.Len()
+	case fmt.Stringer:
+		return len(x.String())
+	}
+	return 0
+}
 
 func (w *walker) walk(v reflect.Value, depth int) error {
 	if !v.IsValid() {
@@ -209,6 +232,21 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 			if w.names == nil {
 				return nil
 			}
+		}
+	}
+	// fmt prints a Stringer by its String method, at any depth: a slice
+	// of a thousand pointers to one large bytes.Buffer prints it a
+	// thousand times. Walk's caller only has native types' methods: yaegi
+	// gives a script's types none that fmt can see.
+	if !w.follow && v.Kind() > reflect.Complex128 && v.Kind() != reflect.String && v.Kind() != reflect.Interface &&
+		v.CanInterface() && v.Type().Implements(stringerType) {
+		n := stringerSize(v)
+		w.strings += n
+		if w.bytes -= n; w.bytes < 0 {
+			return ErrLarge
+		}
+		if w.names == nil {
+			return nil
 		}
 	}
 	switch v.Kind() {

@@ -9,10 +9,18 @@ import (
 // fmt pads every value a verb prints, each element of a slice or map and
 // each field of a struct: the formatting natives refuse what would print
 // more than printable.MaxBytes, whichever native the script calls. Each
-// case prints about a gigabyte without the check.
+// case prints about a gigabyte without the check. The same holds of
+// Stringers, which fmt prints by their String method for each element.
 func TestFormatWidthsOverValues(t *testing.T) {
 	decls := `
 type T struct{ A, B, C, D int }
+
+// S is a Stringer of a mebibyte.
+type S struct{}
+
+var mib = strings.Repeat("x", 1<<20)
+
+func (S) String() string { return mib }
 
 func ints(n int) []int { return make([]int, n) }
 
@@ -44,8 +52,11 @@ func grid(n int) [][]int {
 		{"fmt.Sprintf of one operand many times", `_ = fmt.Sprintf(strings.Repeat("%0100000[1]d", 100), ints(100))`, "fmt: value too large"},
 		{"traces.Logf over a slice", `traces.Logf("%01000000d", ints(1000))`, "traces: value too large"},
 		{"traces.Errorf with widths from arguments", `traces.Errorf("%*v", 1000000, make([]T, 300))`, "traces: value too large"},
+		// Stringers print by their String method, once per element.
+		{"fmt.Sprint of a script's Stringers", "s := make([]fmt.Stringer, 1000)\nfor i := range s { s[i] = S{} }\n_ = fmt.Sprint(s)", "fmt: value too large"},
+		{"traces.Log of one buffer many times", "b := bytes.NewBufferString(mib)\ns := make([]*bytes.Buffer, 1000)\nfor i := range s { s[i] = b }\ntraces.Log(s)", "traces: value too large"},
 	}
-	all := []string{"strings"}
+	all := []string{"strings", "bytes"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, _ := runRemote(t, all, decls, tt.body)
