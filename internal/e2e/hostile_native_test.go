@@ -45,6 +45,7 @@ func TestHostileNatives(t *testing.T) {
 		{"traces.Logf width over a slice", `traces.On("request:end", func(t *script.Trace) { traces.Logf("%01000000d", make([]int, 10000)) })`, 4, "traces: value too large to print"},
 		{"traces.Errorf widths from arguments over structs", `traces.On("request:end", func(t *script.Trace) { traces.Errorf("%*v", 1000000, make([]struct{ A, B int }, 5000)) })`, 4, "traces: value too large to print"},
 		{"fmt.Sprintf width over a map", `m := map[int]int{}; for i := 0; i < 10000; i++ { m[i] = i }; traces.On("request:end", func(t *script.Trace) { _ = fmt.Sprintf("%0100000d", m) })`, 4, "fmt: value too large to print"},
+		{"traces.Log of one buffer a thousand times", `b := bytes.NewBufferString(strings.Repeat("x", 1<<20)); s := make([]*bytes.Buffer, 1000); for i := range s { s[i] = b }; traces.On("request:end", func(t *script.Trace) { traces.Log(s) })`, 4, "traces: value too large to print"},
 		{"fmt.Fprintf precision over nested slices", `g := make([][]float64, 100); for i := range g { g[i] = make([]float64, 100) }; traces.On("request:end", func(t *script.Trace) { fmt.Fprintf(&bytes.Buffer{}, "%.1000000f", g) })`, 4, "fmt: value too large to print"},
 		// Class 2d: natives recursing over script values built across callbacks.
 		{"json.Marshal of a deep []any", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = []any{v} }; n += 20000; return }; json.Marshal(v) })`, -1, "json: value nested too deep"},

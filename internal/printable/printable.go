@@ -4,12 +4,10 @@
 package printable
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
-	"strings"
 )
 
 // Limits of what Check accepts: nesting as fmt follows it, the number of
@@ -142,58 +140,11 @@ type walker struct {
 	floats    int                  // Size.Floats
 	names     map[reflect.Type]int // with Walk.Verbose: the names each type prints
 	nameBytes int                  // Size.Names
+	lastType  reflect.Type         // the last type hasMethods saw (a slice's are all the same)
+	lastHas   bool
 }
 
-// flatNames counts the names of the elements of v, a slice or array of
-// strings or numbers, without visiting them.
-func (w *walker) flatNames(v reflect.Value) {
-	if w.names != nil {
-		w.nameBytes += v.Len() * (len(v.Type().Elem().String()) + 8)
-	}
-}
-
-// countNames adds what %#v, %+v and a verb that does not suit a value
-// print of its type t: its name, and the names of a struct's fields.
-func (w *walker) countNames(t reflect.Type) {
-	if t.Kind() != reflect.Struct {
-		w.nameBytes += len(t.String()) + 8 // "(" and ")(nil)", "%!d(" and "=)"
-		return
-	}
-	n, ok := w.names[t]
-	if !ok {
-		n = len(t.String()) + 8 // "(" and ")(nil)" around it, among others
-		if t.Kind() == reflect.Struct {
-			for i := range t.NumField() {
-				n += len(t.Field(i).Name) + 1 // "name:"
-			}
-		}
-		w.names[t] = n
-	}
-	w.nameBytes += n
-}
-
-var (
-	reflectValue = reflect.TypeOf(reflect.Value{})
-	stringerType = reflect.TypeFor[fmt.Stringer]()
-)
-
-// stringerSize is the length of what v's String method returns, without
-// the copy for a bytes.Buffer or strings.Builder. A panic of the method
-// is the caller's, as a script's would be (and a watchdog's must unwind).
-func stringerSize(v reflect.Value) int {
-	if v.Kind() == reflect.Pointer && v.IsNil() {
-		return len("<nil>")
-	}
-	switch x := v.Interface().(type) {
-	case *bytes.Buffer:
-		return x.Len()
-	case *strings.Builder:
-		return x.Len()
-	case fmt.Stringer:
-		return len(x.String())
-	}
-	return 0
-}
+var reflectValue = reflect.TypeOf(reflect.Value{})
 
 func (w *walker) walk(v reflect.Value, depth int) error {
 	if !v.IsValid() {
@@ -239,8 +190,8 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 	// thousand times. Walk's caller only has native types' methods: yaegi
 	// gives a script's types none that fmt can see.
 	if !w.follow && v.Kind() > reflect.Complex128 && v.Kind() != reflect.String && v.Kind() != reflect.Interface &&
-		v.CanInterface() && v.Type().Implements(stringerType) {
-		n := stringerSize(v)
+		v.CanInterface() && w.hasMethods(v.Type()) {
+		n := stringerSize(v, w.names != nil)
 		w.strings += n
 		if w.bytes -= n; w.bytes < 0 {
 			return ErrLarge
@@ -383,14 +334,14 @@ func Describe(r any) (s string) {
 			return x.Error()
 		}
 	}
-	if Check(r) != nil {
-		return fmt.Sprintf("a %T that cannot be printed", r)
-	}
 	defer func() {
 		if recover() != nil {
 			s = fmt.Sprintf("a %T whose Error or String method panicked", r)
 		}
 	}()
+	if Check(r) != nil { // which calls those methods too
+		return fmt.Sprintf("a %T that cannot be printed", r)
+	}
 	return clip(fmt.Sprint(r))
 }
 
