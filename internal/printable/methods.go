@@ -27,7 +27,7 @@ func (w *walker) hasMethods(t reflect.Type) bool {
 
 // stringerSize is the length of what v's String method returns (and its
 // GoString method, for %#v, if verbose), without the copy for a
-// bytes.Buffer or strings.Builder. A panic of the method is the caller's,
+// bytes.Buffer, a strings.Builder or a type given to StringLen. A panic of the method is the caller's,
 // as a script's would be (and a watchdog's must unwind).
 func stringerSize(v reflect.Value, verbose bool) int {
 	if v.Kind() == reflect.Pointer && v.IsNil() {
@@ -38,15 +38,30 @@ func stringerSize(v reflect.Value, verbose bool) int {
 	if g, ok := x.(fmt.GoStringer); ok && verbose {
 		n = len(g.GoString())
 	}
-	switch x := x.(type) {
-	case *bytes.Buffer:
-		return n + x.Len()
-	case *strings.Builder:
-		return n + x.Len()
-	case fmt.Stringer:
-		return n + len(x.String())
+	if l, ok := x.(interface{ Len() int }); ok && lenTypes[v.Type()] {
+		return n + l.Len()
+	}
+	if s, ok := x.(fmt.Stringer); ok {
+		n += len(s.String())
 	}
 	return n
+}
+
+// lenTypes are the types whose Len method is the length of what their
+// String method returns (and copies).
+var lenTypes = map[reflect.Type]bool{
+	reflect.TypeFor[*bytes.Buffer]():    true,
+	reflect.TypeFor[*strings.Builder](): true,
+}
+
+// StringLen adds types whose Len method returns the length of their
+// String method's result, such as wrappers of bytes.Buffer, so that Check
+// need not call String. It must be called from an init function: Check
+// reads the list without a lock.
+func StringLen(types ...reflect.Type) {
+	for _, t := range types {
+		lenTypes[t] = true
+	}
 }
 
 // flatNames counts the names of the elements of v, a slice or array of
