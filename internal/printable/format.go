@@ -2,6 +2,7 @@ package printable
 
 import (
 	"reflect"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -17,11 +18,12 @@ import (
 // addresses around it (an int in %b prints 65 bytes, a complex in %e or
 // %x about 50); floatDigits more for a float in %f (the 309 digits of
 // 1e308); byteText for an element of a byte slice printed on its own
-// ("0xff, " in %#v, "11111111 " in %b, "U+00FF 'ÿ' " in %#U).
+// ("0xff, " in %#v, "11111111 " in %b, "U+00FF 'ÿ' " in %#U, "%!z(uint8=255) "
+// in a verb that does not suit it).
 const (
 	leafText    = 96
 	floatDigits = 320
-	byteText    = 12
+	byteText    = 16
 	noteText    = 64 // "%!d(BADINDEX)", "%!(NOVERB)" and the like
 )
 
@@ -30,7 +32,7 @@ const (
 // applied to every value its operand holds, stays within MaxBytes. Like
 // Check, it returns ErrCycle, ErrDeep or ErrLarge.
 func CheckPrintf(format string, args ...any) error {
-	sizes, err := Walk{Verbose: true}.Sizes(args...)
+	sizes, err := Walk{Verbose: verbose(format)}.Sizes(args...)
 	if err != nil {
 		return err
 	}
@@ -38,6 +40,23 @@ func CheckPrintf(format string, args ...any) error {
 		return ErrLarge
 	}
 	return nil
+}
+
+// verbose reports whether format has a verb other than a plain %v: with
+// %+v, %#v or a verb that does not suit a value, fmt prints more of it
+// (Walk.Verbose).
+func verbose(format string) bool {
+	for i := 0; i < len(format); i++ {
+		if format[i] != '%' {
+			continue
+		}
+		for i++; i < len(format) && strings.IndexByte("0123456789-. *[]", format[i]) >= 0; i++ {
+		}
+		if i < len(format) && format[i] != 'v' && format[i] != '%' {
+			return true
+		}
+	}
+	return false
 }
 
 // printfBound is an upper bound of what fmt.Sprintf(format, args...)

@@ -55,6 +55,8 @@ func TestCheckPrintf(t *testing.T) {
 		{"long names in %+v", "%+v", []any{long}, ErrLarge},
 		{"long names in a bad verb", "%d", []any{long}, ErrLarge},
 		{"type names", strings.Repeat("%[1]T", 3000), []any{reflect.New(longStruct(100_000)).Elem().Interface()}, ErrLarge},
+		{"bad verb over pointers", "%01000z", []any{pointers(1000, 1000)}, ErrLarge},
+		{"pointers in %v", "%01000v", []any{pointers(1000, 1000)}, nil},
 		{"leftover arguments", "", []any{strings.Repeat("a", 200<<20), strings.Repeat("b", 100<<20)}, ErrLarge},
 
 		// Widths of up to ten million, not one: fmt checks the number
@@ -70,6 +72,17 @@ func TestCheckPrintf(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
+}
+
+// pointers is n pointers to one struct of a slice of m ints: a verb
+// that does not suit a pointer prints each as &{[…]}.
+func pointers(n, m int) []*struct{ A []int } {
+	p := &struct{ A []int }{make([]int, m)}
+	s := make([]*struct{ A []int }, n)
+	for i := range s {
+		s[i] = p
+	}
+	return s
 }
 
 func ones(n int) []any {
@@ -126,7 +139,7 @@ func fuzzArgs() []any {
 		[]int{1, 2, 3}, []byte{0, 255, 10}, [3]byte{1, 2, 3}, []string{"x", "\x01"}, []float64{1e308, 2},
 		map[string]int{"a": 1, "b": 2}, map[point][]byte{{1, 2, "p"}: {3}},
 		point{1e308, 2, "q"}, &point{3, 4, "r"}, []any{nil, 1, "s", []int{2}, &point{}},
-		[][]int{{1, 2}, {3}}, errors.New("boom"), bytes.NewBufferString("buf"), []*bytes.Buffer{bytes.NewBufferString("b"), nil}, fmt.Errorf("wrapped: %w", errors.New("inner")),
+		[][]int{{1, 2}, {3}}, pointers(2, 3), errors.New("boom"), bytes.NewBufferString("buf"), []*bytes.Buffer{bytes.NewBufferString("b"), nil}, fmt.Errorf("wrapped: %w", errors.New("inner")),
 		struct {
 			A []complex128
 			B map[int]*point
@@ -160,7 +173,12 @@ func TestCheckStringers(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tt.name, err, tt.want)
 		}
 	}
-	if err := CheckPrintf("%s", bufs[:100]); err != nil {
-		t.Errorf("100 MiB of buffers: %v", err)
+	// %s prints their text; other verbs, their bytes one by one (the
+	// bound takes the larger).
+	if err := CheckPrintf("%s", bufs[:20]); err != nil {
+		t.Errorf("20 MiB of buffers: %v", err)
+	}
+	if err := CheckPrintf("%01000d", bufs[:20]); !errors.Is(err, ErrLarge) {
+		t.Errorf("20 MiB of buffers, each byte padded: %v, want ErrLarge", err)
 	}
 }

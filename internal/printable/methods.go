@@ -64,29 +64,44 @@ func StringLen(types ...reflect.Type) {
 	}
 }
 
+// Names count only beyond what leafText and byteText leave for them:
+// each value's text takes at most 64 bytes of leafText, "%!d(uint8=255) "
+// fills byteText.
+const (
+	nameRoom     = leafText - 64
+	byteNameRoom = len("uint8")
+)
+
 // flatNames counts the names of the elements of v, a slice or array of
 // strings or numbers, without visiting them.
 func (w *walker) flatNames(v reflect.Value) {
-	if w.names != nil {
-		w.nameBytes += v.Len() * (len(v.Type().Elem().String()) + 8)
+	if w.names == nil {
+		return
 	}
+	n := len(v.Type().Elem().String())
+	if v.Type().Elem().Kind() == reflect.Uint8 {
+		n -= byteNameRoom // byteText holds "%!d(uint8=)"
+	} else {
+		n += 8 - nameRoom
+	}
+	w.nameBytes += v.Len() * max(0, n)
 }
 
 // countNames adds what %#v, %+v and a verb that does not suit a value
-// print of its type t: its name, and the names of a struct's fields.
+// print of its type t: its name, and the names of a struct's fields,
+// beyond what leafText leaves for them (nameRoom for each value).
 func (w *walker) countNames(t reflect.Type) {
 	if t.Kind() != reflect.Struct {
-		w.nameBytes += len(t.String()) + 8 // "(" and ")(nil)", "%!d(" and "=)"
+		w.nameBytes += max(0, len(t.String())+8-nameRoom) // "(" and ")(nil)", "%!d(" and "=)"
 		return
 	}
 	n, ok := w.names[t]
 	if !ok {
 		n = len(t.String()) + 8 // "(" and ")(nil)" around it, among others
-		if t.Kind() == reflect.Struct {
-			for i := range t.NumField() {
-				n += len(t.Field(i).Name) + 1 // "name:"
-			}
+		for i := range t.NumField() {
+			n += len(t.Field(i).Name) + 1 // "name:"
 		}
+		n = max(0, n-nameRoom*(1+t.NumField()))
 		w.names[t] = n
 	}
 	w.nameBytes += n

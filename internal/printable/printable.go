@@ -53,9 +53,9 @@ type Walk struct {
 	MaxDepth int
 	// Verbose measures the values as fmt prints them in %+v, %#v or a
 	// verb that does not suit them ("%!d(main.T=…)"): the names of their
-	// types and fields count in Size.Names, and an error is walked for
-	// its fields as well as measured for its message. Default: off,
-	// Names stays zero.
+	// types and fields count in Size.Names, an error is walked for its
+	// fields as well as measured for its message, and a nested pointer
+	// for what it points to. Default: off, Names stays zero.
 	Verbose bool
 }
 
@@ -140,6 +140,7 @@ type walker struct {
 	floats    int                  // Size.Floats
 	names     map[reflect.Type]int // with Walk.Verbose: the names each type prints
 	nameBytes int                  // Size.Names
+	pointee   bool                 // with Walk.Verbose: walking a nested pointer's target
 	lastType  reflect.Type         // the last type hasMethods saw (a slice's are all the same)
 	lastHas   bool
 }
@@ -220,8 +221,15 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 			return nil
 		}
 		if !w.follow {
-			if depth > 0 {
+			if depth > 0 && (w.names == nil || w.pointee) {
 				return nil // fmt prints nested pointers as addresses
+			}
+			if depth > 0 {
+				// But a verb that does not suit a nested pointer
+				// prints what it points to ("%!d(*T=&{…})"), one
+				// level down.
+				w.pointee = true
+				defer func() { w.pointee = false }()
 			}
 			return w.walk(v.Elem(), depth+1)
 		}
