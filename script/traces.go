@@ -132,7 +132,8 @@ func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, sprintln(a)) }
 
 // sprintln and sprintf format like fmt, but panic (in the script) on a
 // value that contains itself, which fmt would recurse into until the stack
-// overflows: that kills a process, panics do not.
+// overflows (that kills a process, panics do not), and on what would print
+// more than printable.MaxBytes (sprintf: widths count for every value).
 func sprintln(a []any) string {
 	if err := printable.Check(a...); err != nil {
 		panic("traces: " + err.Error())
@@ -141,10 +142,7 @@ func sprintln(a []any) string {
 }
 
 func sprintf(format string, a []any) string {
-	if err := printable.CheckFormat(format); err != nil {
-		panic("traces: format " + err.Error())
-	}
-	if err := printable.Check(a...); err != nil {
+	if err := printable.CheckPrintf(format, a...); err != nil {
 		panic("traces: " + err.Error())
 	}
 	return fmt.Sprintf(format, a...)

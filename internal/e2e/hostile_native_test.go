@@ -39,7 +39,14 @@ func TestHostileNatives(t *testing.T) {
 		{"regexp.ReplaceAllStringFunc over 16 MiB", `x := strings.Repeat("x", 1<<24); traces.On("request:end", func(t *script.Trace) { regexp.MustCompile("").ReplaceAllStringFunc(x, func(s string) string { for k := 0; k < 100; k++ {}; return "" }) })`, 4, handler},
 		{"strings.Join of one string many times", `x := strings.Repeat("x", 1<<20); s := make([]string, 5000); for i := range s { s[i] = x }; traces.On("request:end", func(t *script.Trace) { _ = strings.Join(s, "") })`, 4, "exceeds the scripts' limit of 256 MiB"},
 		{"tabwriter minwidth 1<<40", `traces.On("request:end", func(t *script.Trace) { var b bytes.Buffer; w := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0); w.Write([]byte("a\tb\n")); w.Flush() })`, 4, "tabwriter: padding 2 cells would exceed the scripts' limit"},
-		{"fmt widths of a million", `a := make([]any, 2000); for i := range a { a[i] = 1 }; f := strings.Repeat("%01000000d", 2000); traces.On("request:end", func(t *script.Trace) { traces.Logf(f, a...) })`, 4, "traces: format value too large"},
+		{"fmt widths of a million", `a := make([]any, 2000); for i := range a { a[i] = 1 }; f := strings.Repeat("%01000000d", 2000); traces.On("request:end", func(t *script.Trace) { traces.Logf(f, a...) })`, 4, "traces: value too large to print"},
+		// fmt pads every element of a slice or map and every field of a
+		// struct to the verb's width: ten thousand ints are ten gigabytes.
+		{"traces.Logf width over a slice", `traces.On("request:end", func(t *script.Trace) { traces.Logf("%01000000d", make([]int, 10000)) })`, 4, "traces: value too large to print"},
+		{"traces.Errorf widths from arguments over structs", `traces.On("request:end", func(t *script.Trace) { traces.Errorf("%*v", 1000000, make([]struct{ A, B int }, 5000)) })`, 4, "traces: value too large to print"},
+		{"fmt.Sprintf width over a map", `m := map[int]int{}; for i := 0; i < 10000; i++ { m[i] = i }; traces.On("request:end", func(t *script.Trace) { _ = fmt.Sprintf("%0100000d", m) })`, 4, "fmt: value too large to print"},
+		{"traces.Log of one buffer a thousand times", `b := bytes.NewBufferString(strings.Repeat("x", 1<<20)); s := make([]*bytes.Buffer, 1000); for i := range s { s[i] = b }; traces.On("request:end", func(t *script.Trace) { traces.Log(s) })`, 4, "traces: value too large to print"},
+		{"fmt.Fprintf precision over nested slices", `g := make([][]float64, 100); for i := range g { g[i] = make([]float64, 100) }; traces.On("request:end", func(t *script.Trace) { fmt.Fprintf(&bytes.Buffer{}, "%.1000000f", g) })`, 4, "fmt: value too large to print"},
 		// Class 2d: natives recursing over script values built across callbacks.
 		{"json.Marshal of a deep []any", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = []any{v} }; n += 20000; return }; json.Marshal(v) })`, -1, "json: value nested too deep"},
 		{"json.MarshalIndent of a deep map", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = map[string]any{"k": v} }; n += 20000; return }; json.MarshalIndent(v, "", " ") })`, -1, "json: value nested too deep"},
@@ -58,6 +65,7 @@ import (
 	"container/heap"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -69,7 +77,7 @@ import (
 )
 
 var _, _, _, _ = time.Second, strings.Repeat, json.Valid, errors.New
-var _, _, _ = bytes.MinRead, regexp.QuoteMeta, tabwriter.Debug
+var _, _, _, _ = bytes.MinRead, regexp.QuoteMeta, tabwriter.Debug, fmt.Sprint
 
 func init() { _ = slices.Grow[[]int, int](nil, 0) }
 

@@ -1,27 +1,33 @@
 package printable
 
-import (
-	"fmt"
-	"testing"
-)
+import "testing"
 
-// FuzzCheckFormat: CheckFormat never panics, and its bound holds: with
-// one-character operands, fmt prints no more than the bound plus the
-// operands' text and fmt's notes about them.
+// FuzzCheckFormat: CheckPrintf never panics, and its bound holds: fmt
+// prints no more than printfBound for the format and operands of many
+// shapes (slices, maps, structs, bytes, floats, errors, nils), widths and
+// precisions applied to every value in them.
 func FuzzCheckFormat(f *testing.F) {
-	for _, s := range []string{"%d", "%5.2f", "%*d", "%[2]*[1]d", "%-+# 0x", "%.*s", "%%", "%!", "%12345678901234567890d", "%[999]d"} {
-		f.Add(s)
+	for _, s := range []string{"%d", "%5.2f", "%*d", "%[2]*[1]d", "%-+# 0x", "%.*s", "%%", "%!", "%12345678901234567890d", "%[999]d",
+		"%01000000d", "%0100d", "%+0100v", "%#0100v", "%.100f", "%[3]*.[2]*[1]f", "% #0100x", "%0100q", "%#0100U", "%100T", "%0100z",
+		"%9999999d", "%[1]0100d%[1]0100d", "%[2]*d"} {
+		f.Add(s, uint64(9), uint64(0x0f0e0d0c0b0a))
 	}
-	f.Fuzz(func(t *testing.T, format string) {
-		bound := formatBound(format)
-		CheckFormat(format)
-		if bound > 1<<16 || len(format) > 256 {
-			return // printing it would be slow; the bound is what matters
+	args := fuzzArgs()
+	f.Fuzz(func(t *testing.T, format string, pick, pick2 uint64) {
+		CheckPrintf(format)
+		if len(format) > 256 {
+			return
 		}
-		args := []any{1, 2, 3, 4, "a", 1.5}
-		out := fmt.Sprintf(format, args...)
-		if len(out) > bound+len(args)*64+len(format)*32 {
-			t.Fatalf("%q printed %d bytes, bound %d", format, len(out), bound)
+		// Up to five operands picked from fuzzArgs, and a width.
+		var list []any
+		for range pick % 6 {
+			list = append(list, args[pick2%uint64(len(args))])
+			pick2 /= uint64(len(args))
 		}
+		if pick&(1<<8) != 0 {
+			list = append([]any{int(pick>>9) % 200}, list...)
+		}
+		CheckPrintf(format, list...)
+		checkBound(t, format, list)
 	})
 }

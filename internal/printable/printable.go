@@ -51,34 +51,98 @@ type Walk struct {
 	FollowPointers bool
 	// MaxDepth bounds the nesting. Default: MaxDepth.
 	MaxDepth int
+	// Verbose measures the values as fmt prints them in %+v, %#v or a
+	// verb that does not suit them ("%!d(main.T=…)"): the names of their
+	// types and fields count in Size.Names, an error is walked for its
+	// fields as well as measured for its message, and a nested pointer
+	// for what it points to. Default: off, Names stays zero.
+	Verbose bool
 }
 
 // Size is what a Walk measured: the values visited, the bytes of their
 // strings and byte slices, and the sum of the values' nesting depths (what
-// indenting them costs, in indents).
-type Size struct{ Nodes, Bytes, Depths int }
+// indenting them costs, in indents). The other counts are what fmt's
+// widths and precisions multiply (see CheckPrintf): fmt pads every value
+// it meets, each element of a slice, array, map or struct, to the verb's
+// width.
+type Size struct {
+	Nodes, Bytes, Depths int
+	// Strings is the bytes of the strings and error messages among the
+	// values (Bytes without the byte slices).
+	Strings int
+	// ByteElems is the number of elements of byte slices and arrays:
+	// fmt prints each on its own, padded, except for %s, %q, %x and %X.
+	ByteElems int
+	// Floats is the number of floating-point values, complex ones
+	// counted twice (fmt pads each part).
+	Floats int
+	// Names is the bytes of the type and field names that %+v, %#v and
+	// verbs that do not suit a value print, with Walk.Verbose only.
+	Names int
+}
+
+func (s Size) minus(t Size) Size {
+	return Size{Nodes: s.Nodes - t.Nodes, Bytes: s.Bytes - t.Bytes, Depths: s.Depths - t.Depths, Strings: s.Strings - t.Strings,
+		ByteElems: s.ByteElems - t.ByteElems, Floats: s.Floats - t.Floats, Names: s.Names - t.Names}
+}
 
 // Check is Check with the Walk's settings, and the size of the arguments.
 func (c Walk) Check(args ...any) (Size, error) {
-	w := walker{path: map[node]bool{}, budget: MaxNodes, bytes: MaxBytes, follow: c.FollowPointers, maxDepth: c.MaxDepth}
-	if w.maxDepth <= 0 {
-		w.maxDepth = MaxDepth
-	}
+	w := c.walker()
 	for _, a := range args {
 		if err := w.walk(reflect.ValueOf(a), 0); err != nil {
 			return Size{}, err
 		}
 	}
-	return Size{Nodes: MaxNodes - w.budget, Bytes: MaxBytes - w.bytes, Depths: w.depths}, nil
+	return w.size(), nil
+}
+
+// Sizes is Check, measuring each argument on its own: the limits hold for
+// all of them together.
+func (c Walk) Sizes(args ...any) ([]Size, error) {
+	w := c.walker()
+	sizes := make([]Size, len(args))
+	for i, a := range args {
+		before := w.size()
+		if err := w.walk(reflect.ValueOf(a), 0); err != nil {
+			return nil, err
+		}
+		sizes[i] = w.size().minus(before)
+	}
+	return sizes, nil
+}
+
+func (c Walk) walker() *walker {
+	w := &walker{path: map[node]bool{}, budget: MaxNodes, bytes: MaxBytes, follow: c.FollowPointers, maxDepth: c.MaxDepth}
+	if w.maxDepth <= 0 {
+		w.maxDepth = MaxDepth
+	}
+	if c.Verbose {
+		w.names = map[reflect.Type]int{}
+	}
+	return w
+}
+
+func (w *walker) size() Size {
+	return Size{Nodes: MaxNodes - w.budget, Bytes: MaxBytes - w.bytes, Depths: w.depths,
+		Strings: w.strings, ByteElems: w.byteElems, Floats: w.floats, Names: w.nameBytes}
 }
 
 type walker struct {
-	path     map[node]bool // containers on the current path
-	budget   int           // values left to visit
-	bytes    int           // bytes of strings left
-	depths   int           // sum of the visited values' depths
-	follow   bool          // Walk.FollowPointers
-	maxDepth int
+	path      map[node]bool // containers on the current path
+	budget    int           // values left to visit
+	bytes     int           // bytes of strings left
+	depths    int           // sum of the visited values' depths
+	follow    bool          // Walk.FollowPointers
+	maxDepth  int
+	strings   int                  // Size.Strings
+	byteElems int                  // Size.ByteElems
+	floats    int                  // Size.Floats
+	names     map[reflect.Type]int // with Walk.Verbose: the names each type prints
+	nameBytes int                  // Size.Names
+	pointee   bool                 // with Walk.Verbose: walking a nested pointer's target
+	lastType  reflect.Type         // the last type hasMethods saw (a slice's are all the same)
+	lastHas   bool
 }
 
 var reflectValue = reflect.TypeOf(reflect.Value{})
@@ -102,24 +166,51 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 		return ErrLarge
 	}
 	w.depths += depth
+	if w.names != nil {
+		w.countNames(v.Type())
+	}
 	if !w.follow && v.Kind() == reflect.Pointer && !v.IsNil() && v.CanInterface() {
-		// fmt prints an error by its Error method, at any depth.
+		// fmt prints an error by its Error method, at any depth; but %#v
+		// prints its fields.
 		if e, ok := v.Interface().(error); ok {
 			n, err := ErrorSize(e)
 			if err != nil {
 				return err
 			}
+			w.strings += n
 			if w.bytes -= n; w.bytes < 0 {
 				return ErrLarge
 			}
+			if w.names == nil {
+				return nil
+			}
+		}
+	}
+	// fmt prints a Stringer by its String method, at any depth: a slice
+	// of a thousand pointers to one large bytes.Buffer prints it a
+	// thousand times. Walk's caller only has native types' methods: yaegi
+	// gives a script's types none that fmt can see.
+	if !w.follow && v.Kind() > reflect.Complex128 && v.Kind() != reflect.String && v.Kind() != reflect.Interface &&
+		v.CanInterface() && w.hasMethods(v.Type()) {
+		n := stringerSize(v, w.names != nil)
+		w.strings += n
+		if w.bytes -= n; w.bytes < 0 {
+			return ErrLarge
+		}
+		if w.names == nil {
 			return nil
 		}
 	}
 	switch v.Kind() {
 	case reflect.String:
+		w.strings += v.Len()
 		if w.bytes -= v.Len(); w.bytes < 0 {
 			return ErrLarge
 		}
+	case reflect.Float32, reflect.Float64:
+		w.floats++
+	case reflect.Complex64, reflect.Complex128:
+		w.floats += 2
 	case reflect.Interface:
 		if v.IsNil() {
 			return nil
@@ -130,8 +221,15 @@ func (w *walker) walk(v reflect.Value, depth int) error {
 			return nil
 		}
 		if !w.follow {
-			if depth > 0 {
+			if depth > 0 && (w.names == nil || w.pointee) {
 				return nil // fmt prints nested pointers as addresses
+			}
+			if depth > 0 {
+				// But a verb that does not suit a nested pointer
+				// prints what it points to ("%!d(*T=&{…})"), one
+				// level down.
+				w.pointee = true
+				defer func() { w.pointee = false }()
 			}
 			return w.walk(v.Elem(), depth+1)
 		}
@@ -168,6 +266,8 @@ func (w *walker) elems(v reflect.Value, depth int) error {
 	case k == reflect.Uint8:
 		// Bytes: printed as numbers (fmt) or base64 (json), a few
 		// bytes each.
+		w.byteElems += v.Len()
+		w.flatNames(v)
 		if w.bytes -= 4 * v.Len(); w.bytes < 0 {
 			return ErrLarge
 		}
@@ -175,16 +275,25 @@ func (w *walker) elems(v reflect.Value, depth int) error {
 	case k <= reflect.Complex128:
 		// Flat values: count them, no need to visit.
 		w.depths += (depth + 1) * v.Len()
+		w.flatNames(v)
+		switch k {
+		case reflect.Float32, reflect.Float64:
+			w.floats += v.Len()
+		case reflect.Complex64, reflect.Complex128:
+			w.floats += 2 * v.Len()
+		}
 		if w.budget -= v.Len(); w.budget < 0 {
 			return ErrLarge
 		}
 		return nil
 	case k == reflect.String:
 		w.depths += (depth + 1) * v.Len()
+		w.flatNames(v)
 		if w.budget -= v.Len(); w.budget < 0 {
 			return ErrLarge
 		}
 		for i := range v.Len() {
+			w.strings += v.Index(i).Len()
 			if w.bytes -= v.Index(i).Len(); w.bytes < 0 {
 				return ErrLarge
 			}
@@ -233,14 +342,14 @@ func Describe(r any) (s string) {
 			return x.Error()
 		}
 	}
-	if Check(r) != nil {
-		return fmt.Sprintf("a %T that cannot be printed", r)
-	}
 	defer func() {
 		if recover() != nil {
 			s = fmt.Sprintf("a %T whose Error or String method panicked", r)
 		}
 	}()
+	if Check(r) != nil { // which calls those methods too
+		return fmt.Sprintf("a %T that cannot be printed", r)
+	}
 	return clip(fmt.Sprint(r))
 }
 

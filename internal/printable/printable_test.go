@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -142,25 +141,5 @@ func TestErrorSize(t *testing.T) {
 	// fmt's walk counts the messages of the errors it meets.
 	if err := Check([]any{errors.Join(many[:200]...), errors.Join(many[:200]...)}); !errors.Is(err, ErrLarge) {
 		t.Errorf("two 200 MiB errors: %v", err)
-	}
-}
-
-func TestCheckFormat(t *testing.T) {
-	huge := strings.Repeat("%01000000d", 300)
-	for _, tt := range []struct {
-		format string
-		want   error
-	}{
-		{"%d %s %v %5.2f %-10s %[1]*d %%", nil},
-		{huge, ErrLarge},
-		{strings.Repeat("%.999999f", 300), ErrLarge},
-		{strings.Repeat("%*d", 300), ErrLarge},
-		{strings.Repeat("%99999999999999999999d", 300), ErrLarge},
-		{"%", nil},
-		{"%0", nil},
-	} {
-		if err := CheckFormat(tt.format); !errors.Is(err, tt.want) {
-			t.Errorf("%.30q: %v, want %v", tt.format, err, tt.want)
-		}
 	}
 }

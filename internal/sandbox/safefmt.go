@@ -19,12 +19,11 @@ func checkPrintable(a []any) {
 }
 
 // checkFormat is checkPrintable for the f functions: the format's widths
-// and precisions count too.
+// and precisions count too, applied to every value each verb prints.
 func checkFormat(format string, a []any) {
-	if err := printable.CheckFormat(format); err != nil {
-		panic("fmt: format " + err.Error())
+	if err := printable.CheckPrintf(format, a...); err != nil {
+		panic("fmt: " + err.Error())
 	}
-	checkPrintable(a)
 }
 
 // safeFmt returns fmt's printing functions with the printable check, the

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
+
+	"github.com/jstrace-go/jstrace/internal/printable"
 )
 
 // Builder and Buffer are strings.Builder and bytes.Buffer whose Grow
@@ -22,6 +25,10 @@ func checkGrow(have, n int) {
 
 // Builder is strings.Builder with a guarded Grow.
 type Builder struct{ b strings.Builder }
+
+// fmt prints Builders and Buffers by their String method, which copies:
+// Check measures them by their Len.
+func init() { printable.StringLen(reflect.TypeFor[*Builder](), reflect.TypeFor[*Buffer]()) }
 
 func (b *Builder) Cap() int                          { return b.b.Cap() }
 func (b *Builder) Grow(n int)                        { checkGrow(b.b.Len(), n); b.b.Grow(n) }
