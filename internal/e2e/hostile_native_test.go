@@ -19,7 +19,9 @@ func TestHostileNatives(t *testing.T) {
 	tests := []struct {
 		name   string
 		remote string // body of Remote
-		code   int    // jstrace's exit code; -1: any
+		code   int    // jstrace's exit code; -1: any (a script that panics on every
+		// request is detached after 100 panics, which a loaded host may not
+		// serve within the session: the message is what counts)
 		want   string // in jstrace's stderr
 	}{
 		// Class 3: native loops over a killed script's methods.
@@ -33,25 +35,25 @@ func TestHostileNatives(t *testing.T) {
 		{"sort.Sort in Remote", `sort.Sort(Huge{})`, 4, "the script's entry point ran longer than 1s"},
 		{"heap.Init in cleanup", `traces.OnCleanup(func() { heap.Init(&Huge{}) })`, -1, "a cleanup function ran longer than 1s"},
 		// Class 2c: allocations sized by script values.
-		{"slices.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { _ = slices.Grow[[]byte, byte](nil, 1<<40) })`, 4, "exceeds the scripts' limit of 256 MiB"},
-		{"strings.Builder.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { var b strings.Builder; b.Grow(1 << 40) })`, 4, "exceeds the scripts' limit of 256 MiB"},
-		{"regexp.ReplaceAllString of empty matches", `x := strings.Repeat("x", 1<<20); traces.On("request:end", func(t *script.Trace) { _ = regexp.MustCompile("").ReplaceAllString(x, x[:65536]) })`, 4, "would make more than the scripts' limit of 256 MiB"},
+		{"slices.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { _ = slices.Grow[[]byte, byte](nil, 1<<40) })`, -1, "exceeds the scripts' limit of 256 MiB"},
+		{"strings.Builder.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { var b strings.Builder; b.Grow(1 << 40) })`, -1, "exceeds the scripts' limit of 256 MiB"},
+		{"regexp.ReplaceAllString of empty matches", `x := strings.Repeat("x", 1<<20); traces.On("request:end", func(t *script.Trace) { _ = regexp.MustCompile("").ReplaceAllString(x, x[:65536]) })`, -1, "would make more than the scripts' limit of 256 MiB"},
 		{"regexp.ReplaceAllStringFunc over 16 MiB", `x := strings.Repeat("x", 1<<24); traces.On("request:end", func(t *script.Trace) { regexp.MustCompile("").ReplaceAllStringFunc(x, func(s string) string { for k := 0; k < 100; k++ {}; return "" }) })`, 4, handler},
-		{"strings.Join of one string many times", `x := strings.Repeat("x", 1<<20); s := make([]string, 5000); for i := range s { s[i] = x }; traces.On("request:end", func(t *script.Trace) { _ = strings.Join(s, "") })`, 4, "exceeds the scripts' limit of 256 MiB"},
-		{"tabwriter minwidth 1<<40", `traces.On("request:end", func(t *script.Trace) { var b bytes.Buffer; w := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0); w.Write([]byte("a\tb\n")); w.Flush() })`, 4, "tabwriter: padding 2 cells would exceed the scripts' limit"},
-		{"fmt widths of a million", `a := make([]any, 2000); for i := range a { a[i] = 1 }; f := strings.Repeat("%01000000d", 2000); traces.On("request:end", func(t *script.Trace) { traces.Logf(f, a...) })`, 4, "traces: value too large to print"},
+		{"strings.Join of one string many times", `x := strings.Repeat("x", 1<<20); s := make([]string, 5000); for i := range s { s[i] = x }; traces.On("request:end", func(t *script.Trace) { _ = strings.Join(s, "") })`, -1, "exceeds the scripts' limit of 256 MiB"},
+		{"tabwriter minwidth 1<<40", `traces.On("request:end", func(t *script.Trace) { var b bytes.Buffer; w := tabwriter.NewWriter(&b, 1<<40, 8, 1, ' ', 0); w.Write([]byte("a\tb\n")); w.Flush() })`, -1, "tabwriter: padding 2 cells would exceed the scripts' limit"},
+		{"fmt widths of a million", `a := make([]any, 2000); for i := range a { a[i] = 1 }; f := strings.Repeat("%01000000d", 2000); traces.On("request:end", func(t *script.Trace) { traces.Logf(f, a...) })`, -1, "traces: value too large to print"},
 		// fmt pads every element of a slice or map and every field of a
 		// struct to the verb's width: ten thousand ints are ten gigabytes.
-		{"traces.Logf width over a slice", `traces.On("request:end", func(t *script.Trace) { traces.Logf("%01000000d", make([]int, 10000)) })`, 4, "traces: value too large to print"},
-		{"traces.Errorf widths from arguments over structs", `traces.On("request:end", func(t *script.Trace) { traces.Errorf("%*v", 1000000, make([]struct{ A, B int }, 5000)) })`, 4, "traces: value too large to print"},
-		{"fmt.Sprintf width over a map", `m := map[int]int{}; for i := 0; i < 10000; i++ { m[i] = i }; traces.On("request:end", func(t *script.Trace) { _ = fmt.Sprintf("%0100000d", m) })`, 4, "fmt: value too large to print"},
-		{"traces.Log of one buffer a thousand times", `b := bytes.NewBufferString(strings.Repeat("x", 1<<20)); s := make([]*bytes.Buffer, 1000); for i := range s { s[i] = b }; traces.On("request:end", func(t *script.Trace) { traces.Log(s) })`, 4, "traces: value too large to print"},
-		{"fmt.Fprintf precision over nested slices", `g := make([][]float64, 100); for i := range g { g[i] = make([]float64, 100) }; traces.On("request:end", func(t *script.Trace) { fmt.Fprintf(&bytes.Buffer{}, "%.1000000f", g) })`, 4, "fmt: value too large to print"},
+		{"traces.Logf width over a slice", `traces.On("request:end", func(t *script.Trace) { traces.Logf("%01000000d", make([]int, 10000)) })`, -1, "traces: value too large to print"},
+		{"traces.Errorf widths from arguments over structs", `traces.On("request:end", func(t *script.Trace) { traces.Errorf("%*v", 1000000, make([]struct{ A, B int }, 5000)) })`, -1, "traces: value too large to print"},
+		{"fmt.Sprintf width over a map", `m := map[int]int{}; for i := 0; i < 10000; i++ { m[i] = i }; traces.On("request:end", func(t *script.Trace) { _ = fmt.Sprintf("%0100000d", m) })`, -1, "fmt: value too large to print"},
+		{"traces.Log of one buffer a thousand times", `b := bytes.NewBufferString(strings.Repeat("x", 1<<20)); s := make([]*bytes.Buffer, 1000); for i := range s { s[i] = b }; traces.On("request:end", func(t *script.Trace) { traces.Log(s) })`, -1, "traces: value too large to print"},
+		{"fmt.Fprintf precision over nested slices", `g := make([][]float64, 100); for i := range g { g[i] = make([]float64, 100) }; traces.On("request:end", func(t *script.Trace) { fmt.Fprintf(&bytes.Buffer{}, "%.1000000f", g) })`, -1, "fmt: value too large to print"},
 		// Class 2d: natives recursing over script values built across callbacks.
 		{"json.Marshal of a deep []any", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = []any{v} }; n += 20000; return }; json.Marshal(v) })`, -1, "json: value nested too deep"},
 		{"json.MarshalIndent of a deep map", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = map[string]any{"k": v} }; n += 20000; return }; json.MarshalIndent(v, "", " ") })`, -1, "json: value nested too deep"},
-		{"json.Encoder of a pointer cycle", `traces.On("request:end", func(t *script.Trace) { n := &N{}; n.Next = n; json.NewEncoder(&bytes.Buffer{}).Encode(n) })`, 4, "json: value contains itself"},
-		{"errors.Join of itself", `traces.On("request:end", func(t *script.Trace) { e := errors.New("x"); for i := 0; i < 40; i++ { e = errors.Join(e, e) }; traces.Log(e) })`, 4, "errors: error tree value too large"},
+		{"json.Encoder of a pointer cycle", `traces.On("request:end", func(t *script.Trace) { n := &N{}; n.Next = n; json.NewEncoder(&bytes.Buffer{}).Encode(n) })`, -1, "json: value contains itself"},
+		{"errors.Join of itself", `traces.On("request:end", func(t *script.Trace) { e := errors.New("x"); for i := 0; i < 40; i++ { e = errors.Join(e, e) }; traces.Log(e) })`, -1, "errors: error tree value too large"},
 	}
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
