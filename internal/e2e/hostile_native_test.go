@@ -22,7 +22,7 @@ func TestHostileNatives(t *testing.T) {
 		code   int    // jstrace's exit code; -1: any (a script that panics on every
 		// request is detached after 100 panics, which a loaded host may not
 		// serve within the session: the message is what counts)
-		want   string // in jstrace's stderr
+		want string // in jstrace's stderr
 	}{
 		// Class 3: native loops over a killed script's methods.
 		{"sort.Sort, Len 1<<62", `traces.On("request:end", func(t *script.Trace) { sort.Sort(Huge{}) })`, 4, handler},
