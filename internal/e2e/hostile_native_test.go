@@ -19,9 +19,10 @@ func TestHostileNatives(t *testing.T) {
 	tests := []struct {
 		name   string
 		remote string // body of Remote
-		code   int    // jstrace's exit code; -1: any (a script that panics on every
-		// request is detached after 100 panics, which a loaded host may not
-		// serve within the session: the message is what counts)
+		// code is jstrace's exit code; -1: any (a script that panics on
+		// every request is detached after 100 panics, which a loaded host
+		// may not serve within the session: the message is what counts).
+		code int
 		want string // in jstrace's stderr
 	}{
 		// Class 3: native loops over a killed script's methods.
