@@ -89,6 +89,7 @@ not attach (unreachable, token, version), 6 every agent went away,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.fromEnv(cmd)
 			return trace(ctx, f, out, args[0])
 		},
 	}
@@ -105,6 +106,7 @@ not attach (unreachable, token, version), 6 every agent went away,
 		Short: "List reachable agents",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.fromEnv(cmd)
 			return list(ctx, f, out)
 		},
 	}
@@ -126,14 +128,37 @@ func selectionFlags(c *cobra.Command, f *flags) {
 	c.Flags().IntVarP(&f.pid, "pid", "p", 0, "select the process with this pid")
 	c.Flags().StringVarP(&f.title, "title", "t", "", "select processes whose title matches this glob")
 	c.Flags().StringVarP(&f.host, "host", "H", "", "select processes whose hostname matches this glob")
-	c.Flags().StringSliceVar(&f.agents, "agents", splitList(os.Getenv(EnvAgents)), "agent addresses host:port, comma-separated, instead of local discovery; a name expands to all its addresses (env "+EnvAgents+")")
-	c.Flags().StringVar(&f.token, "token", os.Getenv(EnvToken), "token of the agents (env "+EnvToken+")")
+	c.Flags().StringSliceVar(&f.agents, "agents", nil, "agent addresses host:port, comma-separated, instead of local discovery; a name expands to all its addresses (env "+EnvAgents+")")
+	c.Flags().StringVar(&f.token, "token", "", "token of the agents (env "+EnvToken+")")
 	c.Flags().BoolVar(&f.tls, "tls", false, "connect with TLS, verifying agents with the system's roots (implied by the other --tls flags)")
-	c.Flags().StringVar(&f.tlsCA, "tls-ca", os.Getenv(EnvTLSCA), "CA certificate that signed the agents' certificates (env "+EnvTLSCA+")")
-	c.Flags().StringVar(&f.tlsCert, "tls-cert", os.Getenv(EnvTLSCert), "client certificate, for agents that require one (env "+EnvTLSCert+")")
-	c.Flags().StringVar(&f.tlsKey, "tls-key", os.Getenv(EnvTLSKey), "key of the client certificate (env "+EnvTLSKey+")")
+	c.Flags().StringVar(&f.tlsCA, "tls-ca", "", "CA certificate that signed the agents' certificates (env "+EnvTLSCA+")")
+	c.Flags().StringVar(&f.tlsCert, "tls-cert", "", "client certificate, for agents that require one (env "+EnvTLSCert+")")
+	c.Flags().StringVar(&f.tlsKey, "tls-key", "", "key of the client certificate (env "+EnvTLSKey+")")
 	c.Flags().BoolVar(&f.raw, "raw", false, "print what agents send (console output, names, messages) as it comes, control characters included: only for agents you trust with your terminal")
 	c.Flags().StringVar(&f.tlsServerName, "tls-server-name", "", "name to verify in the agents' certificates (default: the host dialled)")
+}
+
+// fromEnv fills the flags that have an environment variable and were not
+// given on the command line. It runs after parsing, never as the flags'
+// defaults, so that a token (or a key's path) in the environment never
+// appears in --help, in usage errors or in a bug report's paste.
+func (f *flags) fromEnv(cmd *cobra.Command) {
+	for _, e := range []struct {
+		flag, env string
+		dst       *string
+	}{
+		{"token", EnvToken, &f.token},
+		{"tls-ca", EnvTLSCA, &f.tlsCA},
+		{"tls-cert", EnvTLSCert, &f.tlsCert},
+		{"tls-key", EnvTLSKey, &f.tlsKey},
+	} {
+		if !cmd.Flags().Changed(e.flag) {
+			*e.dst = os.Getenv(e.env)
+		}
+	}
+	if !cmd.Flags().Changed("agents") {
+		f.agents = splitList(os.Getenv(EnvAgents))
+	}
 }
 
 func splitList(s string) []string {
