@@ -150,7 +150,9 @@ func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
 	rescan := time.NewTicker(rescanEvery)
 	defer rescan.Stop()
 	scanning := false
-	scanned := make(chan struct{})
+	// Buffered: a scan still running when the session ends must not block
+	// forever on sending its news to a wait that returned.
+	scanned := make(chan struct{}, 1)
 	for {
 		select {
 		case <-sigs:
