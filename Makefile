@@ -15,9 +15,11 @@ build:
 demo: build
 	./scripts/demo.sh
 
-## test: static checks, then every test with the race detector.
+## test: static checks, every test with the race detector, then the
+## zero-allocation guards again on the normal build (what services run).
 test: lint
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts
