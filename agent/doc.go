@@ -1,0 +1,31 @@
+// Package agent is what a Go service embeds so that jstrace can trace it:
+// a listener that the jstrace CLI attaches to, which runs each session's
+// script (its Remote function) inside the service, in a sandbox, on the
+// probes the service placed with package jstrace.
+//
+// One call starts it, and Close stops it:
+//
+//	a, err := agent.Listen(agent.Options{})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	defer a.Close()
+//
+// The zero Options are the safe defaults: a loopback listener on a free
+// port, registered in a private run directory so that `jstrace` finds it
+// by pid, title or hostname, and attachable only by the service's own user
+// (see Options.Token and Options.TLS for other hosts; an address reachable
+// from other hosts is refused without one of them). Environment variables
+// (EnvAddr, EnvToken, …) override Options, so a deployment can retarget an
+// agent without a code change.
+//
+// Scripts run within budgets: Options.Limits bounds each session (CPU per
+// call and share, panics, output rates, aggregations) and Options.Totals
+// all of them together; a session past a budget is detached and its CLI and
+// the service's log say why, while the service goes on. SECURITY.md at the
+// repository's root states the threat model, every limit and what remains
+// possible.
+//
+// An Agent's methods are safe for concurrent use. Background goroutines
+// report through Options.Logger with constant messages.
+package agent
