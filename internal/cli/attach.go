@@ -115,11 +115,11 @@ func (t *tracer) noMatch(others []string) error {
 // try dials one candidate and attaches the script if it matches.
 func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, error) {
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	conn, err := client.Dial(dctx, c.addr, dialOptions(t.f, t.tls, c))
+	conn, err := client.Dial(dctx, c.addr, t.opts.dialOptions(t.tls, c))
 	cancel()
 	if err != nil {
 		t.forget(c.addr, retryFailed)
-		if t.f.verbose || t.live() > 0 {
+		if t.opts.Verbose || t.live() > 0 {
 			t.warnOnce("dial "+c.addr+err.Error(), "%v", err)
 		}
 		return failed, "", withCode(ExitConnect, err)
@@ -152,7 +152,7 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 	t.agents[c.addr] = a
 	t.wg.Add(1)
 	t.mu.Unlock()
-	if t.f.verbose {
+	if t.opts.Verbose {
 		t.out.errorf("attached to %s (%s)", who, c.addr)
 	}
 	go t.watch(c.addr, a)

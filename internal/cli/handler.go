@@ -103,7 +103,7 @@ func (t *tracer) Stats(c *client.Conn, s protocol.Stats) {
 		prev, a.stats = a.stats, s
 	}
 	t.mu.Unlock()
-	if t.f.verbose && lossSummary(s) != lossSummary(prev) {
+	if t.opts.Verbose && lossSummary(s) != lossSummary(prev) {
 		t.out.errorf("%s: %d events sent, %s", t.who(c), s.Events, lossSummary(s))
 	}
 }

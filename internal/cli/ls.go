@@ -8,14 +8,48 @@ import (
 	"sync"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/protocol"
 )
 
-// list prints the reachable agents that match the selection.
-func list(ctx context.Context, f *flags, out *output) error {
-	out.raw = f.raw
-	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
+// LsOptions are the options of jstrace ls: list the reachable agents
+// that match the selection. The zero value (with IO set) lists every local
+// agent.
+type LsOptions struct {
+	IO *output
+	ConnectOptions
+	// Probes (--probes) also lists each agent's probes. Default false.
+	Probes bool
+}
+
+// NewCmdLs returns the ls command: its flags become LsOptions for runF, or
+// for runLs if runF is nil.
+func NewCmdLs(out *output, runF func(context.Context, *LsOptions) error) *cobra.Command {
+	opts := &LsOptions{IO: out}
+	cmd := &cobra.Command{
+		Use:   "ls",
+		Short: "List reachable agents",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.fromEnv(cmd)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runLs(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().BoolVar(&opts.Probes, "probes", false, "also list each agent's probes")
+	addConnectFlags(cmd, &opts.ConnectOptions)
+	return cmd
+}
+
+// runLs prints the reachable agents that match the selection.
+func runLs(ctx context.Context, opts *LsOptions) error {
+	out := opts.IO
+	out.raw = opts.Raw
+	sel, err := opts.selector()
 	if err != nil {
 		return err
 	}
@@ -23,7 +57,7 @@ func list(ctx context.Context, f *flags, out *output) error {
 	if err != nil {
 		return withCode(ExitConnect, err)
 	}
-	tlsConf, err := f.tlsConfig()
+	tlsConf, err := opts.tlsConfig()
 	if err != nil {
 		return err
 	}
@@ -42,7 +76,7 @@ func list(ctx context.Context, f *flags, out *output) error {
 			defer wg.Done()
 			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
 			defer cancel()
-			conn, err := client.Dial(dctx, c.addr, dialOptions(f, tlsConf, c))
+			conn, err := client.Dial(dctx, c.addr, opts.dialOptions(tlsConf, c))
 			if err != nil {
 				out.errorf("%v", err)
 				return
@@ -70,7 +104,7 @@ func list(ctx context.Context, f *flags, out *output) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%d\t%s\n", r.w.PID, out.field(r.w.Title), out.field(r.w.Hostname), r.addr, r.w.Sessions, len(r.w.Probes), out.field(r.w.Agent))
 	}
 	tw.Flush()
-	if f.probes {
+	if opts.Probes {
 		for _, r := range rows {
 			fmt.Fprintf(&b, "\n%s/%s/%d probes:\n", out.field(r.w.Hostname), out.field(r.w.Title), r.w.PID)
 			for _, p := range r.w.Probes {

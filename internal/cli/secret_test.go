@@ -5,8 +5,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-
-	"github.com/spf13/cobra"
 )
 
 // No value of the CLI's environment may appear in any command's help or
@@ -53,15 +51,14 @@ func TestEnvironmentAfterParsing(t *testing.T) {
 		{nil, "from-env", "a:1,b:2"},
 		{[]string{"--token", "from-flag", "--agents", "c:3"}, "from-flag", "c:3"},
 	} {
-		f := &flags{}
-		cmd := &cobra.Command{Use: "ls"}
-		selectionFlags(cmd, f)
-		if err := cmd.Flags().Parse(tt.args); err != nil {
+		var got *LsOptions
+		cmd := NewCmdLs(&output{}, func(_ context.Context, o *LsOptions) error { got = o; return nil })
+		cmd.SetArgs(tt.args)
+		if err := cmd.Execute(); err != nil {
 			t.Fatal(err)
 		}
-		f.fromEnv(cmd)
-		if f.token != tt.token || strings.Join(f.agents, ",") != tt.agents {
-			t.Errorf("%q: token %q agents %q, want %q %q", tt.args, f.token, f.agents, tt.token, tt.agents)
+		if got.Token != tt.token || strings.Join(got.Agents, ",") != tt.agents {
+			t.Errorf("%q: token %q agents %q, want %q %q", tt.args, got.Token, got.Agents, tt.token, tt.agents)
 		}
 	}
 }

@@ -5,13 +5,14 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/engine"
@@ -32,10 +33,9 @@ const (
 
 // tracer is one jstrace run: the Local engine and the agents attached.
 type tracer struct {
-	f      *flags
+	opts   *TraceOptions
 	sel    *selector
 	out    *output
-	log    *slog.Logger
 	eng    *engine.Engine
 	attach protocol.Attach
 	tls    *tls.Config // nil: plain TCP
@@ -51,6 +51,10 @@ type tracer struct {
 	wg       sync.WaitGroup  // the watch goroutines
 	started  atomic.Bool     // Local has returned; attach is set
 	detached int             // agents that stopped the script for a limit
+
+	// scanFn, if set, stands in for scan when wait looks for agents that
+	// joined (tests).
+	scanFn func(context.Context) (int, error)
 }
 
 // agent is one attached agent.
@@ -70,37 +74,100 @@ const (
 	failed
 )
 
-func trace(ctx context.Context, f *flags, out *output, path string) error {
-	out.raw = f.raw
-	sel, err := newSelector(f.pid, f.title, f.host, f.agents)
+// TraceOptions are the options of jstrace's main command: run a script
+// against the agents selected. The zero value (with IO and Script set)
+// runs the script against every local agent until Ctrl-C.
+type TraceOptions struct {
+	IO *output
+	ConnectOptions
+	// Script is the path of the script to run (the argument).
+	Script string
+	// Duration (--duration) ends the session after this long, as Ctrl-C
+	// would. Default 0: no limit.
+	Duration time.Duration
+	// Verbose (-v) reports agents joining and leaving, and drop counts
+	// every second. Default false.
+	Verbose bool
+	// Wait (--wait) waits for a matching agent instead of failing when
+	// there is none. Default false.
+	Wait bool
+}
+
+// NewCmdTrace returns the trace command, which is jstrace itself: its
+// arguments and flags become TraceOptions for runF, or for runTrace if
+// runF is nil.
+func NewCmdTrace(out *output, runF func(context.Context, *TraceOptions) error) *cobra.Command {
+	opts := &TraceOptions{IO: out}
+	cmd := &cobra.Command{
+		Use:   "jstrace [flags] <script.go>",
+		Short: "Dynamic tracing for live Go services",
+		Long: `jstrace runs a Go script against the probes of live Go processes.
+
+The script's Remote function runs inside every matching process (each
+embeds the jstrace agent), its Local function runs here and receives what
+the remotes emit, plus raw traces. Processes are found in the local run
+directory, or at --agents addresses, and filtered by -p, -t and -H.
+
+Exit codes: 0 ended normally, 1 error, 2 usage, 3 no agent matched,
+4 script error (did not load, or stopped by an agent's limits), 5 could
+not attach (unreachable, token, version), 6 every agent went away,
+130 interrupted twice.`,
+		Example: `  jstrace -t 'api*' examples/scripts/response-duration.go
+  jstrace -p 1234 --duration 10s examples/scripts/status-bars.go
+  jstrace --agents api.default.svc:7070 -H 'api-*' script.go
+  jstrace ls
+  jstrace vet script.go`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Script = args[0]
+			opts.fromEnv(cmd)
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runTrace(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "end the session after this long, as Ctrl-C would")
+	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "report agents joining and leaving, and drop counts every second")
+	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "wait for a matching agent instead of failing when there is none")
+	addConnectFlags(cmd, &opts.ConnectOptions)
+	return cmd
+}
+
+// runTrace runs a session: Local starts here, Remote in every agent that
+// matches, until Ctrl-C, --duration, or the end of every agent.
+func runTrace(ctx context.Context, opts *TraceOptions) error {
+	out := opts.IO
+	out.raw = opts.Raw
+	sel, err := opts.selector()
 	if err != nil {
 		return err
 	}
-	src, err := os.ReadFile(path)
+	src, err := os.ReadFile(opts.Script)
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("read script: %w", err))
 	}
-	tlsConf, err := f.tlsConfig()
+	tlsConf, err := opts.tlsConfig()
 	if err != nil {
 		return err
 	}
 	t := &tracer{
-		f:       f,
+		opts:    opts,
 		sel:     sel,
 		out:     out,
-		log:     slog.New(slog.DiscardHandler),
 		agents:  map[string]*agent{},
 		skip:    map[string]time.Time{},
 		warned:  map[string]bool{},
 		changed: make(chan struct{}, 1),
 		tls:     tlsConf,
 	}
+	path := opts.Script
 	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true})
 	if err != nil {
 		return withCode(ExitScript, err)
 	}
 	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
-	if f.verbose {
+	if opts.Verbose {
 		t.attach.Flags |= protocol.AttachStats
 	}
 	t.started.Store(true)
@@ -113,7 +180,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		t.eng.Abandon(localTimeout)
 		return err
 	}
-	defer t.hardDeadline(f.duration)()
+	defer t.hardDeadline(opts.Duration)()
 	reason := t.wait(ctx, sigs)
 	return t.shutdown(sigs, reason)
 }
@@ -125,7 +192,7 @@ func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) error {
 		if n > 0 {
 			return nil
 		}
-		if !t.f.wait || permanent(err) {
+		if !t.opts.Wait || permanent(err) {
 			return err
 		}
 		select {
@@ -142,8 +209,8 @@ func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) error {
 // when no other can join. It returns nil, or the error to exit with.
 func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
 	var expire <-chan time.Time
-	if t.f.duration > 0 {
-		timer := time.NewTimer(t.f.duration)
+	if t.opts.Duration > 0 {
+		timer := time.NewTimer(t.opts.Duration)
 		defer timer.Stop()
 		expire = timer.C
 	}
@@ -164,7 +231,7 @@ func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
 		case <-rescan.C:
 			if t.sel.canGrow() && !scanning {
 				scanning = true
-				go func() { t.scan(ctx); scanned <- struct{}{} }()
+				go func() { t.rescan(ctx); scanned <- struct{}{} }()
 			}
 		case <-scanned:
 			scanning = false
@@ -180,6 +247,15 @@ func (t *tracer) wait(ctx context.Context, sigs <-chan os.Signal) error {
 			}
 		}
 	}
+}
+
+// rescan looks for agents that joined since the last scan.
+func (t *tracer) rescan(ctx context.Context) {
+	if t.scanFn != nil {
+		t.scanFn(ctx)
+		return
+	}
+	t.scan(ctx)
 }
 
 // live counts the agents still attached.

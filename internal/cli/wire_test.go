@@ -16,7 +16,7 @@ import (
 func newTestTracer(raw bool) (*tracer, *bytes.Buffer, *bytes.Buffer) {
 	var stdout, stderr bytes.Buffer
 	t := &tracer{
-		f:      &flags{raw: raw},
+		opts:   &TraceOptions{ConnectOptions: ConnectOptions{Raw: raw}},
 		out:    &output{stdout: &stdout, stderr: &stderr, raw: raw},
 		agents: map[string]*agent{},
 		warned: map[string]bool{},
