@@ -100,22 +100,38 @@ func TestVetArgs(t *testing.T) {
 // Bad flags and arguments exit with ExitUsage before the command runs.
 func TestBadFlagsAreUsageErrors(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		run  func(*testing.T) (ran bool, code int)
+		name, cmd string
+		args      []string
 	}{
-		{"trace no script", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace); return o != nil, c }},
-		{"trace two scripts", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace, "a.go", "b.go"); return o != nil, c }},
-		{"trace unknown flag", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace, "--nope", "a.go"); return o != nil, c }},
-		{"trace bad pid", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace, "-p", "x", "a.go"); return o != nil, c }},
-		{"trace bad duration", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace, "--duration", "soon", "a.go"); return o != nil, c }},
-		{"trace missing value", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdTrace, "a.go", "--token"); return o != nil, c }},
-		{"ls argument", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdLs, "extra"); return o != nil, c }},
-		{"ls unknown flag", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdLs, "--duration", "1s"); return o != nil, c }},
-		{"vet no file", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdVet); return o != nil, c }},
-		{"vet flag", func(t *testing.T) (bool, int) { o, c := parse(t, NewCmdVet, "-p", "1", "a.go"); return o != nil, c }},
+		{"no script", "trace", nil},
+		{"two scripts", "trace", []string{"a.go", "b.go"}},
+		{"unknown flag", "trace", []string{"--nope", "a.go"}},
+		{"bad pid", "trace", []string{"-p", "x", "a.go"}},
+		{"bad duration", "trace", []string{"--duration", "soon", "a.go"}},
+		{"missing value", "trace", []string{"a.go", "--token"}},
+		{"argument", "ls", []string{"extra"}},
+		{"flag of trace", "ls", []string{"--duration", "1s"}},
+		{"no file", "vet", nil},
+		{"selection flag", "vet", []string{"-p", "1", "a.go"}},
 	} {
-		t.Run(tt.name, func(t *testing.T) {
-			if ran, code := tt.run(t); ran || code != ExitUsage {
+		t.Run(tt.cmd+" "+tt.name, func(t *testing.T) {
+			var ran bool
+			var code int
+			switch tt.cmd {
+			case "trace":
+				var o *TraceOptions
+				o, code = parse(t, NewCmdTrace, tt.args...)
+				ran = o != nil
+			case "ls":
+				var o *LsOptions
+				o, code = parse(t, NewCmdLs, tt.args...)
+				ran = o != nil
+			case "vet":
+				var o *VetOptions
+				o, code = parse(t, NewCmdVet, tt.args...)
+				ran = o != nil
+			}
+			if ran || code != ExitUsage {
 				t.Errorf("ran %v, exit %d, want %d", ran, code, ExitUsage)
 			}
 		})

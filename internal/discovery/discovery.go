@@ -33,8 +33,6 @@ type Entry struct {
 	Secret   string    `json:"secret,omitempty"` // proves the CLI's user can read the file
 	Version  string    `json:"version"`
 	Started  time.Time `json:"started"`
-
-	path string // the file the entry was read from
 }
 
 // Dir returns the run directory: override if not empty, else the default
@@ -128,16 +126,7 @@ func List(dir string) ([]Entry, error) {
 			os.Remove(path)
 			continue
 		}
-		e.path = path
 		entries = append(entries, e)
 	}
 	return entries, nil
-}
-
-// Forget removes an entry whose agent turned out to be gone although its pid
-// is in use (the pid was reused).
-func Forget(e Entry) {
-	if e.path != "" {
-		os.Remove(e.path)
-	}
 }

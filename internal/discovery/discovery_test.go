@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-func TestRegisterListForget(t *testing.T) {
+func TestRegisterList(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	remove, err := Register(dir, Entry{PID: os.Getpid(), Title: "t", Hostname: "h", Addr: "127.0.0.1:1234", Started: time.Now()})
 	if err != nil {
