@@ -78,7 +78,15 @@ func prefixedSize(prefix, text string) int {
 	return n
 }
 
-// errorf prints a message of the CLI itself on stderr.
+// errorf prints a message of the CLI itself on stderr, one line:
+//
+//	jstrace: [host/title/pid: ]message
+//	jstrace: warning: message
+//
+// Messages start lowercase, unless with a Go name (Local, Remote) or a
+// flag; "warning: " marks what the script's author may want to fix but
+// does not stop the session. TestMessageStyle holds every message of the
+// package to this.
 func (o *output) errorf(format string, args ...any) {
 	o.write(o.stderr, "jstrace: "+fmt.Sprintf(format, args...)+"\n")
 }

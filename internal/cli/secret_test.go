@@ -24,6 +24,7 @@ func TestEnvironmentNeverShown(t *testing.T) {
 	for _, args := range [][]string{
 		{"--help"}, {"ls", "--help"}, {"help"}, {"help", "ls"},
 		{"--no-such-flag"}, {"ls", "--no-such-flag"}, {"ls", "extra"}, {},
+		{"vet", "--help"}, {"help", "vet"}, {"vet"}, {"vet", "--token", "x", "s.go"},
 	} {
 		var stdout, stderr bytes.Buffer
 		Run(context.Background(), args, &stdout, &stderr)
@@ -39,26 +40,25 @@ func TestEnvironmentNeverShown(t *testing.T) {
 	}
 }
 
-// The environment still applies after parsing, and a flag given on the
-// command line wins over it.
+// The environment still applies after parsing, to every command that
+// connects, and a flag given on the command line wins over it.
 func TestEnvironmentAfterParsing(t *testing.T) {
 	t.Setenv(EnvToken, "from-env")
 	t.Setenv(EnvAgents, "a:1, b:2")
+	t.Setenv(EnvTLSKey, "env.key")
 	for _, tt := range []struct {
-		args          []string
-		token, agents string
+		args               []string
+		token, agents, key string
 	}{
-		{nil, "from-env", "a:1,b:2"},
-		{[]string{"--token", "from-flag", "--agents", "c:3"}, "from-flag", "c:3"},
+		{nil, "from-env", "a:1,b:2", "env.key"},
+		{[]string{"--token", "from-flag", "--agents", "c:3", "--tls-key", "flag.key"}, "from-flag", "c:3", "flag.key"},
 	} {
-		var got *LsOptions
-		cmd := NewCmdLs(&output{}, func(_ context.Context, o *LsOptions) error { got = o; return nil })
-		cmd.SetArgs(tt.args)
-		if err := cmd.Execute(); err != nil {
-			t.Fatal(err)
-		}
-		if got.Token != tt.token || strings.Join(got.Agents, ",") != tt.agents {
-			t.Errorf("%q: token %q agents %q, want %q %q", tt.args, got.Token, got.Agents, tt.token, tt.agents)
+		ls, _ := parse(t, NewCmdLs, tt.args...)
+		trace, _ := parse(t, NewCmdTrace, append(tt.args, "s.go")...)
+		for _, got := range []*ConnectOptions{&ls.ConnectOptions, &trace.ConnectOptions} {
+			if got.Token != tt.token || strings.Join(got.Agents, ",") != tt.agents || got.TLSKey != tt.key {
+				t.Errorf("%q: token %q agents %q key %q, want %q %q %q", tt.args, got.Token, got.Agents, got.TLSKey, tt.token, tt.agents, tt.key)
+			}
 		}
 	}
 }
