@@ -1,6 +1,15 @@
 // Command jstrace runs Go scripts against the probes of live Go services.
 //
-// See the README, or run jstrace --help.
+//	jstrace [flags] script.go   run a script against the agents selected
+//	jstrace ls [flags]          list the reachable agents
+//	jstrace vet script.go...    check scripts as jstrace would, without running them
+//
+// Install it with
+//
+//	go install github.com/jstrace-go/jstrace/cmd/jstrace@latest
+//
+// Run jstrace --help, or jstrace help <command>, for the flags and exit
+// codes; the README has the guides.
 package main
 
 import (

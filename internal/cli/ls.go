@@ -18,6 +18,7 @@ import (
 // that match the selection. The zero value (with IO set) lists every local
 // agent.
 type LsOptions struct {
+	// IO is where the command writes: required (NewCmdLs sets it).
 	IO *output
 	ConnectOptions
 	// Probes (--probes) also lists each agent's probes. Default false.

@@ -78,6 +78,7 @@ const (
 // against the agents selected. The zero value (with IO and Script set)
 // runs the script against every local agent until Ctrl-C.
 type TraceOptions struct {
+	// IO is where the command writes: required (NewCmdTrace sets it).
 	IO *output
 	ConnectOptions
 	// Script is the path of the script to run (the argument).

@@ -15,6 +15,7 @@ import (
 // VetOptions are the options of jstrace vet: check scripts as jstrace
 // would before running them, without a go.mod and without running them.
 type VetOptions struct {
+	// IO is where the command writes: required (NewCmdVet sets it).
 	IO *output
 	// Files are the scripts to check (the arguments), at least one.
 	Files []string
