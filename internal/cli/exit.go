@@ -12,7 +12,7 @@ const (
 	ExitError       = 1   // any other failure
 	ExitUsage       = 2   // bad flags or arguments
 	ExitNoAgents    = 3   // no agent matched the selection
-	ExitScript      = 4   // the script did not compile or load, or an agent stopped it for a limit
+	ExitScript      = 4   // the script did not compile or load (or jstrace vet found a problem), or an agent stopped it for a limit
 	ExitConnect     = 5   // no matching agent could be attached: unreachable, token, version
 	ExitLost        = 6   // every agent went away and none can join any more
 	ExitInterrupted = 130 // a second Ctrl-C cut the end of the session short
