@@ -13,7 +13,7 @@ build:
 
 ## demo: build, start two example services, trace them with a few scripts.
 demo: build
-	./scripts/demo.sh
+	./tools/demo.sh
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).

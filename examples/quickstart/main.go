@@ -1,0 +1,38 @@
+// Command quickstart is the README's quick start: an HTTP service with a
+// probe (probe.go) and the jstrace agent.
+//
+//	go run ./examples/quickstart &
+//	jstrace -t quickstart examples/scripts/quickstart.go
+//	curl localhost:8080/hi
+package main
+
+import (
+	"context"
+	"log"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/jstrace-go/jstrace/agent"
+)
+
+func main() {
+	// Loopback only, attachable by this user only: jstrace finds it by pid,
+	// title (the executable's name) or hostname.
+	a, err := agent.Listen(agent.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv := &http.Server{Addr: "localhost:8080", Handler: http.HandlerFunc(hello)}
+	go srv.ListenAndServe()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	srv.Shutdown(ctx)
+	a.Close() // ends every session: their cleanups run, their CLIs are told
+}
