@@ -1,9 +1,5 @@
-// Command quickstart is the README's quick start: an HTTP service with a
-// probe (probe.go) and the jstrace agent.
-//
-//	go run ./examples/quickstart &
-//	jstrace -t quickstart examples/scripts/quickstart.go
-//	curl localhost:8080/hi
+// Command quickstart is the README's quick start: an HTTP service on
+// localhost:8080 with a probe (probe.go) and the jstrace agent.
 package main
 
 import (
@@ -19,8 +15,7 @@ import (
 )
 
 func main() {
-	// Loopback only, attachable by this user only: jstrace finds it by pid,
-	// title (the executable's name) or hostname.
+	// Loopback only, for this user only; jstrace finds it by pid, title or host.
 	a, err := agent.Listen(agent.Options{})
 	if err != nil {
 		log.Fatal(err)

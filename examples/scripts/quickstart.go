@@ -1,8 +1,6 @@
 //go:build ignore
 
-// The README's third quick start: the p99 of each path, every second.
-//
-//	jstrace -t quickstart examples/scripts/quickstart.go
+// The README's quick start: the p99 of each path, every second.
 package main
 
 import (

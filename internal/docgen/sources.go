@@ -11,13 +11,14 @@ import (
 	"github.com/jstrace-go/jstrace/internal/sandbox"
 )
 
-// allowlist lists the import paths scripts may use, as the sandbox does.
+// allowlist names the import paths scripts may use, as the sandbox does,
+// in one paragraph.
 func allowlist() string {
-	var b strings.Builder
-	for _, path := range sandbox.Allowed() {
-		fmt.Fprintf(&b, "- `%s`\n", path)
+	paths := sandbox.Allowed()
+	for i, path := range paths {
+		paths[i] = "`" + path + "`"
 	}
-	return b.String()
+	return strings.Join(paths, ", ") + ".\n"
 }
 
 // exitCodes tabulates the Exit constants of the CLI's exit.go, each with
