@@ -17,6 +17,6 @@ func hello(w http.ResponseWriter, r *http.Request) {
 	if reqEnd.Enabled() {
 		reqEnd.Emit("path", r.URL.Path, "status", 200, "duration", time.Since(start))
 	}
-	// Or, where the name is only known at the call site:
-	jstrace.Trace("hello:"+r.Method, "agent", r.UserAgent())
+	// Or, in one call, where a probe variable is not worth it:
+	jstrace.Trace("hello:agent", "agent", r.UserAgent())
 }
