@@ -29,5 +29,8 @@ func main() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(ctx)
-	a.Close() // ends every session: their cleanups run, their CLIs are told
+	// Ends every session (their cleanups run, their CLIs are told), within ctx.
+	if err := a.Shutdown(ctx); err != nil {
+		log.Print(err)
+	}
 }
