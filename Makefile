@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo test lint vet-scripts fuzz bench bench-overhead clean
+.PHONY: all build demo test lint vet-scripts updatedocs fuzz bench bench-overhead clean
 
 all: build
 
@@ -13,7 +13,7 @@ build:
 
 ## demo: build, start two example services, trace them with a few scripts.
 demo: build
-	./scripts/demo.sh
+	./tools/demo.sh
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
@@ -29,6 +29,12 @@ lint: vet-scripts
 vet-scripts:
 	@for f in $(SCRIPTS); do $(GO) vet $$f || exit 1; done
 
+## updatedocs: rewrite what the Markdown docs quote from code (the README's
+## quick starts, the scripts' import allowlist, the exit codes); make test
+## fails while it is stale (internal/docgen).
+updatedocs:
+	$(GO) run ./internal/docgen/updatedocs
+
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s
 fuzz:
@@ -42,7 +48,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./internal/printable
 
 ## bench: the benchmark suite (bench/, a module of its own), ours and the
-## peers' in the same run; medians by benchstat. Figures go in the README.
+## peers' in the same run; medians by benchstat. Figures go in bench/README.md.
 BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCHOUT  := bench/results
 bench:

@@ -62,7 +62,7 @@ func TestMedianInterval(t *testing.T) {
 	}
 }
 
-// TestReadRuns reads the outputs kept in runs/, which the README's
+// TestReadRuns reads the outputs kept in runs/, which bench/README.md's
 // combined figures come from: every run's all-rounds line, and not the
 // lines of its split by load, which repeat rounds.
 func TestReadRuns(t *testing.T) {

@@ -1,0 +1,116 @@
+package docgen
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox"
+)
+
+const root = "../.."
+
+// Every generated part of the documentation says what its source says now.
+func TestUpToDate(t *testing.T) {
+	for _, name := range Files {
+		doc, err := os.ReadFile(filepath.Join(root, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, parts, err := Render(root, doc)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if string(out) != string(doc) {
+			t.Errorf("%s is stale: run make updatedocs", name)
+		}
+		for _, want := range Required[name] {
+			if !slices.Contains(parts, want) {
+				t.Errorf("%s lost its generated part %q (<!-- docgen:%s -->)", name, want, want)
+			}
+		}
+	}
+}
+
+// Render replaces each part and keeps the text around it.
+func TestRender(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte("package x\n\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	doc := "a\n<!-- docgen:file:x.go -->\nold\n<!-- /docgen -->\nb\n<!-- docgen:allowlist -->\n<!-- /docgen -->\nc\n"
+	out, parts, err := Render(dir, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a\n<!-- docgen:file:x.go -->\n```go\npackage x\n```\n<!-- /docgen -->\nb\n<!-- docgen:allowlist -->\n" + allowlist() + "<!-- /docgen -->\nc\n"
+	if string(out) != want {
+		t.Errorf("got\n%s\nwant\n%s", out, want)
+	}
+	if !slices.Equal(parts, []string{"file:x.go", "allowlist"}) {
+		t.Errorf("parts %q", parts)
+	}
+	for _, bad := range []string{
+		"<!-- docgen:file:x.go -->\nno end\n",
+		"<!-- docgen:nonsense -->\n<!-- /docgen -->\n",
+		"<!-- docgen:file:missing.go -->\n<!-- /docgen -->\n",
+	} {
+		if _, _, err := Render(dir, []byte(bad)); err == nil {
+			t.Errorf("Render(%q): no error", bad)
+		}
+	}
+}
+
+// The allowlist part names every path the sandbox allows, and only those.
+func TestAllowlist(t *testing.T) {
+	got := allowlist()
+	allowed := sandbox.Allowed()
+	if n := strings.Count(got, "`"); n != 2*len(allowed) {
+		t.Errorf("%d backquotes for %d paths", n, len(allowed))
+	}
+	for _, path := range []string{"strings", "fmt", "cmp", "github.com/jstrace-go/jstrace/script"} {
+		if !strings.Contains(got, "`"+path+"`") {
+			t.Errorf("%s missing from\n%s", path, got)
+		}
+	}
+	for _, path := range []string{"os", "net", "unsafe", "reflect", "container/ring"} {
+		if strings.Contains(got, "`"+path+"`") {
+			t.Errorf("%s listed", path)
+		}
+	}
+}
+
+// The exit codes come from the CLI's constants and their comments.
+func TestExitCodes(t *testing.T) {
+	got, err := exitCodes(filepath.Join(root, "internal", "cli", "exit.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []string{"| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 130 |"} {
+		if !strings.Contains(got, code) {
+			t.Errorf("%s missing from\n%s", code, got)
+		}
+	}
+	dir := t.TempDir()
+	src := "package cli\n\nconst (\n\t// ExitA is documented above.\n\tExitA = 7\n\tExitB = 8 // and beside | here\n\tother = 9\n)\n"
+	path := filepath.Join(dir, "exit.go")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err = exitCodes(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "| Code | Meaning |\n|---|---|\n| 7 | ExitA is documented above. |\n| 8 | and beside \\| here |\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if err := os.WriteFile(path, []byte("package cli\n\nconst ExitC = 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := exitCodes(path); err == nil {
+		t.Error("an undocumented exit code: no error")
+	}
+}
