@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Exit codes of jstrace, documented in the README. Every error the CLI
+// Exit codes of jstrace, documented in docs/operating.md (generated from
+// this block by make updatedocs). Every error the CLI
 // returns is mapped to one of them here, and only here.
 const (
 	ExitOK          = 0   // the session ran and ended (Ctrl-C, --duration)
