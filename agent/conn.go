@@ -26,6 +26,9 @@ const (
 	attachTimeout = 30 * time.Second
 )
 
+// errShuttingDown refuses a session that would start once the agent is ending.
+var errShuttingDown = errors.New("refused session: the agent is shutting down")
+
 // Frame size limits: before authentication only a Hello fits; after it,
 // an Attach with a script of the largest size allowed.
 const (
@@ -36,8 +39,9 @@ const (
 // serve runs one connection. Everything before authentication happens on
 // the raw connection under one deadline: the multiplexer (and its
 // per-frame goroutines) only starts for a peer that proved who it is.
-// release frees the connection's handshake slot.
-func (a *Agent) serve(c net.Conn, release func()) {
+// enter frees the connection's handshake slot and reports whether a
+// session may start (not once the agent is ending).
+func (a *Agent) serve(c net.Conn, enter func() bool) {
 	peer := c.RemoteAddr().String()
 	if peer == "" || peer == "@" {
 		peer = "unix socket"
@@ -76,7 +80,7 @@ func (a *Agent) serve(c net.Conn, release func()) {
 		return
 	}
 	defer sess.Close()
-	err = a.attach(sess, peer, release)
+	err = a.attach(sess, peer, enter)
 	if abuse := sess.Abuse(); abuse != nil {
 		a.dropped.warn(log, a.log, "jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
 		return
@@ -150,7 +154,7 @@ func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) 
 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
-func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
+func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error {
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
@@ -182,7 +186,10 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
 		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
 	}
 	defer a.sessions.Add(-1)
-	release()
+	if !enter() {
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "the agent is shutting down"})
+		return errShuttingDown
+	}
 	s := newSession(a, peer, &attach, fr, fw, ctl, events, console)
 	s.run()
 	return nil

@@ -188,7 +188,7 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 }
 
 // waitStop waits for the end of the session: the CLI's Stop or its loss,
-// or the script's detachment. It sends Stats every second if the CLI asked
+// the script's detachment, or the agent's end (see Agent.Shutdown). It sends Stats every second if the CLI asked
 // for them.
 func (s *session) waitStop(stop <-chan struct{}) {
 	var tick <-chan time.Time
@@ -202,6 +202,8 @@ func (s *session) waitStop(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-s.detached:
+			return
+		case <-s.a.ending:
 			return
 		case <-tick:
 			stats := s.stats()
