@@ -97,13 +97,13 @@ func Listen(opts Options) (*Agent, error) {
 		if err != nil {
 			// The service must not fail to start over this: the agent stays
 			// reachable with jstrace --agents.
-			a.log.Warn("jstrace agent: local discovery disabled", "err", err, "addr", a.addr)
+			a.log.Warn("discovery disabled", "err", err, "addr", a.addr)
 			a.unreg, a.secret = nil, ""
 		}
 	}
 	a.wg.Add(1)
 	go a.accept()
-	a.log.Debug("jstrace agent listening", "addr", a.addr, "title", opts.Title)
+	a.log.Debug("listening", "addr", a.addr, "title", opts.Title)
 	return a, nil
 }
 
@@ -134,7 +134,7 @@ func (a *Agent) accept() {
 			}
 			// Out of file descriptors and the like: back off, as net/http does.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			a.log.Warn("jstrace agent: accept failed", "err", err, "retry_in", delay)
+			a.log.Warn("accept failed", "err", err, "retry_in", delay)
 			time.Sleep(delay)
 			continue
 		}
@@ -144,7 +144,7 @@ func (a *Agent) accept() {
 		default:
 			// Too many connections are still shaking hands: a flood, or a
 			// hostile peer holding them open. Shed the newcomer.
-			a.refusals.warn(a.log, a.log, "jstrace agent: too many connections in handshake; closing new ones", "refused", a.refused.Add(1))
+			a.refusals.note(a.log, a.log, slog.LevelWarn, "handshake slots full", "refused", a.refused.Add(1), "slots", maxHandshakes)
 			c.Close()
 			continue
 		}

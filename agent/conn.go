@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"log/slog"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -50,18 +51,18 @@ func (a *Agent) serve(c net.Conn, enter func() bool) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if tc, ok := c.(*tls.Conn); ok {
 		if err := tc.Handshake(); err != nil {
-			a.refusals.warn(log, a.log, "jstrace agent: TLS handshake failed", "err", err)
+			a.refusals.note(log, a.log, slog.LevelDebug, "tls handshake failed", "err", err)
 			return
 		}
 	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		protocol.WritePreamble(c) // so that a CLI can say which versions differ
-		a.refusals.warn(log, a.log, "jstrace agent: refused connection", "err", err)
+		a.refusals.note(log, a.log, slog.LevelDebug, "bad preamble", "err", err)
 		return
 	}
 	if err != nil {
-		log.Debug("jstrace agent: connection closed before handshake", "err", err)
+		log.Debug("connection closed before handshake", "err", err)
 		return
 	}
 	if err := protocol.WritePreamble(c); err != nil {
@@ -69,24 +70,24 @@ func (a *Agent) serve(c net.Conn, enter func() bool) {
 	}
 	if err := a.hello(c, peer); err != nil {
 		if !errors.Is(err, io.EOF) {
-			a.refusals.warn(log, a.log, "jstrace agent: handshake failed", "err", err)
+			a.refusals.note(log, a.log, slog.LevelDebug, "handshake failed", "err", err)
 		}
 		return
 	}
 	c.SetDeadline(time.Time{})
 	sess, err := mux.Server(c, log)
 	if err != nil {
-		a.dropped.warn(log, a.log, "jstrace agent: start session", "err", err)
+		a.dropped.note(log, a.log, slog.LevelDebug, "multiplexer failed", "err", err)
 		return
 	}
 	defer sess.Close()
 	err = a.attach(sess, peer, enter)
 	if abuse := sess.Abuse(); abuse != nil {
-		a.dropped.warn(log, a.log, "jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
+		a.dropped.note(log, a.log, slog.LevelDebug, "multiplexer abused", "err", abuse)
 		return
 	}
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
-		a.dropped.warn(log, a.log, "jstrace agent: attach failed", "err", err)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) && !errors.Is(err, errShuttingDown) {
+		a.dropped.note(log, a.log, slog.LevelDebug, "attach failed", "err", err)
 	}
 }
 
@@ -112,7 +113,7 @@ func (a *Agent) hello(c net.Conn, peer string) error {
 		}
 		return err
 	}
-	a.log.Debug("jstrace agent: peer authenticated", "peer", peer, "by", how, "client", hello.Client)
+	a.log.Debug("peer authenticated", "peer", peer, "by", how, "client", hello.Client)
 	welcome := &protocol.Welcome{
 		Agent:    jstrace.Version,
 		PID:      a.origin.PID,
@@ -182,8 +183,9 @@ func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error 
 
 	if n := a.sessions.Add(1); int(n) > a.opts.MaxSessions {
 		a.sessions.Add(-1)
+		a.log.Warn("session refused", "peer", peer, "reason", "max sessions", "max_sessions", a.opts.MaxSessions)
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf("%d sessions attached already", a.opts.MaxSessions)})
-		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
+		return nil
 	}
 	defer a.sessions.Add(-1)
 	if !enter() {
