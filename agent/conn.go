@@ -1,11 +1,11 @@
 package agent
 
 import (
-	"log/slog"
 	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
