@@ -83,7 +83,7 @@ func (a *Agent) serve(c net.Conn, enter func() bool) {
 	defer sess.Close()
 	err = a.attach(sess, peer, enter)
 	if abuse := sess.Abuse(); abuse != nil {
-		a.dropped.note(log, a.log, slog.LevelDebug, "multiplexer abused", "err", abuse)
+		a.dropped.note(log, a.log, slog.LevelWarn, "authenticated peer abused the multiplexer", "err", abuse)
 		return
 	}
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) && !errors.Is(err, errShuttingDown) {

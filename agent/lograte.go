@@ -9,8 +9,10 @@ import (
 
 // Peers can make the agent log: before authentication a garbage
 // connection, a wrong secret, a failed TLS handshake; after it, a
-// connection dropped or cut off for abuse. Those are Debug records (a port
-// scanner is no news), the full handshake slots a Warn. Either way a flood
+// connection dropped or cut off for abuse. Most are Debug records (a port
+// scanner or a broken client is no news); the full handshake slots, and an
+// authenticated peer abusing the multiplexer (someone holding a credential:
+// the operator may revoke it), are Warn. Either way a flood
 // of them must not flood the service's log: at most refusalsLogged of each
 // kind (before, after authentication) are logged per refusalWindow, the
 // others are counted and summarised in one record at the end of the
