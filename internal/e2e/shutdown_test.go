@@ -10,7 +10,7 @@ import (
 
 // A service stopping on SIGTERM shuts its agent down gracefully (see
 // examples/service): the attached CLI gets the remote cleanup's output and
-// the session's end, not a lost agent, and the service exits well within
+// the session's end, not a lost connection, and the service exits within
 // its deadline.
 func TestServiceShutdownEndsSessions(t *testing.T) {
 	e := newEnv(t)
@@ -40,7 +40,8 @@ func Remote(traces *script.Traces) {
 	}
 	took := time.Since(begin)
 	r := run.wait(t, 30*time.Second)
-	if !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"remote cleanup") || strings.Contains(r.stderr, "agent gone") {
+	// "session ended": the agent's Done, where a cut connection gives its error.
+	if !strings.Contains(r.stdout, prefix("web-1", "api", svc)+"remote cleanup") || !strings.Contains(r.stderr, "agent gone (session ended)") {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s\nservice log:\n%s", r.code, r.stdout, r.stderr, svc.log.String())
 	}
 	if took > 6*time.Second {
