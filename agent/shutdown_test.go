@@ -115,7 +115,7 @@ func Remote(traces *script.Traces) {
 	})
 }
 `
-	c, rec := mustAttach(t, a, src)
+	c, _ := mustAttach(t, a, src)
 	jstrace.Trace("agenttest:spin")
 	time.Sleep(100 * time.Millisecond) // the handler spins
 	r := <-shutdownAsync(a, 300*time.Millisecond)
@@ -128,7 +128,6 @@ func Remote(traces *script.Traces) {
 	if _, err := c.Wait(10 * time.Second); err == nil {
 		t.Error("the CLI saw a clean end, want a lost connection")
 	}
-	_ = rec
 	waitSessions(t, a, 0)
 }
 
