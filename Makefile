@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo test lint vet-scripts updatedocs fuzz bench bench-overhead clean
+.PHONY: all build demo test lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -34,6 +34,14 @@ vet-scripts:
 ## fails while it is stale (internal/docgen).
 updatedocs:
 	$(GO) run ./internal/docgen/updatedocs
+
+## oldgo: build, vet and test the packages a service imports with the
+## oldest Go go.mod allows (its go line; the module proxy serves that
+## toolchain): fails if code needs a newer Go than the go line says.
+OLDGO ?= go$(shell sed -n 's/^go //p' go.mod)
+oldgo:
+	GOTOOLCHAIN=$(OLDGO) $(GO) vet ./...
+	GOTOOLCHAIN=$(OLDGO) $(GO) test -count=1 . ./agent ./script
 
 ## fuzz: run each fuzz target for FUZZTIME (default 30s).
 FUZZTIME ?= 30s

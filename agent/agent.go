@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,13 +41,24 @@ type Agent struct {
 	dropped    refusalLog     // rate-limits warnings about authenticated ones
 	wg         sync.WaitGroup // the accept loop and every connection
 
+	// The agent's end (see Shutdown): ending is closed when it begins,
+	// hurry is cancelled when the agent stops waiting for sessions, done
+	// is closed once wg is.
+	endOnce   sync.Once
+	ending    chan struct{}
+	hurry     context.Context
+	hurryNow  context.CancelFunc
+	done      chan struct{}
+	abortOnce sync.Once
+
 	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
+	conns  map[net.Conn]bool // true once the connection runs a session
 	closed bool
 }
 
 // Listen starts an agent: it listens on opts.Addr, registers for local
-// discovery and serves sessions in background goroutines until Close.
+// discovery and serves sessions in background goroutines until Shutdown or
+// Close.
 func Listen(opts Options) (*Agent, error) {
 	opts, err := opts.resolve()
 	if err != nil {
@@ -62,11 +73,14 @@ func Listen(opts Options) (*Agent, error) {
 		log:    opts.Logger.With("component", "jstrace"),
 		ln:     ln,
 		origin: script.Origin{Hostname: opts.Hostname, Title: opts.Title, PID: os.Getpid()},
-		conns:  map[net.Conn]struct{}{},
+		conns:  map[net.Conn]bool{},
+		ending: make(chan struct{}),
+		done:   make(chan struct{}),
 
 		handshakes: make(chan struct{}, maxHandshakes),
 		addr:       addrString(ln),
 	}
+	a.hurry, a.hurryNow = context.WithCancel(context.Background())
 	a.gov = newGovernor(opts, a.log, &a.wg)
 	if !opts.NoDiscovery {
 		a.secret = newSecret()
@@ -83,13 +97,13 @@ func Listen(opts Options) (*Agent, error) {
 		if err != nil {
 			// The service must not fail to start over this: the agent stays
 			// reachable with jstrace --agents.
-			a.log.Warn("jstrace agent: local discovery disabled", "err", err, "addr", a.addr)
+			a.log.Warn("discovery disabled", "err", err, "addr", a.addr)
 			a.unreg, a.secret = nil, ""
 		}
 	}
 	a.wg.Add(1)
 	go a.accept()
-	a.log.Debug("jstrace agent listening", "addr", a.addr, "title", opts.Title)
+	a.log.Debug("listening", "addr", a.addr, "title", opts.Title)
 	return a, nil
 }
 
@@ -109,35 +123,6 @@ func (a *Agent) Title() string { return a.opts.Title }
 // Sessions returns the number of sessions attached.
 func (a *Agent) Sessions() int { return int(a.sessions.Load()) }
 
-// Close stops the agent: it stops listening, removes its discovery file,
-// ends every session (their scripts' cleanup runs, briefly) and waits for
-// all its goroutines. Probes return to their disabled cost. Close is
-// idempotent.
-func (a *Agent) Close() error {
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return nil
-	}
-	a.closed = true
-	for c := range a.conns {
-		c.Close()
-	}
-	a.mu.Unlock()
-	err := a.ln.Close()
-	if path, ok := strings.CutPrefix(a.addr, unixPrefix); ok {
-		os.Remove(path)
-	}
-	if a.unreg != nil {
-		err = errors.Join(err, a.unreg())
-	}
-	a.gov.close()
-	a.wg.Wait()
-	a.refusals.close(a.log)
-	a.dropped.close(a.log)
-	return err
-}
-
 func (a *Agent) accept() {
 	defer a.wg.Done()
 	var delay time.Duration
@@ -149,7 +134,7 @@ func (a *Agent) accept() {
 			}
 			// Out of file descriptors and the like: back off, as net/http does.
 			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
-			a.log.Warn("jstrace agent: accept failed", "err", err, "retry_in", delay)
+			a.log.Warn("accept failed", "err", err, "retry_in", delay)
 			time.Sleep(delay)
 			continue
 		}
@@ -159,38 +144,53 @@ func (a *Agent) accept() {
 		default:
 			// Too many connections are still shaking hands: a flood, or a
 			// hostile peer holding them open. Shed the newcomer.
-			a.refusals.warn(a.log, a.log, "jstrace agent: too many connections in handshake; closing new ones", "refused", a.refused.Add(1))
+			a.refusals.note(a.log, a.log, slog.LevelWarn, "handshake slots full", "refused", a.refused.Add(1), "slots", maxHandshakes)
 			c.Close()
 			continue
 		}
-		if !a.track(c, true) {
+		if !a.track(c) {
+			<-a.handshakes
 			c.Close()
 			return
 		}
 		a.wg.Add(1)
 		go func() {
 			defer a.wg.Done()
-			defer a.track(c, false)
+			defer a.untrack(c)
 			defer c.Close()
 			var once sync.Once
 			release := func() { once.Do(func() { <-a.handshakes }) }
 			defer release()
-			a.serve(c, release)
+			a.serve(c, func() bool { release(); return a.enter(c) })
 		}()
 	}
 }
 
-// track adds or removes a connection; adding fails once the agent is closed.
-func (a *Agent) track(c net.Conn, add bool) bool {
+// track adds a connection in handshake; it fails once the agent ends.
+func (a *Agent) track(c net.Conn) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if !add {
-		delete(a.conns, c)
-		return true
-	}
 	if a.closed {
 		return false
 	}
-	a.conns[c] = struct{}{}
+	a.conns[c] = false
 	return true
+}
+
+// enter marks a tracked connection as running a session; it fails once
+// the agent ends: no session starts then.
+func (a *Agent) enter(c net.Conn) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return false
+	}
+	a.conns[c] = true
+	return true
+}
+
+func (a *Agent) untrack(c net.Conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.conns, c)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"time"
 
@@ -26,6 +27,9 @@ const (
 	attachTimeout = 30 * time.Second
 )
 
+// errShuttingDown refuses a session that would start once the agent is ending.
+var errShuttingDown = errors.New("refused session: the agent is shutting down")
+
 // Frame size limits: before authentication only a Hello fits; after it,
 // an Attach with a script of the largest size allowed.
 const (
@@ -36,8 +40,9 @@ const (
 // serve runs one connection. Everything before authentication happens on
 // the raw connection under one deadline: the multiplexer (and its
 // per-frame goroutines) only starts for a peer that proved who it is.
-// release frees the connection's handshake slot.
-func (a *Agent) serve(c net.Conn, release func()) {
+// enter frees the connection's handshake slot and reports whether a
+// session may start (not once the agent is ending).
+func (a *Agent) serve(c net.Conn, enter func() bool) {
 	peer := c.RemoteAddr().String()
 	if peer == "" || peer == "@" {
 		peer = "unix socket"
@@ -46,18 +51,18 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	if tc, ok := c.(*tls.Conn); ok {
 		if err := tc.Handshake(); err != nil {
-			a.refusals.warn(log, a.log, "jstrace agent: TLS handshake failed", "err", err)
+			a.refusals.note(log, a.log, slog.LevelDebug, "tls handshake failed", "err", err)
 			return
 		}
 	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		protocol.WritePreamble(c) // so that a CLI can say which versions differ
-		a.refusals.warn(log, a.log, "jstrace agent: refused connection", "err", err)
+		a.refusals.note(log, a.log, slog.LevelDebug, "bad preamble", "err", err)
 		return
 	}
 	if err != nil {
-		log.Debug("jstrace agent: connection closed before handshake", "err", err)
+		log.Debug("connection closed before handshake", "err", err)
 		return
 	}
 	if err := protocol.WritePreamble(c); err != nil {
@@ -65,24 +70,24 @@ func (a *Agent) serve(c net.Conn, release func()) {
 	}
 	if err := a.hello(c, peer); err != nil {
 		if !errors.Is(err, io.EOF) {
-			a.refusals.warn(log, a.log, "jstrace agent: handshake failed", "err", err)
+			a.refusals.note(log, a.log, slog.LevelDebug, "handshake failed", "err", err)
 		}
 		return
 	}
 	c.SetDeadline(time.Time{})
 	sess, err := mux.Server(c, log)
 	if err != nil {
-		a.dropped.warn(log, a.log, "jstrace agent: start session", "err", err)
+		a.dropped.note(log, a.log, slog.LevelDebug, "multiplexer failed", "err", err)
 		return
 	}
 	defer sess.Close()
-	err = a.attach(sess, peer, release)
+	err = a.attach(sess, peer, enter)
 	if abuse := sess.Abuse(); abuse != nil {
-		a.dropped.warn(log, a.log, "jstrace agent: closed a connection that abused the multiplexer", "err", abuse)
+		a.dropped.note(log, a.log, slog.LevelWarn, "authenticated peer abused the multiplexer", "err", abuse)
 		return
 	}
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) {
-		a.dropped.warn(log, a.log, "jstrace agent: attach failed", "err", err)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrSessionShutdown) && !errors.Is(err, errShuttingDown) {
+		a.dropped.note(log, a.log, slog.LevelDebug, "attach failed", "err", err)
 	}
 }
 
@@ -108,7 +113,7 @@ func (a *Agent) hello(c net.Conn, peer string) error {
 		}
 		return err
 	}
-	a.log.Debug("jstrace agent: peer authenticated", "peer", peer, "by", how, "client", hello.Client)
+	a.log.Debug("peer authenticated", "peer", peer, "by", how, "client", hello.Client)
 	welcome := &protocol.Welcome{
 		Agent:    jstrace.Version,
 		PID:      a.origin.PID,
@@ -150,7 +155,7 @@ func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) 
 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
-func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
+func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error {
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
@@ -178,11 +183,15 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func()) error {
 
 	if n := a.sessions.Add(1); int(n) > a.opts.MaxSessions {
 		a.sessions.Add(-1)
+		a.log.Warn("session refused", "peer", peer, "reason", "max sessions", "max_sessions", a.opts.MaxSessions)
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: fmt.Sprintf("%d sessions attached already", a.opts.MaxSessions)})
-		return fmt.Errorf("refused session: %d sessions attached already", a.opts.MaxSessions)
+		return nil
 	}
 	defer a.sessions.Add(-1)
-	release()
+	if !enter() {
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "the agent is shutting down"})
+		return errShuttingDown
+	}
 	s := newSession(a, peer, &attach, fr, fw, ctl, events, console)
 	s.run()
 	return nil

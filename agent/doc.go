@@ -3,13 +3,18 @@
 // script (its Remote function) inside the service, in a sandbox, on the
 // probes the service placed with package jstrace.
 //
-// One call starts it, and Close stops it:
+// One call starts it; Shutdown stops it, letting attached sessions end
+// normally for as long as its context allows (Close stops it at once):
 //
 //	a, err := agent.Listen(agent.Options{})
 //	if err != nil {
 //		log.Fatal(err)
 //	}
 //	defer a.Close()
+//	…
+//	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+//	defer cancel()
+//	a.Shutdown(ctx) // on SIGTERM, say: never blocks past ctx
 //
 // The zero Options are the safe defaults: a loopback listener on a free
 // port, registered in a private run directory so that `jstrace` finds it
@@ -27,5 +32,8 @@
 // possible.
 //
 // An Agent's methods are safe for concurrent use. Background goroutines
-// report through Options.Logger with constant messages.
+// report through Options.Logger with constant messages (component=jstrace):
+// Warn for what an operator may act on (a budget exhausted, a script
+// detached or stuck, the listener failing), Debug for what any peer can
+// cause (a port scanner's failed TLS handshake, a bad token).
 package agent

@@ -89,7 +89,7 @@ func (h blockingHandler) WithGroup(name string) slog.Handler {
 // lock while it detaches a session (and logs why), so that new sessions
 // attach meanwhile.
 func TestDetachingDoesNotBlockAttaching(t *testing.T) {
-	h := blockingHandler{Handler: slog.DiscardHandler, msg: "jstrace script detached",
+	h := blockingHandler{Handler: slog.DiscardHandler, msg: "script detached",
 		blocked: make(chan struct{}), unblock: make(chan struct{}), once: new(sync.Once)}
 	var unblockOnce sync.Once
 	unblock := func() { unblockOnce.Do(func() { close(h.unblock) }) }

@@ -27,7 +27,7 @@ func (a action) do() {
 	}
 	msg := fmt.Sprintf("the script's aggregations hold %s, all they may together: traces that need more are dropped and counted (Aggregation.Dropped)", mib(a.note))
 	a.s.console.print(protocol.ConsoleFault, msg+"\n")
-	a.s.log.Info("jstrace session: aggregations full", "limit", a.note)
+	a.s.log.Info("aggregations full", "limit", a.note)
 }
 
 // tick measures one window of span and decides what to do about the

@@ -76,8 +76,11 @@ type Options struct {
 	// reached with jstrace --agents only. Default: false.
 	NoDiscovery bool
 
-	// Logger receives the agent's log: sessions attached and ended,
-	// connections refused, script failures. Default: slog.Default().
+	// Logger receives the agent's log, tagged component=jstrace, with
+	// constant messages: sessions attached and ended (Info), budgets
+	// exhausted, scripts detached or stuck, the listener failing (Warn),
+	// connections refused for a bad handshake, TLS or credential (Debug:
+	// any peer can cause them). Default: slog.Default().
 	Logger *slog.Logger
 
 	// BufferSize is the size in bytes of each session's event buffer;

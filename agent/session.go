@@ -86,7 +86,7 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
 	s.fed = newFed(a.opts.Limits, &a.gov.aggs, func(err error) {
-		s.log.Warn("jstrace session: aggregation refused", "err", err)
+		s.log.Warn("aggregation refused", "err", err)
 	})
 	return s
 }
@@ -96,7 +96,7 @@ func (s *session) run() {
 	go s.console.run()
 	defer s.console.close(flushTimeout)
 	if perr := s.a.gov.admit(s); perr != nil {
-		s.log.Warn("jstrace agent: session refused", "reason", perr.Message)
+		s.log.Warn("session refused", "reason", perr.Message)
 		refuse(s.fw, s.fr, s.ctl, perr)
 		return
 	}
@@ -125,7 +125,7 @@ func (s *session) run() {
 	s.loading.Store(false)
 	if err != nil {
 		s.stopEngine()
-		s.log.Info("jstrace agent: script refused", "err", err)
+		s.log.Info("script refused", "err", err)
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
@@ -134,7 +134,7 @@ func (s *session) run() {
 		s.stopEngine()
 		return
 	}
-	s.log.Info("jstrace session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
+	s.log.Info("session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
 	s.a.gov.join(s)
 
 	p := newPump(s)
@@ -158,7 +158,7 @@ func (s *session) run() {
 	s.fw.Send(protocol.FrameDone, &stats)
 	s.ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
 	<-ctlDone
-	s.log.Info("jstrace session ended", "duration", time.Since(start).Round(time.Millisecond),
+	s.log.Info("session ended", "duration", time.Since(start).Round(time.Millisecond),
 		"events", stats.Events, "dropped", stats.Dropped, "handler_dropped", stats.HandlerDropped,
 		"console_dropped", stats.ConsoleDropped, "errors", stats.Errors)
 }
@@ -175,7 +175,7 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 			t, _, err := s.fr.ReadFrame()
 			if err != nil {
 				if !errors.Is(err, io.EOF) && !errors.Is(err, yamux.ErrStreamClosed) {
-					s.log.Debug("jstrace session: control stream ended", "err", err)
+					s.log.Debug("control stream ended", "err", err)
 				}
 				return
 			}
@@ -188,7 +188,7 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 }
 
 // waitStop waits for the end of the session: the CLI's Stop or its loss,
-// or the script's detachment. It sends Stats every second if the CLI asked
+// the script's detachment, or the agent's end (see Agent.Shutdown). It sends Stats every second if the CLI asked
 // for them.
 func (s *session) waitStop(stop <-chan struct{}) {
 	var tick <-chan time.Time
@@ -202,6 +202,8 @@ func (s *session) waitStop(stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-s.detached:
+			return
+		case <-s.a.ending:
 			return
 		case <-tick:
 			stats := s.stats()
@@ -260,7 +262,7 @@ func (s *session) Detach(reason string) {
 	s.detachOnce.Do(func() {
 		s.detachReason = reason
 		s.console.printReason("script detached: " + reason + "\n")
-		s.log.Warn("jstrace script detached", "reason", reason)
+		s.log.Warn("script detached", "reason", reason)
 		close(s.detached)
 	})
 }
@@ -269,7 +271,7 @@ func (s *session) Detach(reason string) {
 // session to the service's log.
 func (s *session) Fault(msg string) {
 	s.console.print(protocol.ConsoleFault, msg+"\n")
-	s.faultOnce.Do(func() { s.log.Warn("jstrace script failed", "err", msg) })
+	s.faultOnce.Do(func() { s.log.Info("script failed", "err", msg) })
 }
 
 // Subscribed updates the subscription with the remote handlers' patterns.

@@ -84,7 +84,7 @@ func BenchmarkAttach(b *testing.B) {
 			c.Stop()
 			c.Wait(10 * time.Second)
 			c.Close()
-			local.Stop(0)
+			local.Stop(context.Background())
 		}
 		b.ReportMetric(float64(total.Milliseconds())/float64(b.N), "ms/attach")
 	})

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -68,6 +69,6 @@ func BenchmarkSessionMemory(b *testing.B) {
 		runtime.GC()
 		runtime.ReadMemStats(&m1)
 		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/(1<<20), "MB-per-script")
-		e.Stop(0)
+		e.Stop(context.Background())
 	}
 }

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -50,7 +51,7 @@ func Remote(traces *script.Traces) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer e.Stop(0)
+			defer e.Stop(context.Background())
 			batch := make([]*script.Trace, 256)
 			for i := range batch {
 				batch[i] = new(script.Trace)
@@ -109,7 +110,7 @@ func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer e.Stop(0)
+	defer e.Stop(context.Background())
 	b.ReportAllocs()
 	b.ResetTimer()
 	if !parallel {

@@ -118,7 +118,7 @@ func (s *session) stop(b *testing.B) {
 	}
 	s.stats = stats
 	if s.local != nil {
-		s.local.Stop(0)
+		s.local.Stop(context.Background())
 	}
 	s.c.Close()
 	s.a.Close()

@@ -80,4 +80,9 @@ func main() {
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	srv.Shutdown(shutdown)
+	// Attached CLIs get their sessions' end; a stuck script cannot hold
+	// the exit past the deadline.
+	if err := a.Shutdown(shutdown); err != nil {
+		log.Warn("jstrace agent shutdown", "err", err)
+	}
 }

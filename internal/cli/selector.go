@@ -22,6 +22,9 @@ type selector struct {
 	host   *match.Set // nil: any
 	agents []string   // host:port; empty: local discovery
 	runDir string
+	// lookupHost resolves the names of --agents: the system's resolver,
+	// or a test's.
+	lookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 // candidate is an address to try, with what discovery already knows.
@@ -31,7 +34,7 @@ type candidate struct {
 }
 
 func newSelector(pid int, title, host string, agents []string) (*selector, error) {
-	s := &selector{pid: pid, agents: agents, runDir: discovery.Dir("")}
+	s := &selector{pid: pid, agents: agents, runDir: discovery.Dir(""), lookupHost: net.DefaultResolver.LookupHost}
 	var err error
 	if title != "" {
 		if s.title, err = match.Compile(title); err != nil {
@@ -96,7 +99,7 @@ func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 			cs = append(cs, candidate{addr: a})
 			continue
 		}
-		ips, err := net.DefaultResolver.LookupHost(ctx, host)
+		ips, err := s.lookupHost(ctx, host)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue

@@ -178,7 +178,10 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 	defer signal.Stop(sigs)
 
 	if err := t.start(ctx, sigs); err != nil {
-		t.eng.Abandon(localTimeout)
+		t.eng.Abandon()
+		wait, cancel := context.WithTimeout(context.Background(), localTimeout)
+		t.eng.Wait(wait)
+		cancel()
 		return err
 	}
 	defer t.hardDeadline(opts.Duration)()
@@ -297,7 +300,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 		t.out.errorf("agents did not finish within %v", stopTimeout)
 	case <-sigs:
 		interrupted = true
-		t.eng.Abandon(0) // unblocks readers waiting for room in Local's queue
+		t.eng.Abandon() // unblocks readers waiting for room in Local's queue
 	}
 	for _, c := range conns {
 		c.Close()
@@ -328,7 +331,7 @@ func (t *tracer) detachedCount() int {
 func (t *tracer) finishLocal(sigs <-chan os.Signal) bool {
 	stopped := make(chan struct{})
 	go func() {
-		t.eng.Stop(0)
+		t.eng.Stop(context.Background()) // a second Ctrl-C gives up waiting
 		close(stopped)
 	}()
 	select {

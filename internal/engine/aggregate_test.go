@@ -64,7 +64,7 @@ func TestAggregateFromScript(t *testing.T) {
 	if err := e.Dispatch(batch); err != nil {
 		t.Fatal(err)
 	}
-	if !e.Stop(5 * time.Second) {
+	if e.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("Stop timed out")
 	}
 	out.mu.Lock()

@@ -10,6 +10,7 @@ package engine
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -92,8 +93,8 @@ var (
 )
 
 // An Engine runs one script instance. Dispatch, Wants, Patterns, Dropped,
-// Faults and Stop are safe for concurrent use; everything else happens on
-// the engine goroutine.
+// Faults, Stop, Abandon, Wait, Kill and Done are safe for concurrent use;
+// everything else happens on the engine goroutine.
 type Engine struct {
 	out      Output
 	block    bool
@@ -143,14 +144,15 @@ type handler struct {
 	kind    *callKind // nil for native handlers, which are not script code
 }
 
-// Start is New, then Run. On error the engine is stopped.
+// Start is New, then Run. On error the engine is abandoned: the cleanup
+// functions the failed script registered do not run.
 func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Engine, error) {
 	e, err := New(out, opts)
 	if err != nil {
 		return nil, err
 	}
 	if err := e.Run(name, src, entry); err != nil {
-		e.Stop(0)
+		e.Abandon() // no script code runs once Run has returned
 		return nil, err
 	}
 	return e, nil
@@ -325,15 +327,18 @@ func (e *Engine) runTimer(fn func()) {
 	}
 }
 
-// Stop ends the script: timers stop, queued traces are delivered (for at
-// most half of timeout; the rest are dropped and counted), cleanup
-// functions run in the order they were registered, and the engine goroutine
-// exits. It waits at most timeout for script code to finish (forever if
-// timeout is 0) and reports whether it did.
-func (e *Engine) Stop(timeout time.Duration) bool {
+// Stop ends the script: timers stop, queued traces are delivered (until
+// half of the time left before ctx's deadline has passed, if it has one;
+// the rest are dropped and counted), cleanup functions run in the order
+// they were registered, and the engine goroutine exits. Stop waits for
+// that until ctx is done: it returns nil once the goroutine has exited, or
+// an error wrapping ctx's. The script then still runs: Kill halts it and
+// Abandon drops what is left (see Done). Nothing waits unbounded unless ctx
+// never ends.
+func (e *Engine) Stop(ctx context.Context) error {
 	var deadline time.Time
-	if timeout > 0 {
-		deadline = time.Now().Add(timeout / 2)
+	if d, ok := ctx.Deadline(); ok {
+		deadline = time.Now().Add(time.Until(d) / 2)
 	}
 	e.stopOnce.Do(func() {
 		go func() {
@@ -343,19 +348,32 @@ func (e *Engine) Stop(timeout time.Duration) bool {
 			}
 		}()
 	})
-	return e.wait(timeout)
+	return e.Wait(ctx)
 }
 
-// Abandon ends the engine at once: no cleanup, queued traces dropped. Script
-// code running at that moment finishes first; Abandon waits for it at most
-// timeout (0: no wait) and reports whether the engine goroutine exited.
-func (e *Engine) Abandon(timeout time.Duration) bool {
+// Abandon ends the engine at once, without waiting: no cleanup, queued
+// traces dropped. Script code running at that moment finishes first (Kill
+// makes that prompt); Wait or Done tells when it has.
+func (e *Engine) Abandon() {
 	e.stopOnce.Do(func() {})
 	e.closeQuit()
-	if timeout == 0 {
-		return false
+}
+
+// Wait waits for the engine goroutine to exit (see Stop and Abandon) until
+// ctx is done. It returns nil once it has exited, or an error wrapping
+// ctx's.
+func (e *Engine) Wait(ctx context.Context) error {
+	select {
+	case <-e.exited:
+		return nil
+	case <-ctx.Done():
+		select {
+		case <-e.exited:
+			return nil
+		default:
+			return fmt.Errorf("script still running: %w", ctx.Err())
+		}
 	}
-	return e.wait(timeout)
 }
 
 func (e *Engine) closeQuit() { e.quitOnce.Do(func() { close(e.quit) }) }
@@ -365,22 +383,6 @@ func (e *Engine) stopped() bool {
 	case <-e.quit:
 		return true
 	default:
-		return false
-	}
-}
-
-// wait waits for the engine goroutine to exit, at most timeout (0: forever).
-func (e *Engine) wait(timeout time.Duration) bool {
-	var expire <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		expire = t.C
-	}
-	select {
-	case <-e.exited:
-		return true
-	case <-expire:
 		return false
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"strings"
 	"sync"
 	"testing"
@@ -87,7 +88,7 @@ func TestEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(70 * time.Millisecond)
-	if !e.Stop(5 * time.Second) {
+	if e.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("Stop timed out")
 	}
 	out.mu.Lock()
@@ -138,5 +139,13 @@ func TestDispatchDropsWhenFull(t *testing.T) {
 	if e.Dropped() == 0 {
 		t.Error("nothing dropped with a queue of one and a slow handler")
 	}
-	e.Stop(0)
+	e.Stop(context.Background())
+}
+
+// within returns a context that expires after d, cancelled when the test
+// ends.
+func within(t *testing.T, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
 }

@@ -70,7 +70,7 @@ func TestNativeLoopsUnwindAfterKill(t *testing.T) {
 			if r := out.detachedReason(t); !strings.Contains(r, "ran longer than") {
 				t.Fatalf("detached because %q", r)
 			}
-			if !e.Stop(5 * time.Second) {
+			if e.Stop(within(t, 5*time.Second)) != nil {
 				t.Fatal("the engine goroutine still runs 5s after the kill: the native loop did not unwind")
 			}
 			if n := e.Faults(); n != 0 {
@@ -98,7 +98,7 @@ func TestNativeLoopsUnwindOutsideHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.Stop(5 * time.Second) {
+	if e.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("Stop hung in a cleanup function looping in native code")
 	}
 	if r := out.detachedReason(t); !strings.Contains(r, "a cleanup function ran longer than") {
@@ -117,7 +117,7 @@ func TestHaltIsPerEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.Stop(5 * time.Second)
+	defer func() { g.Stop(within(t, 5*time.Second)) }()
 
 	bad := &fakeOutput{}
 	src = haltHeader + "func Remote(traces *script.Traces) {\n" + `traces.On("x", func(t *script.Trace) { sort.Sort(Huge{}) })` + "\n}\n"
@@ -131,13 +131,13 @@ func TestHaltIsPerEngine(t *testing.T) {
 	for range 20 {
 		g.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
 	}
-	if !b.Stop(5 * time.Second) {
+	if b.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("killed engine did not exit")
 	}
 	if n := halt.Live(); n != 0 {
 		t.Errorf("%d thrown switches still live after the killed engine exited", n)
 	}
-	if !g.Stop(5 * time.Second) {
+	if g.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("good engine did not stop")
 	}
 	good.mu.Lock()

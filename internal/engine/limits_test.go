@@ -94,7 +94,7 @@ func TestRunawayScriptsAreStopped(t *testing.T) {
 			if !strings.Contains(reason, tt.want) {
 				t.Fatalf("detached because %q, want %q", reason, tt.want)
 			}
-			if !e.Stop(5 * time.Second) {
+			if e.Stop(within(t, 5*time.Second)) != nil {
 				t.Fatal("Stop did not finish after the script was detached")
 			}
 		})
@@ -124,7 +124,7 @@ func TestRunawayCleanupIsStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !e.Stop(5 * time.Second) {
+	if e.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("Stop hung in a runaway cleanup")
 	}
 	if r := out.detachedReason(t); !strings.Contains(r, "a cleanup function ran longer than 300ms") {
@@ -177,7 +177,7 @@ func TestMemoryRunawayIsStopped(t *testing.T) {
 			if r := out.detachedReason(t); !strings.Contains(r, tt.want) {
 				t.Fatalf("detached because %q, want %q", r, tt.want)
 			}
-			e.Stop(5 * time.Second)
+			e.Stop(within(t, 5*time.Second))
 		})
 	}
 }
@@ -202,7 +202,7 @@ func TestWatchdogSleepsWhileIdle(t *testing.T) {
 	if reason := out.detachedReason(t); !strings.Contains(reason, `handler for "x" ran longer than 100ms`) {
 		t.Fatalf("detached because %q", reason)
 	}
-	if !e.Stop(5 * time.Second) {
+	if e.Stop(within(t, 5*time.Second)) != nil {
 		t.Fatal("Stop did not finish after the script was detached")
 	}
 }

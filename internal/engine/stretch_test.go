@@ -28,7 +28,7 @@ func Remote(traces *script.Traces) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Abandon(0)
+	defer e.Abandon()
 	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		out.mu.Lock()
 		d := append([]string(nil), out.detached...)
@@ -65,11 +65,11 @@ func Remote(traces *script.Traces) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Stop(2 * time.Second) {
+	if e.Stop(within(t, 2*time.Second)) == nil {
 		t.Fatal("80 cleanups of 250 ms finished within 2 s")
 	}
-	e.Abandon(0)
-	if !e.wait(5 * time.Second) {
+	e.Abandon()
+	if e.Wait(within(t, 5*time.Second)) != nil {
 		t.Fatal("abandoned engine still running cleanups 5 s later")
 	}
 }

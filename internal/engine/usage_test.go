@@ -22,7 +22,7 @@ func Remote(traces *script.Traces) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Stop(time.Second)
+	defer func() { e.Stop(within(t, time.Second)) }()
 	b0 := e.Busy()
 	time.Sleep(500 * time.Millisecond)
 	busy, cpu := e.Busy()-b0, e.CPU()

@@ -36,7 +36,7 @@ func TestLongBatchYields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Stop(5 * time.Second)
+	defer func() { e.Stop(within(t, 5*time.Second)) }()
 	calls := func() int {
 		out.mu.Lock()
 		defer out.mu.Unlock()

@@ -82,13 +82,13 @@ func (l logger) on() bool { return l.l.Enabled(context.Background(), slog.LevelD
 
 func (l logger) Print(v ...any) {
 	if l.on() {
-		l.l.Debug(fmt.Sprint(v...))
+		l.l.Debug("multiplexer message", "text", fmt.Sprint(v...))
 	}
 }
 
 func (l logger) Printf(format string, v ...any) {
 	if l.on() {
-		l.l.Debug(fmt.Sprintf(format, v...))
+		l.l.Debug("multiplexer message", "text", fmt.Sprintf(format, v...))
 	}
 }
 
