@@ -13,7 +13,7 @@ const DefaultBufferSize = 1 << 20
 // agent package, which holds one per tracing session; services that only
 // place probes never use it.
 //
-// Events are delivered as encoded records (see protocol/spec.md): Read
+// Events are delivered as encoded records (see docs/protocol.md): Read
 // appends them, each prefixed by its length as a uvarint (the payload
 // format of the protocol's Events frame, which protocol.NextRecord splits). A probe that finds the buffer full drops its event and counts
 // it in [Subscription.Dropped]; it never waits.

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/engine"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
 

@@ -10,13 +10,13 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/script"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// record encodes an event record by hand, as protocol/spec.md describes.
+// record encodes an event record by hand, as docs/protocol.md describes.
 func record(name string, fields ...[]byte) []byte {
 	b := []byte{byte(protocol.RecordEvent)}
 	b = appendStr(b, name)

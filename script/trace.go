@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A Trace is one event: fired by a probe in a traced process, or emitted by
@@ -25,7 +25,7 @@ type Trace struct {
 	Title    string    // title of the traced process
 	PID      int       // pid of the traced process
 
-	fields []byte // encoded fields, see protocol/spec.md; never modified
+	fields []byte // encoded fields, see docs/protocol.md; never modified
 }
 
 // Origin identifies a traced process. The agent and the CLI attach it to
@@ -184,7 +184,7 @@ func keyIs(k []byte, key string) bool {
 	return len(key) == len(k)+1 && key[0] == '_' && key[1:] == string(k) && IsReserved(key)
 }
 
-// Get returns the value of the field key, decoded (see protocol/spec.md for
+// Get returns the value of the field key, decoded (see docs/protocol.md for
 // the Go types), or nil if it is missing. When a key appears more than once,
 // the last one wins.
 func (t *Trace) Get(key string) any {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 func TestExitCodes(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/jstrace-go/jstrace/internal/client"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // list prints the reachable agents that match the selection.
