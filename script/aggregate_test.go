@@ -11,6 +11,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -18,7 +19,7 @@ import (
 func aggregate(t *testing.T, spec script.Agg) (*script.Aggregation, func(*script.Trace)) {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate("request:end", spec)
+	a := scripthost.NewTraces(h).Aggregate("request:end", spec)
 	if len(h.aggs) != 1 || h.patterns[0] != "request:end" {
 		t.Fatalf("host saw %v", h.patterns)
 	}
@@ -177,7 +178,7 @@ func ExampleAggregation() {
 	// The host (here a fake, in a traced process the agent) has the
 	// probes feed the Aggregation as they fire.
 	h := &host{}
-	traces := script.NewTraces(h)
+	traces := scripthost.NewTraces(h)
 	reqs := traces.Aggregate("example:request:end", script.Agg{By: "status", Of: "duration"})
 	sub := jstrace.SubscribeFunc(func(name string) bool { return name == "example:request:end" }, h.aggs[0].Event)
 	defer sub.Close()

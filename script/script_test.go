@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -44,11 +45,11 @@ func num(key string, v int64) []byte {
 	return binary.AppendVarint(field(key, protocol.KindInt), v)
 }
 
-var origin = script.Origin{Hostname: "api-1", Title: "api", PID: 42}
+var origin = scripthost.Origin{Hostname: "api-1", Title: "api", PID: 42}
 
 func parse(t *testing.T, rec []byte) *script.Trace {
 	t.Helper()
-	tr, err := script.ParseTrace(rec, origin)
+	tr, err := scripthost.ParseTrace(rec, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func TestReservedKeysAreRenamed(t *testing.T) {
 		t.Fatalf("Fields() = %v, want %v", got, want)
 	}
 	for raw, presented := range map[string]string{"pid": "_pid", "__title": "___title", "hostname": "_hostname", "time": "_time", "pids": "pids", "x_pid": "x_pid"} {
-		if got := script.PresentKey(raw); got != presented {
+		if got := scripthost.PresentKey(raw); got != presented {
 			t.Errorf("PresentKey(%q) = %q, want %q", raw, got, presented)
 		}
 	}
@@ -119,19 +120,19 @@ func TestReservedKeysAreRenamed(t *testing.T) {
 
 func TestParseTraceRejectsMalformed(t *testing.T) {
 	rec := record("x", num("n", 1))
-	if _, err := script.ParseTrace(rec[:len(rec)-1], origin); err == nil {
+	if _, err := scripthost.ParseTrace(rec[:len(rec)-1], origin); err == nil {
 		t.Fatal("a cut record parsed")
 	}
 }
 
-// host is a fake script.Host.
+// host is a fake scripthost.Host.
 type host struct {
 	patterns []string
 	emitted  []string
 	printed  []string
 	every    []time.Duration
 	cleanups int
-	aggs     []script.Feed
+	aggs     []scripthost.Feed
 }
 
 func (h *host) On(p string, fn func(*script.Trace)) error {
@@ -141,7 +142,7 @@ func (h *host) On(p string, fn func(*script.Trace)) error {
 	h.patterns = append(h.patterns, p)
 	return nil
 }
-func (h *host) Aggregate(p string, f script.Feed) error {
+func (h *host) Aggregate(p string, f scripthost.Feed) error {
 	if err := h.On(p, nil); err != nil {
 		return err
 	}
@@ -163,7 +164,7 @@ var errBad = errString("bad pattern")
 
 func TestTracesDelegatesToHost(t *testing.T) {
 	h := &host{}
-	traces := script.NewTraces(h)
+	traces := scripthost.NewTraces(h)
 	traces.On("request:*", func(*script.Trace) {})
 	traces.Emit("n", "k", 1)
 	traces.Log("a", 1)
@@ -204,7 +205,7 @@ func ExampleTrace_Int() {
 	// A Trace as handlers receive it; ParseTrace is what agents and the CLI
 	// use to build one from the wire.
 	rec := record("request:end", num("status", 503), str("path", "/users"))
-	t, _ := script.ParseTrace(rec, script.Origin{Hostname: "api-1", Title: "api", PID: 7})
+	t, _ := scripthost.ParseTrace(rec, scripthost.Origin{Hostname: "api-1", Title: "api", PID: 7})
 	fmt.Println(t.Name, t.Int("status"), t.Str("path"), t.Hostname)
 	// Output: request:end 503 /users api-1
 }
