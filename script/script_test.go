@@ -171,10 +171,11 @@ func TestTracesDelegatesToHost(t *testing.T) {
 	traces.Logf("b %d", 2)
 	traces.Error("c")
 	traces.Errorf("d\n")
-	traces.Dir("e")
+	traces.Dump("e")
+	traces.Dir("f")
 	traces.Every(time.Millisecond, func() {})
 	traces.OnCleanup(func() {})
-	want := []string{"1a 1\n", "1b 2\n", "2c\n", "2d\n", "3e\n"}
+	want := []string{"1a 1\n", "1b 2\n", "2c\n", "2d\n", "3e\n", "3f\n"}
 	if !reflect.DeepEqual(h.printed, want) {
 		t.Errorf("printed %q, want %q", h.printed, want)
 	}

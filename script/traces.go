@@ -24,7 +24,7 @@ type Traces struct {
 const (
 	streamStdout = 1
 	streamStderr = 2
-	streamDir    = 3
+	streamDump   = 3
 )
 
 // On calls fn for every trace whose name matches pattern, a glob: "*"
@@ -85,10 +85,15 @@ func (t *Traces) Errorf(format string, a ...any) {
 	t.host.Print(streamStderr, line(sprintf(format, a)))
 }
 
-// Dir prints its operands on the CLI's standard output, formatted as
-// fmt.Println does, each line prefixed with "hostname/title/pid >> " so that
-// output from many processes can be told apart.
-func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, sprintln(a)) }
+// Dump prints its operands on the CLI's standard output, formatted as
+// fmt.Println does, like Log, but with each line prefixed with
+// "hostname/title/pid >> ", the process that printed it, so that output
+// from many processes can be told apart. In Local the prefix names the CLI.
+func (t *Traces) Dump(a ...any) { t.host.Print(streamDump, sprintln(a)) }
+
+// Dir is Dump under the name jstrace gives it (traces.dir, after
+// console.dir), for scripts ported from jstrace.
+func (t *Traces) Dir(a ...any) { t.Dump(a...) }
 
 // sprintln and sprintf format like fmt, but panic (in the script) on a
 // value that contains itself, which fmt would recurse into until the stack

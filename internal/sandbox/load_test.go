@@ -333,7 +333,7 @@ func Local(traces *script.Traces) {
 // fmt must refuse a value that contains itself, whichever function prints
 // it, rather than overflow the stack (fatal, not recoverable).
 func TestFmtRefusesCycles(t *testing.T) {
-	for _, call := range []string{"fmt.Println(m)", "fmt.Print(m)", "fmt.Printf(\"%v\", m)", "_ = fmt.Sprint(m)", "_ = fmt.Sprintf(\"%v\", m)", "_ = fmt.Errorf(\"%v\", m)", "traces.Log(m)", "traces.Dir(m)", "traces.Logf(\"%v\", m)"} {
+	for _, call := range []string{"fmt.Println(m)", "fmt.Print(m)", "fmt.Printf(\"%v\", m)", "_ = fmt.Sprint(m)", "_ = fmt.Sprintf(\"%v\", m)", "_ = fmt.Errorf(\"%v\", m)", "traces.Log(m)", "traces.Dump(m)", "traces.Logf(\"%v\", m)"} {
 		t.Run(call, func(t *testing.T) {
 			src := header + "func Remote(traces *script.Traces) {\n\tm := map[string]any{}\n\tm[\"m\"] = m\n\t" + call + "\n}\n" + footer
 			var out bytes.Buffer

@@ -27,7 +27,7 @@ var scriptAPI = []string{
 	"Trace", "Trace.Bool", "Trace.Bytes", "Trace.Dur", "Trace.Fields", "Trace.Float", "Trace.Get",
 	"Trace.Has", "Trace.Hostname", "Trace.Int", "Trace.Keys", "Trace.Name", "Trace.PID", "Trace.Str",
 	"Trace.String", "Trace.Time", "Trace.TimeField", "Trace.Title", "Trace.Uint",
-	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Emit", "Traces.Error", "Traces.Errorf",
+	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Dump", "Traces.Emit", "Traces.Error", "Traces.Errorf",
 	"Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup",
 }
 
