@@ -2,7 +2,6 @@ package script_test
 
 import (
 	"encoding/binary"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -200,13 +199,4 @@ func TestTracesDelegatesToHost(t *testing.T) {
 			fn()
 		}()
 	}
-}
-
-func ExampleTrace_Int() {
-	// A Trace as handlers receive it; ParseTrace is what agents and the CLI
-	// use to build one from the wire.
-	rec := record("request:end", num("status", 503), str("path", "/users"))
-	t, _ := scripthost.ParseTrace(rec, scripthost.Origin{Hostname: "api-1", Title: "api", PID: 7})
-	fmt.Println(t.Name, t.Int("status"), t.Str("path"), t.Hostname)
-	// Output: request:end 503 /users api-1
 }

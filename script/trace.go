@@ -16,6 +16,19 @@ import (
 // where and when; the probe's fields are read with the getters, which return
 // the zero value when the key is missing or holds another kind.
 //
+// Field values reach scripts as these Go types: signed integers as int,
+// unsigned ones as uint, floats as float64, bool, string, []byte,
+// time.Time, time.Duration, errors as an error with the same text, slices
+// and arrays as []any, maps and structs as map[string]any (map[any]any if a
+// key is not a string), pointers as what they point to, and anything else
+// (a fmt.Stringer included) as its text. Strings are cut at 16 KiB and
+// containers at 256 elements.
+//
+// A field named as one of the Trace's own properties (name, time,
+// hostname, title, pid, with any leading underscores) is presented with
+// one more underscore, so that neither hides the other: a probe's "pid"
+// field is read as t.Int("_pid").
+//
 // A Trace is a copy: it never points into the traced process's memory, and a
 // handler may keep it after returning. It is not modified after it is
 // handed to a handler, so it is safe to read from any goroutine.
@@ -151,8 +164,8 @@ func keyIs(k []byte, key string) bool {
 	return len(key) == len(k)+1 && key[0] == '_' && key[1:] == string(k) && link.IsReserved(key)
 }
 
-// Get returns the value of the field key, decoded (see docs/protocol.md for
-// the Go types), or nil if it is missing. When a key appears more than once,
+// Get returns the value of the field key, decoded (see Trace for the Go
+// types), or nil if it is missing. When a key appears more than once,
 // the last one wins.
 func (t *Trace) Get(key string) any {
 	v := t.lookup(key)
@@ -297,7 +310,7 @@ func (t *Trace) Bytes(key string) []byte {
 }
 
 // Keys returns the trace's field keys in the order they were given, as
-// presented to scripts (reserved names renamed).
+// presented to scripts (a "pid" field as "_pid": see Trace).
 func (t *Trace) Keys() []string {
 	var keys []string
 	for f := t.fields; len(f) > 0; {

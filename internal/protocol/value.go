@@ -96,8 +96,8 @@ func skipValue(b []byte, depth int) (int, error) {
 func malformed(what string) error { return fmt.Errorf("%w: %s", ErrMalformed, what) }
 
 // DecodeValue decodes the encoded value at the start of b into a Go value
-// (see docs/protocol.md for the types) and returns it with its length. The result
-// never aliases b.
+// (see docs/protocol.md for the types) and returns it with its length. The
+// result never aliases b.
 func DecodeValue(b []byte) (any, int, error) {
 	n, err := SkipValue(b)
 	if err != nil {
