@@ -12,7 +12,7 @@ import (
 )
 
 // Record kinds and value tags of the event encoding. They are specified in
-// protocol/spec.md and decoded by package protocol, whose tests check that
+// docs/protocol.md and decoded by package internal/protocol, whose tests check that
 // both sides agree on every kind.
 const (
 	recordEvent = 0x01 // fired by a probe

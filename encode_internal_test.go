@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 func TestFrameBoundaries(t *testing.T) {

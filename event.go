@@ -63,7 +63,7 @@ func (e *Event) Args() (kv []any, plain bool) {
 	return e.kv, true
 }
 
-// Record returns the event's encoded record (see protocol/spec.md; no
+// Record returns the event's encoded record (see docs/protocol.md; no
 // length prefix), encoding it on first use; nil if it would exceed
 // MaxRecordSize.
 func (e *Event) Record() []byte {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // field is a decoded field.

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A function subscription sees each event as its probe fires, encoded as

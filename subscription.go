@@ -13,13 +13,14 @@ const DefaultBufferSize = 1 << 20
 // agent package, which holds one per tracing session; services that only
 // place probes never use it.
 //
-// Events are delivered as encoded records (see protocol/spec.md): Read
+// Events are delivered as encoded records (see docs/protocol.md): Read
 // appends them, each prefixed by its length as a uvarint (the payload
-// format of the protocol's Events frame, which protocol.NextRecord splits). A probe that finds the buffer full drops its event and counts
-// it in [Subscription.Dropped]; it never waits.
+// format of the protocol's Events frame). A probe that finds the buffer
+// full drops its event and counts it in [Subscription.Dropped]; it never
+// waits.
 //
-// Read, Ready and Filling belong to a single consumer goroutine; the other methods are
-// safe for concurrent use.
+// Read, Ready and Filling belong to a single consumer goroutine; the other
+// methods are safe for concurrent use.
 //
 // A subscription made by [SubscribeFunc] has no buffer: it hands each event
 // to its function as the probe fires.

@@ -15,7 +15,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/discovery"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // maxHandshakes bounds the connections that have not started a session
@@ -28,7 +28,7 @@ type Agent struct {
 	opts   Options
 	log    *slog.Logger
 	ln     net.Listener
-	origin script.Origin
+	origin scripthost.Origin
 	unreg  func() error // removes the discovery file; nil without one
 	secret string       // written in the discovery file; "" without one
 	addr   string       // as the CLI dials it
@@ -72,7 +72,7 @@ func Listen(opts Options) (*Agent, error) {
 		opts:   opts,
 		log:    opts.Logger.With("component", "jstrace"),
 		ln:     ln,
-		origin: script.Origin{Hostname: opts.Hostname, Title: opts.Title, PID: os.Getpid()},
+		origin: scripthost.Origin{Hostname: opts.Hostname, Title: opts.Title, PID: os.Getpid()},
 		conns:  map[net.Conn]bool{},
 		ending: make(chan struct{}),
 		done:   make(chan struct{}),

@@ -20,7 +20,8 @@ import (
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/discovery"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -69,7 +70,7 @@ func (r *recorder) Events(c *client.Conn, batch []byte) {
 		if err != nil {
 			panic(err)
 		}
-		t, err := script.ParseTrace(rec, c.Origin)
+		t, err := scripthost.ParseTrace(rec, c.Origin)
 		if err != nil {
 			panic(err)
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 const aggregateScript = `package main

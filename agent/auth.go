@@ -7,11 +7,11 @@ import (
 	"net"
 	"os"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // authenticate decides whether the peer of c, which sent hello, may attach,
-// and says how it proved it (for the log). See spec.md, "Control stream".
+// and says how it proved it (for the log). See docs/protocol.md, "Control stream".
 func (a *Agent) authenticate(hello *protocol.Hello, c net.Conn) (string, error) {
 	if a.secret != "" && equal(hello.Secret, a.secret) {
 		return "discovery secret", nil

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 func TestAuthenticate(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // Totals bound what all of an agent's sessions take of the process

@@ -11,7 +11,7 @@ import (
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/client"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // aggScript makes n Aggregations of pattern, grouped by "k" with a

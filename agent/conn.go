@@ -13,8 +13,8 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/mux"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
-	"github.com/jstrace-go/jstrace/protocol"
 )
 
 // Timeouts of a connection before a session starts: a peer that does not

@@ -5,7 +5,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // maxConsoleBuffer bounds console output waiting to be sent; what does not

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A script that floods its console fills the buffer and the rest of its

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // fed holds the subscriptions through which a session's native
@@ -31,7 +31,7 @@ import (
 type fed struct {
 	max   int         // Limits.MaxAggregations
 	total *aggCounter // the agent's, across sessions
-	pool  *script.Pool
+	pool  *scripthost.Pool
 	cpu   atomic.Int64 // estimated nanoseconds spent in the reductions
 
 	mu      sync.Mutex
@@ -56,7 +56,7 @@ func (c *aggCounter) take() bool {
 }
 
 func newFed(l Limits, total *aggCounter, refused func(error)) *fed {
-	return &fed{max: l.MaxAggregations, total: total, pool: script.NewPool(l.MaxAggregationMemory), refused: refused}
+	return &fed{max: l.MaxAggregations, total: total, pool: scripthost.NewPool(l.MaxAggregationMemory), refused: refused}
 }
 
 var errEnding = errors.New("the session is ending")
@@ -69,7 +69,7 @@ const sampleEvery = 64
 // subscribe starts feeding f with the events of the probes matching
 // pattern, until close; it fails beyond the session's and the agent's
 // number of Aggregations.
-func (f *fed) subscribe(pattern string, feed script.Feed) error {
+func (f *fed) subscribe(pattern string, feed scripthost.Feed) error {
 	set, err := match.Compile(pattern)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (f *fed) subscribe(pattern string, feed script.Feed) error {
 		return f.refuse(fmt.Errorf("the agent's sessions have %d aggregations, the most they may have together", f.total.max))
 	}
 	if feed.Limit != nil {
-		feed.Limit(script.AggLimits{MaxBytes: min(script.DefaultMaxAggregationBytes, f.pool.Limit()), Pool: f.pool})
+		feed.Limit(scripthost.AggLimits{MaxBytes: min(scripthost.DefaultMaxAggregationBytes, f.pool.Limit()), Pool: f.pool})
 	}
 	f.cost += set.Cost()
 	event := feed.Event

@@ -5,14 +5,15 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// feedHost is a script.Host that keeps the Feed of the last Aggregation.
-type feedHost struct{ feed script.Feed }
+// feedHost is a scripthost.Host that keeps the Feed of the last Aggregation.
+type feedHost struct{ feed scripthost.Feed }
 
 func (h *feedHost) On(string, func(*script.Trace)) error { return nil }
-func (h *feedHost) Aggregate(_ string, f script.Feed) error {
+func (h *feedHost) Aggregate(_ string, f scripthost.Feed) error {
 	h.feed = f
 	return nil
 }
@@ -21,9 +22,9 @@ func (h *feedHost) Print(byte, string)          {}
 func (h *feedHost) Every(time.Duration, func()) {}
 func (h *feedHost) OnCleanup(func())            {}
 
-func newFeed(spec script.Agg) (*script.Aggregation, script.Feed) {
+func newFeed(spec script.Agg) (*script.Aggregation, scripthost.Feed) {
 	h := &feedHost{}
-	a := script.NewTraces(h).Aggregate("x", spec)
+	a := scripthost.NewTraces(h).Aggregate("x", spec)
 	return a, h.feed
 }
 
@@ -38,7 +39,7 @@ func TestFedSamplesAndCounts(t *testing.T) {
 		}
 	}
 	probe := jstrace.NewProbe("fedtest:spin")
-	if err := f.subscribe("fedtest:spin", script.Feed{Event: spin}); err != nil {
+	if err := f.subscribe("fedtest:spin", scripthost.Feed{Event: spin}); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -49,24 +50,24 @@ func TestFedSamplesAndCounts(t *testing.T) {
 	if got := f.cpuTime(); got < took/3 || got > 3*took {
 		t.Errorf("sampled %v of reductions, the loop took %v", got, took)
 	}
-	if err := f.subscribe("fedtest:*", script.Feed{Event: spin}); err != nil {
+	if err := f.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.subscribe("fedtest:*", script.Feed{Event: spin}); err == nil {
+	if err := f.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err == nil {
 		t.Fatal("a third aggregation in a session of two")
 	}
 	g := newFed(Limits{MaxAggregations: 2, MaxAggregationMemory: 1 << 20}, total, nil)
-	if err := g.subscribe("fedtest:*", script.Feed{Event: spin}); err != nil {
+	if err := g.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err != nil {
 		t.Fatal(err)
 	}
-	if err := g.subscribe("fedtest:*", script.Feed{Event: spin}); err == nil {
+	if err := g.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err == nil {
 		t.Fatal("a fourth aggregation in an agent of three")
 	}
 	f.close()
-	if err := g.subscribe("fedtest:*", script.Feed{Event: spin}); err != nil {
+	if err := g.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err != nil {
 		t.Fatalf("after the first session ended: %v", err)
 	}
-	if err := f.subscribe("fedtest:*", script.Feed{Event: spin}); err != errEnding {
+	if err := f.subscribe("fedtest:*", scripthost.Feed{Event: spin}); err != errEnding {
 		t.Fatalf("after close: %v", err)
 	}
 	g.close()

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // handshakeSeed is the start of a real connection: preamble, Hello.

@@ -10,7 +10,7 @@ import (
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // TestManyPatternsManyProbes attaches a script that calls On five hundred

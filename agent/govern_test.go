@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/agent"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // slowLoad spends 400ms in its Remote: the session is admitted, not yet

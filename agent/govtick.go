@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // An action is what a window's tick decided for one session, done after

@@ -138,9 +138,9 @@ type Limits struct {
 	// Default: 16.
 	MaxAggregations int
 	// MaxAggregationMemory bounds the memory the groups of the script's
-	// Aggregations hold together; each holds at most 4 MiB
-	// (script.DefaultMaxAggregationBytes). Traces that would take more
-	// are dropped and counted (Aggregation.Dropped). Default: 16 MiB.
+	// Aggregations hold together; each holds at most 4 MiB. Traces that
+	// would take more are dropped and counted (Aggregation.Dropped).
+	// Default: 16 MiB.
 	MaxAggregationMemory int64
 }
 

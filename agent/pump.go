@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/engine"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -163,7 +164,7 @@ func (p *pump) pass() {
 		}
 		if r&routeScript != 0 {
 			t, own := p.newTrace(rec)
-			if script.LoadTrace(t, own, p.s.a.origin) == nil {
+			if scripthost.LoadTrace(t, own, p.s.a.origin) == nil {
 				batch.Traces = append(batch.Traces, t)
 				batch.Bytes += len(own)
 			}

@@ -16,7 +16,7 @@ import (
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // Time limits of a session's end.

@@ -15,7 +15,7 @@ import (
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/discovery"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // shutdownAsync runs Shutdown with a context of the given timeout and

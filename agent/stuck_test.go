@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/agent"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A script whose engine goroutine outlives its session (a native call that

@@ -16,7 +16,7 @@ import (
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // Attach latency: from the start of a jstrace run to the first event of a

@@ -10,7 +10,8 @@ import (
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -55,7 +56,7 @@ func Remote(traces *script.Traces) {
 			batch := make([]*script.Trace, 256)
 			for i := range batch {
 				batch[i] = new(script.Trace)
-				if err := script.LoadTrace(batch[i], rec, script.Origin{}); err != nil {
+				if err := scripthost.LoadTrace(batch[i], rec, scripthost.Origin{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -80,7 +81,7 @@ func Remote(traces *script.Traces) {
 	}
 	b.Run("native-two-getters", func(b *testing.B) {
 		t := new(script.Trace)
-		script.LoadTrace(t, rec, script.Origin{})
+		scripthost.LoadTrace(t, rec, scripthost.Origin{})
 		n, errors := 0, 0
 		var total time.Duration
 		handler := func(t *script.Trace) {
@@ -101,7 +102,7 @@ func Remote(traces *script.Traces) {
 func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
 	src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {\n\t" +
 		strings.ReplaceAll(remote, "bench:call", "bench:in-probe") + "\n}\n"
-	feed := func(pattern string, f script.Feed) error {
+	feed := func(pattern string, f scripthost.Feed) error {
 		sub := jstrace.SubscribeFunc(func(n string) bool { return n == pattern }, f.Event)
 		b.Cleanup(sub.Close)
 		return nil

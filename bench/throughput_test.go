@@ -14,7 +14,8 @@ import (
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -135,7 +136,7 @@ func (s *session) Events(c *client.Conn, batch []byte) {
 			panic(err)
 		}
 		if s.local != nil {
-			t, err := script.ParseTrace(rec, c.Origin)
+			t, err := scripthost.ParseTrace(rec, c.Origin)
 			if err != nil {
 				panic(err)
 			}

@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 )
 
 // Agg says what an [Aggregation] reduces. The zero value counts traces.
@@ -30,7 +31,9 @@ type Agg struct {
 // another group are counted in Dropped. It keeps a By field with unbounded
 // values (an id) from growing the traced process's memory: a group costs
 // at most 32 KiB and its key. The memory of the groups together is bounded
-// too (see AggLimits): traces that would take more are dropped likewise.
+// too: to 4 MiB per Aggregation, and in Remote to a budget that a
+// session's Aggregations share (the agent's MaxAggregationMemory option).
+// Traces that would take more are dropped likewise.
 const MaxGroups = 1000
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
@@ -62,32 +65,30 @@ type Aggregation struct {
 	missing int               // guarded by mu
 	dropped int               // guarded by mu
 	bytes   int64             // what groups hold (see groupCost); guarded by mu
-	limits  AggLimits         // guarded by mu
+	limits  link.AggLimits    // guarded by mu
 }
 
 func newAggregation(spec Agg) *Aggregation {
 	return &Aggregation{spec: spec, by: rawKeyOf(spec.By), of: rawKeyOf(spec.Of), groups: map[string]*Group{},
-		limits: AggLimits{MaxBytes: DefaultMaxAggregationBytes}}
+		limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}
 }
 
-// limit sets the Aggregation's memory bounds: Feed.Limit.
-func (a *Aggregation) limit(l AggLimits) {
+// limit sets the Aggregation's memory bounds: its host's Feed.Limit.
+func (a *Aggregation) limit(l link.AggLimits) {
 	if l.MaxBytes <= 0 {
-		l.MaxBytes = DefaultMaxAggregationBytes
+		l.MaxBytes = link.DefaultMaxAggregationBytes
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.limits.Pool.give(a.bytes)
-	if l.Pool != nil { // hosts limit before feeding: a.bytes is 0
-		l.Pool.used.Add(a.bytes)
-	}
+	a.limits.Pool.Give(a.bytes)
+	l.Pool.Hold(a.bytes) // hosts limit before feeding: a.bytes is 0
 	a.limits = l
 }
 
 // charge reserves n more bytes for the groups, if both bounds allow them;
 // the caller holds mu.
 func (a *Aggregation) charge(n int64) bool {
-	if a.bytes+n > a.limits.MaxBytes || !a.limits.Pool.take(n) {
+	if a.bytes+n > a.limits.MaxBytes || !a.limits.Pool.Take(n) {
 		return false
 	}
 	a.bytes += n
@@ -277,6 +278,10 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) {
 	}
 }
 
+// groupCost is what a group costs besides its key's bytes and its
+// distribution's buckets: the Group, its map entry and pointer.
+const groupCost = 160
+
 // newGroup adds the group of key, if MaxGroups and the memory bounds allow
 // it and the first value v it counts; the caller holds mu.
 func (a *Aggregation) newGroup(key []byte, v float64) *Group {
@@ -344,7 +349,7 @@ func (a *Aggregation) take() map[string]*Group {
 	defer a.mu.Unlock()
 	gs := a.groups
 	a.groups = make(map[string]*Group, len(gs))
-	a.limits.Pool.give(a.bytes)
+	a.limits.Pool.Give(a.bytes)
 	a.bytes = 0
 	return gs
 }
@@ -399,8 +404,8 @@ func (a *Aggregation) Missing() int {
 }
 
 // Dropped returns how many traces were left out because the Aggregation
-// had MaxGroups groups or held all the memory it may (see AggLimits),
-// since it started.
+// had MaxGroups groups or held all the memory it may (see MaxGroups), since
+// it started.
 func (a *Aggregation) Dropped() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()

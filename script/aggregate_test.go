@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -18,7 +18,7 @@ import (
 func aggregate(t *testing.T, spec script.Agg) (*script.Aggregation, func(*script.Trace)) {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate("request:end", spec)
+	a := scripthost.NewTraces(h).Aggregate("request:end", spec)
 	if len(h.aggs) != 1 || h.patterns[0] != "request:end" {
 		t.Fatalf("host saw %v", h.patterns)
 	}
@@ -171,25 +171,4 @@ func TestAggregateDoesNotAllocate(t *testing.T) {
 			}
 		})
 	}
-}
-
-func ExampleAggregation() {
-	// The host (here a fake, in a traced process the agent) has the
-	// probes feed the Aggregation as they fire.
-	h := &host{}
-	traces := script.NewTraces(h)
-	reqs := traces.Aggregate("example:request:end", script.Agg{By: "status", Of: "duration"})
-	sub := jstrace.SubscribeFunc(func(name string) bool { return name == "example:request:end" }, h.aggs[0].Event)
-	defer sub.Close()
-
-	reqEnd := jstrace.NewProbe("example:request:end")
-	for i, status := range []int{200, 200, 500, 200} {
-		reqEnd.Emit("status", status, "duration", time.Duration(i+1)*time.Millisecond)
-	}
-	for _, g := range reqs.Take() {
-		fmt.Println(g.Key, g.Count, time.Duration(g.Mean()), time.Duration(g.Max))
-	}
-	// Output:
-	// 200 3 2.333333ms 4ms
-	// 500 1 3ms 3ms
 }

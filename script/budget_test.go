@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
 // limited returns an Aggregation fed by the probe called name, whose host
 // bounds it with l, as the agent does.
-func limited(t *testing.T, name string, spec script.Agg, l script.AggLimits) *script.Aggregation {
+func limited(t *testing.T, name string, spec script.Agg, l scripthost.AggLimits) *script.Aggregation {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate(name, spec)
+	a := scripthost.NewTraces(h).Aggregate(name, spec)
 	h.aggs[0].Limit(l)
 	sub := jstrace.SubscribeFunc(func(n string) bool { return n == name }, h.aggs[0].Event)
 	t.Cleanup(sub.Close)
@@ -67,10 +68,10 @@ func TestAggregateSnapshotHoldsMaxGroups(t *testing.T) {
 // each at most its MaxBytes, however long their keys and wide their
 // distributions; Take gives the memory back.
 func TestAggregateMemoryIsBounded(t *testing.T) {
-	pool := script.NewPool(256 << 10)
+	pool := scripthost.NewPool(256 << 10)
 	spec := script.Agg{By: "key", Of: "v"}
-	a := limited(t, "budget:mem", spec, script.AggLimits{MaxBytes: 192 << 10, Pool: pool})
-	b := limited(t, "budget:mem", spec, script.AggLimits{MaxBytes: 192 << 10, Pool: pool})
+	a := limited(t, "budget:mem", spec, scripthost.AggLimits{MaxBytes: 192 << 10, Pool: pool})
+	b := limited(t, "budget:mem", spec, scripthost.AggLimits{MaxBytes: 192 << 10, Pool: pool})
 	p := jstrace.NewProbe("budget:mem")
 	pad := "................................................................"[:60]
 	for i := range 20000 {

@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -22,7 +23,7 @@ import (
 func fed(t testing.TB, name string, spec script.Agg) *script.Aggregation {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate(name, spec)
+	a := scripthost.NewTraces(h).Aggregate(name, spec)
 	sub := jstrace.SubscribeFunc(func(n string) bool { return n == name }, h.aggs[0].Event)
 	t.Cleanup(sub.Close)
 	return a
@@ -33,7 +34,7 @@ func fed(t testing.TB, name string, spec script.Agg) *script.Aggregation {
 func decoded(t testing.TB, name string, spec script.Agg) (*script.Aggregation, func()) {
 	t.Helper()
 	h := &host{}
-	a := script.NewTraces(h).Aggregate(name, spec)
+	a := scripthost.NewTraces(h).Aggregate(name, spec)
 	sub := jstrace.Subscribe(func(n string) bool { return n == name }, 64<<20)
 	t.Cleanup(sub.Close)
 	return a, func() {
@@ -198,12 +199,12 @@ func FuzzAggregateTrace(f *testing.F) {
 	f.Add(record("request:end", str("status", "ok"), field("duration", protocol.KindFloat, 1, 2)))
 	f.Add([]byte{byte(protocol.RecordEvent), 200})
 	f.Fuzz(func(t *testing.T, rec []byte) {
-		tr, err := script.ParseTrace(rec, script.Origin{})
+		tr, err := scripthost.ParseTrace(rec, scripthost.Origin{})
 		if err != nil {
 			return
 		}
 		h := &host{}
-		a := script.NewTraces(h).Aggregate("*", script.Agg{By: "status", Of: "duration"})
+		a := scripthost.NewTraces(h).Aggregate("*", script.Agg{By: "status", Of: "duration"})
 		h.aggs[0].Trace(tr)
 		a.Snapshot()
 	})

@@ -2,7 +2,6 @@ package script_test
 
 import (
 	"encoding/binary"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,13 +9,14 @@ import (
 
 	"go.uber.org/goleak"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// record encodes an event record by hand, as protocol/spec.md describes.
+// record encodes an event record by hand, as docs/protocol.md describes.
 func record(name string, fields ...[]byte) []byte {
 	b := []byte{byte(protocol.RecordEvent)}
 	b = appendStr(b, name)
@@ -44,11 +44,11 @@ func num(key string, v int64) []byte {
 	return binary.AppendVarint(field(key, protocol.KindInt), v)
 }
 
-var origin = script.Origin{Hostname: "api-1", Title: "api", PID: 42}
+var origin = scripthost.Origin{Hostname: "api-1", Title: "api", PID: 42}
 
 func parse(t *testing.T, rec []byte) *script.Trace {
 	t.Helper()
-	tr, err := script.ParseTrace(rec, origin)
+	tr, err := scripthost.ParseTrace(rec, origin)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestReservedKeysAreRenamed(t *testing.T) {
 		t.Fatalf("Fields() = %v, want %v", got, want)
 	}
 	for raw, presented := range map[string]string{"pid": "_pid", "__title": "___title", "hostname": "_hostname", "time": "_time", "pids": "pids", "x_pid": "x_pid"} {
-		if got := script.PresentKey(raw); got != presented {
+		if got := scripthost.PresentKey(raw); got != presented {
 			t.Errorf("PresentKey(%q) = %q, want %q", raw, got, presented)
 		}
 	}
@@ -119,19 +119,19 @@ func TestReservedKeysAreRenamed(t *testing.T) {
 
 func TestParseTraceRejectsMalformed(t *testing.T) {
 	rec := record("x", num("n", 1))
-	if _, err := script.ParseTrace(rec[:len(rec)-1], origin); err == nil {
+	if _, err := scripthost.ParseTrace(rec[:len(rec)-1], origin); err == nil {
 		t.Fatal("a cut record parsed")
 	}
 }
 
-// host is a fake script.Host.
+// host is a fake scripthost.Host.
 type host struct {
 	patterns []string
 	emitted  []string
 	printed  []string
 	every    []time.Duration
 	cleanups int
-	aggs     []script.Feed
+	aggs     []scripthost.Feed
 }
 
 func (h *host) On(p string, fn func(*script.Trace)) error {
@@ -141,7 +141,7 @@ func (h *host) On(p string, fn func(*script.Trace)) error {
 	h.patterns = append(h.patterns, p)
 	return nil
 }
-func (h *host) Aggregate(p string, f script.Feed) error {
+func (h *host) Aggregate(p string, f scripthost.Feed) error {
 	if err := h.On(p, nil); err != nil {
 		return err
 	}
@@ -163,17 +163,18 @@ var errBad = errString("bad pattern")
 
 func TestTracesDelegatesToHost(t *testing.T) {
 	h := &host{}
-	traces := script.NewTraces(h)
+	traces := scripthost.NewTraces(h)
 	traces.On("request:*", func(*script.Trace) {})
 	traces.Emit("n", "k", 1)
 	traces.Log("a", 1)
 	traces.Logf("b %d", 2)
 	traces.Error("c")
 	traces.Errorf("d\n")
-	traces.Dir("e")
+	traces.Dump("e")
+	traces.Dir("f")
 	traces.Every(time.Millisecond, func() {})
 	traces.OnCleanup(func() {})
-	want := []string{"1a 1\n", "1b 2\n", "2c\n", "2d\n", "3e\n"}
+	want := []string{"1a 1\n", "1b 2\n", "2c\n", "2d\n", "3e\n", "3f\n"}
 	if !reflect.DeepEqual(h.printed, want) {
 		t.Errorf("printed %q, want %q", h.printed, want)
 	}
@@ -198,13 +199,4 @@ func TestTracesDelegatesToHost(t *testing.T) {
 			fn()
 		}()
 	}
-}
-
-func ExampleTrace_Int() {
-	// A Trace as handlers receive it; ParseTrace is what agents and the CLI
-	// use to build one from the wire.
-	rec := record("request:end", num("status", 503), str("path", "/users"))
-	t, _ := script.ParseTrace(rec, script.Origin{Hostname: "api-1", Title: "api", PID: 7})
-	fmt.Println(t.Name, t.Int("status"), t.Str("path"), t.Hostname)
-	// Output: request:end 503 /users api-1
 }

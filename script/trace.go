@@ -7,13 +7,27 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 )
 
 // A Trace is one event: fired by a probe in a traced process, or emitted by
 // a Remote function and received by Local. The exported fields describe
 // where and when; the probe's fields are read with the getters, which return
 // the zero value when the key is missing or holds another kind.
+//
+// Field values reach scripts as these Go types: signed integers as int,
+// unsigned ones as uint, floats as float64, bool, string, []byte,
+// time.Time, time.Duration, errors as an error with the same text, slices
+// and arrays as []any, maps and structs as map[string]any (map[any]any if a
+// key is not a string), pointers as what they point to, and anything else
+// (a fmt.Stringer included) as its text. Strings are cut at 16 KiB and
+// containers at 256 elements.
+//
+// A field named as one of the Trace's own properties (name, time,
+// hostname, title, pid, with any leading underscores) is presented with
+// one more underscore, so that neither hides the other: a probe's "pid"
+// field is read as t.Int("_pid").
 //
 // A Trace is a copy: it never points into the traced process's memory, and a
 // handler may keep it after returning. It is not modified after it is
@@ -25,24 +39,19 @@ type Trace struct {
 	Title    string    // title of the traced process
 	PID      int       // pid of the traced process
 
-	fields []byte // encoded fields, see protocol/spec.md; never modified
+	fields []byte // encoded fields, see docs/protocol.md; never modified
 }
 
-// Origin identifies a traced process. The agent and the CLI attach it to
-// every Trace they build.
-type Origin struct {
-	Hostname string
-	Title    string
-	PID      int
+func init() {
+	link.Script = link.Constructors[Trace, Traces]{
+		NewTraces:  func(h link.Host[Trace]) *Traces { return &Traces{host: h} },
+		ParseTrace: parseTrace,
+		LoadTrace:  loadTrace,
+	}
 }
 
-// Prefix returns "hostname/title/pid", the prefix of remote console output.
-func (o Origin) Prefix() string { return fmt.Sprintf("%s/%s/%d", o.Hostname, o.Title, o.PID) }
-
-// ParseTrace builds a Trace from an encoded event record. The Trace aliases
-// rec, which the caller must not modify afterwards. It is used by the agent
-// and the CLI; scripts receive Traces from their handlers.
-func ParseTrace(rec []byte, o Origin) (*Trace, error) {
+// parseTrace is scripthost.ParseTrace.
+func parseTrace(rec []byte, o link.Origin) (*Trace, error) {
 	r, err := protocol.ParseRecord(rec)
 	if err != nil {
 		return nil, err
@@ -57,11 +66,8 @@ func ParseTrace(rec []byte, o Origin) (*Trace, error) {
 	}, nil
 }
 
-// LoadTrace fills t from an event record this process encoded itself (the
-// agent's case): only the record's header is decoded; its fields are read
-// when a getter asks, and getters fail safely on malformed fields. t then
-// aliases rec, which must not be modified afterwards.
-func LoadTrace(t *Trace, rec []byte, o Origin) error {
+// loadTrace is scripthost.LoadTrace.
+func loadTrace(t *Trace, rec []byte, o link.Origin) error {
 	d := recordHeader(rec)
 	if d.err != nil {
 		return d.err
@@ -98,32 +104,6 @@ func uvarintLen(x uint64) int {
 	return n
 }
 
-// Reserved names: a field whose key is one of them, possibly with leading
-// underscores, is presented with one more underscore, so that the trace's
-// own properties and its fields never shadow each other (a probe's "pid"
-// field is read as t.Int("_pid")).
-var reserved = []string{"name", "time", "hostname", "title", "pid"}
-
-// IsReserved reports whether a raw field key is presented renamed, and
-// PresentKey returns the key a script sees for raw.
-func IsReserved(raw string) bool {
-	base := strings.TrimLeft(raw, "_")
-	for _, r := range reserved {
-		if base == r {
-			return true
-		}
-	}
-	return false
-}
-
-// PresentKey returns the key under which scripts see the raw field key.
-func PresentKey(raw string) string {
-	if IsReserved(raw) {
-		return "_" + raw
-	}
-	return raw
-}
-
 // lookup returns the encoded value of the last field presented as key.
 func (t *Trace) lookup(key string) []byte {
 	var found []byte
@@ -141,14 +121,14 @@ func (t *Trace) lookup(key string) []byte {
 }
 
 // A rawKey is the raw field key that a script's key presents (see
-// PresentKey), worked out once rather than per field.
+// link.PresentKey), worked out once rather than per field.
 type rawKey struct {
 	key string
 	ok  bool // false: no raw key is presented as the script's key
 }
 
 func rawKeyOf(key string) rawKey {
-	if !IsReserved(key) {
+	if !link.IsReserved(key) {
 		return rawKey{key, key != ""}
 	}
 	if key[0] == '_' {
@@ -179,13 +159,13 @@ func (t *Trace) lookup2(key1, key2 rawKey) (v1, v2 []byte) {
 // allocating.
 func keyIs(k []byte, key string) bool {
 	if string(k) == key {
-		return !IsReserved(key)
+		return !link.IsReserved(key)
 	}
-	return len(key) == len(k)+1 && key[0] == '_' && key[1:] == string(k) && IsReserved(key)
+	return len(key) == len(k)+1 && key[0] == '_' && key[1:] == string(k) && link.IsReserved(key)
 }
 
-// Get returns the value of the field key, decoded (see protocol/spec.md for
-// the Go types), or nil if it is missing. When a key appears more than once,
+// Get returns the value of the field key, decoded (see Trace for the Go
+// types), or nil if it is missing. When a key appears more than once,
 // the last one wins.
 func (t *Trace) Get(key string) any {
 	v := t.lookup(key)
@@ -330,7 +310,7 @@ func (t *Trace) Bytes(key string) []byte {
 }
 
 // Keys returns the trace's field keys in the order they were given, as
-// presented to scripts (reserved names renamed).
+// presented to scripts (a "pid" field as "_pid": see Trace).
 func (t *Trace) Keys() []string {
 	var keys []string
 	for f := t.fields; len(f) > 0; {
@@ -338,7 +318,7 @@ func (t *Trace) Keys() []string {
 		if err != nil {
 			break
 		}
-		keys = append(keys, PresentKey(string(k)))
+		keys = append(keys, link.PresentKey(string(k)))
 		f = rest
 	}
 	return keys
@@ -353,7 +333,7 @@ func (t *Trace) Fields() map[string]any {
 			break
 		}
 		if x, _, err := protocol.DecodeValue(v); err == nil {
-			m[PresentKey(string(k))] = x
+			m[link.PresentKey(string(k))] = x
 		}
 		f = rest
 	}
@@ -372,9 +352,9 @@ func (t *Trace) String() string {
 		}
 		x, _, _ := protocol.DecodeValue(v)
 		if s, ok := x.(string); ok {
-			fmt.Fprintf(&b, " %s=%q", PresentKey(string(k)), s)
+			fmt.Fprintf(&b, " %s=%q", link.PresentKey(string(k)), s)
 		} else {
-			fmt.Fprintf(&b, " %s=%v", PresentKey(string(k)), x)
+			fmt.Fprintf(&b, " %s=%v", link.PresentKey(string(k)), x)
 		}
 		f = rest
 	}

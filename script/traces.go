@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/printable"
+	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 )
 
 // Traces is a script's handle on a tracing session, passed to Remote and
@@ -17,54 +17,14 @@ import (
 // run one at a time, on one goroutine, so script state needs no locks.
 // Traces' methods may be called from them, and from Remote and Local.
 type Traces struct {
-	host Host
+	host link.Host[Trace]
 }
-
-// Host runs a script instance: the agent for Remote, the CLI for Local.
-// Scripts never see it; it is exported for those two.
-type Host interface {
-	// On subscribes fn to traces whose name matches the glob pattern; it
-	// returns an error for a malformed pattern.
-	On(pattern string, fn func(*Trace)) error
-	// Aggregate subscribes an Aggregation, compiled code that never
-	// panics, to traces whose name matches pattern, like On; the host
-	// feeds it through whichever of f's functions suits it, outside the
-	// script's limits.
-	Aggregate(pattern string, f Feed) error
-	// Emit sends an event from Remote to Local.
-	Emit(name string, kv []any)
-	// Print writes console output: stream is protocol.ConsoleStdout,
-	// ConsoleStderr or ConsoleDir; text ends with a newline.
-	Print(stream byte, text string)
-	// Every calls fn every d until the session ends.
-	Every(d time.Duration, fn func())
-	// OnCleanup registers fn to run when the session ends.
-	OnCleanup(fn func())
-}
-
-// A Feed is how a Host adds traces to an Aggregation. Both functions are
-// safe for concurrent use and never panic.
-type Feed struct {
-	// Trace adds a decoded trace: the CLI's way, for Local.
-	Trace func(*Trace)
-	// Event adds an event as a probe fires it, in a few hundred
-	// nanoseconds, retaining nothing: the agent's way, for Remote, called
-	// by the probes themselves (see jstrace.SubscribeFunc).
-	Event func(jstrace.Event)
-	// Limit sets the Aggregation's memory bounds. A host that bounds
-	// them calls it before it feeds the Aggregation; by default an
-	// Aggregation holds at most DefaultMaxAggregationBytes.
-	Limit func(AggLimits)
-}
-
-// NewTraces returns the Traces a host hands to Remote or Local.
-func NewTraces(h Host) *Traces { return &Traces{host: h} }
 
 // Console streams, as numbered by the protocol.
 const (
 	streamStdout = 1
 	streamStderr = 2
-	streamDir    = 3
+	streamDump   = 3
 )
 
 // On calls fn for every trace whose name matches pattern, a glob: "*"
@@ -93,7 +53,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // pattern panics.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
-	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent, Limit: a.limit}); err != nil {
+	if err := t.host.Aggregate(pattern, link.Feed[Trace]{Trace: a.add, Event: a.addEvent, Limit: a.limit}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}
 	return a
@@ -125,10 +85,15 @@ func (t *Traces) Errorf(format string, a ...any) {
 	t.host.Print(streamStderr, line(sprintf(format, a)))
 }
 
-// Dir prints its operands on the CLI's standard output, formatted as
-// fmt.Println does, each line prefixed with "hostname/title/pid >> " so that
-// output from many processes can be told apart.
-func (t *Traces) Dir(a ...any) { t.host.Print(streamDir, sprintln(a)) }
+// Dump prints its operands on the CLI's standard output, formatted as
+// fmt.Println does, like Log, but with each line prefixed with
+// "hostname/title/pid >> ", the process that printed it, so that output
+// from many processes can be told apart. In Local the prefix names the CLI.
+func (t *Traces) Dump(a ...any) { t.host.Print(streamDump, sprintln(a)) }
+
+// Dir is Dump under the name jstrace gives it (traces.dir, after
+// console.dir), for scripts ported from jstrace.
+func (t *Traces) Dir(a ...any) { t.Dump(a...) }
 
 // sprintln and sprintf format like fmt, but panic (in the script) on a
 // value that contains itself, which fmt would recurse into until the stack

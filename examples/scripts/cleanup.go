@@ -17,9 +17,9 @@ import (
 func Remote(traces *script.Traces) {
 	n := 0
 	traces.On("request:end", func(t *script.Trace) { n++ })
-	traces.Every(time.Second, func() { traces.Dir("requests so far:", n) })
+	traces.Every(time.Second, func() { traces.Dump("requests so far:", n) })
 	traces.OnCleanup(func() {
-		traces.Dir("requests in total:", n)
+		traces.Dump("requests in total:", n)
 		traces.Emit("total", "n", n)
 	})
 }

@@ -1,6 +1,6 @@
 //go:build ignore
 
-// Remote console output with the process prefix: traces.Dir prints
+// Remote console output with the process prefix: traces.Dump prints
 // "hostname/title/pid >> ", so output from a cluster can be told apart.
 //
 //	jstrace examples/scripts/remote-console.go
@@ -14,7 +14,7 @@ import (
 
 func Remote(traces *script.Traces) {
 	traces.On("api:buffer", func(t *script.Trace) {
-		traces.Dir(t.Int("size"))
+		traces.Dump(t.Int("size"))
 	})
 	traces.On("request:error", func(t *script.Trace) {
 		traces.Error("request", t.Int("id"), "failed:", t.Str("err"))

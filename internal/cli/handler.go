@@ -8,7 +8,8 @@ import (
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/printable"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -28,7 +29,7 @@ func (t *tracer) Events(c *client.Conn, batch []byte) {
 		}
 		b = rest
 		kind, _, _ := protocol.PeekRecord(rec)
-		tr, err := script.ParseTrace(rec, c.Origin)
+		tr, err := scripthost.ParseTrace(rec, c.Origin)
 		if err != nil {
 			t.warnOnce("bad record "+c.Addr, "%s: malformed event: %v", t.who(c), err)
 			continue
@@ -50,7 +51,7 @@ func (t *tracer) checkTrace(kind protocol.RecordKind, tr *script.Trace) {
 		return
 	}
 	for _, k := range tr.Keys() {
-		if k != "" && k[0] == '_' && script.IsReserved(k[1:]) {
+		if k != "" && k[0] == '_' && scripthost.IsReserved(k[1:]) {
 			t.out.errorf("warning: %q has a field %q, a reserved name: scripts read it as %q", tr.Name, k[1:], k)
 		}
 	}

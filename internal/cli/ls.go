@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jstrace-go/jstrace/internal/client"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // LsOptions are the options of jstrace ls: list the reachable agents

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jstrace-go/jstrace/internal/discovery"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A selector decides which agents a command talks to: -p, -t and -H

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/client"
-	"github.com/jstrace-go/jstrace/protocol"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // newTestTracer is a tracer with only what the handlers use.
@@ -25,7 +25,7 @@ func newTestTracer(raw bool) (*tracer, *bytes.Buffer, *bytes.Buffer) {
 }
 
 func hostileConn() *client.Conn {
-	return &client.Conn{Addr: "x:1", Origin: script.Origin{Hostname: "h\x1b]0;owned\x07", Title: "t\nforged line", PID: 7}}
+	return &client.Conn{Addr: "x:1", Origin: scripthost.Origin{Hostname: "h\x1b]0;owned\x07", Title: "t\nforged line", PID: 7}}
 }
 
 // Everything an agent sends reaches the terminal escaped: console text of
@@ -71,7 +71,7 @@ func TestLocalOutputIsEscaped(t *testing.T) {
 // printed stays within its budget, and the rest is counted.
 func TestConsoleBudget(t *testing.T) {
 	tr, stdout, stderr := newTestTracer(false)
-	c := &client.Conn{Addr: "x:1", Origin: script.Origin{Hostname: strings.Repeat("h", 200), Title: "t", PID: 1}}
+	c := &client.Conn{Addr: "x:1", Origin: scripthost.Origin{Hostname: strings.Repeat("h", 200), Title: "t", PID: 1}}
 	text := strings.Repeat("\n", 64<<10)
 	start := time.Now()
 	sent := 0

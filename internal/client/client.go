@@ -18,8 +18,8 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/mux"
-	"github.com/jstrace-go/jstrace/protocol"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // ErrLost means the connection to the agent ended before the session did.
@@ -42,7 +42,7 @@ type Handler interface {
 // goroutine, but Attach at most once.
 type Conn struct {
 	Welcome protocol.Welcome
-	Origin  script.Origin
+	Origin  scripthost.Origin
 	Addr    string
 
 	nc   net.Conn
@@ -141,7 +141,7 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (*Co
 		return nil, fmt.Errorf("%s: read Welcome: %w", addr, err)
 	}
 	nc.SetDeadline(time.Time{})
-	c.Origin = script.Origin{Hostname: c.Welcome.Hostname, Title: c.Welcome.Title, PID: c.Welcome.PID}
+	c.Origin = scripthost.Origin{Hostname: c.Welcome.Hostname, Title: c.Welcome.Title, PID: c.Welcome.PID}
 	return c, nil
 }
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A peer that speaks another protocol version: the CLI must say which.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/mux"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // attachTimeout bounds the agent's answer to Attach: loading a script takes

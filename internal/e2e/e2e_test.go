@@ -18,7 +18,7 @@ const whoami = `package main
 import "github.com/jstrace-go/jstrace/script"
 
 func Remote(traces *script.Traces) {
-	traces.Dir("attached")
+	traces.Dump("attached")
 }
 `
 
@@ -95,7 +95,7 @@ func Remote(traces *script.Traces) {
 	traces.On("request:end", func(t *script.Trace) {
 		n++
 		if n == 1 {
-			traces.Dir("dir line", t.Str("method"))
+			traces.Dump("dir line", t.Str("method"))
 			traces.Log("log line")
 			traces.Error("error line")
 			fmt.Println("fmt line")
@@ -205,7 +205,7 @@ func TestRemoteErrorsArePrefixed(t *testing.T) {
 func TestProcessJoiningAndLeaving(t *testing.T) {
 	e := newEnv(t)
 	first := e.start("api", "web-1")
-	src := e.script("durations.go", strings.Replace(whoami, `traces.Dir("attached")`, `traces.Dir("attached"); traces.Every(100*time.Millisecond, func() { traces.Dir("tick") })`, 1))
+	src := e.script("durations.go", strings.Replace(whoami, `traces.Dump("attached")`, `traces.Dump("attached"); traces.Every(100*time.Millisecond, func() { traces.Dump("tick") })`, 1))
 	src = e.script("durations.go", strings.Replace(mustRead(t, src), `import "github.com/jstrace-go/jstrace/script"`, "import (\n\t\"time\"\n\t\"github.com/jstrace-go/jstrace/script\"\n)", 1))
 	run := e.jstraceStart("-t", "api", src)
 	run.waitOutput(t, prefix("web-1", "api", first)+"tick")
@@ -250,7 +250,7 @@ func TestDetachRestoresService(t *testing.T) {
 import "github.com/jstrace-go/jstrace/script"
 
 func Remote(traces *script.Traces) {
-	traces.Dir("attached")
+	traces.Dump("attached")
 	traces.On("request:*", func(t *script.Trace) { traces.Emit("e", "id", t.Int("id")) })
 }
 

@@ -139,7 +139,7 @@ import (
 )
 
 func Remote(traces *script.Traces) {
-	traces.Every(100*time.Millisecond, func() { traces.Dir("tick") })
+	traces.Every(100*time.Millisecond, func() { traces.Dump("tick") })
 }
 `)
 	run := e.jstraceStartEnv([]string{"JSTRACE_RUN_DIR=" + e.dir + "/elsewhere"}, "--agents", addr, src)

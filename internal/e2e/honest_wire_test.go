@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // Honest traffic at the agent's limits is not taken for a flood (issue

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/discovery"
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // globTimeout is how soon the CLI must give up on a pattern beyond the

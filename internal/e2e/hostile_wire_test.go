@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/jstrace-go/jstrace/protocol"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // Hostile agents and hostile peers on the wire (issue 10, classes 5, 6
@@ -222,7 +222,7 @@ func Remote(traces *script.Traces) {
 	path := "/x%1b]0;pwned%07" + "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J"
 	traces.Log("GET " + path)
 	traces.Error("GET " + path)
-	traces.Dir(map[string]string{"path": path})
+	traces.Dump(map[string]string{"path": path})
 	traces.Emit("hit", "path", path)
 }
 
@@ -269,7 +269,7 @@ func TestMaliciousAgentUniqueNames(t *testing.T) {
 	}
 }
 
-// A malicious agent with a long title prints empty Dir lines: each would
+// A malicious agent with a long title prints empty Dump lines: each would
 // cost the terminal a prefix. The CLI prints at most its budget.
 func TestMaliciousAgentDirAmplification(t *testing.T) {
 	e := newEnv(t)

@@ -94,7 +94,7 @@ func Remote(traces *script.Traces) {
 	traces.On("request:end", func(t *script.Trace) {
 		n++
 		if n == 1 {
-			traces.Dir("two got", t.Name)
+			traces.Dump("two got", t.Name)
 		}
 	})
 }

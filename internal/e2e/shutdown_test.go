@@ -20,8 +20,8 @@ func TestServiceShutdownEndsSessions(t *testing.T) {
 import "github.com/jstrace-go/jstrace/script"
 
 func Remote(traces *script.Traces) {
-	traces.Dir("attached")
-	traces.OnCleanup(func() { traces.Dir("remote cleanup") })
+	traces.Dump("attached")
+	traces.OnCleanup(func() { traces.Dump("remote cleanup") })
 }
 `)
 	run := e.jstraceStart("-p", strconv.Itoa(svc.pid), src)

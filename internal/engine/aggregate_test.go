@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/protocol"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 const aggSrc = `package main
@@ -53,7 +53,7 @@ func TestAggregateFromScript(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tr, err := script.ParseTrace(rec, script.Origin{})
+		tr, err := scripthost.ParseTrace(rec, scripthost.Origin{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,7 +3,7 @@
 //
 // An Engine owns one goroutine on which everything the script does runs,
 // one call at a time: loading it, its entry point, its handlers, its Every
-// callbacks and its cleanup functions. It implements script.Host, matching
+// callbacks and its cleanup functions. It implements scripthost.Host, matching
 // traces to handlers by glob (once per name, not per trace), and recovers
 // every panic of script code into a fault report.
 package engine
@@ -25,6 +25,7 @@ import (
 	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
 	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -33,7 +34,7 @@ import (
 type Output interface {
 	// Emit sends an event emitted by the script.
 	Emit(name string, kv []any)
-	// Print writes console output (stream as in script.Host.Print).
+	// Print writes console output (stream as in scripthost.Host.Print).
 	Print(stream byte, text string)
 	// Fault reports a failure of script code: a panic in a handler, an
 	// Every callback or a cleanup function.
@@ -70,7 +71,7 @@ type Options struct {
 	// setting its limits (Feed.Limit) if it bounds them. An error makes
 	// traces.Aggregate fail. Default: nil, Aggregations receive the traces
 	// given to Dispatch, like handlers.
-	Feed func(pattern string, f script.Feed) error
+	Feed func(pattern string, f scripthost.Feed) error
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -105,7 +106,7 @@ type Engine struct {
 	exited   chan struct{} // closed when the goroutine returns
 
 	set      atomic.Pointer[match.Set] // handler patterns
-	feed     func(string, script.Feed) error
+	feed     func(string, scripthost.Feed) error
 	fed      atomic.Pointer[[]string] // patterns given to feed
 	maxTr    int64                    // MaxPending
 	maxBytes int64                    // MaxPendingBytes
@@ -217,7 +218,7 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 			return
 		}
 		setup.what = "the script's entry point"
-		if err = e.call(setup, func() { fn(script.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
+		if err = e.call(setup, func() { fn(scripthost.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
 			err = fmt.Errorf("%s: %w", name, err) // no position from yaegi: name the file at least
 		}
 	})

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// The script.Host methods. Script code calls them, so they run on the
+// The scripthost.Host methods. Script code calls them, so they run on the
 // engine goroutine.
 
-var _ script.Host = (*Engine)(nil)
+var _ scripthost.Host = (*Engine)(nil)
 
 // On adds a handler and publishes the new pattern set.
 func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
@@ -22,7 +23,7 @@ func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
 
 // Aggregate hands the Aggregation to Options.Feed, or else adds a native
 // handler: called directly, not as script code.
-func (e *Engine) Aggregate(pattern string, f script.Feed) error {
+func (e *Engine) Aggregate(pattern string, f scripthost.Feed) error {
 	if e.feed == nil {
 		return e.subscribe(handler{pattern: pattern, fn: f.Trace})
 	}

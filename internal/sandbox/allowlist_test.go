@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // Every function and method a script can reach that takes an interface
@@ -222,7 +222,7 @@ func TestScriptTypesCannotBeIOInterfaces(t *testing.T) {
 		var got any
 		func() {
 			defer func() { got = recover() }()
-			s.Remote(script.NewTraces(&fakeHost{}))
+			s.Remote(scripthost.NewTraces(&fakeHost{}))
 		}()
 		if got == nil {
 			t.Errorf("%s: a script type was passed as an io interface", call)

@@ -5,13 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"go/ast"
-	"go/constant"
 	"go/token"
 	"io"
 	"io/fs"
 	"maps"
 	"reflect"
-	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -49,16 +47,9 @@ type Script struct {
 	Local  func(*script.Traces) // nil if the script has no Local
 }
 
-// scriptSymbols exposes the script API: the types scripts use, not the
-// host-side functions of the package.
-var scriptSymbols = map[string]reflect.Value{
-	"Traces":      reflect.ValueOf((*script.Traces)(nil)),
-	"Trace":       reflect.ValueOf((*script.Trace)(nil)),
-	"Agg":         reflect.ValueOf((*script.Agg)(nil)),
-	"Aggregation": reflect.ValueOf((*script.Aggregation)(nil)),
-	"Group":       reflect.ValueOf((*script.Group)(nil)),
-	"MaxGroups":   reflect.ValueOf(constant.MakeFromLiteral(strconv.Itoa(script.MaxGroups), token.INT, 0)),
-}
+// scriptSymbols exposes the script API: every exported name of package
+// script, whose host side is in internal/scripthost (TestScriptAPI).
+var scriptSymbols = symbols.Script
 
 // emptyFS is the interpreter's source file system: nothing is ever loaded
 // from disk.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -33,11 +34,11 @@ func (h *fakeHost) On(p string, fn func(*script.Trace)) error {
 	h.handlers = append(h.handlers, fn)
 	return nil
 }
-func (h *fakeHost) Aggregate(p string, f script.Feed) error { return h.On(p, f.Trace) }
-func (h *fakeHost) Emit(name string, kv []any)              { h.emits = append(h.emits, name) }
-func (h *fakeHost) Print(stream byte, text string)          { h.printed.WriteString(text) }
-func (h *fakeHost) Every(d time.Duration, fn func())        {}
-func (h *fakeHost) OnCleanup(fn func())                     { h.cleanups = append(h.cleanups, fn) }
+func (h *fakeHost) Aggregate(p string, f scripthost.Feed) error { return h.On(p, f.Trace) }
+func (h *fakeHost) Emit(name string, kv []any)                  { h.emits = append(h.emits, name) }
+func (h *fakeHost) Print(stream byte, text string)              { h.printed.WriteString(text) }
+func (h *fakeHost) Every(d time.Duration, fn func())            {}
+func (h *fakeHost) OnCleanup(fn func())                         { h.cleanups = append(h.cleanups, fn) }
 
 func TestLoadRunsRemoteAndLocal(t *testing.T) {
 	src := header + `
@@ -62,7 +63,7 @@ func Local(traces *script.Traces) {
 		t.Fatalf("entry points: remote %v local %v", s.Remote != nil, s.Local != nil)
 	}
 	h := &fakeHost{}
-	s.Remote(script.NewTraces(h))
+	s.Remote(scripthost.NewTraces(h))
 	if got := out.String(); got != "remote ready\n" {
 		t.Errorf("fmt.Println went to %q", got)
 	}
@@ -74,7 +75,7 @@ func Local(traces *script.Traces) {
 		t.Errorf("emits %v", h.emits)
 	}
 	lh := &fakeHost{}
-	s.Local(script.NewTraces(lh))
+	s.Local(scripthost.NewTraces(lh))
 	if lh.printed.String() != "local ready\n" || lh.patterns[0] != "seen" {
 		t.Errorf("local: printed %q patterns %v", lh.printed.String(), lh.patterns)
 	}
@@ -165,7 +166,7 @@ func Remote(traces *script.Traces) { _ = cmp.Compare(1, 2) }`, ""},
 			if err != nil {
 				t.Fatal(err)
 			}
-			s.Remote(script.NewTraces(&fakeHost{}))
+			s.Remote(scripthost.NewTraces(&fakeHost{}))
 		})
 	}
 }
@@ -178,7 +179,7 @@ func Remote(traces *script.Traces) { time.Local = time.UTC }` + footer
 	if err == nil {
 		func() {
 			defer func() { _ = recover() }()
-			s.Remote(script.NewTraces(&fakeHost{}))
+			s.Remote(scripthost.NewTraces(&fakeHost{}))
 		}()
 	}
 	if time.Local != before {
@@ -224,7 +225,7 @@ func Remote(traces *script.Traces) { traces.Log(time.Local.String()) }` + footer
 		t.Fatal(err)
 	}
 	h := &fakeHost{}
-	s.Remote(script.NewTraces(h))
+	s.Remote(scripthost.NewTraces(h))
 	if got := strings.TrimSpace(h.printed.String()); got != time.Local.String() {
 		t.Fatalf("time.Local in scripts is %q, want %q", got, time.Local.String())
 	}
@@ -254,7 +255,7 @@ func TestHugeAllocationsPanicInTheScript(t *testing.T) {
 			var got any
 			func() {
 				defer func() { got = recover() }()
-				s.Remote(script.NewTraces(h))
+				s.Remote(scripthost.NewTraces(h))
 			}()
 			if tt.want == "" {
 				if got != nil || h.printed.String() != "10 20 0 ababab\n" {
@@ -298,7 +299,7 @@ func Local(traces *script.Traces) {
 		t.Fatal(err)
 	}
 	h := &fakeHost{}
-	s.Remote(script.NewTraces(h))
+	s.Remote(scripthost.NewTraces(h))
 	if h.printed.String() != "conns 7\n" {
 		t.Fatalf("printed %q", h.printed.String())
 	}
@@ -332,7 +333,7 @@ func Local(traces *script.Traces) {
 // fmt must refuse a value that contains itself, whichever function prints
 // it, rather than overflow the stack (fatal, not recoverable).
 func TestFmtRefusesCycles(t *testing.T) {
-	for _, call := range []string{"fmt.Println(m)", "fmt.Print(m)", "fmt.Printf(\"%v\", m)", "_ = fmt.Sprint(m)", "_ = fmt.Sprintf(\"%v\", m)", "_ = fmt.Errorf(\"%v\", m)", "traces.Log(m)", "traces.Dir(m)", "traces.Logf(\"%v\", m)"} {
+	for _, call := range []string{"fmt.Println(m)", "fmt.Print(m)", "fmt.Printf(\"%v\", m)", "_ = fmt.Sprint(m)", "_ = fmt.Sprintf(\"%v\", m)", "_ = fmt.Errorf(\"%v\", m)", "traces.Log(m)", "traces.Dump(m)", "traces.Logf(\"%v\", m)"} {
 		t.Run(call, func(t *testing.T) {
 			src := header + "func Remote(traces *script.Traces) {\n\tm := map[string]any{}\n\tm[\"m\"] = m\n\t" + call + "\n}\n" + footer
 			var out bytes.Buffer
@@ -343,7 +344,7 @@ func TestFmtRefusesCycles(t *testing.T) {
 			var got any
 			func() {
 				defer func() { got = recover() }()
-				s.Remote(script.NewTraces(&fakeHost{}))
+				s.Remote(scripthost.NewTraces(&fakeHost{}))
 			}()
 			if got == nil || !strings.Contains(fmt.Sprint(got), "value contains itself") {
 				t.Fatalf("recovered %v", got)
@@ -356,7 +357,7 @@ func TestFmtRefusesCycles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Remote(script.NewTraces(&fakeHost{}))
+	s.Remote(scripthost.NewTraces(&fakeHost{}))
 	if out.String() != "ok 1\n" {
 		t.Fatalf("printed %q", out.String())
 	}

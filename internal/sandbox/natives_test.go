@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jstrace-go/jstrace/script"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 // runRemote loads a script whose Remote runs body, with the given imports,
@@ -32,7 +32,7 @@ func runRemote(t *testing.T, imports []string, decls, body string) (any, string)
 	var got any
 	func() {
 		defer func() { got = recover() }()
-		s.Remote(script.NewTraces(h))
+		s.Remote(scripthost.NewTraces(h))
 	}()
 	return got, h.printed.String()
 }
@@ -172,7 +172,7 @@ func runRemoteStdout(t *testing.T, imports []string, body string) (any, string) 
 	var got any
 	func() {
 		defer func() { got = recover() }()
-		s.Remote(script.NewTraces(&fakeHost{}))
+		s.Remote(scripthost.NewTraces(&fakeHost{}))
 	}()
 	if got != nil {
 		t.Fatalf("panic: %v", got)

@@ -19,6 +19,11 @@ import (
 // interpreter they customise: interp.Use copies the inner maps itself.
 var Symbols = map[string]map[string]reflect.Value{}
 
+// Script is package script's table: all its exported names, which are the
+// script author's API (the host's side is in internal/scripthost). Like
+// Symbols, it must be copied before it is modified.
+var Script map[string]reflect.Value
+
 // guarded replaces functions and types that could ask for gigabytes at
 // once, recurse without bound over a script's values, or hand out the
 // process's own tables (see package guard). TestAllowlistInterfaceArgs in

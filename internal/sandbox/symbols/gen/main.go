@@ -15,6 +15,10 @@
 //     Tables gives each interpreter pointers to private copies of them, so
 //     that *time.Local = x changes nothing in the host nor in other scripts.
 //
+// It also writes script.go, the table of package script, whose every
+// exported name is for scripts (TestScriptAPI in package sandbox pins them):
+// the host's side of the package is in internal/scripthost.
+//
 // Run it with go generate from the symbols directory.
 package main
 
@@ -114,6 +118,31 @@ func main() {
 			log.Fatal(err)
 		}
 	}
+	if err := writeScript(); err != nil {
+		log.Fatalf("extract %s: %v", scriptPath, err)
+	}
+}
+
+const scriptPath = "github.com/jstrace-go/jstrace/script"
+
+// writeScript writes script.go: package script's table, as the variable
+// Script rather than an entry of Symbols, which lists the standard
+// packages.
+func writeScript() error {
+	var buf bytes.Buffer
+	ext := extract.Extractor{Dest: "symbols"}
+	if _, err := ext.Extract(scriptPath, "", &buf); err != nil {
+		return err
+	}
+	entry := fmt.Sprintf("Symbols[%q] = ", scriptPath+"/script")
+	if !bytes.Contains(buf.Bytes(), []byte(entry)) {
+		return fmt.Errorf("no %s in yaegi's output", entry)
+	}
+	src, err := rewrite(bytes.Replace(buf.Bytes(), []byte(entry), []byte("Script = "), 1))
+	if err != nil {
+		return err
+	}
+	return os.WriteFile("script.go", src, 0o644)
 }
 
 // unsafeVars lists the package's exported variables that a script could use

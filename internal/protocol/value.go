@@ -12,7 +12,7 @@ import (
 // Kind is the tag byte that starts an encoded value.
 type Kind byte
 
-// Value kinds. See spec.md for their payloads.
+// Value kinds. See docs/protocol.md for their payloads.
 const (
 	KindNil      Kind = 0x00
 	KindFalse    Kind = 0x01
@@ -96,8 +96,8 @@ func skipValue(b []byte, depth int) (int, error) {
 func malformed(what string) error { return fmt.Errorf("%w: %s", ErrMalformed, what) }
 
 // DecodeValue decodes the encoded value at the start of b into a Go value
-// (see spec.md for the types) and returns it with its length. The result
-// never aliases b.
+// (see docs/protocol.md for the types) and returns it with its length. The
+// result never aliases b.
 func DecodeValue(b []byte) (any, int, error) {
 	n, err := SkipValue(b)
 	if err != nil {

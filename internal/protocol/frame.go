@@ -54,7 +54,7 @@ const (
 // FrameType identifies a frame's payload.
 type FrameType byte
 
-// Frame types. See spec.md for their payloads.
+// Frame types. See docs/protocol.md for their payloads.
 const (
 	FrameHello    FrameType = 0x01
 	FrameWelcome  FrameType = 0x02

@@ -62,7 +62,7 @@ func decodeFrame(t FrameType, p []byte) error {
 }
 
 // eventsBatch is an Events payload with one record of every value kind,
-// encoded by hand as spec.md describes.
+// encoded by hand as docs/protocol.md describes.
 func eventsBatch() []byte {
 	var rec []byte
 	rec = append(rec, byte(RecordEvent))

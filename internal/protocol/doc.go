@@ -2,7 +2,8 @@
 // the agent: the connection preamble, framing, control messages, console
 // output and the encoding of event records and their values.
 //
-// The normative description is spec.md in this directory. The probe side of
+// The normative description is docs/protocol.md, the public contract
+// (the golden frames in testdata pin it). The probe side of
 // the event encoding lives in package jstrace (which imports only the
 // standard library); this package decodes it, and its tests check that the
 // two agree on every kind of value.

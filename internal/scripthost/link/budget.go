@@ -1,4 +1,4 @@
-package script
+package link
 
 import "sync/atomic"
 
@@ -6,10 +6,6 @@ import "sync/atomic"
 // when its host sets no other bound (AggLimits.MaxBytes): their keys,
 // counts and distributions.
 const DefaultMaxAggregationBytes = 4 << 20
-
-// groupCost is what a group costs besides its key's bytes and its
-// distribution's buckets: the Group, its map entry and pointer.
-const groupCost = 160
 
 // AggLimits bound the memory of an Aggregation. Its host sets them through
 // Feed.Limit before it feeds the Aggregation; traces that would take more
@@ -26,7 +22,7 @@ type AggLimits struct {
 
 // A Pool is a budget of bytes that Aggregations share: what their groups
 // hold is taken from it, and given back when Take hands the groups to the
-// script. It is safe for concurrent use.
+// script. It is safe for concurrent use. A nil *Pool is unbounded.
 type Pool struct {
 	limit int64
 	used  atomic.Int64
@@ -41,8 +37,8 @@ func (p *Pool) Used() int64 { return p.used.Load() }
 // Limit returns the Pool's size in bytes.
 func (p *Pool) Limit() int64 { return p.limit }
 
-// take reserves n bytes, if the pool has them; a nil Pool always has.
-func (p *Pool) take(n int64) bool {
+// Take reserves n bytes, if the pool has them; a nil Pool always has.
+func (p *Pool) Take(n int64) bool {
 	if p == nil {
 		return true
 	}
@@ -53,9 +49,17 @@ func (p *Pool) take(n int64) bool {
 	return true
 }
 
-// give returns n bytes.
-func (p *Pool) give(n int64) {
+// Give returns n bytes taken before.
+func (p *Pool) Give(n int64) {
 	if p != nil && n != 0 {
 		p.used.Add(-n)
+	}
+}
+
+// Hold counts n bytes as held, beyond the limit if need be: what an
+// Aggregation already holds when its host gives it the Pool.
+func (p *Pool) Hold(n int64) {
+	if p != nil && n != 0 {
+		p.used.Add(n)
 	}
 }

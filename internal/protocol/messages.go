@@ -196,7 +196,7 @@ type ConsoleStream byte
 const (
 	ConsoleStdout ConsoleStream = 1 // traces.Log, fmt.Print*
 	ConsoleStderr ConsoleStream = 2 // traces.Error
-	ConsoleDir    ConsoleStream = 3 // traces.Dir: prefixed with the process
+	ConsoleDir    ConsoleStream = 3 // traces.Dump (and Dir): prefixed with the process
 	ConsoleFault  ConsoleStream = 4 // a remote failure: prefixed, on stderr
 )
 

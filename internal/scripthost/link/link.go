@@ -1,0 +1,113 @@
+// Package link is what package script and package scripthost share: the
+// interface through which a script's Traces reaches its host, the host's
+// side of an Aggregation, and the constructors that package script
+// registers at init for package scripthost. None of it is for script
+// authors, which is why it is not in package script.
+//
+// Package script imports this package, so this package cannot name script's
+// types: Host and Feed are generic in the Trace type, and package scripthost
+// instantiates them with script.Trace. Use package scripthost, not this one.
+package link
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// Host runs a script instance: the agent for Remote, the CLI for Local. T
+// is script.Trace. Script code calls its methods, through Traces, one at a
+// time.
+type Host[T any] interface {
+	// On subscribes fn to traces whose name matches the glob pattern; it
+	// returns an error for a malformed pattern.
+	On(pattern string, fn func(*T)) error
+	// Aggregate subscribes an Aggregation, compiled code that never
+	// panics, to traces whose name matches pattern, like On; the host
+	// feeds it through whichever of f's functions suits it, outside the
+	// script's limits.
+	Aggregate(pattern string, f Feed[T]) error
+	// Emit sends an event from Remote to Local.
+	Emit(name string, kv []any)
+	// Print writes console output: stream is protocol.ConsoleStdout,
+	// ConsoleStderr or ConsoleDir; text ends with a newline.
+	Print(stream byte, text string)
+	// Every calls fn every d until the session ends.
+	Every(d time.Duration, fn func())
+	// OnCleanup registers fn to run when the session ends.
+	OnCleanup(fn func())
+}
+
+// A Feed is how a Host adds traces to an Aggregation. Its functions are
+// safe for concurrent use and never panic.
+type Feed[T any] struct {
+	// Trace adds a decoded trace: the CLI's way, for Local.
+	Trace func(*T)
+	// Event adds an event as a probe fires it, in a few hundred
+	// nanoseconds, retaining nothing: the agent's way, for Remote, called
+	// by the probes themselves (see jstrace.SubscribeFunc).
+	Event func(jstrace.Event)
+	// Limit sets the Aggregation's memory bounds. A host that bounds
+	// them calls it before it feeds the Aggregation; by default an
+	// Aggregation holds at most DefaultMaxAggregationBytes.
+	Limit func(AggLimits)
+}
+
+// Origin identifies a traced process. The agent and the CLI attach it to
+// every Trace they build. It is a value, safe to copy and share.
+type Origin struct {
+	Hostname string
+	Title    string
+	PID      int
+}
+
+// Prefix returns "hostname/title/pid", the prefix of remote console output.
+func (o Origin) Prefix() string { return fmt.Sprintf("%s/%s/%d", o.Hostname, o.Title, o.PID) }
+
+// Constructors are package script's functions that build its values for a
+// host: they set unexported fields, so they are written in package script,
+// which registers them in Script at init. T is script.Trace, TS
+// script.Traces.
+type Constructors[T, TS any] struct {
+	// NewTraces returns the Traces a host hands to Remote or Local.
+	NewTraces func(h Host[T]) *TS
+	// ParseTrace builds a Trace from an encoded event record, validating
+	// it; the Trace aliases rec.
+	ParseTrace func(rec []byte, o Origin) (*T, error)
+	// LoadTrace fills t from an event record this process encoded itself,
+	// decoding only its header; t aliases rec.
+	LoadTrace func(t *T, rec []byte, o Origin) error
+}
+
+// Script holds package script's Constructors[script.Trace, script.Traces],
+// set by its init: package scripthost, which imports package script and so
+// is initialised after it, reads it once.
+var Script any
+
+// reserved are the names of a Trace's own properties: a field whose key is
+// one of them, possibly with leading underscores, is presented with one
+// more underscore, so that the trace's properties and its fields never
+// shadow each other (a probe's "pid" field is read as t.Int("_pid")).
+var reserved = []string{"name", "time", "hostname", "title", "pid"}
+
+// IsReserved reports whether a raw field key is presented renamed (see
+// PresentKey).
+func IsReserved(raw string) bool {
+	base := strings.TrimLeft(raw, "_")
+	for _, r := range reserved {
+		if base == r {
+			return true
+		}
+	}
+	return false
+}
+
+// PresentKey returns the key under which scripts see the raw field key.
+func PresentKey(raw string) string {
+	if IsReserved(raw) {
+		return "_" + raw
+	}
+	return raw
+}

@@ -1,0 +1,59 @@
+// Package scripthost is the host's side of package script: what the agent
+// (for Remote) and the CLI (for Local) use to run a script and hand it
+// traces. Scripts cannot use any of it, so it is kept out of package
+// script, whose documentation is the script author's guide.
+package scripthost
+
+import (
+	"github.com/jstrace-go/jstrace/internal/scripthost/link"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// Host runs a script instance: the agent for Remote, the CLI for Local.
+// Its methods are link.Host's.
+type Host = link.Host[script.Trace]
+
+// A Feed is how a Host adds traces to an Aggregation: see link.Feed.
+type Feed = link.Feed[script.Trace]
+
+// Origin identifies a traced process; Prefix formats it for console
+// output.
+type Origin = link.Origin
+
+// AggLimits bound the memory of an Aggregation: see link.AggLimits.
+type AggLimits = link.AggLimits
+
+// A Pool is a budget of bytes that Aggregations share: see link.Pool.
+type Pool = link.Pool
+
+// DefaultMaxAggregationBytes bounds the memory of an Aggregation whose host
+// sets no other bound.
+const DefaultMaxAggregationBytes = link.DefaultMaxAggregationBytes
+
+// NewPool returns a Pool of limit bytes.
+func NewPool(limit int64) *Pool { return link.NewPool(limit) }
+
+// IsReserved reports whether a raw field key is presented renamed to
+// scripts (a probe's "pid" field is read as t.Int("_pid")).
+func IsReserved(raw string) bool { return link.IsReserved(raw) }
+
+// PresentKey returns the key under which scripts see the raw field key.
+func PresentKey(raw string) string { return link.PresentKey(raw) }
+
+// ctors are package script's, registered by its init, which has run:
+// this package imports script.
+var ctors = link.Script.(link.Constructors[script.Trace, script.Traces])
+
+// NewTraces returns the Traces a host hands to Remote or Local.
+func NewTraces(h Host) *script.Traces { return ctors.NewTraces(h) }
+
+// ParseTrace builds a Trace from an encoded event record, such as one
+// received from the wire, checking that it is well formed. The Trace
+// aliases rec, which the caller must not modify afterwards.
+func ParseTrace(rec []byte, o Origin) (*script.Trace, error) { return ctors.ParseTrace(rec, o) }
+
+// LoadTrace fills t from an event record this process encoded itself (the
+// agent's case): only the record's header is decoded; its fields are read
+// when a getter asks, and getters fail safely on malformed fields. t then
+// aliases rec, which must not be modified afterwards.
+func LoadTrace(t *script.Trace, rec []byte, o Origin) error { return ctors.LoadTrace(t, rec, o) }
