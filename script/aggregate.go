@@ -42,8 +42,8 @@ const MaxGroups = 1000
 // each event costs its probe some hundred nanoseconds (its plain fields
 // are read as the probe was given them, never encoded), and is never
 // buffered, handed to another goroutine or dropped. That makes it some
-// twenty times cheaper than a handler that does the same (see the README's
-// figures). Script code reads the result when it wants to, typically from
+// twenty times cheaper than a handler that does the same (figures in
+// bench/README.md). Script code reads the result when it wants to, typically from
 // an Every callback:
 //
 //	reqs := traces.Aggregate("request:end", script.Agg{By: "status", Of: "duration"})

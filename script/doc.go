@@ -38,7 +38,8 @@
 //
 // # What scripts may import
 //
-// This package, and these standard packages (minus anything that blocks,
+// This package, and these standard packages (the list is also in
+// docs/scripts.md, with what is left out of each and why) (minus anything that blocks,
 // touches the process or the outside world: time.Sleep, timers, fmt.Scan):
 // bytes, cmp, container/heap, container/list, encoding/base64,
 // encoding/hex, encoding/json, errors, fmt, hash/crc32, hash/fnv, html,

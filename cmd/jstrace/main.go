@@ -9,7 +9,8 @@
 //	go install github.com/jstrace-go/jstrace/cmd/jstrace@latest
 //
 // Run jstrace --help, or jstrace help <command>, for the flags and exit
-// codes; the README has the guides.
+// codes; the guides are in the
+// repository's docs/ directory (docs/scripts.md, docs/operating.md).
 package main
 
 import (
