@@ -38,9 +38,9 @@
 //
 // # What scripts may import
 //
-// This package, and these standard packages (the list is also in
-// docs/scripts.md, with what is left out of each and why) (minus anything that blocks,
-// touches the process or the outside world: time.Sleep, timers, fmt.Scan):
+// This package, and these standard packages (minus anything that blocks,
+// touches the process or the outside world: time.Sleep, timers, fmt.Scan;
+// docs/scripts.md in the repository has the details):
 // bytes, cmp, container/heap, container/list, encoding/base64,
 // encoding/hex, encoding/json, errors, fmt, hash/crc32, hash/fnv, html,
 // math, math/bits, math/rand, path, regexp, slices (without its sorting
