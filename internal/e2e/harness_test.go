@@ -72,6 +72,10 @@ type service struct {
 	log  *syncBuffer
 }
 
+// startTimeout bounds a service's start: generous, for a loaded machine
+// running tests in parallel.
+const startTimeout = 30 * time.Second
+
 var serviceLine = regexp.MustCompile(`service: pid (\d+), (http://\S+), jstrace agent (\S+)`)
 
 // start runs the example service with the given title and host name.
@@ -117,8 +121,8 @@ func (e *env) startEnv(title, host string, environ ...string) *service {
 			e.t.Fatalf("service said %q", l)
 		}
 		s.http = m[2]
-	case <-time.After(10 * time.Second):
-		e.t.Fatalf("service did not start; log:\n%s", log.String())
+	case <-time.After(startTimeout):
+		e.t.Fatalf("service did not start in %v; log:\n%s", startTimeout, log.String())
 	}
 	return s
 }
