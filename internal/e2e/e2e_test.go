@@ -20,6 +20,7 @@ func Remote(traces *script.Traces) {
 `
 
 func TestCleanupOrder(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	a := e.start("api", "web-1")
 	b := e.start("api", "web-2")
@@ -56,6 +57,7 @@ func (s *service) pid2host(first *service) string {
 }
 
 func TestProcessJoiningAndLeaving(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	first := e.start("api", "web-1")
 	src := e.script("durations.go", strings.Replace(whoami, `traces.Dir("attached")`, `traces.Dir("attached"); traces.Every(100*time.Millisecond, func() { traces.Dir("tick") })`, 1))
@@ -84,6 +86,7 @@ func TestProcessJoiningAndLeaving(t *testing.T) {
 }
 
 func TestPidTargetExitingEndsSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	run := e.jstraceStart("-p", strconv.Itoa(svc.pid), e.script("w.go", whoami))
@@ -96,6 +99,7 @@ func TestPidTargetExitingEndsSession(t *testing.T) {
 }
 
 func TestDetachRestoresService(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	src := e.script("busy.go", `package main
@@ -151,6 +155,7 @@ func agentAddr(t *testing.T, ls string, pid int) string {
 // A native Aggregation in Remote, read from an Every callback, emitted to
 // Local: every request the service served in the window is in a group.
 func TestAggregationExample(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	r := e.jstrace("-t", "api", "--duration", "2500ms", "examples/scripts/latency-by-status.go")

@@ -164,6 +164,7 @@ func controlFree(s string) error {
 // stream and error messages reach the terminal escaped; --raw lets them
 // through.
 func TestMaliciousAgentEscapes(t *testing.T) {
+	t.Parallel()
 	const (
 		osc52 = "\x1b]52;c;cm0gLXJmIH4vKgo=\x07"
 		title = "\x1b]0;pwned\x07\x1b[2J"
@@ -208,6 +209,7 @@ func TestMaliciousAgentEscapes(t *testing.T) {
 // A plausible script prints a URL path with escapes in it, in Remote and
 // in Local, against the real service: the terminal gets them escaped.
 func TestScriptOutputIsEscaped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	src := e.script("paths.go", `package main
@@ -240,6 +242,7 @@ func Local(traces *script.Traces) {
 // A malicious agent emits names never seen before, as fast as it can: the
 // CLI's memory and warnings stay bounded.
 func TestMaliciousAgentUniqueNames(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fa := startFakeAgent(t, protocol.Welcome{Title: "evil", Hostname: "evil-1"}, func(s *fakeSession) {
 		s.attached()
@@ -272,6 +275,7 @@ func TestMaliciousAgentUniqueNames(t *testing.T) {
 // A malicious agent with a long title prints empty Dir lines: each would
 // cost the terminal a prefix. The CLI prints at most its budget.
 func TestMaliciousAgentDirAmplification(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fa := startFakeAgent(t, protocol.Welcome{Title: strings.Repeat("t", 240), Hostname: "evil-1"}, func(s *fakeSession) {
 		s.attached()
@@ -377,6 +381,7 @@ func TestHostilePeerFloodsTheAgent(t *testing.T) {
 // token), and as many authenticated ones that hang up at once: the
 // service's log stays a few lines.
 func TestGarbagePeersKeepTheLogSmall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
 	addr := agentAddr(t, e.jstrace("ls", "--token", "s3cret").stdout, svc.pid)
