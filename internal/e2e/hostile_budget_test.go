@@ -101,6 +101,7 @@ var groupsLine = regexp.MustCompile(`most groups (\d+) dropped (\d+)`)
 // path, and the work they do on the service's goroutines counts against
 // the session's CPU budget: the service stays up and serving, the
 // sessions end, and the CLI says which limit fired.
+// Serial: a session must get the CPU to pass its budget.
 func TestHostileAggregations(t *testing.T) {
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
@@ -255,6 +256,7 @@ func (s *service) throughput(d time.Duration) float64 {
 // total (a quarter of its CPUs, at least one CPU and at least twice a
 // session's limit), detaching those that use the most, and the service
 // keeps serving.
+// Serial: the sessions must get the CPU to pass the total.
 func TestHostileSessionsTotalCPU(t *testing.T) {
 	e := newEnv(t)
 	svc := e.start("api", "web-1")

@@ -112,6 +112,7 @@ func (s *fakeSession) untilStop() {
 
 // A malicious agent floods the CLI with multiplexer frames and never reads
 // what the CLI answers: the CLI cuts it off, stays small and ends on time.
+// Serial: the CLI must read the flood at its rate to see one.
 func TestMaliciousAgentFloodsFrames(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -318,6 +319,7 @@ func dialAuthenticated(t *testing.T, addr, token string) net.Conn {
 // An authenticated peer floods the agent with multiplexer frames and
 // reads nothing: the agent cuts it off, the service stays small and keeps
 // serving, and the log says why.
+// Serial: the agent must read the flood at its rate to see one.
 func TestHostilePeerFloodsTheAgent(t *testing.T) {
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
