@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"net"
 	"net/http"
@@ -48,7 +49,7 @@ func TestScripts(t *testing.T) {
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("JSTRACE_RUN_DIR", filepath.Join(e.WorkDir, "run"))
 			e.Setenv("EXAMPLES", filepath.Join(root, "examples", "scripts"))
-			e.Values[scriptStateKey{}] = &scriptState{services: map[string]*service{}}
+			e.Values[scriptStateKey{}] = &scriptState{t: e.T(), services: map[string]*service{}}
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -66,8 +67,9 @@ type scriptStateKey struct{}
 // scriptState is what one script's commands share; a script runs its
 // commands one at a time.
 type scriptState struct {
-	ran      bool // a jstrace has run
-	code     int  // its exit code
+	t        testscript.T // for failures found after the script's last line
+	ran      bool         // a jstrace has run
+	code     int          // its exit code
 	services map[string]*service
 }
 
@@ -117,7 +119,8 @@ func cmdService(ts *testscript.TestScript, neg bool, args []string) {
 	if st.services[name] != nil {
 		ts.Fatalf("service %s is already running", name)
 	}
-	logFile, err := os.Create(ts.MkAbs(name + ".log"))
+	logPath := ts.MkAbs(name + ".log")
+	logFile, err := os.Create(logPath)
 	ts.Check(err)
 	cmd := exec.Command(bin.service, "-load", "100", "-max-delay", "2ms")
 	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+ts.Getenv("JSTRACE_RUN_DIR"),
@@ -132,8 +135,9 @@ func cmdService(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Defer(func() {
 		svc.kill()
 		logFile.Close()
-		if strings.Contains(ts.ReadFile(name+".log"), "WARNING: DATA RACE") {
-			ts.Fatalf("service %s reported a data race", name)
+		// Past the script's end, so through T: ts.Fatalf is for commands.
+		if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte("WARNING: DATA RACE")) {
+			st.t.Fatal("service " + name + " reported a data race:\n" + string(b))
 		}
 	})
 	line := make(chan string, 1)
