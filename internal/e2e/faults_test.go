@@ -26,6 +26,7 @@ func (s *service) runtimeStats(t *testing.T) (goroutines, fds, heap int) {
 // A thousand connections that misbehave in every way a peer can: the
 // service keeps serving and leaks nothing.
 func TestConnectionFaults(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
 	addr := agentAddr(t, e.jstrace("ls").stdout, svc.pid)
@@ -79,6 +80,7 @@ func TestConnectionFaults(t *testing.T) {
 // Many sessions come and go: the service's goroutines and files return to
 // where they were.
 func TestAttachDetachCyclesLeakNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	src := e.script("busy.go", `package main
@@ -122,6 +124,7 @@ func Local(traces *script.Traces) {
 
 // An agent that goes away is reported, and re-attached when it comes back.
 func TestAgentComesBack(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -1,11 +1,19 @@
 // Package e2e holds the integration tests: they build the real jstrace and
 // example service binaries, start real target processes with real TCP
 // agents, and run the real CLI against them.
+//
+// Most tests spend their time waiting on their own processes, each with
+// its own services, ports and discovery directory: they call t.Parallel
+// and run side by side. The few that measure CPU shares or rates (a
+// session's CPU budget, the agents' total, a flood's rate, a console's
+// throughput) do not: they run first, one at a time, with the machine to
+// themselves as far as this package goes.
 package e2e
 
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,7 +34,17 @@ var bin struct {
 	service string
 }
 
+// parallelTests is how many tests run at once unless -parallel says
+// otherwise: they wait more than they compute, so more than the CPUs.
+const parallelTests = 8
+
 func TestMain(m *testing.M) {
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		flag.Set("test.parallel", strconv.Itoa(parallelTests))
+	}
 	dir, err := os.MkdirTemp("", "jstrace-e2e-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -64,6 +82,12 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, runDir: filepath.Join(dir, "run"), dir: dir}
 }
 
+// sub is the world of a subtest of e's test: e's agents, its own
+// directory for scripts, and t for its failures.
+func (e *env) sub(t *testing.T) *env {
+	return &env{t: t, runDir: e.runDir, dir: t.TempDir()}
+}
+
 // service is a running example service.
 type service struct {
 	cmd  *exec.Cmd
@@ -71,6 +95,10 @@ type service struct {
 	http string
 	log  *syncBuffer
 }
+
+// startTimeout bounds a service's start: generous, for a loaded machine
+// running tests in parallel.
+const startTimeout = 30 * time.Second
 
 var serviceLine = regexp.MustCompile(`service: pid (\d+), (http://\S+), jstrace agent (\S+)`)
 
@@ -117,8 +145,8 @@ func (e *env) startEnv(title, host string, environ ...string) *service {
 			e.t.Fatalf("service said %q", l)
 		}
 		s.http = m[2]
-	case <-time.After(10 * time.Second):
-		e.t.Fatalf("service did not start; log:\n%s", log.String())
+	case <-time.After(startTimeout):
+		e.t.Fatalf("service did not start in %v; log:\n%s", startTimeout, log.String())
 	}
 	return s
 }

@@ -36,6 +36,7 @@ func Local(traces *script.Traces) {}
 `
 
 // The real agent, its script printing as fast as its console allows.
+// Serial: it counts the lines a second the console carries.
 func TestBusyConsoleIsNotAFlood(t *testing.T) {
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
@@ -55,6 +56,7 @@ func TestBusyConsoleIsNotAFlood(t *testing.T) {
 // ten thousand 90-byte lines a second, for twelve seconds: what an agent
 // that does not coalesce its console sends. The CLI takes all of it (it
 // once cut such an agent off as a frame flood after about seven seconds).
+// Serial: its agent must keep its pace.
 func TestUncoalescedConsoleIsNotAFlood(t *testing.T) {
 	e := newEnv(t)
 	const perSecond, d = 10000, 12 * time.Second

@@ -98,10 +98,10 @@ var madeLine = regexp.MustCompile(`made (\d+) refused: (.*)`)
 var groupsLine = regexp.MustCompile(`most groups (\d+) dropped (\d+)`)
 
 // Aggregations are bounded in number, in groups and in memory, on every
-// path, and the work they do on the service's goroutines counts against
-// the session's CPU budget: the service stays up and serving, the
-// sessions end, and the CLI says which limit fired.
-func TestHostileAggregations(t *testing.T) {
+// path: the service stays up and serving, the sessions end, and the CLI
+// says which limit fired.
+func TestHostileAggregationLimits(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	pfx := prefix("web-1", "api", svc)
@@ -173,6 +173,20 @@ func Remote(traces *script.Traces) {
 		svc.alive(t)
 		e.waitSessions(svc.pid, 0)
 	})
+	if strings.Contains(svc.log.String(), "panic:") || svc.cmd.ProcessState != nil {
+		t.Fatalf("the service suffered:\n%s", svc.log.String())
+	}
+}
+
+// The work Aggregations do on the service's goroutines counts against the
+// session's CPU budget, and the agent's total of aggregations holds across
+// sessions: the service stays up and serving, the sessions end, and the
+// CLI says which limit fired.
+// Serial: a session must get the CPU to pass its budget.
+func TestHostileAggregations(t *testing.T) {
+	e := newEnv(t)
+	svc := e.start("api", "web-1")
+	pfx := prefix("web-1", "api", svc)
 
 	t.Run("aggregations over a high-rate probe", func(t *testing.T) {
 		src := e.script("hot.go", budgetScript(16, "burst:item", `By: "pad", Of: "i"`, ""))
@@ -255,6 +269,7 @@ func (s *service) throughput(d time.Duration) float64 {
 // total (a quarter of its CPUs, at least one CPU and at least twice a
 // session's limit), detaching those that use the most, and the service
 // keeps serving.
+// Serial: the sessions must get the CPU to pass the total.
 func TestHostileSessionsTotalCPU(t *testing.T) {
 	e := newEnv(t)
 	svc := e.start("api", "web-1")

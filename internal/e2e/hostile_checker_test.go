@@ -14,6 +14,7 @@ import (
 // (An agent handed such a script directly by another client refuses it the
 // same way: see internal/sandbox's TestHostileScriptsAreRefused.)
 func TestHostileChecker(t *testing.T) {
+	t.Parallel()
 	const head = "package main\n\nimport (\n\t\"hash/crc32\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nvar _ = crc32.MakeTable\n\n"
 	doubling := "const s0 = \"0123456789abcdef\"\n"
 	for i := 1; i <= 36; i++ {

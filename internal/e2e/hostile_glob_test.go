@@ -23,6 +23,7 @@ const globTimeout = 20 * time.Second
 // selectors: each is refused with an error naming the limit, quickly, the
 // service keeps serving, and no session is left.
 func TestHostileGlobs(t *testing.T) {
+	t.Parallel()
 	const redTeam = `strings.Repeat("{*,*}", 40) + "[x]"`
 	tests := []struct {
 		name          string
@@ -139,6 +140,7 @@ func Local(traces *script.Traces) {
 // TestHostileGlobPeer sends hostile Local patterns as a CLI that skips its
 // own checks would: the agent compiles them too, and must refuse them.
 func TestHostileGlobPeer(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	entries, err := discovery.List(e.runDir)

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 // session (a killed script's native loop must not spin on), and the session
 // and the CLI must end on time.
 func TestHostileNatives(t *testing.T) {
+	t.Parallel()
 	const handler = `script detached: handler for "request:end" ran longer than 100ms`
 	tests := []struct {
 		name   string
@@ -56,12 +58,34 @@ func TestHostileNatives(t *testing.T) {
 		{"json.Encoder of a pointer cycle", `traces.On("request:end", func(t *script.Trace) { n := &N{}; n.Next = n; json.NewEncoder(&bytes.Buffer{}).Encode(n) })`, -1, "json: value contains itself"},
 		{"errors.Join of itself", `traces.On("request:end", func(t *script.Trace) { e := errors.New("x"); for i := 0; i < 40; i++ { e = errors.Join(e, e) }; traces.Log(e) })`, -1, "errors: error tree value too large"},
 	}
+	// The cases run in lanes side by side, each lane against a service of
+	// its own, one case at a time: each CPU check sees its own service.
+	const lanes = 4
 	e := newEnv(t)
-	svc := e.start("api", "web-1")
-	idle := svc.cpuRate(t, 2*time.Second)
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := e.script("native.go", `package main
+	for lane := range lanes {
+		t.Run(fmt.Sprintf("service %d", lane+1), func(t *testing.T) {
+			t.Parallel()
+			le := e.sub(t)
+			svc := le.start("api", "web-1")
+			idle := svc.cpuRate(t, 2*time.Second)
+			for i, tt := range tests {
+				if i%lanes == lane {
+					t.Run(tt.name, func(t *testing.T) { hostileNative(le.sub(t), svc, idle, tt.remote, tt.code, tt.want) })
+				}
+			}
+			if log := svc.log.String(); strings.Contains(log, "panic:") || strings.Contains(log, "fatal error") || svc.cmd.ProcessState != nil {
+				t.Fatalf("the service suffered:\n%s", log)
+			}
+		})
+	}
+}
+
+// hostileNative runs a script whose Remote has the given body against svc,
+// wants jstrace to exit with code (-1: any) saying want, and the service,
+// whose CPU use was idle before any session, to give its CPU back.
+func hostileNative(e *env, svc *service, idle float64, remote string, code int, want string) {
+	t := e.t
+	src := e.script("native.go", `package main
 
 import (
 	"bytes"
@@ -107,31 +131,26 @@ type N struct{ Next *N }
 var big = make([]int, 1<<22)
 
 func Remote(traces *script.Traces) {
-	`+tt.remote+`
+	`+remote+`
 }
 `)
-			start := time.Now()
-			r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "4s", src)
-			if d := time.Since(start); d > 30*time.Second {
-				t.Errorf("jstrace took %v", d)
-			}
-			if (tt.code >= 0 && r.code != tt.code) || !strings.Contains(r.stderr, tt.want) {
-				t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
-			}
-			if strings.Contains(r.stderr, "still running in the service") {
-				t.Errorf("the script outlived its session:\n%.2000s", r.stderr)
-			}
-			svc.alive(t)
-			e.waitSessions(svc.pid, 0)
-			// The session's thread must not spin on: a killed script's
-			// native loop adds a whole CPU (what the host can give it).
-			if rate := svc.cpuRate(t, 2*time.Second); rate > idle+0.3 {
-				t.Errorf("the service uses %.2f CPUs after the session, %.2f before any", rate, idle)
-			}
-		})
+	start := time.Now()
+	r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "4s", src)
+	if d := time.Since(start); d > 30*time.Second {
+		t.Errorf("jstrace took %v", d)
 	}
-	if log := svc.log.String(); strings.Contains(log, "panic:") || strings.Contains(log, "fatal error") || svc.cmd.ProcessState != nil {
-		t.Fatalf("the service suffered:\n%s", log)
+	if (code >= 0 && r.code != code) || !strings.Contains(r.stderr, want) {
+		t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, code, want, r.stderr)
+	}
+	if strings.Contains(r.stderr, "still running in the service") {
+		t.Errorf("the script outlived its session:\n%.2000s", r.stderr)
+	}
+	svc.alive(t)
+	e.waitSessions(svc.pid, 0)
+	// The session's thread must not spin on: a killed script's
+	// native loop adds a whole CPU (what the host can give it).
+	if rate := svc.cpuRate(t, 2*time.Second); rate > idle+0.3 {
+		t.Errorf("the service uses %.2f CPUs after the session, %.2f before any", rate, idle)
 	}
 }
 

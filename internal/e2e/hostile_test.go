@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 // Hostile scripts, each run against a real service: the service must stay
 // up and keep serving, its session must end, and the CLI must say why.
 func TestHostileScripts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		remote string // body of Remote
@@ -64,11 +66,22 @@ func TestHostileScripts(t *testing.T) {
 			`for { }`,
 			4, `script error: the script's entry point ran longer than 1s`},
 	}
+	// The cases run in lanes side by side, each against a service of its
+	// own, one case at a time: each case sees its session end.
+	const lanes = 2
 	e := newEnv(t)
-	svc := e.start("api", "web-1")
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			src := e.script("hostile.go", `package main
+	for lane := range lanes {
+		t.Run(fmt.Sprintf("service %d", lane+1), func(t *testing.T) {
+			t.Parallel()
+			le := e.sub(t)
+			svc := le.start("api", "web-1")
+			for i, tt := range tests {
+				if i%lanes != lane {
+					continue
+				}
+				t.Run(tt.name, func(t *testing.T) {
+					se := le.sub(t)
+					src := se.script("hostile.go", `package main
 
 import (
 	"errors"
@@ -95,29 +108,31 @@ func Local(traces *script.Traces) {
 	traces.On("flood", func(t *script.Trace) {})
 }
 `)
-			if tt.name == "forbidden import" {
-				src = e.script("hostile.go", strings.Replace(mustRead(t, src), `"strings"`, "\"os\"\n\t\"strings\"", 1))
+					if tt.name == "forbidden import" {
+						src = se.script("hostile.go", strings.Replace(mustRead(t, src), `"strings"`, "\"os\"\n\t\"strings\"", 1))
+					}
+					r := se.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "3s", src)
+					if tt.want == "" && tt.code == 0 { // harmless: dropped and counted
+						if r.code != 0 || !strings.Contains(r.stderr, "events dropped") {
+							t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+						}
+					} else if tt.want == "" { // refused locally: nothing may reach the agent
+						if r.code != tt.code || !(strings.Contains(r.stderr, "not allowed") || strings.Contains(r.stderr, "exceeds the scripts' limit")) || strings.Contains(r.stderr, ">>") {
+							t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
+						}
+					} else if r.code != tt.code || !strings.Contains(r.stderr, prefix("web-1", "api", svc)+tt.want) {
+						t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
+					}
+					if tt.name == "huge allocation" && !strings.Contains(r.stderr, "exceeds the scripts' limit of 256 MiB") {
+						t.Errorf("the failed allocations were not reported:\n%.2000s", r.stderr)
+					}
+					svc.alive(t)
+					se.waitSessions(svc.pid, 0)
+				})
 			}
-			r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "3s", src)
-			if tt.want == "" && tt.code == 0 { // harmless: dropped and counted
-				if r.code != 0 || !strings.Contains(r.stderr, "events dropped") {
-					t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
-				}
-			} else if tt.want == "" { // refused locally: nothing may reach the agent
-				if r.code != tt.code || !(strings.Contains(r.stderr, "not allowed") || strings.Contains(r.stderr, "exceeds the scripts' limit")) || strings.Contains(r.stderr, ">>") {
-					t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
-				}
-			} else if r.code != tt.code || !strings.Contains(r.stderr, prefix("web-1", "api", svc)+tt.want) {
-				t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
+			if strings.Contains(svc.log.String(), "panic:") || svc.cmd.ProcessState != nil {
+				t.Fatalf("the service suffered:\n%s", svc.log.String())
 			}
-			if tt.name == "huge allocation" && !strings.Contains(r.stderr, "exceeds the scripts' limit of 256 MiB") {
-				t.Errorf("the failed allocations were not reported:\n%.2000s", r.stderr)
-			}
-			svc.alive(t)
-			e.waitSessions(svc.pid, 0)
 		})
-	}
-	if strings.Contains(svc.log.String(), "panic:") || svc.cmd.ProcessState != nil {
-		t.Fatalf("the service suffered:\n%s", svc.log.String())
 	}
 }

@@ -112,6 +112,7 @@ func (s *fakeSession) untilStop() {
 
 // A malicious agent floods the CLI with multiplexer frames and never reads
 // what the CLI answers: the CLI cuts it off, stays small and ends on time.
+// Serial: the CLI must read the flood at its rate to see one.
 func TestMaliciousAgentFloodsFrames(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -164,6 +165,7 @@ func controlFree(s string) error {
 // stream and error messages reach the terminal escaped; --raw lets them
 // through.
 func TestMaliciousAgentEscapes(t *testing.T) {
+	t.Parallel()
 	const (
 		osc52 = "\x1b]52;c;cm0gLXJmIH4vKgo=\x07"
 		title = "\x1b]0;pwned\x07\x1b[2J"
@@ -208,6 +210,7 @@ func TestMaliciousAgentEscapes(t *testing.T) {
 // A plausible script prints a URL path with escapes in it, in Remote and
 // in Local, against the real service: the terminal gets them escaped.
 func TestScriptOutputIsEscaped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	src := e.script("paths.go", `package main
@@ -240,6 +243,7 @@ func Local(traces *script.Traces) {
 // A malicious agent emits names never seen before, as fast as it can: the
 // CLI's memory and warnings stay bounded.
 func TestMaliciousAgentUniqueNames(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fa := startFakeAgent(t, protocol.Welcome{Title: "evil", Hostname: "evil-1"}, func(s *fakeSession) {
 		s.attached()
@@ -272,6 +276,7 @@ func TestMaliciousAgentUniqueNames(t *testing.T) {
 // A malicious agent with a long title prints empty Dump lines: each would
 // cost the terminal a prefix. The CLI prints at most its budget.
 func TestMaliciousAgentDirAmplification(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	fa := startFakeAgent(t, protocol.Welcome{Title: strings.Repeat("t", 240), Hostname: "evil-1"}, func(s *fakeSession) {
 		s.attached()
@@ -314,6 +319,7 @@ func dialAuthenticated(t *testing.T, addr, token string) net.Conn {
 // An authenticated peer floods the agent with multiplexer frames and
 // reads nothing: the agent cuts it off, the service stays small and keeps
 // serving, and the log says why.
+// Serial: the agent must read the flood at its rate to see one.
 func TestHostilePeerFloodsTheAgent(t *testing.T) {
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
@@ -377,6 +383,7 @@ func TestHostilePeerFloodsTheAgent(t *testing.T) {
 // token), and as many authenticated ones that hang up at once: the
 // service's log stays a few lines.
 func TestGarbagePeersKeepTheLogSmall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.startEnv("api", "web-1", "JSTRACE_TOKEN=s3cret")
 	addr := agentAddr(t, e.jstrace("ls", "--token", "s3cret").stdout, svc.pid)

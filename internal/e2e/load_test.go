@@ -13,6 +13,7 @@ import (
 // the probe call sites never wait, and the losses are counted and shown —
 // live with --verbose, and at exit.
 func TestDropsAreCountedAndShown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	src := e.script("slow.go", `package main
@@ -65,6 +66,7 @@ func Local(traces *script.Traces) {
 // Two CLIs attached to one process at once, each with its own script,
 // subscriptions and buffer.
 func TestConcurrentSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	svc := e.start("api", "web-1")
 	one := e.jstraceStart("-t", "api", e.script("one.go", `package main
