@@ -55,6 +55,9 @@ type Feed struct {
 	// them calls it before it feeds the Aggregation; by default an
 	// Aggregation holds at most DefaultMaxAggregationBytes.
 	Limit func(AggLimits)
+	// Fields says whether the Aggregation's By and Of fields appeared in
+	// its traces, for the host to warn of misspelt ones.
+	Fields func() FieldReport
 }
 
 // NewTraces returns the Traces a host hands to Remote or Local.
@@ -93,7 +96,7 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // pattern panics.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
-	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent, Limit: a.limit}); err != nil {
+	if err := t.host.Aggregate(pattern, Feed{Trace: a.add, Event: a.addEvent, Limit: a.limit, Fields: a.fieldReport}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}
 	return a
