@@ -44,13 +44,14 @@ type tracer struct {
 	agents   map[string]*agent    // by address: attaching or attached
 	skip     map[string]time.Time // address → not before
 	stopping bool
-	warned   map[string]bool // one-time warnings already printed, at most maxWarned
-	unwarned int             // warnings not printed because warned was full
-	console  budgets         // each agent's console output
-	changed  chan struct{}   // an agent left
-	wg       sync.WaitGroup  // the watch goroutines
-	started  atomic.Bool     // Local has returned; attach is set
-	detached int             // agents that stopped the script for a limit
+	warned   map[string]bool    // one-time warnings already printed, at most maxWarned
+	unwarned int                // warnings not printed because warned was full
+	console  budgets            // each agent's console output
+	changed  chan struct{}      // an agent left
+	wg       sync.WaitGroup     // the watch goroutines
+	started  atomic.Bool        // Local has returned; attach is set
+	detached int                // agents that stopped the script for a limit
+	missed   map[string]*missed // Remote patterns agents found matching no probe (see Warning)
 }
 
 // agent is one attached agent.
@@ -100,6 +101,7 @@ func trace(ctx context.Context, f *flags, out *output, path string) error {
 		return withCode(ExitScript, err)
 	}
 	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
+	t.attach.Flags |= protocol.AttachWarnings
 	if f.verbose {
 		t.attach.Flags |= protocol.AttachStats
 	}

@@ -1,0 +1,118 @@
+package cli
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+// Bounds of what the CLI keeps of the agents' Warnings: an agent sends
+// few, but a hostile one could send many.
+const (
+	maxMissed     = 64 // patterns reported unmatched, waiting for the other agents
+	maxNearNames  = 32 // near misses kept per pattern, from all agents
+	nearShown     = 3  // near misses a warning names
+	maxFieldsSeen = 16 // fields seen a warning lists
+)
+
+// missed is a pattern of Remote that some agents found matching none of
+// their probes.
+type missed struct {
+	by   map[string]bool // addresses of the agents that reported it
+	near []string        // their near misses
+	told bool
+}
+
+var _ client.WarningHandler = (*tracer)(nil)
+
+// Warning handles a Warning from an agent. A pattern that matches no probe
+// is told once, when every agent attached has reported it: a pattern that
+// matches in one process is right. A field never seen is told once, at the
+// first report.
+func (t *tracer) Warning(c *client.Conn, w protocol.Warning) {
+	switch w.Kind {
+	case protocol.WarnNoProbe:
+		if near, ok := t.missedEverywhere(c.Addr, w); ok {
+			t.out.errorf("warning: no probe matches %q in any attached process%s", t.out.field(w.Pattern), didYouMean(near, t.out.field))
+		}
+	case protocol.WarnNoField:
+		if !t.firstTime("field\x00" + w.Pattern + "\x00" + w.Field) {
+			return
+		}
+		msg := fmt.Sprintf("warning: aggregation on %q: field %q never seen", t.out.field(w.Pattern), t.out.field(w.Field))
+		if seen := fieldsSeen(w.Field, w.Near); len(seen) > 0 {
+			msg += "; fields seen: " + joinFields(seen, t.out.field)
+		}
+		t.out.errorf("%s", msg)
+	}
+}
+
+// missedEverywhere notes that the agent at addr found w.Pattern matching
+// no probe, and reports whether every agent attached now has, for the
+// first time: then near are the near misses of them all, closest first.
+func (t *tracer) missedEverywhere(addr string, w protocol.Warning) (near []string, ok bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.missed == nil {
+		t.missed = map[string]*missed{}
+	}
+	m := t.missed[w.Pattern]
+	if m == nil {
+		if len(t.missed) >= maxMissed {
+			return nil, false
+		}
+		m = &missed{by: map[string]bool{}}
+		t.missed[w.Pattern] = m
+	}
+	m.by[addr] = true
+	for _, n := range w.Near {
+		if len(m.near) < maxNearNames && !slices.Contains(m.near, n) {
+			m.near = append(m.near, n)
+		}
+	}
+	if m.told {
+		return nil, false
+	}
+	for a := range t.agents {
+		if !m.by[a] {
+			return nil, false
+		}
+	}
+	m.told = true
+	return match.Near(w.Pattern, m.near, nearShown), true
+}
+
+// didYouMean is " (did you mean a, b?)", or "" without near misses.
+func didYouMean(near []string, field func(string) string) string {
+	if len(near) == 0 {
+		return ""
+	}
+	return " (did you mean " + joinFields(near, field) + "?)"
+}
+
+// fieldsSeen returns the fields seen, those close to field first, at most
+// maxFieldsSeen.
+func fieldsSeen(field string, seen []string) []string {
+	out := match.Near(field, seen, nearShown)
+	for _, s := range seen {
+		if len(out) == maxFieldsSeen {
+			break
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func joinFields(names []string, field func(string) string) string {
+	safe := make([]string, len(names))
+	for i, n := range names {
+		safe[i] = field(n)
+	}
+	return strings.Join(safe, ", ")
+}

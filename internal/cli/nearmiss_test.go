@@ -1,0 +1,81 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/protocol"
+)
+
+func warnTracer(addrs ...string) (*tracer, *bytes.Buffer) {
+	var stderr bytes.Buffer
+	t := &tracer{out: &output{stderr: &stderr}, agents: map[string]*agent{}, warned: map[string]bool{}}
+	for _, a := range addrs {
+		t.agents[a] = &agent{}
+	}
+	return t, &stderr
+}
+
+func noProbe(pattern string, near ...string) protocol.Warning {
+	return protocol.Warning{Kind: protocol.WarnNoProbe, Pattern: pattern, Near: near}
+}
+
+func TestWarningNoProbeEverywhere(t *testing.T) {
+	tr, stderr := warnTracer("a", "b")
+	a, b := &client.Conn{Addr: "a"}, &client.Conn{Addr: "b"}
+	tr.Warning(a, noProbe("request:ned", "request:end", "request:error"))
+	if stderr.Len() != 0 {
+		t.Fatalf("warned after one agent of two: %q", stderr)
+	}
+	tr.Warning(b, noProbe("request:ned", "request:start", "request:end"))
+	tr.Warning(b, noProbe("request:ned", "request:end")) // again: told once
+	want := "jstrace: warning: no probe matches \"request:ned\" in any attached process (did you mean request:end, request:error, request:start?)\n"
+	if stderr.String() != want {
+		t.Fatalf("got %q\nwant %q", stderr, want)
+	}
+}
+
+func TestWarningNoProbeSomewhere(t *testing.T) {
+	tr, stderr := warnTracer("a", "b")
+	tr.Warning(&client.Conn{Addr: "a"}, noProbe("api:*"))
+	tr.Warning(&client.Conn{Addr: "a"}, noProbe("api:*"))
+	if stderr.Len() != 0 {
+		t.Fatalf("warned of a pattern b did not report: %q", stderr)
+	}
+	tr, stderr = warnTracer("a")
+	tr.Warning(&client.Conn{Addr: "a"}, noProbe("db:*"))
+	if want := "jstrace: warning: no probe matches \"db:*\" in any attached process\n"; stderr.String() != want {
+		t.Fatalf("got %q, want %q", stderr, want)
+	}
+}
+
+func TestWarningNoField(t *testing.T) {
+	tr, stderr := warnTracer("a", "b")
+	w := protocol.Warning{Kind: protocol.WarnNoField, Pattern: "request:end", Field: "duraton", Near: []string{"status", "duration", "id\x1b[2J"}}
+	tr.Warning(&client.Conn{Addr: "a"}, w)
+	tr.Warning(&client.Conn{Addr: "b"}, w)
+	want := "jstrace: warning: aggregation on \"request:end\": field \"duraton\" never seen; fields seen: duration, status, id\\x1b[2J\n"
+	if stderr.String() != want {
+		t.Fatalf("got %q\nwant %q", stderr, want)
+	}
+}
+
+// TestWarningBounded checks that an agent sending endless Warnings costs
+// the CLI bounded memory.
+func TestWarningBounded(t *testing.T) {
+	tr, _ := warnTracer("a", "b")
+	for i := range 10 * maxMissed {
+		tr.Warning(&client.Conn{Addr: "a"}, noProbe(strings.Repeat("x", i), strings.Repeat("y", i), "z"))
+	}
+	if len(tr.missed) != maxMissed {
+		t.Fatalf("%d patterns kept", len(tr.missed))
+	}
+	for i := range 10 * maxNearNames {
+		tr.Warning(&client.Conn{Addr: "a"}, noProbe("", strings.Repeat("n", i)))
+	}
+	if n := len(tr.missed[""].near); n != maxNearNames {
+		t.Fatalf("%d near misses kept", n)
+	}
+}
