@@ -10,9 +10,14 @@ import (
 // pattern, but its names come from the traced process and its patterns
 // from the script, so its cost is bounded whatever they are.
 const (
-	// MaxNearCandidates bounds the names Near compares a pattern with;
-	// further names are not considered.
-	MaxNearCandidates = 4096
+	// MaxNearCandidates bounds the names Near looks at; further names
+	// are not considered.
+	MaxNearCandidates = 16384
+	// maxNearSteps bounds the steps of the edit distances Near computes,
+	// a few nanoseconds each: past it, the remaining names are only
+	// compared by prefix. Some milliseconds, enough for thousands of
+	// names of some twenty bytes.
+	maxNearSteps = 1 << 20
 	// maxNearDistance bounds the edit distance of a near miss: a
 	// comparison gives up past it, so that it costs at most the length of
 	// the name times 2*maxNearDistance+1 steps.
@@ -24,7 +29,10 @@ const (
 // few edits of it (a typo: "request:ned" for "request:end"), then those
 // sharing a long prefix with its text before any wildcard ("request:"
 // for "request:*"). Names longer than [MaxNameLen] are skipped, and only
-// the first [MaxNearCandidates] names are looked at.
+// the first [MaxNearCandidates] names are looked at. It takes some
+// microseconds for a few dozen names, and at most some ten milliseconds
+// whatever the names: past a budget of steps, names are only compared by
+// prefix.
 func Near(pattern string, names []string, n int) []string {
 	if n <= 0 || len(pattern) > MaxPatternLen {
 		return nil
@@ -39,7 +47,15 @@ func Near(pattern string, names []string, n int) []string {
 		dist   int
 		common int
 	}
+	rank := func(found []near) []near {
+		slices.SortFunc(found, func(a, b near) int {
+			return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.common, a.common), strings.Compare(a.name, b.name))
+		})
+		found = slices.CompactFunc(found, func(a, b near) bool { return a.name == b.name })
+		return found[:min(len(found), n)]
+	}
 	var found []near
+	d := distancer{k: k, budget: maxNearSteps}
 	for i, name := range names {
 		if i == MaxNearCandidates {
 			break
@@ -48,35 +64,33 @@ func Near(pattern string, names []string, n int) []string {
 			continue
 		}
 		common := commonPrefix(head, name)
-		var d int
-		if glob {
-			d = prefixDistance(head, name, k)
-			if d <= k && tail != "" {
-				d += suffixDistance(tail, name, k-d)
+		dist := k + 1
+		switch {
+		case d.budget <= 0:
+		case glob:
+			dist = d.prefix(head, name, k)
+			if dist <= k && tail != "" {
+				dist += d.suffix(tail, name, k-dist)
 			}
-		} else {
-			d = distance(head, name, k, false)
+		default:
+			dist = d.distance(head, name, k, false)
 		}
 		switch {
-		case d <= k:
+		case dist <= k:
 		case common >= 3 && 2*common >= len(head):
-			d = k + 1 // ranked after the typos
+			dist = k + 1 // ranked after the typos
 		default:
 			continue
 		}
-		found = append(found, near{name, d, common})
+		found = append(found, near{name, dist, common})
+		if len(found) >= 64+4*n {
+			found = rank(found) // keeping the best n
+		}
 	}
-	slices.SortFunc(found, func(a, b near) int {
-		return cmp.Or(cmp.Compare(a.dist, b.dist), cmp.Compare(b.common, a.common), strings.Compare(a.name, b.name))
-	})
-	var out []string
-	for _, f := range found {
-		if len(out) == n {
-			break
-		}
-		if !slices.Contains(out, f.name) {
-			out = append(out, f.name)
-		}
+	found = rank(found)
+	out := make([]string, len(found))
+	for i, f := range found {
+		out[i] = f.name
 	}
 	return out
 }
@@ -113,24 +127,32 @@ func commonPrefix(a, b string) int {
 	return n
 }
 
-// prefixDistance is the edit distance between a and the closest prefix of
-// name, or more than k.
-func prefixDistance(a, name string, k int) int {
+// A distancer computes edit distances within a budget of steps, reusing
+// its rows.
+type distancer struct {
+	k      int
+	budget int
+	rows   []int
+}
+
+// prefix is the edit distance between a and the closest prefix of name,
+// or more than k.
+func (d *distancer) prefix(a, name string, k int) int {
 	if len(name) > len(a)+k {
 		name = name[:len(a)+k]
 	}
-	return distance(a, name, k, true)
+	return d.distance(a, name, k, true)
 }
 
-// suffixDistance is prefixDistance of the reversed strings.
-func suffixDistance(a, name string, k int) int {
+// suffix is prefix of the reversed strings.
+func (d *distancer) suffix(a, name string, k int) int {
 	if k < 0 {
 		return 1
 	}
 	if len(name) > len(a)+k {
 		name = name[len(name)-len(a)-k:]
 	}
-	return prefixDistance(reverse(a), reverse(name), k)
+	return d.prefix(reverse(a), reverse(name), k)
 }
 
 func reverse(s string) string {
@@ -144,13 +166,17 @@ func reverse(s string) string {
 // bytes), or k+1 if it is more than k. With prefix, it is the distance
 // between a and the closest prefix of b. Only the cells within k of the
 // diagonal are computed: it takes at most len(a)*(2k+1) steps.
-func distance(a, b string, k int, prefix bool) int {
+func (d *distancer) distance(a, b string, k int, prefix bool) int {
 	inf := k + 1
 	if len(b) < len(a)-k || !prefix && len(b) > len(a)+k {
 		return inf
 	}
 	n := len(b)
-	rows := make([]int, 3*(n+1))
+	d.budget -= n + len(a)*(2*k+1)
+	if cap(d.rows) < 3*(n+1) {
+		d.rows = make([]int, 3*(n+1))
+	}
+	rows := d.rows[:3*(n+1)]
 	pp, prev, cur := rows[:n+1], rows[n+1:2*(n+1)], rows[2*(n+1):]
 	for j := range prev {
 		prev[j] = inf

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -49,7 +50,8 @@ func TestDistance(t *testing.T) {
 		{"abc", "", true, 3},
 		{"abcde", "", true, 4},
 	} {
-		if got := distance(tt.a, tt.b, 3, tt.prefix); got != tt.want {
+		d := distancer{k: 3, budget: maxNearSteps}
+		if got := d.distance(tt.a, tt.b, 3, tt.prefix); got != tt.want {
 			t.Errorf("distance(%q, %q, prefix %v) = %d, want %d", tt.a, tt.b, tt.prefix, got, tt.want)
 		}
 	}
@@ -79,5 +81,41 @@ func TestNearBounded(t *testing.T) {
 	got := Near(strings.Repeat("a", MaxNameLen), names, 3)
 	if len(got) != 3 {
 		t.Fatalf("got %d near misses", len(got))
+	}
+}
+
+func BenchmarkNearWorst(b *testing.B) {
+	names := make([]string, MaxNearCandidates)
+	for i := range names {
+		names[i] = strings.Repeat("a", MaxNameLen-1) + string(rune('b'+i%20))
+	}
+	pattern := strings.Repeat("a", MaxNameLen)
+	for b.Loop() {
+		Near(pattern, names, 3)
+	}
+}
+
+func BenchmarkNearTypical(b *testing.B) {
+	var names []string
+	for _, p := range []string{"request", "db", "cache", "api", "queue", "auth", "grpc", "http"} {
+		for _, s := range []string{"start", "end", "error", "retry", "query", "hit", "miss"} {
+			names = append(names, p+":"+s)
+		}
+	}
+	for b.Loop() {
+		Near("request:ned", names, 3)
+	}
+}
+
+// TestNearManyNames checks that a registry full of short names is looked
+// at whole: the near miss sorts last.
+func TestNearManyNames(t *testing.T) {
+	var names []string
+	for i := range 10000 {
+		names = append(names, fmt.Sprintf("probe:%05d", i))
+	}
+	names = append(names, "zz:end")
+	if got := Near("zz:ned", names, 3); !slices.Equal(got, []string{"zz:end"}) {
+		t.Fatalf("got %q", got)
 	}
 }
