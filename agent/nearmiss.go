@@ -12,7 +12,7 @@ import (
 )
 
 // Mistakes that would fail silently, told to a CLI that asks
-// (protocol.AttachWarnings): a pattern of Remote that matches no probe,
+// (protocol.AttachWarnings): a pattern that matches no probe,
 // an Aggregation field no trace has. The checks run on the session's
 // goroutine, never on a probe's: a probe registered lazily is given
 // warnGrace to appear before its pattern is said to match nothing.
@@ -77,12 +77,13 @@ func (w *warner) tick(end bool) {
 	w.checkFields()
 }
 
-// checkPatterns sends a Warning for each pattern of Remote that matches no
+// checkPatterns sends a Warning for each pattern of Remote, or of Local
+// (which the CLI also matches with what Remote emits), that matches no
 // probe, naming the probes it nearly matches.
 func (w *warner) checkPatterns() {
 	names := jstrace.Probes() // sorted; the registry's lock is held for the copy only
 	sent := 0
-	for _, p := range unmatched(w.s.eng.Patterns(), names) {
+	for _, p := range unmatched(append(w.s.eng.Patterns(), w.s.local.Patterns()...), names) {
 		if sent == maxWarnings {
 			break
 		}

@@ -31,11 +31,16 @@ var _ client.WarningHandler = (*tracer)(nil)
 
 // Warning handles a Warning from an agent. A pattern that matches no probe
 // is told once, when every agent attached has reported it: a pattern that
-// matches in one process is right. A field never seen is told once, at the
-// first report.
+// matches in one process is right. A pattern of Local is told at the end
+// (see warnLocal), if no event Remote emitted matched it either. A field
+// never seen is told once, at the first report.
 func (t *tracer) Warning(c *client.Conn, w protocol.Warning) {
 	switch w.Kind {
 	case protocol.WarnNoProbe:
+		if slices.Contains(t.attach.LocalPatterns, w.Pattern) {
+			t.missedBy(c.Addr, w)
+			return
+		}
 		if near, ok := t.missedEverywhere(c.Addr, w); ok {
 			t.out.errorf("warning: no probe matches %q in any attached process%s", t.out.field(w.Pattern), didYouMean(near, t.out.field))
 		}
@@ -57,13 +62,31 @@ func (t *tracer) Warning(c *client.Conn, w protocol.Warning) {
 func (t *tracer) missedEverywhere(addr string, w protocol.Warning) (near []string, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	m := t.noteMissed(addr, w)
+	if m == nil || m.told || !t.everyAgent(m) {
+		return nil, false
+	}
+	m.told = true
+	return match.Near(w.Pattern, m.near, nearShown), true
+}
+
+// missedBy notes that the agent at addr found w.Pattern matching no probe.
+func (t *tracer) missedBy(addr string, w protocol.Warning) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.noteMissed(addr, w)
+}
+
+// noteMissed notes w from the agent at addr and returns its pattern's
+// record, nil if there are too many; the caller holds mu.
+func (t *tracer) noteMissed(addr string, w protocol.Warning) *missed {
 	if t.missed == nil {
 		t.missed = map[string]*missed{}
 	}
 	m := t.missed[w.Pattern]
 	if m == nil {
 		if len(t.missed) >= maxMissed {
-			return nil, false
+			return nil
 		}
 		m = &missed{by: map[string]bool{}}
 		t.missed[w.Pattern] = m
@@ -74,16 +97,54 @@ func (t *tracer) missedEverywhere(addr string, w protocol.Warning) (near []strin
 			m.near = append(m.near, n)
 		}
 	}
-	if m.told {
-		return nil, false
-	}
+	return m
+}
+
+// everyAgent reports whether every agent attached reported m; the caller
+// holds mu.
+func (t *tracer) everyAgent(m *missed) bool {
 	for a := range t.agents {
 		if !m.by[a] {
-			return nil, false
+			return false
 		}
 	}
-	m.told = true
-	return match.Near(w.Pattern, m.near, nearShown), true
+	return len(t.agents) > 0
+}
+
+// noteEmitted notes a name Remote emitted, the first time the CLI sees it,
+// for warnLocal; at most maxWarned are.
+func (t *tracer) noteEmitted(name string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.emitted) < maxWarned { // always: so are the names firstTime notes
+		t.emitted = append(t.emitted, name)
+	}
+}
+
+// warnLocal tells, at the end, of each pattern of Local that every agent
+// found matching none of its probes, and that matched no name Remote
+// emitted either (unless there were too many names to know: see
+// firstTime).
+func (t *tracer) warnLocal() {
+	t.mu.Lock()
+	var lines []string
+	for _, p := range t.attach.LocalPatterns {
+		m := t.missed[p]
+		if m == nil || m.told || !t.everyAgent(m) || t.unwarned > 0 {
+			continue
+		}
+		set, err := match.Compile(p)
+		if err != nil || slices.ContainsFunc(t.emitted, set.Match) {
+			continue
+		}
+		m.told = true
+		lines = append(lines, fmt.Sprintf("warning: nothing matches %q in Local: no probe in any attached process, no event Remote emitted%s",
+			t.out.field(p), didYouMean(match.Near(p, m.near, nearShown), t.out.field)))
+	}
+	t.mu.Unlock()
+	for _, l := range lines {
+		t.out.errorf("%s", l)
+	}
 }
 
 // didYouMean is " (did you mean a, b?)", or "" without near misses.

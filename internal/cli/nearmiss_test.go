@@ -79,3 +79,30 @@ func TestWarningBounded(t *testing.T) {
 		t.Fatalf("%d near misses kept", n)
 	}
 }
+
+// A pattern of Local is told at the end, if no event Remote emitted
+// matched it.
+func TestWarningLocal(t *testing.T) {
+	for _, emitted := range []string{"", "stats", "other"} {
+		tr, stderr := warnTracer("a", "b")
+		tr.attach.LocalPatterns = []string{"stats", "request:*"}
+		tr.Warning(&client.Conn{Addr: "a"}, noProbe("stats"))
+		tr.Warning(&client.Conn{Addr: "b"}, noProbe("stats", "stat"))
+		tr.Warning(&client.Conn{Addr: "a"}, noProbe("request:*"))
+		if stderr.Len() != 0 {
+			t.Fatalf("told before the end: %q", stderr)
+		}
+		if emitted != "" {
+			tr.noteEmitted(emitted)
+		}
+		tr.warnLocal()
+		tr.warnLocal()
+		want := "jstrace: warning: nothing matches \"stats\" in Local: no probe in any attached process, no event Remote emitted (did you mean stat?)\n"
+		if emitted == "stats" {
+			want = ""
+		}
+		if stderr.String() != want {
+			t.Errorf("emitted %q: got %q\nwant %q", emitted, stderr, want)
+		}
+	}
+}

@@ -51,7 +51,8 @@ type tracer struct {
 	wg       sync.WaitGroup     // the watch goroutines
 	started  atomic.Bool        // Local has returned; attach is set
 	detached int                // agents that stopped the script for a limit
-	missed   map[string]*missed // Remote patterns agents found matching no probe (see Warning)
+	missed   map[string]*missed // patterns agents found matching no probe (see Warning)
+	emitted  []string           // names Remote emitted, for warnLocal
 }
 
 // agent is one attached agent.
@@ -231,6 +232,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 	if interrupted {
 		return withCode(ExitInterrupted, errInterrupted)
 	}
+	t.warnLocal()
 	if !t.finishLocal(sigs) {
 		return withCode(ExitInterrupted, errInterrupted)
 	}

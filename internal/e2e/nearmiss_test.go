@@ -24,6 +24,22 @@ func Remote(traces *script.Traces) {
 }
 `
 
+// Local's patterns match probes, forwarded raw, and what Remote emits:
+// "stats" is emitted at the end, "request:ned" matches nothing.
+const typoLocalScript = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	traces.OnCleanup(func() { traces.Emit("stats", "n", 1) })
+}
+
+func Local(traces *script.Traces) {
+	traces.On("request:ned", func(t *script.Trace) { traces.Log(t.Name) })
+	traces.On("stats", func(t *script.Trace) { traces.Log("stats", t.Int("n")) })
+}
+`
+
 const typoFieldScript = `package main
 
 import "github.com/jstrace-go/jstrace/script"
@@ -83,6 +99,19 @@ func TestNearMissPatternInOneOfTwo(t *testing.T) {
 	const want = `jstrace: warning: no probe matches "extra:prboe" in any attached process (did you mean extra:probe?)`
 	if strings.Contains(r.stderr, `"extra:probe"`) || strings.Count(r.stderr, want) != 1 {
 		t.Fatalf("want only %q\nstderr:\n%s", want, r.stderr)
+	}
+}
+
+func TestNearMissLocalPattern(t *testing.T) {
+	e := newEnv(t)
+	e.start("api", "web-1")
+	r := e.jstrace("--duration", "1s", e.script("local.go", typoLocalScript))
+	if r.code != 0 || !strings.Contains(r.stdout, "stats 1") {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	const want = `jstrace: warning: nothing matches "request:ned" in Local: no probe in any attached process, no event Remote emitted (did you mean request:end`
+	if strings.Count(r.stderr, want) != 1 || strings.Count(r.stderr, "warning:") != 1 {
+		t.Fatalf("want one warning %q\nstderr:\n%s", want, r.stderr)
 	}
 }
 
