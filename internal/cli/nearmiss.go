@@ -19,6 +19,13 @@ const (
 	maxFieldsSeen = 16 // fields seen a warning lists
 )
 
+// nearMisses is what the tracer keeps of the agents' Warnings of patterns
+// matching no probe; guarded by the tracer's mu.
+type nearMisses struct {
+	missed  map[string]*missed // by pattern
+	emitted []string           // names Remote emitted, for warnLocal
+}
+
 // missed is a pattern of Remote that some agents found matching none of
 // their probes.
 type missed struct {
@@ -80,16 +87,16 @@ func (t *tracer) missedBy(addr string, w protocol.Warning) {
 // noteMissed notes w from the agent at addr and returns its pattern's
 // record, nil if there are too many; the caller holds mu.
 func (t *tracer) noteMissed(addr string, w protocol.Warning) *missed {
-	if t.missed == nil {
-		t.missed = map[string]*missed{}
+	if t.near.missed == nil {
+		t.near.missed = map[string]*missed{}
 	}
-	m := t.missed[w.Pattern]
+	m := t.near.missed[w.Pattern]
 	if m == nil {
-		if len(t.missed) >= maxMissed {
+		if len(t.near.missed) >= maxMissed {
 			return nil
 		}
 		m = &missed{by: map[string]bool{}}
-		t.missed[w.Pattern] = m
+		t.near.missed[w.Pattern] = m
 	}
 	m.by[addr] = true
 	for _, n := range w.Near {
@@ -116,8 +123,8 @@ func (t *tracer) everyAgent(m *missed) bool {
 func (t *tracer) noteEmitted(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.emitted) < maxWarned { // always: so are the names firstTime notes
-		t.emitted = append(t.emitted, name)
+	if len(t.near.emitted) < maxWarned { // always: so are the names firstTime notes
+		t.near.emitted = append(t.near.emitted, name)
 	}
 }
 
@@ -129,12 +136,12 @@ func (t *tracer) warnLocal() {
 	t.mu.Lock()
 	var lines []string
 	for _, p := range t.attach.LocalPatterns {
-		m := t.missed[p]
+		m := t.near.missed[p]
 		if m == nil || m.told || !t.everyAgent(m) || t.unwarned > 0 {
 			continue
 		}
 		set, err := match.Compile(p)
-		if err != nil || slices.ContainsFunc(t.emitted, set.Match) {
+		if err != nil || slices.ContainsFunc(t.near.emitted, set.Match) {
 			continue
 		}
 		m.told = true

@@ -69,13 +69,13 @@ func TestWarningBounded(t *testing.T) {
 	for i := range 10 * maxMissed {
 		tr.Warning(&client.Conn{Addr: "a"}, noProbe(strings.Repeat("x", i), strings.Repeat("y", i), "z"))
 	}
-	if len(tr.missed) != maxMissed {
-		t.Fatalf("%d patterns kept", len(tr.missed))
+	if len(tr.near.missed) != maxMissed {
+		t.Fatalf("%d patterns kept", len(tr.near.missed))
 	}
 	for i := range 10 * maxNearNames {
 		tr.Warning(&client.Conn{Addr: "a"}, noProbe("", strings.Repeat("n", i)))
 	}
-	if n := len(tr.missed[""].near); n != maxNearNames {
+	if n := len(tr.near.missed[""].near); n != maxNearNames {
 		t.Fatalf("%d near misses kept", n)
 	}
 }

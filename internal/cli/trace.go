@@ -44,15 +44,14 @@ type tracer struct {
 	agents   map[string]*agent    // by address: attaching or attached
 	skip     map[string]time.Time // address → not before
 	stopping bool
-	warned   map[string]bool    // one-time warnings already printed, at most maxWarned
-	unwarned int                // warnings not printed because warned was full
-	console  budgets            // each agent's console output
-	changed  chan struct{}      // an agent left
-	wg       sync.WaitGroup     // the watch goroutines
-	started  atomic.Bool        // Local has returned; attach is set
-	detached int                // agents that stopped the script for a limit
-	missed   map[string]*missed // patterns agents found matching no probe (see Warning)
-	emitted  []string           // names Remote emitted, for warnLocal
+	warned   map[string]bool // one-time warnings already printed, at most maxWarned
+	unwarned int             // warnings not printed because warned was full
+	console  budgets         // each agent's console output
+	changed  chan struct{}   // an agent left
+	wg       sync.WaitGroup  // the watch goroutines
+	started  atomic.Bool     // Local has returned; attach is set
+	detached int             // agents that stopped the script for a limit
+	near     nearMisses      // what agents reported of patterns matching no probe
 }
 
 // agent is one attached agent.
