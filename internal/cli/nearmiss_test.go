@@ -31,7 +31,7 @@ func TestWarningNoProbeEverywhere(t *testing.T) {
 	}
 	tr.Warning(b, noProbe("request:ned", "request:start", "request:end"))
 	tr.Warning(b, noProbe("request:ned", "request:end")) // again: told once
-	want := "jstrace: warning: no probe matches \"request:ned\" in any attached process (did you mean request:end, request:error, request:start?)\n"
+	want := "jstrace: warning: no probe matches \"request:ned\" in any attached process (did you mean request:end?)\n"
 	if stderr.String() != want {
 		t.Fatalf("got %q\nwant %q", stderr, want)
 	}

@@ -26,9 +26,9 @@ const (
 
 // Near returns at most n of names that pattern (a glob of On, or a plain
 // word such as a field name) nearly matches, closest first: those within a
-// few edits of it (a typo: "request:ned" for "request:end"), then those
+// few edits of it (a typo: "request:ned" for "request:end"), or else those
 // sharing a long prefix with its text before any wildcard ("request:"
-// for "request:*"). Names longer than [MaxNameLen] are skipped, and only
+// for "requests:*"). Names longer than [MaxNameLen] are skipped, and only
 // the first [MaxNearCandidates] names are looked at. It takes some
 // microseconds for a few dozen names, and at most some ten milliseconds
 // whatever the names: past a budget of steps, names are only compared by
@@ -88,6 +88,9 @@ func Near(pattern string, names []string, n int) []string {
 		}
 	}
 	found = rank(found)
+	if len(found) > 0 && found[0].dist <= k { // typos: the names sharing a prefix only are noise
+		found = slices.DeleteFunc(found, func(f near) bool { return f.dist > k })
+	}
 	out := make([]string, len(found))
 	for i, f := range found {
 		out[i] = f.name

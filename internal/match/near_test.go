@@ -14,8 +14,9 @@ func TestNear(t *testing.T) {
 		names   []string
 		want    []string
 	}{
-		{"request:ned", probes, []string{"request:end", "request:error", "request:start"}},
-		{"request:edn", probes, []string{"request:end", "request:error", "request:start"}},
+		{"request:ned", probes, []string{"request:end"}},
+		{"request:edn", probes, []string{"request:end"}},
+		{"request:timeout", probes, []string{"request:end", "request:error", "request:start"}},
 		{"reqest:*", probes, []string{"request:end", "request:error", "request:start"}},
 		{"requests:*", probes, []string{"request:end", "request:error", "request:start"}},
 		{"*:ned", probes, []string{"request:end"}},
