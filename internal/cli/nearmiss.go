@@ -108,14 +108,15 @@ func (t *tracer) noteMissed(addr string, w protocol.Warning) *missed {
 }
 
 // everyAgent reports whether every agent attached reported m; the caller
-// holds mu.
+// holds mu. Agents being dialed (a rescan) do not count: they have not
+// attached yet, and their reports would come too late anyway.
 func (t *tracer) everyAgent(m *missed) bool {
-	for a := range t.agents {
-		if !m.by[a] {
+	for addr, a := range t.agents {
+		if a.conn != nil && !m.by[addr] {
 			return false
 		}
 	}
-	return len(t.agents) > 0
+	return len(m.by) > 0
 }
 
 // noteEmitted notes a name Remote emitted, the first time the CLI sees it,

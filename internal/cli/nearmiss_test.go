@@ -13,7 +13,7 @@ func warnTracer(addrs ...string) (*tracer, *bytes.Buffer) {
 	var stderr bytes.Buffer
 	t := &tracer{out: &output{stderr: &stderr}, agents: map[string]*agent{}, warned: map[string]bool{}}
 	for _, a := range addrs {
-		t.agents[a] = &agent{}
+		t.agents[a] = &agent{conn: &client.Conn{Addr: a}}
 	}
 	return t, &stderr
 }
@@ -48,6 +48,16 @@ func TestWarningNoProbeSomewhere(t *testing.T) {
 	tr.Warning(&client.Conn{Addr: "a"}, noProbe("db:*"))
 	if want := "jstrace: warning: no probe matches \"db:*\" in any attached process\n"; stderr.String() != want {
 		t.Fatalf("got %q, want %q", stderr, want)
+	}
+}
+
+// An agent being dialed, found by a rescan, does not hold the warning back.
+func TestWarningNoProbeWhileDialing(t *testing.T) {
+	tr, stderr := warnTracer("a")
+	tr.agents["b"] = &agent{} // a placeholder: attaching
+	tr.Warning(&client.Conn{Addr: "a"}, noProbe("db:*"))
+	if !strings.Contains(stderr.String(), `no probe matches "db:*"`) {
+		t.Fatalf("got %q", stderr)
 	}
 }
 
