@@ -29,7 +29,7 @@ const (
 )
 
 // warner finds a session's mistakes. Its methods run on the session's
-// goroutine, except aggregate, which runs on the engine's.
+// goroutine, except feed, which runs on the engine's.
 type warner struct {
 	s       *session
 	start   time.Time
