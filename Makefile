@@ -52,6 +52,8 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzAggregateTrace$$' -fuzztime $(FUZZTIME) ./script
 	$(GO) test -run '^$$' -fuzz '^FuzzParser$$' -fuzztime $(FUZZTIME) ./internal/mux
 	$(GO) test -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME) ./internal/match
+	$(GO) test -run '^$$' -fuzz '^FuzzCost$$' -fuzztime $(FUZZTIME) ./internal/match
+	$(GO) test -run '^$$' -fuzz '^FuzzNear$$' -fuzztime $(FUZZTIME) ./internal/match
 	$(GO) test -run '^$$' -fuzz '^FuzzCheckFormat$$' -fuzztime $(FUZZTIME) ./internal/printable
 	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./internal/printable
 

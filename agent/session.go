@@ -54,6 +54,7 @@ type session struct {
 	loading atomic.Bool
 	subMu   sync.Mutex
 	fed     *fed // the Aggregations' subscriptions
+	warn    warner
 	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
@@ -85,6 +86,7 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
+	s.warn.s = s
 	s.fed = newFed(a.opts.Limits, &a.gov.aggs, func(err error) {
 		s.log.Warn("aggregation refused", "err", err)
 	})
@@ -114,7 +116,7 @@ func (s *session) run() {
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,
 		MaxFaults:      l.MaxFaults,
-	}, Feed: s.fed.subscribe})
+	}, Feed: s.warn.feed})
 	if err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
 		return
@@ -135,12 +137,14 @@ func (s *session) run() {
 		return
 	}
 	s.log.Info("session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
+	s.warn.start = time.Now()
 	s.a.gov.join(s)
 
 	p := newPump(s)
 	go p.run()
 	stop, ctlDone := s.readControl()
 	s.waitStop(stop)
+	s.warn.tick(true)
 
 	// Teardown: no more probe events; move what is buffered; run the
 	// cleanup; send what it produced; then say Done. Every step has a
@@ -191,11 +195,16 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 // the script's detachment, or the agent's end (see Agent.Shutdown). It sends Stats every second if the CLI asked
 // for them.
 func (s *session) waitStop(stop <-chan struct{}) {
-	var tick <-chan time.Time
+	var tick, warn <-chan time.Time
 	if s.attach.Flags&protocol.AttachStats != 0 {
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		tick = t.C
+	}
+	if s.warn.enabled() {
+		t := time.NewTicker(warnEvery)
+		defer t.Stop()
+		warn = t.C
 	}
 	for {
 		select {
@@ -208,6 +217,8 @@ func (s *session) waitStop(stop <-chan struct{}) {
 		case <-tick:
 			stats := s.stats()
 			s.fw.Send(protocol.FrameStats, &stats)
+		case <-warn:
+			s.warn.tick(false)
 		}
 	}
 }

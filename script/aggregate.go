@@ -66,6 +66,12 @@ type Aggregation struct {
 	dropped int               // guarded by mu
 	bytes   int64             // what groups hold (see groupCost); guarded by mu
 	limits  link.AggLimits    // guarded by mu
+
+	// What FieldReport says, guarded by mu: whether a group was ever
+	// made, one with a key, and the keys noted (see wantKeys).
+	made, keyed bool
+	noted       int
+	seen        []string
 }
 
 func newAggregation(spec Agg) *Aggregation {
@@ -118,7 +124,9 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 	if kv, plain := e.Args(); plain {
 		var kb [maxPlainKey]byte
 		if key, v, ok, done := a.plain(kv, kb[:0]); done {
-			a.update(key, v, ok)
+			if a.update(key, v, ok) {
+				a.noteArgs(kv)
+			}
 			return
 		}
 	}
@@ -237,34 +245,38 @@ func (a *Aggregation) add(t *Trace) {
 		v, ok = numberOf(of)
 	}
 	var kb [24]byte
-	a.update(a.keyOf(t, by, kb[:0]), v, ok)
+	if a.update(a.keyOf(t, by, kb[:0]), v, ok) {
+		a.noteFields(t.fields)
+	}
 }
 
 // update adds v (when ok; else counts a missing Of) to the group of key.
-func (a *Aggregation) update(key []byte, v float64, ok bool) {
+// It reports whether the caller should note the trace's keys (wantKeys).
+func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if !ok {
 		a.missing++
-		return
+		return a.wantKeys(ok, false, key)
 	}
 	g := a.groups[string(key)]
 	fresh := g == nil
 	if fresh {
 		if g = a.newGroup(key, v); g == nil {
 			a.dropped++
-			return
+			return false
 		}
+		note = a.wantKeys(ok, fresh, key)
 	}
 	if a.spec.Of == "" {
 		g.Count++
-		return
+		return note
 	}
 	b, i := g.hist.slot(v)
 	if b != nil && !fresh { // a fresh group's first buckets are paid for
 		if n := b.growth(i); n > 0 && !a.charge(n) {
 			a.dropped++
-			return
+			return note
 		}
 	}
 	g.Count++
@@ -276,6 +288,7 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) {
 	} else {
 		g.hist.zeros++
 	}
+	return note
 }
 
 // groupCost is what a group costs besides its key's bytes and its
@@ -285,6 +298,8 @@ const groupCost = 160
 // newGroup adds the group of key, if MaxGroups and the memory bounds allow
 // it and the first value v it counts; the caller holds mu.
 func (a *Aggregation) newGroup(key []byte, v float64) *Group {
+	a.made = true
+	a.keyed = a.keyed || len(key) > 0
 	if len(a.groups) >= MaxGroups {
 		return nil
 	}

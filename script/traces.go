@@ -36,7 +36,9 @@ const (
 // receives the raw traces of matching probes from every process (each sent
 // over the wire: prefer Remote for high rates) and the matching events that
 // Remote functions emit. A malformed pattern panics, which fails the script
-// with the pattern's position.
+// with the pattern's position. A pattern that matches no probe in any
+// attached process (a typo: "request:ned") makes the CLI warn, naming the
+// probes it nearly matches.
 func (t *Traces) On(pattern string, fn func(*Trace)) {
 	if fn == nil {
 		panic(fmt.Sprintf("traces.On(%q): nil handler", pattern))
@@ -50,10 +52,11 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // On) as they arrive, without calling script code for each: see
 // [Aggregation]. Reducing in Remote and emitting what Take returns, say
 // once a second, is the cheapest way to watch a busy process. A malformed
-// pattern panics.
+// pattern panics. In Remote, a By or Of field that none of the traces has
+// (a typo: "duraton") makes the CLI warn, listing the fields they have.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
 	a := newAggregation(spec)
-	if err := t.host.Aggregate(pattern, link.Feed[Trace]{Trace: a.add, Event: a.addEvent, Limit: a.limit}); err != nil {
+	if err := t.host.Aggregate(pattern, link.Feed[Trace]{Trace: a.add, Event: a.addEvent, Limit: a.limit, Fields: a.fieldReport}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}
 	return a

@@ -50,6 +50,9 @@ func (t *tracer) checkTrace(kind protocol.RecordKind, tr *script.Trace) {
 	if !t.firstTime("keys " + tr.Name) {
 		return
 	}
+	if kind == protocol.RecordEmit {
+		t.noteEmitted(tr.Name)
+	}
 	for _, k := range tr.Keys() {
 		if k != "" && k[0] == '_' && scripthost.IsReserved(k[1:]) {
 			t.out.errorf("warning: %q has a field %q, a reserved name: scripts read it as %q", tr.Name, k[1:], k)

@@ -55,6 +55,7 @@ type tracer struct {
 	// scanFn, if set, stands in for scan when wait looks for agents that
 	// joined (tests).
 	scanFn func(context.Context) (int, error)
+	near   nearMisses // what agents reported of patterns matching no probe
 }
 
 // agent is one attached agent.
@@ -168,6 +169,7 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 		return withCode(ExitScript, err)
 	}
 	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
+	t.attach.Flags |= protocol.AttachWarnings
 	if opts.Verbose {
 		t.attach.Flags |= protocol.AttachStats
 	}
@@ -309,6 +311,7 @@ func (t *tracer) shutdown(sigs <-chan os.Signal, reason error) error {
 	if interrupted {
 		return withCode(ExitInterrupted, errInterrupted)
 	}
+	t.warnLocal()
 	if !t.finishLocal(sigs) {
 		return withCode(ExitInterrupted, errInterrupted)
 	}

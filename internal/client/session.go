@@ -95,6 +95,8 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 				if err := s.Decode(p); err != nil {
 					return err
 				}
+			case protocol.FrameWarning:
+				return c.warning(h, p)
 			case protocol.FrameError:
 				var e protocol.Error
 				if err := e.Decode(p); err != nil {

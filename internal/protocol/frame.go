@@ -72,7 +72,7 @@ var frameNames = map[FrameType]string{
 	FrameHello: "Hello", FrameWelcome: "Welcome", FrameAttach: "Attach",
 	FrameAttached: "Attached", FrameStop: "Stop", FrameDone: "Done",
 	FrameError: "Error", FrameStats: "Stats", FrameEvents: "Events",
-	FrameConsole: "Console",
+	FrameConsole: "Console", FrameWarning: "Warning",
 }
 
 func (t FrameType) String() string {

@@ -32,6 +32,8 @@ func decodeFrame(t FrameType, p []byte) error {
 		m = &Stats{}
 	case FrameConsole:
 		m = &Console{}
+	case FrameWarning:
+		m = &Warning{}
 	case FrameEvents:
 		for len(p) > 0 {
 			rec, rest, err := NextRecord(p)

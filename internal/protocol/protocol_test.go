@@ -34,6 +34,7 @@ func messages() []struct {
 		{"error", FrameError, &Error{Code: CodeScript, Message: "s.go:3:1: undefined: x"}},
 		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1, Detached: "handler ran longer than 100ms"}},
 		{"console", FrameConsole, &Console{Stream: ConsoleDir, Text: "12345\n"}},
+		{"warning", FrameWarning, &Warning{Kind: WarnNoField, Pattern: "request:end", Field: "duraton", Near: []string{"duration", "status"}}},
 	}
 }
 

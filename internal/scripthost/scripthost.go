@@ -20,6 +20,9 @@ type Feed = link.Feed[script.Trace]
 // output.
 type Origin = link.Origin
 
+// FieldReport says which of an Aggregation's fields never appeared.
+type FieldReport = link.FieldReport
+
 // AggLimits bound the memory of an Aggregation: see link.AggLimits.
 type AggLimits = link.AggLimits
 

@@ -53,6 +53,23 @@ type Feed[T any] struct {
 	// them calls it before it feeds the Aggregation; by default an
 	// Aggregation holds at most DefaultMaxAggregationBytes.
 	Limit func(AggLimits)
+	// Fields says whether the Aggregation's By and Of fields appeared in
+	// its traces, for the host to warn of misspelt ones.
+	Fields func() FieldReport
+}
+
+// A FieldReport says whether an Aggregation's By and Of fields appeared
+// in the traces it got: a misspelt field ("duraton") otherwise fails
+// silently, every trace missing it. Hosts ask for it through Feed.Fields.
+type FieldReport struct {
+	// Missing lists the fields of the Agg (By, Of) that none of the
+	// Aggregation's traces had, as far as it can tell: Of when every
+	// trace lacked a numeric value for it; By when every trace went to
+	// the group "" and none of those it noted had it.
+	Missing []string
+	// Seen lists field names, as scripts read them, that the first traces
+	// lacking a field had: at most 16.
+	Seen []string
 }
 
 // Origin identifies a traced process. The agent and the CLI attach it to
