@@ -138,6 +138,7 @@ func (s *session) run() {
 	}
 	s.log.Info("session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
 	s.warn.start = time.Now()
+	overflow := jstrace.Unregistered()
 	s.a.gov.join(s)
 
 	p := newPump(s)
@@ -155,6 +156,7 @@ func (s *session) run() {
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
 	s.stopEngine()
+	s.reportOverflow(overflow)
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.stop()
 	s.console.close(flushTimeout)
