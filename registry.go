@@ -196,7 +196,8 @@ func Probes() []string {
 }
 
 // Unregistered returns how many Trace calls were not delivered because their
-// probe name would have exceeded [MaxProbes].
+// probe name would have exceeded [MaxProbes]. The agent tells each session
+// how many it missed; a service may also export it as a metric.
 func Unregistered() uint64 {
 	return probes.overflow.Load()
 }
