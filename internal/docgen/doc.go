@@ -6,7 +6,9 @@
 //   - the import allowlist of scripts is the sandbox's symbol table
 //     ([sandbox.Allowed]);
 //   - the exit codes of jstrace are the constants of internal/cli/exit.go,
-//     with their comments.
+//     with their comments;
+//   - the agent's limits and totals in SECURITY.md are the fields of
+//     agent.Limits and agent.Totals, with the "Default:" their docs state.
 //
 // A generated part of a Markdown file sits between two comments:
 //
@@ -14,7 +16,8 @@
 //	…
 //	<!-- /docgen -->
 //
-// where NAME is "allowlist", "exit-codes", or "file:PATH" (PATH relative to
+// where NAME is "allowlist", "exit-codes", "options:TYPE" (an agent struct
+// type), or "file:PATH" (PATH relative to
 // the repository's root, shown as a fenced code block). Run make updatedocs
 // (go generate ./internal/docgen) after changing a source; TestUpToDate
 // fails while a generated part is stale.

@@ -15,6 +15,7 @@ var Files = []string{
 	"README.md",
 	"docs/scripts.md",
 	"docs/operating.md",
+	"SECURITY.md",
 }
 
 // Required names the generated parts each file must hold, so that a part
@@ -27,6 +28,7 @@ var Required = map[string][]string{
 	},
 	"docs/scripts.md":   {"allowlist"},
 	"docs/operating.md": {"exit-codes"},
+	"SECURITY.md":       {"options:Limits", "options:Totals"},
 }
 
 const endMarker = "<!-- /docgen -->"
@@ -70,6 +72,8 @@ func generate(root, name string) (string, error) {
 		return allowlist(), nil
 	case name == "exit-codes":
 		return exitCodes(filepath.Join(root, "internal", "cli", "exit.go"))
+	case strings.HasPrefix(name, "options:"):
+		return options(root, strings.TrimPrefix(name, "options:"))
 	case strings.HasPrefix(name, "file:"):
 		return codeBlock(filepath.Join(root, filepath.FromSlash(strings.TrimPrefix(name, "file:"))))
 	}

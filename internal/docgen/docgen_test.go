@@ -114,3 +114,26 @@ func TestExitCodes(t *testing.T) {
 		t.Error("an undocumented exit code: no error")
 	}
 }
+
+// The options tables come from the agent's field docs: every exported
+// field, with the default its doc states.
+func TestOptionsTable(t *testing.T) {
+	got, err := options("../..", "Limits")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| `Limits.HandlerTimeout` | one call of a handler", "| 100ms |", "| `Limits.MaxAggregationMemory` |", "| 16 MiB |"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := options("../..", "NoSuchType"); err == nil {
+		t.Error("an unknown type made a table")
+	}
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "agent"), 0o755)
+	os.WriteFile(filepath.Join(dir, "agent", "o.go"), []byte("package agent\n\ntype Limits struct {\n\t// X bounds x.\n\tX int\n}\n"), 0o644)
+	if _, err := options(dir, "Limits"); err == nil || !strings.Contains(err.Error(), "Limits.X") {
+		t.Errorf("a field without a default: %v", err)
+	}
+}
