@@ -139,6 +139,6 @@ func (w *warner) checkFields() {
 
 func (w *warner) send(m *protocol.Warning) {
 	if err := w.s.fw.Send(protocol.FrameWarning, m); err != nil {
-		w.s.log.Debug("jstrace session: warning not sent", "err", err)
+		w.s.log.Debug("warning not sent", "err", err)
 	}
 }
