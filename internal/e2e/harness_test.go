@@ -114,6 +114,25 @@ func (e *env) startEnv(title, host string, environ ...string) *service {
 	cmd := exec.Command(bin.service, "-load", "100", "-max-delay", "2ms")
 	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir, "JSTRACE_TITLE="+title, "JSTRACE_HOSTNAME="+host)
 	cmd.Env = append(cmd.Env, environ...)
+	s, line := e.launch(cmd, "service")
+	select {
+	case l := <-line:
+		m := serviceLine.FindStringSubmatch(l)
+		if m == nil {
+			e.t.Fatalf("service said %q", l)
+		}
+		s.http = m[2]
+	case <-time.After(startTimeout):
+		e.t.Fatalf("service did not start in %v; log:\n%s", startTimeout, s.log.String())
+	}
+	return s
+}
+
+// launch starts cmd, its stderr kept as its log, killed and checked for
+// data races when the test ends; line yields the first line of its stdout
+// (the rest is read and discarded).
+func (e *env) launch(cmd *exec.Cmd, what string) (s *service, line <-chan string) {
+	e.t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		e.t.Fatal(err)
@@ -123,32 +142,28 @@ func (e *env) startEnv(title, host string, environ ...string) *service {
 	if err := cmd.Start(); err != nil {
 		e.t.Fatal(err)
 	}
-	s := &service{cmd: cmd, pid: cmd.Process.Pid, log: log}
+	s = &service{cmd: cmd, pid: cmd.Process.Pid, log: log}
 	e.t.Cleanup(func() {
 		s.kill()
-		noRace(e.t, "service", log.String())
+		noRace(e.t, what, log.String())
 	})
-	line := make(chan string, 1)
+	return s, firstLine(stdout)
+}
+
+// firstLine yields the first line r gives, then reads and discards the rest
+// until r ends (so the writer never blocks).
+func firstLine(r io.Reader) <-chan string {
+	first := make(chan string, 1)
 	go func() {
-		sc := bufio.NewScanner(stdout)
+		sc := bufio.NewScanner(r)
 		for sc.Scan() {
 			select {
-			case line <- sc.Text():
+			case first <- sc.Text():
 			default:
 			}
 		}
 	}()
-	select {
-	case l := <-line:
-		m := serviceLine.FindStringSubmatch(l)
-		if m == nil {
-			e.t.Fatalf("service said %q", l)
-		}
-		s.http = m[2]
-	case <-time.After(startTimeout):
-		e.t.Fatalf("service did not start in %v; log:\n%s", startTimeout, log.String())
-	}
-	return s
+	return first
 }
 
 func (s *service) kill() {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -164,34 +163,13 @@ func (e *env) startProbes(title string, probes ...string) {
 	}
 	cmd := exec.Command(probesBin.path, probes...)
 	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir, "JSTRACE_TITLE="+title)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	log := &syncBuffer{}
-	cmd.Stderr = log
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	s := &service{cmd: cmd, pid: cmd.Process.Pid, log: log}
-	e.t.Cleanup(func() {
-		s.kill()
-		noRace(e.t, "probes", log.String())
-	})
-	ready := make(chan bool, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		ok := sc.Scan() && strings.HasPrefix(sc.Text(), "probes: agent ")
-		ready <- ok
-		for sc.Scan() {
-		}
-	}()
+	s, line := e.launch(cmd, "probes")
 	select {
-	case ok := <-ready:
-		if !ok {
-			e.t.Fatalf("probes did not start:\n%s", log.String())
+	case l := <-line:
+		if !strings.HasPrefix(l, "probes: agent ") {
+			e.t.Fatalf("probes said %q:\n%s", l, s.log.String())
 		}
-	case <-time.After(30 * time.Second):
+	case <-time.After(startTimeout):
 		e.t.Fatal("probes did not start")
 	}
 }

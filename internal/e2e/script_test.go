@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"net"
@@ -140,16 +139,7 @@ func cmdService(ts *testscript.TestScript, neg bool, args []string) {
 			st.t.Fatal("service " + name + " reported a data race:\n" + string(b))
 		}
 	})
-	line := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			select {
-			case line <- sc.Text():
-			default:
-			}
-		}
-	}()
+	line := firstLine(stdout)
 	var m []string
 	select {
 	case l := <-line:
