@@ -31,4 +31,4 @@ step bin/jstrace -t api --duration 2s examples/scripts/buffer-size.go
 step bin/jstrace -t api --duration 2s examples/scripts/remote-errors.go || true
 step bin/jstrace -t api --duration 3s examples/scripts/cleanup.go
 printf '\nThe services logged every session (.demo/api-1.log):\n'
-grep 'jstrace session' .demo/api-1.log | tail -4
+grep -E 'msg="session (attached|ended)"' .demo/api-1.log | tail -4
