@@ -131,6 +131,7 @@ func (s *session) run() {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeScript, Message: err.Error()})
 		return
 	}
+	overflow := jstrace.Unregistered() // before the CLI can know it is attached
 	s.resubscribe()
 	if err := s.fw.Send(protocol.FrameAttached, &protocol.Attached{RemotePatterns: s.eng.Patterns()}); err != nil {
 		s.stopEngine()
@@ -138,7 +139,6 @@ func (s *session) run() {
 	}
 	s.log.Info("session attached", "remote", s.eng.Patterns(), "local", s.local.Patterns())
 	s.warn.start = time.Now()
-	overflow := jstrace.Unregistered()
 	s.a.gov.join(s)
 
 	p := newPump(s)
