@@ -3,21 +3,47 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
-// Exit codes of jstrace, documented in docs/operating.md (generated from
-// this block by make updatedocs). Every error the CLI
-// returns is mapped to one of them here, and only here.
+// Exit codes of jstrace. Every error the CLI returns is mapped to one of
+// them here, and only here; ExitCodes says what each means.
 const (
-	ExitOK          = 0   // the session ran and ended (Ctrl-C, --duration)
-	ExitError       = 1   // any other failure
-	ExitUsage       = 2   // bad flags or arguments
-	ExitNoAgents    = 3   // no agent matched the selection
-	ExitScript      = 4   // the script did not compile or load (or jstrace vet found a problem), or an agent stopped it for a limit
-	ExitConnect     = 5   // no matching agent could be attached: unreachable, token, version
-	ExitLost        = 6   // every agent went away and none can join any more
-	ExitInterrupted = 130 // a second Ctrl-C cut the end of the session short
+	ExitOK          = 0
+	ExitError       = 1
+	ExitUsage       = 2
+	ExitNoAgents    = 3
+	ExitScript      = 4
+	ExitConnect     = 5
+	ExitLost        = 6
+	ExitInterrupted = 130
 )
+
+// ExitCodes is every exit code with its meaning, in order: the one source
+// of jstrace --help's list and of docs/operating.md (make updatedocs).
+var ExitCodes = []struct {
+	Code    int
+	Meaning string
+}{
+	{ExitOK, "the session ran and ended (Ctrl-C, --duration); vet found no problem"},
+	{ExitError, "any other failure"},
+	{ExitUsage, "bad flags or arguments, or an unreadable script"},
+	{ExitNoAgents, "no agent matched the selection"},
+	{ExitScript, "the script did not compile or load (file:line:col on stderr), jstrace vet found a problem, or an agent stopped the script for a limit"},
+	{ExitConnect, "no matching agent could be attached: unreachable, token, TLS, version"},
+	{ExitLost, "every agent went away (or the -p target exited) and none can join any more"},
+	{ExitInterrupted, "a second Ctrl-C cut the end of the session short"},
+}
+
+// exitHelp is the exit codes as --help lists them.
+func exitHelp() string {
+	var b strings.Builder
+	b.WriteString("Exit codes:\n")
+	for _, e := range ExitCodes {
+		fmt.Fprintf(&b, "  %3d  %s\n", e.Code, e.Meaning)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
 
 // exitError carries the exit code of an error.
 type exitError struct {

@@ -110,10 +110,7 @@ embeds the jstrace agent), its Local function runs here and receives what
 the remotes emit, plus raw traces. Processes are found in the local run
 directory, or at --agents addresses, and filtered by -p, -t and -H.
 
-Exit codes: 0 ended normally, 1 error, 2 usage, 3 no agent matched,
-4 script error (did not load, or stopped by an agent's limits), 5 could
-not attach (unreachable, token, version), 6 every agent went away,
-130 interrupted twice.`,
+` + exitHelp(),
 		Example: `  jstrace -t 'api*' examples/scripts/response-duration.go
   jstrace -p 1234 --duration 10s examples/scripts/status-bars.go
   jstrace --agents api.default.svc:7070 -H 'api-*' script.go

@@ -5,8 +5,8 @@
 //     examples/scripts/quickstart.go, which the build compiles and vets;
 //   - the import allowlist of scripts is the sandbox's symbol table
 //     ([sandbox.Allowed]);
-//   - the exit codes of jstrace are the constants of internal/cli/exit.go,
-//     with their comments;
+//   - the exit codes of jstrace are cli.ExitCodes (internal/cli/exit.go),
+//     with their meanings;
 //   - the agent's limits and totals in SECURITY.md are the fields of
 //     agent.Limits and agent.Totals, with the "Default:" their docs state.
 //

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jstrace-go/jstrace/internal/cli"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
 )
 
@@ -21,16 +22,46 @@ func allowlist() string {
 	return strings.Join(paths, ", ") + ".\n"
 }
 
-// exitCodes tabulates the Exit constants of the CLI's exit.go, each with
-// its comment (the line comment, or else the doc comment).
+// exitCodes tabulates cli.ExitCodes, after checking that it gives a meaning
+// to every Exit constant of path (the CLI's exit.go) and to nothing else.
 func exitCodes(path string) (string, error) {
-	f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ParseComments)
+	return exitTable(path, cli.ExitCodes)
+}
+
+func exitTable(path string, codes []struct {
+	Code    int
+	Meaning string
+}) (string, error) {
+	consts, err := exitConsts(path)
 	if err != nil {
 		return "", err
 	}
 	var b strings.Builder
 	b.WriteString("| Code | Meaning |\n|---|---|\n")
-	n := 0
+	for _, e := range codes {
+		name, ok := consts[e.Code]
+		if !ok {
+			return "", fmt.Errorf("%s: exit code %d has a meaning but no Exit constant", path, e.Code)
+		}
+		delete(consts, e.Code)
+		if e.Meaning == "" {
+			return "", fmt.Errorf("%s: %s has no meaning", path, name)
+		}
+		fmt.Fprintf(&b, "| %d | %s |\n", e.Code, strings.ReplaceAll(e.Meaning, "|", `\|`))
+	}
+	for code, name := range consts {
+		return "", fmt.Errorf("%s: %s (%d) is not in ExitCodes", path, name, code)
+	}
+	return b.String(), nil
+}
+
+// exitConsts returns the Exit constants of the Go file at path by value.
+func exitConsts(path string) (map[int]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), path, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	consts := map[int]string{}
 	for _, decl := range f.Decls {
 		gen, ok := decl.(*ast.GenDecl)
 		if !ok || gen.Tok != token.CONST {
@@ -43,25 +74,17 @@ func exitCodes(path string) (string, error) {
 			}
 			lit, ok := vs.Values[0].(*ast.BasicLit)
 			if !ok || lit.Kind != token.INT {
-				return "", fmt.Errorf("%s: %s is not an integer literal", path, vs.Names[0].Name)
+				return nil, fmt.Errorf("%s: %s is not an integer literal", path, vs.Names[0].Name)
 			}
 			code, err := strconv.Atoi(lit.Value)
 			if err != nil {
-				return "", fmt.Errorf("%s: %s: %w", path, vs.Names[0].Name, err)
+				return nil, fmt.Errorf("%s: %s: %w", path, vs.Names[0].Name, err)
 			}
-			text := strings.Join(strings.Fields(vs.Comment.Text()), " ")
-			if text == "" {
-				text = strings.Join(strings.Fields(vs.Doc.Text()), " ")
-			}
-			if text == "" {
-				return "", fmt.Errorf("%s: %s has no comment to document it", path, vs.Names[0].Name)
-			}
-			fmt.Fprintf(&b, "| %d | %s |\n", code, strings.ReplaceAll(text, "|", `\|`))
-			n++
+			consts[code] = vs.Names[0].Name
 		}
 	}
-	if n == 0 {
-		return "", fmt.Errorf("%s: no Exit constants", path)
+	if len(consts) == 0 {
+		return nil, fmt.Errorf("%s: no Exit constants", path)
 	}
-	return b.String(), nil
+	return consts, nil
 }
