@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,9 +29,12 @@ func main() {
 	<-ctx.Done()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv.Shutdown(ctx)
-	// Ends every session (their cleanups run, their CLIs are told), within ctx.
+	// Beside the HTTP drain, which can take all of ctx: ends every session
+	// (their cleanups run, their CLIs are told) within ctx.
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Shutdown(ctx) })
 	if err := a.Shutdown(ctx); err != nil {
 		log.Print(err)
 	}
+	wg.Wait()
 }

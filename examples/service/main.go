@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"reflect"
+	"sync"
 	"syscall"
 	"time"
 
@@ -79,10 +80,14 @@ func main() {
 	<-ctx.Done()
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	srv.Shutdown(shutdown)
-	// Attached CLIs get their sessions' end; a stuck script cannot hold
-	// the exit past the deadline.
+	// Side by side: draining HTTP can take the whole deadline (net/http
+	// waits up to 5s for a connection that sent no request yet), and
+	// attached CLIs should get their sessions' end meanwhile; a stuck
+	// script cannot hold the exit past the deadline.
+	var wg sync.WaitGroup
+	wg.Go(func() { srv.Shutdown(shutdown) })
 	if err := a.Shutdown(shutdown); err != nil {
 		log.Warn("jstrace agent shutdown", "err", err)
 	}
+	wg.Wait()
 }
