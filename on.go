@@ -56,8 +56,8 @@ func On(pattern string, fn func(Event)) (unsubscribe func(), err error) {
 
 // An onSub is the subscription of On: fn, guarded.
 type onSub struct {
-	fn      func(Event)
-	pattern string
+	fn       func(Event)
+	pattern  string
 	sub      atomic.Pointer[Subscription]
 	stopped  atomic.Bool
 	panicked atomic.Bool
