@@ -52,11 +52,12 @@ const (
 	debugStopWait    = time.Second
 )
 
-// debugConfig is what tests set: colours, and a clock instead of the
-// events' times.
+// debugConfig is what tests set: colours, a clock instead of the events'
+// times, and how long stop waits (debugStopWait if 0).
 type debugConfig struct {
-	color bool
-	clock func() int64
+	color    bool
+	clock    func() int64
+	stopWait time.Duration
 }
 
 // A debugOut is one Debug: a subscriber formatting lines, and a goroutine
@@ -248,7 +249,11 @@ func (d *debugOut) stop() {
 	d.once.Do(func() {
 		d.unsubscribe()
 		close(d.quit)
-		t := time.NewTimer(debugStopWait)
+		wait := d.stopWait
+		if wait == 0 {
+			wait = debugStopWait
+		}
+		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-d.exited:
