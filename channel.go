@@ -84,10 +84,14 @@ func (c *Channel) Start(ctx context.Context, kv ...any) Op {
 
 // begin is Start past its test; kv does not escape (see noescape).
 func (c *Channel) begin(ctx context.Context, kv []any) Op {
+	var ts int64
 	if subs := c.start.subs.Load(); subs != nil {
-		c.start.emitContext(*subs, ctx, nil, noescape(kv))
+		ts = c.start.emitContext(*subs, ctx, nil, noescape(kv)) // the start event's time, if it read one
 	}
-	return Op{c: c, ctx: ctx, start: now()}
+	if ts == 0 {
+		ts = now()
+	}
+	return Op{c: c, ctx: ctx, start: ts}
 }
 
 // Active reports whether the operation is traced: false for the zero Op.
@@ -124,7 +128,7 @@ func (o Op) fail(err error, handled bool, kv []any) {
 // queued).
 func (o Op) AsyncStart(kv ...any) {
 	if o.c != nil {
-		o.c.asyncStart.emitContextNow(o.ctx, kv)
+		o.c.asyncStart.EmitContext(o.ctx, kv...)
 	}
 }
 

@@ -36,18 +36,11 @@ func RequestID(ctx context.Context) string {
 // ([Event.Context]). While no session subscribes it returns after one
 // atomic load, without reading ctx; enabled, it allocates nothing either.
 func (p *Probe) EmitContext(ctx context.Context, kv ...any) {
-	if p.subs.Load() != nil { // inlined at the call site
-		p.emitContextNow(ctx, kv)
+	subs := p.subs.Load()
+	if subs == nil {
+		return
 	}
-}
-
-// emitContextNow is EmitContext past its test. kv does not escape (see
-// noescape), so that the caller's kv and the values it boxes stay on its
-// stack.
-func (p *Probe) emitContextNow(ctx context.Context, kv []any) {
-	if subs := p.subs.Load(); subs != nil {
-		p.emitContext(*subs, ctx, nil, noescape(kv))
-	}
+	p.emitContext(*subs, ctx, nil, noescape(kv))
 }
 
 // TraceContext is [Trace] with the context's fields, as [Probe.EmitContext]:
@@ -75,16 +68,16 @@ const joinLen = 16
 // emitContext fires p with the context's fields, then pre (a Channel's
 // own fields), then kv, joined into one slice on the stack so that
 // subscribers see them as one ([Event.Args]). Nothing here or below
-// retains the buffer, pre, kv or what they point to (see noescape).
-func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv []any) {
+// retains the buffer, pre, kv or what they point to (see noescape). It
+// returns the event's time if it read the clock, else 0.
+func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv []any) int64 {
 	id := RequestID(ctx)
 	n := len(pre) + len(kv)
 	if id != "" {
 		n += 2
 	}
 	if n > joinLen {
-		p.emitLong(subs, ctx, id, pre, kv)
-		return
+		return p.emitLong(subs, ctx, id, pre, kv)
 	}
 	var buf [joinLen]any
 	i := 0
@@ -94,7 +87,7 @@ func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv [
 	}
 	i += copy(buf[i:], pre)
 	i += copy(buf[i:], kv)
-	p.emit(subs, ctx, nil, noescape(buf[:i]))
+	return p.emit(subs, ctx, nil, noescape(buf[:i]))
 }
 
 // maxHead bounds the fields in front of the caller's: the context's two
@@ -106,7 +99,7 @@ const maxHead = 6
 // [Event.Args]), else passed as a head and the caller's fields.
 //
 //go:noinline
-func (p *Probe) emitLong(subs []*Subscription, ctx context.Context, id string, pre, kv []any) {
+func (p *Probe) emitLong(subs []*Subscription, ctx context.Context, id string, pre, kv []any) int64 {
 	var buf [2*maxPlainPairs + maxHead]any
 	i := 0
 	if id != "" {
@@ -115,9 +108,8 @@ func (p *Probe) emitLong(subs []*Subscription, ctx context.Context, id string, p
 	}
 	i += copy(buf[i:], pre)
 	if i+len(kv) > 2*maxPlainPairs {
-		p.emit(subs, ctx, noescape(buf[:i]), kv)
-		return
+		return p.emit(subs, ctx, noescape(buf[:i]), kv)
 	}
 	i += copy(buf[i:], kv)
-	p.emit(subs, ctx, nil, noescape(buf[:i]))
+	return p.emit(subs, ctx, nil, noescape(buf[:i]))
 }

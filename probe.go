@@ -91,7 +91,8 @@ const emitBufSize = 256
 // emit delivers an event to subs: the fields are head then kv (head is
 // nil but for context events too long to join on the stack, see
 // emitContext); ctx is the context of EmitContext and Channels, else nil.
-func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) {
+// It returns the event's time if it read the clock, else 0.
+func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) int64 {
 	var buf [emitBufSize]byte
 	var f, rec []byte // the event's record, encoded by the first buffered subscription
 	var ts int64
@@ -110,4 +111,5 @@ func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) 
 		}
 		s.fn(e) // if fn encodes, into buf: f and rec are still ours to rewrite
 	}
+	return ts
 }
