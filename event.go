@@ -6,8 +6,9 @@ import (
 )
 
 // An Event is one firing of a probe (or one event emitted into a
-// subscription), lent to the function of a [SubscribeFunc] subscription
-// for the duration of the call. Its fields are encoded only if a
+// subscription), lent to the function of an [On] or [SubscribeFunc]
+// subscription for the duration of the call: its name, time, context and
+// fields. Its fields are encoded only if a
 // subscription asks for the record: a consumer that can read the fields as
 // the probe passed them ([Event.Args]) saves the encoding, the clock read
 // and the decoding.
