@@ -2,6 +2,7 @@ package jstrace
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync/atomic"
 )
@@ -79,7 +80,9 @@ func (o *onSub) catch() {
 		return
 	}
 	if o.panicked.CompareAndSwap(false, true) {
-		slog.Default().Error("jstrace: a subscriber panicked and was removed", "pattern", o.pattern, "panic", v)
+		// v may point into the probe's stack (a panic with the Event's
+		// fields): a handler must not keep it, so it gets the text.
+		slog.Default().Error("jstrace: a subscriber panicked and was removed", "pattern", o.pattern, "panic", fmt.Sprint(v))
 	}
 	o.stop()
 }
