@@ -2,6 +2,7 @@ package jstrace
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"time"
 )
@@ -154,11 +155,35 @@ func (o Op) withDuration(p *Probe, kv []any) {
 func (o Op) elapsed() time.Duration { return time.Duration(now() - o.start) }
 
 // Trace runs fn as one operation: start, then fn, then error (unhandled)
-// if fn returned one, then end. fn gets ctx unchanged.
+// if fn returned one, then end. fn gets ctx unchanged. If fn panics, the
+// panic is reported as an unhandled error ("panic: " and the value), the
+// operation ended, and the panic continues with its value unchanged.
 func (c *Channel) Trace(ctx context.Context, fn func(context.Context) error, kv ...any) error {
 	op := c.Start(ctx, kv...)
-	err := fn(ctx)
-	op.Error(err, false)
-	op.End()
+	if op.c == nil {
+		return fn(ctx)
+	}
+	return op.run(ctx, fn)
+}
+
+func (o Op) run(ctx context.Context, fn func(context.Context) error) (err error) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		v := recover() // nil: runtime.Goexit, which goes on by itself
+		if v != nil {
+			o.Error(fmt.Errorf("panic: %v", v), false)
+		}
+		o.End()
+		if v != nil {
+			panic(v)
+		}
+	}()
+	err = fn(ctx)
+	returned = true
+	o.Error(err, false)
+	o.End()
 	return err
 }

@@ -173,6 +173,40 @@ func TestChannelLifecycle(t *testing.T) {
 	}
 }
 
+// A panic in Trace's fn is reported as an error, ends the operation, and
+// goes on with its value.
+func TestChannelTracePanic(t *testing.T) {
+	c := jstrace.NewChannel("ctest:panic")
+	var got []string
+	s := jstrace.SubscribeFunc(func(n string) bool { return strings.HasPrefix(n, "ctest:panic:") }, func(e jstrace.Event) {
+		kv, _ := e.Args()
+		if len(kv) > 2 && kv[0] == "error" {
+			kv = kv[:2]
+		}
+		if len(kv) == 2 && kv[0] == "duration" {
+			kv = kv[:1]
+		}
+		got = append(got, fmt.Sprint(e.Name(), kv))
+	})
+	defer s.Close()
+	for _, enabled := range []bool{true, false} {
+		if !enabled {
+			s.Close()
+		}
+		v := func() (v any) {
+			defer func() { v = recover() }()
+			_ = c.Trace(context.Background(), func(context.Context) error { panic(errTest) })
+			return nil
+		}()
+		if v != errTest {
+			t.Errorf("enabled %v: recovered %v, want the panic's own value", enabled, v)
+		}
+	}
+	if g, want := fmt.Sprint(got), "[ctest:panic:start[] ctest:panic:error[error panic: boom] ctest:panic:end[duration]]"; g != want {
+		t.Errorf("events %s, want %s", g, want)
+	}
+}
+
 // Enabled follows a subscription to any one of the five probes, whoever
 // registered them first.
 func TestChannelEnabledPerProbe(t *testing.T) {
