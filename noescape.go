@@ -8,6 +8,7 @@ import "unsafe"
 //   - kv: without it, callers would box every non-constant value and build
 //     the variadic slice on the heap on every call, even while probes are
 //     disabled;
+//
 //   - the encoding buffer: the encoder is recursive (nested containers), and
 //     escape analysis gives up on recursion, so an event's stack buffer
 //     would move to the heap.
