@@ -284,3 +284,20 @@ func TestDebugEnvironment(t *testing.T) {
 		})
 	}
 }
+
+// Whatever the fields, and whatever bytes the renderer is given, debug
+// text has no control bytes, and rendering never panics.
+func FuzzDebugText(f *testing.F) {
+	f.Add("k", "v\x1b[31m\n", []byte{0, 1}, []byte{tagList, 2, tagString, 1, 'x', tagNil})
+	f.Fuzz(func(t *testing.T, k, v string, raw, junk []byte) {
+		rec := appendFields(nil, []any{k, v, "raw", raw, "list", []any{v, 1.5, map[string]any{k: v}}, "err", errors.New(v)})
+		for _, in := range [][]byte{rec, junk} {
+			out := appendFieldsText(nil, in, false)
+			for _, c := range out {
+				if c < ' ' || c == 0x7f {
+					t.Fatalf("control byte %#x in %q", c, out)
+				}
+			}
+		}
+	})
+}

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // The text of debug lines (see Debug): an event's fields, read back from
@@ -147,7 +146,7 @@ func appendText(b, s []byte) []byte {
 		return append(b, `""`...)
 	}
 	for _, c := range s {
-		if c <= ' ' || c >= utf8.RuneSelf || c == '"' || c == '=' || c == '\\' {
+		if c <= ' ' || c >= 0x7f || c == '"' || c == '=' || c == '\\' {
 			return strconv.AppendQuote(b, string(s))
 		}
 	}

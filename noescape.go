@@ -11,7 +11,7 @@ import "unsafe"
 //
 //   - the encoding buffer: the encoder is recursive (nested containers), and
 //     escape analysis gives up on recursion, so an event's stack buffer
-//     would move to the heap.
+//     would move to the heap;
 //
 //   - the fields EmitContext and Channels put in front of the caller's
 //     ("request_id", "duration", "error"…): they are joined with kv in a
