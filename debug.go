@@ -101,7 +101,9 @@ func startDebug(w io.Writer, pattern string, cfg debugConfig) (func(), error) {
 	return d.stop, nil
 }
 
-// event formats one line and queues it for the writer.
+// event formats one line and queues it for the writer. The event's
+// methods run outside mu: they may call the program's String methods and
+// Context.Value, which may fire probes, and so this function again.
 func (d *debugOut) event(e Event) {
 	var ts int64
 	if d.clock != nil {
@@ -109,10 +111,13 @@ func (d *debugOut) event(e Event) {
 	} else {
 		ts = e.when()
 	}
-	id := e.RequestID()
-	var scratch [512]byte
+	id, name, rec := e.RequestID(), e.Name(), e.Record()
 	d.mu.Lock()
-	line := d.format(scratch[:0], &e, id, d.since(id, ts))
+	delta := d.since(id, ts)
+	d.mu.Unlock()
+	var scratch [512]byte
+	line := d.format(scratch[:0], name, rec, id, delta)
+	d.mu.Lock()
 	if len(d.pending)+len(line) <= cap(d.pending) {
 		d.pending = append(d.pending, line...)
 	} else {
@@ -143,8 +148,8 @@ func (d *debugOut) since(id string, ts int64) time.Duration {
 // red (errors), so that they read on dark and light terminals.
 var debugColors = [...]string{"\x1b[36m", "\x1b[32m", "\x1b[33m", "\x1b[34m", "\x1b[35m", "\x1b[96m", "\x1b[92m", "\x1b[94m"}
 
-// format appends the line of e.
-func (d *debugOut) format(b []byte, e *Event, id string, delta time.Duration) []byte {
+// format appends the line of an event, from its record.
+func (d *debugOut) format(b []byte, name string, rec []byte, id string, delta time.Duration) []byte {
 	color := ""
 	if d.color && id != "" {
 		h := fnv.New32a()
@@ -160,13 +165,13 @@ func (d *debugOut) format(b []byte, e *Event, id string, delta time.Duration) []
 	if color != "" {
 		b = append(b, "\x1b[0m"...)
 	}
-	b = appendText(append(b, ' '), []byte(e.Name()))
+	b = appendText(append(b, ' '), []byte(name))
 	b = append(append(b, ' '), color...)
 	b = appendDelta(b, delta)
 	if color != "" {
 		b = append(b, "\x1b[0m"...)
 	}
-	if f, ok := recordFields(e.Record()); ok {
+	if f, ok := recordFields(rec); ok {
 		b = appendFieldsText(b, f, id != "")
 	} else {
 		b = append(b, " !TOOLARGE"...) // over MaxRecordSize: sessions drop it too

@@ -124,6 +124,41 @@ func TestDebugEscapes(t *testing.T) {
 	}
 }
 
+// reentrant fires a probe from its String method, as a value that logs
+// might.
+type reentrant struct{ p *Probe }
+
+func (r reentrant) String() string {
+	r.p.EmitContext(WithRequestID(context.Background(), "inner"), "n", 1)
+	return "outer"
+}
+
+// A field whose String method fires a probe that Debug prints does not
+// deadlock it.
+func TestDebugReentrant(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var out bytes.Buffer
+	stop, err := startDebug(&out, "dbgre:*", debugConfig{stopWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	inner := NewProbe("dbgre:inner")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		NewProbe("dbgre:outer").Emit("v", reentrant{inner})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("deadlocked")
+	}
+	stop()
+	if got, want := out.String(), "inner dbgre:inner +0ms n=1\n- dbgre:outer +0ms v=outer\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 // The request IDs remembered are bounded: the least recently seen is
 // forgotten first.
 func TestDebugRequestsBounded(t *testing.T) {
