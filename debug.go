@@ -17,9 +17,9 @@ import (
 // [On] for patterns) to w, one line each, until stop is called:
 //
 //	req-7f3a http:request:start +0ms method=GET path=/users/42
-//	req-7f3a db:query:start +0.21ms statement="SELECT name FROM users WHERE id = ?"
-//	req-7f3a db:query:end +1.3ms duration=1.289ms rows=1
-//	- app:cache:miss +12ms key=users
+//	req-7f3a db:query:start +0.210ms statement="SELECT name FROM users WHERE id = ?"
+//	req-7f3a db:query:end +1.30ms duration=1.289ms rows=1
+//	- app:cache:miss +0ms key=users
 //
 // Each line holds the event's request ID ("-" for events without one), its
 // name, the time since that request's previous event, and its fields as
@@ -186,8 +186,8 @@ func (d *debugOut) format(b []byte, name string, rec []byte, id string, delta ti
 	return append(b, '\n')
 }
 
-// appendDelta appends "+Nms": three decimals under a millisecond, one
-// under 100 ms, none above.
+// appendDelta appends "+Nms" with three significant digits: +0.250ms,
+// +2.80ms, +12.5ms, +150ms (and +0ms).
 func appendDelta(b []byte, d time.Duration) []byte {
 	ms := float64(d) / float64(time.Millisecond)
 	prec := 0
@@ -195,6 +195,8 @@ func appendDelta(b []byte, d time.Duration) []byte {
 	case ms == 0:
 	case ms < 1:
 		prec = 3
+	case ms < 10:
+		prec = 2
 	case ms < 100:
 		prec = 1
 	}

@@ -45,7 +45,7 @@ b2 dbgtest:req:start +0ms method=POST path=/orders
 a1 dbgtest:query +0.750ms statement="SELECT name FROM users WHERE id = ?" rows=1
 - dbgtest:query +0ms statement=VACUUM
 b2 dbgtest:req:error +12.5ms error="no stock" handled=false
-a1 dbgtest:req:end +2.8ms duration=D status=200
+a1 dbgtest:req:end +2.80ms duration=D status=200
 b2 dbgtest:req:end +150ms duration=D status=409 tags=[a "b c"] at={x:1.5}
 `},
 		{"tty", true, "\x1b[94ma1\x1b[0m dbgtest:req:start \x1b[94m+0ms\x1b[0m method=GET path=/users/42\n" +
@@ -53,7 +53,7 @@ b2 dbgtest:req:end +150ms duration=D status=409 tags=[a "b c"] at={x:1.5}
 			"\x1b[94ma1\x1b[0m dbgtest:query \x1b[94m+0.750ms\x1b[0m statement=\"SELECT name FROM users WHERE id = ?\" rows=1\n" +
 			"- dbgtest:query +0ms statement=VACUUM\n" +
 			"\x1b[96mb2\x1b[0m dbgtest:req:error \x1b[96m+12.5ms\x1b[0m error=\"no stock\" handled=false\n" +
-			"\x1b[94ma1\x1b[0m dbgtest:req:end \x1b[94m+2.8ms\x1b[0m duration=D status=200\n" +
+			"\x1b[94ma1\x1b[0m dbgtest:req:end \x1b[94m+2.80ms\x1b[0m duration=D status=200\n" +
 			"\x1b[96mb2\x1b[0m dbgtest:req:end \x1b[96m+150ms\x1b[0m duration=D status=409 tags=[a \"b c\"] at={x:1.5}\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
