@@ -38,7 +38,8 @@ import (
 // pending are dropped, and a line saying how many is written in their
 // place once w catches up. stop unsubscribes, writes what is pending and
 // returns; it waits at most a second for w, and may be called any number
-// of times. Debug is meant for development: while it runs, matching
+// of times. Lines still pending when the program exits without calling
+// stop (a few milliseconds' worth at most, unless w is slow) are lost. Debug is meant for development: while it runs, matching
 // probes are enabled and each event costs its formatting.
 func Debug(w io.Writer, pattern string) (stop func(), err error) {
 	return startDebug(w, pattern, debugConfig{color: colorful(w)})
