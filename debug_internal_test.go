@@ -336,3 +336,48 @@ func FuzzDebugText(f *testing.F) {
 		}
 	})
 }
+
+// Many goroutines at once: every line whole, each request's in order.
+func TestDebugConcurrent(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	var out bytes.Buffer
+	stop, err := startDebug(&out, "dbgconc:*", debugConfig{stopWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProbe("dbgconc:p")
+	const workers, events = 4, 200
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx := WithRequestID(context.Background(), fmt.Sprint("w", w))
+			for i := range events {
+				p.EmitContext(ctx, "i", i)
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	next := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		var id string
+		var i int
+		if _, err := fmt.Sscanf(l, "%s dbgconc:p", &id); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		if _, err := fmt.Sscanf(l[strings.LastIndex(l, " ")+1:], "i=%d", &i); err != nil || i != next[id] {
+			t.Fatalf("line %q: want i=%d", l, next[id])
+		}
+		next[id]++
+	}
+	if len(next) != workers {
+		t.Fatalf("requests %v", next)
+	}
+	for id, n := range next {
+		if n != events {
+			t.Errorf("%s: %d lines", id, n)
+		}
+	}
+}
