@@ -29,6 +29,49 @@
 // []byte, errors, and nested slices, maps and structs. See [Probe.Emit] for
 // the exact rules and limits.
 //
+// # Requests
+//
+// Code that serves requests passes their context: [WithRequestID] gives a
+// context a request ID (the middleware of package jstracehttp does it for
+// every HTTP request, honouring X-Request-ID), and [Probe.EmitContext] and
+// [TraceContext] add it to their events as the field "request_id":
+//
+//	var cacheMiss = jstrace.NewProbe("app:cache:miss")
+//
+//	cacheMiss.EmitContext(ctx, "key", key)
+//
+// They cost what Emit and Trace cost while nobody listens, and allocate
+// nothing either way.
+//
+// A [Channel] publishes the lifecycle of an operation as five probes,
+// name:start, name:end, name:asyncStart, name:asyncEnd and name:error, after
+// Node's TracingChannel; [Channel.Trace] wraps a call:
+//
+//	var charge = jstrace.NewChannel("billing:charge")
+//
+//	err := charge.Trace(ctx, func(ctx context.Context) error {
+//		return gateway.Charge(ctx, amount)
+//	}, "amount", amount)
+//
+// While nobody subscribes, Start returns after one atomic load.
+//
+// Besides tracing sessions, in-process code can subscribe: [On] calls a
+// function with the events of the probes matching a DEBUG-style pattern
+// ("http:*,db:*,-db:prepare:*"), with their name, time, context (so their
+// request ID) and fields, until it unsubscribes:
+//
+//	unsubscribe, err := jstrace.On("http:*", func(e jstrace.Event) {
+//		kv, _ := e.Args()
+//		log.Println(e.RequestID(), e.Name(), kv)
+//	})
+//
+// [Debug] prints matching events to a writer, one line each, grouped by
+// request as koa-trace does ("+Nms" since the request's previous event);
+// the environment variable JSTRACE_DEBUG does it to standard error from
+// the start of the program, read once when the package is initialised:
+//
+//	JSTRACE_DEBUG='http:*,db:*' ./service
+//
 // This package imports only the standard library, so placing probes never
 // pulls in the agent, the interpreter or the CLI. The agent package consumes
 // events through [Subscribe] (buffered, for another goroutine) and

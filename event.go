@@ -1,23 +1,30 @@
 package jstrace
 
 import (
+	"context"
 	"time"
 )
 
 // An Event is one firing of a probe (or one event emitted into a
-// subscription), lent to the function of a [SubscribeFunc] subscription
-// for the duration of the call. Its fields are encoded only if a
+// subscription), lent to the function of an [On] or [SubscribeFunc]
+// subscription for the duration of the call: its name, time, context and
+// fields. Its fields are encoded only if a
 // subscription asks for the record: a consumer that can read the fields as
 // the probe passed them ([Event.Args]) saves the encoding, the clock read
 // and the decoding.
 //
 // An Event is passed by value; what it holds and what its methods return
 // are valid only until the function returns, and must not be retained:
-// they live on the probe's stack. An Event is used by one goroutine.
+// they live on the probe's stack. The exceptions are what [Event.Name],
+// [Event.Time], [Event.Context] and [Event.RequestID] return, which may be
+// kept. An Event is used by one goroutine.
 type Event struct {
 	kind   byte
 	prefix []byte // kind and name, encoded (probes have it ready)
-	name   string // for emitted events, which have no prefix
+	name   string
+	ctx    context.Context // of EmitContext, TraceContext and Channels; else nil
+	ts     int64           // Unix nanoseconds, once read; 0 before
+	head   []any           // fields in front of kv, when emitContext could not join them
 	kv     []any
 	buf    []byte // frameHdr bytes of room, on the probe's stack
 	framed []byte // the length-prefixed record, once encoded; nil if too large
@@ -41,7 +48,15 @@ const (
 // [Event.Record]; for other fields it must decode the record, which alone
 // says how they are encoded (slog.Attr, Stringers, containers, cut
 // strings…).
+//
+// Events of [Probe.EmitContext], [TraceContext] and [Channel] carry the
+// context's fields ("request_id") and the channel's ("duration", "error",
+// "handled") in front of the caller's; past 64 values in all, Args returns
+// only the caller's, not plain.
 func (e *Event) Args() (kv []any, plain bool) {
+	if e.head != nil {
+		return e.kv, false
+	}
 	if len(e.kv)%2 != 0 || len(e.kv) > 2*maxPlainPairs {
 		return e.kv, false
 	}
@@ -81,10 +96,10 @@ func (e *Event) encode() {
 	}
 	e.done = true
 	if e.prefix != nil {
-		e.framed, e.rec = encodeEvent(e.buf, e.prefix, e.kv)
+		e.framed, e.rec = encodeEvent(e.buf, e.prefix, e.when(), e.head, e.kv)
 		return
 	}
-	b := appendRecord(e.buf[:frameHdr], e.kind, e.name, now(), e.kv)
+	b := appendRecord(e.buf[:frameHdr], e.kind, e.name, e.when(), e.kv)
 	e.framed, _ = frame(b)
 	e.rec = b[frameHdr:]
 }
@@ -92,9 +107,38 @@ func (e *Event) encode() {
 // encodeEvent encodes a probe's event into buf (whose capacity is the
 // stack buffer): prefix is the probe's encoded kind and name. It returns
 // the length-prefixed record (nil if too large) and the record alone.
-func encodeEvent(buf, prefix []byte, kv []any) (framed, rec []byte) {
+func encodeEvent(buf, prefix []byte, ts int64, head, kv []any) (framed, rec []byte) {
 	b := append(buf[:frameHdr], prefix...)
-	b = appendFields(appendTime(b, now()), kv)
+	b = appendFields(appendFields(appendTime(b, ts), head), kv)
 	framed, _ = frame(b)
 	return framed, b[frameHdr:]
 }
+
+// Name returns the name of the event's probe (or of the emitted event).
+func (e *Event) Name() string { return e.name }
+
+// Time returns when the event happened: the time of its record. The clock
+// is read once per event, on first use.
+func (e *Event) Time() time.Time { return time.Unix(0, e.when()) }
+
+func (e *Event) when() int64 {
+	if e.ts == 0 {
+		e.ts = now()
+	}
+	return e.ts
+}
+
+// Context returns the context the event was fired with ([Probe.EmitContext],
+// [TraceContext], a [Channel]'s operation), or context.Background() for
+// events fired without one ([Probe.Emit], [Trace]).
+func (e *Event) Context() context.Context {
+	if e.ctx == nil {
+		return context.Background()
+	}
+	return e.ctx
+}
+
+// RequestID returns the request ID of the event's context (see
+// [WithRequestID]), or "" if it has none: events fired by [Probe.Emit]
+// and [Trace] have none, whatever their fields say.
+func (e *Event) RequestID() string { return RequestID(e.ctx) }

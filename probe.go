@@ -1,6 +1,7 @@
 package jstrace
 
 import (
+	"context"
 	"sync/atomic"
 )
 
@@ -22,6 +23,7 @@ type Probe struct {
 	// which is what Enabled tests. It is recomputed when subscriptions
 	// change (registry.update), never per event.
 	subs atomic.Pointer[[]*Subscription]
+	ch   *Channel // the Channel p belongs to, if any; guarded by probes.mu
 }
 
 // NewProbe returns the probe with the given name, registering it on first
@@ -58,7 +60,7 @@ func (p *Probe) Emit(kv ...any) {
 	if subs == nil {
 		return
 	}
-	p.emit(*subs, noescape(kv))
+	p.emit(*subs, nil, nil, noescape(kv))
 }
 
 // Trace fires the probe called name, registering it on first use while a
@@ -78,7 +80,7 @@ func Trace(name string, kv ...any) {
 	if subs == nil {
 		return
 	}
-	p.emit(*subs, noescape(kv))
+	p.emit(*subs, nil, nil, noescape(kv))
 }
 
 // emitBufSize is the stack buffer an event is encoded into; bigger events
@@ -86,21 +88,28 @@ func Trace(name string, kv ...any) {
 // events (a name and a handful of fields), not for the largest.
 const emitBufSize = 256
 
-func (p *Probe) emit(subs []*Subscription, kv []any) {
+// emit delivers an event to subs: the fields are head then kv (head is
+// nil but for context events too long to join on the stack, see
+// emitContext); ctx is the context of EmitContext and Channels, else nil.
+// It returns the event's time if it read the clock, else 0.
+func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) int64 {
 	var buf [emitBufSize]byte
 	var f, rec []byte // the event's record, encoded by the first buffered subscription
+	var ts int64
 	for _, s := range subs {
 		if s.fn == nil {
 			if rec == nil {
-				f, rec = encodeEvent(noescape(buf[:0]), p.prefix, kv)
+				ts = now()
+				f, rec = encodeEvent(noescape(buf[:0]), p.prefix, ts, head, kv)
 			}
 			s.ring.write(f)
 			continue
 		}
-		e := Event{prefix: p.prefix, kv: kv, buf: noescape(buf[:0])}
+		e := Event{prefix: p.prefix, name: p.name, ctx: ctx, head: head, kv: kv, buf: noescape(buf[:0]), ts: ts}
 		if rec != nil {
 			e.done, e.framed, e.rec = true, f, rec
 		}
 		s.fn(e) // if fn encodes, into buf: f and rec are still ours to rewrite
 	}
+	return ts
 }

@@ -29,6 +29,8 @@ type registry struct {
 	mu   sync.Mutex // guards the fields below and writes of byName
 	list []*Probe   // append-only: a copy of the slice header is a snapshot
 	subs []*Subscription
+	// chans holds the Channels by name: NewChannel returns one per name.
+	chans map[string]*Channel
 	// gen counts the changes of subs and of their match functions. Match
 	// functions are untrusted work (a session's patterns): they run outside
 	// mu, and a route computed meanwhile is stored only if gen is unchanged.
@@ -158,13 +160,36 @@ func (r *registry) detach(s *Subscription) {
 }
 
 // store publishes the subscriptions p feeds; the caller holds mu. The
-// slice is never written again: probes read it without a lock.
+// slice is never written again: probes read it without a lock. The
+// probe's Channel, if any, updates its Enabled flag.
 func (p *Probe) store(subs []*Subscription) {
 	if len(subs) == 0 {
 		p.subs.Store(nil)
-		return
+	} else {
+		p.subs.Store(&subs)
 	}
-	p.subs.Store(&subs)
+	if p.ch != nil {
+		p.ch.refresh()
+	}
+}
+
+// channel registers c, whose probes are registered, unless a Channel of
+// its name exists, and returns the registered one.
+func (r *registry) channel(c *Channel) *Channel {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old := r.chans[c.name]; old != nil {
+		return old
+	}
+	if r.chans == nil {
+		r.chans = make(map[string]*Channel)
+	}
+	r.chans[c.name] = c
+	for _, p := range []*Probe{c.start, c.end, c.asyncStart, c.asyncEnd, c.err} {
+		p.ch = c
+	}
+	c.refresh()
+	return c
 }
 
 // member makes p feed s or not; the caller holds mu.

@@ -1,0 +1,101 @@
+package jstrace_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// These tests guard the zero-allocation claims of the request API
+// (EmitContext, TraceContext, Channels), disabled and enabled.
+
+var (
+	allocChan = jstrace.NewChannel("allocctx:op")
+	allocErr  = errors.New("failed")
+)
+
+func allocOK(context.Context) error { return nil }
+
+// allocCases fires every request API once with non-constant values.
+func allocCases(p *jstrace.Probe, name string) map[string]func(ctx context.Context, n int, s string) {
+	return map[string]func(ctx context.Context, n int, s string){
+		"EmitContext": func(ctx context.Context, n int, s string) {
+			p.EmitContext(ctx, "n", n, "s", s, "d", time.Duration(n))
+		},
+		"EmitContext-long": func(ctx context.Context, n int, s string) {
+			p.EmitContext(ctx, "a", n, "b", s, "c", n, "d", s, "e", n, "f", s, "g", n, "h", s, "i", n)
+		},
+		"TraceContext": func(ctx context.Context, n int, s string) {
+			jstrace.TraceContext(ctx, name, "n", n, "s", s)
+		},
+		"Channel": func(ctx context.Context, n int, s string) {
+			op := allocChan.Start(ctx, "n", n, "s", s)
+			op.Error(allocErr, n%2 == 0, "n", n)
+			op.AsyncStart("s", s)
+			op.End("n", n, "s", s)
+			op.AsyncEnd("n", n)
+			_ = allocChan.Trace(ctx, allocOK, "n", n)
+		},
+	}
+}
+
+func TestAllocsContextDisabled(t *testing.T) {
+	p := jstrace.NewProbe("allocctx:probe")
+	ctx := jstrace.WithRequestID(context.Background(), "req-1")
+	for _, session := range []bool{false, true} {
+		if session { // attached, but to other probes
+			sub := jstrace.Subscribe(func(n string) bool { return n == "allocctx:other" }, 0)
+			defer sub.Close()
+			jstrace.TraceContext(ctx, "allocctx:probe") // registered
+		}
+		for name, fire := range allocCases(p, "allocctx:probe") {
+			n, s := 0, "GET"
+			got := testing.AllocsPerRun(1000, func() {
+				n++
+				fire(ctx, n, s)
+			})
+			if got != 0 {
+				t.Errorf("%s disabled (session %v): %v allocs per call", name, session, got)
+			}
+		}
+	}
+	if allocChan.Enabled() || p.Enabled() {
+		t.Fatal("enabled")
+	}
+}
+
+func TestAllocsContextEnabled(t *testing.T) {
+	p := jstrace.NewProbe("allocctx:on")
+	match := func(n string) bool { return n == "allocctx:on" || len(n) > 12 && n[:12] == "allocctx:op:" }
+	buffered := jstrace.Subscribe(match, 64<<20)
+	defer buffered.Close()
+	seen := 0
+	fn := jstrace.SubscribeFunc(match, func(e jstrace.Event) {
+		kv, _ := e.Args()
+		seen += len(kv) + len(e.Record()) + len(e.RequestID())
+		_ = e.Context()
+		_ = e.Time()
+	})
+	defer fn.Close()
+	ctx := jstrace.WithRequestID(context.Background(), "req-1")
+	buf := make([]byte, 0, 1<<20)
+	for name, fire := range allocCases(p, "allocctx:on") {
+		n, s := 0, "GET"
+		got := testing.AllocsPerRun(2000, func() {
+			n++
+			fire(ctx, n, s)
+			if n%100 == 0 {
+				buf = buffered.Read(buf[:0])
+			}
+		})
+		if got != 0 {
+			t.Errorf("%s enabled with a request ID: %v allocs per call", name, got)
+		}
+	}
+	if seen == 0 || buffered.Dropped() != 0 {
+		t.Fatalf("the subscriptions saw nothing (%d) or dropped (%d)", seen, buffered.Dropped())
+	}
+}
