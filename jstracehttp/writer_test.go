@@ -34,7 +34,9 @@ func (plainWriter) WriteHeader(int)             {}
 // hijackOnly has Hijack alone.
 type hijackOnly struct{ plainWriter }
 
-func (hijackOnly) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, http.ErrNotSupported }
+func (hijackOnly) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, http.ErrNotSupported
+}
 
 // The traced writer has exactly the optional methods of the one it wraps,
 // for net/http's HTTP/1 and HTTP/2 writers and writers with fewer.
@@ -119,8 +121,8 @@ func assertSame(t *testing.T, inner http.ResponseWriter, run func(http.Handler))
 // the hijack to the connection's close.
 func TestHijack(t *testing.T) {
 	rec := listen(t, "http:")
-	closed := make(chan struct{})
-	srv := serve(t, jstracehttp.Middleware(jstracehttp.HandlerFunc("ws", func(w http.ResponseWriter, r *http.Request) {
+	closed, returned := make(chan struct{}), make(chan struct{})
+	h := jstracehttp.Middleware(jstracehttp.HandlerFunc("ws", func(w http.ResponseWriter, r *http.Request) {
 		conn, brw, err := http.NewResponseController(w).Hijack()
 		if err != nil {
 			t.Errorf("Hijack: %v", err)
@@ -138,7 +140,11 @@ func TestHijack(t *testing.T) {
 			}
 			conn.Write([]byte("echo " + line))
 		}()
-	})))
+	}))
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer close(returned)
+		h.ServeHTTP(w, r)
+	}))
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -156,6 +162,7 @@ func TestHijack(t *testing.T) {
 		t.Fatalf("read %q, %v", line, err)
 	}
 	<-closed
+	<-returned
 	check(t, rec.one(t, "http:request:end"), map[string]any{"hijacked": true, "status": 0})
 	for _, ch := range []string{"http:request", "http:layer"} {
 		rec.one(t, ch+":asyncStart")
