@@ -28,13 +28,15 @@ func newRecorder(w http.ResponseWriter, st *state) *recorder {
 
 // recorderOf returns w's recorder if w is one of ours, else nil.
 func recorderOf(w http.ResponseWriter) *recorder {
-	if x, ok := w.(interface{ recorder() *recorder }); ok {
-		return x.recorder()
+	if x, ok := w.(interface{ jstraceRecorder() *recorder }); ok {
+		return x.jstraceRecorder()
 	}
 	return nil
 }
 
-func (r *recorder) recorder() *recorder { return r }
+// jstraceRecorder finds the recorder in any of wrap's compositions (a
+// method named as the embedded field would be hidden by it).
+func (r *recorder) jstraceRecorder() *recorder { return r }
 
 // Header implements http.ResponseWriter.
 func (r *recorder) Header() http.Header { return r.w.Header() }
