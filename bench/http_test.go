@@ -63,6 +63,13 @@ func serveLoop(b *testing.B, h http.Handler, incomingID string, drain func(int))
 // alone, the baseline to subtract.
 func BenchmarkHTTPMiddlewareDisabled(b *testing.B) {
 	b.Run("bare", func(b *testing.B) { serveLoop(b, benchFinal, "", nil) })
+	b.Run("request-id-by-hand", func(b *testing.B) { // the ID's own cost: what the middleware adds to it is the rest
+		serveLoop(b, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			id := jstracehttp.NewRequestID()
+			w.Header()["X-Request-Id"] = []string{id}
+			benchFinal.ServeHTTP(w, r.WithContext(jstrace.WithRequestID(r.Context(), id)))
+		}), "", nil)
+	})
 	b.Run("jstrace-layers-only", func(b *testing.B) {
 		serveLoop(b, jstracehttp.Layer("auth", benchMW)(jstracehttp.Handler("final", benchFinal)), "", nil)
 	})

@@ -56,17 +56,18 @@ func (l *layer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (l *layer) serve(w http.ResponseWriter, r *http.Request) {
 	st := stateOf(r.Context())
 	root := st == nil
+	var rec *recorder
 	if root {
-		st = &state{}
+		st = newState(w)
 		r = withState(r, st)
-	}
-	rec := recorderOf(w)
-	if rec == nil || rec.st != st {
-		rec = newRecorder(w, st)
+		rec = &st.rec
+		w = rec.wrap()
+	} else if rec = recorderOf(w); rec == nil || rec.st != st {
+		rec = newRecorder(w, st) // another wrapper came between
 		w = rec.wrap()
 	}
 	st.setRoute(r.Pattern)
-	f := &frame{name: l.name}
+	f := st.newFrame(l.name)
 	f.op = layerCh.Start(r.Context(), "layer", l.name, "method", r.Method, "path", r.URL.Path, "route", r.Pattern)
 	st.push(f)
 	normal := false

@@ -99,9 +99,9 @@ func (m *middleware) requestID(r *http.Request) string {
 // serveRequest is the traced request: its own frame on requestCh, the
 // root of the request's layers.
 func serveRequest(w http.ResponseWriter, r *http.Request, next http.Handler) {
-	st := &state{}
+	st := newState(w)
 	r = withState(r, st)
-	rec := newRecorder(w, st)
+	rec := &st.rec
 	st.setRoute(r.Pattern)
 	st.req = requestCh.Start(r.Context(), "method", r.Method, "path", r.URL.Path, "route", r.Pattern)
 	normal := false

@@ -22,6 +22,34 @@ type state struct {
 	unwinding bool // a panic going up the frames has been recorded
 	hijacked  bool
 	done      bool // finish ran: errors fire at once
+
+	// Room for the common case, saving allocations.
+	rec      recorder // the outermost frame's
+	nframes  int
+	frameBuf [4]frame
+	stackBuf [4]*frame
+}
+
+// newState returns the state of a request whose outermost traced frame
+// sees w.
+func newState(w http.ResponseWriter) *state {
+	st := &state{}
+	st.stack = st.stackBuf[:0]
+	st.rec = recorder{w: w, st: st}
+	return st
+}
+
+// newFrame returns a frame for the layer called name.
+func (st *state) newFrame(name string) *frame {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.nframes == len(st.frameBuf) {
+		return &frame{name: name}
+	}
+	f := &st.frameBuf[st.nframes]
+	st.nframes++
+	f.name = name
+	return f
 }
 
 // A frame is one layer's run.
