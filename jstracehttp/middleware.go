@@ -8,7 +8,7 @@ import (
 )
 
 // Options configure [NewMiddleware]. The zero value is what [Middleware]
-// uses.
+// uses. NewMiddleware copies it: changing it afterwards has no effect.
 type Options struct {
 	// Header names the request and response header carrying the request
 	// ID. Default "X-Request-ID".

@@ -2,6 +2,7 @@ package jstracehttp_test
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -148,4 +149,27 @@ func TestNewMiddlewareOptions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzMiddlewareRequestID sends any incoming header value through the
+// middleware: the response carries it only if it is valid, else a fresh
+// valid ID.
+func FuzzMiddlewareRequestID(f *testing.F) {
+	for _, s := range []string{"abc", "a\r\nb", strings.Repeat("q", 200), "=/+:._-", " lead", "ü"} {
+		f.Add(s)
+	}
+	h := jstracehttp.Middleware(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	f.Fuzz(func(t *testing.T, in string) {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header["X-Request-Id"] = []string{in}
+		h.ServeHTTP(w, r)
+		got := w.Header().Values("X-Request-ID")
+		if len(got) != 1 || !jstracehttp.ValidRequestID(got[0]) {
+			t.Fatalf("incoming %q: response IDs %q", in, got)
+		}
+		if (got[0] == in) != validID.MatchString(in) {
+			t.Fatalf("incoming %q (valid %v): response ID %q", in, validID.MatchString(in), got[0])
+		}
+	})
 }

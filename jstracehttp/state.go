@@ -181,7 +181,8 @@ func (st *state) fire(e reported, route string, handled bool) {
 // A PanicError is the error a handler's panic is reported as, on the
 // layer it left first and on the request. Unwrap returns the panic value
 // if it is an error (so errors.Is(err, http.ErrAbortHandler) holds for an
-// aborted handler).
+// aborted handler). It is not modified once fired: safe to read from any
+// goroutine.
 type PanicError struct {
 	Value any // as recovered
 }
@@ -195,7 +196,8 @@ func (e *PanicError) Unwrap() error {
 }
 
 // StatusError is the error a request answered with a server error (a 5xx
-// status) fires on http:request:error when no handler reported one.
+// status) fires on http:request:error when no handler reported one. It is
+// a value, safe for concurrent use.
 type StatusError int
 
 func (e StatusError) Error() string {
