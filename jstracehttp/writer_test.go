@@ -237,3 +237,29 @@ func TestReadFromAndResponseController(t *testing.T) {
 	srv.Close()
 	check(t, rec.one(t, "http:request:end"), map[string]any{"status": 200, "bytes": len(content)})
 }
+
+// readFromWriter records that its ReadFrom ran.
+type readFromWriter struct {
+	plainWriter
+	n int64
+}
+
+func (w *readFromWriter) ReadFrom(r io.Reader) (int64, error) {
+	n, err := io.Copy(io.Discard, r)
+	w.n += n
+	return n, err
+}
+
+// io.Copy to the traced writer reaches the wrapped writer's ReadFrom (net/http's
+// sendfile path), and counts its bytes.
+func TestReadFromDelegates(t *testing.T) {
+	rec := listen(t, "http:")
+	inner := &readFromWriter{plainWriter: plainWriter{http.Header{}}}
+	jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(w, struct{ io.Reader }{strings.NewReader("twelve bytes")}) // no WriterTo: io.Copy then prefers w.ReadFrom
+	})).ServeHTTP(inner, httptest.NewRequest("GET", "/", nil))
+	if inner.n != 12 {
+		t.Fatalf("wrapped ReadFrom got %d bytes, want 12", inner.n)
+	}
+	check(t, rec.one(t, "http:request:end"), map[string]any{"status": 200, "bytes": 12})
+}
