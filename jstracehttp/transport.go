@@ -16,8 +16,9 @@ var clientCh = jstrace.NewChannel("http:client")
 // (http.DefaultTransport if nil), and
 //
 //   - forwards the request ID of the request's context ([jstrace.RequestID])
-//     as the header X-Request-ID, unless the request already has one,
-//     on a copy of the request (the caller's is never changed);
+//     as the header X-Request-ID, if it is valid ([ValidRequestID]) and the
+//     request has no such header yet, on a copy of the request (the
+//     caller's is never changed);
 //   - while a session or subscriber listens, fires http:client:start
 //     (method, host, path), http:client:end when base returns (status,
 //     or the error; "duration" is the time to the response's headers),
