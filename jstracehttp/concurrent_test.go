@@ -68,7 +68,7 @@ func TestConcurrentRequests(t *testing.T) {
 		paths[e.fields["request_id"]] = e.fields["path"]
 	}
 	for _, e := range rec.named("http:layer:error") {
-		if want := fmt.Sprint("failed ", paths[e.fields["request_id"]]); e.fields["error"] != want {
+		if want := fmt.Sprint("failed ", paths[e.fields["request_id"]]); fmt.Sprint(e.fields["error"]) != want {
 			t.Errorf("error %q on the request of path %v: another request's", e.fields["error"], paths[e.fields["request_id"]])
 		}
 	}
