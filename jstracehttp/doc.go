@@ -42,7 +42,8 @@
 //	error          error, handled, then layer and route (http:request,
 //	               http:layer).
 //
-// "route" is the ServeMux pattern (r.Pattern) of the request. A layer
+// "route" is the ServeMux pattern (r.Pattern) of the request; other
+// routers leave it empty unless they set r.Pattern. A layer
 // running before the mux routes starts with an empty route; every end
 // event has the route the mux chose, wherever it sits. "status" is the
 // response's status: a layer that ends before anything is written shows
