@@ -1,6 +1,7 @@
 package jstracehttp
 
 import (
+	"context"
 	"net/http"
 	"net/textproto"
 
@@ -78,7 +79,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r.WithContext(ctx))
 		return
 	}
-	serveRequest(w, r.WithContext(ctx), m.next)
+	serveRequest(w, r, ctx, m.next)
 }
 
 // requestID returns the request's valid incoming ID or a fresh one.
@@ -97,10 +98,10 @@ func (m *middleware) requestID(r *http.Request) string {
 }
 
 // serveRequest is the traced request: its own frame on requestCh, the
-// root of the request's layers.
-func serveRequest(w http.ResponseWriter, r *http.Request, next http.Handler) {
+// root of the request's layers. ctx is r's context with the request ID.
+func serveRequest(w http.ResponseWriter, r *http.Request, ctx context.Context, next http.Handler) {
 	st := newState(w)
-	r = withState(r, st)
+	r = r.WithContext(context.WithValue(ctx, stateKey{}, st)) // one copy of r for both values
 	rec := &st.rec
 	st.setRoute(r.Pattern)
 	st.req = requestCh.Start(r.Context(), "method", r.Method, "path", r.URL.Path, "route", r.Pattern)
