@@ -79,7 +79,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		m.next.ServeHTTP(w, r.WithContext(ctx))
 		return
 	}
-	serveRequest(w, r, ctx, m.next)
+	serveRequest(ctx, w, r, m.next)
 }
 
 // requestID returns the request's valid incoming ID or a fresh one.
@@ -99,7 +99,7 @@ func (m *middleware) requestID(r *http.Request) string {
 
 // serveRequest is the traced request: its own frame on requestCh, the
 // root of the request's layers. ctx is r's context with the request ID.
-func serveRequest(w http.ResponseWriter, r *http.Request, ctx context.Context, next http.Handler) {
+func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	st := newState(w)
 	r = r.WithContext(context.WithValue(ctx, stateKey{}, st)) // one copy of r for both values
 	rec := &st.rec
