@@ -1,0 +1,129 @@
+// Package jstracehttp traces a net/http service's requests for jstrace:
+// request IDs, the lifecycle of every request and of every middleware
+// layer, and outgoing client calls, as probes that scripts (and in-process
+// subscribers) see, costing next to nothing while nobody listens.
+//
+// # Quick start
+//
+//	mux := http.NewServeMux()
+//	mux.Handle("GET /users/{id}", jstracehttp.Handler("users", users))
+//	h := jstracehttp.Layer("logging", logging)(jstracehttp.Layer("auth", auth)(mux))
+//	http.ListenAndServe(addr, jstracehttp.Middleware(h))
+//
+// [Middleware] works with anything built on http.Handler (ServeMux, chi,
+// gorilla/mux, echo and gin through their net/http adapters). Put it
+// outermost.
+//
+// # Request IDs
+//
+// Middleware gives every request an ID: the incoming X-Request-ID if it is
+// valid (one value of 1 to 128 letters, digits and "-_.:+/=", see
+// [ValidRequestID]), else a fresh one ([NewRequestID]: 128 random bits,
+// no system call); a malformed or oversized value is dropped, never
+// echoed. The ID is set in the response's X-Request-ID header and in the
+// request's context, where [jstrace.RequestID] reads it and
+// [jstrace.Probe.EmitContext], [jstrace.TraceContext] and every event
+// below add it as the field "request_id". [Transport] forwards it on
+// outgoing requests. [NewMiddleware] changes the header, the generator,
+// or ignores incoming IDs.
+//
+// # Channels and fields
+//
+// Each is a [jstrace.Channel]: the probes are name:start, name:end,
+// name:error, name:asyncStart and name:asyncEnd, every event with
+// "request_id" first, end and asyncEnd with "duration".
+//
+//	http:request   Middleware. start: method, path, route; end: route,
+//	               status, bytes (and hijacked=true after a Hijack).
+//	http:layer     Handler and Layer. start: layer, method, path, route;
+//	               end: layer, route, status, bytes.
+//	http:client    Transport. start: method, host, path; end: status;
+//	               asyncEnd: bytes.
+//	error          error, handled, then layer and route (http:request,
+//	               http:layer).
+//
+// "route" is the ServeMux pattern (r.Pattern) of the request; other
+// routers leave it empty unless they set r.Pattern. A layer
+// running before the mux routes starts with an empty route; every end
+// event has the route the mux chose, wherever it sits. "status" is the
+// response's status: a layer that ends before anything is written shows
+// 0, and a request whose handler wrote nothing shows the 200 net/http
+// sends. "bytes" counts the body written so far.
+//
+// # Layers
+//
+// [Layer] wraps a func(http.Handler) http.Handler middleware and
+// [Handler] a final handler, each as a named layer whose run (inner
+// layers included, like nested spans) is one http:layer operation. Layers
+// work without Middleware too.
+//
+// # Errors
+//
+// A Go handler has no error to return, so it reports one with [Error]
+// (ctx, err): the error belongs to the innermost layer running. A panic
+// is reported as a [PanicError] on the innermost layer it leaves, then
+// panics on with the same value, as if the layers were not there
+// (net/http then logs it, or stays silent for http.ErrAbortHandler).
+//
+// Following the review of Node's router TracingChannel, an error is always
+// observable on the layer where it happened, whether or not another layer
+// dealt with it, and says whether it was handled. Whether it was is only
+// known when the request ends, so errors fire then, once per error, on
+// their layer's http:layer:error and on http:request:error, after their
+// layer's end and before the request's end: handled is true if the
+// response was not a server error (an outer layer recovered the panic or
+// answered the error with a 4xx or a fallback) and false if it was a 5xx
+// or the panic escaped. A 5xx response without any reported error fires
+// http:request:error with a [StatusError] (handled false), so "*:error"
+// sees every failed request; layers get no such synthetic error.
+//
+// # Async work
+//
+// In net/http nothing can be written after ServeHTTP returns, so a
+// streamed response (Write and Flush in a loop) is synchronous: its end
+// comes after the last byte. What does outlive the handler is async:
+//
+//   - a hijacked connection (websockets): asyncStart at Hijack on the
+//     request and the layer that hijacked, asyncEnd when the connection
+//     is closed;
+//   - work handed to another goroutine, marked by the handler with
+//     [Async]: asyncStart when called, asyncEnd (and error) when the work
+//     calls the function Async returned;
+//   - a client response's body: [Transport] ends at the headers and
+//     reads the body as async work, until it is closed.
+//
+// # Response writer
+//
+// While someone listens, the middleware and the layers see the status and
+// size through a wrapper of the ResponseWriter that has exactly the
+// optional methods of the writer it wraps (Flush, Hijack, ReadFrom, Push;
+// never one more, so an upgrade or io.Copy's sendfile behaves as without
+// it) and Unwrap, through which http.ResponseController reaches the rest
+// (SetWriteDeadline, EnableFullDuplex). The deprecated CloseNotifier is
+// not kept. While nobody listens the writer is not wrapped.
+//
+// # Costs
+//
+// While no session or subscriber listens to a channel: Handler and Layer
+// cost the channel's atomic loads and no allocation; Middleware costs the
+// request ID (generating it, unless valid incoming, its header value, the
+// context value and the request copy carrying it: 5 allocations, 4 with
+// an incoming ID) and the channels' loads; Error and Async one context
+// lookup; Transport nothing without a request ID in the context, else
+// the request copy with the header. Listening costs a recorder, a state
+// and the events per request. See bench/ for figures.
+//
+// # Scripts
+//
+// Per-layer latency, reduced in the service by a native aggregation (a
+// script's Remote):
+//
+//	layers := traces.Aggregate("http:layer:end", script.Agg{By: "layer", Of: "duration"})
+//
+// Errors with their layer, route and message:
+//
+//	traces.On("http:layer:error", func(t *script.Trace) {
+//		traces.Emit("error", "layer", t.Str("layer"), "route", t.Str("route"),
+//			"error", t.Str("error"), "handled", t.Bool("handled"))
+//	})
+package jstracehttp

@@ -1,0 +1,130 @@
+package jstracehttp
+
+import (
+	"context"
+	"net/http"
+	"net/textproto"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// Options configure [NewMiddleware]. The zero value is what [Middleware]
+// uses. NewMiddleware copies it: changing it afterwards has no effect.
+type Options struct {
+	// Header names the request and response header carrying the request
+	// ID. Default "X-Request-ID".
+	Header string
+
+	// NewID returns a fresh request ID, for requests without a valid one
+	// (or every request, with IgnoreIncoming). It is called concurrently.
+	// An ID it returns that fails [ValidRequestID] is replaced by one from
+	// [NewRequestID], so a bad generator cannot corrupt the header.
+	// Default [NewRequestID].
+	NewID func() string
+
+	// IgnoreIncoming makes the middleware give every request a fresh ID,
+	// for services whose clients must not choose the ID that ties their
+	// events together. Default false: a valid incoming ID is kept (one
+	// header value, see [ValidRequestID]), so a request keeps its ID across
+	// services.
+	IgnoreIncoming bool
+}
+
+// Middleware is NewMiddleware(Options{})(next): it gives every request an
+// ID and traces its lifecycle on the Channel "http:request". See the
+// package documentation.
+func Middleware(next http.Handler) http.Handler {
+	return NewMiddleware(Options{})(next)
+}
+
+// NewMiddleware returns the request middleware configured by o: for every
+// request it
+//
+//   - takes the request ID from the incoming header if valid, else makes a
+//     fresh one (a malformed or oversized value is dropped, never echoed);
+//   - puts it in the request's context ([jstrace.RequestID] reads it there)
+//     and in the response's header;
+//   - while a session or subscriber listens, fires http:request:start,
+//     :end, :error, :asyncStart and :asyncEnd (see the package
+//     documentation for fields and error semantics).
+//
+// The handler it returns is safe for concurrent use.
+func NewMiddleware(o Options) func(http.Handler) http.Handler {
+	m := middleware{header: "X-Request-Id", newID: o.NewID, trust: !o.IgnoreIncoming}
+	if o.Header != "" {
+		m.header = textproto.CanonicalMIMEHeaderKey(o.Header)
+	}
+	return func(next http.Handler) http.Handler {
+		m := m
+		m.next = next
+		return &m
+	}
+}
+
+type middleware struct {
+	next   http.Handler
+	header string // canonical
+	newID  func() string
+	trust  bool
+}
+
+// requestCh is the lifecycle of every request through the middleware.
+var requestCh = jstrace.NewChannel("http:request")
+
+func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := m.requestID(r)
+	w.Header()[m.header] = []string{id}
+	ctx := jstrace.WithRequestID(r.Context(), id)
+	if !requestCh.Enabled() && !layerCh.Enabled() {
+		m.next.ServeHTTP(w, r.WithContext(ctx))
+		return
+	}
+	serveRequest(ctx, w, r, m.next)
+}
+
+// requestID returns the request's valid incoming ID or a fresh one.
+func (m *middleware) requestID(r *http.Request) string {
+	if m.trust {
+		if v := r.Header[m.header]; len(v) == 1 && ValidRequestID(v[0]) {
+			return v[0]
+		}
+	}
+	if m.newID != nil {
+		if id := m.newID(); ValidRequestID(id) {
+			return id
+		}
+	}
+	return NewRequestID()
+}
+
+// serveRequest is the traced request: its own frame on requestCh, the
+// root of the request's layers. ctx is r's context with the request ID.
+func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, next http.Handler) {
+	st := newState(w)
+	r = r.WithContext(context.WithValue(ctx, stateKey{}, st)) // one copy of r for both values
+	rec := &st.rec
+	st.setRoute(r.Pattern)
+	st.req = requestCh.Start(r.Context(), "method", r.Method, "path", r.URL.Path, "route", r.Pattern)
+	normal := false
+	defer func() {
+		var p any
+		if !normal {
+			p = recover()
+			st.unwound(nil, p)
+		}
+		st.setRoute(r.Pattern)
+		route := st.getRoute()
+		status, bytes, hijacked := rec.final(p != nil)
+		st.finish(route, status, hijacked, p != nil)
+		if hijacked {
+			st.req.End("route", route, "status", status, "bytes", bytes, "hijacked", true)
+		} else {
+			st.req.End("route", route, "status", status, "bytes", bytes)
+		}
+		if p != nil {
+			panic(p)
+		}
+	}()
+	next.ServeHTTP(rec.wrap(), r)
+	normal = true
+}

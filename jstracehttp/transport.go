@@ -1,0 +1,142 @@
+package jstracehttp
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sync"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// clientCh is the lifecycle of every request through Transport.
+var clientCh = jstrace.NewChannel("http:client")
+
+// Transport returns a RoundTripper that sends requests through base
+// (http.DefaultTransport if nil), and
+//
+//   - forwards the request ID of the request's context ([jstrace.RequestID])
+//     as the header X-Request-ID, if it is valid ([ValidRequestID]) and the
+//     request has no such header yet, on a copy of the request (the
+//     caller's is never changed);
+//   - while a session or subscriber listens, fires http:client:start
+//     (method, host, path), http:client:end when base returns (status,
+//     or the error; "duration" is the time to the response's headers),
+//     and, for a response with a body, http:client:asyncStart then
+//     http:client:asyncEnd when the caller closes the body ("bytes" read,
+//     "duration" since start). A failed round trip or body read fires
+//     http:client:error. A 4xx or 5xx response is not an error here: it is
+//     in "status".
+//
+// While nobody listens and the context has no request ID it calls base
+// directly. Use it as an http.Client's Transport; it is safe for
+// concurrent use if base is.
+func Transport(base http.RoundTripper) http.RoundTripper {
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	return &transport{base: base}
+}
+
+type transport struct {
+	base http.RoundTripper
+}
+
+const requestIDHeader = "X-Request-Id"
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if id := jstrace.RequestID(ctx); id != "" && req.Header.Get(requestIDHeader) == "" && ValidRequestID(id) {
+		r := *req
+		r.Header = req.Header.Clone()
+		if r.Header == nil {
+			r.Header = make(http.Header, 1)
+		}
+		r.Header[requestIDHeader] = []string{id}
+		req = &r
+	}
+	if !clientCh.Enabled() {
+		return t.base.RoundTrip(req)
+	}
+	return t.traced(req)
+}
+
+func (t *transport) traced(req *http.Request) (*http.Response, error) {
+	host := req.Host
+	if host == "" && req.URL != nil {
+		host = req.URL.Host
+	}
+	path := ""
+	if req.URL != nil {
+		path = req.URL.Path
+	}
+	op := clientCh.Start(req.Context(), "method", req.Method, "host", host, "path", path)
+	resp, err := t.base.RoundTrip(req)
+	if err != nil {
+		op.Error(err, false, "method", req.Method, "host", host)
+		op.End("status", 0)
+		return resp, err
+	}
+	op.End("status", resp.StatusCode)
+	if resp.Body == nil || resp.Body == http.NoBody {
+		return resp, nil
+	}
+	op.AsyncStart()
+	b := &body{ReadCloser: resp.Body, op: op}
+	if w, ok := resp.Body.(io.Writer); ok { // a 101 upgrade's connection
+		resp.Body = &rwBody{b, w}
+	} else {
+		resp.Body = b
+	}
+	return resp, nil
+}
+
+// CloseIdleConnections closes base's idle connections if it can, for
+// http.Client.CloseIdleConnections.
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// A body is a traced response's body: reading it is the round trip's
+// async part, ended by Close. Read and Close may race as on any body.
+type body struct {
+	io.ReadCloser
+	op   jstrace.Op
+	mu   sync.Mutex
+	n    int64
+	err  error // the first read error other than EOF
+	once sync.Once
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.mu.Lock()
+	b.n += int64(n)
+	if err != nil && b.err == nil && !errors.Is(err, io.EOF) {
+		b.err = err
+	}
+	b.mu.Unlock()
+	return n, err
+}
+
+func (b *body) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(func() {
+		b.mu.Lock()
+		n, rerr := b.n, b.err
+		b.mu.Unlock()
+		b.op.Error(rerr, false)
+		b.op.AsyncEnd("bytes", n)
+	})
+	return err
+}
+
+// rwBody is a body that is also the connection's writer (101 responses).
+type rwBody struct {
+	*body
+	w io.Writer
+}
+
+func (b *rwBody) Write(p []byte) (int, error) { return b.w.Write(p) }
