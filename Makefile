@@ -19,7 +19,7 @@ demo: build
 ## zero-allocation guards again on the normal build (what services run).
 test: lint
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts
@@ -43,19 +43,16 @@ oldgo:
 	GOTOOLCHAIN=$(OLDGO) $(GO) vet ./...
 	GOTOOLCHAIN=$(OLDGO) $(GO) test -count=1 . ./agent ./script
 
-## fuzz: run each fuzz target for FUZZTIME (default 30s).
+## fuzz: run every fuzz target of the module (found by name, so none is
+## forgotten) for FUZZTIME each (default 30s).
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./internal/protocol
-	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/sandbox
-	$(GO) test -run '^$$' -fuzz '^FuzzHandshake$$' -fuzztime $(FUZZTIME) ./agent
-	$(GO) test -run '^$$' -fuzz '^FuzzAggregateTrace$$' -fuzztime $(FUZZTIME) ./script
-	$(GO) test -run '^$$' -fuzz '^FuzzParser$$' -fuzztime $(FUZZTIME) ./internal/mux
-	$(GO) test -run '^$$' -fuzz '^FuzzExpand$$' -fuzztime $(FUZZTIME) ./internal/match
-	$(GO) test -run '^$$' -fuzz '^FuzzCost$$' -fuzztime $(FUZZTIME) ./internal/match
-	$(GO) test -run '^$$' -fuzz '^FuzzNear$$' -fuzztime $(FUZZTIME) ./internal/match
-	$(GO) test -run '^$$' -fuzz '^FuzzCheckFormat$$' -fuzztime $(FUZZTIME) ./internal/printable
-	$(GO) test -run '^$$' -fuzz '^FuzzText$$' -fuzztime $(FUZZTIME) ./internal/printable
+	@grep -rl --include='*_test.go' '^func Fuzz' --exclude-dir=bench . | sort | while read -r f; do \
+		for fn in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' "$$f"); do \
+			echo "fuzz $$(dirname "$$f") $$fn"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "./$$(dirname "$$f")" || exit 1; \
+		done; \
+	done
 
 ## bench: the benchmark suite (bench/, a module of its own), ours and the
 ## peers' in the same run; medians by benchstat. Figures go in bench/README.md.
