@@ -15,6 +15,12 @@ type stmt struct {
 	query string
 }
 
+// columnConverter is driver.ColumnConverter under a name that, embedded,
+// does not hide its method.
+type columnConverter interface {
+	ColumnConverter(idx int) driver.ValueConverter
+}
+
 func wrapStmt(s driver.Stmt, c *conn, query string) driver.Stmt {
 	return stmtAs[stmtMask(s)](&stmt{base: s, cfg: c.cfg, query: query})
 }
