@@ -102,4 +102,3 @@ func TestQueryDoesNotAllocateMoreThanSQLite(t *testing.T) {
 		t.Errorf("query, exec, prepared query: %v allocs traced, %v bare", traced, bare)
 	}
 }
-

@@ -16,9 +16,9 @@
 //
 // Each operation is a [jstrace.Channel]: probes name:start, name:end (with
 // "duration"), name:error (with "error" and "handled"), and for queries
-// name:asyncEnd. Every event carries "statement" (cut at
+// name:asyncEnd. Query, exec and prepare events carry "statement" (cut at
 // [Options.MaxStatement] bytes, [DefaultMaxStatement] by default, ending
-// with [CutMarker]) and "request_id" when the context has one
+// with [CutMarker]); every event carries "request_id" when the context has one
 // ([jstrace.WithRequestID]; package jstracehttp's middleware sets it).
 //
 //	db:query     QueryContext, QueryRowContext and prepared queries.

@@ -204,9 +204,15 @@ func (r *fakeRows) ColumnTypeScanType(int) reflect.Type {
 	return reflect.TypeFor[int64]()
 }
 
-func (r *fakeRows) ColumnTypeDatabaseTypeName(int) string { r.c.d.log.add("DatabaseTypeName"); return "INT" }
-func (r *fakeRows) ColumnTypeLength(int) (int64, bool)    { r.c.d.log.add("Length"); return 8, true }
-func (r *fakeRows) ColumnTypeNullable(int) (bool, bool)   { r.c.d.log.add("Nullable"); return false, true }
+func (r *fakeRows) ColumnTypeDatabaseTypeName(int) string {
+	r.c.d.log.add("DatabaseTypeName")
+	return "INT"
+}
+func (r *fakeRows) ColumnTypeLength(int) (int64, bool) { r.c.d.log.add("Length"); return 8, true }
+func (r *fakeRows) ColumnTypeNullable(int) (bool, bool) {
+	r.c.d.log.add("Nullable")
+	return false, true
+}
 
 func (r *fakeRows) ColumnTypePrecisionScale(int) (int64, int64, bool) {
 	r.c.d.log.add("PrecisionScale")
