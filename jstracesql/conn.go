@@ -55,8 +55,8 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 func (c *conn) Begin() (driver.Tx, error) {
 	ctx := context.Background()
 	k := c.cfg.start(chBegin, ctx, "", nil)
-	//lint:ignore SA1019 database/sql calls Begin when the driver has no BeginTx; so do we.
-	tx, err := c.base.Begin() //nolint:staticcheck
+	// database/sql calls Begin when the driver has no BeginTx; so do we.
+	tx, err := c.base.Begin()
 	k.end(err)
 	return c.wrapTx(ctx, tx, err)
 }
@@ -70,8 +70,8 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 
 func (c *conn) Exec(query string, args []driver.Value) (driver.Result, error) {
 	k := c.cfg.startValues(chExec, query, args)
-	//lint:ignore SA1019 exposed only when the driver has it
-	r, err := c.base.(driver.Execer).Exec(query, args) //nolint:staticcheck
+	// Exposed only when the driver has it.
+	r, err := c.base.(driver.Execer).Exec(query, args)
 	k.endExec(r, err)
 	return r, err
 }
@@ -85,8 +85,8 @@ func (c *conn) ExecContext(ctx context.Context, query string, args []driver.Name
 
 func (c *conn) Query(query string, args []driver.Value) (driver.Rows, error) {
 	k := c.cfg.startValues(chQuery, query, args)
-	//lint:ignore SA1019 exposed only when the driver has it
-	r, err := c.base.(driver.Queryer).Query(query, args) //nolint:staticcheck
+	// Exposed only when the driver has it.
+	r, err := c.base.(driver.Queryer).Query(query, args)
 	return k.endQuery(context.Background(), r, err)
 }
 

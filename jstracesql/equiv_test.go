@@ -146,6 +146,33 @@ func balanced(t *testing.T, r *recorder, connMask uint) {
 	if got := len(r.find("db:exec:error", "ERR c")) + len(r.find("db:prepare:error", "ERR c")); got != 1 {
 		t.Errorf("db:exec:error or db:prepare:error for ERR c: %d events, want 1", got)
 	}
+	// ErrSkip: the driver's Execer declines, database/sql prepares.
+	skipped := 0
+	for _, e := range r.find("db:exec:end", "SKIP b") {
+		if e.kv["skipped"] == true {
+			skipped++
+		}
+	}
+	wantSkipped := 0
+	if connMask&(1<<2|1<<3) != 0 {
+		wantSkipped = 1
+	}
+	if ends := len(r.find("db:exec:end", "SKIP b")); skipped != wantSkipped || ends != 1+wantSkipped {
+		t.Errorf("SKIP b: %d ends, %d skipped; want %d, %d", ends, skipped, 1+wantSkipped, wantSkipped)
+	}
+	if n := len(r.find("db:exec:error", "SKIP b")); n != 0 {
+		t.Errorf("ErrSkip reported as %d errors", n)
+	}
+	// ErrBadConn: database/sql retries on a fresh connection: handled.
+	bad := append(r.find("db:exec:error", "BADCONN d"), r.find("db:prepare:error", "BADCONN d")...)
+	if len(bad) == 0 {
+		t.Error("no error event for BADCONN d")
+	}
+	for _, e := range bad {
+		if e.kv["handled"] != true || e.kv["error"] != driver.ErrBadConn.Error() {
+			t.Errorf("BADCONN d: %v, want the error, handled", e.kv)
+		}
+	}
 	if q := r.find("db:query:asyncEnd", "SELECT e"); len(q) != 1 || q[0].kv["rows"] != int64(3) {
 		t.Errorf("db:query:asyncEnd for SELECT e: %v, want one with rows=3", q)
 	}

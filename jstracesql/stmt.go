@@ -30,8 +30,8 @@ func (s *stmt) NumInput() int { return s.base.NumInput() }
 
 func (s *stmt) Exec(args []driver.Value) (driver.Result, error) {
 	k := s.cfg.startValues(chExec, s.query, args)
-	//lint:ignore SA1019 database/sql calls Exec when the driver has no ExecContext; so do we.
-	r, err := s.base.Exec(args) //nolint:staticcheck
+	// database/sql calls Exec when the driver has no ExecContext; so do we.
+	r, err := s.base.Exec(args)
 	k.endExec(r, err)
 	return r, err
 }
@@ -45,8 +45,8 @@ func (s *stmt) ExecContext(ctx context.Context, args []driver.NamedValue) (drive
 
 func (s *stmt) Query(args []driver.Value) (driver.Rows, error) {
 	k := s.cfg.startValues(chQuery, s.query, args)
-	//lint:ignore SA1019 database/sql calls Query when the driver has no QueryContext; so do we.
-	r, err := s.base.Query(args) //nolint:staticcheck
+	// database/sql calls Query when the driver has no QueryContext; so do we.
+	r, err := s.base.Query(args)
 	return k.endQuery(context.Background(), r, err)
 }
 
