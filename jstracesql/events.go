@@ -24,7 +24,7 @@ var (
 // does nothing.
 type call struct {
 	op   jstrace.Op
-	stmt string // cut; "" for no statement
+	stmt any // the cut statement, boxed once for all its events; nil for none
 }
 
 // start begins an operation on ch for query (empty for begin, commit and
@@ -62,10 +62,13 @@ func (c *config) startValues(ch *jstrace.Channel, query string, args []driver.Va
 }
 
 func (c *config) begin(ch *jstrace.Channel, ctx context.Context, query string, vals []any) call {
-	k := call{stmt: c.cut(query)}
+	var k call
+	if s := c.cut(query); s != "" {
+		k.stmt = s
+	}
 	var kv [4]any
 	n := 0
-	if k.stmt != "" {
+	if k.stmt != nil {
 		kv[0], kv[1] = "statement", k.stmt
 		n = 2
 	}
@@ -87,26 +90,29 @@ func (k call) end(err error, kv ...any) {
 	if !k.op.Active() {
 		return
 	}
+	var buf [4]any
 	switch {
 	case err == nil:
-		k.op.End(k.fields(kv...)...)
+		k.op.End(k.fields(&buf, kv...)...)
 	case errors.Is(err, driver.ErrSkip):
-		k.op.End(k.fields("skipped", true)...)
+		k.op.End(k.fields(&buf, "skipped", true)...)
 	default:
-		k.op.Error(err, k.handled(err), k.fields()...)
-		k.op.End(k.fields()...)
+		k.op.Error(err, k.handled(err), k.fields(&buf)...)
+		k.op.End(k.fields(&buf)...)
 	}
 }
 
 // handled reports whether database/sql recovers from err by itself.
 func (k call) handled(err error) bool { return errors.Is(err, driver.ErrBadConn) }
 
-// fields puts the statement in front of kv, when the events carry one.
-func (k call) fields(kv ...any) []any {
-	if k.stmt == "" {
-		return kv
+// fields puts the statement in front of kv (at most two values), when the
+// events carry one, in buf: the caller's stack.
+func (k call) fields(buf *[4]any, kv ...any) []any {
+	f := buf[:0]
+	if k.stmt != nil {
+		f = append(f, "statement", k.stmt)
 	}
-	return append([]any{"statement", k.stmt}, kv...)
+	return append(f, kv...)
 }
 
 // CutMarker ends a statement's text that was longer than

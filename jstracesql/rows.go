@@ -58,19 +58,21 @@ func (r *rows) Next(dest []driver.Value) error {
 	case err == io.EOF:
 		r.eof = true
 	default:
-		r.k.op.Error(err, false, r.k.fields()...)
+		var buf [4]any
+		r.k.op.Error(err, false, r.k.fields(&buf)...)
 	}
 	return err
 }
 
 func (r *rows) Close() error {
 	err := r.base.Close()
+	var buf [4]any
 	if err != nil {
-		r.k.op.Error(err, false, r.k.fields()...)
+		r.k.op.Error(err, false, r.k.fields(&buf)...)
 	} else if cerr := r.ctx.Err(); cerr != nil && !r.eof {
-		r.k.op.Error(cerr, false, r.k.fields()...)
+		r.k.op.Error(cerr, false, r.k.fields(&buf)...)
 	}
-	r.k.op.AsyncEnd(r.k.fields("rows", r.n)...)
+	r.k.op.AsyncEnd(r.k.fields(&buf, "rows", r.n)...)
 	return err
 }
 
