@@ -327,3 +327,70 @@ func TestSQLiteOptions(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLiteBehaviourUnchanged: the same statements give the same results
+// and errors through the traced driver (listening or not) as bare.
+func TestSQLiteBehaviourUnchanged(t *testing.T) {
+	script := func(db *sql.DB) string {
+		ctx := context.Background()
+		var out strings.Builder
+		say := func(f string, a ...any) { fmt.Fprintf(&out, f+"\n", a...) }
+		for _, q := range []string{
+			"CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, score REAL)",
+			"INSERT INTO t (name, score) VALUES ('a', 1.5), ('b', NULL)",
+			"INSERT INTO t (name) VALUES (NULL)", // constraint
+			"UPDATE t SET score = 2 WHERE name = 'b'",
+			"DELETE FROM nowhere",
+		} {
+			r, err := db.ExecContext(ctx, q)
+			if err != nil {
+				say("%s: %v", q, err)
+				continue
+			}
+			n, _ := r.RowsAffected()
+			id, _ := r.LastInsertId()
+			say("%s: %d %d", q, n, id)
+		}
+		rows, err := db.QueryContext(ctx, "SELECT id, name, score FROM t ORDER BY id; SELECT 42")
+		if err != nil {
+			say("query: %v", err)
+			return out.String()
+		}
+		types, _ := rows.ColumnTypes()
+		for _, ct := range types {
+			n, ok := ct.Nullable()
+			say("column %s %s %v %v %v", ct.Name(), ct.DatabaseTypeName(), ct.ScanType(), n, ok)
+		}
+		for {
+			for rows.Next() {
+				vals := make([]any, len(types))
+				ptrs := make([]any, len(vals))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				say("row %v %v", rows.Scan(ptrs...), vals)
+			}
+			if !rows.NextResultSet() {
+				break
+			}
+			say("next result set")
+		}
+		say("rows: %v %v", rows.Err(), rows.Close())
+		tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+		say("read-only begin: %v", err)
+		if err == nil {
+			_, err = tx.ExecContext(ctx, "INSERT INTO t (name) VALUES ('c')")
+			say("insert in it: %v; rollback %v", err, tx.Rollback())
+		}
+		return out.String()
+	}
+	bare := script(openSQLite(t, false))
+	if quiet := script(openSQLite(t, true)); quiet != bare {
+		t.Errorf("traced, nobody listening:\n%s\nbare:\n%s", quiet, bare)
+	}
+	listen(t)
+	if listened := script(openSQLite(t, true)); listened != bare {
+		t.Errorf("traced, listening:\n%s\nbare:\n%s", listened, bare)
+	}
+
+}
