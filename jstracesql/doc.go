@@ -62,7 +62,8 @@
 // loads and allocates nothing more than the bare driver (rows and
 // transactions are then not wrapped at all; a prepared statement is
 // wrapped once, when prepared). The price is code size: a type for every
-// combination of optional interfaces, about 4 MB of binary.
+// combination of optional interfaces (1024 for connections), about 6 MB of
+// a stripped binary that uses every database/sql path.
 //
 // Wrapped drivers, connectors and their connections are safe for
 // concurrent use exactly as the driver's are.

@@ -190,18 +190,18 @@ func TestWrapKeepsInterfaces(t *testing.T) {
 		wrap func(m uint) (base, wrapped any)
 		mask func(any) uint
 	}{
-		{"driver", len(drvAs), func(m uint) (any, any) { b := drvAs[m](d); return b, wrapDriver(b, cfg) }, drvMask},
+		{"driver", len(drvAs), func(m uint) (any, any) { b := fakeDrvAs[m](d); return b, wrapDriver(b, cfg) }, drvMask},
 		{"connector", len(connectorAs), func(m uint) (any, any) {
-			b := connectorAs[m](fakeConnector{d})
+			b := fakeConnectorAs[m](fakeConnector{d})
 			return b, wrapConnector(b, nil, cfg)
 		}, connectorMask},
-		{"conn", len(connAs), func(m uint) (any, any) { b := connAs[m](c); return b, wrapConn(b, cfg) }, connMask},
+		{"conn", len(connAs), func(m uint) (any, any) { b := fakeConnAs[m](c); return b, wrapConn(b, cfg) }, connMask},
 		{"stmt", len(stmtAs), func(m uint) (any, any) {
-			b := stmtAs[m](&fakeStmt{c: c})
+			b := fakeStmtAs[m](&fakeStmt{c: c})
 			return b, wrapStmt(b, &conn{cfg: cfg}, "q")
 		}, stmtMask},
 		{"rows", len(rowsAs), func(m uint) (any, any) {
-			b := rowsAs[m](&fakeRows{c: c})
+			b := fakeRowsAs[m](&fakeRows{c: c})
 			return b, wrapRows(b, call{}, context.Background())
 		}, rowsMask},
 	}

@@ -14,7 +14,7 @@ import (
 // A fake driver (not a mock: it behaves, and logs what reached it) whose
 // connections, statements and rows implement exactly the optional
 // interfaces of their masks, built with the same generated types as the
-// wrappers. Statements steer it: "ERR…" fails, "SKIP…" makes
+// wrappers (wrap_gen_test.go). Statements steer it: "ERR…" fails, "SKIP…" makes
 // Execer/Queryer answer driver.ErrSkip, "BADCONN…" answers
 // driver.ErrBadConn.
 
@@ -45,7 +45,7 @@ type fakeDriver struct {
 
 func (d *fakeDriver) Open(name string) (driver.Conn, error) {
 	d.log.add("Open %s", name)
-	return connAs[d.conn](&fakeConn{d: d}), nil
+	return fakeConnAs[d.conn](&fakeConn{d: d}), nil
 }
 
 func (d *fakeDriver) OpenConnector(name string) (driver.Connector, error) {
@@ -83,7 +83,7 @@ func (c *fakeConn) Prepare(q string) (driver.Stmt, error) {
 	if err := c.fail("Prepare", q); err != nil {
 		return nil, err
 	}
-	return stmtAs[c.d.stmt](&fakeStmt{c: c, q: q}), nil
+	return fakeStmtAs[c.d.stmt](&fakeStmt{c: c, q: q}), nil
 }
 
 func (c *fakeConn) PrepareContext(_ context.Context, q string) (driver.Stmt, error) {
@@ -91,7 +91,7 @@ func (c *fakeConn) PrepareContext(_ context.Context, q string) (driver.Stmt, err
 	if err := c.fail("Prepare", q); err != nil {
 		return nil, err
 	}
-	return stmtAs[c.d.stmt](&fakeStmt{c: c, q: q}), nil
+	return fakeStmtAs[c.d.stmt](&fakeStmt{c: c, q: q}), nil
 }
 
 func (c *fakeConn) Begin() (driver.Tx, error) { c.d.log.add("Begin"); return fakeTx{c}, nil }
@@ -116,7 +116,7 @@ func (c *fakeConn) Query(q string, args []driver.Value) (driver.Rows, error) {
 	if err := c.fail("Query", q); err != nil {
 		return nil, err
 	}
-	return rowsAs[c.d.rows](&fakeRows{c: c, left: 3}), nil
+	return fakeRowsAs[c.d.rows](&fakeRows{c: c, left: 3}), nil
 }
 
 func (c *fakeConn) QueryContext(_ context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
@@ -124,7 +124,7 @@ func (c *fakeConn) QueryContext(_ context.Context, q string, args []driver.Named
 	if err := c.fail("Query", q); err != nil {
 		return nil, err
 	}
-	return rowsAs[c.d.rows](&fakeRows{c: c, left: 3}), nil
+	return fakeRowsAs[c.d.rows](&fakeRows{c: c, left: 3}), nil
 }
 
 func (c *fakeConn) Ping(context.Context) error         { c.d.log.add("Ping"); return nil }
@@ -161,12 +161,12 @@ func (s *fakeStmt) ExecContext(_ context.Context, args []driver.NamedValue) (dri
 
 func (s *fakeStmt) Query(args []driver.Value) (driver.Rows, error) {
 	s.c.d.log.add("Stmt.Query %s %v", s.q, args)
-	return rowsAs[s.c.d.rows](&fakeRows{c: s.c, left: 3}), nil
+	return fakeRowsAs[s.c.d.rows](&fakeRows{c: s.c, left: 3}), nil
 }
 
 func (s *fakeStmt) QueryContext(_ context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	s.c.d.log.add("Stmt.QueryContext %s %v", s.q, args)
-	return rowsAs[s.c.d.rows](&fakeRows{c: s.c, left: 3}), nil
+	return fakeRowsAs[s.c.d.rows](&fakeRows{c: s.c, left: 3}), nil
 }
 
 func (s *fakeStmt) CheckNamedValue(nv *driver.NamedValue) error {

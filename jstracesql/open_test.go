@@ -24,7 +24,7 @@ func TestOpen(t *testing.T) {
 			if tt.driverContext {
 				mask = 1
 			}
-			base := drvAs[mask](d)
+			base := fakeDrvAs[mask](d)
 			sql.Register(tt.name, base)
 			db, err := Open(tt.name, "dsn")
 			if err != nil {

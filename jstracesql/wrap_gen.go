@@ -7,13 +7,7 @@ import (
 	"io"
 )
 
-// drvAll is every method a drv wrapper may expose.
-type drvAll interface {
-	driver.Driver
-	driver.DriverContext
-}
-
-// drvMask returns the optional interfaces x implements, bit i for the i-th of drvAll's.
+// drvMask returns the optional interfaces x implements, bit i for the i-th below.
 func drvMask(x any) (m uint) {
 	if _, ok := x.(driver.DriverContext); ok {
 		m |= 1 << 0
@@ -30,18 +24,12 @@ type drv1 struct {
 }
 
 // drvAs[m](x) is x exposing the optional interfaces of mask m only.
-var drvAs = [2]func(drvAll) driver.Driver{
-	func(x drvAll) driver.Driver { return drv0{x} },
-	func(x drvAll) driver.Driver { return drv1{x, x} },
+var drvAs = [2]func(*drv) driver.Driver{
+	func(x *drv) driver.Driver { return drv0{x} },
+	func(x *drv) driver.Driver { return drv1{x, x} },
 }
 
-// connectorAll is every method a connector wrapper may expose.
-type connectorAll interface {
-	driver.Connector
-	io.Closer
-}
-
-// connectorMask returns the optional interfaces x implements, bit i for the i-th of connectorAll's.
+// connectorMask returns the optional interfaces x implements, bit i for the i-th below.
 func connectorMask(x any) (m uint) {
 	if _, ok := x.(io.Closer); ok {
 		m |= 1 << 0
@@ -58,27 +46,12 @@ type connector1 struct {
 }
 
 // connectorAs[m](x) is x exposing the optional interfaces of mask m only.
-var connectorAs = [2]func(connectorAll) driver.Connector{
-	func(x connectorAll) driver.Connector { return connector0{x} },
-	func(x connectorAll) driver.Connector { return connector1{x, x} },
+var connectorAs = [2]func(*connector) driver.Connector{
+	func(x *connector) driver.Connector { return connector0{x} },
+	func(x *connector) driver.Connector { return connector1{x, x} },
 }
 
-// connAll is every method a conn wrapper may expose.
-type connAll interface {
-	connBase
-	driver.ConnBeginTx
-	driver.ConnPrepareContext
-	driver.ExecerContext
-	driver.Execer
-	driver.QueryerContext
-	driver.Queryer
-	driver.Pinger
-	driver.SessionResetter
-	driver.Validator
-	driver.NamedValueChecker
-}
-
-// connMask returns the optional interfaces x implements, bit i for the i-th of connAll's.
+// connMask returns the optional interfaces x implements, bit i for the i-th below.
 func connMask(x any) (m uint) {
 	if _, ok := x.(driver.ConnBeginTx); ok {
 		m |= 1 << 0
@@ -114,79 +87,95 @@ func connMask(x any) (m uint) {
 }
 
 type conn0 struct {
+	_ nocmp
 	connBase
 }
 type conn1 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 }
 type conn2 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 }
 type conn3 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 }
 type conn4 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 }
 type conn5 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 }
 type conn6 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 }
 type conn7 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.ExecerContext
 }
 type conn8 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 }
 type conn9 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 }
 type conn10 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 }
 type conn11 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.Execer
 }
 type conn12 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 }
 type conn13 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.Execer
 }
 type conn14 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.Execer
 }
 type conn15 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -194,43 +183,51 @@ type conn15 struct {
 	driver.Execer
 }
 type conn16 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 }
 type conn17 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 }
 type conn18 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 }
 type conn19 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.QueryerContext
 }
 type conn20 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 }
 type conn21 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.QueryerContext
 }
 type conn22 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.QueryerContext
 }
 type conn23 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -238,23 +235,27 @@ type conn23 struct {
 	driver.QueryerContext
 }
 type conn24 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 }
 type conn25 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.QueryerContext
 }
 type conn26 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.QueryerContext
 }
 type conn27 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -262,12 +263,14 @@ type conn27 struct {
 	driver.QueryerContext
 }
 type conn28 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.QueryerContext
 }
 type conn29 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -275,6 +278,7 @@ type conn29 struct {
 	driver.QueryerContext
 }
 type conn30 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -282,6 +286,7 @@ type conn30 struct {
 	driver.QueryerContext
 }
 type conn31 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -290,43 +295,51 @@ type conn31 struct {
 	driver.QueryerContext
 }
 type conn32 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 }
 type conn33 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
 }
 type conn34 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
 }
 type conn35 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.Queryer
 }
 type conn36 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
 }
 type conn37 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.Queryer
 }
 type conn38 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.Queryer
 }
 type conn39 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -334,23 +347,27 @@ type conn39 struct {
 	driver.Queryer
 }
 type conn40 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
 }
 type conn41 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.Queryer
 }
 type conn42 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.Queryer
 }
 type conn43 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -358,12 +375,14 @@ type conn43 struct {
 	driver.Queryer
 }
 type conn44 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.Queryer
 }
 type conn45 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -371,6 +390,7 @@ type conn45 struct {
 	driver.Queryer
 }
 type conn46 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -378,6 +398,7 @@ type conn46 struct {
 	driver.Queryer
 }
 type conn47 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -386,23 +407,27 @@ type conn47 struct {
 	driver.Queryer
 }
 type conn48 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
 }
 type conn49 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 	driver.Queryer
 }
 type conn50 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 	driver.Queryer
 }
 type conn51 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -410,12 +435,14 @@ type conn51 struct {
 	driver.Queryer
 }
 type conn52 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 	driver.Queryer
 }
 type conn53 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -423,6 +450,7 @@ type conn53 struct {
 	driver.Queryer
 }
 type conn54 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -430,6 +458,7 @@ type conn54 struct {
 	driver.Queryer
 }
 type conn55 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -438,12 +467,14 @@ type conn55 struct {
 	driver.Queryer
 }
 type conn56 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 	driver.Queryer
 }
 type conn57 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -451,6 +482,7 @@ type conn57 struct {
 	driver.Queryer
 }
 type conn58 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -458,6 +490,7 @@ type conn58 struct {
 	driver.Queryer
 }
 type conn59 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -466,6 +499,7 @@ type conn59 struct {
 	driver.Queryer
 }
 type conn60 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -473,6 +507,7 @@ type conn60 struct {
 	driver.Queryer
 }
 type conn61 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -481,6 +516,7 @@ type conn61 struct {
 	driver.Queryer
 }
 type conn62 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -489,6 +525,7 @@ type conn62 struct {
 	driver.Queryer
 }
 type conn63 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -498,43 +535,51 @@ type conn63 struct {
 	driver.Queryer
 }
 type conn64 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 }
 type conn65 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
 }
 type conn66 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
 }
 type conn67 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.Pinger
 }
 type conn68 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
 }
 type conn69 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.Pinger
 }
 type conn70 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.Pinger
 }
 type conn71 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -542,23 +587,27 @@ type conn71 struct {
 	driver.Pinger
 }
 type conn72 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
 }
 type conn73 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.Pinger
 }
 type conn74 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.Pinger
 }
 type conn75 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -566,12 +615,14 @@ type conn75 struct {
 	driver.Pinger
 }
 type conn76 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.Pinger
 }
 type conn77 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -579,6 +630,7 @@ type conn77 struct {
 	driver.Pinger
 }
 type conn78 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -586,6 +638,7 @@ type conn78 struct {
 	driver.Pinger
 }
 type conn79 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -594,23 +647,27 @@ type conn79 struct {
 	driver.Pinger
 }
 type conn80 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
 }
 type conn81 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 	driver.Pinger
 }
 type conn82 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 	driver.Pinger
 }
 type conn83 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -618,12 +675,14 @@ type conn83 struct {
 	driver.Pinger
 }
 type conn84 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 	driver.Pinger
 }
 type conn85 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -631,6 +690,7 @@ type conn85 struct {
 	driver.Pinger
 }
 type conn86 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -638,6 +698,7 @@ type conn86 struct {
 	driver.Pinger
 }
 type conn87 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -646,12 +707,14 @@ type conn87 struct {
 	driver.Pinger
 }
 type conn88 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 	driver.Pinger
 }
 type conn89 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -659,6 +722,7 @@ type conn89 struct {
 	driver.Pinger
 }
 type conn90 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -666,6 +730,7 @@ type conn90 struct {
 	driver.Pinger
 }
 type conn91 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -674,6 +739,7 @@ type conn91 struct {
 	driver.Pinger
 }
 type conn92 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -681,6 +747,7 @@ type conn92 struct {
 	driver.Pinger
 }
 type conn93 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -689,6 +756,7 @@ type conn93 struct {
 	driver.Pinger
 }
 type conn94 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -697,6 +765,7 @@ type conn94 struct {
 	driver.Pinger
 }
 type conn95 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -706,23 +775,27 @@ type conn95 struct {
 	driver.Pinger
 }
 type conn96 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
 }
 type conn97 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
 	driver.Pinger
 }
 type conn98 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
 	driver.Pinger
 }
 type conn99 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -730,12 +803,14 @@ type conn99 struct {
 	driver.Pinger
 }
 type conn100 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
 	driver.Pinger
 }
 type conn101 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -743,6 +818,7 @@ type conn101 struct {
 	driver.Pinger
 }
 type conn102 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -750,6 +826,7 @@ type conn102 struct {
 	driver.Pinger
 }
 type conn103 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -758,12 +835,14 @@ type conn103 struct {
 	driver.Pinger
 }
 type conn104 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
 	driver.Pinger
 }
 type conn105 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -771,6 +850,7 @@ type conn105 struct {
 	driver.Pinger
 }
 type conn106 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -778,6 +858,7 @@ type conn106 struct {
 	driver.Pinger
 }
 type conn107 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -786,6 +867,7 @@ type conn107 struct {
 	driver.Pinger
 }
 type conn108 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -793,6 +875,7 @@ type conn108 struct {
 	driver.Pinger
 }
 type conn109 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -801,6 +884,7 @@ type conn109 struct {
 	driver.Pinger
 }
 type conn110 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -809,6 +893,7 @@ type conn110 struct {
 	driver.Pinger
 }
 type conn111 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -818,12 +903,14 @@ type conn111 struct {
 	driver.Pinger
 }
 type conn112 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
 	driver.Pinger
 }
 type conn113 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -831,6 +918,7 @@ type conn113 struct {
 	driver.Pinger
 }
 type conn114 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -838,6 +926,7 @@ type conn114 struct {
 	driver.Pinger
 }
 type conn115 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -846,6 +935,7 @@ type conn115 struct {
 	driver.Pinger
 }
 type conn116 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -853,6 +943,7 @@ type conn116 struct {
 	driver.Pinger
 }
 type conn117 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -861,6 +952,7 @@ type conn117 struct {
 	driver.Pinger
 }
 type conn118 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -869,6 +961,7 @@ type conn118 struct {
 	driver.Pinger
 }
 type conn119 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -878,6 +971,7 @@ type conn119 struct {
 	driver.Pinger
 }
 type conn120 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -885,6 +979,7 @@ type conn120 struct {
 	driver.Pinger
 }
 type conn121 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -893,6 +988,7 @@ type conn121 struct {
 	driver.Pinger
 }
 type conn122 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -901,6 +997,7 @@ type conn122 struct {
 	driver.Pinger
 }
 type conn123 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -910,6 +1007,7 @@ type conn123 struct {
 	driver.Pinger
 }
 type conn124 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -918,6 +1016,7 @@ type conn124 struct {
 	driver.Pinger
 }
 type conn125 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -927,6 +1026,7 @@ type conn125 struct {
 	driver.Pinger
 }
 type conn126 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -936,6 +1036,7 @@ type conn126 struct {
 	driver.Pinger
 }
 type conn127 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -946,43 +1047,51 @@ type conn127 struct {
 	driver.Pinger
 }
 type conn128 struct {
+	_ nocmp
 	connBase
 	driver.SessionResetter
 }
 type conn129 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.SessionResetter
 }
 type conn130 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.SessionResetter
 }
 type conn131 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.SessionResetter
 }
 type conn132 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.SessionResetter
 }
 type conn133 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.SessionResetter
 }
 type conn134 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.SessionResetter
 }
 type conn135 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -990,23 +1099,27 @@ type conn135 struct {
 	driver.SessionResetter
 }
 type conn136 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.SessionResetter
 }
 type conn137 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.SessionResetter
 }
 type conn138 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.SessionResetter
 }
 type conn139 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1014,12 +1127,14 @@ type conn139 struct {
 	driver.SessionResetter
 }
 type conn140 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.SessionResetter
 }
 type conn141 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1027,6 +1142,7 @@ type conn141 struct {
 	driver.SessionResetter
 }
 type conn142 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1034,6 +1150,7 @@ type conn142 struct {
 	driver.SessionResetter
 }
 type conn143 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1042,23 +1159,27 @@ type conn143 struct {
 	driver.SessionResetter
 }
 type conn144 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.SessionResetter
 }
 type conn145 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 	driver.SessionResetter
 }
 type conn146 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 	driver.SessionResetter
 }
 type conn147 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1066,12 +1187,14 @@ type conn147 struct {
 	driver.SessionResetter
 }
 type conn148 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 	driver.SessionResetter
 }
 type conn149 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1079,6 +1202,7 @@ type conn149 struct {
 	driver.SessionResetter
 }
 type conn150 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1086,6 +1210,7 @@ type conn150 struct {
 	driver.SessionResetter
 }
 type conn151 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1094,12 +1219,14 @@ type conn151 struct {
 	driver.SessionResetter
 }
 type conn152 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 	driver.SessionResetter
 }
 type conn153 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1107,6 +1234,7 @@ type conn153 struct {
 	driver.SessionResetter
 }
 type conn154 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1114,6 +1242,7 @@ type conn154 struct {
 	driver.SessionResetter
 }
 type conn155 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1122,6 +1251,7 @@ type conn155 struct {
 	driver.SessionResetter
 }
 type conn156 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1129,6 +1259,7 @@ type conn156 struct {
 	driver.SessionResetter
 }
 type conn157 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1137,6 +1268,7 @@ type conn157 struct {
 	driver.SessionResetter
 }
 type conn158 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1145,6 +1277,7 @@ type conn158 struct {
 	driver.SessionResetter
 }
 type conn159 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1154,23 +1287,27 @@ type conn159 struct {
 	driver.SessionResetter
 }
 type conn160 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn161 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn162 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn163 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1178,12 +1315,14 @@ type conn163 struct {
 	driver.SessionResetter
 }
 type conn164 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn165 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1191,6 +1330,7 @@ type conn165 struct {
 	driver.SessionResetter
 }
 type conn166 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1198,6 +1338,7 @@ type conn166 struct {
 	driver.SessionResetter
 }
 type conn167 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1206,12 +1347,14 @@ type conn167 struct {
 	driver.SessionResetter
 }
 type conn168 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn169 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1219,6 +1362,7 @@ type conn169 struct {
 	driver.SessionResetter
 }
 type conn170 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1226,6 +1370,7 @@ type conn170 struct {
 	driver.SessionResetter
 }
 type conn171 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1234,6 +1379,7 @@ type conn171 struct {
 	driver.SessionResetter
 }
 type conn172 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1241,6 +1387,7 @@ type conn172 struct {
 	driver.SessionResetter
 }
 type conn173 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1249,6 +1396,7 @@ type conn173 struct {
 	driver.SessionResetter
 }
 type conn174 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1257,6 +1405,7 @@ type conn174 struct {
 	driver.SessionResetter
 }
 type conn175 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1266,12 +1415,14 @@ type conn175 struct {
 	driver.SessionResetter
 }
 type conn176 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
 	driver.SessionResetter
 }
 type conn177 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -1279,6 +1430,7 @@ type conn177 struct {
 	driver.SessionResetter
 }
 type conn178 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -1286,6 +1438,7 @@ type conn178 struct {
 	driver.SessionResetter
 }
 type conn179 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1294,6 +1447,7 @@ type conn179 struct {
 	driver.SessionResetter
 }
 type conn180 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -1301,6 +1455,7 @@ type conn180 struct {
 	driver.SessionResetter
 }
 type conn181 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1309,6 +1464,7 @@ type conn181 struct {
 	driver.SessionResetter
 }
 type conn182 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1317,6 +1473,7 @@ type conn182 struct {
 	driver.SessionResetter
 }
 type conn183 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1326,6 +1483,7 @@ type conn183 struct {
 	driver.SessionResetter
 }
 type conn184 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -1333,6 +1491,7 @@ type conn184 struct {
 	driver.SessionResetter
 }
 type conn185 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1341,6 +1500,7 @@ type conn185 struct {
 	driver.SessionResetter
 }
 type conn186 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1349,6 +1509,7 @@ type conn186 struct {
 	driver.SessionResetter
 }
 type conn187 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1358,6 +1519,7 @@ type conn187 struct {
 	driver.SessionResetter
 }
 type conn188 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1366,6 +1528,7 @@ type conn188 struct {
 	driver.SessionResetter
 }
 type conn189 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1375,6 +1538,7 @@ type conn189 struct {
 	driver.SessionResetter
 }
 type conn190 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1384,6 +1548,7 @@ type conn190 struct {
 	driver.SessionResetter
 }
 type conn191 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1394,23 +1559,27 @@ type conn191 struct {
 	driver.SessionResetter
 }
 type conn192 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn193 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn194 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn195 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1418,12 +1587,14 @@ type conn195 struct {
 	driver.SessionResetter
 }
 type conn196 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn197 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1431,6 +1602,7 @@ type conn197 struct {
 	driver.SessionResetter
 }
 type conn198 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1438,6 +1610,7 @@ type conn198 struct {
 	driver.SessionResetter
 }
 type conn199 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1446,12 +1619,14 @@ type conn199 struct {
 	driver.SessionResetter
 }
 type conn200 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn201 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1459,6 +1634,7 @@ type conn201 struct {
 	driver.SessionResetter
 }
 type conn202 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1466,6 +1642,7 @@ type conn202 struct {
 	driver.SessionResetter
 }
 type conn203 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1474,6 +1651,7 @@ type conn203 struct {
 	driver.SessionResetter
 }
 type conn204 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1481,6 +1659,7 @@ type conn204 struct {
 	driver.SessionResetter
 }
 type conn205 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1489,6 +1668,7 @@ type conn205 struct {
 	driver.SessionResetter
 }
 type conn206 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1497,6 +1677,7 @@ type conn206 struct {
 	driver.SessionResetter
 }
 type conn207 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1506,12 +1687,14 @@ type conn207 struct {
 	driver.SessionResetter
 }
 type conn208 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn209 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -1519,6 +1702,7 @@ type conn209 struct {
 	driver.SessionResetter
 }
 type conn210 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -1526,6 +1710,7 @@ type conn210 struct {
 	driver.SessionResetter
 }
 type conn211 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1534,6 +1719,7 @@ type conn211 struct {
 	driver.SessionResetter
 }
 type conn212 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -1541,6 +1727,7 @@ type conn212 struct {
 	driver.SessionResetter
 }
 type conn213 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1549,6 +1736,7 @@ type conn213 struct {
 	driver.SessionResetter
 }
 type conn214 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1557,6 +1745,7 @@ type conn214 struct {
 	driver.SessionResetter
 }
 type conn215 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1566,6 +1755,7 @@ type conn215 struct {
 	driver.SessionResetter
 }
 type conn216 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -1573,6 +1763,7 @@ type conn216 struct {
 	driver.SessionResetter
 }
 type conn217 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1581,6 +1772,7 @@ type conn217 struct {
 	driver.SessionResetter
 }
 type conn218 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1589,6 +1781,7 @@ type conn218 struct {
 	driver.SessionResetter
 }
 type conn219 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1598,6 +1791,7 @@ type conn219 struct {
 	driver.SessionResetter
 }
 type conn220 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1606,6 +1800,7 @@ type conn220 struct {
 	driver.SessionResetter
 }
 type conn221 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1615,6 +1810,7 @@ type conn221 struct {
 	driver.SessionResetter
 }
 type conn222 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1624,6 +1820,7 @@ type conn222 struct {
 	driver.SessionResetter
 }
 type conn223 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1634,12 +1831,14 @@ type conn223 struct {
 	driver.SessionResetter
 }
 type conn224 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
 	driver.SessionResetter
 }
 type conn225 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -1647,6 +1846,7 @@ type conn225 struct {
 	driver.SessionResetter
 }
 type conn226 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -1654,6 +1854,7 @@ type conn226 struct {
 	driver.SessionResetter
 }
 type conn227 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1662,6 +1863,7 @@ type conn227 struct {
 	driver.SessionResetter
 }
 type conn228 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -1669,6 +1871,7 @@ type conn228 struct {
 	driver.SessionResetter
 }
 type conn229 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1677,6 +1880,7 @@ type conn229 struct {
 	driver.SessionResetter
 }
 type conn230 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1685,6 +1889,7 @@ type conn230 struct {
 	driver.SessionResetter
 }
 type conn231 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1694,6 +1899,7 @@ type conn231 struct {
 	driver.SessionResetter
 }
 type conn232 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -1701,6 +1907,7 @@ type conn232 struct {
 	driver.SessionResetter
 }
 type conn233 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1709,6 +1916,7 @@ type conn233 struct {
 	driver.SessionResetter
 }
 type conn234 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1717,6 +1925,7 @@ type conn234 struct {
 	driver.SessionResetter
 }
 type conn235 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1726,6 +1935,7 @@ type conn235 struct {
 	driver.SessionResetter
 }
 type conn236 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1734,6 +1944,7 @@ type conn236 struct {
 	driver.SessionResetter
 }
 type conn237 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1743,6 +1954,7 @@ type conn237 struct {
 	driver.SessionResetter
 }
 type conn238 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1752,6 +1964,7 @@ type conn238 struct {
 	driver.SessionResetter
 }
 type conn239 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1762,6 +1975,7 @@ type conn239 struct {
 	driver.SessionResetter
 }
 type conn240 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -1769,6 +1983,7 @@ type conn240 struct {
 	driver.SessionResetter
 }
 type conn241 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -1777,6 +1992,7 @@ type conn241 struct {
 	driver.SessionResetter
 }
 type conn242 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -1785,6 +2001,7 @@ type conn242 struct {
 	driver.SessionResetter
 }
 type conn243 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1794,6 +2011,7 @@ type conn243 struct {
 	driver.SessionResetter
 }
 type conn244 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -1802,6 +2020,7 @@ type conn244 struct {
 	driver.SessionResetter
 }
 type conn245 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1811,6 +2030,7 @@ type conn245 struct {
 	driver.SessionResetter
 }
 type conn246 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1820,6 +2040,7 @@ type conn246 struct {
 	driver.SessionResetter
 }
 type conn247 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1830,6 +2051,7 @@ type conn247 struct {
 	driver.SessionResetter
 }
 type conn248 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -1838,6 +2060,7 @@ type conn248 struct {
 	driver.SessionResetter
 }
 type conn249 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -1847,6 +2070,7 @@ type conn249 struct {
 	driver.SessionResetter
 }
 type conn250 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -1856,6 +2080,7 @@ type conn250 struct {
 	driver.SessionResetter
 }
 type conn251 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1866,6 +2091,7 @@ type conn251 struct {
 	driver.SessionResetter
 }
 type conn252 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -1875,6 +2101,7 @@ type conn252 struct {
 	driver.SessionResetter
 }
 type conn253 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1885,6 +2112,7 @@ type conn253 struct {
 	driver.SessionResetter
 }
 type conn254 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1895,6 +2123,7 @@ type conn254 struct {
 	driver.SessionResetter
 }
 type conn255 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1906,43 +2135,51 @@ type conn255 struct {
 	driver.SessionResetter
 }
 type conn256 struct {
+	_ nocmp
 	connBase
 	driver.Validator
 }
 type conn257 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Validator
 }
 type conn258 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Validator
 }
 type conn259 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.Validator
 }
 type conn260 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Validator
 }
 type conn261 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.Validator
 }
 type conn262 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.Validator
 }
 type conn263 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1950,23 +2187,27 @@ type conn263 struct {
 	driver.Validator
 }
 type conn264 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Validator
 }
 type conn265 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.Validator
 }
 type conn266 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.Validator
 }
 type conn267 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -1974,12 +2215,14 @@ type conn267 struct {
 	driver.Validator
 }
 type conn268 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.Validator
 }
 type conn269 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -1987,6 +2230,7 @@ type conn269 struct {
 	driver.Validator
 }
 type conn270 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -1994,6 +2238,7 @@ type conn270 struct {
 	driver.Validator
 }
 type conn271 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2002,23 +2247,27 @@ type conn271 struct {
 	driver.Validator
 }
 type conn272 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Validator
 }
 type conn273 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 	driver.Validator
 }
 type conn274 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 	driver.Validator
 }
 type conn275 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2026,12 +2275,14 @@ type conn275 struct {
 	driver.Validator
 }
 type conn276 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 	driver.Validator
 }
 type conn277 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2039,6 +2290,7 @@ type conn277 struct {
 	driver.Validator
 }
 type conn278 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2046,6 +2298,7 @@ type conn278 struct {
 	driver.Validator
 }
 type conn279 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2054,12 +2307,14 @@ type conn279 struct {
 	driver.Validator
 }
 type conn280 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 	driver.Validator
 }
 type conn281 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2067,6 +2322,7 @@ type conn281 struct {
 	driver.Validator
 }
 type conn282 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2074,6 +2330,7 @@ type conn282 struct {
 	driver.Validator
 }
 type conn283 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2082,6 +2339,7 @@ type conn283 struct {
 	driver.Validator
 }
 type conn284 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2089,6 +2347,7 @@ type conn284 struct {
 	driver.Validator
 }
 type conn285 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2097,6 +2356,7 @@ type conn285 struct {
 	driver.Validator
 }
 type conn286 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2105,6 +2365,7 @@ type conn286 struct {
 	driver.Validator
 }
 type conn287 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2114,23 +2375,27 @@ type conn287 struct {
 	driver.Validator
 }
 type conn288 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Validator
 }
 type conn289 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
 	driver.Validator
 }
 type conn290 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
 	driver.Validator
 }
 type conn291 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2138,12 +2403,14 @@ type conn291 struct {
 	driver.Validator
 }
 type conn292 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
 	driver.Validator
 }
 type conn293 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2151,6 +2418,7 @@ type conn293 struct {
 	driver.Validator
 }
 type conn294 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2158,6 +2426,7 @@ type conn294 struct {
 	driver.Validator
 }
 type conn295 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2166,12 +2435,14 @@ type conn295 struct {
 	driver.Validator
 }
 type conn296 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
 	driver.Validator
 }
 type conn297 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2179,6 +2450,7 @@ type conn297 struct {
 	driver.Validator
 }
 type conn298 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2186,6 +2458,7 @@ type conn298 struct {
 	driver.Validator
 }
 type conn299 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2194,6 +2467,7 @@ type conn299 struct {
 	driver.Validator
 }
 type conn300 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2201,6 +2475,7 @@ type conn300 struct {
 	driver.Validator
 }
 type conn301 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2209,6 +2484,7 @@ type conn301 struct {
 	driver.Validator
 }
 type conn302 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2217,6 +2493,7 @@ type conn302 struct {
 	driver.Validator
 }
 type conn303 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2226,12 +2503,14 @@ type conn303 struct {
 	driver.Validator
 }
 type conn304 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
 	driver.Validator
 }
 type conn305 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -2239,6 +2518,7 @@ type conn305 struct {
 	driver.Validator
 }
 type conn306 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -2246,6 +2526,7 @@ type conn306 struct {
 	driver.Validator
 }
 type conn307 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2254,6 +2535,7 @@ type conn307 struct {
 	driver.Validator
 }
 type conn308 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -2261,6 +2543,7 @@ type conn308 struct {
 	driver.Validator
 }
 type conn309 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2269,6 +2552,7 @@ type conn309 struct {
 	driver.Validator
 }
 type conn310 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2277,6 +2561,7 @@ type conn310 struct {
 	driver.Validator
 }
 type conn311 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2286,6 +2571,7 @@ type conn311 struct {
 	driver.Validator
 }
 type conn312 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -2293,6 +2579,7 @@ type conn312 struct {
 	driver.Validator
 }
 type conn313 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2301,6 +2588,7 @@ type conn313 struct {
 	driver.Validator
 }
 type conn314 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2309,6 +2597,7 @@ type conn314 struct {
 	driver.Validator
 }
 type conn315 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2318,6 +2607,7 @@ type conn315 struct {
 	driver.Validator
 }
 type conn316 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2326,6 +2616,7 @@ type conn316 struct {
 	driver.Validator
 }
 type conn317 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2335,6 +2626,7 @@ type conn317 struct {
 	driver.Validator
 }
 type conn318 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2344,6 +2636,7 @@ type conn318 struct {
 	driver.Validator
 }
 type conn319 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2354,23 +2647,27 @@ type conn319 struct {
 	driver.Validator
 }
 type conn320 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.Validator
 }
 type conn321 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
 	driver.Validator
 }
 type conn322 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
 	driver.Validator
 }
 type conn323 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2378,12 +2675,14 @@ type conn323 struct {
 	driver.Validator
 }
 type conn324 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
 	driver.Validator
 }
 type conn325 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2391,6 +2690,7 @@ type conn325 struct {
 	driver.Validator
 }
 type conn326 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2398,6 +2698,7 @@ type conn326 struct {
 	driver.Validator
 }
 type conn327 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2406,12 +2707,14 @@ type conn327 struct {
 	driver.Validator
 }
 type conn328 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
 	driver.Validator
 }
 type conn329 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2419,6 +2722,7 @@ type conn329 struct {
 	driver.Validator
 }
 type conn330 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2426,6 +2730,7 @@ type conn330 struct {
 	driver.Validator
 }
 type conn331 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2434,6 +2739,7 @@ type conn331 struct {
 	driver.Validator
 }
 type conn332 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2441,6 +2747,7 @@ type conn332 struct {
 	driver.Validator
 }
 type conn333 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2449,6 +2756,7 @@ type conn333 struct {
 	driver.Validator
 }
 type conn334 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2457,6 +2765,7 @@ type conn334 struct {
 	driver.Validator
 }
 type conn335 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2466,12 +2775,14 @@ type conn335 struct {
 	driver.Validator
 }
 type conn336 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
 	driver.Validator
 }
 type conn337 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -2479,6 +2790,7 @@ type conn337 struct {
 	driver.Validator
 }
 type conn338 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -2486,6 +2798,7 @@ type conn338 struct {
 	driver.Validator
 }
 type conn339 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2494,6 +2807,7 @@ type conn339 struct {
 	driver.Validator
 }
 type conn340 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -2501,6 +2815,7 @@ type conn340 struct {
 	driver.Validator
 }
 type conn341 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2509,6 +2824,7 @@ type conn341 struct {
 	driver.Validator
 }
 type conn342 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2517,6 +2833,7 @@ type conn342 struct {
 	driver.Validator
 }
 type conn343 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2526,6 +2843,7 @@ type conn343 struct {
 	driver.Validator
 }
 type conn344 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -2533,6 +2851,7 @@ type conn344 struct {
 	driver.Validator
 }
 type conn345 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2541,6 +2860,7 @@ type conn345 struct {
 	driver.Validator
 }
 type conn346 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2549,6 +2869,7 @@ type conn346 struct {
 	driver.Validator
 }
 type conn347 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2558,6 +2879,7 @@ type conn347 struct {
 	driver.Validator
 }
 type conn348 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2566,6 +2888,7 @@ type conn348 struct {
 	driver.Validator
 }
 type conn349 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2575,6 +2898,7 @@ type conn349 struct {
 	driver.Validator
 }
 type conn350 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2584,6 +2908,7 @@ type conn350 struct {
 	driver.Validator
 }
 type conn351 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2594,12 +2919,14 @@ type conn351 struct {
 	driver.Validator
 }
 type conn352 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
 	driver.Validator
 }
 type conn353 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -2607,6 +2934,7 @@ type conn353 struct {
 	driver.Validator
 }
 type conn354 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -2614,6 +2942,7 @@ type conn354 struct {
 	driver.Validator
 }
 type conn355 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2622,6 +2951,7 @@ type conn355 struct {
 	driver.Validator
 }
 type conn356 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -2629,6 +2959,7 @@ type conn356 struct {
 	driver.Validator
 }
 type conn357 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2637,6 +2968,7 @@ type conn357 struct {
 	driver.Validator
 }
 type conn358 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2645,6 +2977,7 @@ type conn358 struct {
 	driver.Validator
 }
 type conn359 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2654,6 +2987,7 @@ type conn359 struct {
 	driver.Validator
 }
 type conn360 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -2661,6 +2995,7 @@ type conn360 struct {
 	driver.Validator
 }
 type conn361 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2669,6 +3004,7 @@ type conn361 struct {
 	driver.Validator
 }
 type conn362 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2677,6 +3013,7 @@ type conn362 struct {
 	driver.Validator
 }
 type conn363 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2686,6 +3023,7 @@ type conn363 struct {
 	driver.Validator
 }
 type conn364 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2694,6 +3032,7 @@ type conn364 struct {
 	driver.Validator
 }
 type conn365 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2703,6 +3042,7 @@ type conn365 struct {
 	driver.Validator
 }
 type conn366 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2712,6 +3052,7 @@ type conn366 struct {
 	driver.Validator
 }
 type conn367 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2722,6 +3063,7 @@ type conn367 struct {
 	driver.Validator
 }
 type conn368 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -2729,6 +3071,7 @@ type conn368 struct {
 	driver.Validator
 }
 type conn369 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -2737,6 +3080,7 @@ type conn369 struct {
 	driver.Validator
 }
 type conn370 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -2745,6 +3089,7 @@ type conn370 struct {
 	driver.Validator
 }
 type conn371 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2754,6 +3099,7 @@ type conn371 struct {
 	driver.Validator
 }
 type conn372 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -2762,6 +3108,7 @@ type conn372 struct {
 	driver.Validator
 }
 type conn373 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2771,6 +3118,7 @@ type conn373 struct {
 	driver.Validator
 }
 type conn374 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2780,6 +3128,7 @@ type conn374 struct {
 	driver.Validator
 }
 type conn375 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2790,6 +3139,7 @@ type conn375 struct {
 	driver.Validator
 }
 type conn376 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -2798,6 +3148,7 @@ type conn376 struct {
 	driver.Validator
 }
 type conn377 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2807,6 +3158,7 @@ type conn377 struct {
 	driver.Validator
 }
 type conn378 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2816,6 +3168,7 @@ type conn378 struct {
 	driver.Validator
 }
 type conn379 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2826,6 +3179,7 @@ type conn379 struct {
 	driver.Validator
 }
 type conn380 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2835,6 +3189,7 @@ type conn380 struct {
 	driver.Validator
 }
 type conn381 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2845,6 +3200,7 @@ type conn381 struct {
 	driver.Validator
 }
 type conn382 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2855,6 +3211,7 @@ type conn382 struct {
 	driver.Validator
 }
 type conn383 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2866,23 +3223,27 @@ type conn383 struct {
 	driver.Validator
 }
 type conn384 struct {
+	_ nocmp
 	connBase
 	driver.SessionResetter
 	driver.Validator
 }
 type conn385 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.SessionResetter
 	driver.Validator
 }
 type conn386 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.SessionResetter
 	driver.Validator
 }
 type conn387 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2890,12 +3251,14 @@ type conn387 struct {
 	driver.Validator
 }
 type conn388 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.SessionResetter
 	driver.Validator
 }
 type conn389 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2903,6 +3266,7 @@ type conn389 struct {
 	driver.Validator
 }
 type conn390 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2910,6 +3274,7 @@ type conn390 struct {
 	driver.Validator
 }
 type conn391 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2918,12 +3283,14 @@ type conn391 struct {
 	driver.Validator
 }
 type conn392 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.SessionResetter
 	driver.Validator
 }
 type conn393 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -2931,6 +3298,7 @@ type conn393 struct {
 	driver.Validator
 }
 type conn394 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -2938,6 +3306,7 @@ type conn394 struct {
 	driver.Validator
 }
 type conn395 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2946,6 +3315,7 @@ type conn395 struct {
 	driver.Validator
 }
 type conn396 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -2953,6 +3323,7 @@ type conn396 struct {
 	driver.Validator
 }
 type conn397 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -2961,6 +3332,7 @@ type conn397 struct {
 	driver.Validator
 }
 type conn398 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -2969,6 +3341,7 @@ type conn398 struct {
 	driver.Validator
 }
 type conn399 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -2978,12 +3351,14 @@ type conn399 struct {
 	driver.Validator
 }
 type conn400 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.SessionResetter
 	driver.Validator
 }
 type conn401 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -2991,6 +3366,7 @@ type conn401 struct {
 	driver.Validator
 }
 type conn402 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -2998,6 +3374,7 @@ type conn402 struct {
 	driver.Validator
 }
 type conn403 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3006,6 +3383,7 @@ type conn403 struct {
 	driver.Validator
 }
 type conn404 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -3013,6 +3391,7 @@ type conn404 struct {
 	driver.Validator
 }
 type conn405 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3021,6 +3400,7 @@ type conn405 struct {
 	driver.Validator
 }
 type conn406 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3029,6 +3409,7 @@ type conn406 struct {
 	driver.Validator
 }
 type conn407 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3038,6 +3419,7 @@ type conn407 struct {
 	driver.Validator
 }
 type conn408 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -3045,6 +3427,7 @@ type conn408 struct {
 	driver.Validator
 }
 type conn409 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3053,6 +3436,7 @@ type conn409 struct {
 	driver.Validator
 }
 type conn410 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3061,6 +3445,7 @@ type conn410 struct {
 	driver.Validator
 }
 type conn411 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3070,6 +3455,7 @@ type conn411 struct {
 	driver.Validator
 }
 type conn412 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3078,6 +3464,7 @@ type conn412 struct {
 	driver.Validator
 }
 type conn413 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3087,6 +3474,7 @@ type conn413 struct {
 	driver.Validator
 }
 type conn414 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3096,6 +3484,7 @@ type conn414 struct {
 	driver.Validator
 }
 type conn415 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3106,12 +3495,14 @@ type conn415 struct {
 	driver.Validator
 }
 type conn416 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.SessionResetter
 	driver.Validator
 }
 type conn417 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -3119,6 +3510,7 @@ type conn417 struct {
 	driver.Validator
 }
 type conn418 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -3126,6 +3518,7 @@ type conn418 struct {
 	driver.Validator
 }
 type conn419 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3134,6 +3527,7 @@ type conn419 struct {
 	driver.Validator
 }
 type conn420 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -3141,6 +3535,7 @@ type conn420 struct {
 	driver.Validator
 }
 type conn421 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3149,6 +3544,7 @@ type conn421 struct {
 	driver.Validator
 }
 type conn422 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3157,6 +3553,7 @@ type conn422 struct {
 	driver.Validator
 }
 type conn423 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3166,6 +3563,7 @@ type conn423 struct {
 	driver.Validator
 }
 type conn424 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -3173,6 +3571,7 @@ type conn424 struct {
 	driver.Validator
 }
 type conn425 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3181,6 +3580,7 @@ type conn425 struct {
 	driver.Validator
 }
 type conn426 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3189,6 +3589,7 @@ type conn426 struct {
 	driver.Validator
 }
 type conn427 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3198,6 +3599,7 @@ type conn427 struct {
 	driver.Validator
 }
 type conn428 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3206,6 +3608,7 @@ type conn428 struct {
 	driver.Validator
 }
 type conn429 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3215,6 +3618,7 @@ type conn429 struct {
 	driver.Validator
 }
 type conn430 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3224,6 +3628,7 @@ type conn430 struct {
 	driver.Validator
 }
 type conn431 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3234,6 +3639,7 @@ type conn431 struct {
 	driver.Validator
 }
 type conn432 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -3241,6 +3647,7 @@ type conn432 struct {
 	driver.Validator
 }
 type conn433 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -3249,6 +3656,7 @@ type conn433 struct {
 	driver.Validator
 }
 type conn434 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -3257,6 +3665,7 @@ type conn434 struct {
 	driver.Validator
 }
 type conn435 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3266,6 +3675,7 @@ type conn435 struct {
 	driver.Validator
 }
 type conn436 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -3274,6 +3684,7 @@ type conn436 struct {
 	driver.Validator
 }
 type conn437 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3283,6 +3694,7 @@ type conn437 struct {
 	driver.Validator
 }
 type conn438 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3292,6 +3704,7 @@ type conn438 struct {
 	driver.Validator
 }
 type conn439 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3302,6 +3715,7 @@ type conn439 struct {
 	driver.Validator
 }
 type conn440 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -3310,6 +3724,7 @@ type conn440 struct {
 	driver.Validator
 }
 type conn441 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3319,6 +3734,7 @@ type conn441 struct {
 	driver.Validator
 }
 type conn442 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3328,6 +3744,7 @@ type conn442 struct {
 	driver.Validator
 }
 type conn443 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3338,6 +3755,7 @@ type conn443 struct {
 	driver.Validator
 }
 type conn444 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3347,6 +3765,7 @@ type conn444 struct {
 	driver.Validator
 }
 type conn445 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3357,6 +3776,7 @@ type conn445 struct {
 	driver.Validator
 }
 type conn446 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3367,6 +3787,7 @@ type conn446 struct {
 	driver.Validator
 }
 type conn447 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3378,12 +3799,14 @@ type conn447 struct {
 	driver.Validator
 }
 type conn448 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.SessionResetter
 	driver.Validator
 }
 type conn449 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
@@ -3391,6 +3814,7 @@ type conn449 struct {
 	driver.Validator
 }
 type conn450 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
@@ -3398,6 +3822,7 @@ type conn450 struct {
 	driver.Validator
 }
 type conn451 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3406,6 +3831,7 @@ type conn451 struct {
 	driver.Validator
 }
 type conn452 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
@@ -3413,6 +3839,7 @@ type conn452 struct {
 	driver.Validator
 }
 type conn453 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3421,6 +3848,7 @@ type conn453 struct {
 	driver.Validator
 }
 type conn454 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3429,6 +3857,7 @@ type conn454 struct {
 	driver.Validator
 }
 type conn455 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3438,6 +3867,7 @@ type conn455 struct {
 	driver.Validator
 }
 type conn456 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
@@ -3445,6 +3875,7 @@ type conn456 struct {
 	driver.Validator
 }
 type conn457 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3453,6 +3884,7 @@ type conn457 struct {
 	driver.Validator
 }
 type conn458 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3461,6 +3893,7 @@ type conn458 struct {
 	driver.Validator
 }
 type conn459 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3470,6 +3903,7 @@ type conn459 struct {
 	driver.Validator
 }
 type conn460 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3478,6 +3912,7 @@ type conn460 struct {
 	driver.Validator
 }
 type conn461 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3487,6 +3922,7 @@ type conn461 struct {
 	driver.Validator
 }
 type conn462 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3496,6 +3932,7 @@ type conn462 struct {
 	driver.Validator
 }
 type conn463 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3506,6 +3943,7 @@ type conn463 struct {
 	driver.Validator
 }
 type conn464 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
@@ -3513,6 +3951,7 @@ type conn464 struct {
 	driver.Validator
 }
 type conn465 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -3521,6 +3960,7 @@ type conn465 struct {
 	driver.Validator
 }
 type conn466 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -3529,6 +3969,7 @@ type conn466 struct {
 	driver.Validator
 }
 type conn467 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3538,6 +3979,7 @@ type conn467 struct {
 	driver.Validator
 }
 type conn468 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -3546,6 +3988,7 @@ type conn468 struct {
 	driver.Validator
 }
 type conn469 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3555,6 +3998,7 @@ type conn469 struct {
 	driver.Validator
 }
 type conn470 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3564,6 +4008,7 @@ type conn470 struct {
 	driver.Validator
 }
 type conn471 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3574,6 +4019,7 @@ type conn471 struct {
 	driver.Validator
 }
 type conn472 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -3582,6 +4028,7 @@ type conn472 struct {
 	driver.Validator
 }
 type conn473 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3591,6 +4038,7 @@ type conn473 struct {
 	driver.Validator
 }
 type conn474 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3600,6 +4048,7 @@ type conn474 struct {
 	driver.Validator
 }
 type conn475 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3610,6 +4059,7 @@ type conn475 struct {
 	driver.Validator
 }
 type conn476 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3619,6 +4069,7 @@ type conn476 struct {
 	driver.Validator
 }
 type conn477 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3629,6 +4080,7 @@ type conn477 struct {
 	driver.Validator
 }
 type conn478 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3639,6 +4091,7 @@ type conn478 struct {
 	driver.Validator
 }
 type conn479 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3650,6 +4103,7 @@ type conn479 struct {
 	driver.Validator
 }
 type conn480 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
@@ -3657,6 +4111,7 @@ type conn480 struct {
 	driver.Validator
 }
 type conn481 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -3665,6 +4120,7 @@ type conn481 struct {
 	driver.Validator
 }
 type conn482 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -3673,6 +4129,7 @@ type conn482 struct {
 	driver.Validator
 }
 type conn483 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3682,6 +4139,7 @@ type conn483 struct {
 	driver.Validator
 }
 type conn484 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -3690,6 +4148,7 @@ type conn484 struct {
 	driver.Validator
 }
 type conn485 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3699,6 +4158,7 @@ type conn485 struct {
 	driver.Validator
 }
 type conn486 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3708,6 +4168,7 @@ type conn486 struct {
 	driver.Validator
 }
 type conn487 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3718,6 +4179,7 @@ type conn487 struct {
 	driver.Validator
 }
 type conn488 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -3726,6 +4188,7 @@ type conn488 struct {
 	driver.Validator
 }
 type conn489 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3735,6 +4198,7 @@ type conn489 struct {
 	driver.Validator
 }
 type conn490 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3744,6 +4208,7 @@ type conn490 struct {
 	driver.Validator
 }
 type conn491 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3754,6 +4219,7 @@ type conn491 struct {
 	driver.Validator
 }
 type conn492 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3763,6 +4229,7 @@ type conn492 struct {
 	driver.Validator
 }
 type conn493 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3773,6 +4240,7 @@ type conn493 struct {
 	driver.Validator
 }
 type conn494 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3783,6 +4251,7 @@ type conn494 struct {
 	driver.Validator
 }
 type conn495 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3794,6 +4263,7 @@ type conn495 struct {
 	driver.Validator
 }
 type conn496 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -3802,6 +4272,7 @@ type conn496 struct {
 	driver.Validator
 }
 type conn497 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -3811,6 +4282,7 @@ type conn497 struct {
 	driver.Validator
 }
 type conn498 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -3820,6 +4292,7 @@ type conn498 struct {
 	driver.Validator
 }
 type conn499 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3830,6 +4303,7 @@ type conn499 struct {
 	driver.Validator
 }
 type conn500 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -3839,6 +4313,7 @@ type conn500 struct {
 	driver.Validator
 }
 type conn501 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3849,6 +4324,7 @@ type conn501 struct {
 	driver.Validator
 }
 type conn502 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3859,6 +4335,7 @@ type conn502 struct {
 	driver.Validator
 }
 type conn503 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3870,6 +4347,7 @@ type conn503 struct {
 	driver.Validator
 }
 type conn504 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -3879,6 +4357,7 @@ type conn504 struct {
 	driver.Validator
 }
 type conn505 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -3889,6 +4368,7 @@ type conn505 struct {
 	driver.Validator
 }
 type conn506 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -3899,6 +4379,7 @@ type conn506 struct {
 	driver.Validator
 }
 type conn507 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3910,6 +4391,7 @@ type conn507 struct {
 	driver.Validator
 }
 type conn508 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -3920,6 +4402,7 @@ type conn508 struct {
 	driver.Validator
 }
 type conn509 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -3931,6 +4414,7 @@ type conn509 struct {
 	driver.Validator
 }
 type conn510 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -3942,6 +4426,7 @@ type conn510 struct {
 	driver.Validator
 }
 type conn511 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3954,43 +4439,51 @@ type conn511 struct {
 	driver.Validator
 }
 type conn512 struct {
+	_ nocmp
 	connBase
 	driver.NamedValueChecker
 }
 type conn513 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.NamedValueChecker
 }
 type conn514 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.NamedValueChecker
 }
 type conn515 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
 	driver.NamedValueChecker
 }
 type conn516 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.NamedValueChecker
 }
 type conn517 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
 	driver.NamedValueChecker
 }
 type conn518 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
 	driver.NamedValueChecker
 }
 type conn519 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -3998,23 +4491,27 @@ type conn519 struct {
 	driver.NamedValueChecker
 }
 type conn520 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.NamedValueChecker
 }
 type conn521 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
 	driver.NamedValueChecker
 }
 type conn522 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
 	driver.NamedValueChecker
 }
 type conn523 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4022,12 +4519,14 @@ type conn523 struct {
 	driver.NamedValueChecker
 }
 type conn524 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
 	driver.NamedValueChecker
 }
 type conn525 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4035,6 +4534,7 @@ type conn525 struct {
 	driver.NamedValueChecker
 }
 type conn526 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4042,6 +4542,7 @@ type conn526 struct {
 	driver.NamedValueChecker
 }
 type conn527 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4050,23 +4551,27 @@ type conn527 struct {
 	driver.NamedValueChecker
 }
 type conn528 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.NamedValueChecker
 }
 type conn529 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
 	driver.NamedValueChecker
 }
 type conn530 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
 	driver.NamedValueChecker
 }
 type conn531 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4074,12 +4579,14 @@ type conn531 struct {
 	driver.NamedValueChecker
 }
 type conn532 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
 	driver.NamedValueChecker
 }
 type conn533 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4087,6 +4594,7 @@ type conn533 struct {
 	driver.NamedValueChecker
 }
 type conn534 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4094,6 +4602,7 @@ type conn534 struct {
 	driver.NamedValueChecker
 }
 type conn535 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4102,12 +4611,14 @@ type conn535 struct {
 	driver.NamedValueChecker
 }
 type conn536 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
 	driver.NamedValueChecker
 }
 type conn537 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4115,6 +4626,7 @@ type conn537 struct {
 	driver.NamedValueChecker
 }
 type conn538 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4122,6 +4634,7 @@ type conn538 struct {
 	driver.NamedValueChecker
 }
 type conn539 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4130,6 +4643,7 @@ type conn539 struct {
 	driver.NamedValueChecker
 }
 type conn540 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4137,6 +4651,7 @@ type conn540 struct {
 	driver.NamedValueChecker
 }
 type conn541 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4145,6 +4660,7 @@ type conn541 struct {
 	driver.NamedValueChecker
 }
 type conn542 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4153,6 +4669,7 @@ type conn542 struct {
 	driver.NamedValueChecker
 }
 type conn543 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4162,23 +4679,27 @@ type conn543 struct {
 	driver.NamedValueChecker
 }
 type conn544 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn545 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn546 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn547 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4186,12 +4707,14 @@ type conn547 struct {
 	driver.NamedValueChecker
 }
 type conn548 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn549 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4199,6 +4722,7 @@ type conn549 struct {
 	driver.NamedValueChecker
 }
 type conn550 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4206,6 +4730,7 @@ type conn550 struct {
 	driver.NamedValueChecker
 }
 type conn551 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4214,12 +4739,14 @@ type conn551 struct {
 	driver.NamedValueChecker
 }
 type conn552 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn553 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4227,6 +4754,7 @@ type conn553 struct {
 	driver.NamedValueChecker
 }
 type conn554 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4234,6 +4762,7 @@ type conn554 struct {
 	driver.NamedValueChecker
 }
 type conn555 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4242,6 +4771,7 @@ type conn555 struct {
 	driver.NamedValueChecker
 }
 type conn556 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4249,6 +4779,7 @@ type conn556 struct {
 	driver.NamedValueChecker
 }
 type conn557 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4257,6 +4788,7 @@ type conn557 struct {
 	driver.NamedValueChecker
 }
 type conn558 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4265,6 +4797,7 @@ type conn558 struct {
 	driver.NamedValueChecker
 }
 type conn559 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4274,12 +4807,14 @@ type conn559 struct {
 	driver.NamedValueChecker
 }
 type conn560 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
 	driver.NamedValueChecker
 }
 type conn561 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -4287,6 +4822,7 @@ type conn561 struct {
 	driver.NamedValueChecker
 }
 type conn562 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -4294,6 +4830,7 @@ type conn562 struct {
 	driver.NamedValueChecker
 }
 type conn563 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4302,6 +4839,7 @@ type conn563 struct {
 	driver.NamedValueChecker
 }
 type conn564 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -4309,6 +4847,7 @@ type conn564 struct {
 	driver.NamedValueChecker
 }
 type conn565 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4317,6 +4856,7 @@ type conn565 struct {
 	driver.NamedValueChecker
 }
 type conn566 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4325,6 +4865,7 @@ type conn566 struct {
 	driver.NamedValueChecker
 }
 type conn567 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4334,6 +4875,7 @@ type conn567 struct {
 	driver.NamedValueChecker
 }
 type conn568 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -4341,6 +4883,7 @@ type conn568 struct {
 	driver.NamedValueChecker
 }
 type conn569 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4349,6 +4892,7 @@ type conn569 struct {
 	driver.NamedValueChecker
 }
 type conn570 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4357,6 +4901,7 @@ type conn570 struct {
 	driver.NamedValueChecker
 }
 type conn571 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4366,6 +4911,7 @@ type conn571 struct {
 	driver.NamedValueChecker
 }
 type conn572 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4374,6 +4920,7 @@ type conn572 struct {
 	driver.NamedValueChecker
 }
 type conn573 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4383,6 +4930,7 @@ type conn573 struct {
 	driver.NamedValueChecker
 }
 type conn574 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4392,6 +4940,7 @@ type conn574 struct {
 	driver.NamedValueChecker
 }
 type conn575 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4402,23 +4951,27 @@ type conn575 struct {
 	driver.NamedValueChecker
 }
 type conn576 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn577 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn578 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn579 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4426,12 +4979,14 @@ type conn579 struct {
 	driver.NamedValueChecker
 }
 type conn580 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn581 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4439,6 +4994,7 @@ type conn581 struct {
 	driver.NamedValueChecker
 }
 type conn582 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4446,6 +5002,7 @@ type conn582 struct {
 	driver.NamedValueChecker
 }
 type conn583 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4454,12 +5011,14 @@ type conn583 struct {
 	driver.NamedValueChecker
 }
 type conn584 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn585 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4467,6 +5026,7 @@ type conn585 struct {
 	driver.NamedValueChecker
 }
 type conn586 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4474,6 +5034,7 @@ type conn586 struct {
 	driver.NamedValueChecker
 }
 type conn587 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4482,6 +5043,7 @@ type conn587 struct {
 	driver.NamedValueChecker
 }
 type conn588 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4489,6 +5051,7 @@ type conn588 struct {
 	driver.NamedValueChecker
 }
 type conn589 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4497,6 +5060,7 @@ type conn589 struct {
 	driver.NamedValueChecker
 }
 type conn590 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4505,6 +5069,7 @@ type conn590 struct {
 	driver.NamedValueChecker
 }
 type conn591 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4514,12 +5079,14 @@ type conn591 struct {
 	driver.NamedValueChecker
 }
 type conn592 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn593 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -4527,6 +5094,7 @@ type conn593 struct {
 	driver.NamedValueChecker
 }
 type conn594 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -4534,6 +5102,7 @@ type conn594 struct {
 	driver.NamedValueChecker
 }
 type conn595 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4542,6 +5111,7 @@ type conn595 struct {
 	driver.NamedValueChecker
 }
 type conn596 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -4549,6 +5119,7 @@ type conn596 struct {
 	driver.NamedValueChecker
 }
 type conn597 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4557,6 +5128,7 @@ type conn597 struct {
 	driver.NamedValueChecker
 }
 type conn598 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4565,6 +5137,7 @@ type conn598 struct {
 	driver.NamedValueChecker
 }
 type conn599 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4574,6 +5147,7 @@ type conn599 struct {
 	driver.NamedValueChecker
 }
 type conn600 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -4581,6 +5155,7 @@ type conn600 struct {
 	driver.NamedValueChecker
 }
 type conn601 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4589,6 +5164,7 @@ type conn601 struct {
 	driver.NamedValueChecker
 }
 type conn602 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4597,6 +5173,7 @@ type conn602 struct {
 	driver.NamedValueChecker
 }
 type conn603 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4606,6 +5183,7 @@ type conn603 struct {
 	driver.NamedValueChecker
 }
 type conn604 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4614,6 +5192,7 @@ type conn604 struct {
 	driver.NamedValueChecker
 }
 type conn605 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4623,6 +5202,7 @@ type conn605 struct {
 	driver.NamedValueChecker
 }
 type conn606 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4632,6 +5212,7 @@ type conn606 struct {
 	driver.NamedValueChecker
 }
 type conn607 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4642,12 +5223,14 @@ type conn607 struct {
 	driver.NamedValueChecker
 }
 type conn608 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
 	driver.NamedValueChecker
 }
 type conn609 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -4655,6 +5238,7 @@ type conn609 struct {
 	driver.NamedValueChecker
 }
 type conn610 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -4662,6 +5246,7 @@ type conn610 struct {
 	driver.NamedValueChecker
 }
 type conn611 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4670,6 +5255,7 @@ type conn611 struct {
 	driver.NamedValueChecker
 }
 type conn612 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -4677,6 +5263,7 @@ type conn612 struct {
 	driver.NamedValueChecker
 }
 type conn613 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4685,6 +5272,7 @@ type conn613 struct {
 	driver.NamedValueChecker
 }
 type conn614 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4693,6 +5281,7 @@ type conn614 struct {
 	driver.NamedValueChecker
 }
 type conn615 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4702,6 +5291,7 @@ type conn615 struct {
 	driver.NamedValueChecker
 }
 type conn616 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -4709,6 +5299,7 @@ type conn616 struct {
 	driver.NamedValueChecker
 }
 type conn617 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4717,6 +5308,7 @@ type conn617 struct {
 	driver.NamedValueChecker
 }
 type conn618 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4725,6 +5317,7 @@ type conn618 struct {
 	driver.NamedValueChecker
 }
 type conn619 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4734,6 +5327,7 @@ type conn619 struct {
 	driver.NamedValueChecker
 }
 type conn620 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4742,6 +5336,7 @@ type conn620 struct {
 	driver.NamedValueChecker
 }
 type conn621 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4751,6 +5346,7 @@ type conn621 struct {
 	driver.NamedValueChecker
 }
 type conn622 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4760,6 +5356,7 @@ type conn622 struct {
 	driver.NamedValueChecker
 }
 type conn623 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4770,6 +5367,7 @@ type conn623 struct {
 	driver.NamedValueChecker
 }
 type conn624 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -4777,6 +5375,7 @@ type conn624 struct {
 	driver.NamedValueChecker
 }
 type conn625 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -4785,6 +5384,7 @@ type conn625 struct {
 	driver.NamedValueChecker
 }
 type conn626 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -4793,6 +5393,7 @@ type conn626 struct {
 	driver.NamedValueChecker
 }
 type conn627 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4802,6 +5403,7 @@ type conn627 struct {
 	driver.NamedValueChecker
 }
 type conn628 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -4810,6 +5412,7 @@ type conn628 struct {
 	driver.NamedValueChecker
 }
 type conn629 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4819,6 +5422,7 @@ type conn629 struct {
 	driver.NamedValueChecker
 }
 type conn630 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4828,6 +5432,7 @@ type conn630 struct {
 	driver.NamedValueChecker
 }
 type conn631 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4838,6 +5443,7 @@ type conn631 struct {
 	driver.NamedValueChecker
 }
 type conn632 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -4846,6 +5452,7 @@ type conn632 struct {
 	driver.NamedValueChecker
 }
 type conn633 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4855,6 +5462,7 @@ type conn633 struct {
 	driver.NamedValueChecker
 }
 type conn634 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4864,6 +5472,7 @@ type conn634 struct {
 	driver.NamedValueChecker
 }
 type conn635 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4874,6 +5483,7 @@ type conn635 struct {
 	driver.NamedValueChecker
 }
 type conn636 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -4883,6 +5493,7 @@ type conn636 struct {
 	driver.NamedValueChecker
 }
 type conn637 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4893,6 +5504,7 @@ type conn637 struct {
 	driver.NamedValueChecker
 }
 type conn638 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4903,6 +5515,7 @@ type conn638 struct {
 	driver.NamedValueChecker
 }
 type conn639 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4914,23 +5527,27 @@ type conn639 struct {
 	driver.NamedValueChecker
 }
 type conn640 struct {
+	_ nocmp
 	connBase
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn641 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn642 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn643 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4938,12 +5555,14 @@ type conn643 struct {
 	driver.NamedValueChecker
 }
 type conn644 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn645 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -4951,6 +5570,7 @@ type conn645 struct {
 	driver.NamedValueChecker
 }
 type conn646 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -4958,6 +5578,7 @@ type conn646 struct {
 	driver.NamedValueChecker
 }
 type conn647 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4966,12 +5587,14 @@ type conn647 struct {
 	driver.NamedValueChecker
 }
 type conn648 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn649 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -4979,6 +5602,7 @@ type conn649 struct {
 	driver.NamedValueChecker
 }
 type conn650 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -4986,6 +5610,7 @@ type conn650 struct {
 	driver.NamedValueChecker
 }
 type conn651 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -4994,6 +5619,7 @@ type conn651 struct {
 	driver.NamedValueChecker
 }
 type conn652 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5001,6 +5627,7 @@ type conn652 struct {
 	driver.NamedValueChecker
 }
 type conn653 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5009,6 +5636,7 @@ type conn653 struct {
 	driver.NamedValueChecker
 }
 type conn654 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5017,6 +5645,7 @@ type conn654 struct {
 	driver.NamedValueChecker
 }
 type conn655 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5026,12 +5655,14 @@ type conn655 struct {
 	driver.NamedValueChecker
 }
 type conn656 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn657 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -5039,6 +5670,7 @@ type conn657 struct {
 	driver.NamedValueChecker
 }
 type conn658 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -5046,6 +5678,7 @@ type conn658 struct {
 	driver.NamedValueChecker
 }
 type conn659 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5054,6 +5687,7 @@ type conn659 struct {
 	driver.NamedValueChecker
 }
 type conn660 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -5061,6 +5695,7 @@ type conn660 struct {
 	driver.NamedValueChecker
 }
 type conn661 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5069,6 +5704,7 @@ type conn661 struct {
 	driver.NamedValueChecker
 }
 type conn662 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5077,6 +5713,7 @@ type conn662 struct {
 	driver.NamedValueChecker
 }
 type conn663 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5086,6 +5723,7 @@ type conn663 struct {
 	driver.NamedValueChecker
 }
 type conn664 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -5093,6 +5731,7 @@ type conn664 struct {
 	driver.NamedValueChecker
 }
 type conn665 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5101,6 +5740,7 @@ type conn665 struct {
 	driver.NamedValueChecker
 }
 type conn666 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5109,6 +5749,7 @@ type conn666 struct {
 	driver.NamedValueChecker
 }
 type conn667 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5118,6 +5759,7 @@ type conn667 struct {
 	driver.NamedValueChecker
 }
 type conn668 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5126,6 +5768,7 @@ type conn668 struct {
 	driver.NamedValueChecker
 }
 type conn669 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5135,6 +5778,7 @@ type conn669 struct {
 	driver.NamedValueChecker
 }
 type conn670 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5144,6 +5788,7 @@ type conn670 struct {
 	driver.NamedValueChecker
 }
 type conn671 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5154,12 +5799,14 @@ type conn671 struct {
 	driver.NamedValueChecker
 }
 type conn672 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn673 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -5167,6 +5814,7 @@ type conn673 struct {
 	driver.NamedValueChecker
 }
 type conn674 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -5174,6 +5822,7 @@ type conn674 struct {
 	driver.NamedValueChecker
 }
 type conn675 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5182,6 +5831,7 @@ type conn675 struct {
 	driver.NamedValueChecker
 }
 type conn676 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -5189,6 +5839,7 @@ type conn676 struct {
 	driver.NamedValueChecker
 }
 type conn677 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5197,6 +5848,7 @@ type conn677 struct {
 	driver.NamedValueChecker
 }
 type conn678 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5205,6 +5857,7 @@ type conn678 struct {
 	driver.NamedValueChecker
 }
 type conn679 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5214,6 +5867,7 @@ type conn679 struct {
 	driver.NamedValueChecker
 }
 type conn680 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -5221,6 +5875,7 @@ type conn680 struct {
 	driver.NamedValueChecker
 }
 type conn681 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5229,6 +5884,7 @@ type conn681 struct {
 	driver.NamedValueChecker
 }
 type conn682 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5237,6 +5893,7 @@ type conn682 struct {
 	driver.NamedValueChecker
 }
 type conn683 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5246,6 +5903,7 @@ type conn683 struct {
 	driver.NamedValueChecker
 }
 type conn684 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5254,6 +5912,7 @@ type conn684 struct {
 	driver.NamedValueChecker
 }
 type conn685 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5263,6 +5922,7 @@ type conn685 struct {
 	driver.NamedValueChecker
 }
 type conn686 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5272,6 +5932,7 @@ type conn686 struct {
 	driver.NamedValueChecker
 }
 type conn687 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5282,6 +5943,7 @@ type conn687 struct {
 	driver.NamedValueChecker
 }
 type conn688 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -5289,6 +5951,7 @@ type conn688 struct {
 	driver.NamedValueChecker
 }
 type conn689 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -5297,6 +5960,7 @@ type conn689 struct {
 	driver.NamedValueChecker
 }
 type conn690 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -5305,6 +5969,7 @@ type conn690 struct {
 	driver.NamedValueChecker
 }
 type conn691 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5314,6 +5979,7 @@ type conn691 struct {
 	driver.NamedValueChecker
 }
 type conn692 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -5322,6 +5988,7 @@ type conn692 struct {
 	driver.NamedValueChecker
 }
 type conn693 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5331,6 +5998,7 @@ type conn693 struct {
 	driver.NamedValueChecker
 }
 type conn694 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5340,6 +6008,7 @@ type conn694 struct {
 	driver.NamedValueChecker
 }
 type conn695 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5350,6 +6019,7 @@ type conn695 struct {
 	driver.NamedValueChecker
 }
 type conn696 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -5358,6 +6028,7 @@ type conn696 struct {
 	driver.NamedValueChecker
 }
 type conn697 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5367,6 +6038,7 @@ type conn697 struct {
 	driver.NamedValueChecker
 }
 type conn698 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5376,6 +6048,7 @@ type conn698 struct {
 	driver.NamedValueChecker
 }
 type conn699 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5386,6 +6059,7 @@ type conn699 struct {
 	driver.NamedValueChecker
 }
 type conn700 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5395,6 +6069,7 @@ type conn700 struct {
 	driver.NamedValueChecker
 }
 type conn701 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5405,6 +6080,7 @@ type conn701 struct {
 	driver.NamedValueChecker
 }
 type conn702 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5415,6 +6091,7 @@ type conn702 struct {
 	driver.NamedValueChecker
 }
 type conn703 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5426,12 +6103,14 @@ type conn703 struct {
 	driver.NamedValueChecker
 }
 type conn704 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.SessionResetter
 	driver.NamedValueChecker
 }
 type conn705 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
@@ -5439,6 +6118,7 @@ type conn705 struct {
 	driver.NamedValueChecker
 }
 type conn706 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
@@ -5446,6 +6126,7 @@ type conn706 struct {
 	driver.NamedValueChecker
 }
 type conn707 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5454,6 +6135,7 @@ type conn707 struct {
 	driver.NamedValueChecker
 }
 type conn708 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
@@ -5461,6 +6143,7 @@ type conn708 struct {
 	driver.NamedValueChecker
 }
 type conn709 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5469,6 +6152,7 @@ type conn709 struct {
 	driver.NamedValueChecker
 }
 type conn710 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5477,6 +6161,7 @@ type conn710 struct {
 	driver.NamedValueChecker
 }
 type conn711 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5486,6 +6171,7 @@ type conn711 struct {
 	driver.NamedValueChecker
 }
 type conn712 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
@@ -5493,6 +6179,7 @@ type conn712 struct {
 	driver.NamedValueChecker
 }
 type conn713 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5501,6 +6188,7 @@ type conn713 struct {
 	driver.NamedValueChecker
 }
 type conn714 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5509,6 +6197,7 @@ type conn714 struct {
 	driver.NamedValueChecker
 }
 type conn715 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5518,6 +6207,7 @@ type conn715 struct {
 	driver.NamedValueChecker
 }
 type conn716 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5526,6 +6216,7 @@ type conn716 struct {
 	driver.NamedValueChecker
 }
 type conn717 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5535,6 +6226,7 @@ type conn717 struct {
 	driver.NamedValueChecker
 }
 type conn718 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5544,6 +6236,7 @@ type conn718 struct {
 	driver.NamedValueChecker
 }
 type conn719 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5554,6 +6247,7 @@ type conn719 struct {
 	driver.NamedValueChecker
 }
 type conn720 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
@@ -5561,6 +6255,7 @@ type conn720 struct {
 	driver.NamedValueChecker
 }
 type conn721 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -5569,6 +6264,7 @@ type conn721 struct {
 	driver.NamedValueChecker
 }
 type conn722 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -5577,6 +6273,7 @@ type conn722 struct {
 	driver.NamedValueChecker
 }
 type conn723 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5586,6 +6283,7 @@ type conn723 struct {
 	driver.NamedValueChecker
 }
 type conn724 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -5594,6 +6292,7 @@ type conn724 struct {
 	driver.NamedValueChecker
 }
 type conn725 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5603,6 +6302,7 @@ type conn725 struct {
 	driver.NamedValueChecker
 }
 type conn726 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5612,6 +6312,7 @@ type conn726 struct {
 	driver.NamedValueChecker
 }
 type conn727 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5622,6 +6323,7 @@ type conn727 struct {
 	driver.NamedValueChecker
 }
 type conn728 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -5630,6 +6332,7 @@ type conn728 struct {
 	driver.NamedValueChecker
 }
 type conn729 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5639,6 +6342,7 @@ type conn729 struct {
 	driver.NamedValueChecker
 }
 type conn730 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5648,6 +6352,7 @@ type conn730 struct {
 	driver.NamedValueChecker
 }
 type conn731 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5658,6 +6363,7 @@ type conn731 struct {
 	driver.NamedValueChecker
 }
 type conn732 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5667,6 +6373,7 @@ type conn732 struct {
 	driver.NamedValueChecker
 }
 type conn733 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5677,6 +6384,7 @@ type conn733 struct {
 	driver.NamedValueChecker
 }
 type conn734 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5687,6 +6395,7 @@ type conn734 struct {
 	driver.NamedValueChecker
 }
 type conn735 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5698,6 +6407,7 @@ type conn735 struct {
 	driver.NamedValueChecker
 }
 type conn736 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
@@ -5705,6 +6415,7 @@ type conn736 struct {
 	driver.NamedValueChecker
 }
 type conn737 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -5713,6 +6424,7 @@ type conn737 struct {
 	driver.NamedValueChecker
 }
 type conn738 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -5721,6 +6433,7 @@ type conn738 struct {
 	driver.NamedValueChecker
 }
 type conn739 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5730,6 +6443,7 @@ type conn739 struct {
 	driver.NamedValueChecker
 }
 type conn740 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -5738,6 +6452,7 @@ type conn740 struct {
 	driver.NamedValueChecker
 }
 type conn741 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5747,6 +6462,7 @@ type conn741 struct {
 	driver.NamedValueChecker
 }
 type conn742 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5756,6 +6472,7 @@ type conn742 struct {
 	driver.NamedValueChecker
 }
 type conn743 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5766,6 +6483,7 @@ type conn743 struct {
 	driver.NamedValueChecker
 }
 type conn744 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -5774,6 +6492,7 @@ type conn744 struct {
 	driver.NamedValueChecker
 }
 type conn745 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5783,6 +6502,7 @@ type conn745 struct {
 	driver.NamedValueChecker
 }
 type conn746 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5792,6 +6512,7 @@ type conn746 struct {
 	driver.NamedValueChecker
 }
 type conn747 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5802,6 +6523,7 @@ type conn747 struct {
 	driver.NamedValueChecker
 }
 type conn748 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5811,6 +6533,7 @@ type conn748 struct {
 	driver.NamedValueChecker
 }
 type conn749 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5821,6 +6544,7 @@ type conn749 struct {
 	driver.NamedValueChecker
 }
 type conn750 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5831,6 +6555,7 @@ type conn750 struct {
 	driver.NamedValueChecker
 }
 type conn751 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5842,6 +6567,7 @@ type conn751 struct {
 	driver.NamedValueChecker
 }
 type conn752 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -5850,6 +6576,7 @@ type conn752 struct {
 	driver.NamedValueChecker
 }
 type conn753 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -5859,6 +6586,7 @@ type conn753 struct {
 	driver.NamedValueChecker
 }
 type conn754 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -5868,6 +6596,7 @@ type conn754 struct {
 	driver.NamedValueChecker
 }
 type conn755 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5878,6 +6607,7 @@ type conn755 struct {
 	driver.NamedValueChecker
 }
 type conn756 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -5887,6 +6617,7 @@ type conn756 struct {
 	driver.NamedValueChecker
 }
 type conn757 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5897,6 +6628,7 @@ type conn757 struct {
 	driver.NamedValueChecker
 }
 type conn758 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5907,6 +6639,7 @@ type conn758 struct {
 	driver.NamedValueChecker
 }
 type conn759 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5918,6 +6651,7 @@ type conn759 struct {
 	driver.NamedValueChecker
 }
 type conn760 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -5927,6 +6661,7 @@ type conn760 struct {
 	driver.NamedValueChecker
 }
 type conn761 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -5937,6 +6672,7 @@ type conn761 struct {
 	driver.NamedValueChecker
 }
 type conn762 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -5947,6 +6683,7 @@ type conn762 struct {
 	driver.NamedValueChecker
 }
 type conn763 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -5958,6 +6695,7 @@ type conn763 struct {
 	driver.NamedValueChecker
 }
 type conn764 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -5968,6 +6706,7 @@ type conn764 struct {
 	driver.NamedValueChecker
 }
 type conn765 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -5979,6 +6718,7 @@ type conn765 struct {
 	driver.NamedValueChecker
 }
 type conn766 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -5990,6 +6730,7 @@ type conn766 struct {
 	driver.NamedValueChecker
 }
 type conn767 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6002,23 +6743,27 @@ type conn767 struct {
 	driver.NamedValueChecker
 }
 type conn768 struct {
+	_ nocmp
 	connBase
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn769 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn770 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn771 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6026,12 +6771,14 @@ type conn771 struct {
 	driver.NamedValueChecker
 }
 type conn772 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn773 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6039,6 +6786,7 @@ type conn773 struct {
 	driver.NamedValueChecker
 }
 type conn774 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6046,6 +6794,7 @@ type conn774 struct {
 	driver.NamedValueChecker
 }
 type conn775 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6054,12 +6803,14 @@ type conn775 struct {
 	driver.NamedValueChecker
 }
 type conn776 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn777 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6067,6 +6818,7 @@ type conn777 struct {
 	driver.NamedValueChecker
 }
 type conn778 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6074,6 +6826,7 @@ type conn778 struct {
 	driver.NamedValueChecker
 }
 type conn779 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6082,6 +6835,7 @@ type conn779 struct {
 	driver.NamedValueChecker
 }
 type conn780 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6089,6 +6843,7 @@ type conn780 struct {
 	driver.NamedValueChecker
 }
 type conn781 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6097,6 +6852,7 @@ type conn781 struct {
 	driver.NamedValueChecker
 }
 type conn782 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6105,6 +6861,7 @@ type conn782 struct {
 	driver.NamedValueChecker
 }
 type conn783 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6114,12 +6871,14 @@ type conn783 struct {
 	driver.NamedValueChecker
 }
 type conn784 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn785 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -6127,6 +6886,7 @@ type conn785 struct {
 	driver.NamedValueChecker
 }
 type conn786 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -6134,6 +6894,7 @@ type conn786 struct {
 	driver.NamedValueChecker
 }
 type conn787 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6142,6 +6903,7 @@ type conn787 struct {
 	driver.NamedValueChecker
 }
 type conn788 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -6149,6 +6911,7 @@ type conn788 struct {
 	driver.NamedValueChecker
 }
 type conn789 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6157,6 +6920,7 @@ type conn789 struct {
 	driver.NamedValueChecker
 }
 type conn790 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6165,6 +6929,7 @@ type conn790 struct {
 	driver.NamedValueChecker
 }
 type conn791 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6174,6 +6939,7 @@ type conn791 struct {
 	driver.NamedValueChecker
 }
 type conn792 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -6181,6 +6947,7 @@ type conn792 struct {
 	driver.NamedValueChecker
 }
 type conn793 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6189,6 +6956,7 @@ type conn793 struct {
 	driver.NamedValueChecker
 }
 type conn794 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6197,6 +6965,7 @@ type conn794 struct {
 	driver.NamedValueChecker
 }
 type conn795 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6206,6 +6975,7 @@ type conn795 struct {
 	driver.NamedValueChecker
 }
 type conn796 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6214,6 +6984,7 @@ type conn796 struct {
 	driver.NamedValueChecker
 }
 type conn797 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6223,6 +6994,7 @@ type conn797 struct {
 	driver.NamedValueChecker
 }
 type conn798 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6232,6 +7004,7 @@ type conn798 struct {
 	driver.NamedValueChecker
 }
 type conn799 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6242,12 +7015,14 @@ type conn799 struct {
 	driver.NamedValueChecker
 }
 type conn800 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn801 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -6255,6 +7030,7 @@ type conn801 struct {
 	driver.NamedValueChecker
 }
 type conn802 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -6262,6 +7038,7 @@ type conn802 struct {
 	driver.NamedValueChecker
 }
 type conn803 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6270,6 +7047,7 @@ type conn803 struct {
 	driver.NamedValueChecker
 }
 type conn804 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -6277,6 +7055,7 @@ type conn804 struct {
 	driver.NamedValueChecker
 }
 type conn805 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6285,6 +7064,7 @@ type conn805 struct {
 	driver.NamedValueChecker
 }
 type conn806 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6293,6 +7073,7 @@ type conn806 struct {
 	driver.NamedValueChecker
 }
 type conn807 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6302,6 +7083,7 @@ type conn807 struct {
 	driver.NamedValueChecker
 }
 type conn808 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -6309,6 +7091,7 @@ type conn808 struct {
 	driver.NamedValueChecker
 }
 type conn809 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6317,6 +7100,7 @@ type conn809 struct {
 	driver.NamedValueChecker
 }
 type conn810 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6325,6 +7109,7 @@ type conn810 struct {
 	driver.NamedValueChecker
 }
 type conn811 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6334,6 +7119,7 @@ type conn811 struct {
 	driver.NamedValueChecker
 }
 type conn812 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6342,6 +7128,7 @@ type conn812 struct {
 	driver.NamedValueChecker
 }
 type conn813 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6351,6 +7138,7 @@ type conn813 struct {
 	driver.NamedValueChecker
 }
 type conn814 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6360,6 +7148,7 @@ type conn814 struct {
 	driver.NamedValueChecker
 }
 type conn815 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6370,6 +7159,7 @@ type conn815 struct {
 	driver.NamedValueChecker
 }
 type conn816 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -6377,6 +7167,7 @@ type conn816 struct {
 	driver.NamedValueChecker
 }
 type conn817 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -6385,6 +7176,7 @@ type conn817 struct {
 	driver.NamedValueChecker
 }
 type conn818 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -6393,6 +7185,7 @@ type conn818 struct {
 	driver.NamedValueChecker
 }
 type conn819 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6402,6 +7195,7 @@ type conn819 struct {
 	driver.NamedValueChecker
 }
 type conn820 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -6410,6 +7204,7 @@ type conn820 struct {
 	driver.NamedValueChecker
 }
 type conn821 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6419,6 +7214,7 @@ type conn821 struct {
 	driver.NamedValueChecker
 }
 type conn822 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6428,6 +7224,7 @@ type conn822 struct {
 	driver.NamedValueChecker
 }
 type conn823 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6438,6 +7235,7 @@ type conn823 struct {
 	driver.NamedValueChecker
 }
 type conn824 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -6446,6 +7244,7 @@ type conn824 struct {
 	driver.NamedValueChecker
 }
 type conn825 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6455,6 +7254,7 @@ type conn825 struct {
 	driver.NamedValueChecker
 }
 type conn826 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6464,6 +7264,7 @@ type conn826 struct {
 	driver.NamedValueChecker
 }
 type conn827 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6474,6 +7275,7 @@ type conn827 struct {
 	driver.NamedValueChecker
 }
 type conn828 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6483,6 +7285,7 @@ type conn828 struct {
 	driver.NamedValueChecker
 }
 type conn829 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6493,6 +7296,7 @@ type conn829 struct {
 	driver.NamedValueChecker
 }
 type conn830 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6503,6 +7307,7 @@ type conn830 struct {
 	driver.NamedValueChecker
 }
 type conn831 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6514,12 +7319,14 @@ type conn831 struct {
 	driver.NamedValueChecker
 }
 type conn832 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn833 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
@@ -6527,6 +7334,7 @@ type conn833 struct {
 	driver.NamedValueChecker
 }
 type conn834 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
@@ -6534,6 +7342,7 @@ type conn834 struct {
 	driver.NamedValueChecker
 }
 type conn835 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6542,6 +7351,7 @@ type conn835 struct {
 	driver.NamedValueChecker
 }
 type conn836 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
@@ -6549,6 +7359,7 @@ type conn836 struct {
 	driver.NamedValueChecker
 }
 type conn837 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6557,6 +7368,7 @@ type conn837 struct {
 	driver.NamedValueChecker
 }
 type conn838 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6565,6 +7377,7 @@ type conn838 struct {
 	driver.NamedValueChecker
 }
 type conn839 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6574,6 +7387,7 @@ type conn839 struct {
 	driver.NamedValueChecker
 }
 type conn840 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
@@ -6581,6 +7395,7 @@ type conn840 struct {
 	driver.NamedValueChecker
 }
 type conn841 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6589,6 +7404,7 @@ type conn841 struct {
 	driver.NamedValueChecker
 }
 type conn842 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6597,6 +7413,7 @@ type conn842 struct {
 	driver.NamedValueChecker
 }
 type conn843 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6606,6 +7423,7 @@ type conn843 struct {
 	driver.NamedValueChecker
 }
 type conn844 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6614,6 +7432,7 @@ type conn844 struct {
 	driver.NamedValueChecker
 }
 type conn845 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6623,6 +7442,7 @@ type conn845 struct {
 	driver.NamedValueChecker
 }
 type conn846 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6632,6 +7452,7 @@ type conn846 struct {
 	driver.NamedValueChecker
 }
 type conn847 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6642,6 +7463,7 @@ type conn847 struct {
 	driver.NamedValueChecker
 }
 type conn848 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
@@ -6649,6 +7471,7 @@ type conn848 struct {
 	driver.NamedValueChecker
 }
 type conn849 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -6657,6 +7480,7 @@ type conn849 struct {
 	driver.NamedValueChecker
 }
 type conn850 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -6665,6 +7489,7 @@ type conn850 struct {
 	driver.NamedValueChecker
 }
 type conn851 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6674,6 +7499,7 @@ type conn851 struct {
 	driver.NamedValueChecker
 }
 type conn852 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -6682,6 +7508,7 @@ type conn852 struct {
 	driver.NamedValueChecker
 }
 type conn853 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6691,6 +7518,7 @@ type conn853 struct {
 	driver.NamedValueChecker
 }
 type conn854 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6700,6 +7528,7 @@ type conn854 struct {
 	driver.NamedValueChecker
 }
 type conn855 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6710,6 +7539,7 @@ type conn855 struct {
 	driver.NamedValueChecker
 }
 type conn856 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -6718,6 +7548,7 @@ type conn856 struct {
 	driver.NamedValueChecker
 }
 type conn857 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6727,6 +7558,7 @@ type conn857 struct {
 	driver.NamedValueChecker
 }
 type conn858 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6736,6 +7568,7 @@ type conn858 struct {
 	driver.NamedValueChecker
 }
 type conn859 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6746,6 +7579,7 @@ type conn859 struct {
 	driver.NamedValueChecker
 }
 type conn860 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6755,6 +7589,7 @@ type conn860 struct {
 	driver.NamedValueChecker
 }
 type conn861 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6765,6 +7600,7 @@ type conn861 struct {
 	driver.NamedValueChecker
 }
 type conn862 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6775,6 +7611,7 @@ type conn862 struct {
 	driver.NamedValueChecker
 }
 type conn863 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6786,6 +7623,7 @@ type conn863 struct {
 	driver.NamedValueChecker
 }
 type conn864 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
@@ -6793,6 +7631,7 @@ type conn864 struct {
 	driver.NamedValueChecker
 }
 type conn865 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -6801,6 +7640,7 @@ type conn865 struct {
 	driver.NamedValueChecker
 }
 type conn866 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -6809,6 +7649,7 @@ type conn866 struct {
 	driver.NamedValueChecker
 }
 type conn867 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6818,6 +7659,7 @@ type conn867 struct {
 	driver.NamedValueChecker
 }
 type conn868 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -6826,6 +7668,7 @@ type conn868 struct {
 	driver.NamedValueChecker
 }
 type conn869 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6835,6 +7678,7 @@ type conn869 struct {
 	driver.NamedValueChecker
 }
 type conn870 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6844,6 +7688,7 @@ type conn870 struct {
 	driver.NamedValueChecker
 }
 type conn871 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6854,6 +7699,7 @@ type conn871 struct {
 	driver.NamedValueChecker
 }
 type conn872 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -6862,6 +7708,7 @@ type conn872 struct {
 	driver.NamedValueChecker
 }
 type conn873 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -6871,6 +7718,7 @@ type conn873 struct {
 	driver.NamedValueChecker
 }
 type conn874 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -6880,6 +7728,7 @@ type conn874 struct {
 	driver.NamedValueChecker
 }
 type conn875 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6890,6 +7739,7 @@ type conn875 struct {
 	driver.NamedValueChecker
 }
 type conn876 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -6899,6 +7749,7 @@ type conn876 struct {
 	driver.NamedValueChecker
 }
 type conn877 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6909,6 +7760,7 @@ type conn877 struct {
 	driver.NamedValueChecker
 }
 type conn878 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6919,6 +7771,7 @@ type conn878 struct {
 	driver.NamedValueChecker
 }
 type conn879 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6930,6 +7783,7 @@ type conn879 struct {
 	driver.NamedValueChecker
 }
 type conn880 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -6938,6 +7792,7 @@ type conn880 struct {
 	driver.NamedValueChecker
 }
 type conn881 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -6947,6 +7802,7 @@ type conn881 struct {
 	driver.NamedValueChecker
 }
 type conn882 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -6956,6 +7812,7 @@ type conn882 struct {
 	driver.NamedValueChecker
 }
 type conn883 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -6966,6 +7823,7 @@ type conn883 struct {
 	driver.NamedValueChecker
 }
 type conn884 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -6975,6 +7833,7 @@ type conn884 struct {
 	driver.NamedValueChecker
 }
 type conn885 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -6985,6 +7844,7 @@ type conn885 struct {
 	driver.NamedValueChecker
 }
 type conn886 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -6995,6 +7855,7 @@ type conn886 struct {
 	driver.NamedValueChecker
 }
 type conn887 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7006,6 +7867,7 @@ type conn887 struct {
 	driver.NamedValueChecker
 }
 type conn888 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -7015,6 +7877,7 @@ type conn888 struct {
 	driver.NamedValueChecker
 }
 type conn889 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7025,6 +7888,7 @@ type conn889 struct {
 	driver.NamedValueChecker
 }
 type conn890 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7035,6 +7899,7 @@ type conn890 struct {
 	driver.NamedValueChecker
 }
 type conn891 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7046,6 +7911,7 @@ type conn891 struct {
 	driver.NamedValueChecker
 }
 type conn892 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7056,6 +7922,7 @@ type conn892 struct {
 	driver.NamedValueChecker
 }
 type conn893 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7067,6 +7934,7 @@ type conn893 struct {
 	driver.NamedValueChecker
 }
 type conn894 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7078,6 +7946,7 @@ type conn894 struct {
 	driver.NamedValueChecker
 }
 type conn895 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7090,12 +7959,14 @@ type conn895 struct {
 	driver.NamedValueChecker
 }
 type conn896 struct {
+	_ nocmp
 	connBase
 	driver.SessionResetter
 	driver.Validator
 	driver.NamedValueChecker
 }
 type conn897 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.SessionResetter
@@ -7103,6 +7974,7 @@ type conn897 struct {
 	driver.NamedValueChecker
 }
 type conn898 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.SessionResetter
@@ -7110,6 +7982,7 @@ type conn898 struct {
 	driver.NamedValueChecker
 }
 type conn899 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7118,6 +7991,7 @@ type conn899 struct {
 	driver.NamedValueChecker
 }
 type conn900 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.SessionResetter
@@ -7125,6 +7999,7 @@ type conn900 struct {
 	driver.NamedValueChecker
 }
 type conn901 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7133,6 +8008,7 @@ type conn901 struct {
 	driver.NamedValueChecker
 }
 type conn902 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7141,6 +8017,7 @@ type conn902 struct {
 	driver.NamedValueChecker
 }
 type conn903 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7150,6 +8027,7 @@ type conn903 struct {
 	driver.NamedValueChecker
 }
 type conn904 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.SessionResetter
@@ -7157,6 +8035,7 @@ type conn904 struct {
 	driver.NamedValueChecker
 }
 type conn905 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7165,6 +8044,7 @@ type conn905 struct {
 	driver.NamedValueChecker
 }
 type conn906 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7173,6 +8053,7 @@ type conn906 struct {
 	driver.NamedValueChecker
 }
 type conn907 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7182,6 +8063,7 @@ type conn907 struct {
 	driver.NamedValueChecker
 }
 type conn908 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7190,6 +8072,7 @@ type conn908 struct {
 	driver.NamedValueChecker
 }
 type conn909 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7199,6 +8082,7 @@ type conn909 struct {
 	driver.NamedValueChecker
 }
 type conn910 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7208,6 +8092,7 @@ type conn910 struct {
 	driver.NamedValueChecker
 }
 type conn911 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7218,6 +8103,7 @@ type conn911 struct {
 	driver.NamedValueChecker
 }
 type conn912 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.SessionResetter
@@ -7225,6 +8111,7 @@ type conn912 struct {
 	driver.NamedValueChecker
 }
 type conn913 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -7233,6 +8120,7 @@ type conn913 struct {
 	driver.NamedValueChecker
 }
 type conn914 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -7241,6 +8129,7 @@ type conn914 struct {
 	driver.NamedValueChecker
 }
 type conn915 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7250,6 +8139,7 @@ type conn915 struct {
 	driver.NamedValueChecker
 }
 type conn916 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -7258,6 +8148,7 @@ type conn916 struct {
 	driver.NamedValueChecker
 }
 type conn917 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7267,6 +8158,7 @@ type conn917 struct {
 	driver.NamedValueChecker
 }
 type conn918 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7276,6 +8168,7 @@ type conn918 struct {
 	driver.NamedValueChecker
 }
 type conn919 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7286,6 +8179,7 @@ type conn919 struct {
 	driver.NamedValueChecker
 }
 type conn920 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -7294,6 +8188,7 @@ type conn920 struct {
 	driver.NamedValueChecker
 }
 type conn921 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7303,6 +8198,7 @@ type conn921 struct {
 	driver.NamedValueChecker
 }
 type conn922 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7312,6 +8208,7 @@ type conn922 struct {
 	driver.NamedValueChecker
 }
 type conn923 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7322,6 +8219,7 @@ type conn923 struct {
 	driver.NamedValueChecker
 }
 type conn924 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7331,6 +8229,7 @@ type conn924 struct {
 	driver.NamedValueChecker
 }
 type conn925 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7341,6 +8240,7 @@ type conn925 struct {
 	driver.NamedValueChecker
 }
 type conn926 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7351,6 +8251,7 @@ type conn926 struct {
 	driver.NamedValueChecker
 }
 type conn927 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7362,6 +8263,7 @@ type conn927 struct {
 	driver.NamedValueChecker
 }
 type conn928 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.SessionResetter
@@ -7369,6 +8271,7 @@ type conn928 struct {
 	driver.NamedValueChecker
 }
 type conn929 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -7377,6 +8280,7 @@ type conn929 struct {
 	driver.NamedValueChecker
 }
 type conn930 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -7385,6 +8289,7 @@ type conn930 struct {
 	driver.NamedValueChecker
 }
 type conn931 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7394,6 +8299,7 @@ type conn931 struct {
 	driver.NamedValueChecker
 }
 type conn932 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -7402,6 +8308,7 @@ type conn932 struct {
 	driver.NamedValueChecker
 }
 type conn933 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7411,6 +8318,7 @@ type conn933 struct {
 	driver.NamedValueChecker
 }
 type conn934 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7420,6 +8328,7 @@ type conn934 struct {
 	driver.NamedValueChecker
 }
 type conn935 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7430,6 +8339,7 @@ type conn935 struct {
 	driver.NamedValueChecker
 }
 type conn936 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -7438,6 +8348,7 @@ type conn936 struct {
 	driver.NamedValueChecker
 }
 type conn937 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7447,6 +8358,7 @@ type conn937 struct {
 	driver.NamedValueChecker
 }
 type conn938 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7456,6 +8368,7 @@ type conn938 struct {
 	driver.NamedValueChecker
 }
 type conn939 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7466,6 +8379,7 @@ type conn939 struct {
 	driver.NamedValueChecker
 }
 type conn940 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7475,6 +8389,7 @@ type conn940 struct {
 	driver.NamedValueChecker
 }
 type conn941 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7485,6 +8400,7 @@ type conn941 struct {
 	driver.NamedValueChecker
 }
 type conn942 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7495,6 +8411,7 @@ type conn942 struct {
 	driver.NamedValueChecker
 }
 type conn943 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7506,6 +8423,7 @@ type conn943 struct {
 	driver.NamedValueChecker
 }
 type conn944 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -7514,6 +8432,7 @@ type conn944 struct {
 	driver.NamedValueChecker
 }
 type conn945 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -7523,6 +8442,7 @@ type conn945 struct {
 	driver.NamedValueChecker
 }
 type conn946 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -7532,6 +8452,7 @@ type conn946 struct {
 	driver.NamedValueChecker
 }
 type conn947 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7542,6 +8463,7 @@ type conn947 struct {
 	driver.NamedValueChecker
 }
 type conn948 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -7551,6 +8473,7 @@ type conn948 struct {
 	driver.NamedValueChecker
 }
 type conn949 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7561,6 +8484,7 @@ type conn949 struct {
 	driver.NamedValueChecker
 }
 type conn950 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7571,6 +8495,7 @@ type conn950 struct {
 	driver.NamedValueChecker
 }
 type conn951 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7582,6 +8507,7 @@ type conn951 struct {
 	driver.NamedValueChecker
 }
 type conn952 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -7591,6 +8517,7 @@ type conn952 struct {
 	driver.NamedValueChecker
 }
 type conn953 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7601,6 +8528,7 @@ type conn953 struct {
 	driver.NamedValueChecker
 }
 type conn954 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7611,6 +8539,7 @@ type conn954 struct {
 	driver.NamedValueChecker
 }
 type conn955 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7622,6 +8551,7 @@ type conn955 struct {
 	driver.NamedValueChecker
 }
 type conn956 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7632,6 +8562,7 @@ type conn956 struct {
 	driver.NamedValueChecker
 }
 type conn957 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7643,6 +8574,7 @@ type conn957 struct {
 	driver.NamedValueChecker
 }
 type conn958 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7654,6 +8586,7 @@ type conn958 struct {
 	driver.NamedValueChecker
 }
 type conn959 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7666,6 +8599,7 @@ type conn959 struct {
 	driver.NamedValueChecker
 }
 type conn960 struct {
+	_ nocmp
 	connBase
 	driver.Pinger
 	driver.SessionResetter
@@ -7673,6 +8607,7 @@ type conn960 struct {
 	driver.NamedValueChecker
 }
 type conn961 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Pinger
@@ -7681,6 +8616,7 @@ type conn961 struct {
 	driver.NamedValueChecker
 }
 type conn962 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Pinger
@@ -7689,6 +8625,7 @@ type conn962 struct {
 	driver.NamedValueChecker
 }
 type conn963 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7698,6 +8635,7 @@ type conn963 struct {
 	driver.NamedValueChecker
 }
 type conn964 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Pinger
@@ -7706,6 +8644,7 @@ type conn964 struct {
 	driver.NamedValueChecker
 }
 type conn965 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7715,6 +8654,7 @@ type conn965 struct {
 	driver.NamedValueChecker
 }
 type conn966 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7724,6 +8664,7 @@ type conn966 struct {
 	driver.NamedValueChecker
 }
 type conn967 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7734,6 +8675,7 @@ type conn967 struct {
 	driver.NamedValueChecker
 }
 type conn968 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Pinger
@@ -7742,6 +8684,7 @@ type conn968 struct {
 	driver.NamedValueChecker
 }
 type conn969 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7751,6 +8694,7 @@ type conn969 struct {
 	driver.NamedValueChecker
 }
 type conn970 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7760,6 +8704,7 @@ type conn970 struct {
 	driver.NamedValueChecker
 }
 type conn971 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7770,6 +8715,7 @@ type conn971 struct {
 	driver.NamedValueChecker
 }
 type conn972 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7779,6 +8725,7 @@ type conn972 struct {
 	driver.NamedValueChecker
 }
 type conn973 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7789,6 +8736,7 @@ type conn973 struct {
 	driver.NamedValueChecker
 }
 type conn974 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7799,6 +8747,7 @@ type conn974 struct {
 	driver.NamedValueChecker
 }
 type conn975 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7810,6 +8759,7 @@ type conn975 struct {
 	driver.NamedValueChecker
 }
 type conn976 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Pinger
@@ -7818,6 +8768,7 @@ type conn976 struct {
 	driver.NamedValueChecker
 }
 type conn977 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -7827,6 +8778,7 @@ type conn977 struct {
 	driver.NamedValueChecker
 }
 type conn978 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -7836,6 +8788,7 @@ type conn978 struct {
 	driver.NamedValueChecker
 }
 type conn979 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7846,6 +8799,7 @@ type conn979 struct {
 	driver.NamedValueChecker
 }
 type conn980 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -7855,6 +8809,7 @@ type conn980 struct {
 	driver.NamedValueChecker
 }
 type conn981 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7865,6 +8820,7 @@ type conn981 struct {
 	driver.NamedValueChecker
 }
 type conn982 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7875,6 +8831,7 @@ type conn982 struct {
 	driver.NamedValueChecker
 }
 type conn983 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7886,6 +8843,7 @@ type conn983 struct {
 	driver.NamedValueChecker
 }
 type conn984 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -7895,6 +8853,7 @@ type conn984 struct {
 	driver.NamedValueChecker
 }
 type conn985 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -7905,6 +8864,7 @@ type conn985 struct {
 	driver.NamedValueChecker
 }
 type conn986 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -7915,6 +8875,7 @@ type conn986 struct {
 	driver.NamedValueChecker
 }
 type conn987 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7926,6 +8887,7 @@ type conn987 struct {
 	driver.NamedValueChecker
 }
 type conn988 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -7936,6 +8898,7 @@ type conn988 struct {
 	driver.NamedValueChecker
 }
 type conn989 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -7947,6 +8910,7 @@ type conn989 struct {
 	driver.NamedValueChecker
 }
 type conn990 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -7958,6 +8922,7 @@ type conn990 struct {
 	driver.NamedValueChecker
 }
 type conn991 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -7970,6 +8935,7 @@ type conn991 struct {
 	driver.NamedValueChecker
 }
 type conn992 struct {
+	_ nocmp
 	connBase
 	driver.Queryer
 	driver.Pinger
@@ -7978,6 +8944,7 @@ type conn992 struct {
 	driver.NamedValueChecker
 }
 type conn993 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Queryer
@@ -7987,6 +8954,7 @@ type conn993 struct {
 	driver.NamedValueChecker
 }
 type conn994 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Queryer
@@ -7996,6 +8964,7 @@ type conn994 struct {
 	driver.NamedValueChecker
 }
 type conn995 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8006,6 +8975,7 @@ type conn995 struct {
 	driver.NamedValueChecker
 }
 type conn996 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Queryer
@@ -8015,6 +8985,7 @@ type conn996 struct {
 	driver.NamedValueChecker
 }
 type conn997 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -8025,6 +8996,7 @@ type conn997 struct {
 	driver.NamedValueChecker
 }
 type conn998 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -8035,6 +9007,7 @@ type conn998 struct {
 	driver.NamedValueChecker
 }
 type conn999 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8046,6 +9019,7 @@ type conn999 struct {
 	driver.NamedValueChecker
 }
 type conn1000 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.Queryer
@@ -8055,6 +9029,7 @@ type conn1000 struct {
 	driver.NamedValueChecker
 }
 type conn1001 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -8065,6 +9040,7 @@ type conn1001 struct {
 	driver.NamedValueChecker
 }
 type conn1002 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -8075,6 +9051,7 @@ type conn1002 struct {
 	driver.NamedValueChecker
 }
 type conn1003 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8086,6 +9063,7 @@ type conn1003 struct {
 	driver.NamedValueChecker
 }
 type conn1004 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -8096,6 +9074,7 @@ type conn1004 struct {
 	driver.NamedValueChecker
 }
 type conn1005 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -8107,6 +9086,7 @@ type conn1005 struct {
 	driver.NamedValueChecker
 }
 type conn1006 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -8118,6 +9098,7 @@ type conn1006 struct {
 	driver.NamedValueChecker
 }
 type conn1007 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8130,6 +9111,7 @@ type conn1007 struct {
 	driver.NamedValueChecker
 }
 type conn1008 struct {
+	_ nocmp
 	connBase
 	driver.QueryerContext
 	driver.Queryer
@@ -8139,6 +9121,7 @@ type conn1008 struct {
 	driver.NamedValueChecker
 }
 type conn1009 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.QueryerContext
@@ -8149,6 +9132,7 @@ type conn1009 struct {
 	driver.NamedValueChecker
 }
 type conn1010 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.QueryerContext
@@ -8159,6 +9143,7 @@ type conn1010 struct {
 	driver.NamedValueChecker
 }
 type conn1011 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8170,6 +9155,7 @@ type conn1011 struct {
 	driver.NamedValueChecker
 }
 type conn1012 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.QueryerContext
@@ -8180,6 +9166,7 @@ type conn1012 struct {
 	driver.NamedValueChecker
 }
 type conn1013 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -8191,6 +9178,7 @@ type conn1013 struct {
 	driver.NamedValueChecker
 }
 type conn1014 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -8202,6 +9190,7 @@ type conn1014 struct {
 	driver.NamedValueChecker
 }
 type conn1015 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8214,6 +9203,7 @@ type conn1015 struct {
 	driver.NamedValueChecker
 }
 type conn1016 struct {
+	_ nocmp
 	connBase
 	driver.Execer
 	driver.QueryerContext
@@ -8224,6 +9214,7 @@ type conn1016 struct {
 	driver.NamedValueChecker
 }
 type conn1017 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.Execer
@@ -8235,6 +9226,7 @@ type conn1017 struct {
 	driver.NamedValueChecker
 }
 type conn1018 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.Execer
@@ -8246,6 +9238,7 @@ type conn1018 struct {
 	driver.NamedValueChecker
 }
 type conn1019 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8258,6 +9251,7 @@ type conn1019 struct {
 	driver.NamedValueChecker
 }
 type conn1020 struct {
+	_ nocmp
 	connBase
 	driver.ExecerContext
 	driver.Execer
@@ -8269,6 +9263,7 @@ type conn1020 struct {
 	driver.NamedValueChecker
 }
 type conn1021 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ExecerContext
@@ -8281,6 +9276,7 @@ type conn1021 struct {
 	driver.NamedValueChecker
 }
 type conn1022 struct {
+	_ nocmp
 	connBase
 	driver.ConnPrepareContext
 	driver.ExecerContext
@@ -8293,6 +9289,7 @@ type conn1022 struct {
 	driver.NamedValueChecker
 }
 type conn1023 struct {
+	_ nocmp
 	connBase
 	driver.ConnBeginTx
 	driver.ConnPrepareContext
@@ -8307,1043 +9304,1034 @@ type conn1023 struct {
 }
 
 // connAs[m](x) is x exposing the optional interfaces of mask m only.
-var connAs = [1024]func(connAll) driver.Conn{
-	func(x connAll) driver.Conn { return conn0{x} },
-	func(x connAll) driver.Conn { return conn1{x, x} },
-	func(x connAll) driver.Conn { return conn2{x, x} },
-	func(x connAll) driver.Conn { return conn3{x, x, x} },
-	func(x connAll) driver.Conn { return conn4{x, x} },
-	func(x connAll) driver.Conn { return conn5{x, x, x} },
-	func(x connAll) driver.Conn { return conn6{x, x, x} },
-	func(x connAll) driver.Conn { return conn7{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn8{x, x} },
-	func(x connAll) driver.Conn { return conn9{x, x, x} },
-	func(x connAll) driver.Conn { return conn10{x, x, x} },
-	func(x connAll) driver.Conn { return conn11{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn12{x, x, x} },
-	func(x connAll) driver.Conn { return conn13{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn14{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn15{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn16{x, x} },
-	func(x connAll) driver.Conn { return conn17{x, x, x} },
-	func(x connAll) driver.Conn { return conn18{x, x, x} },
-	func(x connAll) driver.Conn { return conn19{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn20{x, x, x} },
-	func(x connAll) driver.Conn { return conn21{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn22{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn23{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn24{x, x, x} },
-	func(x connAll) driver.Conn { return conn25{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn26{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn27{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn28{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn29{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn30{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn31{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn32{x, x} },
-	func(x connAll) driver.Conn { return conn33{x, x, x} },
-	func(x connAll) driver.Conn { return conn34{x, x, x} },
-	func(x connAll) driver.Conn { return conn35{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn36{x, x, x} },
-	func(x connAll) driver.Conn { return conn37{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn38{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn39{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn40{x, x, x} },
-	func(x connAll) driver.Conn { return conn41{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn42{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn43{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn44{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn45{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn46{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn47{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn48{x, x, x} },
-	func(x connAll) driver.Conn { return conn49{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn50{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn51{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn52{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn53{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn54{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn55{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn56{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn57{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn58{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn59{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn60{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn61{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn62{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn63{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn64{x, x} },
-	func(x connAll) driver.Conn { return conn65{x, x, x} },
-	func(x connAll) driver.Conn { return conn66{x, x, x} },
-	func(x connAll) driver.Conn { return conn67{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn68{x, x, x} },
-	func(x connAll) driver.Conn { return conn69{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn70{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn71{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn72{x, x, x} },
-	func(x connAll) driver.Conn { return conn73{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn74{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn75{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn76{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn77{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn78{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn79{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn80{x, x, x} },
-	func(x connAll) driver.Conn { return conn81{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn82{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn83{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn84{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn85{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn86{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn87{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn88{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn89{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn90{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn91{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn92{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn93{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn94{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn95{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn96{x, x, x} },
-	func(x connAll) driver.Conn { return conn97{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn98{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn99{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn100{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn101{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn102{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn103{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn104{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn105{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn106{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn107{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn108{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn109{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn110{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn111{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn112{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn113{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn114{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn115{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn116{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn117{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn118{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn119{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn120{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn121{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn122{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn123{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn124{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn125{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn126{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn127{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn128{x, x} },
-	func(x connAll) driver.Conn { return conn129{x, x, x} },
-	func(x connAll) driver.Conn { return conn130{x, x, x} },
-	func(x connAll) driver.Conn { return conn131{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn132{x, x, x} },
-	func(x connAll) driver.Conn { return conn133{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn134{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn135{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn136{x, x, x} },
-	func(x connAll) driver.Conn { return conn137{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn138{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn139{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn140{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn141{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn142{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn143{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn144{x, x, x} },
-	func(x connAll) driver.Conn { return conn145{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn146{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn147{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn148{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn149{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn150{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn151{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn152{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn153{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn154{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn155{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn156{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn157{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn158{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn159{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn160{x, x, x} },
-	func(x connAll) driver.Conn { return conn161{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn162{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn163{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn164{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn165{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn166{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn167{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn168{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn169{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn170{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn171{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn172{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn173{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn174{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn175{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn176{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn177{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn178{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn179{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn180{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn181{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn182{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn183{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn184{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn185{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn186{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn187{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn188{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn189{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn190{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn191{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn192{x, x, x} },
-	func(x connAll) driver.Conn { return conn193{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn194{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn195{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn196{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn197{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn198{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn199{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn200{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn201{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn202{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn203{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn204{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn205{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn206{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn207{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn208{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn209{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn210{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn211{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn212{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn213{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn214{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn215{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn216{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn217{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn218{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn219{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn220{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn221{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn222{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn223{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn224{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn225{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn226{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn227{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn228{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn229{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn230{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn231{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn232{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn233{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn234{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn235{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn236{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn237{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn238{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn239{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn240{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn241{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn242{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn243{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn244{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn245{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn246{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn247{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn248{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn249{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn250{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn251{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn252{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn253{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn254{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn255{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn256{x, x} },
-	func(x connAll) driver.Conn { return conn257{x, x, x} },
-	func(x connAll) driver.Conn { return conn258{x, x, x} },
-	func(x connAll) driver.Conn { return conn259{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn260{x, x, x} },
-	func(x connAll) driver.Conn { return conn261{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn262{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn263{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn264{x, x, x} },
-	func(x connAll) driver.Conn { return conn265{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn266{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn267{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn268{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn269{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn270{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn271{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn272{x, x, x} },
-	func(x connAll) driver.Conn { return conn273{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn274{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn275{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn276{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn277{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn278{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn279{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn280{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn281{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn282{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn283{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn284{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn285{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn286{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn287{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn288{x, x, x} },
-	func(x connAll) driver.Conn { return conn289{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn290{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn291{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn292{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn293{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn294{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn295{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn296{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn297{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn298{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn299{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn300{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn301{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn302{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn303{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn304{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn305{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn306{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn307{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn308{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn309{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn310{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn311{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn312{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn313{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn314{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn315{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn316{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn317{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn318{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn319{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn320{x, x, x} },
-	func(x connAll) driver.Conn { return conn321{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn322{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn323{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn324{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn325{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn326{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn327{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn328{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn329{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn330{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn331{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn332{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn333{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn334{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn335{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn336{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn337{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn338{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn339{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn340{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn341{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn342{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn343{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn344{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn345{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn346{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn347{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn348{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn349{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn350{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn351{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn352{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn353{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn354{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn355{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn356{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn357{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn358{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn359{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn360{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn361{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn362{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn363{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn364{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn365{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn366{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn367{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn368{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn369{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn370{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn371{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn372{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn373{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn374{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn375{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn376{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn377{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn378{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn379{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn380{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn381{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn382{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn383{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn384{x, x, x} },
-	func(x connAll) driver.Conn { return conn385{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn386{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn387{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn388{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn389{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn390{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn391{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn392{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn393{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn394{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn395{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn396{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn397{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn398{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn399{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn400{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn401{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn402{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn403{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn404{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn405{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn406{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn407{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn408{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn409{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn410{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn411{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn412{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn413{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn414{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn415{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn416{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn417{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn418{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn419{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn420{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn421{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn422{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn423{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn424{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn425{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn426{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn427{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn428{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn429{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn430{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn431{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn432{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn433{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn434{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn435{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn436{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn437{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn438{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn439{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn440{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn441{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn442{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn443{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn444{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn445{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn446{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn447{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn448{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn449{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn450{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn451{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn452{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn453{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn454{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn455{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn456{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn457{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn458{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn459{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn460{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn461{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn462{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn463{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn464{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn465{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn466{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn467{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn468{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn469{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn470{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn471{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn472{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn473{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn474{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn475{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn476{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn477{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn478{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn479{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn480{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn481{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn482{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn483{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn484{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn485{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn486{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn487{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn488{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn489{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn490{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn491{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn492{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn493{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn494{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn495{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn496{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn497{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn498{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn499{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn500{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn501{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn502{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn503{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn504{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn505{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn506{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn507{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn508{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn509{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn510{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn511{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn512{x, x} },
-	func(x connAll) driver.Conn { return conn513{x, x, x} },
-	func(x connAll) driver.Conn { return conn514{x, x, x} },
-	func(x connAll) driver.Conn { return conn515{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn516{x, x, x} },
-	func(x connAll) driver.Conn { return conn517{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn518{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn519{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn520{x, x, x} },
-	func(x connAll) driver.Conn { return conn521{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn522{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn523{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn524{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn525{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn526{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn527{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn528{x, x, x} },
-	func(x connAll) driver.Conn { return conn529{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn530{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn531{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn532{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn533{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn534{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn535{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn536{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn537{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn538{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn539{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn540{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn541{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn542{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn543{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn544{x, x, x} },
-	func(x connAll) driver.Conn { return conn545{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn546{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn547{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn548{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn549{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn550{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn551{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn552{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn553{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn554{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn555{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn556{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn557{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn558{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn559{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn560{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn561{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn562{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn563{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn564{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn565{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn566{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn567{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn568{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn569{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn570{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn571{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn572{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn573{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn574{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn575{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn576{x, x, x} },
-	func(x connAll) driver.Conn { return conn577{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn578{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn579{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn580{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn581{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn582{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn583{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn584{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn585{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn586{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn587{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn588{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn589{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn590{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn591{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn592{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn593{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn594{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn595{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn596{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn597{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn598{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn599{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn600{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn601{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn602{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn603{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn604{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn605{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn606{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn607{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn608{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn609{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn610{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn611{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn612{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn613{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn614{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn615{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn616{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn617{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn618{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn619{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn620{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn621{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn622{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn623{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn624{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn625{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn626{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn627{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn628{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn629{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn630{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn631{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn632{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn633{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn634{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn635{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn636{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn637{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn638{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn639{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn640{x, x, x} },
-	func(x connAll) driver.Conn { return conn641{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn642{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn643{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn644{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn645{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn646{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn647{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn648{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn649{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn650{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn651{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn652{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn653{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn654{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn655{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn656{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn657{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn658{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn659{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn660{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn661{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn662{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn663{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn664{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn665{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn666{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn667{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn668{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn669{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn670{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn671{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn672{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn673{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn674{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn675{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn676{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn677{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn678{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn679{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn680{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn681{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn682{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn683{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn684{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn685{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn686{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn687{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn688{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn689{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn690{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn691{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn692{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn693{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn694{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn695{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn696{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn697{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn698{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn699{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn700{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn701{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn702{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn703{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn704{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn705{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn706{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn707{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn708{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn709{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn710{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn711{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn712{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn713{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn714{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn715{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn716{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn717{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn718{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn719{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn720{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn721{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn722{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn723{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn724{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn725{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn726{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn727{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn728{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn729{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn730{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn731{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn732{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn733{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn734{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn735{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn736{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn737{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn738{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn739{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn740{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn741{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn742{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn743{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn744{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn745{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn746{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn747{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn748{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn749{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn750{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn751{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn752{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn753{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn754{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn755{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn756{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn757{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn758{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn759{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn760{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn761{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn762{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn763{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn764{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn765{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn766{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn767{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn768{x, x, x} },
-	func(x connAll) driver.Conn { return conn769{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn770{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn771{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn772{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn773{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn774{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn775{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn776{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn777{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn778{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn779{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn780{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn781{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn782{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn783{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn784{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn785{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn786{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn787{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn788{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn789{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn790{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn791{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn792{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn793{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn794{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn795{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn796{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn797{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn798{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn799{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn800{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn801{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn802{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn803{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn804{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn805{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn806{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn807{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn808{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn809{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn810{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn811{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn812{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn813{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn814{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn815{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn816{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn817{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn818{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn819{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn820{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn821{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn822{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn823{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn824{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn825{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn826{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn827{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn828{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn829{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn830{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn831{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn832{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn833{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn834{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn835{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn836{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn837{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn838{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn839{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn840{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn841{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn842{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn843{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn844{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn845{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn846{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn847{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn848{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn849{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn850{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn851{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn852{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn853{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn854{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn855{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn856{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn857{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn858{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn859{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn860{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn861{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn862{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn863{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn864{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn865{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn866{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn867{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn868{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn869{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn870{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn871{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn872{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn873{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn874{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn875{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn876{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn877{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn878{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn879{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn880{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn881{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn882{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn883{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn884{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn885{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn886{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn887{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn888{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn889{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn890{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn891{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn892{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn893{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn894{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn895{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn896{x, x, x, x} },
-	func(x connAll) driver.Conn { return conn897{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn898{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn899{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn900{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn901{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn902{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn903{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn904{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn905{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn906{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn907{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn908{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn909{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn910{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn911{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn912{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn913{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn914{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn915{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn916{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn917{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn918{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn919{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn920{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn921{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn922{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn923{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn924{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn925{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn926{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn927{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn928{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn929{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn930{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn931{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn932{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn933{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn934{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn935{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn936{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn937{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn938{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn939{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn940{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn941{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn942{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn943{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn944{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn945{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn946{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn947{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn948{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn949{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn950{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn951{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn952{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn953{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn954{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn955{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn956{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn957{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn958{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn959{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn960{x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn961{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn962{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn963{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn964{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn965{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn966{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn967{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn968{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn969{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn970{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn971{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn972{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn973{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn974{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn975{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn976{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn977{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn978{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn979{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn980{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn981{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn982{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn983{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn984{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn985{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn986{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn987{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn988{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn989{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn990{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn991{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn992{x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn993{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn994{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn995{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn996{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn997{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn998{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn999{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1000{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1001{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1002{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1003{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1004{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1005{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1006{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1007{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1008{x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1009{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1010{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1011{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1012{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1013{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1014{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1015{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1016{x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1017{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1018{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1019{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1020{x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1021{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1022{x, x, x, x, x, x, x, x, x, x} },
-	func(x connAll) driver.Conn { return conn1023{x, x, x, x, x, x, x, x, x, x, x} },
+var connAs = [1024]func(*conn) driver.Conn{
+	func(x *conn) driver.Conn { return conn0{nocmp{}, x} },
+	func(x *conn) driver.Conn { return conn1{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn2{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn3{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn4{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn5{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn6{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn7{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn8{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn9{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn10{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn11{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn12{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn13{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn14{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn15{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn16{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn17{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn18{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn19{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn20{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn21{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn22{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn23{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn24{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn25{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn26{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn27{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn28{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn29{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn30{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn31{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn32{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn33{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn34{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn35{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn36{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn37{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn38{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn39{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn40{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn41{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn42{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn43{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn44{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn45{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn46{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn47{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn48{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn49{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn50{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn51{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn52{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn53{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn54{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn55{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn56{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn57{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn58{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn59{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn60{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn61{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn62{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn63{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn64{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn65{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn66{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn67{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn68{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn69{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn70{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn71{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn72{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn73{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn74{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn75{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn76{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn77{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn78{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn79{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn80{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn81{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn82{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn83{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn84{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn85{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn86{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn87{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn88{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn89{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn90{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn91{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn92{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn93{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn94{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn95{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn96{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn97{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn98{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn99{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn100{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn101{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn102{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn103{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn104{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn105{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn106{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn107{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn108{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn109{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn110{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn111{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn112{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn113{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn114{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn115{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn116{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn117{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn118{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn119{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn120{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn121{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn122{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn123{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn124{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn125{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn126{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn127{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn128{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn129{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn130{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn131{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn132{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn133{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn134{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn135{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn136{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn137{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn138{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn139{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn140{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn141{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn142{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn143{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn144{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn145{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn146{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn147{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn148{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn149{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn150{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn151{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn152{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn153{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn154{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn155{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn156{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn157{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn158{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn159{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn160{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn161{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn162{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn163{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn164{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn165{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn166{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn167{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn168{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn169{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn170{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn171{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn172{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn173{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn174{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn175{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn176{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn177{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn178{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn179{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn180{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn181{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn182{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn183{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn184{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn185{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn186{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn187{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn188{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn189{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn190{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn191{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn192{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn193{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn194{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn195{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn196{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn197{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn198{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn199{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn200{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn201{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn202{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn203{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn204{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn205{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn206{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn207{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn208{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn209{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn210{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn211{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn212{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn213{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn214{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn215{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn216{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn217{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn218{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn219{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn220{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn221{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn222{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn223{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn224{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn225{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn226{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn227{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn228{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn229{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn230{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn231{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn232{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn233{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn234{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn235{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn236{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn237{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn238{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn239{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn240{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn241{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn242{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn243{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn244{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn245{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn246{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn247{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn248{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn249{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn250{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn251{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn252{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn253{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn254{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn255{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn256{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn257{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn258{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn259{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn260{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn261{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn262{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn263{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn264{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn265{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn266{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn267{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn268{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn269{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn270{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn271{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn272{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn273{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn274{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn275{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn276{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn277{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn278{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn279{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn280{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn281{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn282{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn283{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn284{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn285{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn286{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn287{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn288{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn289{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn290{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn291{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn292{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn293{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn294{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn295{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn296{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn297{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn298{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn299{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn300{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn301{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn302{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn303{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn304{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn305{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn306{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn307{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn308{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn309{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn310{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn311{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn312{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn313{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn314{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn315{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn316{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn317{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn318{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn319{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn320{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn321{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn322{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn323{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn324{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn325{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn326{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn327{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn328{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn329{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn330{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn331{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn332{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn333{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn334{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn335{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn336{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn337{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn338{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn339{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn340{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn341{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn342{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn343{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn344{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn345{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn346{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn347{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn348{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn349{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn350{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn351{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn352{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn353{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn354{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn355{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn356{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn357{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn358{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn359{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn360{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn361{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn362{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn363{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn364{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn365{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn366{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn367{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn368{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn369{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn370{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn371{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn372{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn373{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn374{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn375{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn376{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn377{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn378{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn379{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn380{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn381{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn382{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn383{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn384{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn385{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn386{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn387{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn388{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn389{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn390{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn391{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn392{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn393{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn394{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn395{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn396{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn397{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn398{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn399{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn400{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn401{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn402{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn403{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn404{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn405{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn406{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn407{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn408{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn409{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn410{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn411{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn412{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn413{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn414{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn415{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn416{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn417{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn418{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn419{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn420{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn421{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn422{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn423{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn424{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn425{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn426{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn427{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn428{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn429{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn430{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn431{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn432{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn433{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn434{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn435{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn436{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn437{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn438{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn439{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn440{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn441{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn442{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn443{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn444{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn445{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn446{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn447{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn448{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn449{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn450{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn451{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn452{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn453{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn454{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn455{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn456{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn457{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn458{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn459{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn460{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn461{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn462{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn463{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn464{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn465{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn466{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn467{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn468{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn469{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn470{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn471{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn472{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn473{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn474{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn475{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn476{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn477{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn478{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn479{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn480{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn481{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn482{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn483{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn484{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn485{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn486{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn487{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn488{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn489{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn490{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn491{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn492{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn493{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn494{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn495{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn496{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn497{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn498{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn499{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn500{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn501{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn502{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn503{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn504{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn505{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn506{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn507{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn508{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn509{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn510{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn511{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn512{nocmp{}, x, x} },
+	func(x *conn) driver.Conn { return conn513{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn514{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn515{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn516{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn517{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn518{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn519{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn520{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn521{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn522{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn523{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn524{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn525{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn526{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn527{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn528{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn529{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn530{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn531{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn532{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn533{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn534{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn535{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn536{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn537{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn538{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn539{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn540{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn541{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn542{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn543{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn544{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn545{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn546{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn547{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn548{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn549{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn550{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn551{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn552{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn553{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn554{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn555{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn556{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn557{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn558{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn559{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn560{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn561{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn562{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn563{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn564{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn565{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn566{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn567{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn568{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn569{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn570{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn571{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn572{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn573{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn574{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn575{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn576{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn577{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn578{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn579{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn580{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn581{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn582{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn583{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn584{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn585{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn586{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn587{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn588{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn589{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn590{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn591{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn592{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn593{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn594{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn595{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn596{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn597{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn598{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn599{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn600{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn601{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn602{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn603{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn604{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn605{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn606{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn607{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn608{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn609{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn610{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn611{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn612{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn613{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn614{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn615{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn616{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn617{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn618{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn619{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn620{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn621{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn622{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn623{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn624{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn625{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn626{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn627{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn628{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn629{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn630{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn631{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn632{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn633{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn634{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn635{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn636{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn637{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn638{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn639{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn640{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn641{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn642{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn643{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn644{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn645{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn646{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn647{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn648{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn649{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn650{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn651{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn652{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn653{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn654{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn655{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn656{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn657{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn658{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn659{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn660{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn661{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn662{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn663{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn664{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn665{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn666{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn667{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn668{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn669{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn670{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn671{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn672{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn673{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn674{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn675{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn676{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn677{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn678{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn679{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn680{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn681{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn682{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn683{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn684{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn685{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn686{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn687{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn688{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn689{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn690{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn691{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn692{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn693{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn694{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn695{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn696{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn697{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn698{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn699{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn700{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn701{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn702{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn703{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn704{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn705{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn706{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn707{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn708{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn709{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn710{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn711{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn712{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn713{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn714{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn715{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn716{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn717{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn718{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn719{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn720{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn721{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn722{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn723{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn724{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn725{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn726{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn727{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn728{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn729{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn730{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn731{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn732{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn733{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn734{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn735{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn736{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn737{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn738{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn739{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn740{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn741{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn742{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn743{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn744{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn745{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn746{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn747{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn748{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn749{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn750{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn751{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn752{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn753{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn754{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn755{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn756{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn757{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn758{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn759{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn760{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn761{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn762{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn763{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn764{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn765{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn766{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn767{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn768{nocmp{}, x, x, x} },
+	func(x *conn) driver.Conn { return conn769{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn770{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn771{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn772{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn773{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn774{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn775{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn776{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn777{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn778{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn779{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn780{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn781{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn782{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn783{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn784{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn785{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn786{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn787{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn788{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn789{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn790{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn791{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn792{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn793{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn794{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn795{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn796{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn797{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn798{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn799{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn800{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn801{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn802{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn803{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn804{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn805{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn806{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn807{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn808{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn809{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn810{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn811{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn812{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn813{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn814{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn815{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn816{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn817{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn818{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn819{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn820{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn821{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn822{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn823{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn824{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn825{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn826{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn827{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn828{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn829{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn830{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn831{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn832{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn833{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn834{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn835{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn836{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn837{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn838{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn839{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn840{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn841{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn842{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn843{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn844{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn845{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn846{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn847{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn848{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn849{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn850{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn851{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn852{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn853{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn854{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn855{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn856{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn857{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn858{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn859{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn860{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn861{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn862{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn863{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn864{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn865{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn866{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn867{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn868{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn869{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn870{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn871{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn872{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn873{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn874{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn875{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn876{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn877{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn878{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn879{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn880{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn881{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn882{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn883{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn884{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn885{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn886{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn887{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn888{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn889{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn890{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn891{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn892{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn893{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn894{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn895{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn896{nocmp{}, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn897{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn898{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn899{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn900{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn901{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn902{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn903{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn904{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn905{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn906{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn907{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn908{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn909{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn910{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn911{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn912{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn913{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn914{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn915{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn916{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn917{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn918{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn919{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn920{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn921{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn922{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn923{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn924{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn925{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn926{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn927{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn928{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn929{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn930{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn931{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn932{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn933{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn934{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn935{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn936{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn937{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn938{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn939{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn940{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn941{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn942{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn943{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn944{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn945{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn946{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn947{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn948{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn949{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn950{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn951{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn952{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn953{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn954{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn955{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn956{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn957{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn958{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn959{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn960{nocmp{}, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn961{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn962{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn963{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn964{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn965{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn966{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn967{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn968{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn969{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn970{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn971{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn972{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn973{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn974{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn975{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn976{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn977{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn978{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn979{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn980{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn981{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn982{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn983{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn984{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn985{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn986{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn987{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn988{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn989{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn990{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn991{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn992{nocmp{}, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn993{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn994{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn995{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn996{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn997{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn998{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn999{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1000{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1001{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1002{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1003{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1004{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1005{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1006{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1007{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1008{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1009{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1010{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1011{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1012{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1013{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1014{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1015{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1016{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1017{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1018{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1019{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1020{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1021{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1022{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *conn) driver.Conn { return conn1023{nocmp{}, x, x, x, x, x, x, x, x, x, x, x} },
 }
 
-// stmtAll is every method a stmt wrapper may expose.
-type stmtAll interface {
-	driver.Stmt
-	driver.StmtExecContext
-	driver.StmtQueryContext
-	driver.NamedValueChecker
-	columnConverter
-}
-
-// stmtMask returns the optional interfaces x implements, bit i for the i-th of stmtAll's.
+// stmtMask returns the optional interfaces x implements, bit i for the i-th below.
 func stmtMask(x any) (m uint) {
 	if _, ok := x.(driver.StmtExecContext); ok {
 		m |= 1 << 0
@@ -9361,79 +10349,95 @@ func stmtMask(x any) (m uint) {
 }
 
 type stmt0 struct {
+	_ nocmp
 	driver.Stmt
 }
 type stmt1 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 }
 type stmt2 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtQueryContext
 }
 type stmt3 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.StmtQueryContext
 }
 type stmt4 struct {
+	_ nocmp
 	driver.Stmt
 	driver.NamedValueChecker
 }
 type stmt5 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.NamedValueChecker
 }
 type stmt6 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtQueryContext
 	driver.NamedValueChecker
 }
 type stmt7 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.StmtQueryContext
 	driver.NamedValueChecker
 }
 type stmt8 struct {
+	_ nocmp
 	driver.Stmt
 	columnConverter
 }
 type stmt9 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	columnConverter
 }
 type stmt10 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtQueryContext
 	columnConverter
 }
 type stmt11 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.StmtQueryContext
 	columnConverter
 }
 type stmt12 struct {
+	_ nocmp
 	driver.Stmt
 	driver.NamedValueChecker
 	columnConverter
 }
 type stmt13 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.NamedValueChecker
 	columnConverter
 }
 type stmt14 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtQueryContext
 	driver.NamedValueChecker
 	columnConverter
 }
 type stmt15 struct {
+	_ nocmp
 	driver.Stmt
 	driver.StmtExecContext
 	driver.StmtQueryContext
@@ -9442,37 +10446,26 @@ type stmt15 struct {
 }
 
 // stmtAs[m](x) is x exposing the optional interfaces of mask m only.
-var stmtAs = [16]func(stmtAll) driver.Stmt{
-	func(x stmtAll) driver.Stmt { return stmt0{x} },
-	func(x stmtAll) driver.Stmt { return stmt1{x, x} },
-	func(x stmtAll) driver.Stmt { return stmt2{x, x} },
-	func(x stmtAll) driver.Stmt { return stmt3{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt4{x, x} },
-	func(x stmtAll) driver.Stmt { return stmt5{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt6{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt7{x, x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt8{x, x} },
-	func(x stmtAll) driver.Stmt { return stmt9{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt10{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt11{x, x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt12{x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt13{x, x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt14{x, x, x, x} },
-	func(x stmtAll) driver.Stmt { return stmt15{x, x, x, x, x} },
+var stmtAs = [16]func(*stmt) driver.Stmt{
+	func(x *stmt) driver.Stmt { return stmt0{nocmp{}, x} },
+	func(x *stmt) driver.Stmt { return stmt1{nocmp{}, x, x} },
+	func(x *stmt) driver.Stmt { return stmt2{nocmp{}, x, x} },
+	func(x *stmt) driver.Stmt { return stmt3{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt4{nocmp{}, x, x} },
+	func(x *stmt) driver.Stmt { return stmt5{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt6{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt7{nocmp{}, x, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt8{nocmp{}, x, x} },
+	func(x *stmt) driver.Stmt { return stmt9{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt10{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt11{nocmp{}, x, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt12{nocmp{}, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt13{nocmp{}, x, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt14{nocmp{}, x, x, x, x} },
+	func(x *stmt) driver.Stmt { return stmt15{nocmp{}, x, x, x, x, x} },
 }
 
-// rowsAll is every method a rows wrapper may expose.
-type rowsAll interface {
-	driver.Rows
-	rowsNextResultSet
-	rowsScanType
-	rowsDatabaseTypeName
-	rowsLength
-	rowsNullable
-	rowsPrecisionScale
-}
-
-// rowsMask returns the optional interfaces x implements, bit i for the i-th of rowsAll's.
+// rowsMask returns the optional interfaces x implements, bit i for the i-th below.
 func rowsMask(x any) (m uint) {
 	if _, ok := x.(driver.RowsNextResultSet); ok {
 		m |= 1 << 0
@@ -9496,79 +10489,95 @@ func rowsMask(x any) (m uint) {
 }
 
 type rows0 struct {
+	_ nocmp
 	driver.Rows
 }
 type rows1 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 }
 type rows2 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 }
 type rows3 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
 }
 type rows4 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 }
 type rows5 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
 }
 type rows6 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
 }
 type rows7 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
 	rowsDatabaseTypeName
 }
 type rows8 struct {
+	_ nocmp
 	driver.Rows
 	rowsLength
 }
 type rows9 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsLength
 }
 type rows10 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsLength
 }
 type rows11 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
 	rowsLength
 }
 type rows12 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsLength
 }
 type rows13 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
 	rowsLength
 }
 type rows14 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
 	rowsLength
 }
 type rows15 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9576,43 +10585,51 @@ type rows15 struct {
 	rowsLength
 }
 type rows16 struct {
+	_ nocmp
 	driver.Rows
 	rowsNullable
 }
 type rows17 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsNullable
 }
 type rows18 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsNullable
 }
 type rows19 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
 	rowsNullable
 }
 type rows20 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsNullable
 }
 type rows21 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
 	rowsNullable
 }
 type rows22 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
 	rowsNullable
 }
 type rows23 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9620,23 +10637,27 @@ type rows23 struct {
 	rowsNullable
 }
 type rows24 struct {
+	_ nocmp
 	driver.Rows
 	rowsLength
 	rowsNullable
 }
 type rows25 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsLength
 	rowsNullable
 }
 type rows26 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsLength
 	rowsNullable
 }
 type rows27 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9644,12 +10665,14 @@ type rows27 struct {
 	rowsNullable
 }
 type rows28 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsLength
 	rowsNullable
 }
 type rows29 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
@@ -9657,6 +10680,7 @@ type rows29 struct {
 	rowsNullable
 }
 type rows30 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
@@ -9664,6 +10688,7 @@ type rows30 struct {
 	rowsNullable
 }
 type rows31 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9672,43 +10697,51 @@ type rows31 struct {
 	rowsNullable
 }
 type rows32 struct {
+	_ nocmp
 	driver.Rows
 	rowsPrecisionScale
 }
 type rows33 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsPrecisionScale
 }
 type rows34 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsPrecisionScale
 }
 type rows35 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
 	rowsPrecisionScale
 }
 type rows36 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsPrecisionScale
 }
 type rows37 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
 	rowsPrecisionScale
 }
 type rows38 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
 	rowsPrecisionScale
 }
 type rows39 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9716,23 +10749,27 @@ type rows39 struct {
 	rowsPrecisionScale
 }
 type rows40 struct {
+	_ nocmp
 	driver.Rows
 	rowsLength
 	rowsPrecisionScale
 }
 type rows41 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsLength
 	rowsPrecisionScale
 }
 type rows42 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsLength
 	rowsPrecisionScale
 }
 type rows43 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9740,12 +10777,14 @@ type rows43 struct {
 	rowsPrecisionScale
 }
 type rows44 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsLength
 	rowsPrecisionScale
 }
 type rows45 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
@@ -9753,6 +10792,7 @@ type rows45 struct {
 	rowsPrecisionScale
 }
 type rows46 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
@@ -9760,6 +10800,7 @@ type rows46 struct {
 	rowsPrecisionScale
 }
 type rows47 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9768,23 +10809,27 @@ type rows47 struct {
 	rowsPrecisionScale
 }
 type rows48 struct {
+	_ nocmp
 	driver.Rows
 	rowsNullable
 	rowsPrecisionScale
 }
 type rows49 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsNullable
 	rowsPrecisionScale
 }
 type rows50 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsNullable
 	rowsPrecisionScale
 }
 type rows51 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9792,12 +10837,14 @@ type rows51 struct {
 	rowsPrecisionScale
 }
 type rows52 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsNullable
 	rowsPrecisionScale
 }
 type rows53 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
@@ -9805,6 +10852,7 @@ type rows53 struct {
 	rowsPrecisionScale
 }
 type rows54 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
@@ -9812,6 +10860,7 @@ type rows54 struct {
 	rowsPrecisionScale
 }
 type rows55 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9820,12 +10869,14 @@ type rows55 struct {
 	rowsPrecisionScale
 }
 type rows56 struct {
+	_ nocmp
 	driver.Rows
 	rowsLength
 	rowsNullable
 	rowsPrecisionScale
 }
 type rows57 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsLength
@@ -9833,6 +10884,7 @@ type rows57 struct {
 	rowsPrecisionScale
 }
 type rows58 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsLength
@@ -9840,6 +10892,7 @@ type rows58 struct {
 	rowsPrecisionScale
 }
 type rows59 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9848,6 +10901,7 @@ type rows59 struct {
 	rowsPrecisionScale
 }
 type rows60 struct {
+	_ nocmp
 	driver.Rows
 	rowsDatabaseTypeName
 	rowsLength
@@ -9855,6 +10909,7 @@ type rows60 struct {
 	rowsPrecisionScale
 }
 type rows61 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsDatabaseTypeName
@@ -9863,6 +10918,7 @@ type rows61 struct {
 	rowsPrecisionScale
 }
 type rows62 struct {
+	_ nocmp
 	driver.Rows
 	rowsScanType
 	rowsDatabaseTypeName
@@ -9871,6 +10927,7 @@ type rows62 struct {
 	rowsPrecisionScale
 }
 type rows63 struct {
+	_ nocmp
 	driver.Rows
 	rowsNextResultSet
 	rowsScanType
@@ -9881,69 +10938,69 @@ type rows63 struct {
 }
 
 // rowsAs[m](x) is x exposing the optional interfaces of mask m only.
-var rowsAs = [64]func(rowsAll) driver.Rows{
-	func(x rowsAll) driver.Rows { return rows0{x} },
-	func(x rowsAll) driver.Rows { return rows1{x, x} },
-	func(x rowsAll) driver.Rows { return rows2{x, x} },
-	func(x rowsAll) driver.Rows { return rows3{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows4{x, x} },
-	func(x rowsAll) driver.Rows { return rows5{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows6{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows7{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows8{x, x} },
-	func(x rowsAll) driver.Rows { return rows9{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows10{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows11{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows12{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows13{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows14{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows15{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows16{x, x} },
-	func(x rowsAll) driver.Rows { return rows17{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows18{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows19{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows20{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows21{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows22{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows23{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows24{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows25{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows26{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows27{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows28{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows29{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows30{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows31{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows32{x, x} },
-	func(x rowsAll) driver.Rows { return rows33{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows34{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows35{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows36{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows37{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows38{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows39{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows40{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows41{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows42{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows43{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows44{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows45{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows46{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows47{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows48{x, x, x} },
-	func(x rowsAll) driver.Rows { return rows49{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows50{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows51{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows52{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows53{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows54{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows55{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows56{x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows57{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows58{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows59{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows60{x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows61{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows62{x, x, x, x, x, x} },
-	func(x rowsAll) driver.Rows { return rows63{x, x, x, x, x, x, x} },
+var rowsAs = [64]func(*rows) driver.Rows{
+	func(x *rows) driver.Rows { return rows0{nocmp{}, x} },
+	func(x *rows) driver.Rows { return rows1{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows2{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows3{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows4{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows5{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows6{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows7{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows8{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows9{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows10{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows11{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows12{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows13{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows14{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows15{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows16{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows17{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows18{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows19{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows20{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows21{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows22{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows23{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows24{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows25{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows26{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows27{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows28{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows29{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows30{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows31{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows32{nocmp{}, x, x} },
+	func(x *rows) driver.Rows { return rows33{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows34{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows35{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows36{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows37{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows38{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows39{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows40{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows41{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows42{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows43{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows44{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows45{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows46{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows47{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows48{nocmp{}, x, x, x} },
+	func(x *rows) driver.Rows { return rows49{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows50{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows51{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows52{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows53{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows54{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows55{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows56{nocmp{}, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows57{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows58{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows59{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows60{nocmp{}, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows61{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows62{nocmp{}, x, x, x, x, x, x} },
+	func(x *rows) driver.Rows { return rows63{nocmp{}, x, x, x, x, x, x, x} },
 }
