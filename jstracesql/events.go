@@ -94,7 +94,7 @@ func (k call) end(err error, kv ...any) {
 	switch {
 	case err == nil:
 		k.op.End(k.fields(&buf, kv...)...)
-	case errors.Is(err, driver.ErrSkip):
+	case err == driver.ErrSkip: // compared as database/sql does: wrapped, it is an error
 		k.op.End(k.fields(&buf, "skipped", true)...)
 	default:
 		k.op.Error(err, k.handled(err), k.fields(&buf)...)
