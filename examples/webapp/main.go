@@ -24,7 +24,6 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace/agent"
-	"github.com/jstrace-go/jstrace/jstracehttp"
 	"github.com/jstrace-go/jstrace/jstracesql"
 	_ "modernc.org/sqlite"
 )
