@@ -11,8 +11,8 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"sort"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -71,14 +71,15 @@ func Local(traces *script.Traces) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+		var b strings.Builder
+		w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(w, "LAYER\tROUTE\tREQ/S\tMEAN\tMAX")
 		for _, k := range keys {
 			s := stats[k]
 			fmt.Fprintf(w, "%s\t%d\t%v\t%v\n", k, s.n, (s.sum / time.Duration(s.n)).Round(time.Microsecond), s.max.Round(time.Microsecond))
 		}
 		w.Flush()
-		fmt.Println()
+		fmt.Println(b.String())
 		stats = map[string]*stat{}
 	})
 }
