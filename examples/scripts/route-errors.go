@@ -19,7 +19,11 @@ import (
 
 func Remote(traces *script.Traces) {
 	traces.On("http:layer:error", func(t *script.Trace) {
-		traces.Emit("error", "route", t.Str("route"), "layer", t.Str("layer"),
+		route := t.Str("route")
+		if route == "" {
+			route = "(no route)" // an outer layer answered before the mux chose one
+		}
+		traces.Emit("error", "route", route, "layer", t.Str("layer"),
 			"handled", t.Bool("handled"), "error", t.Str("error"))
 	})
 }

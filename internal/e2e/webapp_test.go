@@ -54,14 +54,17 @@ func TestWebappScripts(t *testing.T) {
 		{"route-errors.go", []*regexp.Regexp{
 			regexp.MustCompile(`(?m)^GET /fail +fail +\d+ unhandled update the audit log: .*no such table: no_such_table`),
 			regexp.MustCompile(`(?m)^GET /panic +panic +\d+ unhandled .*the panic route panicked`),
-			regexp.MustCompile(`(?m)^\S.* +auth +\d+ handled +missing or wrong bearer token$`),
+			regexp.MustCompile(`(?m)^\(no route\) +auth +\d+ handled +missing or wrong bearer token$`),
 		}},
 		{"request-events.go", []*regexp.Regexp{
 			// A failed request's story, in order: the request, its layers
-			// inwards, the failing statement, the layers outwards.
-			regexp.MustCompile(`(?s)request \S+: 500 in .*?\n  \+0s +http:request:start route=GET /fail\n` +
+			// inwards (the route is known once the mux has run), the
+			// failing statement, the layers outwards, the errors.
+			regexp.MustCompile(`(?s)request \S+: 500 in .*?\n  \+0s +http:request:start route=\n` +
 				`.*?http:layer:start layer=recover.*?http:layer:start layer=auth.*?http:layer:start layer=fail` +
-				`.*?db:exec:error .*?no such table.*?http:layer:end layer=fail.*?http:layer:end layer=recover.*?http:request:end route=GET /fail status=500`),
+				`.*?db:exec:error .*?no such table.*?http:layer:end layer=fail.*?http:layer:end layer=recover` +
+				`.*?http:layer:error layer=fail route=GET /fail error=update the audit log: .*?no such table` +
+				`.*?http:request:end route=GET /fail status=500`),
 		}},
 	}
 	for _, tt := range tests {
