@@ -82,3 +82,28 @@ func TestWebappScripts(t *testing.T) {
 		})
 	}
 }
+
+// JSTRACE_DEBUG prints a real service's matching events to its stderr, one
+// line each, grouped by request ID with the time since that request's
+// previous event (koa-trace's DEBUG output), with no session attached.
+func TestWebappDebugOutput(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	s := e.startWebapp("webapp", "JSTRACE_DEBUG=http:request:*")
+	start := regexp.MustCompile(`(?m)^(\S+) http:request:start \+0ms .*path=/`)
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		log := s.log.String()
+		for _, m := range start.FindAllStringSubmatch(log, -1) {
+			end := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(m[1]) + ` http:request:end \+\d+(\.\d+)?ms .*status=\d{3}`)
+			if end.MatchString(log) {
+				if strings.Contains(log, "http:layer:") || strings.Contains(log, "db:") {
+					t.Fatalf("events outside JSTRACE_DEBUG's pattern:\n%s", log)
+				}
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no request's start and end in the webapp's stderr:\n%s", s.log.String())
+}
