@@ -3,9 +3,7 @@ package e2e
 import (
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -136,32 +134,10 @@ func TestNearMissNoneForARightScript(t *testing.T) {
 	}
 }
 
-// probesBin is the testdata/probes program, built on first use.
-var probesBin struct {
-	once sync.Once
-	path string
-	err  error
-}
-
 // startProbes runs testdata/probes with the given title and probe names.
 func (e *env) startProbes(title string, probes ...string) {
 	e.t.Helper()
-	probesBin.once.Do(func() {
-		probesBin.path = filepath.Join(filepath.Dir(bin.jstrace), "probes")
-		args := []string{"build", "-o", probesBin.path}
-		if raceEnabled {
-			args = append(args, "-race")
-		}
-		out, err := exec.Command("go", append(args, "./testdata/probes")...).CombinedOutput()
-		if err != nil {
-			probesBin.err = err
-			e.t.Logf("%s", out)
-		}
-	})
-	if probesBin.err != nil {
-		e.t.Fatal("build testdata/probes:", probesBin.err)
-	}
-	cmd := exec.Command(probesBin.path, probes...)
+	cmd := exec.Command(probesBin.get(e.t), probes...)
 	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+e.runDir, "JSTRACE_TITLE="+title)
 	s, line := e.launch(cmd, "probes")
 	select {
