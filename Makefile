@@ -19,7 +19,7 @@ demo: build
 ## zero-allocation guards again on the normal build (what services run).
 test: lint
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts
