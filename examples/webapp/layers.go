@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jstrace-go/jstrace/jstracehttp"
 )
@@ -41,14 +42,22 @@ func auth(next http.Handler) http.Handler {
 	})
 }
 
-// cache keeps the bodies of successful GET /users/{id} responses, up to n.
+// cache keeps the bodies of successful GET /users/{id} responses, up to n,
+// for a second each.
 type cache struct {
 	mu    sync.Mutex
 	n     int
-	items map[string][]byte
+	items map[string]cached
 }
 
-func newCache(n int) *cache { return &cache{n: n, items: map[string][]byte{}} }
+type cached struct {
+	body []byte
+	at   time.Time
+}
+
+const cacheTTL = time.Second
+
+func newCache(n int) *cache { return &cache{n: n, items: map[string]cached{}} }
 
 func (c *cache) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,12 +67,12 @@ func (c *cache) middleware(next http.Handler) http.Handler {
 		}
 		key := r.URL.Path
 		c.mu.Lock()
-		body, ok := c.items[key]
+		item, ok := c.items[key]
 		c.mu.Unlock()
-		if ok {
+		if ok && time.Since(item.at) < cacheTTL {
 			w.Header().Set("Content-Type", "application/json")
 			w.Header().Set("X-Cache", "hit")
-			w.Write(body)
+			w.Write(item.body)
 			return
 		}
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
@@ -73,7 +82,7 @@ func (c *cache) middleware(next http.Handler) http.Handler {
 			if len(c.items) >= c.n {
 				clear(c.items)
 			}
-			c.items[key] = rec.body.Bytes()
+			c.items[key] = cached{rec.body.Bytes(), time.Now()}
 			c.mu.Unlock()
 		}
 	})

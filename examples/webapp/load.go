@@ -34,7 +34,7 @@ func generate(ctx context.Context, base string, rps float64) {
 				path = "/slow"
 			case p < 20:
 				path = "/fail"
-			case p < 22:
+			case p < 23:
 				path = "/panic"
 			}
 			req, err := http.NewRequestWithContext(ctx, method, base+path, strings.NewReader(body))
