@@ -53,6 +53,13 @@ const (
 // context's fields ("request_id") and the channel's ("duration", "error",
 // "handled") in front of the caller's; past 64 values in all, Args returns
 // only the caller's, not plain.
+//
+// The slice and the interface values in it are the probe caller's own,
+// on its stack: valid only until the subscriber's function returns. Keep
+// none of them, not even one value as an `any`: a value kept that way
+// points into a stack that is gone, and corrupts the program's memory.
+// Keep concrete copies instead (s := kv[1].(string), n := kv[3].(int)),
+// or [Event.Record], copied, whose bytes say everything.
 func (e *Event) Args() (kv []any, plain bool) {
 	if e.head != nil {
 		return e.kv, false
