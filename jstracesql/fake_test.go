@@ -18,6 +18,20 @@ import (
 // Execer/Queryer answer driver.ErrSkip, "BADCONN…" answers
 // driver.ErrBadConn.
 
+// The methods of driver.Rows' optional interfaces, which embed
+// driver.Rows: the fakes' generated types embed these instead.
+type (
+	rowsScanType         interface{ ColumnTypeScanType(int) reflect.Type }
+	rowsDatabaseTypeName interface{ ColumnTypeDatabaseTypeName(int) string }
+	rowsLength           interface{ ColumnTypeLength(int) (int64, bool) }
+	rowsNullable         interface {
+		ColumnTypeNullable(int) (nullable, ok bool)
+	}
+	rowsPrecisionScale interface {
+		ColumnTypePrecisionScale(int) (precision, scale int64, ok bool)
+	}
+)
+
 type fakeLog struct {
 	mu    sync.Mutex
 	lines []string

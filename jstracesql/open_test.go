@@ -16,10 +16,10 @@ func TestOpen(t *testing.T) {
 		{"jstracesql-fake", false},
 		{"jstracesql-fake-ctx", true},
 	}
-	all := uint(len(connAs) - 1)
+	all := uint(len(fakeConnAs) - 1)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &fakeDriver{conn: all, stmt: uint(len(stmtAs) - 1), rows: uint(len(rowsAs) - 1), log: &fakeLog{}}
+			d := &fakeDriver{conn: all, stmt: uint(len(fakeStmtAs) - 1), rows: uint(len(fakeRowsAs) - 1), log: &fakeLog{}}
 			var mask uint
 			if tt.driverContext {
 				mask = 1
