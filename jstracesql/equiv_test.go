@@ -14,8 +14,9 @@ import (
 // directly and through prepare, the ErrSkip fallback, a failing
 // statement, ErrBadConn retries, named arguments, column types, result
 // sets, transactions and their options, ping) and returns what the
-// caller saw.
-func workload(db *sql.DB) string {
+// caller saw. arm(cancel) makes the driver call cancel in its next Begin or
+// Prepare: the context ends while the driver works.
+func workload(db *sql.DB, arm func(context.CancelFunc)) string {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	ctx := context.Background()
@@ -58,6 +59,7 @@ func workload(db *sql.DB) string {
 	exec("ERR c")
 	exec("BADCONN d")
 	exec("INSERT named", sql.Named("x", 1))
+	exec("INSERT id", fakeID(7)) // converted by whichever checker database/sql picks
 	query(db.QueryContext(ctx, "SELECT e", 1))
 	query(db.QueryContext(ctx, "SKIP f", 1))
 	query(db.QueryContext(ctx, "ERR g"))
@@ -67,7 +69,7 @@ func workload(db *sql.DB) string {
 	st, err := db.PrepareContext(ctx, "UPDATE i")
 	if err == nil {
 		for i := range 2 {
-			_, err := st.ExecContext(ctx, i)
+			_, err := st.ExecContext(ctx, i, fakeID(i))
 			say("stmt exec %v", err)
 			query(st.QueryContext(ctx, i))
 		}
@@ -90,6 +92,30 @@ func workload(db *sql.DB) string {
 			say("rollback %v", tx.Rollback())
 		}
 	}
+	// The context ends while the driver begins: database/sql checks it
+	// after Begin when the driver has no BeginTx, and rolls back; after
+	// BeginTx, it rolls the transaction back itself, keeping the
+	// connection only with SessionResetter and Validator. The next call
+	// waits for that connection.
+	cctx, cancel := context.WithCancel(ctx)
+	arm(cancel)
+	_, err = db.BeginTx(cctx, nil)
+	say("begin, cancelled meanwhile: %v", err)
+	// The same while the driver prepares.
+	cctx, cancel = context.WithCancel(ctx)
+	arm(cancel)
+	st, err = db.PrepareContext(cctx, "UPDATE m")
+	say("prepare, cancelled meanwhile: %v", err)
+	if err == nil {
+		say("stmt close %v", st.Close())
+	}
+	// Ended before: database/sql does not reach the driver.
+	cctx, cancel = context.WithCancel(ctx)
+	cancel()
+	_, err = db.BeginTx(cctx, nil)
+	say("begin, cancelled before: %v", err)
+	_, err = db.PrepareContext(cctx, "UPDATE n")
+	say("prepare, cancelled before: %v", err)
 	say("close %v", db.Close())
 	return out.String()
 }
@@ -100,16 +126,16 @@ func workload(db *sql.DB) string {
 // same order and the caller must see the same results.
 func TestBehaviourUnchanged(t *testing.T) {
 	for m := range uint(len(fakeConnAs)) {
-		masks := fakeDriver{conn: m, stmt: m % uint(len(fakeStmtAs)), rows: (m / 3) % uint(len(fakeRowsAs))}
+		masks := struct{ conn, stmt, rows uint }{conn: m, stmt: m % uint(len(fakeStmtAs)), rows: (m / 3) % uint(len(fakeRowsAs))}
 		t.Run(fmt.Sprintf("conn=%03x,stmt=%x,rows=%02x", masks.conn, masks.stmt, masks.rows), func(t *testing.T) {
 			run := func(wrap bool) (seen, log string) {
-				d := masks
-				d.log = &fakeLog{}
-				var c driver.Connector = fakeConnector{&d}
+				d := &fakeDriver{conn: masks.conn, stmt: masks.stmt, rows: masks.rows, log: &fakeLog{}}
+				arm := func(cancel context.CancelFunc) { d.cancel.Store(&cancel) }
+				var c driver.Connector = fakeConnector{d}
 				if wrap {
 					c = WrapConnector(c)
 				}
-				return workload(sql.OpenDB(c)), d.log.String()
+				return workload(sql.OpenDB(c), arm), d.log.String()
 			}
 			seen, log := run(false)
 			for _, listening := range []bool{false, true} {
