@@ -2,12 +2,16 @@ package jstracesql
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 // Open looks the driver up by name and wraps it, through a connector when
 // the driver is a driver.DriverContext, as sql.Open does.
+var openRuns atomic.Int64
+
 func TestOpen(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -25,8 +29,10 @@ func TestOpen(t *testing.T) {
 				mask = 1
 			}
 			base := fakeDrvAs[mask](d)
-			sql.Register(tt.name, base)
-			db, err := Open(tt.name, "dsn")
+			// database/sql registers a name once: a name per run, for -count.
+			name := fmt.Sprintf("%s-%d", tt.name, openRuns.Add(1))
+			sql.Register(name, base)
+			db, err := Open(name, "dsn")
 			if err != nil {
 				t.Fatal(err)
 			}
