@@ -35,8 +35,8 @@ func connWork(t testing.TB, c driver.Conn) func() {
 }
 
 func TestAllocsConnNobodyListening(t *testing.T) {
-	all := uint(len(connAs) - 1)
-	d := &fakeDriver{conn: all, stmt: uint(len(stmtAs) - 1), rows: uint(len(rowsAs) - 1)}
+	all := uint(len(fakeConnAs) - 1)
+	d := &fakeDriver{conn: all, stmt: uint(len(fakeStmtAs) - 1), rows: uint(len(fakeRowsAs) - 1)}
 	base, _ := d.Open("")
 	wrapped, _ := Wrap(d).Open("")
 	// A session that listens to something else: the db:* probes stay off.

@@ -5,19 +5,26 @@ import (
 	"database/sql/driver"
 )
 
-// connBase is what every wrapped connection exposes: driver.Conn, and
+// connBase is what every wrapped connection exposes: driver.Conn, the
+// optional interfaces the wrapper always implements (reproducing
+// database/sql's fallback when the driver lacks them, fallback.go), and
 // Unwrap for code that reaches the driver's own connection through
 // sql.Conn.Raw.
 type connBase interface {
 	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.NamedValueChecker
 	Unwrap() driver.Conn
 }
 
 // conn wraps a driver.Conn. It implements every optional method; connAs
-// exposes only those base has, so that database/sql takes the same paths
-// with and without the wrapper. The optional methods are called only when
-// exposed, so their type assertions hold. Like the driver's, a connection
-// is used by one goroutine at a time.
+// exposes, besides connBase, only those whose presence changes what
+// database/sql does (running statements unprepared, and keeping a
+// connection after a cancelled transaction) and that base has. Those
+// methods are called only when exposed. Like the driver's, a connection is
+// used by one goroutine at a time.
 type conn struct {
 	base driver.Conn
 	cfg  *config
@@ -44,7 +51,7 @@ func (c *conn) Prepare(query string) (driver.Stmt, error) {
 
 func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	k := c.cfg.start(chPrepare, ctx, query, nil)
-	s, err := c.base.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	s, err := prepare(ctx, c.base, query)
 	k.end(err)
 	if err != nil {
 		return nil, err
@@ -52,10 +59,10 @@ func (c *conn) PrepareContext(ctx context.Context, query string) (driver.Stmt, e
 	return wrapStmt(s, c, query), nil
 }
 
+// Begin is not called by database/sql, which calls BeginTx.
 func (c *conn) Begin() (driver.Tx, error) {
 	ctx := context.Background()
 	k := c.cfg.start(chBegin, ctx, "", nil)
-	// database/sql calls Begin when the driver has no BeginTx; so do we.
 	tx, err := c.base.Begin()
 	k.end(err)
 	return c.wrapTx(ctx, tx, err)
@@ -63,40 +70,33 @@ func (c *conn) Begin() (driver.Tx, error) {
 
 func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	k := c.cfg.start(chBegin, ctx, "", nil)
-	tx, err := c.base.(driver.ConnBeginTx).BeginTx(ctx, opts)
+	tx, err := begin(ctx, c.base, opts)
 	k.end(err)
 	return c.wrapTx(ctx, tx, err)
 }
 
-func (c *conn) Exec(query string, args []driver.Value) (driver.Result, error) {
-	k := c.cfg.startValues(chExec, query, args)
-	// Exposed only when the driver has it.
-	r, err := c.base.(driver.Execer).Exec(query, args)
-	k.endExec(r, err)
-	return r, err
-}
-
+// ExecContext is exposed only when base has ExecContext or Exec.
 func (c *conn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
 	k := c.cfg.start(chExec, ctx, query, args)
-	r, err := c.base.(driver.ExecerContext).ExecContext(ctx, query, args)
+	r, err := execConn(ctx, c.base, query, args)
 	k.endExec(r, err)
 	return r, err
 }
 
-func (c *conn) Query(query string, args []driver.Value) (driver.Rows, error) {
-	k := c.cfg.startValues(chQuery, query, args)
-	// Exposed only when the driver has it.
-	r, err := c.base.(driver.Queryer).Query(query, args)
-	return k.endQuery(context.Background(), r, err)
-}
-
+// QueryContext is exposed only when base has QueryContext or Query.
 func (c *conn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
 	k := c.cfg.start(chQuery, ctx, query, args)
-	r, err := c.base.(driver.QueryerContext).QueryContext(ctx, query, args)
+	r, err := queryConn(ctx, c.base, query, args)
 	return k.endQuery(ctx, r, err)
 }
 
-func (c *conn) Ping(ctx context.Context) error { return c.base.(driver.Pinger).Ping(ctx) }
+// Ping is nil without the driver's, as database/sql's ping then is.
+func (c *conn) Ping(ctx context.Context) error {
+	if p, ok := c.base.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
 
 func (c *conn) ResetSession(ctx context.Context) error {
 	return c.base.(driver.SessionResetter).ResetSession(ctx)
@@ -105,7 +105,7 @@ func (c *conn) ResetSession(ctx context.Context) error {
 func (c *conn) IsValid() bool { return c.base.(driver.Validator).IsValid() }
 
 func (c *conn) CheckNamedValue(nv *driver.NamedValue) error {
-	return c.base.(driver.NamedValueChecker).CheckNamedValue(nv)
+	return checkNamedValue(nil, c.base, nv)
 }
 
 // endExec ends an exec with the rows it affected, when the driver says.

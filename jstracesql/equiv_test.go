@@ -14,8 +14,9 @@ import (
 // directly and through prepare, the ErrSkip fallback, a failing
 // statement, ErrBadConn retries, named arguments, column types, result
 // sets, transactions and their options, ping) and returns what the
-// caller saw.
-func workload(db *sql.DB) string {
+// caller saw. arm(cancel) makes the driver call cancel in its next Begin or
+// Prepare: the context ends while the driver works.
+func workload(db *sql.DB, arm func(context.CancelFunc)) string {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	ctx := context.Background()
@@ -58,6 +59,7 @@ func workload(db *sql.DB) string {
 	exec("ERR c")
 	exec("BADCONN d")
 	exec("INSERT named", sql.Named("x", 1))
+	exec("INSERT id", fakeID(7)) // converted by whichever checker database/sql picks
 	query(db.QueryContext(ctx, "SELECT e", 1))
 	query(db.QueryContext(ctx, "SKIP f", 1))
 	query(db.QueryContext(ctx, "ERR g"))
@@ -67,7 +69,7 @@ func workload(db *sql.DB) string {
 	st, err := db.PrepareContext(ctx, "UPDATE i")
 	if err == nil {
 		for i := range 2 {
-			_, err := st.ExecContext(ctx, i)
+			_, err := st.ExecContext(ctx, i, fakeID(i))
 			say("stmt exec %v", err)
 			query(st.QueryContext(ctx, i))
 		}
@@ -90,6 +92,30 @@ func workload(db *sql.DB) string {
 			say("rollback %v", tx.Rollback())
 		}
 	}
+	// The context ends while the driver begins: database/sql checks it
+	// after Begin when the driver has no BeginTx, and rolls back; after
+	// BeginTx, it rolls the transaction back itself, keeping the
+	// connection only with SessionResetter and Validator. The next call
+	// waits for that connection.
+	cctx, cancel := context.WithCancel(ctx)
+	arm(cancel)
+	_, err = db.BeginTx(cctx, nil)
+	say("begin, cancelled meanwhile: %v", err)
+	// The same while the driver prepares.
+	cctx, cancel = context.WithCancel(ctx)
+	arm(cancel)
+	st, err = db.PrepareContext(cctx, "UPDATE m")
+	say("prepare, cancelled meanwhile: %v", err)
+	if err == nil {
+		say("stmt close %v", st.Close())
+	}
+	// Ended before: database/sql does not reach the driver.
+	cctx, cancel = context.WithCancel(ctx)
+	cancel()
+	_, err = db.BeginTx(cctx, nil)
+	say("begin, cancelled before: %v", err)
+	_, err = db.PrepareContext(cctx, "UPDATE n")
+	say("prepare, cancelled before: %v", err)
 	say("close %v", db.Close())
 	return out.String()
 }
@@ -99,17 +125,17 @@ func workload(db *sql.DB) string {
 // then someone listening): the same calls must reach the driver in the
 // same order and the caller must see the same results.
 func TestBehaviourUnchanged(t *testing.T) {
-	for m := range uint(len(connAs)) {
-		masks := fakeDriver{conn: m, stmt: m % uint(len(stmtAs)), rows: (m / 3) % uint(len(rowsAs))}
+	for m := range uint(len(fakeConnAs)) {
+		masks := struct{ conn, stmt, rows uint }{conn: m, stmt: m % uint(len(fakeStmtAs)), rows: (m / 3) % uint(len(fakeRowsAs))}
 		t.Run(fmt.Sprintf("conn=%03x,stmt=%x,rows=%02x", masks.conn, masks.stmt, masks.rows), func(t *testing.T) {
 			run := func(wrap bool) (seen, log string) {
-				d := masks
-				d.log = &fakeLog{}
-				var c driver.Connector = fakeConnector{&d}
+				d := &fakeDriver{conn: masks.conn, stmt: masks.stmt, rows: masks.rows, log: &fakeLog{}}
+				arm := func(cancel context.CancelFunc) { d.cancel.Store(&cancel) }
+				var c driver.Connector = fakeConnector{d}
 				if wrap {
 					c = WrapConnector(c)
 				}
-				return workload(sql.OpenDB(c)), d.log.String()
+				return workload(sql.OpenDB(c), arm), d.log.String()
 			}
 			seen, log := run(false)
 			for _, listening := range []bool{false, true} {
@@ -178,45 +204,69 @@ func balanced(t *testing.T, r *recorder, connMask uint) {
 	}
 }
 
-// TestWrapKeepsInterfaces: each wrapper implements exactly the optional
-// interfaces of what it wraps, for every combination.
+// TestWrapKeepsInterfaces: for every combination of the optional
+// interfaces of what they wrap, each wrapper implements exactly those
+// whose presence database/sql tells apart (the mask functions of
+// wrap_gen.go) and always the others (connBase, stmtBase, rowsBase), whose
+// absence it emulates.
 func TestWrapKeepsInterfaces(t *testing.T) {
 	cfg := Options{}.config()
 	d := &fakeDriver{log: &fakeLog{}}
 	c := &fakeConn{d: d}
 	tests := []struct {
-		name string
-		n    int
-		wrap func(m uint) (base, wrapped any)
-		mask func(any) uint
+		name        string
+		n           int
+		wrap        func(m uint) (base, wrapped any)
+		fake, exact func(any) uint
+		always      func(any) bool
 	}{
-		{"driver", len(drvAs), func(m uint) (any, any) { b := fakeDrvAs[m](d); return b, wrapDriver(b, cfg) }, drvMask},
-		{"connector", len(connectorAs), func(m uint) (any, any) {
+		{"driver", len(fakeDrvAs), func(m uint) (any, any) { b := fakeDrvAs[m](d); return b, wrapDriver(b, cfg) },
+			fdrvMask, drvMask, nil},
+		{"connector", len(fakeConnectorAs), func(m uint) (any, any) {
 			b := fakeConnectorAs[m](fakeConnector{d})
 			return b, wrapConnector(b, nil, cfg)
-		}, connectorMask},
-		{"conn", len(connAs), func(m uint) (any, any) { b := fakeConnAs[m](c); return b, wrapConn(b, cfg) }, connMask},
-		{"stmt", len(stmtAs), func(m uint) (any, any) {
+		}, fconnectorMask, connectorMask, nil},
+		{"conn", len(fakeConnAs), func(m uint) (any, any) { b := fakeConnAs[m](c); return b, wrapConn(b, cfg) },
+			fconnMask, connMask, func(x any) bool { _, ok := x.(connBase); return ok }},
+		{"stmt", len(fakeStmtAs), func(m uint) (any, any) {
 			b := fakeStmtAs[m](&fakeStmt{c: c})
-			return b, wrapStmt(b, &conn{cfg: cfg}, "q")
-		}, stmtMask},
-		{"rows", len(rowsAs), func(m uint) (any, any) {
+			return b, wrapStmt(b, &conn{base: c, cfg: cfg}, "q")
+		}, fstmtMask, stmtMask, func(x any) bool { _, ok := x.(stmtBase); return ok }},
+		{"rows", len(fakeRowsAs), func(m uint) (any, any) {
 			b := fakeRowsAs[m](&fakeRows{c: c})
 			return b, wrapRows(b, call{}, context.Background())
-		}, rowsMask},
+		}, frowsMask, rowsMask, func(x any) bool { _, ok := x.(rowsBase); return ok }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for m := range uint(tt.n) {
 				base, w := tt.wrap(m)
-				if got := tt.mask(base); got != m {
+				if got := tt.fake(base); got != m {
 					t.Fatalf("the fake of mask %#x has mask %#x", m, got)
 				}
-				if got := tt.mask(w); got != m {
-					t.Errorf("wrapping mask %#x gives mask %#x", m, got)
+				if got, want := tt.exact(w), tt.exact(base); got != want {
+					t.Errorf("mask %#x: wrapped, the exact interfaces are %#x, want %#x", m, got, want)
+				}
+				if tt.always != nil && !tt.always(w) {
+					t.Errorf("mask %#x: %T lacks an interface it always implements", m, w)
 				}
 				if _, ok := w.(io.Closer); ok != (tt.name != "driver" && !(tt.name == "connector" && m == 0)) {
 					t.Errorf("mask %#x: io.Closer %v", m, ok)
+				}
+				if tt.name != "conn" {
+					continue
+				}
+				// Execer and Queryer become their context forms;
+				// database/sql runs either unprepared.
+				_, e := w.(driver.ExecerContext)
+				_, q := w.(driver.QueryerContext)
+				if e != (m&(1<<2|1<<3) != 0) || q != (m&(1<<4|1<<5) != 0) {
+					t.Errorf("mask %#x: ExecerContext %v, QueryerContext %v", m, e, q)
+				}
+				_, e = w.(driver.Execer)
+				_, q = w.(driver.Queryer)
+				if e || q {
+					t.Errorf("mask %#x: Execer %v, Queryer %v: only the context forms", m, e, q)
 				}
 			}
 		})

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // A fake driver (not a mock: it behaves, and logs what reached it) whose
@@ -17,6 +18,20 @@ import (
 // wrappers (wrap_gen_test.go). Statements steer it: "ERR…" fails, "SKIP…" makes
 // Execer/Queryer answer driver.ErrSkip, "BADCONN…" answers
 // driver.ErrBadConn.
+
+// The methods of driver.Rows' optional interfaces, which embed
+// driver.Rows: the fakes' generated types embed these instead.
+type (
+	rowsScanType         interface{ ColumnTypeScanType(int) reflect.Type }
+	rowsDatabaseTypeName interface{ ColumnTypeDatabaseTypeName(int) string }
+	rowsLength           interface{ ColumnTypeLength(int) (int64, bool) }
+	rowsNullable         interface {
+		ColumnTypeNullable(int) (nullable, ok bool)
+	}
+	rowsPrecisionScale interface {
+		ColumnTypePrecisionScale(int) (precision, scale int64, ok bool)
+	}
+)
 
 type fakeLog struct {
 	mu    sync.Mutex
@@ -41,7 +56,21 @@ func (l *fakeLog) String() string {
 type fakeDriver struct {
 	conn, stmt, rows uint // masks
 	log              *fakeLog
+	cancel           atomic.Pointer[context.CancelFunc] // called by the next Begin or Prepare
 }
+
+// trip calls the cancel function armed, if any, once.
+func (d *fakeDriver) trip() {
+	if f := d.cancel.Swap(nil); f != nil {
+		(*f)()
+	}
+}
+
+// fakeID is an argument type the fake's checkers convert, each its own way,
+// so that the log shows which database/sql used: the connection's
+// CheckNamedValue multiplies by 10, the statement's by 100, and the
+// ColumnConverter and the default conversion leave it as it is.
+type fakeID int64
 
 func (d *fakeDriver) Open(name string) (driver.Conn, error) {
 	d.log.add("Open %s", name)
@@ -80,6 +109,7 @@ func (c *fakeConn) Close() error        { c.d.log.add("Conn.Close"); return nil 
 
 func (c *fakeConn) Prepare(q string) (driver.Stmt, error) {
 	c.d.log.add("Prepare %s", q)
+	c.d.trip()
 	if err := c.fail("Prepare", q); err != nil {
 		return nil, err
 	}
@@ -88,16 +118,22 @@ func (c *fakeConn) Prepare(q string) (driver.Stmt, error) {
 
 func (c *fakeConn) PrepareContext(_ context.Context, q string) (driver.Stmt, error) {
 	c.d.log.add("PrepareContext %s", q)
+	c.d.trip()
 	if err := c.fail("Prepare", q); err != nil {
 		return nil, err
 	}
 	return fakeStmtAs[c.d.stmt](&fakeStmt{c: c, q: q}), nil
 }
 
-func (c *fakeConn) Begin() (driver.Tx, error) { c.d.log.add("Begin"); return fakeTx{c}, nil }
+func (c *fakeConn) Begin() (driver.Tx, error) {
+	c.d.log.add("Begin")
+	c.d.trip()
+	return fakeTx{c}, nil
+}
 
 func (c *fakeConn) BeginTx(_ context.Context, o driver.TxOptions) (driver.Tx, error) {
 	c.d.log.add("BeginTx %+v", o)
+	c.d.trip()
 	return fakeTx{c}, nil
 }
 
@@ -133,6 +169,10 @@ func (c *fakeConn) IsValid() bool                      { c.d.log.add("IsValid");
 
 func (c *fakeConn) CheckNamedValue(nv *driver.NamedValue) error {
 	c.d.log.add("Conn.CheckNamedValue %v", nv.Value)
+	if id, ok := nv.Value.(fakeID); ok {
+		nv.Value = int64(id) * 10
+		return nil
+	}
 	return driver.ErrSkip
 }
 
@@ -171,6 +211,10 @@ func (s *fakeStmt) QueryContext(_ context.Context, args []driver.NamedValue) (dr
 
 func (s *fakeStmt) CheckNamedValue(nv *driver.NamedValue) error {
 	s.c.d.log.add("Stmt.CheckNamedValue %v", nv.Value)
+	if id, ok := nv.Value.(fakeID); ok {
+		nv.Value = int64(id) * 100
+		return nil
+	}
 	return driver.ErrSkip
 }
 

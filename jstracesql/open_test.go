@@ -2,12 +2,16 @@ package jstracesql
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
 // Open looks the driver up by name and wraps it, through a connector when
 // the driver is a driver.DriverContext, as sql.Open does.
+var openRuns atomic.Int64
+
 func TestOpen(t *testing.T) {
 	tests := []struct {
 		name          string
@@ -16,17 +20,19 @@ func TestOpen(t *testing.T) {
 		{"jstracesql-fake", false},
 		{"jstracesql-fake-ctx", true},
 	}
-	all := uint(len(connAs) - 1)
+	all := uint(len(fakeConnAs) - 1)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := &fakeDriver{conn: all, stmt: uint(len(stmtAs) - 1), rows: uint(len(rowsAs) - 1), log: &fakeLog{}}
+			d := &fakeDriver{conn: all, stmt: uint(len(fakeStmtAs) - 1), rows: uint(len(fakeRowsAs) - 1), log: &fakeLog{}}
 			var mask uint
 			if tt.driverContext {
 				mask = 1
 			}
 			base := fakeDrvAs[mask](d)
-			sql.Register(tt.name, base)
-			db, err := Open(tt.name, "dsn")
+			// database/sql registers a name once: a name per run, for -count.
+			name := fmt.Sprintf("%s-%d", tt.name, openRuns.Add(1))
+			sql.Register(name, base)
+			db, err := Open(name, "dsn")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package jstracesql
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -49,7 +50,7 @@ func listen(t testing.TB) *recorder {
 				case []any:
 					m[k] = fmt.Sprint(v)
 				default:
-					m[k] = v
+					m[k] = keep(v)
 				}
 			}
 			r.mu.Lock()
@@ -99,4 +100,18 @@ func (r *recorder) names() []string {
 		out = append(out, e.name)
 	}
 	return out
+}
+
+// keep copies a value of an event to keep it: a subscriber gets the
+// event's values for the duration of the call only (they may live on the
+// emitter's stack), so storing v itself would keep a pointer into a stack
+// that moves or is freed.
+func keep(v any) any {
+	if v == nil {
+		return nil
+	}
+	rv := reflect.ValueOf(v)
+	c := reflect.New(rv.Type()).Elem()
+	c.Set(rv)
+	return c.Interface() // a new copy on the heap
 }

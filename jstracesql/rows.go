@@ -16,7 +16,7 @@ import (
 // were read, over every result set) and "duration" since the start. An
 // error reading them is a db:query:error; so is the query's context ending
 // before the rows were all read (database/sql then closes them). rowsAs
-// exposes only the optional interfaces base has. database/sql serializes a
+// exposes RowsNextResultSet only when base has it. database/sql serializes a
 // rows' Next and Close.
 type rows struct {
 	base driver.Rows
@@ -26,23 +26,22 @@ type rows struct {
 	eof  bool
 }
 
-// The methods of driver.Rows' optional interfaces, which embed
-// driver.Rows: the wrappers embed these instead.
-type (
-	rowsNextResultSet interface {
-		HasNextResultSet() bool
-		NextResultSet() error
-	}
-	rowsScanType         interface{ ColumnTypeScanType(int) reflect.Type }
-	rowsDatabaseTypeName interface{ ColumnTypeDatabaseTypeName(int) string }
-	rowsLength           interface{ ColumnTypeLength(int) (int64, bool) }
-	rowsNullable         interface {
-		ColumnTypeNullable(int) (nullable, ok bool)
-	}
-	rowsPrecisionScale interface {
-		ColumnTypePrecisionScale(int) (precision, scale int64, ok bool)
-	}
-)
+// rowsNextResultSet is driver.RowsNextResultSet without the driver.Rows
+// it embeds, whose methods would be ambiguous in the generated types.
+type rowsNextResultSet interface {
+	HasNextResultSet() bool
+	NextResultSet() error
+}
+
+// rowsBase is what every wrapped rows exposes: the column types, with
+// database/sql's defaults when the driver's rows lack them.
+type rowsBase interface {
+	driver.RowsColumnTypeScanType
+	driver.RowsColumnTypeDatabaseTypeName
+	driver.RowsColumnTypeLength
+	driver.RowsColumnTypeNullable
+	driver.RowsColumnTypePrecisionScale
+}
 
 func wrapRows(r driver.Rows, k call, ctx context.Context) driver.Rows {
 	return rowsAs[rowsMask(r)](&rows{base: r, k: k, ctx: ctx})
@@ -88,24 +87,42 @@ func (r *rows) NextResultSet() error {
 	return err
 }
 
+// The column types: the driver's, else database/sql's defaults
+// (sql.go, rowsColumnInfoSetupConnLocked).
+
 func (r *rows) ColumnTypeScanType(i int) reflect.Type {
-	return r.base.(driver.RowsColumnTypeScanType).ColumnTypeScanType(i)
+	if p, ok := r.base.(driver.RowsColumnTypeScanType); ok {
+		return p.ColumnTypeScanType(i)
+	}
+	return reflect.TypeFor[any]()
 }
 
 func (r *rows) ColumnTypeDatabaseTypeName(i int) string {
-	return r.base.(driver.RowsColumnTypeDatabaseTypeName).ColumnTypeDatabaseTypeName(i)
+	if p, ok := r.base.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		return p.ColumnTypeDatabaseTypeName(i)
+	}
+	return ""
 }
 
 func (r *rows) ColumnTypeLength(i int) (int64, bool) {
-	return r.base.(driver.RowsColumnTypeLength).ColumnTypeLength(i)
+	if p, ok := r.base.(driver.RowsColumnTypeLength); ok {
+		return p.ColumnTypeLength(i)
+	}
+	return 0, false
 }
 
 func (r *rows) ColumnTypeNullable(i int) (nullable, ok bool) {
-	return r.base.(driver.RowsColumnTypeNullable).ColumnTypeNullable(i)
+	if p, ok := r.base.(driver.RowsColumnTypeNullable); ok {
+		return p.ColumnTypeNullable(i)
+	}
+	return false, false
 }
 
 func (r *rows) ColumnTypePrecisionScale(i int) (precision, scale int64, ok bool) {
-	return r.base.(driver.RowsColumnTypePrecisionScale).ColumnTypePrecisionScale(i)
+	if p, ok := r.base.(driver.RowsColumnTypePrecisionScale); ok {
+		return p.ColumnTypePrecisionScale(i)
+	}
+	return 0, 0, false
 }
 
 // tx wraps a driver.Tx (which has no optional interfaces) so that Commit

@@ -2,1132 +2,11005 @@
 
 package jstracesql
 
-import "database/sql/driver"
+import (
+	"database/sql/driver"
+	"io"
+)
+
+// fdrvMask returns the optional interfaces x has, bit i for the i-th below.
+func fdrvMask(x any) (m uint) {
+	if _, ok := x.(driver.DriverContext); ok {
+		m |= 1 << 0
+	}
+	return m
+}
+
+type fdrv0 struct {
+	driver.Driver
+}
+type fdrv1 struct {
+	driver.Driver
+	driver.DriverContext
+}
 
 // fakeDrvAs[m](x) is x exposing the optional interfaces of mask m only.
 var fakeDrvAs = [2]func(*fakeDriver) driver.Driver{
-	func(x *fakeDriver) driver.Driver { return drv0{x} },
-	func(x *fakeDriver) driver.Driver { return drv1{x, x} },
+	func(x *fakeDriver) driver.Driver { return fdrv0{x} },
+	func(x *fakeDriver) driver.Driver { return fdrv1{x, x} },
+}
+
+// fconnectorMask returns the optional interfaces x has, bit i for the i-th below.
+func fconnectorMask(x any) (m uint) {
+	if _, ok := x.(io.Closer); ok {
+		m |= 1 << 0
+	}
+	return m
+}
+
+type fconnector0 struct {
+	driver.Connector
+}
+type fconnector1 struct {
+	driver.Connector
+	io.Closer
 }
 
 // fakeConnectorAs[m](x) is x exposing the optional interfaces of mask m only.
 var fakeConnectorAs = [2]func(fakeConnector) driver.Connector{
-	func(x fakeConnector) driver.Connector { return connector0{x} },
-	func(x fakeConnector) driver.Connector { return connector1{x, x} },
+	func(x fakeConnector) driver.Connector { return fconnector0{x} },
+	func(x fakeConnector) driver.Connector { return fconnector1{x, x} },
+}
+
+// fconnMask returns the optional interfaces x has, bit i for the i-th below.
+func fconnMask(x any) (m uint) {
+	if _, ok := x.(driver.ConnBeginTx); ok {
+		m |= 1 << 0
+	}
+	if _, ok := x.(driver.ConnPrepareContext); ok {
+		m |= 1 << 1
+	}
+	if _, ok := x.(driver.ExecerContext); ok {
+		m |= 1 << 2
+	}
+	if _, ok := x.(driver.Execer); ok {
+		m |= 1 << 3
+	}
+	if _, ok := x.(driver.QueryerContext); ok {
+		m |= 1 << 4
+	}
+	if _, ok := x.(driver.Queryer); ok {
+		m |= 1 << 5
+	}
+	if _, ok := x.(driver.Pinger); ok {
+		m |= 1 << 6
+	}
+	if _, ok := x.(driver.SessionResetter); ok {
+		m |= 1 << 7
+	}
+	if _, ok := x.(driver.Validator); ok {
+		m |= 1 << 8
+	}
+	if _, ok := x.(driver.NamedValueChecker); ok {
+		m |= 1 << 9
+	}
+	return m
+}
+
+type fconn0 struct {
+	_ nocmp
+	driver.Conn
+}
+type fconn1 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+}
+type fconn2 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+}
+type fconn3 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+}
+type fconn4 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+}
+type fconn5 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+}
+type fconn6 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+}
+type fconn7 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+}
+type fconn8 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+}
+type fconn9 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+}
+type fconn10 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+}
+type fconn11 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+}
+type fconn12 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+}
+type fconn13 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+}
+type fconn14 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+}
+type fconn15 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+}
+type fconn16 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+}
+type fconn17 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+}
+type fconn18 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+}
+type fconn19 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+}
+type fconn20 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+}
+type fconn21 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+}
+type fconn22 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+}
+type fconn23 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+}
+type fconn24 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn25 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn26 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn27 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn28 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn29 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn30 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn31 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+}
+type fconn32 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+}
+type fconn33 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+}
+type fconn34 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+}
+type fconn35 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+}
+type fconn36 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+}
+type fconn37 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+}
+type fconn38 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+}
+type fconn39 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+}
+type fconn40 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+}
+type fconn41 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+}
+type fconn42 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn43 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn44 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn45 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn46 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn47 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+}
+type fconn48 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn49 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn50 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn51 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn52 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn53 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn54 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn55 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn56 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn57 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn58 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn59 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn60 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn61 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn62 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn63 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+}
+type fconn64 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+}
+type fconn65 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+}
+type fconn66 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+}
+type fconn67 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+}
+type fconn68 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+}
+type fconn69 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+}
+type fconn70 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+}
+type fconn71 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+}
+type fconn72 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+}
+type fconn73 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+}
+type fconn74 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn75 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn76 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn77 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn78 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn79 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+}
+type fconn80 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn81 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn82 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn83 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn84 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn85 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn86 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn87 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn88 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn89 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn90 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn91 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn92 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn93 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn94 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn95 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+}
+type fconn96 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+}
+type fconn97 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+}
+type fconn98 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn99 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn100 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn101 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn102 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn103 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn104 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn105 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn106 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn107 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn108 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn109 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn110 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn111 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+}
+type fconn112 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn113 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn114 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn115 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn116 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn117 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn118 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn119 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn120 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn121 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn122 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn123 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn124 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn125 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn126 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn127 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+}
+type fconn128 struct {
+	_ nocmp
+	driver.Conn
+	driver.SessionResetter
+}
+type fconn129 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.SessionResetter
+}
+type fconn130 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.SessionResetter
+}
+type fconn131 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.SessionResetter
+}
+type fconn132 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.SessionResetter
+}
+type fconn133 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.SessionResetter
+}
+type fconn134 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+}
+type fconn135 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+}
+type fconn136 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn137 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn138 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn139 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn140 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn141 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn142 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn143 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+}
+type fconn144 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn145 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn146 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn147 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn148 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn149 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn150 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn151 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn152 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn153 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn154 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn155 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn156 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn157 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn158 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn159 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+}
+type fconn160 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn161 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn162 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn163 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn164 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn165 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn166 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn167 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn168 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn169 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn170 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn171 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn172 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn173 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn174 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn175 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn176 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn177 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn178 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn179 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn180 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn181 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn182 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn183 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn184 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn185 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn186 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn187 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn188 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn189 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn190 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn191 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+}
+type fconn192 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn193 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn194 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn195 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn196 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn197 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn198 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn199 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn200 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn201 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn202 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn203 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn204 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn205 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn206 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn207 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn208 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn209 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn210 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn211 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn212 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn213 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn214 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn215 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn216 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn217 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn218 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn219 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn220 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn221 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn222 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn223 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn224 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn225 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn226 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn227 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn228 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn229 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn230 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn231 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn232 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn233 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn234 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn235 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn236 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn237 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn238 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn239 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn240 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn241 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn242 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn243 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn244 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn245 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn246 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn247 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn248 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn249 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn250 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn251 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn252 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn253 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn254 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn255 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+}
+type fconn256 struct {
+	_ nocmp
+	driver.Conn
+	driver.Validator
+}
+type fconn257 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Validator
+}
+type fconn258 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Validator
+}
+type fconn259 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Validator
+}
+type fconn260 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Validator
+}
+type fconn261 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Validator
+}
+type fconn262 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Validator
+}
+type fconn263 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Validator
+}
+type fconn264 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Validator
+}
+type fconn265 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Validator
+}
+type fconn266 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Validator
+}
+type fconn267 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Validator
+}
+type fconn268 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+}
+type fconn269 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+}
+type fconn270 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+}
+type fconn271 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+}
+type fconn272 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn273 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn274 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn275 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn276 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn277 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn278 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn279 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn280 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn281 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn282 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn283 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn284 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn285 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn286 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn287 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+}
+type fconn288 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Validator
+}
+type fconn289 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Validator
+}
+type fconn290 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn291 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn292 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn293 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn294 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn295 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn296 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn297 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn298 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn299 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn300 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn301 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn302 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn303 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+}
+type fconn304 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn305 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn306 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn307 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn308 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn309 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn310 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn311 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn312 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn313 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn314 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn315 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn316 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn317 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn318 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn319 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+}
+type fconn320 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.Validator
+}
+type fconn321 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.Validator
+}
+type fconn322 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn323 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn324 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn325 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn326 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn327 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn328 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn329 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn330 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn331 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn332 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn333 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn334 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn335 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+}
+type fconn336 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn337 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn338 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn339 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn340 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn341 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn342 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn343 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn344 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn345 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn346 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn347 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn348 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn349 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn350 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn351 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+}
+type fconn352 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn353 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn354 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn355 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn356 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn357 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn358 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn359 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn360 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn361 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn362 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn363 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn364 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn365 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn366 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn367 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn368 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn369 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn370 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn371 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn372 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn373 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn374 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn375 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn376 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn377 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn378 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn379 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn380 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn381 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn382 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn383 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+}
+type fconn384 struct {
+	_ nocmp
+	driver.Conn
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn385 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn386 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn387 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn388 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn389 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn390 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn391 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn392 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn393 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn394 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn395 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn396 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn397 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn398 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn399 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn400 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn401 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn402 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn403 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn404 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn405 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn406 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn407 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn408 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn409 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn410 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn411 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn412 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn413 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn414 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn415 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn416 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn417 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn418 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn419 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn420 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn421 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn422 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn423 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn424 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn425 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn426 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn427 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn428 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn429 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn430 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn431 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn432 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn433 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn434 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn435 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn436 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn437 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn438 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn439 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn440 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn441 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn442 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn443 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn444 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn445 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn446 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn447 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn448 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn449 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn450 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn451 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn452 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn453 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn454 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn455 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn456 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn457 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn458 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn459 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn460 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn461 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn462 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn463 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn464 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn465 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn466 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn467 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn468 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn469 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn470 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn471 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn472 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn473 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn474 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn475 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn476 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn477 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn478 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn479 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn480 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn481 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn482 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn483 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn484 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn485 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn486 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn487 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn488 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn489 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn490 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn491 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn492 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn493 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn494 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn495 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn496 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn497 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn498 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn499 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn500 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn501 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn502 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn503 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn504 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn505 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn506 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn507 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn508 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn509 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn510 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn511 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+type fconn512 struct {
+	_ nocmp
+	driver.Conn
+	driver.NamedValueChecker
+}
+type fconn513 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.NamedValueChecker
+}
+type fconn514 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.NamedValueChecker
+}
+type fconn515 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.NamedValueChecker
+}
+type fconn516 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.NamedValueChecker
+}
+type fconn517 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.NamedValueChecker
+}
+type fconn518 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.NamedValueChecker
+}
+type fconn519 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.NamedValueChecker
+}
+type fconn520 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn521 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn522 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn523 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn524 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn525 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn526 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn527 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.NamedValueChecker
+}
+type fconn528 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn529 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn530 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn531 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn532 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn533 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn534 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn535 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn536 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn537 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn538 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn539 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn540 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn541 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn542 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn543 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.NamedValueChecker
+}
+type fconn544 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn545 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn546 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn547 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn548 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn549 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn550 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn551 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn552 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn553 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn554 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn555 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn556 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn557 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn558 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn559 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn560 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn561 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn562 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn563 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn564 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn565 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn566 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn567 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn568 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn569 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn570 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn571 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn572 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn573 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn574 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn575 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.NamedValueChecker
+}
+type fconn576 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn577 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn578 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn579 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn580 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn581 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn582 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn583 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn584 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn585 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn586 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn587 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn588 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn589 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn590 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn591 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn592 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn593 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn594 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn595 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn596 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn597 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn598 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn599 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn600 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn601 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn602 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn603 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn604 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn605 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn606 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn607 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn608 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn609 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn610 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn611 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn612 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn613 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn614 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn615 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn616 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn617 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn618 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn619 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn620 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn621 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn622 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn623 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn624 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn625 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn626 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn627 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn628 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn629 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn630 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn631 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn632 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn633 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn634 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn635 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn636 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn637 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn638 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn639 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.NamedValueChecker
+}
+type fconn640 struct {
+	_ nocmp
+	driver.Conn
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn641 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn642 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn643 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn644 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn645 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn646 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn647 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn648 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn649 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn650 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn651 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn652 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn653 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn654 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn655 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn656 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn657 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn658 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn659 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn660 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn661 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn662 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn663 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn664 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn665 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn666 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn667 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn668 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn669 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn670 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn671 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn672 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn673 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn674 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn675 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn676 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn677 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn678 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn679 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn680 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn681 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn682 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn683 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn684 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn685 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn686 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn687 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn688 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn689 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn690 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn691 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn692 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn693 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn694 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn695 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn696 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn697 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn698 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn699 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn700 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn701 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn702 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn703 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn704 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn705 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn706 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn707 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn708 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn709 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn710 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn711 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn712 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn713 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn714 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn715 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn716 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn717 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn718 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn719 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn720 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn721 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn722 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn723 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn724 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn725 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn726 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn727 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn728 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn729 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn730 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn731 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn732 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn733 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn734 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn735 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn736 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn737 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn738 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn739 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn740 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn741 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn742 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn743 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn744 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn745 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn746 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn747 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn748 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn749 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn750 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn751 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn752 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn753 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn754 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn755 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn756 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn757 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn758 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn759 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn760 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn761 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn762 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn763 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn764 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn765 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn766 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn767 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.NamedValueChecker
+}
+type fconn768 struct {
+	_ nocmp
+	driver.Conn
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn769 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn770 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn771 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn772 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn773 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn774 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn775 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn776 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn777 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn778 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn779 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn780 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn781 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn782 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn783 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn784 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn785 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn786 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn787 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn788 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn789 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn790 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn791 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn792 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn793 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn794 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn795 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn796 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn797 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn798 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn799 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn800 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn801 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn802 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn803 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn804 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn805 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn806 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn807 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn808 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn809 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn810 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn811 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn812 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn813 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn814 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn815 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn816 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn817 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn818 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn819 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn820 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn821 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn822 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn823 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn824 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn825 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn826 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn827 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn828 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn829 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn830 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn831 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn832 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn833 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn834 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn835 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn836 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn837 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn838 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn839 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn840 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn841 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn842 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn843 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn844 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn845 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn846 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn847 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn848 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn849 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn850 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn851 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn852 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn853 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn854 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn855 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn856 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn857 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn858 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn859 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn860 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn861 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn862 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn863 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn864 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn865 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn866 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn867 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn868 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn869 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn870 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn871 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn872 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn873 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn874 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn875 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn876 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn877 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn878 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn879 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn880 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn881 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn882 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn883 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn884 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn885 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn886 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn887 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn888 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn889 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn890 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn891 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn892 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn893 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn894 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn895 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn896 struct {
+	_ nocmp
+	driver.Conn
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn897 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn898 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn899 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn900 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn901 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn902 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn903 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn904 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn905 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn906 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn907 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn908 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn909 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn910 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn911 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn912 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn913 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn914 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn915 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn916 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn917 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn918 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn919 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn920 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn921 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn922 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn923 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn924 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn925 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn926 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn927 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn928 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn929 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn930 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn931 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn932 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn933 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn934 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn935 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn936 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn937 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn938 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn939 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn940 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn941 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn942 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn943 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn944 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn945 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn946 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn947 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn948 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn949 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn950 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn951 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn952 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn953 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn954 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn955 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn956 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn957 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn958 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn959 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn960 struct {
+	_ nocmp
+	driver.Conn
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn961 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn962 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn963 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn964 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn965 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn966 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn967 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn968 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn969 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn970 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn971 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn972 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn973 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn974 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn975 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn976 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn977 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn978 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn979 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn980 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn981 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn982 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn983 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn984 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn985 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn986 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn987 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn988 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn989 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn990 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn991 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn992 struct {
+	_ nocmp
+	driver.Conn
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn993 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn994 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn995 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn996 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn997 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn998 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn999 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1000 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1001 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1002 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1003 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1004 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1005 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1006 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1007 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1008 struct {
+	_ nocmp
+	driver.Conn
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1009 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1010 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1011 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1012 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1013 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1014 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1015 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1016 struct {
+	_ nocmp
+	driver.Conn
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1017 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1018 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1019 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1020 struct {
+	_ nocmp
+	driver.Conn
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1021 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1022 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
+}
+type fconn1023 struct {
+	_ nocmp
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.Execer
+	driver.QueryerContext
+	driver.Queryer
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+	driver.NamedValueChecker
 }
 
 // fakeConnAs[m](x) is x exposing the optional interfaces of mask m only.
 var fakeConnAs = [1024]func(*fakeConn) driver.Conn{
-	func(x *fakeConn) driver.Conn { return conn0{nocmp{}, x} },
-	func(x *fakeConn) driver.Conn { return conn1{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn2{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn3{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn4{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn5{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn6{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn7{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn8{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn9{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn10{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn11{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn12{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn13{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn14{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn15{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn16{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn17{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn18{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn19{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn20{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn21{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn22{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn23{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn24{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn25{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn26{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn27{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn28{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn29{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn30{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn31{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn32{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn33{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn34{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn35{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn36{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn37{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn38{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn39{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn40{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn41{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn42{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn43{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn44{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn45{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn46{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn47{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn48{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn49{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn50{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn51{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn52{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn53{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn54{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn55{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn56{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn57{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn58{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn59{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn60{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn61{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn62{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn63{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn64{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn65{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn66{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn67{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn68{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn69{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn70{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn71{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn72{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn73{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn74{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn75{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn76{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn77{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn78{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn79{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn80{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn81{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn82{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn83{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn84{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn85{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn86{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn87{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn88{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn89{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn90{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn91{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn92{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn93{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn94{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn95{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn96{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn97{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn98{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn99{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn100{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn101{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn102{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn103{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn104{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn105{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn106{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn107{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn108{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn109{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn110{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn111{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn112{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn113{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn114{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn115{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn116{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn117{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn118{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn119{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn120{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn121{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn122{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn123{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn124{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn125{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn126{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn127{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn128{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn129{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn130{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn131{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn132{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn133{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn134{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn135{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn136{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn137{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn138{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn139{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn140{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn141{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn142{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn143{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn144{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn145{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn146{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn147{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn148{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn149{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn150{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn151{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn152{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn153{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn154{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn155{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn156{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn157{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn158{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn159{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn160{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn161{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn162{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn163{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn164{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn165{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn166{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn167{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn168{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn169{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn170{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn171{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn172{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn173{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn174{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn175{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn176{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn177{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn178{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn179{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn180{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn181{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn182{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn183{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn184{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn185{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn186{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn187{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn188{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn189{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn190{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn191{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn192{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn193{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn194{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn195{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn196{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn197{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn198{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn199{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn200{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn201{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn202{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn203{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn204{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn205{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn206{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn207{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn208{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn209{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn210{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn211{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn212{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn213{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn214{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn215{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn216{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn217{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn218{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn219{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn220{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn221{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn222{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn223{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn224{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn225{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn226{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn227{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn228{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn229{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn230{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn231{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn232{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn233{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn234{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn235{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn236{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn237{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn238{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn239{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn240{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn241{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn242{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn243{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn244{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn245{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn246{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn247{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn248{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn249{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn250{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn251{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn252{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn253{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn254{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn255{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn256{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn257{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn258{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn259{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn260{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn261{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn262{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn263{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn264{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn265{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn266{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn267{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn268{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn269{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn270{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn271{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn272{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn273{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn274{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn275{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn276{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn277{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn278{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn279{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn280{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn281{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn282{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn283{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn284{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn285{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn286{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn287{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn288{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn289{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn290{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn291{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn292{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn293{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn294{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn295{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn296{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn297{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn298{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn299{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn300{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn301{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn302{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn303{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn304{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn305{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn306{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn307{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn308{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn309{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn310{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn311{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn312{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn313{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn314{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn315{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn316{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn317{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn318{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn319{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn320{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn321{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn322{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn323{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn324{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn325{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn326{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn327{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn328{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn329{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn330{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn331{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn332{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn333{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn334{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn335{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn336{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn337{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn338{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn339{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn340{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn341{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn342{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn343{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn344{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn345{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn346{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn347{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn348{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn349{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn350{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn351{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn352{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn353{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn354{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn355{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn356{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn357{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn358{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn359{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn360{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn361{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn362{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn363{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn364{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn365{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn366{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn367{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn368{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn369{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn370{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn371{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn372{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn373{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn374{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn375{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn376{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn377{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn378{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn379{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn380{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn381{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn382{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn383{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn384{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn385{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn386{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn387{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn388{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn389{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn390{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn391{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn392{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn393{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn394{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn395{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn396{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn397{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn398{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn399{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn400{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn401{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn402{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn403{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn404{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn405{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn406{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn407{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn408{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn409{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn410{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn411{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn412{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn413{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn414{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn415{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn416{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn417{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn418{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn419{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn420{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn421{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn422{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn423{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn424{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn425{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn426{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn427{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn428{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn429{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn430{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn431{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn432{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn433{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn434{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn435{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn436{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn437{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn438{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn439{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn440{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn441{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn442{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn443{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn444{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn445{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn446{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn447{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn448{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn449{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn450{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn451{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn452{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn453{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn454{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn455{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn456{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn457{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn458{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn459{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn460{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn461{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn462{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn463{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn464{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn465{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn466{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn467{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn468{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn469{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn470{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn471{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn472{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn473{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn474{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn475{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn476{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn477{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn478{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn479{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn480{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn481{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn482{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn483{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn484{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn485{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn486{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn487{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn488{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn489{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn490{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn491{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn492{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn493{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn494{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn495{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn496{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn497{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn498{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn499{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn500{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn501{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn502{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn503{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn504{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn505{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn506{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn507{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn508{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn509{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn510{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn511{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn512{nocmp{}, x, x} },
-	func(x *fakeConn) driver.Conn { return conn513{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn514{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn515{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn516{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn517{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn518{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn519{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn520{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn521{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn522{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn523{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn524{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn525{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn526{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn527{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn528{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn529{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn530{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn531{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn532{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn533{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn534{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn535{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn536{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn537{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn538{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn539{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn540{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn541{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn542{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn543{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn544{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn545{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn546{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn547{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn548{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn549{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn550{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn551{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn552{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn553{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn554{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn555{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn556{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn557{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn558{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn559{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn560{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn561{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn562{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn563{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn564{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn565{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn566{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn567{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn568{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn569{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn570{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn571{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn572{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn573{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn574{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn575{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn576{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn577{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn578{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn579{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn580{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn581{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn582{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn583{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn584{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn585{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn586{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn587{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn588{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn589{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn590{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn591{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn592{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn593{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn594{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn595{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn596{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn597{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn598{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn599{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn600{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn601{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn602{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn603{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn604{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn605{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn606{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn607{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn608{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn609{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn610{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn611{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn612{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn613{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn614{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn615{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn616{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn617{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn618{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn619{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn620{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn621{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn622{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn623{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn624{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn625{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn626{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn627{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn628{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn629{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn630{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn631{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn632{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn633{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn634{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn635{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn636{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn637{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn638{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn639{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn640{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn641{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn642{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn643{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn644{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn645{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn646{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn647{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn648{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn649{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn650{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn651{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn652{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn653{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn654{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn655{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn656{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn657{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn658{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn659{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn660{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn661{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn662{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn663{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn664{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn665{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn666{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn667{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn668{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn669{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn670{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn671{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn672{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn673{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn674{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn675{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn676{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn677{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn678{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn679{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn680{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn681{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn682{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn683{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn684{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn685{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn686{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn687{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn688{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn689{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn690{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn691{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn692{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn693{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn694{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn695{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn696{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn697{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn698{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn699{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn700{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn701{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn702{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn703{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn704{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn705{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn706{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn707{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn708{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn709{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn710{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn711{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn712{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn713{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn714{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn715{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn716{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn717{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn718{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn719{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn720{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn721{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn722{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn723{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn724{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn725{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn726{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn727{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn728{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn729{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn730{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn731{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn732{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn733{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn734{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn735{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn736{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn737{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn738{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn739{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn740{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn741{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn742{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn743{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn744{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn745{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn746{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn747{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn748{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn749{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn750{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn751{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn752{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn753{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn754{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn755{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn756{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn757{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn758{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn759{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn760{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn761{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn762{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn763{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn764{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn765{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn766{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn767{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn768{nocmp{}, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn769{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn770{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn771{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn772{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn773{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn774{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn775{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn776{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn777{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn778{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn779{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn780{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn781{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn782{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn783{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn784{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn785{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn786{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn787{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn788{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn789{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn790{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn791{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn792{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn793{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn794{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn795{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn796{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn797{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn798{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn799{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn800{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn801{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn802{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn803{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn804{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn805{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn806{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn807{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn808{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn809{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn810{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn811{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn812{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn813{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn814{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn815{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn816{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn817{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn818{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn819{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn820{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn821{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn822{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn823{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn824{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn825{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn826{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn827{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn828{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn829{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn830{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn831{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn832{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn833{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn834{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn835{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn836{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn837{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn838{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn839{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn840{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn841{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn842{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn843{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn844{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn845{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn846{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn847{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn848{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn849{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn850{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn851{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn852{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn853{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn854{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn855{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn856{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn857{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn858{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn859{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn860{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn861{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn862{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn863{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn864{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn865{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn866{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn867{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn868{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn869{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn870{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn871{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn872{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn873{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn874{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn875{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn876{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn877{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn878{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn879{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn880{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn881{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn882{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn883{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn884{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn885{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn886{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn887{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn888{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn889{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn890{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn891{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn892{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn893{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn894{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn895{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn896{nocmp{}, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn897{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn898{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn899{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn900{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn901{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn902{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn903{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn904{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn905{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn906{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn907{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn908{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn909{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn910{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn911{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn912{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn913{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn914{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn915{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn916{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn917{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn918{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn919{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn920{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn921{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn922{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn923{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn924{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn925{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn926{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn927{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn928{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn929{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn930{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn931{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn932{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn933{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn934{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn935{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn936{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn937{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn938{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn939{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn940{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn941{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn942{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn943{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn944{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn945{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn946{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn947{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn948{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn949{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn950{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn951{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn952{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn953{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn954{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn955{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn956{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn957{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn958{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn959{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn960{nocmp{}, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn961{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn962{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn963{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn964{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn965{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn966{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn967{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn968{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn969{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn970{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn971{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn972{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn973{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn974{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn975{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn976{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn977{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn978{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn979{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn980{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn981{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn982{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn983{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn984{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn985{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn986{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn987{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn988{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn989{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn990{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn991{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn992{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn993{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn994{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn995{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn996{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn997{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn998{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn999{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1000{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1001{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1002{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1003{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1004{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1005{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1006{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1007{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1008{nocmp{}, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1009{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1010{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1011{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1012{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1013{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1014{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1015{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1016{nocmp{}, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1017{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1018{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1019{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1020{nocmp{}, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1021{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1022{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
-	func(x *fakeConn) driver.Conn { return conn1023{nocmp{}, x, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn0{nocmp{}, x} },
+	func(x *fakeConn) driver.Conn { return fconn1{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn2{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn3{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn4{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn5{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn6{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn7{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn8{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn9{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn10{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn11{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn12{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn13{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn14{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn15{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn16{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn17{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn18{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn19{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn20{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn21{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn22{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn23{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn24{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn25{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn26{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn27{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn28{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn29{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn30{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn31{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn32{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn33{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn34{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn35{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn36{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn37{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn38{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn39{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn40{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn41{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn42{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn43{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn44{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn45{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn46{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn47{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn48{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn49{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn50{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn51{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn52{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn53{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn54{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn55{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn56{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn57{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn58{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn59{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn60{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn61{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn62{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn63{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn64{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn65{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn66{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn67{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn68{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn69{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn70{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn71{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn72{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn73{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn74{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn75{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn76{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn77{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn78{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn79{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn80{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn81{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn82{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn83{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn84{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn85{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn86{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn87{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn88{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn89{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn90{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn91{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn92{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn93{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn94{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn95{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn96{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn97{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn98{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn99{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn100{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn101{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn102{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn103{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn104{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn105{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn106{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn107{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn108{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn109{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn110{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn111{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn112{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn113{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn114{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn115{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn116{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn117{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn118{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn119{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn120{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn121{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn122{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn123{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn124{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn125{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn126{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn127{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn128{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn129{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn130{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn131{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn132{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn133{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn134{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn135{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn136{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn137{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn138{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn139{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn140{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn141{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn142{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn143{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn144{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn145{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn146{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn147{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn148{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn149{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn150{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn151{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn152{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn153{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn154{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn155{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn156{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn157{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn158{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn159{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn160{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn161{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn162{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn163{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn164{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn165{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn166{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn167{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn168{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn169{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn170{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn171{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn172{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn173{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn174{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn175{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn176{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn177{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn178{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn179{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn180{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn181{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn182{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn183{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn184{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn185{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn186{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn187{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn188{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn189{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn190{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn191{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn192{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn193{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn194{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn195{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn196{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn197{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn198{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn199{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn200{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn201{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn202{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn203{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn204{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn205{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn206{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn207{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn208{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn209{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn210{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn211{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn212{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn213{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn214{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn215{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn216{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn217{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn218{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn219{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn220{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn221{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn222{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn223{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn224{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn225{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn226{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn227{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn228{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn229{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn230{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn231{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn232{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn233{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn234{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn235{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn236{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn237{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn238{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn239{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn240{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn241{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn242{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn243{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn244{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn245{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn246{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn247{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn248{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn249{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn250{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn251{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn252{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn253{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn254{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn255{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn256{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn257{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn258{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn259{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn260{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn261{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn262{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn263{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn264{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn265{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn266{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn267{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn268{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn269{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn270{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn271{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn272{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn273{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn274{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn275{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn276{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn277{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn278{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn279{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn280{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn281{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn282{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn283{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn284{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn285{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn286{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn287{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn288{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn289{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn290{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn291{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn292{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn293{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn294{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn295{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn296{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn297{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn298{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn299{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn300{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn301{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn302{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn303{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn304{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn305{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn306{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn307{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn308{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn309{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn310{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn311{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn312{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn313{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn314{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn315{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn316{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn317{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn318{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn319{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn320{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn321{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn322{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn323{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn324{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn325{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn326{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn327{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn328{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn329{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn330{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn331{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn332{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn333{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn334{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn335{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn336{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn337{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn338{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn339{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn340{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn341{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn342{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn343{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn344{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn345{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn346{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn347{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn348{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn349{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn350{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn351{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn352{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn353{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn354{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn355{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn356{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn357{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn358{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn359{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn360{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn361{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn362{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn363{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn364{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn365{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn366{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn367{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn368{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn369{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn370{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn371{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn372{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn373{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn374{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn375{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn376{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn377{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn378{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn379{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn380{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn381{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn382{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn383{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn384{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn385{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn386{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn387{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn388{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn389{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn390{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn391{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn392{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn393{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn394{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn395{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn396{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn397{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn398{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn399{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn400{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn401{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn402{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn403{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn404{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn405{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn406{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn407{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn408{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn409{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn410{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn411{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn412{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn413{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn414{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn415{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn416{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn417{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn418{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn419{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn420{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn421{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn422{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn423{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn424{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn425{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn426{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn427{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn428{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn429{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn430{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn431{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn432{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn433{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn434{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn435{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn436{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn437{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn438{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn439{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn440{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn441{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn442{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn443{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn444{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn445{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn446{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn447{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn448{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn449{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn450{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn451{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn452{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn453{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn454{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn455{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn456{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn457{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn458{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn459{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn460{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn461{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn462{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn463{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn464{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn465{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn466{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn467{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn468{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn469{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn470{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn471{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn472{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn473{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn474{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn475{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn476{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn477{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn478{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn479{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn480{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn481{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn482{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn483{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn484{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn485{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn486{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn487{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn488{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn489{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn490{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn491{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn492{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn493{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn494{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn495{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn496{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn497{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn498{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn499{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn500{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn501{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn502{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn503{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn504{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn505{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn506{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn507{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn508{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn509{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn510{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn511{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn512{nocmp{}, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn513{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn514{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn515{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn516{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn517{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn518{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn519{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn520{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn521{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn522{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn523{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn524{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn525{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn526{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn527{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn528{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn529{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn530{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn531{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn532{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn533{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn534{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn535{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn536{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn537{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn538{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn539{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn540{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn541{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn542{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn543{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn544{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn545{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn546{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn547{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn548{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn549{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn550{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn551{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn552{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn553{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn554{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn555{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn556{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn557{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn558{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn559{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn560{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn561{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn562{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn563{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn564{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn565{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn566{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn567{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn568{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn569{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn570{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn571{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn572{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn573{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn574{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn575{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn576{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn577{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn578{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn579{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn580{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn581{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn582{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn583{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn584{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn585{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn586{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn587{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn588{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn589{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn590{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn591{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn592{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn593{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn594{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn595{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn596{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn597{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn598{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn599{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn600{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn601{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn602{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn603{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn604{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn605{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn606{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn607{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn608{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn609{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn610{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn611{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn612{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn613{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn614{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn615{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn616{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn617{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn618{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn619{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn620{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn621{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn622{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn623{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn624{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn625{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn626{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn627{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn628{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn629{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn630{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn631{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn632{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn633{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn634{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn635{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn636{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn637{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn638{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn639{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn640{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn641{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn642{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn643{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn644{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn645{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn646{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn647{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn648{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn649{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn650{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn651{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn652{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn653{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn654{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn655{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn656{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn657{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn658{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn659{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn660{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn661{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn662{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn663{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn664{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn665{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn666{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn667{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn668{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn669{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn670{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn671{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn672{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn673{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn674{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn675{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn676{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn677{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn678{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn679{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn680{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn681{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn682{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn683{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn684{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn685{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn686{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn687{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn688{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn689{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn690{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn691{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn692{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn693{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn694{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn695{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn696{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn697{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn698{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn699{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn700{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn701{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn702{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn703{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn704{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn705{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn706{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn707{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn708{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn709{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn710{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn711{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn712{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn713{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn714{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn715{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn716{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn717{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn718{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn719{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn720{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn721{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn722{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn723{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn724{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn725{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn726{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn727{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn728{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn729{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn730{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn731{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn732{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn733{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn734{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn735{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn736{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn737{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn738{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn739{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn740{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn741{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn742{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn743{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn744{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn745{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn746{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn747{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn748{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn749{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn750{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn751{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn752{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn753{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn754{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn755{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn756{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn757{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn758{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn759{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn760{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn761{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn762{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn763{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn764{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn765{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn766{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn767{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn768{nocmp{}, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn769{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn770{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn771{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn772{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn773{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn774{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn775{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn776{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn777{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn778{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn779{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn780{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn781{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn782{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn783{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn784{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn785{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn786{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn787{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn788{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn789{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn790{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn791{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn792{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn793{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn794{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn795{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn796{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn797{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn798{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn799{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn800{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn801{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn802{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn803{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn804{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn805{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn806{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn807{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn808{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn809{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn810{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn811{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn812{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn813{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn814{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn815{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn816{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn817{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn818{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn819{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn820{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn821{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn822{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn823{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn824{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn825{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn826{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn827{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn828{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn829{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn830{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn831{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn832{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn833{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn834{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn835{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn836{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn837{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn838{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn839{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn840{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn841{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn842{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn843{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn844{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn845{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn846{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn847{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn848{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn849{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn850{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn851{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn852{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn853{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn854{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn855{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn856{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn857{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn858{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn859{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn860{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn861{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn862{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn863{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn864{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn865{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn866{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn867{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn868{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn869{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn870{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn871{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn872{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn873{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn874{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn875{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn876{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn877{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn878{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn879{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn880{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn881{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn882{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn883{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn884{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn885{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn886{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn887{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn888{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn889{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn890{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn891{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn892{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn893{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn894{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn895{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn896{nocmp{}, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn897{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn898{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn899{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn900{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn901{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn902{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn903{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn904{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn905{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn906{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn907{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn908{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn909{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn910{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn911{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn912{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn913{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn914{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn915{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn916{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn917{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn918{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn919{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn920{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn921{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn922{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn923{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn924{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn925{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn926{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn927{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn928{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn929{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn930{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn931{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn932{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn933{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn934{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn935{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn936{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn937{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn938{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn939{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn940{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn941{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn942{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn943{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn944{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn945{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn946{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn947{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn948{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn949{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn950{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn951{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn952{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn953{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn954{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn955{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn956{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn957{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn958{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn959{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn960{nocmp{}, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn961{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn962{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn963{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn964{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn965{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn966{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn967{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn968{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn969{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn970{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn971{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn972{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn973{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn974{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn975{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn976{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn977{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn978{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn979{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn980{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn981{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn982{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn983{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn984{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn985{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn986{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn987{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn988{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn989{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn990{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn991{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn992{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn993{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn994{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn995{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn996{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn997{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn998{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn999{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1000{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1001{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1002{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1003{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1004{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1005{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1006{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1007{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1008{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1009{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1010{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1011{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1012{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1013{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1014{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1015{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1016{nocmp{}, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1017{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1018{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1019{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1020{nocmp{}, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1021{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1022{nocmp{}, x, x, x, x, x, x, x, x, x, x} },
+	func(x *fakeConn) driver.Conn { return fconn1023{nocmp{}, x, x, x, x, x, x, x, x, x, x, x} },
+}
+
+// fstmtMask returns the optional interfaces x has, bit i for the i-th below.
+func fstmtMask(x any) (m uint) {
+	if _, ok := x.(driver.StmtExecContext); ok {
+		m |= 1 << 0
+	}
+	if _, ok := x.(driver.StmtQueryContext); ok {
+		m |= 1 << 1
+	}
+	if _, ok := x.(driver.NamedValueChecker); ok {
+		m |= 1 << 2
+	}
+	if _, ok := x.(driver.ColumnConverter); ok {
+		m |= 1 << 3
+	}
+	return m
+}
+
+type fstmt0 struct {
+	_ nocmp
+	driver.Stmt
+}
+type fstmt1 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+}
+type fstmt2 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtQueryContext
+}
+type fstmt3 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+}
+type fstmt4 struct {
+	_ nocmp
+	driver.Stmt
+	driver.NamedValueChecker
+}
+type fstmt5 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.NamedValueChecker
+}
+type fstmt6 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.NamedValueChecker
+}
+type fstmt7 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+	driver.NamedValueChecker
+}
+type fstmt8 struct {
+	_ nocmp
+	driver.Stmt
+	columnConverter
+}
+type fstmt9 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	columnConverter
+}
+type fstmt10 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtQueryContext
+	columnConverter
+}
+type fstmt11 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+	columnConverter
+}
+type fstmt12 struct {
+	_ nocmp
+	driver.Stmt
+	driver.NamedValueChecker
+	columnConverter
+}
+type fstmt13 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.NamedValueChecker
+	columnConverter
+}
+type fstmt14 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtQueryContext
+	driver.NamedValueChecker
+	columnConverter
+}
+type fstmt15 struct {
+	_ nocmp
+	driver.Stmt
+	driver.StmtExecContext
+	driver.StmtQueryContext
+	driver.NamedValueChecker
+	columnConverter
 }
 
 // fakeStmtAs[m](x) is x exposing the optional interfaces of mask m only.
 var fakeStmtAs = [16]func(*fakeStmt) driver.Stmt{
-	func(x *fakeStmt) driver.Stmt { return stmt0{nocmp{}, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt1{nocmp{}, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt2{nocmp{}, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt3{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt4{nocmp{}, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt5{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt6{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt7{nocmp{}, x, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt8{nocmp{}, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt9{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt10{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt11{nocmp{}, x, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt12{nocmp{}, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt13{nocmp{}, x, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt14{nocmp{}, x, x, x, x} },
-	func(x *fakeStmt) driver.Stmt { return stmt15{nocmp{}, x, x, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt0{nocmp{}, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt1{nocmp{}, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt2{nocmp{}, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt3{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt4{nocmp{}, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt5{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt6{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt7{nocmp{}, x, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt8{nocmp{}, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt9{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt10{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt11{nocmp{}, x, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt12{nocmp{}, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt13{nocmp{}, x, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt14{nocmp{}, x, x, x, x} },
+	func(x *fakeStmt) driver.Stmt { return fstmt15{nocmp{}, x, x, x, x, x} },
+}
+
+// frowsMask returns the optional interfaces x has, bit i for the i-th below.
+func frowsMask(x any) (m uint) {
+	if _, ok := x.(driver.RowsNextResultSet); ok {
+		m |= 1 << 0
+	}
+	if _, ok := x.(driver.RowsColumnTypeScanType); ok {
+		m |= 1 << 1
+	}
+	if _, ok := x.(driver.RowsColumnTypeDatabaseTypeName); ok {
+		m |= 1 << 2
+	}
+	if _, ok := x.(driver.RowsColumnTypeLength); ok {
+		m |= 1 << 3
+	}
+	if _, ok := x.(driver.RowsColumnTypeNullable); ok {
+		m |= 1 << 4
+	}
+	if _, ok := x.(driver.RowsColumnTypePrecisionScale); ok {
+		m |= 1 << 5
+	}
+	return m
+}
+
+type frows0 struct {
+	_ nocmp
+	driver.Rows
+}
+type frows1 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+}
+type frows2 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+}
+type frows3 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+}
+type frows4 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+}
+type frows5 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+}
+type frows6 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+}
+type frows7 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+}
+type frows8 struct {
+	_ nocmp
+	driver.Rows
+	rowsLength
+}
+type frows9 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsLength
+}
+type frows10 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsLength
+}
+type frows11 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsLength
+}
+type frows12 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsLength
+}
+type frows13 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsLength
+}
+type frows14 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+}
+type frows15 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+}
+type frows16 struct {
+	_ nocmp
+	driver.Rows
+	rowsNullable
+}
+type frows17 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsNullable
+}
+type frows18 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsNullable
+}
+type frows19 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsNullable
+}
+type frows20 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsNullable
+}
+type frows21 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsNullable
+}
+type frows22 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsNullable
+}
+type frows23 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsNullable
+}
+type frows24 struct {
+	_ nocmp
+	driver.Rows
+	rowsLength
+	rowsNullable
+}
+type frows25 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsLength
+	rowsNullable
+}
+type frows26 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsLength
+	rowsNullable
+}
+type frows27 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsLength
+	rowsNullable
+}
+type frows28 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+}
+type frows29 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+}
+type frows30 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+}
+type frows31 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+}
+type frows32 struct {
+	_ nocmp
+	driver.Rows
+	rowsPrecisionScale
+}
+type frows33 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsPrecisionScale
+}
+type frows34 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsPrecisionScale
+}
+type frows35 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsPrecisionScale
+}
+type frows36 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsPrecisionScale
+}
+type frows37 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsPrecisionScale
+}
+type frows38 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsPrecisionScale
+}
+type frows39 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsPrecisionScale
+}
+type frows40 struct {
+	_ nocmp
+	driver.Rows
+	rowsLength
+	rowsPrecisionScale
+}
+type frows41 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsLength
+	rowsPrecisionScale
+}
+type frows42 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsLength
+	rowsPrecisionScale
+}
+type frows43 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsLength
+	rowsPrecisionScale
+}
+type frows44 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsLength
+	rowsPrecisionScale
+}
+type frows45 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsLength
+	rowsPrecisionScale
+}
+type frows46 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsPrecisionScale
+}
+type frows47 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsPrecisionScale
+}
+type frows48 struct {
+	_ nocmp
+	driver.Rows
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows49 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows50 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows51 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows52 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows53 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows54 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows55 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows56 struct {
+	_ nocmp
+	driver.Rows
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows57 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows58 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows59 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows60 struct {
+	_ nocmp
+	driver.Rows
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows61 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows62 struct {
+	_ nocmp
+	driver.Rows
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
+}
+type frows63 struct {
+	_ nocmp
+	driver.Rows
+	rowsNextResultSet
+	rowsScanType
+	rowsDatabaseTypeName
+	rowsLength
+	rowsNullable
+	rowsPrecisionScale
 }
 
 // fakeRowsAs[m](x) is x exposing the optional interfaces of mask m only.
 var fakeRowsAs = [64]func(*fakeRows) driver.Rows{
-	func(x *fakeRows) driver.Rows { return rows0{nocmp{}, x} },
-	func(x *fakeRows) driver.Rows { return rows1{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows2{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows3{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows4{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows5{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows6{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows7{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows8{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows9{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows10{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows11{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows12{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows13{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows14{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows15{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows16{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows17{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows18{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows19{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows20{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows21{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows22{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows23{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows24{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows25{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows26{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows27{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows28{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows29{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows30{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows31{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows32{nocmp{}, x, x} },
-	func(x *fakeRows) driver.Rows { return rows33{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows34{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows35{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows36{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows37{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows38{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows39{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows40{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows41{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows42{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows43{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows44{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows45{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows46{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows47{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows48{nocmp{}, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows49{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows50{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows51{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows52{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows53{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows54{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows55{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows56{nocmp{}, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows57{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows58{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows59{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows60{nocmp{}, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows61{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows62{nocmp{}, x, x, x, x, x, x} },
-	func(x *fakeRows) driver.Rows { return rows63{nocmp{}, x, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows0{nocmp{}, x} },
+	func(x *fakeRows) driver.Rows { return frows1{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows2{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows3{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows4{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows5{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows6{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows7{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows8{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows9{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows10{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows11{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows12{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows13{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows14{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows15{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows16{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows17{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows18{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows19{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows20{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows21{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows22{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows23{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows24{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows25{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows26{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows27{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows28{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows29{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows30{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows31{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows32{nocmp{}, x, x} },
+	func(x *fakeRows) driver.Rows { return frows33{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows34{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows35{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows36{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows37{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows38{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows39{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows40{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows41{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows42{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows43{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows44{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows45{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows46{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows47{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows48{nocmp{}, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows49{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows50{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows51{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows52{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows53{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows54{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows55{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows56{nocmp{}, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows57{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows58{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows59{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows60{nocmp{}, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows61{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows62{nocmp{}, x, x, x, x, x, x} },
+	func(x *fakeRows) driver.Rows { return frows63{nocmp{}, x, x, x, x, x, x, x} },
 }
