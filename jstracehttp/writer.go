@@ -11,7 +11,7 @@ import (
 // A recorder wraps a traced request's ResponseWriter to see its status and
 // size. It exists only while someone listens. Through wrap, it has
 // exactly the optional methods of the writer it wraps (Flush, Hijack,
-// ReadFrom, Push) plus Unwrap for http.ResponseController, so nothing
+// ReadFrom, Push; FlushError with Flush) plus Unwrap for http.ResponseController, so nothing
 // that checks for them (a websocket upgrade, io.Copy's sendfile) changes
 // behaviour. Like the writer it wraps, it is used by the handler's
 // goroutine.
@@ -105,6 +105,18 @@ type (
 func (f flusher) Flush() {
 	f.implicit()
 	f.w.(http.Flusher).Flush()
+}
+
+// FlushError is what http.ResponseController.Flush prefers: it returns the
+// wrapped writer's write error (net/http's writer has FlushError), nil if
+// the wrapped writer has only Flush.
+func (f flusher) FlushError() error {
+	f.implicit()
+	if fe, ok := f.w.(interface{ FlushError() error }); ok {
+		return fe.FlushError()
+	}
+	f.w.(http.Flusher).Flush()
+	return nil
 }
 
 func (h hijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
