@@ -40,8 +40,11 @@ func Middleware(next http.Handler) http.Handler {
 // NewMiddleware returns the request middleware configured by o: for every
 // request it
 //
-//   - takes the request ID from the incoming header if valid, else makes a
-//     fresh one (a malformed or oversized value is dropped, never echoed);
+//   - keeps the request ID an outer Middleware put in the context, else
+//     takes it from the incoming header if valid, else makes a fresh one
+//     (a malformed or oversized value is dropped, never echoed, and the
+//     request's header is set to the fresh ID so a proxy does not forward
+//     the rejected one);
 //   - puts it in the request's context ([jstrace.RequestID] reads it there)
 //     and in the response's header;
 //   - while a session or subscriber listens, fires http:request:start,
@@ -74,6 +77,15 @@ var requestCh = jstrace.NewChannel("http:request")
 func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := m.requestID(r)
 	w.Header()[m.header] = []string{id}
+	if v := r.Header[m.header]; v != nil && (len(v) != 1 || v[0] != id) {
+		// The incoming value was rejected or ignored: the request carries
+		// the ID chosen, so a proxy or client forwarding r.Header does not
+		// pass the rejected one on. The caller's header map is not changed.
+		r2 := *r
+		r2.Header = r.Header.Clone()
+		r2.Header[m.header] = []string{id}
+		r = &r2
+	}
 	ctx := jstrace.WithRequestID(r.Context(), id)
 	if !requestCh.Enabled() && !layerCh.Enabled() {
 		m.next.ServeHTTP(w, r.WithContext(ctx))
@@ -82,8 +94,12 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serveRequest(ctx, w, r, m.next)
 }
 
-// requestID returns the request's valid incoming ID or a fresh one.
+// requestID returns the ID of the request: one a Middleware further out
+// already gave it (in its context), its valid incoming ID or a fresh one.
 func (m *middleware) requestID(r *http.Request) string {
+	if id := jstrace.RequestID(r.Context()); id != "" && ValidRequestID(id) {
+		return id
+	}
 	if m.trust {
 		if v := r.Header[m.header]; len(v) == 1 && ValidRequestID(v[0]) {
 			return v[0]

@@ -5,9 +5,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/jstracehttp"
 )
 
@@ -48,6 +52,98 @@ func TestFlushErrorLost(t *testing.T) {
 			c.Close()
 			if err := <-res; err == nil {
 				t.Error("ResponseController.Flush after the client left: nil error")
+			}
+		})
+	}
+}
+
+// A rejected incoming X-Request-ID is not forwarded by a reverse proxy
+// behind Middleware using Transport: the backend sees the ID the
+// middleware chose, once.
+func TestHostileIDForwarded(t *testing.T) {
+	for _, traced := range []bool{false, true} {
+		t.Run(fmt.Sprint("traced=", traced), func(t *testing.T) {
+			if traced {
+				listen(t, "http:")
+			}
+			seen := make(chan []string, 1)
+			backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				seen <- r.Header.Values("X-Request-Id")
+			}))
+			defer backend.Close()
+			u, _ := url.Parse(backend.URL)
+			rp := httputil.NewSingleHostReverseProxy(u)
+			rp.Transport = jstracehttp.Transport(nil)
+			front := httptest.NewServer(jstracehttp.Middleware(rp))
+			defer front.Close()
+			req, _ := http.NewRequest("GET", front.URL, nil)
+			req.Header.Set("X-Request-ID", strings.Repeat("A", 129))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			got, want := <-seen, resp.Header.Get("X-Request-Id")
+			if len(got) != 1 || got[0] != want {
+				t.Errorf("backend saw %.40q, want [%q]", got, want)
+			}
+		})
+	}
+}
+
+// Transport replaces an invalid ID, and finds the caller's under a
+// non-canonical key instead of sending two.
+func TestTransportNonCanonical(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { seen <- r.Header.Clone() }))
+	defer backend.Close()
+	c := &http.Client{Transport: jstracehttp.Transport(nil)}
+	for _, tc := range []struct {
+		name string
+		set  []string
+		want string
+	}{
+		{"valid", []string{"caller-id"}, "caller-id"},
+		{"invalid", []string{"bad id\x01"}, "ctx-id"},
+		{"two", []string{"a", "b"}, "ctx-id"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(jstrace.WithRequestID(t.Context(), "ctx-id"), "GET", backend.URL, nil)
+			req.Header["X-Request-ID"] = tc.set
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if got := (<-seen).Values("X-Request-Id"); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("backend saw %q, want [%q]", got, tc.want)
+			}
+			if got := req.Header["X-Request-ID"]; len(got) != len(tc.set) || got[0] != tc.set[0] {
+				t.Errorf("caller's header changed to %q", got)
+			}
+		})
+	}
+}
+
+// Nested Middleware keeps the ID the outer one gave the request.
+func TestNestedMiddlewareOneID(t *testing.T) {
+	for _, hdr := range []string{"", "client-id", "bad\x01"} {
+		t.Run(fmt.Sprintf("header=%q", hdr), func(t *testing.T) {
+			var inner string
+			h := jstracehttp.NewMiddleware(jstracehttp.Options{IgnoreIncoming: true})(jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				inner = jstrace.RequestID(r.Context())
+				if got := r.Header.Get("X-Request-Id"); hdr != "" && got != inner {
+					t.Errorf("request header %q, context %q", got, inner)
+				}
+			})))
+			req := httptest.NewRequest("GET", "/", nil)
+			if hdr != "" {
+				req.Header.Set("X-Request-ID", hdr)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if out := w.Header().Get("X-Request-Id"); inner == "" || out != inner || inner == hdr {
+				t.Errorf("response ID %q, handler saw %q (incoming %q)", out, inner, hdr)
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 
 	"github.com/jstrace-go/jstrace"
@@ -17,7 +18,8 @@ var clientCh = jstrace.NewChannel("http:client")
 //
 //   - forwards the request ID of the request's context ([jstrace.RequestID])
 //     as the header X-Request-ID, if it is valid ([ValidRequestID]) and the
-//     request has no such header yet, on a copy of the request (the
+//     request has no valid one yet (an invalid or repeated value, under
+//     any case of the name, is replaced), on a copy of the request (the
 //     caller's is never changed);
 //   - while a session or subscriber listens, fires http:client:start
 //     (method, host, path), http:client:end when base returns (status,
@@ -46,11 +48,16 @@ const requestIDHeader = "X-Request-Id"
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if id := jstrace.RequestID(ctx); id != "" && req.Header.Get(requestIDHeader) == "" && ValidRequestID(id) {
+	if id := jstrace.RequestID(ctx); id != "" && !hasValidID(req.Header) && ValidRequestID(id) {
 		r := *req
 		r.Header = req.Header.Clone()
 		if r.Header == nil {
 			r.Header = make(http.Header, 1)
+		}
+		for k := range r.Header {
+			if strings.EqualFold(k, requestIDHeader) {
+				delete(r.Header, k)
+			}
 		}
 		r.Header[requestIDHeader] = []string{id}
 		req = &r
@@ -59,6 +66,21 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	return t.traced(req)
+}
+
+// hasValidID reports whether h carries one valid request ID, under
+// X-Request-ID in any case (a caller may set a non-canonical key
+// directly).
+func hasValidID(h http.Header) bool {
+	n := 0
+	ok := false
+	for k, v := range h {
+		if len(k) == len(requestIDHeader) && strings.EqualFold(k, requestIDHeader) {
+			n += len(v)
+			ok = len(v) == 1 && ValidRequestID(v[0])
+		}
+	}
+	return n == 1 && ok
 }
 
 func (t *transport) traced(req *http.Request) (*http.Response, error) {
