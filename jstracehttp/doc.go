@@ -34,7 +34,8 @@
 // "request_id" first, end and asyncEnd with "duration".
 //
 //	http:request   Middleware. start: method, path, route; end: route,
-//	               status, bytes (and hijacked=true after a Hijack).
+//	               status, bytes (and hijacked=true after a Hijack;
+//	               errors_dropped, see Errors).
 //	http:layer     Handler and Layer. start: layer, method, path, route;
 //	               end: layer, route, status, bytes.
 //	http:client    Transport. start: method, host, path; end: status;
@@ -76,6 +77,10 @@
 // or the panic escaped. A 5xx response without any reported error fires
 // http:request:error with a [StatusError] (handled false), so "*:error"
 // sees every failed request; layers get no such synthetic error.
+// A request keeps at most 32 errors until it ends: more are counted in
+// the field "errors_dropped" of its end event (of the outermost layer
+// without Middleware). After a Hijack the response is gone, so errors
+// reported then fire at once, unhandled.
 //
 // # Async work
 //

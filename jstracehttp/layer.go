@@ -82,8 +82,13 @@ func (l *layer) serve(w http.ResponseWriter, r *http.Request) {
 		route := st.getRoute()
 		if root {
 			status, bytes, hijacked := rec.final(p != nil)
-			st.finish(route, status, hijacked, p != nil)
-			f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes)
+			errs, dropped := st.close()
+			st.fireAll(errs, route, status, hijacked, p != nil)
+			if dropped > 0 {
+				f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes, "errors_dropped", dropped)
+			} else {
+				f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes)
+			}
 		} else {
 			status, bytes := rec.sofar()
 			f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes)

@@ -131,10 +131,14 @@ func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, n
 		st.setRoute(r.Pattern)
 		route := st.getRoute()
 		status, bytes, hijacked := rec.final(p != nil)
-		st.finish(route, status, hijacked, p != nil)
-		if hijacked {
+		errs, dropped := st.close()
+		st.fireAll(errs, route, status, hijacked, p != nil)
+		switch {
+		case dropped > 0:
+			st.req.End("route", route, "status", status, "bytes", bytes, "hijacked", hijacked, "errors_dropped", dropped)
+		case hijacked:
 			st.req.End("route", route, "status", status, "bytes", bytes, "hijacked", true)
-		} else {
+		default:
 			st.req.End("route", route, "status", status, "bytes", bytes)
 		}
 		if p != nil {

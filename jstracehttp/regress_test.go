@@ -148,3 +148,47 @@ func TestNestedMiddlewareOneID(t *testing.T) {
 		})
 	}
 }
+
+// A request keeps a bounded number of errors; the rest are counted on its
+// end event.
+func TestErrorsAccumulate(t *testing.T) {
+	rec := listen(t, "http:request:")
+	const n = 10000
+	h := jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for i := 0; i < n; i++ {
+			jstracehttp.Error(r.Context(), fmt.Errorf("message %d failed", i))
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	errs, ends := rec.named("http:request:error"), rec.named("http:request:end")
+	if len(errs) == 0 || len(errs) > 64 {
+		t.Errorf("%d error events for %d errors, want a few", len(errs), n)
+	}
+	if len(ends) != 1 {
+		t.Fatalf("%d end events", len(ends))
+	}
+	if d := fmt.Sprint(ends[0].fields["errors_dropped"]); d != fmt.Sprint(n-len(errs)) {
+		t.Errorf("errors_dropped %s, want %d", d, n-len(errs))
+	}
+}
+
+// After a Hijack, an error fires at once, not when the handler returns.
+func TestErrorAfterHijackFiresAtOnce(t *testing.T) {
+	rec := listen(t, "http:request:")
+	srv := httptest.NewServer(jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close()
+		jstracehttp.Error(r.Context(), fmt.Errorf("ws frame bad"))
+		if got := len(rec.named("http:request:error")); got != 1 {
+			t.Errorf("%d error events while the hijacked handler runs, want 1", got)
+		}
+	})))
+	defer srv.Close()
+	if resp, err := http.Get(srv.URL); err == nil {
+		resp.Body.Close()
+	}
+}

@@ -17,7 +17,8 @@ type state struct {
 	mu        sync.Mutex
 	req       jstrace.Op // the request's, zero without Middleware
 	stack     []*frame
-	errs      []reported
+	errs      []reported // at most maxErrors
+	dropped   int        // errors beyond maxErrors, counted on the end event
 	route     string
 	unwinding bool // a panic going up the frames has been recorded
 	hijacked  bool
@@ -113,22 +114,41 @@ func (st *state) top() *frame {
 	return st.stack[len(st.stack)-1]
 }
 
+// maxErrors is how many errors a request keeps until it ends; more are
+// counted (field errors_dropped of its end event), so a handler reporting
+// in a loop cannot grow the request without limit.
+const maxErrors = 32
+
+// keep records e, or counts it if maxErrors are kept. st.mu is held.
+func (st *state) keep(e reported) {
+	if len(st.errs) >= maxErrors {
+		st.dropped++
+		return
+	}
+	st.errs = append(st.errs, e)
+}
+
 // report records err against the innermost running layer, or fires it at
-// once (unhandled) if the request has ended.
+// once (unhandled) if the request has ended or its connection was
+// hijacked (the response is gone; the handler may run for hours).
 func (st *state) report(err error) {
 	st.mu.Lock()
-	if !st.done {
+	if !st.done && !st.hijacked {
 		var f *frame
 		if len(st.stack) > 0 {
 			f = st.stack[len(st.stack)-1]
 		}
-		st.errs = append(st.errs, reported{err, f})
+		st.keep(reported{err, f})
 		st.mu.Unlock()
 		return
 	}
+	var f *frame
+	if !st.done && len(st.stack) > 0 {
+		f = st.stack[len(st.stack)-1]
+	}
 	route := st.route
 	st.mu.Unlock()
-	st.fire(reported{err: err}, route, false)
+	st.fire(reported{err: err, f: f}, route, false)
 }
 
 // unwound is called as a frame (f, nil for the request's) returns: p is
@@ -147,18 +167,25 @@ func (st *state) unwound(f *frame, p any) {
 		return
 	}
 	st.unwinding = true
-	st.errs = append(st.errs, reported{&PanicError{Value: p}, f})
+	st.keep(reported{&PanicError{Value: p}, f})
 }
 
-// finish fires the recorded errors, once the request's outcome is known:
-// handled unless a panic escaped or the response is a server error (5xx).
-// A 5xx response without any reported error fires an error of its own,
-// [StatusError], on the request's channel.
-func (st *state) finish(route string, status int, hijacked, escaped bool) {
+// close ends the request's collection of errors, once its outcome is
+// known: it returns the errors kept and how many were dropped beyond
+// maxErrors; errors reported later fire at once.
+func (st *state) close() (errs []reported, dropped int) {
 	st.mu.Lock()
-	errs := st.errs
+	errs, dropped = st.errs, st.dropped
 	st.errs, st.done = nil, true
 	st.mu.Unlock()
+	return errs, dropped
+}
+
+// fireAll fires errs, the errors close returned: handled unless a panic
+// escaped or the response is a server error (5xx). A 5xx response
+// without any reported error fires an error of its own, [StatusError],
+// on the request's channel.
+func (st *state) fireAll(errs []reported, route string, status int, hijacked, escaped bool) {
 	handled := !escaped && status < 500
 	for _, e := range errs {
 		st.fire(e, route, handled)
