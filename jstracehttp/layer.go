@@ -111,7 +111,7 @@ func (l *layer) serve(w http.ResponseWriter, r *http.Request) {
 // change the response: write it as usual.
 //
 // While nobody listens, or for a context not from a traced request, it
-// does nothing (one context lookup). A nil err is ignored. Safe to call
+// does nothing (one context lookup). A nil err or ctx is ignored. Safe to call
 // from any goroutine.
 func Error(ctx context.Context, err error) {
 	if err == nil {
@@ -131,8 +131,8 @@ func Error(ctx context.Context, err error) {
 // goroutine, before handing the work off; the returned function may be
 // called from any goroutine, and only its first call counts.
 //
-// While nobody listens it returns a function that does nothing, without
-// allocating.
+// While nobody listens, or for a nil ctx, it returns a function that does
+// nothing, without allocating.
 func Async(ctx context.Context) (done func(err error)) {
 	st := stateOf(ctx)
 	if st == nil {

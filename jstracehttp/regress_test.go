@@ -192,3 +192,12 @@ func TestErrorAfterHijackFiresAtOnce(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+// Error and Async take a nil context without panicking.
+func TestNilCtx(t *testing.T) {
+	listen(t, "http:")
+	//lint:ignore SA1012 a nil context on purpose
+	jstracehttp.Error(nil, fmt.Errorf("x"))
+	//lint:ignore SA1012 a nil context on purpose
+	jstracehttp.Async(nil)(nil)
+}

@@ -72,7 +72,11 @@ func withState(r *http.Request, st *state) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 }
 
+// stateOf returns ctx's state, nil if none (or ctx is nil).
 func stateOf(ctx context.Context) *state {
+	if ctx == nil {
+		return nil
+	}
 	st, _ := ctx.Value(stateKey{}).(*state)
 	return st
 }
