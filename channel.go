@@ -26,6 +26,10 @@ import (
 // Call [Op.AsyncStart] when that work begins and [Op.AsyncEnd] when it
 // ends; operations that finish where they started use only Start and End.
 //
+// An instrumentation may fire name:error after name:end when whether the
+// error was handled is only known later (jstracehttp does: a layer's
+// errors fire when the request's outcome is known).
+//
 // A Channel is safe for concurrent use.
 type Channel struct {
 	name                                  string

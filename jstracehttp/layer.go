@@ -82,13 +82,15 @@ func (l *layer) serve(w http.ResponseWriter, r *http.Request) {
 		route := st.getRoute()
 		if root {
 			status, bytes, hijacked := rec.final(p != nil)
+			// End, then the errors, as with Middleware (see the package
+			// documentation).
 			errs, dropped := st.close()
-			st.fireAll(errs, route, status, hijacked, p != nil)
 			if dropped > 0 {
 				f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes, "errors_dropped", dropped)
 			} else {
 				f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes)
 			}
+			st.fireAll(errs, route, status, hijacked, p != nil)
 		} else {
 			status, bytes := rec.sofar()
 			f.op.End("layer", l.name, "route", route, "status", status, "bytes", bytes)

@@ -201,3 +201,23 @@ func TestNilCtx(t *testing.T) {
 	//lint:ignore SA1012 a nil context on purpose
 	jstracehttp.Async(nil)(nil)
 }
+
+// A layer used without Middleware fires its end before its error, as
+// layers under Middleware do.
+func TestRootLayerOrder(t *testing.T) {
+	rec := listen(t, "http:layer:")
+	h := jstracehttp.HandlerFunc("only", func(w http.ResponseWriter, r *http.Request) {
+		jstracehttp.Error(r.Context(), fmt.Errorf("bad"))
+		w.WriteHeader(500)
+	})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	rec.mu.Lock()
+	var names []string
+	for _, e := range rec.events {
+		names = append(names, e.name)
+	}
+	rec.mu.Unlock()
+	if want := "[http:layer:start http:layer:end http:layer:error]"; fmt.Sprint(names) != want {
+		t.Errorf("events %v, want %s", names, want)
+	}
+}
