@@ -90,7 +90,11 @@
 //
 //   - a hijacked connection (websockets): asyncStart at Hijack on the
 //     request and the layer that hijacked, asyncEnd when the connection
-//     is closed;
+//     is closed. To see the close, Hijack returns, while traced, a
+//     wrapper of net/http's connection that keeps its CloseWrite,
+//     CloseRead, ReadFrom, WriteTo and ConnectionState; a type assertion
+//     to the concrete type (c.(*net.TCPConn)) sees the wrapper, whose
+//     NetConn method returns the original;
 //   - work handed to another goroutine, marked by the handler with
 //     [Async]: asyncStart when called, asyncEnd (and error) when the work
 //     calls the function Async returned;

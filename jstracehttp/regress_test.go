@@ -2,6 +2,7 @@ package jstracehttp_test
 
 import (
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -219,5 +220,51 @@ func TestRootLayerOrder(t *testing.T) {
 	rec.mu.Unlock()
 	if want := "[http:layer:start http:layer:end http:layer:error]"; fmt.Sprint(names) != want {
 		t.Errorf("events %v, want %s", names, want)
+	}
+}
+
+// A hijacked connection keeps its optional methods while traced, and
+// NetConn reaches net/http's connection.
+func TestHijackConnType(t *testing.T) {
+	methods := func(c net.Conn) string {
+		_, cw := c.(interface{ CloseWrite() error })
+		_, cr := c.(interface{ CloseRead() error })
+		_, rf := c.(io.ReaderFrom)
+		_, wt := c.(io.WriterTo)
+		return fmt.Sprintf("CloseWrite=%v CloseRead=%v ReadFrom=%v WriteTo=%v", cw, cr, rf, wt)
+	}
+	var want string
+	for _, traced := range []bool{false, true} {
+		t.Run(fmt.Sprint("traced=", traced), func(t *testing.T) {
+			if traced {
+				listen(t, "http:")
+			}
+			res := make(chan string, 1)
+			srv := httptest.NewServer(jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				c, _, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					res <- err.Error()
+					return
+				}
+				defer c.Close()
+				orig := c
+				if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+					orig = nc.NetConn()
+				}
+				_, tcp := orig.(*net.TCPConn)
+				res <- fmt.Sprintf("%s tcp=%v", methods(c), tcp)
+			})))
+			defer srv.Close()
+			if resp, err := http.Get(srv.URL); err == nil {
+				resp.Body.Close()
+			}
+			got := <-res
+			if !traced {
+				want = got
+			}
+			if got != want || !strings.Contains(got, "tcp=true") {
+				t.Errorf("hijacked conn: %s, untraced %s", got, want)
+			}
+		})
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 )
 
 // A recorder wraps a traced request's ResponseWriter to see its status and
@@ -265,22 +264,5 @@ func (st *state) hijack(c net.Conn) net.Conn {
 	}
 	f := st.top()
 	st.asyncStart(f)
-	return &hijackedConn{Conn: c, end: func() { st.asyncEnd(f, nil) }}
+	return wrapConn(&hijackedConn{Conn: c, end: func() { st.asyncEnd(f, nil) }})
 }
-
-// A hijackedConn is a hijacked connection that fires asyncEnd when closed.
-// NetConn returns the connection it wraps (as crypto/tls.Conn's does).
-type hijackedConn struct {
-	net.Conn
-	once sync.Once
-	end  func()
-}
-
-func (c *hijackedConn) Close() error {
-	err := c.Conn.Close()
-	c.once.Do(c.end)
-	return err
-}
-
-// NetConn returns the connection net/http's Hijack returned.
-func (c *hijackedConn) NetConn() net.Conn { return c.Conn }
