@@ -74,7 +74,9 @@
 // layer's end and before the request's end: handled is true if the
 // response was not a server error (an outer layer recovered the panic or
 // answered the error with a 4xx or a fallback) and false if it was a 5xx
-// or the panic escaped. A 5xx response without any reported error fires
+// or the panic escaped. "Handled" means only that the final response was
+// below 500: a recover layer that deliberately answers 500 leaves its
+// errors unhandled. A 5xx response without any reported error fires
 // http:request:error with a [StatusError] (handled false), so "*:error"
 // sees every failed request; layers get no such synthetic error.
 // A request keeps at most 32 errors until it ends: more are counted in
