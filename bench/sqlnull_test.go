@@ -6,7 +6,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/XSAM/otelsql"
@@ -97,18 +96,7 @@ func BenchmarkSQLNullQueryEnabled(b *testing.B) {
 	b.Run("jstracesql", func(b *testing.B) {
 		db := jstracesql.OpenDB(nullConnector{})
 		b.Cleanup(func() { db.Close() })
-		sub := jstrace.Subscribe(func(n string) bool { return strings.HasPrefix(n, "db:") }, 64<<20)
-		defer sub.Close()
-		buf := make([]byte, 0, 64<<20)
-		queryLoop(b, db, func(i int) {
-			if i%65536 == 65535 {
-				b.StopTimer()
-				buf = sub.Read(buf[:0])
-				b.StartTimer()
-			}
-		})
-		b.StopTimer()
-		b.ReportMetric(float64(sub.Dropped()), "dropped")
+		drainedQueries(b, db, 65536)
 	})
 	b.Run("otelsql-sdk", func(b *testing.B) {
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(tracetest.NewNoopExporter()))
