@@ -46,18 +46,16 @@ func (p *Probe) EmitContext(ctx context.Context, kv ...any) {
 // TraceContext is [Trace] with the context's fields, as [Probe.EmitContext]:
 // the same costs as Trace while nobody subscribes to name.
 func TraceContext(ctx context.Context, name string, kv ...any) {
-	if probes.active.Load() == 0 {
-		return
+	if probes.active.Load() != 0 { // inlined, as Trace
+		traceContext(ctx, name, kv)
 	}
-	p := probes.lookup(name)
-	if p == nil {
-		return
+}
+
+// traceContext is TraceContext once a session is attached.
+func traceContext(ctx context.Context, name string, kv []any) {
+	if p, subs := subscribed(name); p != nil {
+		p.emitContext(subs, ctx, nil, noescape(kv))
 	}
-	subs := p.subs.Load()
-	if subs == nil {
-		return
-	}
-	p.emitContext(*subs, ctx, nil, noescape(kv))
 }
 
 // joinLen is how many fields emitContext joins in a buffer on its stack

@@ -17,7 +17,9 @@ import (
 // are valid only until the function returns, and must not be retained:
 // they live on the probe's stack. The exceptions are what [Event.Name],
 // [Event.Time], [Event.Context] and [Event.RequestID] return, which may be
-// kept. An Event is used by one goroutine.
+// kept. To keep the event itself (a recorder, a queue to another
+// goroutine), keep its [Event.Clone]. An Event is used by one goroutine; a
+// clone, once made, may be read from any.
 type Event struct {
 	kind   byte
 	prefix []byte // kind and name, encoded (probes have it ready)
@@ -30,6 +32,7 @@ type Event struct {
 	framed []byte // the length-prefixed record, once encoded; nil if too large
 	rec    []byte // the record alone
 	done   bool   // encoded
+	mixed  bool   // a Clone of fields that were not plain
 }
 
 // maxPlain bounds what Args calls plain: few enough fields, short enough
@@ -59,9 +62,9 @@ const (
 // none of them, not even one value as an `any`: a value kept that way
 // points into a stack that is gone, and corrupts the program's memory.
 // Keep concrete copies instead (s := kv[1].(string), n := kv[3].(int)),
-// or [Event.Record], copied, whose bytes say everything.
+// or a [Event.Clone] of the event, whose Args may be kept.
 func (e *Event) Args() (kv []any, plain bool) {
-	if e.head != nil {
+	if e.head != nil || e.mixed {
 		return e.kv, false
 	}
 	if len(e.kv)%2 != 0 || len(e.kv) > 2*maxPlainPairs {

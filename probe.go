@@ -69,18 +69,31 @@ func (p *Probe) Emit(kv ...any) {
 // returns after one atomic load, and while sessions are attached but none
 // subscribes to name it costs one lookup.
 func Trace(name string, kv ...any) {
-	if probes.active.Load() == 0 {
-		return
+	if probes.active.Load() != 0 { // inlined: the disabled cost is this load
+		trace(name, kv)
 	}
+}
+
+// trace is Trace once a session is attached, kept out of line so that
+// Trace inlines into its callers.
+func trace(name string, kv []any) {
+	if p, subs := subscribed(name); p != nil {
+		p.emit(subs, nil, nil, noescape(kv))
+	}
+}
+
+// subscribed returns the probe called name (registering it) and its
+// subscriptions, or nil while nobody subscribes to it.
+func subscribed(name string) (*Probe, []*Subscription) {
 	p := probes.lookup(name)
 	if p == nil {
-		return
+		return nil, nil
 	}
 	subs := p.subs.Load()
 	if subs == nil {
-		return
+		return nil, nil
 	}
-	p.emit(*subs, nil, nil, noescape(kv))
+	return p, *subs
 }
 
 // emitBufSize is the stack buffer an event is encoded into; bigger events
