@@ -81,21 +81,60 @@ func TestAllocsContextEnabled(t *testing.T) {
 	})
 	defer fn.Close()
 	ctx := jstrace.WithRequestID(context.Background(), "req-1")
+	spanCtx, span := jstrace.StartSpan(ctx, "allocctx") // adds trace_id and span_id
+	defer span.End()
 	buf := make([]byte, 0, 1<<20)
-	for name, fire := range allocCases(p, "allocctx:on") {
-		n, s := 0, "GET"
-		got := testing.AllocsPerRun(2000, func() {
-			n++
-			fire(ctx, n, s)
-			if n%100 == 0 {
-				buf = buffered.Read(buf[:0])
+	for _, c := range []struct {
+		what string
+		ctx  context.Context
+	}{{"a request ID", ctx}, {"a request ID and a span", spanCtx}} {
+		for name, fire := range allocCases(p, "allocctx:on") {
+			n, s := 0, "GET"
+			got := testing.AllocsPerRun(2000, func() {
+				n++
+				fire(c.ctx, n, s)
+				if n%100 == 0 {
+					buf = buffered.Read(buf[:0])
+				}
+			})
+			if got != 0 {
+				t.Errorf("%s enabled with %s: %v allocs per call", name, c.what, got)
 			}
-		})
-		if got != 0 {
-			t.Errorf("%s enabled with a request ID: %v allocs per call", name, got)
 		}
 	}
 	if seen == 0 || buffered.Dropped() != 0 {
 		t.Fatalf("the subscriptions saw nothing (%d) or dropped (%d)", seen, buffered.Dropped())
+	}
+}
+
+// TestAllocsSpan: a span costs the one allocation of its context while it
+// is not recorded (unsampled, or sampled with no exporter), whether or not
+// a session subscribes to the span probes.
+func TestAllocsSpan(t *testing.T) {
+	old := jstrace.Tracing()
+	defer jstrace.SetTracing(old)
+	parent, root := jstrace.StartSpan(jstrace.WithRequestID(context.Background(), "req-1"), "root")
+	defer root.End()
+	for _, sampler := range []jstrace.Sampler{jstrace.NeverSample(), jstrace.AlwaysSample()} {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: sampler})
+		for _, listened := range []bool{false, true} {
+			if listened {
+				sub := jstrace.Subscribe(func(n string) bool { return n == "span:start" || n == "span:end" }, 64<<20)
+				defer sub.Close()
+			}
+			for _, ctx := range []context.Context{context.Background(), parent} {
+				n := 0
+				got := testing.AllocsPerRun(1000, func() {
+					n++
+					_, s := jstrace.StartSpan(ctx, "op", "n", n)
+					s.SetTag("k", n)
+					s.Log("m", "n", n)
+					s.End()
+				})
+				if got > 1 {
+					t.Errorf("span (%v, listened %v, child %v): %v allocs, want 1", sampler, listened, ctx != context.Background(), got)
+				}
+			}
+		}
 	}
 }

@@ -1,14 +1,27 @@
 package jstrace
 
-import "context"
+import (
+	"context"
+	"unsafe"
+)
 
 // ctxKey is the context key of a request's tracing identity.
 type ctxKey struct{}
 
-// reqInfo is what a context carries for probes: the request ID (and, with
-// spans, the trace and span IDs). It is immutable once in a context.
+// reqInfo is what a context carries for probes: the request ID and the
+// span, found by one lookup. It is immutable once in a context.
 type reqInfo struct {
-	id string
+	id   string
+	span *Span
+}
+
+// infoOf returns what ctx carries for probes, or nil.
+func infoOf(ctx context.Context) *reqInfo {
+	if ctx == nil {
+		return nil
+	}
+	r, _ := ctx.Value(ctxKey{}).(*reqInfo)
+	return r
 }
 
 // WithRequestID returns a copy of ctx carrying the request ID id, which
@@ -16,15 +29,16 @@ type reqInfo struct {
 // "request_id". Middleware (package jstracehttp) calls it for every request;
 // call it where requests come from elsewhere (a queue consumer, a job).
 func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &reqInfo{id: id})
+	r := &reqInfo{id: id}
+	if old := infoOf(ctx); old != nil {
+		r.span = old.span
+	}
+	return context.WithValue(ctx, ctxKey{}, r)
 }
 
 // RequestID returns the request ID ctx carries, or "" if none.
 func RequestID(ctx context.Context) string {
-	if ctx == nil {
-		return ""
-	}
-	if r, ok := ctx.Value(ctxKey{}).(*reqInfo); ok {
+	if r := infoOf(ctx); r != nil {
 		return r.id
 	}
 	return ""
@@ -59,51 +73,62 @@ func traceContext(ctx context.Context, name string, kv []any) {
 }
 
 // joinLen is how many fields emitContext joins in a buffer on its stack
-// (zeroed on every call, so sized for common events): the context's two,
+// (zeroed on every call, so sized for common events): the context's six,
 // a Channel's (pre) and the caller's. Longer events take emitLong.
-const joinLen = 16
+const joinLen = 20
 
-// emitContext fires p with the context's fields, then pre (a Channel's
-// own fields), then kv, joined into one slice on the stack so that
-// subscribers see them as one ([Event.Args]). Nothing here or below
-// retains the buffer, pre, kv or what they point to (see noescape). It
-// returns the event's time if it read the clock, else 0.
+// emitContext fires p with the context's fields (request_id, trace_id,
+// span_id), then pre (a Channel's or a span's own fields), then kv, joined
+// into one slice on the stack so that subscribers see them as one
+// ([Event.Args]). Nothing here or below retains the buffer, pre, kv or
+// what they point to (see noescape); the IDs' hex digits are on this
+// stack too. It returns the event's time if it read the clock, else 0.
 func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv []any) int64 {
-	id := RequestID(ctx)
-	n := len(pre) + len(kv)
-	if id != "" {
-		n += 2
+	var head [6]any
+	var trace [32]byte
+	var span [16]byte
+	h := 0
+	if info := infoOf(ctx); info != nil {
+		if info.id != "" {
+			head[0], head[1] = "request_id", info.id
+			h = 2
+		}
+		if s := info.span; s != nil {
+			head[h], head[h+1] = "trace_id", stackString(appendHex(trace[:0], s.traceID[:]))
+			head[h+2], head[h+3] = "span_id", stackString(appendHex(span[:0], s.id[:]))
+			h += 4
+		}
 	}
-	if n > joinLen {
-		return p.emitLong(subs, ctx, id, pre, kv)
+	if h+len(pre)+len(kv) > joinLen {
+		return p.emitLong(subs, ctx, noescape(head[:h]), pre, kv)
 	}
 	var buf [joinLen]any
-	i := 0
-	if id != "" {
-		buf[0], buf[1] = "request_id", id
-		i = 2
-	}
+	i := copy(buf[:], noescape(head[:h]))
 	i += copy(buf[i:], pre)
 	i += copy(buf[i:], kv)
 	return p.emit(subs, ctx, nil, noescape(buf[:i]))
 }
 
-// maxHead bounds the fields in front of the caller's: the context's two
-// and a Channel's four ("error", "handled").
-const maxHead = 6
+// stackString returns b's bytes as a string without copying them, hidden
+// from escape analysis as noescape hides slices: for hex digits on an
+// event's stack, lent to subscribers like every other field.
+func stackString(b []byte) string {
+	u := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
+	return unsafe.String(*(**byte)(unsafe.Pointer(&u)), len(b))
+}
+
+// maxHead bounds the fields in front of the caller's: the context's six
+// and a span's or a Channel's (span:end has ten).
+const maxHead = 16
 
 // emitLong is emitContext for events of more than joinLen fields: joined
 // on a bigger stack buffer while the event can still be plain (see
 // [Event.Args]), else passed as a head and the caller's fields.
 //
 //go:noinline
-func (p *Probe) emitLong(subs []*Subscription, ctx context.Context, id string, pre, kv []any) int64 {
+func (p *Probe) emitLong(subs []*Subscription, ctx context.Context, head, pre, kv []any) int64 {
 	var buf [2*maxPlainPairs + maxHead]any
-	i := 0
-	if id != "" {
-		buf[0], buf[1] = "request_id", id
-		i = 2
-	}
+	i := copy(buf[:], head)
 	i += copy(buf[i:], pre)
 	if i+len(kv) > 2*maxPlainPairs {
 		return p.emit(subs, ctx, noescape(buf[:i]), kv)

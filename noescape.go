@@ -19,8 +19,9 @@ import "unsafe"
 //     heap slice holding kv's elements would point into a stack that may
 //     move.
 //
-// This is sound because nothing below Trace, Emit, EmitContext and the
-// Channel methods retains these slices, their elements, or anything they
+// This is sound because nothing below Trace, Emit, EmitContext, the
+// Channel methods and the Span methods (whose tags and logs are copied, see
+// keepable) retains these slices, their elements, or anything they
 // point to: values are encoded into the buffer, and the buffer is copied
 // into the session buffers, before the call returns (see encode.go and
 // ring.go); function subscribers (SubscribeFunc, On, Debug) get them for

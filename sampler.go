@@ -1,0 +1,113 @@
+package jstrace
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"sync/atomic"
+)
+
+// A Sampler decides whether a new trace is sampled: recorded and exported.
+// It is asked once per trace, when its root span starts (see
+// [TracingOptions.Sampler]); the decision travels with the trace, in the
+// traceparent flags, to every service it crosses. ShouldSample must be
+// safe for concurrent use and quick: it runs on the request's goroutine.
+//
+// Sampling limits what is recorded and exported, not what `jstrace` sees:
+// the span probes fire for every span, sampled or not, while a session
+// subscribes to them.
+type Sampler interface {
+	ShouldSample(trace TraceID, operation string) bool
+}
+
+type constSampler bool
+
+func (c constSampler) ShouldSample(TraceID, string) bool { return bool(c) }
+func (c constSampler) String() string {
+	if c {
+		return "AlwaysSample"
+	}
+	return "NeverSample"
+}
+
+// AlwaysSample samples every trace.
+func AlwaysSample() Sampler { return constSampler(true) }
+
+// NeverSample samples no trace (a service that only continues the traces
+// sampled upstream).
+func NeverSample() Sampler { return constSampler(false) }
+
+// Probability samples each trace with probability p (0 to 1, clamped):
+// Moleculer's ConstantSampler. The decision is a function of the trace ID
+// (its last 8 bytes, as OpenTelemetry's TraceIDRatioBased), so every
+// service with the same p agrees.
+func Probability(p float64) Sampler {
+	switch {
+	case p >= 1:
+		return AlwaysSample()
+	case p <= 0 || math.IsNaN(p):
+		return NeverSample()
+	}
+	return probSampler{p: p, bound: uint64(p * (1 << 63))}
+}
+
+type probSampler struct {
+	p     float64
+	bound uint64
+}
+
+func (s probSampler) ShouldSample(t TraceID, _ string) bool {
+	return binary.BigEndian.Uint64(t[8:])>>1 < s.bound
+}
+
+func (s probSampler) String() string { return fmt.Sprintf("Probability(%g)", s.p) }
+
+// RateLimit samples at most perSecond traces a second, spread evenly, with
+// a burst of one second's worth (at least one trace): Moleculer's
+// RateLimiting sampler, fractions allowed (0.2 is one trace every five
+// seconds). perSecond ≤ 0 samples nothing. It takes no lock: one atomic
+// compare-and-swap per sampled trace.
+func RateLimit(perSecond float64) Sampler {
+	if perSecond <= 0 || math.IsNaN(perSecond) {
+		return NeverSample()
+	}
+	interval := int64(1e9 / perSecond)
+	if interval < 1 {
+		interval = 1
+	}
+	burst := max(int64(1e9), interval) // a second's worth, at least one
+	return &rateSampler{perSecond: perSecond, interval: interval, burst: burst}
+}
+
+// rateSampler is the generic cell rate algorithm: tat is the theoretical
+// arrival time of the next trace; a trace is allowed when tat is no more
+// than burst-interval ahead of now.
+type rateSampler struct {
+	perSecond       float64
+	interval, burst int64
+	tat             atomic.Int64
+	clock           func() int64 // tests; nil means now
+}
+
+func (s *rateSampler) ShouldSample(TraceID, string) bool {
+	t := s.now()
+	for {
+		tat := s.tat.Load()
+		next := max(tat, t) + s.interval
+		if next-t > s.burst {
+			return false
+		}
+		if s.tat.CompareAndSwap(tat, next) {
+			return true
+		}
+	}
+}
+
+func (s *rateSampler) now() int64 {
+	if s.clock != nil {
+		return s.clock()
+	}
+	return now()
+}
+
+func (s *rateSampler) String() string { return fmt.Sprintf("RateLimit(%g)", s.perSecond) }

@@ -1,0 +1,325 @@
+package jstrace
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+)
+
+// A Span is one timed operation of a trace: a request a service handles,
+// a query it runs, a call it makes. Spans form a tree through contexts: a
+// span started with a context that holds a span is its child, in the same
+// trace; a span started without one begins a new trace (its root).
+//
+//	ctx, span := jstrace.StartSpan(ctx, "get data from DB", "table", "users")
+//	defer span.End()
+//	rows, err := db.QueryContext(ctx, q)
+//	if err != nil {
+//		span.SetError(err)
+//	}
+//
+// Every span fires the probes "span:start" and "span:end" (see
+// [StartSpan]), so `jstrace` scripts see every span, sampled or not. A
+// sampled span is also recorded, with its tags, logs and error, and
+// handed when it ends to the process's exporters ([OnSpanEnd]; package
+// export): whether a trace is sampled is decided once, at its root, by
+// [TracingOptions.Sampler], and travels with the trace to other services.
+//
+// A nil *Span is valid and does nothing: [SpanFromContext] returns nil for
+// a context without a span, and its methods may be called without a
+// check. A Span is safe for concurrent use; it must not be copied.
+type Span struct {
+	traceID TraceID
+	id      SpanID
+	parent  SpanID
+	flags   uint8  // spanSampled, spanRemote, spanRemoteParent
+	state   string // W3C tracestate, carried from a remote parent
+	start   int64  // Unix nanoseconds; 0 if nobody needed the clock at start
+	ended   atomic.Bool
+
+	mu   sync.Mutex // guards the fields below
+	name string
+	err  error
+	rec  *SpanData // non-nil while the span records (sampled, exported)
+}
+
+const (
+	spanSampled      = 1 << iota // the trace is sampled: record and export
+	spanRemote                   // a parent in another process (Extract): never started or ended here
+	spanRemoteParent             // this span's parent is remote
+)
+
+// spanContext is the context StartSpan returns: the parent, the
+// identity probes read (reqInfo) and the span, in one allocation.
+type spanContext struct {
+	context.Context
+	info reqInfo
+	span Span
+}
+
+func (c *spanContext) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return &c.info
+	}
+	return c.Context.Value(key)
+}
+
+// context returns the spanContext s lives in: every Span but a remote
+// parent's is allocated inside the context StartSpan returns.
+func (s *Span) context() *spanContext {
+	return (*spanContext)(unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(spanContext{}.span))))
+}
+
+func (c *spanContext) String() string {
+	return "jstrace.StartSpan(" + c.span.traceID.String() + "/" + c.span.id.String() + ")"
+}
+
+// The probes every span fires. Their fields are those of any context
+// event (request_id when there is one, trace_id, span_id) followed by
+// parent_id ("" for a root), service and operation; span:start then has the
+// span's initial tags, span:end its duration and, on error, error.
+var (
+	spanStartProbe = NewProbe("span:start")
+	spanEndProbe   = NewProbe("span:end")
+)
+
+// StartSpan starts a span called name (its operation: "GET /users/{id}",
+// "get data from DB") as a child of the span in ctx, or as the root of a
+// new trace if ctx has none, and returns a context holding it. kv are
+// the span's first tags, as [Span.SetTag] would set them.
+//
+// While the trace is not sampled and no session subscribes to the span
+// probes, a span costs its IDs and the one allocation of the context,
+// reads no clock and records nothing. Call [Span.End] when the operation
+// ends.
+func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *Span) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	c := &spanContext{Context: ctx}
+	s := &c.span
+	c.info.span = s
+	s.name = name
+	s.id = newSpanID()
+	cfg := tracingConfig()
+	if info := infoOf(ctx); info != nil {
+		c.info.id = info.id
+		if p := info.span; p != nil {
+			s.traceID, s.parent, s.state = p.traceID, p.id, p.state
+			s.flags = p.flags & spanSampled
+			if p.flags&spanRemote != 0 {
+				s.flags |= spanRemoteParent
+			}
+		}
+	}
+	if !s.traceID.IsValid() {
+		s.traceID = newTraceID()
+		if cfg.sampler.ShouldSample(s.traceID, name) {
+			s.flags |= spanSampled
+		}
+	}
+	startOn := spanStartProbe.Enabled()
+	if s.flags&spanSampled != 0 && spanSinks.Load() != nil {
+		s.start = now()
+		s.rec = newSpanData(s, cfg)
+		s.rec.addTags(noescape(kv))
+	} else if startOn || spanEndProbe.Enabled() {
+		s.start = now()
+	}
+	if startOn {
+		s.fire(spanStartProbe, c, 0, nil, noescape(kv))
+	}
+	return c, s
+}
+
+// SpanFromContext returns the span ctx holds, or nil. After [Extract] it
+// is the remote parent: its IDs are valid, its other methods do nothing.
+func SpanFromContext(ctx context.Context) *Span {
+	if info := infoOf(ctx); info != nil {
+		return info.span
+	}
+	return nil
+}
+
+// TraceID returns the span's trace ID; the zero TraceID for a nil span.
+func (s *Span) TraceID() TraceID {
+	if s == nil {
+		return TraceID{}
+	}
+	return s.traceID
+}
+
+// SpanID returns the span's ID; the zero SpanID for a nil span.
+func (s *Span) SpanID() SpanID {
+	if s == nil {
+		return SpanID{}
+	}
+	return s.id
+}
+
+// ParentID returns the ID of the span's parent: the zero SpanID for a root
+// (and a nil span).
+func (s *Span) ParentID() SpanID {
+	if s == nil {
+		return SpanID{}
+	}
+	return s.parent
+}
+
+// IsSampled reports whether the span's trace is sampled (recorded and
+// exported where an exporter runs).
+func (s *Span) IsSampled() bool { return s != nil && s.flags&spanSampled != 0 }
+
+// IsRecording reports whether the span records its tags, logs and error:
+// it is sampled, an exporter runs, and it has not ended.
+func (s *Span) IsRecording() bool {
+	if s == nil {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rec != nil && !s.ended.Load()
+}
+
+// Name returns the span's operation name.
+func (s *Span) Name() string {
+	if s == nil {
+		return ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.name
+}
+
+// SetName renames the span: an HTTP server span learns its route only
+// after routing.
+func (s *Span) SetName(name string) {
+	if s == nil || s.flags&spanRemote != 0 {
+		return
+	}
+	s.mu.Lock()
+	s.name = name
+	s.mu.Unlock()
+}
+
+// SetTag sets a tag on a recording span (a later value for the same key
+// replaces the earlier); it does nothing on others. Values are copied, as
+// [Event.Clone] copies fields: strings (cut at [MaxValueLen]), numbers,
+// bools, durations and times as themselves, anything else as its text,
+// rendered within the probes' bounds (cycles, depth, length). A span keeps
+// at most [MaxSpanTags] tags; the rest are counted in
+// [SpanData.DroppedTags].
+func (s *Span) SetTag(key string, value any) {
+	if s == nil {
+		return
+	}
+	v := noescape([]any{value})[0] // copied by setTag, never kept: see noescape
+	s.mu.Lock()
+	if s.rec != nil {
+		s.rec.setTag(key, v)
+	}
+	s.mu.Unlock()
+}
+
+// Log adds a timestamped message with fields to a recording span (Moleculer's
+// span logs, OpenTelemetry's span events); it does nothing on others. A
+// span keeps at most [MaxSpanLogs] logs.
+func (s *Span) Log(msg string, kv ...any) {
+	if s == nil {
+		return
+	}
+	fields := noescape(kv) // copied by log, never kept
+	s.mu.Lock()
+	if s.rec != nil {
+		s.rec.log(msg, fields)
+	}
+	s.mu.Unlock()
+}
+
+// SetError marks the span failed with err (nil clears it): its type,
+// message and, when err has them, code and data are recorded (see
+// [SpanError]), the stack too if [TracingOptions.ErrorStack], and
+// "span:end" carries the message as "error".
+func (s *Span) SetError(err error) {
+	if s == nil || s.flags&spanRemote != 0 {
+		return
+	}
+	var stack string
+	if err != nil && s.IsRecording() && tracingConfig().stack {
+		stack = callers(2)
+	}
+	s.mu.Lock()
+	s.err = err
+	if s.rec != nil {
+		s.rec.setError(err, stack)
+	}
+	s.mu.Unlock()
+}
+
+// End ends the span: it fires "span:end" and hands a recording span to the
+// exporters. Only the first call counts; a remote parent's End does
+// nothing.
+func (s *Span) End() {
+	if s == nil || s.flags&spanRemote != 0 || !s.ended.CompareAndSwap(false, true) {
+		return
+	}
+	if s.start == 0 { // nobody wanted it at start: nobody gets it now
+		return
+	}
+	end := now()
+	s.mu.Lock()
+	rec, err := s.rec, s.err
+	if rec != nil {
+		rec.Operation = s.name
+		rec.Duration = time.Duration(end - s.start)
+	}
+	s.mu.Unlock()
+	if spanEndProbe.Enabled() {
+		s.fire(spanEndProbe, s.context(), time.Duration(end-s.start), err, nil)
+	}
+	if rec != nil {
+		deliverSpan(rec)
+	}
+}
+
+// fire fires p (span:start or span:end) with the span's fields.
+func (s *Span) fire(p *Probe, ctx context.Context, d time.Duration, err error, kv []any) {
+	subs := p.subs.Load()
+	if subs == nil {
+		return
+	}
+	var parent [16]byte
+	s.mu.Lock()
+	name := s.name
+	s.mu.Unlock()
+	pre := [...]any{"parent_id", hexSpan(&parent, s.parent), "service", tracingConfig().res.Service, "operation", name, "duration", d, "error", ""}
+	n := 6
+	if p == spanEndProbe {
+		n = 8
+		if err != nil {
+			pre[9] = errorText(err)
+			n = 10
+		}
+	}
+	p.emitContext(*subs, ctx, noescape(pre[:n]), kv)
+}
+
+// hexSpan returns id's hex digits in buf (on the caller's stack), "" for
+// the zero ID.
+func hexSpan(buf *[16]byte, id SpanID) string {
+	if !id.IsValid() {
+		return ""
+	}
+	return stackString(appendHex(buf[:0], id[:]))
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendHex(b, p []byte) []byte {
+	for _, c := range p {
+		b = append(b, hexDigits[c>>4], hexDigits[c&15])
+	}
+	return b
+}

@@ -1,0 +1,128 @@
+package jstrace
+
+import (
+	"encoding/hex"
+	"math/rand/v2"
+	"strconv"
+)
+
+// A TraceID identifies a trace: every span of one request, across every
+// service it crosses, has the same one. It is W3C Trace Context's
+// trace-id: 16 bytes, never all zero in a valid trace.
+type TraceID [16]byte
+
+// A SpanID identifies a span within its trace: 8 bytes, never all zero in
+// a valid span (a root span's parent ID is the zero SpanID).
+type SpanID [8]byte
+
+// String returns the 32 lowercase hex digits of W3C Trace Context.
+func (t TraceID) String() string {
+	var b [32]byte
+	hex.Encode(b[:], t[:])
+	return string(b[:])
+}
+
+// IsValid reports whether t is not all zero.
+func (t TraceID) IsValid() bool { return t != TraceID{} }
+
+// String returns the 16 lowercase hex digits of W3C Trace Context, or ""
+// for the zero SpanID (a root span's parent).
+func (s SpanID) String() string {
+	if !s.IsValid() {
+		return ""
+	}
+	var b [16]byte
+	hex.Encode(b[:], s[:])
+	return string(b[:])
+}
+
+// IsValid reports whether s is not all zero.
+func (s SpanID) IsValid() bool { return s != SpanID{} }
+
+// ParseTraceID parses 32 hex digits (either case) into a TraceID; it
+// refuses any other length, non-hex digits and the all-zero ID.
+func ParseTraceID(s string) (TraceID, error) {
+	var t TraceID
+	if err := parseHexID(t[:], s); err != nil {
+		return TraceID{}, err
+	}
+	return t, nil
+}
+
+// ParseSpanID parses 16 hex digits (either case) into a SpanID; it refuses
+// any other length, non-hex digits and the all-zero ID.
+func ParseSpanID(s string) (SpanID, error) {
+	var id SpanID
+	if err := parseHexID(id[:], s); err != nil {
+		return SpanID{}, err
+	}
+	return id, nil
+}
+
+// errBadID is the error of every refused ID: it never quotes the input,
+// which comes from outside.
+type errBadID struct{ want int }
+
+func (e errBadID) Error() string {
+	return "jstrace: not an ID of " + strconv.Itoa(e.want) + " hex digits, or all zero"
+}
+
+func parseHexID(dst []byte, s string) error {
+	if len(s) != 2*len(dst) {
+		return errBadID{2 * len(dst)}
+	}
+	var any byte
+	for i := range dst {
+		hi, ok1 := unhex(s[2*i])
+		lo, ok2 := unhex(s[2*i+1])
+		if !ok1 || !ok2 {
+			return errBadID{2 * len(dst)}
+		}
+		dst[i] = hi<<4 | lo
+		any |= dst[i]
+	}
+	if any == 0 {
+		return errBadID{2 * len(dst)}
+	}
+	return nil
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0', true
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10, true
+	case 'A' <= c && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+// newTraceID returns a random valid TraceID (math/rand/v2's generator:
+// fast, per-thread, seeded from the OS; IDs need to be unique, not
+// secret).
+func newTraceID() TraceID {
+	var t TraceID
+	for !t.IsValid() {
+		a, b := rand.Uint64(), rand.Uint64()
+		putUint64(t[:8], a)
+		putUint64(t[8:], b)
+	}
+	return t
+}
+
+// newSpanID returns a random valid SpanID.
+func newSpanID() SpanID {
+	var s SpanID
+	for !s.IsValid() {
+		putUint64(s[:], rand.Uint64())
+	}
+	return s
+}
+
+func putUint64(b []byte, v uint64) {
+	_ = b[7]
+	b[0], b[1], b[2], b[3] = byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32)
+	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+}

@@ -1,0 +1,189 @@
+package jstrace
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+)
+
+// TracingOptions configure the spans of this process ([SetTracing]). The
+// zero value works: every trace is sampled, and the service is named after
+// the program.
+type TracingOptions struct {
+	// Service names the service in every span. Default: the agent's
+	// Title when an agent runs (package agent), else the program's file
+	// name.
+	Service string
+	// Version is the service's version, exported with every span.
+	// Default: none.
+	Version string
+	// Tags are default tags of every span of the process, as
+	// alternating keys and values (Moleculer's defaultTags), exported
+	// with the process's resource. Default: none; the host name is always
+	// there as Resource.Host.
+	Tags []any
+	// Sampler decides, at the root of each trace, whether it is sampled:
+	// recorded and exported. Children follow their parent's decision,
+	// remote parents included, so a trace is complete or absent. Default:
+	// AlwaysSample(); see Probability and RateLimit.
+	Sampler Sampler
+	// ErrorStack records the stack of the goroutine calling
+	// [Span.SetError] in the span's error (up to 32 frames). Default:
+	// false.
+	ErrorStack bool
+}
+
+// tracing is the process's resolved TracingOptions.
+type tracing struct {
+	res        *Resource
+	sampler    Sampler
+	stack      bool
+	serviceSet bool // Service was given, not defaulted
+}
+
+var tracingCfg atomic.Pointer[tracing]
+
+func tracingConfig() *tracing {
+	if t := tracingCfg.Load(); t != nil {
+		return t
+	}
+	tracingCfg.CompareAndSwap(nil, resolveTracing(TracingOptions{}))
+	return tracingCfg.Load()
+}
+
+// SetTracing configures the spans of this process from now on: spans
+// already started keep the configuration they started with. It is safe
+// for concurrent use; call it once at start, before serving.
+func SetTracing(o TracingOptions) {
+	tracingCfg.Store(resolveTracing(o))
+}
+
+// DefaultService sets the service name of spans if [SetTracing] was not
+// given one: it is how the agent names a process's spans after its title.
+func DefaultService(name string) {
+	for {
+		old := tracingConfig()
+		if old.serviceSet || name == "" || old.res.Service == name {
+			return
+		}
+		t := *old
+		r := *old.res
+		r.Service = name
+		t.res = &r
+		if tracingCfg.CompareAndSwap(old, &t) {
+			return
+		}
+	}
+}
+
+// Tracing returns the process's tracing configuration, resolved: the
+// service name and sampler are never empty.
+func Tracing() TracingOptions {
+	t := tracingConfig()
+	o := TracingOptions{Service: t.res.Service, Version: t.res.Version, Sampler: t.sampler, ErrorStack: t.stack}
+	for _, f := range t.res.Tags {
+		o.Tags = append(o.Tags, f.Key, f.Value)
+	}
+	return o
+}
+
+func resolveTracing(o TracingOptions) *tracing {
+	t := &tracing{sampler: o.Sampler, stack: o.ErrorStack, serviceSet: o.Service != ""}
+	if t.sampler == nil {
+		t.sampler = AlwaysSample()
+	}
+	r := &Resource{Service: o.Service, Version: o.Version}
+	if r.Service == "" {
+		r.Service = filepath.Base(os.Args[0])
+	}
+	r.Host, _ = os.Hostname()
+	d := SpanData{}
+	d.addTags(o.Tags)
+	r.Tags = d.Tags
+	t.res = r
+	return t
+}
+
+// A spanSink is a function of OnSpanEnd, guarded as On guards its own.
+type spanSink struct {
+	fn       func(*SpanData)
+	panicked atomic.Bool
+}
+
+var (
+	spanSinksMu sync.Mutex
+	spanSinks   atomic.Pointer[[]*spanSink] // nil while there is none
+)
+
+// OnSpanEnd calls fn with every recorded span when it ends, until stop is
+// called: it is how exporters receive spans (package export runs them).
+// Spans record only while at least one such function is registered, and
+// only if sampled.
+//
+// fn runs on the goroutine that ends the span, before End returns: it
+// must be safe for concurrent use, quick, and never block (queue the span
+// and export it elsewhere). It owns nothing but may keep the *SpanData,
+// which no one modifies after End. A fn that panics is removed and the
+// panic reported once through [log/slog.Default]; the span's caller never
+// sees it. stop may be called any number of times.
+func OnSpanEnd(fn func(*SpanData)) (stop func()) {
+	if fn == nil {
+		return func() {}
+	}
+	s := &spanSink{fn: fn}
+	spanSinksMu.Lock()
+	setSinks(append(sinks(), s))
+	spanSinksMu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { removeSink(s) }) }
+}
+
+func sinks() []*spanSink {
+	if p := spanSinks.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func setSinks(s []*spanSink) {
+	if len(s) == 0 {
+		spanSinks.Store(nil)
+		return
+	}
+	spanSinks.Store(&s)
+}
+
+func removeSink(s *spanSink) {
+	spanSinksMu.Lock()
+	defer spanSinksMu.Unlock()
+	var kept []*spanSink
+	for _, x := range sinks() {
+		if x != s {
+			kept = append(kept, x)
+		}
+	}
+	setSinks(kept)
+}
+
+func deliverSpan(d *SpanData) {
+	p := spanSinks.Load()
+	if p == nil {
+		return
+	}
+	for _, s := range *p {
+		s.call(d)
+	}
+}
+
+func (s *spanSink) call(d *SpanData) {
+	defer func() {
+		if v := recover(); v != nil && s.panicked.CompareAndSwap(false, true) {
+			removeSink(s)
+			slog.Default().Error("jstrace: span exporter panicked; removed", "panic", fmt.Sprint(v))
+		}
+	}()
+	s.fn(d)
+}
