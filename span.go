@@ -262,10 +262,9 @@ func (s *Span) SetError(err error) {
 // exporters. Only the first call counts; a remote parent's End does
 // nothing.
 func (s *Span) End() {
-	if s == nil || s.flags&spanRemote != 0 || !s.ended.CompareAndSwap(false, true) {
-		return
-	}
-	if s.start == 0 { // nobody wanted it at start: nobody gets it now
+	// A span nobody wanted at start (not recording, no session on the span
+	// probes: no clock read) has nothing to end.
+	if s == nil || s.start == 0 || s.flags&spanRemote != 0 || !s.ended.CompareAndSwap(false, true) {
 		return
 	}
 	end := now()
