@@ -235,3 +235,25 @@ func TestConvertEdges(t *testing.T) {
 // The conversion satisfies what an SDK span processor expects of a
 // ReadOnlySpan.
 var _ sdktrace.ReadOnlySpan = otel.ReadOnlySpan(&jstrace.SpanData{})
+
+func TestSpanContext(t *testing.T) {
+	if sc := otel.SpanContext(nil); sc.IsValid() {
+		t.Errorf("nil span: %v", sc)
+	}
+	old := jstrace.Tracing()
+	defer jstrace.SetTracing(old)
+	for _, sampled := range []bool{true, false} {
+		s := jstrace.AlwaysSample()
+		if !sampled {
+			s = jstrace.NeverSample()
+		}
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: s})
+		_, span := jstrace.StartSpan(context.Background(), "op")
+		sc := otel.SpanContext(span)
+		if !sc.IsValid() || sc.TraceID() != trace.TraceID(span.TraceID()) || sc.SpanID() != trace.SpanID(span.SpanID()) ||
+			sc.IsSampled() != sampled || sc.IsRemote() {
+			t.Errorf("sampled %v: %v, want span %s/%s", sampled, sc, span.TraceID(), span.SpanID())
+		}
+		span.End()
+	}
+}

@@ -22,7 +22,8 @@ const DefaultOTLPEndpoint = "http://127.0.0.1:4318"
 // DefaultOTLPEndpoint.
 type OTLPOptions struct {
 	// Endpoint is the receiver's base URL (http or https); the path
-	// /v1/traces is added unless the URL has a path of its own. Default:
+	// /v1/traces is added unless the URL has a path of its own. Its user
+	// info and query are not sent: credentials go in Headers. Default:
 	// $JSTRACE_OTLP_ENDPOINT, else DefaultOTLPEndpoint.
 	Endpoint string
 	// Headers are sent with every request: API keys and tokens go here

@@ -20,8 +20,10 @@ const DefaultZipkinEndpoint = "http://127.0.0.1:9411/api/v2/spans"
 // ZipkinOptions configure [NewZipkin]. The zero value sends to
 // DefaultZipkinEndpoint.
 type ZipkinOptions struct {
-	// Endpoint is the full URL of the Zipkin v2 JSON API (http or https).
-	// Default: $JSTRACE_ZIPKIN_ENDPOINT, else DefaultZipkinEndpoint.
+	// Endpoint is the full URL of the Zipkin v2 JSON API (http or https),
+	// used as it is (user info as basic authentication); errors show it
+	// without user info and query. Default: $JSTRACE_ZIPKIN_ENDPOINT,
+	// else DefaultZipkinEndpoint.
 	Endpoint string
 	// Headers are sent with every request: tokens go here, never into
 	// the URL. They are never logged or put in errors. Default: none.
