@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo test lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -17,9 +17,14 @@ demo: build
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
-test: lint
+test: lint jaeger
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql
+
+## jaeger: build the Jaeger v2 that package otel's tests start (minutes
+## the first time, then cached outside the repository: tools/jaeger.sh).
+jaeger:
+	./tools/jaeger.sh build >/dev/null
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts

@@ -24,7 +24,7 @@ var upstream = jstrace.SpanID{0xa1, 0xb2, 0xc3, 0xd4, 0xe5, 0xf6, 0x07, 0x18}
 // returns root, db child, failed child, in that order. The root's parent
 // is the remote span upstream (set on the recorded data: it came from
 // another process).
-func testTrace(t *testing.T, service string) []*jstrace.SpanData {
+func testTrace(t testing.TB, service string) []*jstrace.SpanData {
 	t.Helper()
 	old := jstrace.Tracing()
 	jstrace.SetTracing(jstrace.TracingOptions{Service: service, Version: "1.2.3", Tags: []any{"region", "eu-1", "shard", 7}, ErrorStack: true})

@@ -6,6 +6,9 @@
 #                                (shell variables, printed too) and DIR/jaeger.log
 #   tools/jaeger.sh stop DIR     stop the Jaeger that `start DIR` started
 #
+# With JAEGER_WATCH_PID set, start also stops Jaeger when that process
+# exits (a test binary killed by its timeout leaves no Jaeger behind).
+#
 # DIR/env sets JAEGER_PID, JAEGER_OTLP_ENDPOINT (OTLP/HTTP base URL),
 # JAEGER_ZIPKIN_ENDPOINT (Zipkin v2 spans URL) and JAEGER_QUERY_URL (the
 # query service: /api/traces/<id>). Jaeger keeps spans in memory and
@@ -126,6 +129,9 @@ JAEGER_ZIPKIN_ENDPOINT=http://127.0.0.1:$zipkin/api/v2/spans
 JAEGER_QUERY_URL=http://127.0.0.1:$query
 ENV
 				cat "$dir/env"
+				if [[ -n ${JAEGER_WATCH_PID:-} ]]; then
+					watch "$JAEGER_WATCH_PID" "$pid" </dev/null >/dev/null 2>&1 &
+				fi
 				return
 			fi
 			sleep 0.1
@@ -136,6 +142,14 @@ ENV
 		tail -5 "$dir/jaeger.log" >&2
 	done
 	return 1
+}
+
+# watch stops Jaeger (pid $2) when process $1 has exited, or Jaeger has.
+watch() {
+	while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do
+		sleep 1
+	done
+	kill "$2" 2>/dev/null || true
 }
 
 stop() {
