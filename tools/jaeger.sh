@@ -83,6 +83,7 @@ extensions:
         memory:
           max_traces: 10000
   jaeger_query:
+    enable_tracing: false # else it traces itself to localhost:4317
     storage:
       traces: memstore
     http:
@@ -157,8 +158,8 @@ stop() {
 	[[ -f $dir/env ]] || return 0
 	pid=$(sed -n 's/^JAEGER_PID=//p' "$dir/env")
 	if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
-		for _ in $(seq 50); do
-			kill -0 "$pid" 2>/dev/null || break
+		for _ in $(seq 100); do # 10 s; a zombie has exited too
+			[[ $(ps -o stat= -p "$pid" 2>/dev/null) =~ ^[^Z] ]] || break
 			sleep 0.1
 		done
 		kill -9 "$pid" 2>/dev/null || true
