@@ -90,3 +90,23 @@ func TestTransportDisabledAllocs(t *testing.T) {
 		t.Errorf("no request ID, nobody listening: %v allocs", got)
 	}
 }
+
+// With a span in the context, nobody listening and the trace not
+// sampled, a request costs its client span (the context), the request's
+// copy, its header map (the map and its table: two), the carrier of the
+// injected headers (one allocation for their slices) and their values
+// (one).
+func TestTransportSpanAllocs(t *testing.T) {
+	old := jstrace.Tracing()
+	o := old
+	o.Sampler = jstrace.NeverSample()
+	jstrace.SetTracing(o)
+	defer jstrace.SetTracing(old)
+	tr := jstracehttp.Transport(&countingTransport{resp: http.Response{StatusCode: 200, Body: http.NoBody}})
+	ctx, span := jstrace.StartSpan(context.Background(), "job")
+	defer span.End()
+	req := httptest.NewRequest("GET", "http://example.com/", nil).WithContext(ctx)
+	if got := testing.AllocsPerRun(1000, func() { tr.RoundTrip(req) }); got > 6 {
+		t.Errorf("client span, nobody listening: %v allocs, want at most 6", got)
+	}
+}

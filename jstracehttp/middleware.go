@@ -87,8 +87,8 @@ func NewMiddleware(o Options) func(http.Handler) http.Handler {
 }
 
 type middleware struct {
-	next   http.Handler
-	header string // canonical
+	next    http.Handler
+	header  string // canonical
 	newID   func() string
 	trust   bool // the incoming request ID
 	extract bool // the incoming trace context
