@@ -144,7 +144,7 @@ func Extract(ctx context.Context, c Carrier) context.Context {
 	if c == nil {
 		return ctx
 	}
-	if tp := c.Get(HeaderTraceparent); tp != "" && single(c, HeaderTraceparent) {
+	if tp, n := values(c, HeaderTraceparent); n == 1 {
 		if t, id, sampled, ok := parseTraceparent(tp); ok {
 			return withRemoteParent(ctx, t, id, sampled, cleanTraceState(traceState(c)))
 		}
@@ -169,26 +169,41 @@ type multiValued interface {
 	Values(key string) []string
 }
 
-// single reports whether c has at most one value of key.
-func single(c Carrier, key string) bool {
-	m, ok := c.(multiValued)
-	return !ok || len(m.Values(key)) <= 1
+// values returns the first value of key in c and how many c has (0 for
+// none or an empty value).
+func values(c Carrier, key string) (string, int) {
+	if m, ok := c.(multiValued); ok {
+		if vs := m.Values(key); len(vs) > 0 && vs[0] != "" {
+			return vs[0], len(vs)
+		}
+		return "", 0
+	}
+	if v := c.Get(key); v != "" {
+		return v, 1
+	}
+	return "", 0
 }
 
 // traceState returns c's tracestate; several header fields are one list,
 // joined by commas (RFC 9110, section 5.3).
 func traceState(c Carrier) string {
-	if m, ok := c.(multiValued); ok {
-		if vs := m.Values(HeaderTracestate); len(vs) > 1 {
-			n := 0
-			for _, v := range vs {
-				n += len(v) + 1
-			}
-			if n > maxTraceStateLen+1 {
-				return "" // over the bound: not worth joining
-			}
-			return strings.Join(vs, ",")
-		}
+	m, ok := c.(multiValued)
+	if !ok {
+		return c.Get(HeaderTracestate)
 	}
-	return c.Get(HeaderTracestate)
+	vs := m.Values(HeaderTracestate)
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return vs[0]
+	}
+	n := 0
+	for _, v := range vs {
+		n += len(v) + 1
+	}
+	if n > maxTraceStateLen+1 {
+		return "" // over the bound: not worth joining
+	}
+	return strings.Join(vs, ",")
 }

@@ -11,9 +11,10 @@ import (
 )
 
 // The forms a value Extract accepts must have; anything else must leave
-// the context unchanged.
+// the context unchanged. A later version's tail after its fourth field
+// is ignored, whatever it holds (it is never sent on).
 var (
-	validTraceparent = regexp.MustCompile(`^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`)
+	validTraceparent = regexp.MustCompile(`(?s)^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}(-.*)?$`)
 	validXTrace      = regexp.MustCompile(`^([0-9a-fA-F]{32}|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$`)
 	validXSpan       = regexp.MustCompile(`^[0-9a-fA-F]{16}$`)
 	validState       = regexp.MustCompile(`^([a-z0-9_*/@-]+=[ -+\--<>-~]*[!-+\--<>-~])(,[a-z0-9_*/@-]+=[ -+\--<>-~]*[!-+\--<>-~])*$`)
