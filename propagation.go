@@ -135,11 +135,13 @@ func Inject(ctx context.Context, c Carrier) {
 //     characters) and X-Span-ID (16 hex digits, either case): the sender's
 //     span, the parent of ours. Both must be valid. Those headers say
 //     nothing of sampling: this process's Sampler decides, at Extract, as
-//     for a root.
+//     for a root. X-Parent-Span-ID is not read: it names the sender's
+//     parent, which ours does not need.
 //
 // A value refused is ignored and never kept, so no malformed header is
 // sent on by [Inject] or echoed in a response. Extract allocates one
-// context when it finds a trace context, and nothing when it does not.
+// context when it finds a trace context (and the tracestate when it must
+// be rewritten or joined), and nothing when it does not.
 func Extract(ctx context.Context, c Carrier) context.Context {
 	if c == nil {
 		return ctx
