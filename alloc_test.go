@@ -1,6 +1,8 @@
 package jstrace_test
 
 import (
+	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -84,5 +86,37 @@ func TestAllocsEnabledEmit(t *testing.T) {
 	})
 	if got != 0 {
 		t.Fatalf("enabled Trace: %v allocs per call", got)
+	}
+}
+
+// Inject costs one allocation of its own (the values share it), plus the
+// carrier's: a MapCarrier with room, none; an http.Header, the one-value
+// slice of each header. Extract costs the one context when
+// it finds a parent, nothing when it does not.
+func TestAllocsInjectExtract(t *testing.T) {
+	ctx := jstrace.Extract(context.Background(), jstrace.MapCarrier{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
+	ctx, s := jstrace.StartSpan(ctx, "call")
+	defer s.End()
+	m := jstrace.MapCarrier{}
+	h := http.Header{}
+	jstrace.Inject(ctx, m)
+	jstrace.Inject(ctx, h)
+	bad := http.Header{"Traceparent": {"00-bad"}, "X-Trace-Id": {"00"}}
+	for _, tc := range []struct {
+		name string
+		max  float64
+		f    func()
+	}{
+		{"Inject, MapCarrier", 1, func() { jstrace.Inject(ctx, m) }},
+		// No tracestate: four headers.
+		{"Inject, http.Header", 1 + 4, func() { jstrace.Inject(ctx, h) }},
+		{"Extract, found", 1, func() { jstrace.Extract(context.Background(), h) }},
+		{"Extract, none", 0, func() { jstrace.Extract(context.Background(), bad) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := testing.AllocsPerRun(1000, tc.f); got != tc.max {
+				t.Errorf("%v allocs, want %v", got, tc.max)
+			}
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -173,7 +174,7 @@ func (d *debugOut) format(b []byte, name string, rec []byte, id string, delta ti
 		b = append(b, "\x1b[0m"...)
 	}
 	if f, ok := recordFields(rec); ok {
-		b = appendFieldsText(b, f, id != "")
+		b = appendFieldsText(b, f, id != "", !strings.HasPrefix(name, "span:"))
 	} else {
 		b = append(b, " !TOOLARGE"...) // over MaxRecordSize: sessions drop it too
 	}

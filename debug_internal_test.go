@@ -327,7 +327,7 @@ func FuzzDebugText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k, v string, raw, junk []byte) {
 		rec := appendFields(nil, []any{k, v, "raw", raw, "list", []any{v, 1.5, map[string]any{k: v}}, "err", errors.New(v)})
 		for _, in := range [][]byte{rec, junk} {
-			out := appendFieldsText(nil, in, false)
+			out := appendFieldsText(nil, in, false, false)
 			for _, c := range out {
 				if c < ' ' || c == 0x7f {
 					t.Fatalf("control byte %#x in %q", c, out)
@@ -379,5 +379,31 @@ func TestDebugConcurrent(t *testing.T) {
 		if n != events {
 			t.Errorf("%s: %d lines", id, n)
 		}
+	}
+}
+
+// Under a span, event lines leave the trace and span IDs out (the request
+// ID groups them); the span's own lines keep them, to be quoted.
+func TestDebugSpans(t *testing.T) {
+	q := NewProbe("dbgspan:query")
+	var out bytes.Buffer
+	stop, err := startDebug(&out, "dbgspan:*,span:*", debugConfig{clock: fakeClock(0, 1, 2, 3), stopWait: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, span := StartSpan(WithRequestID(context.Background(), "a1"), "lookup")
+	q.EmitContext(ctx, "rows", 1)
+	TraceContext(context.Background(), "dbgspan:plain", "n", 2)
+	time.Sleep(4 * time.Millisecond) // maskDurations wants at least 3 ms
+	span.End()
+	stop()
+	ids := "trace_id=" + span.TraceID().String() + " span_id=" + span.SpanID().String()
+	svc := Tracing().Service
+	want := "a1 span:start +0ms " + ids + ` parent_id="" service=` + svc + " operation=lookup\n" +
+		"a1 dbgspan:query +1.00ms rows=1\n" +
+		"- dbgspan:plain +0ms n=2\n" +
+		"a1 span:end +2.00ms " + ids + ` parent_id="" service=` + svc + " operation=lookup duration=D\n"
+	if got := maskDurations(t, out.String()); got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
 }

@@ -19,10 +19,21 @@ import (
 const maxTextDepth = 2 * MaxDepth
 
 // appendFieldsText appends the fields of a record (what follows its time)
-// as " k=v" each; a first field "request_id" is left out if skipID (the
-// line shows it already).
-func appendFieldsText(b, f []byte, skipID bool) []byte {
-	if k, rest, ok := readBytes(f); ok && skipID && string(k) == "request_id" {
+// as " k=v" each. The context's fields at its start are left out: the
+// first "request_id" if skipID (the line shows it already), and
+// "trace_id" and "span_id" if skipSpan (noise on every line of a request).
+func appendFieldsText(b, f []byte, skipID, skipSpan bool) []byte {
+	for _, c := range [...]struct {
+		key  string
+		skip bool
+	}{{"request_id", skipID}, {"trace_id", skipSpan}, {"span_id", skipSpan}} {
+		k, rest, ok := readBytes(f)
+		if !ok || string(k) != c.key {
+			continue
+		}
+		if !c.skip {
+			break
+		}
 		if _, rest, ok = appendValueText(nil, rest, 0); ok {
 			f = rest
 		}

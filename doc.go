@@ -72,6 +72,26 @@
 //
 //	JSTRACE_DEBUG='http:*,db:*' ./service
 //
+// # Spans
+//
+// A [Span] times one operation of a trace that may cross services:
+//
+//	ctx, span := jstrace.StartSpan(ctx, "charge card", "amount", amount)
+//	defer span.End()
+//	if err := gateway.Charge(ctx, amount); err != nil {
+//		span.SetError(err)
+//	}
+//
+// A span started under another (through the context) is its child; one
+// started without is the root of a new trace. Every span fires the probes
+// "span:start" and "span:end" (trace_id, span_id, parent_id, service,
+// operation, duration, error), so scripts aggregate spans like any probe,
+// and every context event under a span carries its trace_id and span_id.
+// Whether a trace is also recorded and exported is decided at its root by
+// [TracingOptions.Sampler] and travels with it; package export runs the
+// exporters ([OnSpanEnd]), and package jstracehttp carries the trace
+// across HTTP. An unsampled span costs its IDs and one allocation.
+//
 // This package imports only the standard library, so placing probes never
 // pulls in the agent, the interpreter or the CLI. The agent package consumes
 // events through [Subscribe] (buffered, for another goroutine) and

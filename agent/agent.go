@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/export"
 	"github.com/jstrace-go/jstrace/internal/discovery"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
@@ -29,9 +30,10 @@ type Agent struct {
 	log    *slog.Logger
 	ln     net.Listener
 	origin scripthost.Origin
-	unreg  func() error // removes the discovery file; nil without one
-	secret string       // written in the discovery file; "" without one
-	addr   string       // as the CLI dials it
+	unreg  func() error     // removes the discovery file; nil without one
+	export *export.Pipeline // nil without exporters
+	secret string           // written in the discovery file; "" without one
+	addr   string           // as the CLI dials it
 
 	sessions   atomic.Int32
 	gov        *governor      // the sessions' budgets
@@ -101,6 +103,7 @@ func Listen(opts Options) (*Agent, error) {
 			a.unreg, a.secret = nil, ""
 		}
 	}
+	a.startExport()
 	a.wg.Add(1)
 	go a.accept()
 	a.log.Debug("listening", "addr", a.addr, "title", opts.Title)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/export"
 	"github.com/jstrace-go/jstrace/internal/discovery"
 )
 
@@ -25,6 +26,9 @@ const (
 	EnvTLSCert     = "JSTRACE_TLS_CERT"      // server certificate file (PEM)
 	EnvTLSKey      = "JSTRACE_TLS_KEY"       // its key file (PEM)
 	EnvTLSClientCA = "JSTRACE_TLS_CLIENT_CA" // require client certificates signed by this CA (PEM)
+	EnvExporters   = export.EnvExporters     // span exporters to run: Options.Export
+	EnvSampler     = export.EnvSampler       // sampler of new traces: Options.Export
+	EnvService     = "JSTRACE_SERVICE"       // service name of spans: Options.Export
 )
 
 // Options configure an agent. The zero value works: a loopback listener on
@@ -108,6 +112,24 @@ type Options struct {
 	// Totals bound what all sessions together may take of the process
 	// (see Totals). The zero value of each field means its default.
 	Totals Totals
+
+	// Export exports the process's sampled spans while the agent runs,
+	// with or without a CLI attached (see package export): a pipeline of
+	// Export.Exporters and of the exporters $JSTRACE_EXPORTERS names
+	// (comma-separated: console, event, otlp, zipkin; otlp and zipkin
+	// need `import _ "github.com/jstrace-go/jstrace/otel"`), flushed by
+	// Shutdown. Its other fields size the pipeline's queues and batches;
+	// its Logger defaults to the agent's. Default: no export, unless
+	// $JSTRACE_EXPORTERS names exporters.
+	//
+	// The agent also names the service of spans after Title, unless
+	// jstrace.SetTracing named it; $JSTRACE_SERVICE overrides both.
+	// $JSTRACE_SAMPLER sets the sampler of new traces (always, never, a
+	// probability such as 0.25, or rate:0.2 traces per second),
+	// overriding jstrace.SetTracing's. A variable in error is logged
+	// (Warn) and ignored, as is an exporter that cannot be built: the
+	// others run, and the service starts.
+	Export export.Options
 }
 
 // Limits bound a remote script. A script that exceeds one is detached: it

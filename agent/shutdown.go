@@ -24,22 +24,28 @@ import (
 // goroutine lingers until that call returns, still counted in Sessions,
 // but Shutdown never blocks the service past ctx.
 //
+// Meanwhile, the span export (Options.Export) exports the spans it
+// holds, within ctx too: spans still queued when ctx is done are dropped
+// and counted.
+//
 // Shutdown and Close may be called more than once, and concurrently; a
 // later call waits for the same end (Shutdown until its own ctx is done).
 func (a *Agent) Shutdown(ctx context.Context) error {
 	err := a.begin()
+	exported := make(chan error, 1)
+	go func() { exported <- a.shutdownExport(ctx) }() // returns by ctx's end
 	select {
 	case <-a.done:
-		return err
+		return errors.Join(err, <-exported)
 	case <-ctx.Done():
 	}
 	select {
 	case <-a.done: // both ready: the agent did end in time
-		return err
+		return errors.Join(err, <-exported)
 	default:
 	}
 	a.abort()
-	return errors.Join(fmt.Errorf("jstrace agent: shutdown: %w", ctx.Err()), err)
+	return errors.Join(fmt.Errorf("jstrace agent: shutdown: %w", ctx.Err()), err, <-exported)
 }
 
 // Close stops the agent at once: it is Shutdown with a context already
@@ -47,10 +53,14 @@ func (a *Agent) Shutdown(ctx context.Context) error {
 // That takes milliseconds, and at most a few seconds when a script must be
 // halted: sessions end without their cleanup functions, the CLIs see their
 // connection lost. A script stuck in native code is abandoned as Shutdown
-// says. Close is idempotent.
+// says. The span export stops at once too: spans still queued are
+// dropped and counted (Shutdown exports them). Close is idempotent.
 func (a *Agent) Close() error {
 	err := a.begin()
 	a.abort()
+	now, cancel := context.WithCancel(context.Background())
+	cancel()
+	a.shutdownExport(now)
 	<-a.done
 	return err
 }

@@ -1,7 +1,10 @@
 // Package jstracehttp traces a net/http service's requests for jstrace:
-// request IDs, the lifecycle of every request and of every middleware
-// layer, and outgoing client calls, as probes that scripts (and in-process
-// subscribers) see, costing next to nothing while nobody listens.
+// request IDs, distributed traces (a server span per request, a client
+// span per call, carried between services by W3C traceparent and the
+// X-Trace-ID headers), the lifecycle of every request and of every
+// middleware layer, and outgoing client calls, as probes that scripts
+// (and in-process subscribers) see, costing next to nothing while nobody
+// listens.
 //
 // # Quick start
 //
@@ -27,11 +30,45 @@
 // outgoing requests. [NewMiddleware] changes the header, the generator,
 // or ignores incoming IDs.
 //
+// # Traces across services
+//
+// [Middleware] continues the trace a request carries: W3C traceparent
+// and tracestate (as OpenTelemetry and most tracers send them), else the
+// X-Trace-ID and X-Span-ID of Redis-style tracers (see [jstrace.Extract]
+// for the exact rules; a malformed value starts a new trace and is never
+// echoed). It starts a server span, the child of the caller's span, named
+// "GET" until routing and "GET /users/{id}" after (from the ServeMux
+// pattern), tagged http.request.method, url.path, http.route,
+// http.response.status_code and http.response.body.size, failed by a 5xx
+// or a panic; puts it in the request's context, where
+// [jstrace.SpanFromContext] finds it, [jstrace.StartSpan] starts its
+// children and every event below (http:*, db:*) carries trace_id and
+// span_id; and answers with the trace ID in the X-Trace-ID header, for a
+// user to quote.
+//
+// [Transport], given a request whose context holds a span, starts a client
+// span ("GET host"), sends its IDs in traceparent (tracestate),
+// X-Trace-ID, X-Span-ID and X-Parent-Span-ID, and ends it when the
+// response's body is closed:
+//
+//	client := &http.Client{Transport: jstracehttp.Transport(nil)}
+//	req, _ := http.NewRequestWithContext(r.Context(), "GET", paymentsURL, nil)
+//	resp, err := client.Do(req) // payments' span is this call's child
+//
+// A service whose callers are outside (a public edge) sets
+// [Options].IgnoreIncomingTrace, so that they can neither choose trace IDs
+// nor force sampling. Sampling is decided at the root of a trace
+// ([jstrace.TracingOptions].Sampler) and travels in traceparent's flags;
+// the X-Trace-ID headers carry no decision, so the receiving service's
+// sampler makes one.
+//
 // # Channels and fields
 //
 // Each is a [jstrace.Channel]: the probes are name:start, name:end,
 // name:error, name:asyncStart and name:asyncEnd, every event with
-// "request_id" first, end and asyncEnd with "duration".
+// "request_id" first, then "trace_id" and "span_id" (the server span's;
+// http:client's, the client span's, when the caller's context has a
+// span), end and asyncEnd with "duration".
 //
 //	http:request   Middleware. start: method, path, route; end: route,
 //	               status, bytes (and hijacked=true after a Hijack;
@@ -115,14 +152,19 @@
 //
 // # Costs
 //
-// While no session or subscriber listens to a channel: Handler and Layer
-// cost the channel's atomic loads and no allocation; Middleware costs the
-// request ID (generating it, unless valid incoming, its header value, the
-// context value and the request copy carrying it: 5 allocations, 4 with
-// an incoming ID) and the channels' loads; Error and Async one context
-// lookup; Transport nothing without a request ID in the context, else
-// the request copy with the header. Listening costs a recorder, a state
-// and the events per request. See bench/ for figures.
+// While no session or subscriber listens to a channel and the trace is not
+// recorded: Handler and Layer cost the channel's atomic loads and no
+// allocation; Middleware costs the request ID (generating it, unless
+// valid incoming, its header value, the context value and the request
+// copy carrying it) and the server span (its context, the
+// X-Trace-ID header; the caller's span's context when the request carries
+// one): 7 allocations, 6 with an incoming request ID, one more with an
+// incoming trace; Error and Async one context lookup; Transport nothing
+// without a request ID or a span in the context, with a request ID the
+// request copy with the header, with a span the client span, the request
+// copy, its header map and the injected headers (6 allocations). Listening
+// or recording costs a recorder, a state and the events per request. See
+// bench/ for figures.
 //
 // # Scripts
 //

@@ -135,3 +135,43 @@ func ExampleTransport() {
 	// Output:
 	// backend saw req-2
 }
+
+// Two services traced end to end: the caller's traceparent is continued
+// by the front service, whose call to payments carries it on, and the
+// response names the trace for the user to quote.
+func ExampleMiddleware_traces() {
+	parents := make(chan jstrace.SpanID, 1)
+	payments := httptest.NewServer(jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		span := jstrace.SpanFromContext(r.Context())
+		fmt.Println("payments: trace", span.TraceID())
+		parents <- span.ParentID()
+	})))
+	defer payments.Close()
+	client := &http.Client{Transport: jstracehttp.Transport(nil)}
+
+	front := httptest.NewServer(jstracehttp.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, _ := http.NewRequestWithContext(r.Context(), "POST", payments.URL+"/charge", nil)
+		resp, err := client.Do(req)
+		if err != nil {
+			return
+		}
+		resp.Body.Close()
+		call := jstrace.SpanFromContext(resp.Request.Context()) // the client span
+		fmt.Println("front: payments' parent is my call:", <-parents == call.SpanID())
+		fmt.Println("front: my call's parent is my request:", call.ParentID() == jstrace.SpanFromContext(r.Context()).SpanID())
+	})))
+	defer front.Close()
+
+	req, _ := http.NewRequest("GET", front.URL+"/checkout", nil)
+	req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		fmt.Println("user: X-Trace-ID", resp.Header.Get("X-Trace-ID"))
+		resp.Body.Close()
+	}
+	http.DefaultTransport.(*http.Transport).CloseIdleConnections()
+	// Output:
+	// payments: trace 4bf92f3577b34da6a3ce929d0e0e4736
+	// front: payments' parent is my call: true
+	// front: my call's parent is my request: true
+	// user: X-Trace-ID 4bf92f3577b34da6a3ce929d0e0e4736
+}

@@ -28,11 +28,21 @@ type Options struct {
 	// header value, see [ValidRequestID]), so a request keeps its ID across
 	// services.
 	IgnoreIncoming bool
+
+	// IgnoreIncomingTrace makes every request start a new trace, ignoring
+	// the incoming traceparent, tracestate, X-Trace-ID and X-Span-ID. Set
+	// it on a public edge: there, clients outside choose those headers,
+	// so they could join their requests to other traces and, with
+	// traceparent's sampled flag, make this service (and every one
+	// behind it) record and export all of their requests whatever the
+	// Sampler says. Default false: the incoming trace is continued (with
+	// its sampling decision), as services behind an edge need.
+	IgnoreIncomingTrace bool
 }
 
 // Middleware is NewMiddleware(Options{})(next): it gives every request an
-// ID and traces its lifecycle on the Channel "http:request". See the
-// package documentation.
+// ID and a server span continuing the caller's trace, and traces its
+// lifecycle on the Channel "http:request". See the package documentation.
 func Middleware(next http.Handler) http.Handler {
 	return NewMiddleware(Options{})(next)
 }
@@ -47,13 +57,25 @@ func Middleware(next http.Handler) http.Handler {
 //     the rejected one);
 //   - puts it in the request's context ([jstrace.RequestID] reads it there)
 //     and in the response's header;
+//   - starts a server span, the child of the caller's span if the request
+//     carries one ([jstrace.Extract]: W3C traceparent, else X-Trace-ID and
+//     X-Span-ID; unless IgnoreIncomingTrace) or of a span the request's
+//     context already holds, else the root of a new trace; puts it in the
+//     request's context, so every event under it carries trace_id and
+//     span_id and spans started there are its children; and sets the
+//     response's X-Trace-ID header to its trace ID. The span is named
+//     after the method ("GET") until the route is known, then "GET
+//     /users/{id}"; it is tagged http.request.method, url.path,
+//     http.route, http.response.status_code and http.response.body.size,
+//     and fails on a 5xx response (with the first error reported by
+//     [Error], else a [StatusError]) or a panic (a [PanicError]);
 //   - while a session or subscriber listens, fires http:request:start,
 //     :end, :error, :asyncStart and :asyncEnd (see the package
 //     documentation for fields and error semantics).
 //
 // The handler it returns is safe for concurrent use.
 func NewMiddleware(o Options) func(http.Handler) http.Handler {
-	m := middleware{header: "X-Request-Id", newID: o.NewID, trust: !o.IgnoreIncoming}
+	m := middleware{header: "X-Request-Id", newID: o.NewID, trust: !o.IgnoreIncoming, extract: !o.IgnoreIncomingTrace}
 	if o.Header != "" {
 		m.header = textproto.CanonicalMIMEHeaderKey(o.Header)
 	}
@@ -65,10 +87,11 @@ func NewMiddleware(o Options) func(http.Handler) http.Handler {
 }
 
 type middleware struct {
-	next   http.Handler
-	header string // canonical
-	newID  func() string
-	trust  bool
+	next    http.Handler
+	header  string // canonical
+	newID   func() string
+	trust   bool // the incoming request ID
+	extract bool // the incoming trace context
 }
 
 // requestCh is the lifecycle of every request through the middleware.
@@ -86,12 +109,20 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r2.Header[m.header] = []string{id}
 		r = &r2
 	}
-	ctx := jstrace.WithRequestID(r.Context(), id)
-	if !requestCh.Enabled() && !layerCh.Enabled() {
+	ctx := r.Context()
+	if m.extract && jstrace.SpanFromContext(ctx) == nil {
+		ctx = jstrace.Extract(ctx, r.Header)
+	}
+	method := spanMethod(r.Method)
+	ctx, span := jstrace.StartSpan(jstrace.WithRequestID(ctx, id), spanName(method, ""),
+		"http.request.method", method, "url.path", r.URL.Path)
+	setTraceID(w.Header(), span.TraceID())
+	if !requestCh.Enabled() && !layerCh.Enabled() && !span.IsRecording() && !spanWatched() {
+		// Nobody will see the span: nothing to end, nothing to measure.
 		m.next.ServeHTTP(w, r.WithContext(ctx))
 		return
 	}
-	serveRequest(ctx, w, r, m.next)
+	serveRequest(ctx, w, r, m.next, span, method)
 }
 
 // requestID returns the ID of the request: one a Middleware further out
@@ -114,8 +145,9 @@ func (m *middleware) requestID(r *http.Request) string {
 }
 
 // serveRequest is the traced request: its own frame on requestCh, the
-// root of the request's layers. ctx is r's context with the request ID.
-func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, next http.Handler) {
+// root of the request's layers, and its span's outcome. ctx is r's
+// context with the request ID and span.
+func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, next http.Handler, span *jstrace.Span, method string) {
 	st := newState(w)
 	r = r.WithContext(context.WithValue(ctx, stateKey{}, st)) // one copy of r for both values
 	rec := &st.rec
@@ -133,6 +165,7 @@ func serveRequest(ctx context.Context, w http.ResponseWriter, r *http.Request, n
 		status, bytes, hijacked := rec.final(p != nil)
 		errs, dropped := st.close()
 		st.fireAll(errs, route, status, hijacked, p != nil)
+		endServerSpan(span, method, route, status, bytes, errs, p)
 		switch {
 		case dropped > 0:
 			st.req.End("route", route, "status", status, "bytes", bytes, "hijacked", hijacked, "errors_dropped", dropped)

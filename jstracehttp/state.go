@@ -227,8 +227,9 @@ func (e *PanicError) Unwrap() error {
 }
 
 // StatusError is the error a request answered with a server error (a 5xx
-// status) fires on http:request:error when no handler reported one. It is
-// a value, safe for concurrent use.
+// status) fires on http:request:error, and fails its server span with,
+// when no handler reported one; a client span fails with it for a status
+// of 400 or more. It is a value, safe for concurrent use.
 type StatusError int
 
 func (e StatusError) Error() string {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -339,23 +340,19 @@ func TestRegistered(t *testing.T) {
 	b := newBackend(t, http.StatusOK)
 	t.Setenv("JSTRACE_OTLP_ENDPOINT", b.URL)
 	t.Setenv("JSTRACE_ZIPKIN_ENDPOINT", "http://user:sekret@")
-	f, ok := export.Lookup("otlp")
-	if !ok {
-		t.Fatal("otlp is not registered")
+	if got := export.Registered(); !slices.Contains(got, "otlp") || !slices.Contains(got, "zipkin") {
+		t.Fatalf("registered: %v", got)
 	}
-	exp, err := f()
-	if err != nil {
-		t.Fatal(err)
+	exps, err := export.Named("otlp")
+	if err != nil || len(exps) != 1 {
+		t.Fatalf("Named(otlp) = %v, %v", exps, err)
 	}
-	if err := exp.ExportSpans(context.Background(), testTrace(t, "reg-svc")); err != nil || len(b.requests()) != 1 {
+	if err := exps[0].ExportSpans(context.Background(), testTrace(t, "reg-svc")); err != nil || len(b.requests()) != 1 {
 		t.Errorf("export: %v, %d requests", err, len(b.requests()))
 	}
-	exp.Shutdown(context.Background())
-	f, ok = export.Lookup("zipkin")
-	if !ok {
-		t.Fatal("zipkin is not registered")
-	}
-	if exp, err := f(); exp != nil || err == nil || strings.Contains(err.Error(), "sekret") {
-		t.Errorf("bad JSTRACE_ZIPKIN_ENDPOINT: %v, %v; want a nil exporter and an error without the secret", exp, err)
+	exps[0].Shutdown(context.Background())
+	exps, err = export.Named("zipkin")
+	if len(exps) != 0 || err == nil || strings.Contains(err.Error(), "sekret") {
+		t.Errorf("bad JSTRACE_ZIPKIN_ENDPOINT: %v, %v; want no exporter and an error without the secret", exps, err)
 	}
 }

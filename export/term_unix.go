@@ -1,0 +1,19 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package export
+
+import (
+	"os"
+	"syscall"
+	"unsafe"
+)
+
+// terminalWidth returns the width of the terminal f is, or 0.
+func terminalWidth(f *os.File) int {
+	var ws struct{ row, col, x, y uint16 }
+	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCGWINSZ), uintptr(unsafe.Pointer(&ws)))
+	if errno != 0 {
+		return 0
+	}
+	return int(ws.col)
+}
