@@ -21,4 +21,12 @@
 // host and default tags become the resource (see [ReadOnlySpan]). The tag
 // "span.kind" ([KindTag]) sets the span kind: "server", "client",
 // "producer", "consumer" or "internal" (the default).
+//
+// # Bridge
+//
+// In a service already instrumented with OpenTelemetry,
+// [ContextWithOTelParent] makes jstrace spans children of the
+// OpenTelemetry span in a context, and [SpanContext] makes OpenTelemetry
+// spans children of a jstrace span; [ToOTel] and [FromOTel] convert span
+// contexts.
 package otel
