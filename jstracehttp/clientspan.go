@@ -17,7 +17,7 @@ func (t *transport) spanned(req *http.Request, parent *jstrace.Span) (*http.Resp
 		name = spanName(method, host)
 	}
 	ctx, span := jstrace.StartSpan(req.Context(), name,
-		"http.request.method", method, "server.address", host, "url.path", path)
+		"span.kind", "client", "http.request.method", method, "server.address", host, "url.path", path)
 
 	h := make(http.Header, len(req.Header)+len(propagationHeaders)+1)
 	for k, v := range req.Header {

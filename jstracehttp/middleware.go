@@ -115,7 +115,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	method := spanMethod(r.Method)
 	ctx, span := jstrace.StartSpan(jstrace.WithRequestID(ctx, id), spanName(method, ""),
-		"http.request.method", method, "url.path", r.URL.Path)
+		"span.kind", "server", "http.request.method", method, "url.path", r.URL.Path)
 	setTraceID(w.Header(), span.TraceID())
 	if !requestCh.Enabled() && !layerCh.Enabled() && !span.IsRecording() && !spanWatched() {
 		// Nobody will see the span: nothing to end, nothing to measure.

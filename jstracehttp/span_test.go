@@ -151,7 +151,7 @@ func TestMiddlewareServerSpan(t *testing.T) {
 			if tc.status != 0 && tag(d, "http.response.status_code") != tc.status {
 				t.Errorf("status tag %v, want %d", tag(d, "http.response.status_code"), tc.status)
 			}
-			if tag(d, "http.request.method") != "GET" || tag(d, "url.path") != tc.path {
+			if tag(d, "http.request.method") != "GET" || tag(d, "url.path") != tc.path || tag(d, "span.kind") != "server" {
 				t.Errorf("tags %v", d.Tags)
 			}
 			gotErr := ""
@@ -248,7 +248,7 @@ func TestTransportClientSpan(t *testing.T) {
 	if len(req.Header) != len(before) || req.Header.Get("traceparent") != before.Get("traceparent") {
 		t.Errorf("caller's request changed: %v", req.Header)
 	}
-	if tag(d, "http.response.status_code") != 200 || tag(d, "server.address") != host {
+	if tag(d, "http.response.status_code") != 200 || tag(d, "server.address") != host || tag(d, "span.kind") != "client" {
 		t.Errorf("tags %v", d.Tags)
 	}
 
