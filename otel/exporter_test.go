@@ -310,6 +310,35 @@ func TestDeadBackendTimesOutWithoutSecrets(t *testing.T) {
 	}
 }
 
+// An export gives up at its caller's deadline too (the pipeline's), not
+// only at its own timeout.
+func TestDeadBackendCallerDeadline(t *testing.T) {
+	spans := testTrace(t, "deadline-svc")
+	addr := hang(t)
+	otlp, err := otel.NewOTLP(context.Background(), otel.OTLPOptions{Endpoint: "http://" + addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zip, err := otel.NewZipkin(otel.ZipkinOptions{Endpoint: "http://" + addr + "/api/v2/spans"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, exp := range map[string]export.Exporter{"otlp": otlp, "zipkin": zip} {
+		t.Run(name, func(t *testing.T) {
+			defer exp.Shutdown(context.Background())
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			start := time.Now()
+			if err := exp.ExportSpans(ctx, spans); err == nil {
+				t.Error("export to a dead backend succeeded")
+			}
+			if d := time.Since(start); d > 2*time.Second {
+				t.Errorf("export took %v past its caller's 200ms deadline", d)
+			}
+		})
+	}
+}
+
 func TestBackendErrors(t *testing.T) {
 	spans := testTrace(t, "err-svc")
 	b := newBackend(t, http.StatusBadRequest)
