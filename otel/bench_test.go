@@ -12,11 +12,12 @@ import (
 	"github.com/jstrace-go/jstrace/otel"
 )
 
-// batch returns n spans like testTrace's (a third of them failed).
+// batch returns n spans: testTrace's, repeated (a third of them failed).
 func batch(b *testing.B, n int) []*jstrace.SpanData {
+	trace := testTrace(b, "bench-svc")
 	var spans []*jstrace.SpanData
 	for len(spans) < n {
-		spans = append(spans, testTrace(b, "bench-svc")...)
+		spans = append(spans, trace...)
 	}
 	return spans[:n]
 }

@@ -209,22 +209,27 @@ func uintValue(key attribute.Key, v uint64) attribute.KeyValue {
 	return key.Int64(int64(v))
 }
 
-// The last resource converted: a process has one jstrace.Resource per
-// SetTracing, so this converts it once.
-var lastRes struct {
+// Resources converted, by jstrace resource: a process has one per
+// SetTracing, so each is converted once. The map is emptied if it grows
+// past maxResources (a program calling SetTracing in a loop).
+var resources struct {
 	sync.Mutex
-	from *jstrace.Resource
-	to   *resource.Resource
+	m map[*jstrace.Resource]*resource.Resource
 }
+
+const maxResources = 16
 
 func otelResource(r *jstrace.Resource) *resource.Resource {
 	if r == nil {
 		return resource.Empty()
 	}
-	lastRes.Lock()
-	defer lastRes.Unlock()
-	if lastRes.from == r {
-		return lastRes.to
+	resources.Lock()
+	defer resources.Unlock()
+	if res, ok := resources.m[r]; ok {
+		return res
+	}
+	if resources.m == nil || len(resources.m) >= maxResources {
+		resources.m = make(map[*jstrace.Resource]*resource.Resource)
 	}
 	kv := []attribute.KeyValue{
 		semconv.ServiceName(r.Service),
@@ -240,6 +245,6 @@ func otelResource(r *jstrace.Resource) *resource.Resource {
 	}
 	kv = append(kv, attributes(r.Tags)...)
 	res := resource.NewWithAttributes(semconv.SchemaURL, kv...)
-	lastRes.from, lastRes.to = r, res
+	resources.m[r] = res
 	return res
 }
