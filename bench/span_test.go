@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -55,7 +56,7 @@ func BenchmarkSpan(b *testing.B) {
 	})
 	b.Run("jstrace-sampled-exported", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
-		p, err := export.Start(export.Options{Exporters: []export.Exporter{discardSpans{}}})
+		p, err := export.Start(export.Options{Exporters: []export.Exporter{discardSpans{}}, Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			b.Fatal(err)
 		}
