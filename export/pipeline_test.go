@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -358,5 +359,49 @@ func TestUnsampledNotExported(t *testing.T) {
 	p.Shutdown(context.Background())
 	if st := p.Stats(); st != (export.Stats{}) {
 		t.Errorf("stats %+v for unsampled spans", st)
+	}
+}
+
+// serial fails if ExportSpans is ever called concurrently.
+type serial struct {
+	busy    atomic.Bool
+	overlap atomic.Bool
+	n       atomic.Int64
+}
+
+func (s *serial) ExportSpans(_ context.Context, spans []*jstrace.SpanData) error {
+	if !s.busy.CompareAndSwap(false, true) {
+		s.overlap.Store(true)
+	}
+	time.Sleep(100 * time.Microsecond)
+	s.n.Add(int64(len(spans)))
+	s.busy.Store(false)
+	return nil
+}
+
+func (s *serial) Shutdown(context.Context) error { return nil }
+
+// Spans ending on many goroutines reach an exporter from one goroutine at
+// a time, all of them.
+func TestExportSpansSerial(t *testing.T) {
+	s := &serial{}
+	p := start(t, export.Options{Exporters: []export.Exporter{s}, QueueSize: 1 << 16, BatchSize: 16, Interval: time.Millisecond})
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			spans(500)
+		}()
+	}
+	wg.Wait()
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if s.overlap.Load() {
+		t.Error("ExportSpans called concurrently")
+	}
+	if st := p.Stats(); s.n.Load() != 4000 || st.Exported != 4000 || st.Dropped != 0 {
+		t.Errorf("%d spans exported, stats %+v; want 4000", s.n.Load(), st)
 	}
 }
