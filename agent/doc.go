@@ -31,6 +31,13 @@
 // repository's root states the threat model, every limit and what remains
 // possible.
 //
+// The agent also exports the service's spans while it runs, with no CLI
+// attached, when Options.Export or $JSTRACE_EXPORTERS names exporters
+// (package export: a console waterfall, probe events; OTLP and Zipkin
+// with package github.com/jstrace-go/jstrace/otel imported). It names
+// the service of spans after its Title ($JSTRACE_SERVICE overrides),
+// applies $JSTRACE_SAMPLER, and flushes the export at Shutdown.
+//
 // An Agent's methods are safe for concurrent use. Background goroutines
 // report through Options.Logger with constant messages (component=jstrace):
 // Warn for what an operator may act on (a budget exhausted, a script

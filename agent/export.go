@@ -17,7 +17,7 @@ func (a *Agent) startExport() {
 	service := os.Getenv(EnvService)
 	sampler, err := export.SamplerFromEnv()
 	if err != nil {
-		a.log.Warn("tracing: sampler not set", "err", err)
+		a.log.Warn("sampler not set", "err", err)
 	}
 	if service == "" {
 		jstrace.DefaultService(a.opts.Title)
@@ -36,7 +36,7 @@ func (a *Agent) startExport() {
 	o := a.opts.Export
 	fromEnv, err := export.FromEnv()
 	if err != nil {
-		a.log.Warn("tracing: exporters not started", "err", err)
+		a.log.Warn("span exporters not started", "err", err)
 	}
 	o.Exporters = append(slices.Clip(o.Exporters), fromEnv...)
 	if len(o.Exporters) == 0 {
@@ -47,7 +47,7 @@ func (a *Agent) startExport() {
 	}
 	p, err := export.Start(o)
 	if err != nil {
-		a.log.Warn("tracing: span export not started", "err", err)
+		a.log.Warn("span export not started", "err", err)
 		return
 	}
 	a.export = p

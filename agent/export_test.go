@@ -102,15 +102,15 @@ func TestExportEnv(t *testing.T) {
 // Bad variables are logged, never fatal; the exporters that can run do.
 func TestExportEnvErrors(t *testing.T) {
 	resetTracing(t)
-	t.Setenv(agent.EnvExporters, "otlp,nonsense,console")
+	t.Setenv(agent.EnvExporters, "otlp,nonsense,event")
 	t.Setenv(agent.EnvSampler, "sometimes")
 	t.Setenv(agent.EnvService, "")
 	var log syncBuffer
 	a := start(t, agent.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	out := log.String()
 	for _, want := range []string{
-		`msg="tracing: sampler not set"`, "JSTRACE_SAMPLER",
-		`msg="tracing: exporters not started"`, `import _ \"github.com/jstrace-go/jstrace/otel\"`, `unknown exporter \"nonsense\"`,
+		`msg="sampler not set"`, "JSTRACE_SAMPLER",
+		`msg="span exporters not started"`, `import _ \"github.com/jstrace-go/jstrace/otel\"`, `unknown exporter \"nonsense\"`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s:\n%s", want, out)
@@ -121,7 +121,7 @@ func TestExportEnvErrors(t *testing.T) {
 	}
 	_, s := jstrace.StartSpan(context.Background(), "op")
 	if !s.IsRecording() {
-		t.Error("console exporter not running")
+		t.Error("event exporter not running")
 	}
 	s.End()
 	a.Close()

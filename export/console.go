@@ -87,6 +87,9 @@ type pending struct {
 // MaxWait). Each trace is written with one Write call. Registered as
 // "console", writing to stderr.
 func Console(w io.Writer, o ConsoleOptions) *ConsoleExporter {
+	if w == nil {
+		w = io.Discard
+	}
 	f, isFile := w.(*os.File)
 	tty := isFile && isTerminal(f)
 	if o.Width <= 0 && tty {

@@ -6,10 +6,10 @@
 // A [Pipeline] receives every sampled span when it ends (see
 // [jstrace.OnSpanEnd]), queues it for each [Exporter] and exports batches
 // from one goroutine per exporter. The span's goroutine never waits: a
-// queue that is full drops the span and counts it ([Pipeline.Stats]), and
-// the drop is logged, with a constant message, from the exporter's
-// goroutine. A slow or dead backend fills its own queue only; the other
-// exporters go on.
+// queue that is full drops the span and counts it ([Pipeline.Stats]);
+// drops are logged with a constant message, at most once per interval,
+// from the pipeline's own goroutine. A slow or dead backend fills its own
+// queue only; the other exporters go on.
 //
 //	p, err := export.Start(export.Options{
 //		Exporters: []export.Exporter{export.Console(os.Stderr, export.ConsoleOptions{})},

@@ -129,3 +129,19 @@ func TestRegisterPanics(t *testing.T) {
 		})
 	}
 }
+
+// ParseSampler takes any text: a sampler or an error, never a panic.
+func FuzzParseSampler(f *testing.F) {
+	for _, s := range []string{"always", "never", "0.25", "rate:0.2", "rate:1e400", "0x1p-2", "+Inf", "rate:NaN"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		smp, err := export.ParseSampler(s)
+		if (smp == nil) == (err == nil) {
+			t.Fatalf("ParseSampler(%q) = %v, %v", s, smp, err)
+		}
+		if smp != nil {
+			smp.ShouldSample(jstrace.TraceID{1}, "op")
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 type Options struct {
 	// Exporters receive the process's sampled spans, each through its own
 	// queue and goroutine, so that a slow one never holds up another.
+	// List each exporter once: each is called from one goroutine.
 	// Default: none: Start then registers nothing, and spans do not record.
 	Exporters []Exporter
 	// QueueSize bounds the spans waiting for each exporter; a span ending

@@ -194,7 +194,7 @@ func (w *worker) reportFailures(final bool) {
 func (w *worker) reportDrops() {
 	d := w.dropped.Load()
 	if d > w.reported {
-		w.log.Warn("span export queue full: spans dropped", "exporter", w.name,
+		w.log.Warn("span export queue full", "exporter", w.name,
 			"dropped", d-w.reported, "dropped_total", d, "queue_size", w.opts.QueueSize)
 		w.reported = d
 	}

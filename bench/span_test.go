@@ -1,0 +1,96 @@
+package bench
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/export"
+)
+
+// Spans (issue 13): start+end of a span, unsampled with nobody listening
+// (target ≤ 50 ns and the one allocation of the derived context), and
+// sampled and exported through export's pipeline to an exporter that
+// discards (target ≤ 250 ns and ≥ 5× cheaper than the OpenTelemetry SDK
+// with a BatchSpanProcessor and a discarding exporter), in the same run.
+// alloc-160B is the floor: one bare allocation the size of the span's
+// context, to read the others against on a slow or busy machine. Keep
+// these names stable.
+
+var sink160 *[160]byte
+
+type discardSpans struct{}
+
+func (discardSpans) ExportSpans(context.Context, []*jstrace.SpanData) error { return nil }
+func (discardSpans) Shutdown(context.Context) error                         { return nil }
+
+func BenchmarkSpan(b *testing.B) {
+	ctx := context.Background()
+	defer jstrace.SetTracing(jstrace.TracingOptions{})
+
+	b.Run("alloc-160B", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			sink160 = new([160]byte)
+		}
+	})
+	b.Run("jstrace-unsampled", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(ctx, "op")
+			s.End()
+		}
+	})
+	b.Run("jstrace-sampled-noexporter", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(ctx, "op")
+			s.End()
+		}
+	})
+	b.Run("jstrace-sampled-exported", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
+		p, err := export.Start(export.Options{Exporters: []export.Exporter{discardSpans{}}, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(ctx, "op")
+			s.End()
+		}
+		b.StopTimer()
+		p.Shutdown(ctx)
+		st := p.Stats()
+		b.ReportMetric(float64(st.Dropped)/float64(b.N), "dropped/op")
+	})
+	b.Run("otel-sdk-unsampled", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.NeverSample()), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		defer tp.Shutdown(ctx)
+		tr := tp.Tracer("bench")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			_, s := tr.Start(ctx, "op")
+			s.End()
+		}
+	})
+	b.Run("otel-sdk-sampled-batched", func(b *testing.B) {
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sdktrace.AlwaysSample()), sdktrace.WithBatcher(tracetest.NewNoopExporter()))
+		defer tp.Shutdown(ctx)
+		tr := tp.Tracer("bench")
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			_, s := tr.Start(ctx, "op")
+			s.End()
+		}
+	})
+}
