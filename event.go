@@ -61,8 +61,10 @@ const (
 // on its stack: valid only until the subscriber's function returns. Keep
 // none of them, not even one value as an `any`: a value kept that way
 // points into a stack that is gone, and corrupts the program's memory.
-// Keep concrete copies instead (s := kv[1].(string), n := kv[3].(int)),
-// or a [Event.Clone] of the event, whose Args may be kept.
+// Keep copies instead: numbers as their type (n := kv[3].(int)), strings
+// cloned (s := strings.Clone(kv[1].(string)): a string's bytes may be on
+// that stack too — the trace and span IDs are), or a [Event.Clone] of the
+// event, whose Args may be kept.
 func (e *Event) Args() (kv []any, plain bool) {
 	if e.head != nil || e.mixed {
 		return e.kv, false

@@ -32,8 +32,8 @@ import (
 // returns, concurrently from any number of goroutines: it must be safe for
 // concurrent use, return quickly and never block, and must not retain the
 // Event, the slices it returns or any value in them as an any (see
-// [Event.Args]): copy concrete values out, or keep the event's
-// [Event.Clone]. A call of fn that panics
+// [Event.Args]): copy values out (strings with strings.Clone), or keep
+// the event's [Event.Clone]. A call of fn that panics
 // is recovered: the probe's caller never sees it; the subscription is
 // removed and the panic reported once, through [log/slog.Default]. No call
 // of fn starts after unsubscribe returns (calls already under way may
