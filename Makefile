@@ -19,7 +19,7 @@ demo: build
 ## zero-allocation guards again on the normal build (what services run).
 test: lint jaeger
 	$(GO) test -race -count=1 ./...
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 
 ## jaeger: build the Jaeger v2 that package otel's tests start (minutes
 ## the first time, then cached outside the repository: tools/jaeger.sh).
