@@ -68,7 +68,7 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall' -count 5 | tee results/probes.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
-	cd bench && $(GO) test -run '^$$' -bench '^BenchmarkSpan$$' -count 5 | tee results/spans.txt
+	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Span|PropagationHop)$$' -count 5 | tee results/spans.txt
 	cd bench && for f in probes throughput attach spans; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
 
 ## bench-overhead: two example services at half their saturation rate, on a
