@@ -1,6 +1,7 @@
 package jstrace
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math/rand/v2"
 	"strconv"
@@ -105,9 +106,8 @@ func unhex(c byte) (byte, bool) {
 func newTraceID() TraceID {
 	var t TraceID
 	for !t.IsValid() {
-		a, b := rand.Uint64(), rand.Uint64()
-		putUint64(t[:8], a)
-		putUint64(t[8:], b)
+		binary.BigEndian.PutUint64(t[:8], rand.Uint64())
+		binary.BigEndian.PutUint64(t[8:], rand.Uint64())
 	}
 	return t
 }
@@ -116,13 +116,7 @@ func newTraceID() TraceID {
 func newSpanID() SpanID {
 	var s SpanID
 	for !s.IsValid() {
-		putUint64(s[:], rand.Uint64())
+		binary.BigEndian.PutUint64(s[:], rand.Uint64())
 	}
 	return s
-}
-
-func putUint64(b []byte, v uint64) {
-	_ = b[7]
-	b[0], b[1], b[2], b[3] = byte(v>>56), byte(v>>48), byte(v>>40), byte(v>>32)
-	b[4], b[5], b[6], b[7] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
 }
