@@ -43,3 +43,21 @@ func TestReviewRaceSetTagAfterEnd(t *testing.T) {
 	s.SetTag("late", "x")
 	wg.Wait()
 }
+
+// RateLimit of a tiny rate (one trace per ~300 years) must sample almost
+// nothing; int64(1e9/perSecond) overflows for perSecond < ~1.1e-10 and
+// the interval clamps to 1ns: every trace is sampled.
+func TestReviewRateLimitTinyRate(t *testing.T) {
+	for _, rate := range []float64{1e-10, 1e-12, 1e-300} {
+		s := jstrace.RateLimit(rate)
+		n := 0
+		for i := 0; i < 1000; i++ {
+			if s.ShouldSample(jstrace.TraceID{1}, "op") {
+				n++
+			}
+		}
+		if n > 1 {
+			t.Errorf("RateLimit(%g) sampled %d of 1000 traces at once", rate, n)
+		}
+	}
+}

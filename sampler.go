@@ -71,9 +71,12 @@ func RateLimit(perSecond float64) Sampler {
 	if perSecond <= 0 || math.IsNaN(perSecond) {
 		return NeverSample()
 	}
-	interval := int64(1e9 / perSecond)
-	if interval < 1 {
-		interval = 1
+	// Clamped before converting: a float over MaxInt64 converts to
+	// MinInt64 on amd64 (sampling everything), and tat+interval must not
+	// overflow (1<<62 ns is 146 years).
+	interval := int64(1 << 62)
+	if f := 1e9 / perSecond; f < 1<<62 {
+		interval = max(int64(f), 1)
 	}
 	burst := max(int64(1e9), interval) // a second's worth, at least one
 	return &rateSampler{perSecond: perSecond, interval: interval, burst: burst}
