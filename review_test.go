@@ -61,3 +61,17 @@ func TestReviewRateLimitTinyRate(t *testing.T) {
 		}
 	}
 }
+
+// The Redis-style tracer this issue absorbs (lightweight-redis-tracing.txt,
+// line 95) continues a trace from X-Trace-ID alone (X-Span-ID optional):
+// its clients and edge proxies send only the trace ID. Extract drops it
+// and starts an unrelated trace, so such a request's spans are lost from
+// the caller's trace.
+func TestReviewExtractXTraceIDAlone(t *testing.T) {
+	const tid = "4bf92f3577b34da6a3ce929d0e0e4736"
+	ctx := jstrace.Extract(context.Background(), jstrace.MapCarrier{"x-trace-id": tid})
+	_, s := jstrace.StartSpan(ctx, "op")
+	if got := s.TraceID().String(); got != tid {
+		t.Fatalf("X-Trace-ID %s alone not continued: new trace %s", tid, got)
+	}
+}
