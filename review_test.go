@@ -2,6 +2,8 @@ package jstrace_test
 
 import (
 	"context"
+	crand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"sync"
 	"testing"
@@ -35,7 +37,13 @@ func TestReviewRaceSetTagAfterEnd(t *testing.T) {
 	var wg sync.WaitGroup
 	stop := jstrace.OnSpanEnd(func(d *jstrace.SpanData) {
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = len(d.Tags); for _, f := range d.Tags { _ = f.Key } }()
+		go func() {
+			defer wg.Done()
+			_ = len(d.Tags)
+			for _, f := range d.Tags {
+				_ = f.Key
+			}
+		}()
 	})
 	defer stop()
 	_, s := jstrace.StartSpan(context.Background(), "op")
@@ -74,4 +82,37 @@ func TestReviewExtractXTraceIDAlone(t *testing.T) {
 	if got := s.TraceID().String(); got != tid {
 		t.Fatalf("X-Trace-ID %s alone not continued: new trace %s", tid, got)
 	}
+}
+
+// Extract accepts X-Trace-ID as a UUID and lets Probability decide, from
+// bytes 8..15 of the trace ID; a UUIDv4's byte 8 carries the variant
+// bits (10xxxxxx), so Probability(0.25) samples none of these traces and
+// Probability(0.8) all of them.
+func TestReviewProbabilityUUIDTraceIDs(t *testing.T) {
+	for _, p := range []float64{0.25, 0.8} {
+		setTracing(t, jstrace.TracingOptions{Sampler: jstrace.Probability(p)})
+		const n = 4000
+		sampled := 0
+		for i := 0; i < n; i++ {
+			u := uuid4()
+			ctx := jstrace.Extract(context.Background(), jstrace.MapCarrier{
+				"x-trace-id": u, "x-span-id": "00f067aa0ba902b7"})
+			if jstrace.SpanFromContext(ctx).IsSampled() {
+				sampled++
+			}
+		}
+		t.Logf("p=%g got %.3f", p, float64(sampled)/n)
+		if got := float64(sampled) / n; got < p-0.05 || got > p+0.05 {
+			t.Errorf("Probability(%g) sampled %.3f of UUID X-Trace-IDs", p, got)
+		}
+	}
+}
+
+func uuid4() string {
+	var b [16]byte
+	crand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
