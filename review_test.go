@@ -116,3 +116,16 @@ func uuid4() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// TracingOptions.Service documents "Default: the agent's Title when an
+// agent runs". A service that starts its agent first and then calls
+// SetTracing for its version or sampler (a natural order) gets the
+// program's file name instead: SetTracing forgets DefaultService.
+func TestReviewDefaultServiceSurvivesSetTracing(t *testing.T) {
+	setTracing(t, jstrace.TracingOptions{})
+	jstrace.DefaultService("orders") // what agent.New does
+	jstrace.SetTracing(jstrace.TracingOptions{Version: "1.2.3", Sampler: jstrace.Probability(0.5)})
+	if got := jstrace.Tracing().Service; got != "orders" {
+		t.Fatalf("service %q after SetTracing without a Service, want the agent's title", got)
+	}
+}
