@@ -83,9 +83,9 @@ func RateLimit(perSecond float64) Sampler {
 	}
 	// Clamped before converting: a float over MaxInt64 converts to
 	// MinInt64 on amd64 (sampling everything), and tat+interval must not
-	// overflow (1<<62 ns is 146 years).
-	interval := int64(1 << 62)
-	if f := 1e9 / perSecond; f < 1<<62 {
+	// overflow (1<<60 ns is 36 years).
+	interval := int64(1 << 60)
+	if f := 1e9 / perSecond; f < 1<<60 {
 		interval = max(int64(f), 1)
 	}
 	burst := max(int64(1e9), interval) // a second's worth, at least one
