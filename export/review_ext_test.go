@@ -36,3 +36,35 @@ func TestReviewConsoleDropsLogged(t *testing.T) {
 		t.Errorf("2 spans dropped by the console exporter, nothing logged: %q", lb.String())
 	}
 }
+
+// A span that ends while Shutdown runs (its OnSpanEnd delivery already
+// under way when the pipeline unregisters) is appended to the queue of a
+// worker that has returned: neither exported nor counted as dropped, and
+// Stats().Queued stays at 1 forever.
+func TestReviewSpanEndingDuringShutdownCounted(t *testing.T) {
+	in, release, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var once bool
+	stop := jstrace.OnSpanEnd(func(*jstrace.SpanData) { // registered first: called first
+		if !once {
+			once = true
+			close(in)
+			<-release
+		}
+	})
+	defer stop()
+	p := start(t, export.Options{Exporters: []export.Exporter{newRecorder()}, Interval: 5 * time.Millisecond})
+	go func() {
+		_, s := jstrace.StartSpan(context.Background(), "late")
+		s.End()
+		close(ended)
+	}()
+	<-in
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	<-ended
+	if st := p.Stats(); st.Exported+st.Dropped != 1 {
+		t.Errorf("stats %+v: the late span is neither exported nor counted as dropped", st)
+	}
+}
