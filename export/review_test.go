@@ -33,3 +33,13 @@ func TestReviewConsoleNarrow(t *testing.T) {
 		}
 	}
 }
+
+// COLUMNS (or Width) has no upper bound: COLUMNS=2000000000 makes every
+// waterfall line a 800 MB strings.Repeat, enough to kill the service.
+func TestReviewConsoleWidthBounded(t *testing.T) {
+	t.Setenv("COLUMNS", "2000000000")
+	c := Console(&bytes.Buffer{}, ConsoleOptions{})
+	if c.o.Width > 4096 || c.o.GaugeWidth > 4096 {
+		t.Errorf("width %d, gauge %d from COLUMNS: unbounded", c.o.Width, c.o.GaugeWidth)
+	}
+}
