@@ -5,6 +5,7 @@ import (
 	crand "crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -127,5 +128,24 @@ func TestReviewDefaultServiceSurvivesSetTracing(t *testing.T) {
 	jstrace.SetTracing(jstrace.TracingOptions{Version: "1.2.3", Sampler: jstrace.Probability(0.5)})
 	if got := jstrace.Tracing().Service; got != "orders" {
 		t.Fatalf("service %q after SetTracing without a Service, want the agent's title", got)
+	}
+}
+
+// docs/tracing.md: "what is over is counted (DroppedTags, DroppedLogs,
+// CutValues), never silently lost". A Log's trailing key without a value
+// vanishes (SetTag's kv keeps it as !BADKEY), and a key over MaxValueLen
+// is cut without being counted.
+func TestReviewNothingSilentlyLost(t *testing.T) {
+	spans := recordSpans(t)
+	_, s := jstrace.StartSpan(context.Background(), "op")
+	s.Log("m", "a", 1, "dangling")
+	s.SetTag(strings.Repeat("k", jstrace.MaxValueLen+10), 1)
+	s.End()
+	d := spans()[0]
+	if n := len(d.Logs[0].Fields); n != 2 && d.DroppedTags == 0 {
+		t.Errorf("log fields %v: the dangling key is lost, uncounted", d.Logs[0].Fields)
+	}
+	if d.CutValues == 0 && d.DroppedTags == 0 {
+		t.Errorf("a tag key of %d bytes was cut to %d, uncounted", jstrace.MaxValueLen+10, len(d.Tags[0].Key))
 	}
 }
