@@ -39,8 +39,9 @@ func NeverSample() Sampler { return constSampler(false) }
 
 // Probability samples each trace with probability p (0 to 1, clamped):
 // Moleculer's ConstantSampler. The decision is a function of the trace ID
-// (its last 8 bytes, as OpenTelemetry's TraceIDRatioBased), so every
-// service with the same p agrees.
+// (a hash of all 16 bytes), so every jstrace service with the same p
+// agrees. Not the last 8 bytes as OpenTelemetry's TraceIDRatioBased:
+// trace IDs that are UUIDs (X-Trace-ID) have fixed variant bits there.
 func Probability(p float64) Sampler {
 	switch {
 	case p >= 1:
@@ -57,7 +58,16 @@ type probSampler struct {
 }
 
 func (s probSampler) ShouldSample(t TraceID, _ string) bool {
-	return binary.BigEndian.Uint64(t[8:])>>1 < s.bound
+	return mix(binary.BigEndian.Uint64(t[:8])^binary.BigEndian.Uint64(t[8:]))>>1 < s.bound
+}
+
+// mix is splitmix64's finalizer: every input bit moves every output bit.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 func (s probSampler) String() string { return fmt.Sprintf("Probability(%g)", s.p) }
@@ -71,9 +81,12 @@ func RateLimit(perSecond float64) Sampler {
 	if perSecond <= 0 || math.IsNaN(perSecond) {
 		return NeverSample()
 	}
-	interval := int64(1e9 / perSecond)
-	if interval < 1 {
-		interval = 1
+	// Clamped before converting: a float over MaxInt64 converts to
+	// MinInt64 on amd64 (sampling everything), and tat+interval must not
+	// overflow (1<<60 ns is 36 years).
+	interval := int64(1 << 60)
+	if f := 1e9 / perSecond; f < 1<<60 {
+		interval = max(int64(f), 1)
 	}
 	burst := max(int64(1e9), interval) // a second's worth, at least one
 	return &rateSampler{perSecond: perSecond, interval: interval, burst: burst}

@@ -270,6 +270,7 @@ func (s *Span) End() {
 	end := now()
 	s.mu.Lock()
 	rec, err := s.rec, s.err
+	s.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {
 		rec.Operation = s.name
 		rec.Duration = time.Duration(end - s.start)

@@ -104,6 +104,7 @@ func (d *SpanData) addTags(kv []any) {
 
 func (d *SpanData) setTag(key string, value any) {
 	v := d.keep(value)
+	key = d.cutCount(key)
 	for i := range d.Tags {
 		if d.Tags[i].Key == key {
 			d.Tags[i].Value = v
@@ -117,7 +118,7 @@ func (d *SpanData) setTag(key string, value any) {
 	if d.Tags == nil {
 		d.Tags = make([]Field, 0, 4)
 	}
-	d.Tags = append(d.Tags, Field{strings.Clone(cut(key)), v})
+	d.Tags = append(d.Tags, Field{strings.Clone(key), v})
 }
 
 func (d *SpanData) log(msg string, kv []any) {
@@ -126,16 +127,20 @@ func (d *SpanData) log(msg string, kv []any) {
 		return
 	}
 	l := SpanLog{Time: time.Unix(0, now()), Message: strings.Clone(d.cutCount(msg))}
-	for i := 0; i+1 < len(kv); i += 2 {
+	for i := 0; i < len(kv); i += 2 {
 		if len(l.Fields) >= MaxSpanLogFields {
-			d.DroppedTags += (len(kv) - i) / 2
+			d.DroppedTags += (len(kv) - i + 1) / 2
 			break
 		}
 		k, ok := kv[i].(string)
-		if !ok {
-			k = "!BADKEY"
+		if !ok || i+1 == len(kv) {
+			k = "!BADKEY" // as addTags: a key that is not a string, or a value without a key
 		}
-		l.Fields = append(l.Fields, Field{strings.Clone(cut(k)), d.keep(kv[i+1])})
+		v := kv[i]
+		if i+1 < len(kv) {
+			v = kv[i+1]
+		}
+		l.Fields = append(l.Fields, Field{strings.Clone(d.cutCount(k)), d.keep(v)})
 	}
 	d.Logs = append(d.Logs, l)
 }

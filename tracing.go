@@ -46,6 +46,9 @@ type tracing struct {
 
 var tracingCfg atomic.Pointer[tracing]
 
+// defaultService is the last name given to DefaultService.
+var defaultService atomic.Pointer[string]
+
 func tracingConfig() *tracing {
 	if t := tracingCfg.Load(); t != nil {
 		return t
@@ -64,6 +67,9 @@ func SetTracing(o TracingOptions) {
 // DefaultService sets the service name of spans if [SetTracing] was not
 // given one: it is how the agent names a process's spans after its title.
 func DefaultService(name string) {
+	if name != "" {
+		defaultService.Store(&name) // for a later SetTracing without a Service
+	}
 	for {
 		old := tracingConfig()
 		if old.serviceSet || name == "" || old.res.Service == name {
@@ -96,6 +102,9 @@ func resolveTracing(o TracingOptions) *tracing {
 		t.sampler = AlwaysSample()
 	}
 	r := &Resource{Service: o.Service, Version: o.Version}
+	if d := defaultService.Load(); r.Service == "" && d != nil {
+		r.Service = *d
+	}
 	if r.Service == "" {
 		r.Service = filepath.Base(os.Args[0])
 	}

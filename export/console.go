@@ -17,7 +17,7 @@ import (
 type ConsoleOptions struct {
 	// Width is the width of a line in columns. Default: the terminal's
 	// width when the writer is a terminal, else $COLUMNS, else 80.
-	Width int
+	Width int // at most 1024
 	// GaugeWidth is the width of the bar that shows when each span ran
 	// within its trace. Default: two fifths of Width.
 	GaugeWidth int
@@ -37,6 +37,10 @@ type ConsoleOptions struct {
 }
 
 // ColorMode chooses whether the console exporter uses ANSI colours.
+// maxWidth bounds the width (COLUMNS may say anything): a line is built
+// whole in memory.
+const maxWidth = 1024
+
 type ColorMode int
 
 const (
@@ -98,7 +102,7 @@ func Console(w io.Writer, o ConsoleOptions) *ConsoleExporter {
 	if o.Width <= 0 {
 		o.Width, _ = strconv.Atoi(os.Getenv("COLUMNS"))
 	}
-	o.Width = max(cmp.Or(max(o.Width, 0), 80), 40)
+	o.Width = min(max(cmp.Or(max(o.Width, 0), 80), 40), maxWidth)
 	if o.GaugeWidth <= 0 {
 		o.GaugeWidth = o.Width * 2 / 5
 	}

@@ -125,7 +125,7 @@ func (w *waterfallLine) walk(n *node, depth int) {
 }
 
 func (w *waterfallLine) line(d *jstrace.SpanData, depth int) {
-	indent := strings.Repeat("  ", min(depth, maxIndent, (w.label-minLabel)/2))
+	indent := strings.Repeat("  ", max(0, min(depth, maxIndent, (w.label-minLabel)/2))) // a narrow label: no indentation
 	service := ""
 	if d.Resource != nil {
 		service = d.Resource.Service

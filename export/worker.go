@@ -19,10 +19,11 @@ type worker struct {
 	opts Options
 	log  *slog.Logger
 
-	mu    sync.Mutex
-	queue []*jstrace.SpanData // appended by enqueue, at most opts.QueueSize
-	spare []*jstrace.SpanData // the last batch's slice, for the next queue
-	kick  chan struct{}       // a full batch is waiting
+	mu     sync.Mutex
+	queue  []*jstrace.SpanData // appended by enqueue, at most opts.QueueSize
+	spare  []*jstrace.SpanData // the last batch's slice, for the next queue
+	kick   chan struct{}       // a full batch is waiting
+	closed bool                // the worker has flushed for good: enqueue drops
 
 	exported, dropped, failed atomic.Uint64
 
@@ -45,7 +46,7 @@ func newWorker(e Exporter, o Options, log *slog.Logger) *worker {
 func (w *worker) enqueue(d *jstrace.SpanData) {
 	w.mu.Lock()
 	n := len(w.queue)
-	if n >= w.opts.QueueSize {
+	if n >= w.opts.QueueSize || w.closed {
 		w.mu.Unlock()
 		w.dropped.Add(1)
 		return
@@ -76,6 +77,17 @@ func (w *worker) take() []*jstrace.SpanData {
 }
 
 // give hands back a batch's slice once exported.
+// close empties the queue for good, returning how many it held: spans a
+// sink delivers after Shutdown are then dropped and counted, not queued
+// where nobody reads them.
+func (w *worker) close() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n := len(w.queue)
+	w.queue, w.closed = nil, true
+	return n
+}
+
 func (w *worker) give(q []*jstrace.SpanData) {
 	clear(q)
 	w.mu.Lock()
@@ -130,7 +142,7 @@ func (w *worker) flush(base context.Context) {
 	for w.len() > 0 && base.Err() == nil {
 		w.exportQueued(base)
 	}
-	w.dropped.Add(uint64(len(w.take())))
+	w.dropped.Add(uint64(w.close()))
 }
 
 func (w *worker) export(base context.Context, batch []*jstrace.SpanData) {

@@ -56,14 +56,19 @@ func FromOTel(sc trace.SpanContext) jstrace.SpanContext {
 // is. It is the bridge at a boundary: call it where a handler begins.
 //
 // ctx is returned unchanged if it holds no valid OpenTelemetry span
-// context, or already holds a jstrace span of the same trace (spans
-// started on it stay children of that span). It costs one allocation.
+// context, or already holds a jstrace span made from it (its child) or
+// that it was made from ([SpanContext]): spans started on it stay
+// children of that jstrace span. It costs one allocation.
 func ContextWithOTelParent(ctx context.Context) context.Context {
 	sc := trace.SpanContextFromContext(ctx)
 	if !sc.IsValid() {
 		return ctx
 	}
-	if s := jstrace.SpanFromContext(ctx); s != nil && s.TraceID() == jstrace.TraceID(sc.TraceID()) {
+	// Unchanged if the OpenTelemetry span is the jstrace span itself
+	// (SpanContext) or its parent (bridged already); an OpenTelemetry span
+	// started inside the jstrace span is the newer one and becomes the parent.
+	if s := jstrace.SpanFromContext(ctx); s != nil && s.TraceID() == jstrace.TraceID(sc.TraceID()) &&
+		(s.SpanID() == jstrace.SpanID(sc.SpanID()) || s.ParentID() == jstrace.SpanID(sc.SpanID())) {
 		return ctx
 	}
 	return jstrace.ContextWithRemoteParent(ctx, FromOTel(sc))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -62,6 +63,9 @@ func (e *redactedError) Unwrap() error { return e.err }
 
 // scrub wraps err, from an exporter that may quote its URL, so that its
 // text shows only the redacted endpoint.
+// userInfo matches the user info of a URL in an error message.
+var userInfo = regexp.MustCompile(`//[^/?#@\s"]*@`)
+
 func scrub(err error, u *url.URL, redacted, prefix string) error {
 	if err == nil {
 		return nil
@@ -71,6 +75,9 @@ func scrub(err error, u *url.URL, redacted, prefix string) error {
 		msg = strings.ReplaceAll(msg, full, redacted)
 	}
 	if u.User != nil {
+		// net/http prints user info as "user:***@" (the user name may be
+		// the token: https://TOKEN:@host): drop every user info.
+		msg = userInfo.ReplaceAllString(msg, "//")
 		if p, ok := u.User.Password(); ok && p != "" {
 			msg = strings.ReplaceAll(msg, p, "xxxxx")
 		}
