@@ -133,7 +133,9 @@ func Inject(ctx context.Context, c Carrier) {
 //     and empty members are removed, and any other fault drops it whole.
 //   - else X-Trace-ID (32 hex digits, either case, or a UUID's 36
 //     characters) and X-Span-ID (16 hex digits, either case): the sender's
-//     span, the parent of ours. Both must be valid. Those headers say
+//     span, the parent of ours. X-Trace-ID alone (or with an invalid
+//     X-Span-ID, which is ignored) continues the trace with no parent
+//     span, as the Redis-style tracer sends it. Those headers say
 //     nothing of sampling: this process's Sampler decides, at Extract, as
 //     for a root. X-Parent-Span-ID is not read: it names the sender's
 //     parent, which ours does not need.
@@ -159,10 +161,9 @@ func Extract(ctx context.Context, c Carrier) context.Context {
 	if !ok {
 		return ctx
 	}
-	id, err := ParseSpanID(c.Get(HeaderSpanID))
-	if err != nil {
-		return ctx
-	}
+	// Without a valid X-Span-ID the trace continues with no parent span:
+	// the Redis tracer sends X-Trace-ID alone, and its trace is one trace.
+	id, _ := ParseSpanID(c.Get(HeaderSpanID))
 	return withRemoteParent(ctx, t, id, tracingConfig().sampler.ShouldSample(t, ""), "")
 }
 

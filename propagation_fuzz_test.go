@@ -40,17 +40,26 @@ func FuzzExtract(f *testing.F) {
 			return
 		}
 		sc := s.SpanContext()
-		if !sc.IsValid() || !sc.Remote {
+		if !sc.TraceID.IsValid() || !sc.Remote {
 			t.Fatalf("accepted %+v", sc)
 		}
-		fromTP := validTraceparent.MatchString(tp) && tp[:2] != "ff" && strings.Contains(tp, sc.TraceID.String()+"-"+sc.SpanID.String())
-		fromX := validXTrace.MatchString(xt) && validXSpan.MatchString(xs) &&
-			strings.EqualFold(strings.ReplaceAll(xt, "-", ""), sc.TraceID.String()) && strings.EqualFold(xs, sc.SpanID.String())
+		fromTP := sc.SpanID.IsValid() && validTraceparent.MatchString(tp) && tp[:2] != "ff" && strings.Contains(tp, sc.TraceID.String()+"-"+sc.SpanID.String())
+		fromX := validXTrace.MatchString(xt) && strings.EqualFold(strings.ReplaceAll(xt, "-", ""), sc.TraceID.String()) &&
+			(validXSpan.MatchString(xs) && strings.EqualFold(xs, sc.SpanID.String()) || !sc.SpanID.IsValid()) // X-Trace-ID alone: no parent span
 		if !fromTP && !fromX {
 			t.Fatalf("accepted %+v from traceparent %q x %q %q", sc, tp, xt, xs)
 		}
 		if sc.TraceState != "" && (!fromTP || !validState.MatchString(sc.TraceState) || len(sc.TraceState) > 512) {
 			t.Fatalf("kept tracestate %q from %q", sc.TraceState, ts)
+		}
+		if !sc.SpanID.IsValid() {
+			// Nothing to send on but through a span of ours (Inject needs a span ID).
+			out := jstrace.MapCarrier{}
+			jstrace.Inject(got, out)
+			if len(out) != 0 {
+				t.Fatalf("injected %v from a parent without a span ID", out)
+			}
+			return
 		}
 
 		// Round trip through both carriers.
