@@ -125,11 +125,13 @@ func (c *ConsoleExporter) ExportSpans(ctx context.Context, spans []*jstrace.Span
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
+	dropped := 0
 	for _, d := range spans {
 		t := c.traces[d.TraceID]
 		if t == nil {
 			if len(c.traces) >= c.o.MaxTraces {
 				c.stats.Dropped++
+				dropped++
 				continue
 			}
 			t = &pending{first: now}
@@ -147,7 +149,13 @@ func (c *ConsoleExporter) ExportSpans(ctx context.Context, spans []*jstrace.Span
 		}
 	}
 	c.expire(now, false)
-	return c.flush()
+	if err := c.flush(); err != nil {
+		return err
+	}
+	if dropped > 0 {
+		return &DroppedError{Spans: dropped, Reason: "console: MaxTraces traces already waiting for their root"}
+	}
+	return nil
 }
 
 // tick prints the traces that waited past MaxWait while no span came.

@@ -159,3 +159,17 @@ func FromEnv() ([]Exporter, error) {
 	}
 	return exps, err
 }
+
+// A DroppedError is what an exporter's ExportSpans returns when it dropped
+// some of the spans it was given on purpose, within its own bounds (the
+// console exporter past ConsoleOptions.MaxTraces): the pipeline counts
+// them in Stats.Dropped, the rest as exported, and logs the drops with
+// Reason, at most once per Interval. Reason must be a constant text.
+type DroppedError struct {
+	Spans  int
+	Reason string
+}
+
+func (e *DroppedError) Error() string {
+	return fmt.Sprintf("export: %d spans dropped: %s", e.Spans, e.Reason)
+}

@@ -77,7 +77,8 @@ type Stats struct {
 	// Exported counts spans in ExportSpans calls that returned nil.
 	Exported uint64
 	// Dropped counts spans refused because an exporter's queue was full,
-	// or still queued when Shutdown's context ended.
+	// still queued when Shutdown's context ended, or dropped by an
+	// exporter within its own bounds (a DroppedError).
 	Dropped uint64
 	// Failed counts spans in ExportSpans calls that returned an error,
 	// timed out or panicked.
@@ -190,6 +191,7 @@ func (p *Pipeline) Stats() Stats {
 		s.Exported += w.exported.Load()
 		s.Dropped += w.dropped.Load()
 		s.Failed += w.failed.Load()
+		s.Dropped += w.refused.Load()
 		s.Queued += w.len()
 	}
 	return s

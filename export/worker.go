@@ -26,6 +26,8 @@ type worker struct {
 	closed bool                // the worker has flushed for good: enqueue drops
 
 	exported, dropped, failed atomic.Uint64
+	refused                   atomic.Uint64 // spans the exporter dropped itself (a DroppedError)
+	refusedWhy                atomic.Pointer[string]
 
 	// Owned by the worker's goroutine: failures not yet logged.
 	lastFailReport time.Time
@@ -33,7 +35,7 @@ type worker struct {
 	lastErr        error
 	panicked       bool
 
-	reported uint64 // drops logged so far; owned by the monitor
+	reported, refusedReported uint64 // drops logged so far; owned by the monitor
 
 }
 
@@ -152,6 +154,13 @@ func (w *worker) export(base context.Context, batch []*jstrace.SpanData) {
 	if err == nil {
 		err = ctx.Err() // an exporter that returned nil past its deadline
 	}
+	var de *DroppedError
+	if errors.As(err, &de) && de.Spans <= len(batch) {
+		w.refused.Add(uint64(de.Spans))
+		w.refusedWhy.Store(&de.Reason)
+		w.exported.Add(uint64(len(batch) - de.Spans))
+		return
+	}
 	if err != nil {
 		w.failed.Add(uint64(len(batch)))
 		w.failures++
@@ -209,5 +218,14 @@ func (w *worker) reportDrops() {
 		w.log.Warn("span export queue full", "exporter", w.name,
 			"dropped", d-w.reported, "dropped_total", d, "queue_size", w.opts.QueueSize)
 		w.reported = d
+	}
+	if r := w.refused.Load(); r > w.refusedReported {
+		why := ""
+		if p := w.refusedWhy.Load(); p != nil {
+			why = *p
+		}
+		w.log.Warn("spans dropped by exporter", "exporter", w.name,
+			"dropped", r-w.refusedReported, "dropped_total", r, "reason", why)
+		w.refusedReported = r
 	}
 }
