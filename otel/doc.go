@@ -24,6 +24,11 @@
 //
 // # Bridge
 //
+// A service instrumented with OpenTelemetry becomes dynamically traceable
+// by adding [NewSpanProcessor] to its TracerProvider: its spans then fire
+// jstrace's span:start and span:end probes, which `jstrace` scripts read
+// as they read jstrace's own spans.
+//
 // In a service already instrumented with OpenTelemetry,
 // [ContextWithOTelParent] makes jstrace spans children of the
 // OpenTelemetry span in a context, and [SpanContext] makes OpenTelemetry
