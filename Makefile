@@ -3,17 +3,24 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN)/jstrace ./cmd/jstrace
 	$(GO) build -o $(BIN)/service ./examples/service
+	$(GO) build -o $(BIN)/shop ./examples/shop
 
 ## demo: build, start two example services, trace them with a few scripts.
 demo: build
 	./tools/demo.sh
+
+## demo-traces: build, start three services calling each other (gateway →
+## orders → payments, examples/shop) that print every trace's waterfall,
+## then a script's span p99 by service naming the slow one.
+demo-traces: build
+	./tools/demo-traces.sh
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
@@ -79,4 +86,4 @@ bench-overhead: build
 	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 40
 
 clean:
-	rm -rf $(BIN) .demo bench/results
+	rm -rf $(BIN) .demo .demo-traces bench/results

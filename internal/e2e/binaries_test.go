@@ -20,6 +20,7 @@ type lazyBin struct {
 var (
 	probesBin = &lazyBin{pkg: "./testdata/probes"}
 	webappBin = &lazyBin{pkg: "../../examples/webapp"}
+	shopBin   = &lazyBin{pkg: "../../examples/shop"}
 )
 
 // get returns the binary's path, building it first if no test has.
