@@ -112,12 +112,24 @@ func (s *shop) checkout(t *testing.T, headers ...string) (*http.Response, shopRe
 	return resp, rc
 }
 
+// shopSlot lets one shop test run at a time: each starts three services
+// built with -race and a CLI, and four at once beside the other parallel
+// tests overload two cores enough to push timing-sensitive tests (CPU
+// budgets measured in wall time) over their limits.
+var shopSlot = make(chan struct{}, 1)
+
+func shopTurn(t *testing.T) {
+	shopSlot <- struct{}{}
+	t.Cleanup(func() { <-shopSlot })
+}
+
 // The span-p99 example script, attached to the three services under load
 // with payments often slow and sometimes failing, names payments as the
 // slow service, though every span upstream of it lasts as long, and
 // counts its errors.
 func TestShopSpanP99(t *testing.T) {
 	t.Parallel()
+	shopTurn(t)
 	e := newEnv(t)
 	// A gentle load and a long delay: under make test's parallel -race run
 	// the machine is saturated, and orders' one SQLite connection then
@@ -162,6 +174,7 @@ func TestShopSpanP99(t *testing.T) {
 // and the gateway answers 502, all in one trace.
 func TestShopPaymentFails(t *testing.T) {
 	t.Parallel()
+	shopTurn(t)
 	e := newEnv(t)
 	s := e.startShop([]string{"-slow", "0", "-fail", "1"}, "JSTRACE_EXPORTERS=console")
 	run := s.attachSpans(e)

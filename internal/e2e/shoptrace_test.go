@@ -116,6 +116,7 @@ const (
 // trace and is never echoed.
 func TestShopPropagation(t *testing.T) {
 	t.Parallel()
+	shopTurn(t)
 	e := newEnv(t)
 	s := e.startShop([]string{"-slow", "0", "-fail", "0"}, "JSTRACE_EXPORTERS=console")
 	run := s.attachSpans(e)
@@ -151,6 +152,7 @@ func TestShopPropagation(t *testing.T) {
 // sampled traceparent is exported by all three.
 func TestShopSamplerNever(t *testing.T) {
 	t.Parallel()
+	shopTurn(t)
 	e := newEnv(t)
 	s := e.startShop([]string{"-slow", "0", "-fail", "0"}, "JSTRACE_EXPORTERS=console", "JSTRACE_SAMPLER=never")
 	run := s.attachSpans(e)
