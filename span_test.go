@@ -250,3 +250,27 @@ func TestParseIDs(t *testing.T) {
 		t.Error("zero span ID accepted")
 	}
 }
+
+// A span's tags and logs hold at most MaxSpanBytes: past it, they are
+// dropped and counted, whatever the counts allow.
+func TestSpanBytes(t *testing.T) {
+	spans := recordSpans(t)
+	_, s := jstrace.StartSpan(context.Background(), "op")
+	big := strings.Repeat("x", jstrace.MaxValueLen)
+	for i := 0; i < 10; i++ {
+		s.SetTag(fmt.Sprint("t", i), big)
+		s.Log(big, "f", big)
+	}
+	s.SetTag("small", 1)
+	s.End()
+	d := spans()[0]
+	if d.Size() > jstrace.MaxSpanBytes+1024 {
+		t.Errorf("span holds %d bytes, MaxSpanBytes is %d", d.Size(), jstrace.MaxSpanBytes)
+	}
+	if len(d.Tags)+len(d.Logs) == 0 || d.DroppedTags == 0 || d.DroppedLogs == 0 {
+		t.Errorf("kept %d tags, %d logs; dropped %d tags, %d logs", len(d.Tags), len(d.Logs), d.DroppedTags, d.DroppedLogs)
+	}
+	if d.Tags[len(d.Tags)-1].Key != "small" {
+		t.Errorf("a small tag after the budget was reached was refused too: %v", d.Tags[len(d.Tags)-1].Key)
+	}
+}

@@ -14,7 +14,13 @@ const (
 	MaxSpanTags      = 128 // tags per span; more are counted in DroppedTags
 	MaxSpanLogs      = 128 // logs per span; more are counted in DroppedLogs
 	MaxSpanLogFields = 32  // fields per log; more are counted in DroppedTags
-	maxStackFrames   = 32
+	// MaxSpanBytes bounds what a span's tags and logs hold, as
+	// [SpanData.Size] estimates it: a tag or log that would pass it is
+	// dropped and counted, so that a span (and a queue of spans waiting
+	// for a slow backend) holds kilobytes, not the 66 MiB the counts alone
+	// would allow.
+	MaxSpanBytes   = 64 << 10
+	maxStackFrames = 32
 )
 
 // SpanData is a recorded span as exporters receive it ([OnSpanEnd]): it
@@ -37,6 +43,34 @@ type SpanData struct {
 	// DroppedTags counts tags and log fields refused past the limits;
 	// CutValues counts string values cut at MaxValueLen.
 	DroppedTags, DroppedLogs, CutValues int
+
+	size int // Size's estimate, kept as tags and logs are added
+}
+
+// spanBase is Size's estimate of a SpanData without tags, logs or error;
+// fieldCost of a field besides its key's and string value's bytes.
+const (
+	spanBase  = 512
+	fieldCost = 48
+)
+
+// Size estimates the bytes d holds: its strings' lengths, plus a fixed
+// cost per field and for the span. Exporters and queues budget memory by
+// it (package export bounds the bytes each exporter's queue holds).
+func (d *SpanData) Size() int {
+	n := spanBase + d.size
+	if e := d.Error; e != nil {
+		n += fieldSize(e.Type, e.Message) + len(e.Code) + len(e.Stack) + fieldSize("", e.Data)
+	}
+	return n
+}
+
+func fieldSize(key string, v any) int {
+	n := fieldCost + len(key)
+	if s, ok := v.(string); ok {
+		n += len(s)
+	}
+	return n
 }
 
 // A Field is a tag or a log field: a key and a value that points to no
@@ -105,16 +139,24 @@ func (d *SpanData) addTags(kv []any) {
 func (d *SpanData) setTag(key string, value any) {
 	v := d.keep(value)
 	key = d.cutCount(key)
+	n := fieldSize(key, v)
 	for i := range d.Tags {
 		if d.Tags[i].Key == key {
+			old := fieldSize(key, d.Tags[i].Value)
+			if d.size-old+n > MaxSpanBytes {
+				d.DroppedTags++
+				return
+			}
 			d.Tags[i].Value = v
+			d.size += n - old
 			return
 		}
 	}
-	if len(d.Tags) >= MaxSpanTags {
+	if len(d.Tags) >= MaxSpanTags || d.size+n > MaxSpanBytes {
 		d.DroppedTags++
 		return
 	}
+	d.size += n
 	if d.Tags == nil {
 		d.Tags = make([]Field, 0, 4)
 	}
@@ -142,6 +184,15 @@ func (d *SpanData) log(msg string, kv []any) {
 		}
 		l.Fields = append(l.Fields, Field{strings.Clone(d.cutCount(k)), d.keep(v)})
 	}
+	n := fieldCost + len(l.Message)
+	for _, f := range l.Fields {
+		n += fieldSize(f.Key, f.Value)
+	}
+	if d.size+n > MaxSpanBytes {
+		d.DroppedLogs++
+		return
+	}
+	d.size += n
 	d.Logs = append(d.Logs, l)
 }
 

@@ -24,6 +24,12 @@ type Options struct {
 	// while its exporter's queue is full is dropped and counted. Default:
 	// 2048.
 	QueueSize int
+	// QueueBytes bounds the memory the spans waiting for each exporter
+	// hold, as jstrace.SpanData.Size estimates it; a span that would pass
+	// it is dropped and counted, as when the queue is full. Default:
+	// 16 MiB (with QueueSize's default, 8 KiB a span on average; a span
+	// holds at most jstrace.MaxSpanBytes of tags and logs).
+	QueueBytes int
 	// BatchSize bounds the spans of one ExportSpans call; a queue holding
 	// this many is exported at once, without waiting for Interval.
 	// Default: 512.
@@ -44,6 +50,7 @@ type Options struct {
 
 func (o Options) resolve() Options {
 	o.QueueSize = cmp.Or(max(o.QueueSize, 0), 2048)
+	o.QueueBytes = cmp.Or(max(o.QueueBytes, 0), 16<<20)
 	o.BatchSize = min(cmp.Or(max(o.BatchSize, 0), 512), o.QueueSize)
 	o.Interval = cmp.Or(max(o.Interval, 0), time.Second)
 	o.Timeout = cmp.Or(max(o.Timeout, 0), 10*time.Second)

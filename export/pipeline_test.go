@@ -405,3 +405,34 @@ func TestExportSpansSerial(t *testing.T) {
 		t.Errorf("%d spans exported, stats %+v; want 4000", s.n.Load(), st)
 	}
 }
+
+// A queue holds at most QueueBytes of spans, by SpanData.Size: big spans
+// waiting for a stuck exporter are dropped and counted long before
+// QueueSize.
+func TestQueueBytes(t *testing.T) {
+	slow := newBlocker(false)
+	p := start(t, export.Options{
+		Exporters: []export.Exporter{slow},
+		QueueSize: 1000, QueueBytes: 100 << 10, BatchSize: 1000, Interval: time.Hour,
+	})
+	t.Cleanup(slow.unblock)
+	big := strings.Repeat("x", jstrace.MaxValueLen)
+	for range 30 {
+		_, s := jstrace.StartSpan(context.Background(), "op", "payload", big)
+		s.End()
+	}
+	st := p.Stats()
+	// 16.6 KiB a span (16 KiB of payload, the span's and the field's
+	// fixed costs): six fit in 100 KiB; Interval is an hour and no batch
+	// fills, so the exporter has taken none yet.
+	if st.Queued != 6 || st.Dropped != 24 {
+		t.Errorf("queued %d, dropped %d; want 6 and 24", st.Queued, st.Dropped)
+	}
+	slow.unblock()
+	if err := p.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st = p.Stats(); st.Exported != 6 || st.Dropped != 24 {
+		t.Errorf("stats %+v, want 6 exported, 24 dropped", st)
+	}
+}

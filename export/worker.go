@@ -21,6 +21,7 @@ type worker struct {
 
 	mu     sync.Mutex
 	queue  []*jstrace.SpanData // appended by enqueue, at most opts.QueueSize
+	bytes  int                 // what queue holds, by SpanData.Size: at most opts.QueueBytes
 	spare  []*jstrace.SpanData // the last batch's slice, for the next queue
 	kick   chan struct{}       // a full batch is waiting
 	closed bool                // the worker has flushed for good: enqueue drops
@@ -46,14 +47,16 @@ func newWorker(e Exporter, o Options, log *slog.Logger) *worker {
 // enqueue queues d, or drops it if the queue is full. It runs on the
 // goroutine ending the span: a lock held for an append, never a wait.
 func (w *worker) enqueue(d *jstrace.SpanData) {
+	size := d.Size()
 	w.mu.Lock()
 	n := len(w.queue)
-	if n >= w.opts.QueueSize || w.closed {
+	if n >= w.opts.QueueSize || w.bytes+size > w.opts.QueueBytes || w.closed {
 		w.mu.Unlock()
 		w.dropped.Add(1)
 		return
 	}
 	w.queue = append(w.queue, d)
+	w.bytes += size
 	w.mu.Unlock()
 	if n+1 == w.opts.BatchSize {
 		select {
@@ -75,6 +78,7 @@ func (w *worker) take() []*jstrace.SpanData {
 	defer w.mu.Unlock()
 	q := w.queue
 	w.queue, w.spare = w.spare, nil
+	w.bytes = 0
 	return q
 }
 
@@ -86,7 +90,7 @@ func (w *worker) close() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := len(w.queue)
-	w.queue, w.closed = nil, true
+	w.queue, w.bytes, w.closed = nil, 0, true
 	return n
 }
 
