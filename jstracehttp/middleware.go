@@ -111,7 +111,7 @@ func (m *middleware) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if m.extract && jstrace.SpanFromContext(ctx) == nil {
-		ctx = jstrace.Extract(ctx, r.Header)
+		ctx = jstrace.Extract(ctx, incoming(r.Header))
 	}
 	method := spanMethod(r.Method)
 	ctx, span := jstrace.StartSpan(jstrace.WithRequestID(ctx, id), spanName(method, ""),

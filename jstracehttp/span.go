@@ -139,3 +139,25 @@ func (c *headerCarrier) Set(key, value string) {
 	c.h[key] = c.vals[c.n : c.n+1 : c.n+1]
 	c.n++
 }
+
+// incoming is a request's header as jstrace.Extract reads it: by the
+// canonical keys it asks for (jstrace's Header constants), looked up
+// directly, without http.Header's canonicalisation of the key on every
+// lookup (a tenth of Middleware's cost).
+type incoming http.Header
+
+func (h incoming) Get(key string) string {
+	if v := h.Values(key); len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+func (h incoming) Values(key string) []string {
+	if v, ok := h[key]; ok {
+		return v
+	}
+	return http.Header(h).Values(key) // a key that is not canonical
+}
+
+func (h incoming) Set(key, value string) { http.Header(h).Set(key, value) }
