@@ -3,6 +3,7 @@ package otel
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +22,10 @@ const DefaultOTLPEndpoint = "http://127.0.0.1:4318"
 // OTLPOptions configure [NewOTLP]. The zero value sends to
 // DefaultOTLPEndpoint.
 type OTLPOptions struct {
-	// Endpoint is the receiver's base URL (http or https); the path
-	// /v1/traces is added unless the URL has a path of its own. Its user
+	// Endpoint is the receiver's base URL (http or https), as
+	// OpenTelemetry's OTEL_EXPORTER_OTLP_ENDPOINT: /v1/traces is added to
+	// its path ("https://otlp.example.com/otlp" posts to
+	// /otlp/v1/traces) unless the path already ends with it. Its user
 	// info and query are not sent: credentials go in Headers. Default:
 	// $JSTRACE_OTLP_ENDPOINT, else DefaultOTLPEndpoint.
 	Endpoint string
@@ -60,10 +63,7 @@ func NewOTLP(ctx context.Context, o OTLPOptions) (export.Exporter, error) {
 	if err != nil {
 		return nil, wrap("otlp", err)
 	}
-	path := u.Path
-	if path == "" || path == "/" {
-		path = "/v1/traces"
-	}
+	path := otlpPath(u.Path)
 	to := timeout(o.Timeout)
 	opts := []otlptracehttp.Option{
 		otlptracehttp.WithEndpoint(u.Host),
@@ -113,4 +113,14 @@ func (e *otlpExporter) ExportSpans(ctx context.Context, spans []*jstrace.SpanDat
 func (e *otlpExporter) Shutdown(ctx context.Context) error {
 	e.shutdown.Store(true)
 	return e.scrub(e.exp.Shutdown(ctx))
+}
+
+// otlpPath is the path spans are posted to for an endpoint's path: the
+// base path with /v1/traces added, unless it is there already.
+func otlpPath(base string) string {
+	base = strings.TrimSuffix(base, "/")
+	if strings.HasSuffix(base, "/v1/traces") {
+		return base
+	}
+	return base + "/v1/traces"
 }
