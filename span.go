@@ -129,7 +129,7 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 		s.start = now()
 	}
 	if startOn {
-		s.fire(spanStartProbe, c, 0, nil, noescape(kv))
+		s.fire(spanStartProbe, c, name, 0, nil, noescape(kv))
 	}
 	return c, s
 }
@@ -269,31 +269,29 @@ func (s *Span) End() {
 	}
 	end := now()
 	s.mu.Lock()
-	rec, err := s.rec, s.err
+	rec, err, name := s.rec, s.err, s.name
 	s.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {
-		rec.Operation = s.name
+		rec.Operation = name
 		rec.Duration = time.Duration(end - s.start)
 	}
 	s.mu.Unlock()
 	if spanEndProbe.Enabled() {
-		s.fire(spanEndProbe, s.context(), time.Duration(end-s.start), err, nil)
+		s.fire(spanEndProbe, s.context(), name, time.Duration(end-s.start), err, nil)
 	}
 	if rec != nil {
 		deliverSpan(rec)
 	}
 }
 
-// fire fires p (span:start or span:end) with the span's fields.
-func (s *Span) fire(p *Probe, ctx context.Context, d time.Duration, err error, kv []any) {
+// fire fires p (span:start or span:end) with the span's fields; name is
+// the span's, as the caller read it (StartSpan's argument, End's under mu).
+func (s *Span) fire(p *Probe, ctx context.Context, name string, d time.Duration, err error, kv []any) {
 	subs := p.subs.Load()
 	if subs == nil {
 		return
 	}
 	var parent [16]byte
-	s.mu.Lock()
-	name := s.name
-	s.mu.Unlock()
 	pre := [...]any{"parent_id", hexSpan(&parent, s.parent), "service", tracingConfig().res.Service, "operation", name, "duration", d, "error", ""}
 	n := 6
 	if p == spanEndProbe {
