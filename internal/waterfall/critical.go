@@ -9,40 +9,58 @@ import (
 // critical sets each span's self time, the critical path and the
 // bottleneck.
 //
-// The critical path starts at the top-level span that ends last (the
-// root, in a whole trace) and goes on, repeatedly, to the child that ends
-// last, down to a span without children; ties go to the earlier child.
+// The critical path is the chain of spans the trace waited on. It starts
+// at the root (without one, the top-level spans are taken as the children
+// of a root that spans them all); in a span on it, walking back from the
+// span's end, it goes on to the child that ends last, then, before that
+// child started, to the child that ends last before that, and so on, and
+// into each of those children the same way. A child running beside the one on the path is not on it. (Taking
+// only the child that ends last would miss the slow call followed by a
+// short one, as an HTTP handler's response after its database query.)
+//
 // A span's self time is its duration minus the union of its children's
-// intervals (as drawn, and cut to the span's own). The bottleneck is the
-// span of the critical path with the most self time; ties go to the
-// deeper span, the more precise culprit.
+// intervals (as drawn, cut to the span's own). The bottleneck is the span
+// of the critical path with the most self time; ties go to the deeper
+// span, the more precise culprit, then to the earlier line.
 func (l *Layout) critical() {
 	var spans []interval
 	for i := range l.nodes {
 		spans = l.selfTime(i, spans[:0])
 	}
-	next := lastEnding(l, l.top)
-	for next >= 0 {
-		l.path = append(l.path, next)
-		next = lastEnding(l, l.nodes[next].children)
+	var byEnd []int
+	// waited appends to stack the spans of nodes the critical path goes
+	// through, the latest last.
+	waited := func(stack, nodes []int) []int {
+		byEnd = append(byEnd[:0], nodes...)
+		slices.SortStableFunc(byEnd, func(a, b int) int { return l.nodes[b].ve.Compare(l.nodes[a].ve) })
+		var cursor time.Time
+		taken := len(stack)
+		for k, c := range byEnd {
+			if k == 0 || !l.nodes[c].ve.After(cursor) {
+				stack = append(stack, c)
+				cursor = l.nodes[c].vs
+			}
+		}
+		slices.Reverse(stack[taken:])
+		return stack
+	}
+	for stack := waited(nil, l.top); len(stack) > 0; {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		l.path = append(l.path, i)
+		stack = waited(stack, l.nodes[i].children)
 	}
 	for _, i := range l.path {
-		if l.neck < 0 || l.nodes[i].self >= l.nodes[l.neck].self {
+		if l.neck < 0 || l.heavier(i, l.neck) {
 			l.neck = i
 		}
 	}
 }
 
-// lastEnding returns the node among nodes that ends last (as drawn), the
-// first of those if several, or -1 if nodes is empty.
-func lastEnding(l *Layout, nodes []int) int {
-	last := -1
-	for _, i := range nodes {
-		if last < 0 || l.nodes[i].ve.After(l.nodes[last].ve) {
-			last = i
-		}
-	}
-	return last
+// heavier reports whether node a is more the bottleneck than node b.
+func (l *Layout) heavier(a, b int) bool {
+	x, y := &l.nodes[a], &l.nodes[b]
+	return cmp.Or(cmp.Compare(x.self, y.self), cmp.Compare(x.depth, y.depth), cmp.Compare(y.line, x.line)) > 0
 }
 
 type interval struct{ from, to time.Time }

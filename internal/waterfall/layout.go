@@ -74,6 +74,8 @@ type node struct {
 	// vs, ve are where the span is drawn (its own times unless moved).
 	vs, ve time.Time
 	self   time.Duration
+	depth  int // in the tree, 0 at the top
+	line   int // its place in print order
 }
 
 // A Layout is a trace laid out, ready to write. It is not safe for
@@ -86,7 +88,7 @@ type Layout struct {
 	rows   []row // nodes in print order
 	t0     time.Time
 	total  time.Duration
-	path   []int // the critical path, from the top
+	path   []int // the critical path, depth first
 	neck   int   // the bottleneck, -1 when none
 	label  int   // columns of a label
 	gauge  int   // columns of the bar
@@ -112,8 +114,8 @@ func New(spans []Span, o Options) *Layout {
 	}
 	l.link(ids)
 	l.place()
-	l.critical()
 	l.flatten()
+	l.critical()
 	l.fit()
 	return l
 }

@@ -18,6 +18,8 @@ const (
 	maxIndent = 16                   // levels of indentation; deeper spans align with the 16th
 	minLabel  = 16                   // columns of a label indentation leaves
 	orphanTag = "(orphan) "
+	// minGaugeLabel is the narrowest label left by Options.Gauge.
+	minGaugeLabel = 4
 )
 
 // The bottleneck's mark, and the shorter one of lines under wideMark
@@ -47,6 +49,7 @@ func (l *Layout) flatten() {
 	for len(stack) > 0 {
 		r := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		l.nodes[r.node].depth, l.nodes[r.node].line = r.depth, len(l.rows)
 		l.rows = append(l.rows, r)
 		ch := l.nodes[r.node].children
 		for i := len(ch) - 1; i >= 0; i-- {
@@ -66,7 +69,7 @@ func (l *Layout) fit() {
 	}
 	avail := w - tailWidth - utf8.RuneCountInString(l.mark)
 	if l.o.Gauge > 0 {
-		l.gauge = min(l.o.Gauge, w/2)
+		l.gauge = min(l.o.Gauge, w/2, avail-minGaugeLabel)
 		l.label = avail - l.gauge
 		return
 	}
@@ -175,10 +178,10 @@ func (l *Layout) WriteSummary(b *bytes.Buffer) {
 		if len(l.top) == 1 && !l.nodes[l.top[0]].orphan {
 			where = "under the root"
 		}
-		b.WriteString(Plural(l.orphan, "orphan") + ": parent not in the trace (not arrived, or lost); shown " + where + "\n")
+		b.WriteString(clip(Plural(l.orphan, "orphan")+": parent not in the trace (not arrived, or lost); shown "+where, l.o.Width) + "\n")
 	}
 	if l.o.Orphans && l.moved > 0 {
-		b.WriteString(Plural(l.moved, "span") + " of another service drawn moved into its parent: clock skew between hosts\n")
+		b.WriteString(clip(Plural(l.moved, "span")+" drawn moved into the parent's time: clock skew between hosts", l.o.Width) + "\n")
 	}
 }
 
@@ -195,7 +198,8 @@ func (l *Layout) Bottleneck() (s *Span, self time.Duration, ok bool) {
 	return l.nodes[l.neck].s, l.nodes[l.neck].self, true
 }
 
-// CriticalPath returns the spans of the critical path, from the top.
+// CriticalPath returns the spans of the critical path, depth first: each
+// span before those it waited on, the later ones first.
 func (l *Layout) CriticalPath() []*Span {
 	p := make([]*Span, len(l.path))
 	for k, i := range l.path {
