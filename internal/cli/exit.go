@@ -16,6 +16,8 @@ const (
 	ExitScript      = 4
 	ExitConnect     = 5
 	ExitLost        = 6
+	ExitNotFound    = 7
+	ExitStore       = 8
 	ExitInterrupted = 130
 )
 
@@ -32,6 +34,8 @@ var ExitCodes = []struct {
 	{ExitScript, "the script did not compile or load (file:line:col on stderr), jstrace vet found a problem, or an agent stopped the script for a limit"},
 	{ExitConnect, "no matching agent could be attached: unreachable, token, TLS, version"},
 	{ExitLost, "every agent went away (or the -p target exited) and none can join any more"},
+	{ExitNotFound, "jstrace trace: the trace is not in the store (never collected, or past the store's retention)"},
+	{ExitStore, "the trace store could not be opened or read"},
 	{ExitInterrupted, "a second Ctrl-C cut the end of the session short"},
 }
 
