@@ -108,7 +108,7 @@ func clipArg(s string) string {
 // writeTrace writes a stored trace's waterfall: a header, its spans and
 // the summary (the bottleneck, orphans, clock skew).
 //
-//	trace 4bf92f3577b34da6a3ce929d0e0e4736  8 spans  900.00ms  gateway, orders, payments  1 error
+//	trace 4bf92f3577b34da6a3ce929d0e0e4736  8 spans  900.00ms  1 error  gateway, orders, payments
 func writeTrace(b *bytes.Buffer, id string, spans []tracestore.Span, o waterfall.Options) {
 	ws := make([]waterfall.Span, len(spans))
 	var services []string
@@ -127,13 +127,14 @@ func writeTrace(b *bytes.Buffer, id string, spans []tracestore.Span, o waterfall
 	}
 	slices.Sort(services)
 	l := waterfall.New(ws, o)
-	head := "trace " + id + "  " + waterfall.Plural(len(spans), "span") + "  " + waterfall.FormatDuration(l.Total()) + "  " + strings.Join(services, ", ")
+	head := "trace " + id + "  " + waterfall.Plural(len(spans), "span") + "  " + waterfall.FormatDuration(l.Total())
 	if failed > 0 {
 		head += "  " + waterfall.Plural(failed, "error")
 	}
 	if !root {
 		head += "  (root span not arrived)"
 	}
+	head += "  " + strings.Join(services, ", ")
 	l.WriteHeader(b, head)
 	l.WriteSpans(b)
 	l.WriteSummary(b)

@@ -162,7 +162,7 @@ func (l *Layout) cells(n *node) (from, to int) {
 
 // WriteSummary writes, when Options ask for marks, a line naming the
 // bottleneck, and a line each about orphans and spans moved into their
-// parents, if any:
+// parents, if any, each wrapped at the width:
 //
 //	bottleneck: payments charge 812.00ms self (of 830.00ms), span 00f067aa0ba902b7
 func (l *Layout) WriteSummary(b *bytes.Buffer) {
@@ -170,18 +170,20 @@ func (l *Layout) WriteSummary(b *bytes.Buffer) {
 		n := &l.nodes[l.neck]
 		s := "bottleneck: " + printable(n.s.Service) + " " + printable(n.s.Operation) + " " +
 			FormatDuration(n.self) + " self (of " + FormatDuration(n.s.Duration) + "), span " + printable(n.s.ID)
-		paint(b, l.o.Color, ansiYellow, clip(s, l.o.Width))
-		b.WriteByte('\n')
+		for _, line := range wrap(s, l.o.Width) {
+			paint(b, l.o.Color, ansiYellow, line)
+			b.WriteByte('\n')
+		}
 	}
 	if l.o.Orphans && l.orphan > 0 {
 		where := "at the top"
 		if len(l.top) == 1 && !l.nodes[l.top[0]].orphan {
 			where = "under the root"
 		}
-		b.WriteString(clip(Plural(l.orphan, "orphan")+": parent not in the trace (not arrived, or lost); shown "+where, l.o.Width) + "\n")
+		writeWrapped(b, Plural(l.orphan, "orphan")+": parent not in the trace (not arrived, or lost); shown "+where, l.o.Width)
 	}
 	if l.o.Orphans && l.moved > 0 {
-		b.WriteString(clip(Plural(l.moved, "span")+" drawn moved into the parent's time: clock skew between hosts", l.o.Width) + "\n")
+		writeWrapped(b, Plural(l.moved, "span")+" drawn moved into the parent's time: clock skew between hosts", l.o.Width)
 	}
 }
 

@@ -82,3 +82,29 @@ func Plural(n int, what string) string {
 	}
 	return strconv.Itoa(n) + " " + what + "s"
 }
+
+// wrap cuts s into lines of at most width runes at spaces; a word longer
+// than width is cut.
+func wrap(s string, width int) []string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, clip(line, width))
+			line = w
+		}
+	}
+	return append(lines, clip(line, width))
+}
+
+func writeWrapped(b *bytes.Buffer, s string, width int) {
+	for _, line := range wrap(s, width) {
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+}
