@@ -26,6 +26,7 @@ const (
 //
 //	TRACE ID                          START                DURATION  SPANS  SERVICES                   ROOT                     ERROR
 //	4bf92f3577b34da6a3ce929d0e0e4736  2026-11-30 12:00:00  900.00ms  8      gateway, orders, payments  gateway: POST /checkout  card declined (+1)
+//	00f067aa0ba902b700f067aa0ba902b7  2026-11-30 12:00:01  12.345s   3      orders, payments           orders: create order     -
 //
 // Names are escaped (no control character, tab or newline reaches the
 // terminal or breaks a column) and cut. Start times are in loc.
@@ -39,7 +40,7 @@ func table(out *output, list []tracestore.Summary, loc *time.Location) string {
 		if !s.Root {
 			root += " (no root yet)"
 		}
-		errText := ""
+		errText := "-"
 		if s.Errors > 0 {
 			errText = cutRunes(s.Error, maxErrorCol)
 			if errText == "" {

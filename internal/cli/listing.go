@@ -186,7 +186,11 @@ func runList(ctx context.Context, opts *ListOptions) error {
 		opts.IO.write(opts.IO.stdout, table(opts.IO, list, loc))
 	}
 	if len(list) == 0 {
-		opts.IO.errorf("no traces in %s%s", opts.name(), describeQuery(q))
+		what := "traces"
+		if opts.kind == listErrors {
+			what = "failing traces"
+		}
+		opts.IO.errorf("no %s in %s%s", what, opts.name(), describeQuery(q))
 	}
 	return nil
 }
