@@ -182,16 +182,7 @@ func TestTerminalOfPipesAndFiles(t *testing.T) {
 // BenchmarkShow is jstrace trace on a 1,000-span trace from the store to
 // the terminal, less the store's read (the floor: under 100 ms).
 func BenchmarkShow(b *testing.B) {
-	var spans []tracestore.Span
-	for i := range 1000 {
-		parent := ""
-		if i > 0 {
-			parent = spanHex(i / 4)
-		}
-		s := stored("", "", []string{"gateway", "orders", "payments"}[i%3], "operation", float64(i), float64(2000-i))
-		s.SpanID, s.ParentID = spanHex(i), parent
-		spans = append(spans, s)
-	}
+	spans := thousandSpans(st0)
 	store := newFakeStore(spans...)
 	b.Setenv("COLUMNS", "200")
 	var where string
@@ -204,6 +195,22 @@ func BenchmarkShow(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N*len(spans))/b.Elapsed().Seconds(), "spans/s")
+}
+
+// thousandSpans is a trace of 1,000 spans of three services from base,
+// four children a span.
+func thousandSpans(base time.Time) []tracestore.Span {
+	var spans []tracestore.Span
+	for i := range 1000 {
+		s := stored("", "", []string{"gateway", "orders", "payments"}[i%3], "operation", float64(i), float64(2000-i))
+		s.Start = s.Start.Add(base.Sub(st0))
+		s.SpanID = spanHex(i + 1)
+		if i > 0 {
+			s.ParentID = spanHex(i/4 + 1)
+		}
+		spans = append(spans, s)
+	}
+	return spans
 }
 
 func spanHex(i int) string { return fmt.Sprintf("%016x", i) }

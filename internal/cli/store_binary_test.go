@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,4 +120,33 @@ func TestStoreCommandsBinary(t *testing.T) {
 			t.Fatalf("exit %d: %q %q", code, stdout, stderr)
 		}
 	})
+}
+
+// BenchmarkShowFromFile is jstrace trace on a 1,000-span trace of a real
+// embedded store, from opening the store to the waterfall written (the
+// issue's floor: under 100 ms). It skips while the embedded store is not
+// built.
+func BenchmarkShowFromFile(b *testing.B) {
+	ctx := context.Background()
+	db := filepath.Join(b.TempDir(), "traces.db")
+	store, err := tracestore.Open(ctx, db, tracestore.Options{})
+	if err != nil && strings.Contains(err.Error(), "not built yet") {
+		b.Skipf("the embedded store is not built yet (%v)", err)
+	}
+	if err != nil {
+		b.Fatal(err)
+	}
+	spans := thousandSpans(time.Now().Add(-time.Minute))
+	if err := store.Put(ctx, spans); err != nil {
+		b.Fatal(err)
+	}
+	store.Close()
+	b.Setenv("COLUMNS", "200")
+	for b.Loop() {
+		opts := &ShowOptions{IO: &output{stdout: io.Discard, stderr: io.Discard}, TraceID: checkoutID, StoreOptions: StoreOptions{Store: db}}
+		if err := runShow(ctx, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(spans))/b.Elapsed().Seconds(), "spans/s")
 }
