@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 	"github.com/jstrace-go/jstrace/internal/waterfall"
 )
@@ -116,19 +117,21 @@ func jsonLines(list []tracestore.Summary) string {
 }
 
 // jsonSafe escapes, in JSON text, the characters encoding/json leaves as
-// they are but a terminal would act on: DEL, C1 controls, bidirectional
-// overrides and marks. They can only be within strings, where \uXXXX means
-// the same. (encoding/json already escapes C0 controls and replaces
-// invalid UTF-8.)
+// they are but a terminal would act on (printable.Text's: DEL, C1
+// controls, bidirectional overrides and marks) as \uXXXX, which within a
+// string means the same. (encoding/json already escapes C0 controls and
+// replaces invalid UTF-8.)
 func jsonSafe(s string) string {
 	var b strings.Builder
 	last := 0
 	for i, r := range s {
-		if r == 0x7f || r >= 0x80 && r <= 0x9f || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069 ||
-			r == 0x200e || r == 0x200f || r == 0x061c {
+		if r < utf8.RuneSelf && r != 0x7f {
+			continue
+		}
+		if c := string(r); printable.Text(c) != c {
 			b.WriteString(s[last:i])
 			fmt.Fprintf(&b, `\u%04x`, r)
-			last = i + utf8.RuneLen(r)
+			last = i + len(c)
 		}
 	}
 	if last == 0 {

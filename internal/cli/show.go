@@ -16,7 +16,8 @@ import (
 )
 
 // ShowOptions are the options of jstrace trace <trace-id>: print a stored
-// trace as a waterfall. The zero value (with IO and TraceID set) reads the
+// trace as a waterfall. (The command's file and names say show: trace.go
+// and NewCmdTrace are jstrace itself, which runs scripts.) The zero value (with IO and TraceID set) reads the
 // embedded store at its default path.
 type ShowOptions struct {
 	// IO is where the command writes: required (NewCmdShow sets it).
