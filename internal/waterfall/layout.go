@@ -207,9 +207,14 @@ func (l *Layout) breakCycles() {
 	}
 }
 
+// skewSlack is how far a child of another service may be outside its
+// parent and still be drawn where it ran: clocks a microsecond apart are
+// as good as one.
+const skewSlack = time.Microsecond
+
 // place sets where each span is drawn and the trace's time range. A child
 // of another service than its parent's ran on another clock: when it falls
-// outside its parent, it is moved inside (its descendants with it), and
+// outside its parent (by more than skewSlack), it is moved inside (its descendants with it), and
 // cut to its parent if longer. Spans of one service are drawn as they ran
 // (an asynchronous child may outlive its parent).
 func (l *Layout) place() {
@@ -232,7 +237,7 @@ func (l *Layout) place() {
 		n.vs, n.ve = n.s.Start.Add(it.shift), n.s.end().Add(it.shift)
 		if n.parent >= 0 {
 			p := &l.nodes[n.parent]
-			if n.s.Service != p.s.Service && (n.vs.Before(p.vs) || n.ve.After(p.ve)) {
+			if n.s.Service != p.s.Service && (p.vs.Sub(n.vs) > skewSlack || n.ve.Sub(p.ve) > skewSlack) {
 				d := p.ve.Sub(n.ve) // too late: end with the parent
 				if n.vs.Before(p.vs) || n.ve.Sub(n.vs) > p.ve.Sub(p.vs) {
 					d = p.vs.Sub(n.vs) // too early, or too long: start with it

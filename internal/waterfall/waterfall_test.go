@@ -193,3 +193,37 @@ func TestColumns(t *testing.T) {
 		})
 	}
 }
+
+func TestSkew(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		child Span
+		moved bool
+		from  time.Duration // where the child is drawn, from the root's start
+		to    time.Duration
+	}{
+		{"inside", sp("c", "r", "other", "op", 10, 20), false, 10 * time.Millisecond, 30 * time.Millisecond},
+		{"a microsecond late: as it ran", sp("c", "r", "other", "op", 80.001, 20), false, 80001 * time.Microsecond, 100001 * time.Microsecond},
+		{"late", sp("c", "r", "other", "op", 95, 20), true, 80 * time.Millisecond, 100 * time.Millisecond},
+		{"early", sp("c", "r", "other", "op", -50, 20), true, 0, 20 * time.Millisecond},
+		{"longer than its parent", sp("c", "r", "other", "op", -50, 300), true, 0, 100 * time.Millisecond},
+		{"same service, late: as it ran (asynchronous)", sp("c", "r", "svc", "op", 95, 20), false, 95 * time.Millisecond, 115 * time.Millisecond},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			grandchild := sp("g", "c", tt.child.Service, "op", float64(tt.child.Start.Sub(t0))/1e6+1, 1)
+			l := New([]Span{sp("r", "", "svc", "root", 0, 100), tt.child, grandchild}, Options{Orphans: true})
+			c, g := &l.nodes[1], &l.nodes[2]
+			if c.moved != tt.moved || c.vs.Sub(t0) != tt.from || c.ve.Sub(t0) != tt.to {
+				t.Errorf("moved %v, drawn %v to %v; want %v, %v to %v", c.moved, c.vs.Sub(t0), c.ve.Sub(t0), tt.moved, tt.from, tt.to)
+			}
+			if g.vs.Sub(c.vs) != time.Millisecond {
+				t.Errorf("the grandchild, %v after its parent, is drawn %v after it", time.Millisecond, g.vs.Sub(c.vs))
+			}
+			var b bytes.Buffer
+			l.WriteSummary(&b)
+			if strings.Contains(b.String(), "clock skew") != tt.moved {
+				t.Errorf("summary %q", b.String())
+			}
+		})
+	}
+}
