@@ -168,9 +168,9 @@ func (l *Layout) link(ids map[string]int) {
 	slices.SortFunc(l.top, l.byStart)
 }
 
-// breakCycles makes orphans of the spans no top-level span leads to (they
-// hang from a cycle of parent links), earliest first, until every span is
-// reachable.
+// breakCycles cuts the cycles of parent links, which no top-level span
+// leads to: the earliest span of each becomes an orphan, the spans hanging
+// from it its descendants.
 func (l *Layout) breakCycles() {
 	seen := make([]bool, len(l.nodes))
 	var stack []int
@@ -195,15 +195,28 @@ func (l *Layout) breakCycles() {
 		}
 	}
 	slices.SortFunc(lost, l.byStart)
-	for _, i := range lost {
+	walked := make([]int, len(l.nodes)) // by the walk of lost[k], k+1
+	for k, i := range lost {
 		if seen[i] {
 			continue
 		}
-		n := &l.nodes[i]
+		// Up from i to the cycle it hangs from, then round the cycle to its
+		// earliest span: the one cut from its parent.
+		for walked[i] != k+1 {
+			walked[i] = k + 1
+			i = l.nodes[i].parent
+		}
+		cut := i
+		for j := l.nodes[i].parent; j != i; j = l.nodes[j].parent {
+			if l.byStart(j, cut) < 0 {
+				cut = j
+			}
+		}
+		n := &l.nodes[cut]
 		p := &l.nodes[n.parent]
-		p.children = slices.DeleteFunc(p.children, func(c int) bool { return c == i })
+		p.children = slices.DeleteFunc(p.children, func(c int) bool { return c == cut })
 		n.parent, n.orphan = -1, true
-		mark(i)
+		mark(cut)
 	}
 }
 

@@ -70,7 +70,8 @@ func TestGolden(t *testing.T) {
 		}
 	}
 	skewed = append(skewed, sp("d1", "a2", "users", "lookup", -50, 100)) // longer than its parent (auth)
-	cyclic := append(checkout(), sp("x1", "x2", "gateway", "x1 loop", 100, 10), sp("x2", "x1", "gateway", "x2 loop", 101, 5))
+	cyclic := append(checkout(), sp("x1", "x3", "gateway", "x1 loop", 100, 10), sp("x2", "x1", "gateway", "x2 loop", 101, 5),
+		sp("x3", "x2", "gateway", "x3 loop", 102, 2), sp("x4", "x3", "gateway", "x4 hangs from the loop", 99, 1))
 	tests := []struct {
 		name  string
 		opts  Options
