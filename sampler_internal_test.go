@@ -13,7 +13,7 @@ func TestProbabilitySampler(t *testing.T) {
 		s := Probability(p)
 		k := 0
 		for i := 0; i < n; i++ {
-			if s.ShouldSample(newTraceID(), "op") {
+			if s.ShouldSample(newTestTraceID(), "op") {
 				k++
 			}
 		}
@@ -22,7 +22,7 @@ func TestProbabilitySampler(t *testing.T) {
 			t.Errorf("Probability(%g): %d of %d sampled, want %.0f ± %.0f", p, k, n, n*p, 5*sd)
 		}
 	}
-	id := newTraceID()
+	id := newTestTraceID()
 	a, b := Probability(0.3).ShouldSample(id, "x"), Probability(0.3).ShouldSample(id, "y")
 	if a != b {
 		t.Error("two samplers with the same probability disagree on one trace")
@@ -75,3 +75,5 @@ func TestRateLimitSampler(t *testing.T) {
 		t.Error("RateLimit(≤0) sampled")
 	}
 }
+
+func newTestTraceID() TraceID { t, _ := newRootIDs(); return t }

@@ -3,7 +3,6 @@ package jstrace
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -37,12 +36,12 @@ type Span struct {
 	flags   uint8  // spanSampled, spanRemote, spanRemoteParent
 	state   string // W3C tracestate, carried from a remote parent
 	start   int64  // Unix nanoseconds; 0 if nobody needed the clock at start
-	ended   atomic.Bool
 
-	mu   sync.Mutex // guards the fields below
-	name string
-	err  error
-	rec  *SpanData // non-nil while the span records (sampled, exported)
+	mu    sync.Mutex // guards the fields below
+	ended bool
+	name  string
+	err   error
+	rec   *SpanData // non-nil while the span records (sampled, exported)
 }
 
 const (
@@ -102,7 +101,6 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	s := &c.span
 	c.info.span = s
 	s.name = name
-	s.id = newSpanID()
 	cfg := tracingConfig()
 	if info := infoOf(ctx); info != nil {
 		c.info.id = info.id
@@ -114,8 +112,10 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 			}
 		}
 	}
-	if !s.traceID.IsValid() {
-		s.traceID = newTraceID()
+	if s.traceID.IsValid() {
+		s.id = newSpanID()
+	} else {
+		s.traceID, s.id = newRootIDs()
 		if cfg.sampler.ShouldSample(s.traceID, name) {
 			s.flags |= spanSampled
 		}
@@ -180,7 +180,7 @@ func (s *Span) IsRecording() bool {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.rec != nil && !s.ended.Load()
+	return s.rec != nil && !s.ended
 }
 
 // Name returns the span's operation name.
@@ -264,11 +264,16 @@ func (s *Span) SetError(err error) {
 func (s *Span) End() {
 	// A span nobody wanted at start (not recording, no session on the span
 	// probes: no clock read) has nothing to end.
-	if s == nil || s.start == 0 || s.flags&spanRemote != 0 || !s.ended.CompareAndSwap(false, true) {
+	if s == nil || s.start == 0 || s.flags&spanRemote != 0 {
 		return
 	}
 	end := now()
 	s.mu.Lock()
+	if s.ended {
+		s.mu.Unlock()
+		return
+	}
+	s.ended = true
 	rec, err, name := s.rec, s.err, s.name
 	s.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {

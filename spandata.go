@@ -45,6 +45,11 @@ type SpanData struct {
 	DroppedTags, DroppedLogs, CutValues int
 
 	size int // Size's estimate, kept as tags and logs are added
+
+	// Loans (spanloan.go): pooled is whether d came from the pool; loaned,
+	// set as d is delivered, whether sinks borrow it, refs their count.
+	pooled, loaned bool
+	refs           int32
 }
 
 // spanBase is Size's estimate of a SpanData without tags, logs or error;
@@ -105,19 +110,6 @@ type SpanError struct {
 type Resource struct {
 	Service, Version, Host string
 	Tags                   []Field // TracingOptions.Tags
-}
-
-func newSpanData(s *Span, cfg *tracing) *SpanData {
-	return &SpanData{
-		TraceID:      s.traceID,
-		SpanID:       s.id,
-		ParentID:     s.parent,
-		RemoteParent: s.flags&spanRemoteParent != 0,
-		TraceState:   s.state,
-		Resource:     cfg.res,
-		Operation:    s.name,
-		Start:        time.Unix(0, s.start),
-	}
 }
 
 // addTags sets the tags of a key-value list (a trailing key without a

@@ -3,6 +3,7 @@ package jstrace
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"math/bits"
 	"math/rand/v2"
 	"strconv"
 )
@@ -100,16 +101,31 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// newTraceID returns a random valid TraceID (math/rand/v2's generator:
-// fast, per-thread, seeded from the OS; IDs need to be unique, not
-// secret).
-func newTraceID() TraceID {
+// newRootIDs returns a new trace's ID and its root span's, random
+// (math/rand/v2's generator: fast, per-thread, seeded from the OS; IDs
+// need to be unique, not secret) in two draws, not three: the span ID
+// mixes the trace ID's two halves (splitmix64's finaliser), so it is as
+// random as either.
+func newRootIDs() (TraceID, SpanID) {
 	var t TraceID
-	for !t.IsValid() {
-		binary.BigEndian.PutUint64(t[:8], rand.Uint64())
-		binary.BigEndian.PutUint64(t[8:], rand.Uint64())
+	var s SpanID
+	for !t.IsValid() || !s.IsValid() {
+		hi, lo := rand.Uint64(), rand.Uint64()
+		binary.BigEndian.PutUint64(t[:8], hi)
+		binary.BigEndian.PutUint64(t[8:], lo)
+		binary.BigEndian.PutUint64(s[:], mix64(hi^bits.RotateLeft64(lo, 32)))
 	}
-	return t
+	return t, s
+}
+
+// mix64 is splitmix64's finaliser: a bijection that spreads every input
+// bit over the output.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // newSpanID returns a random valid SpanID.

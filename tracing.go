@@ -119,12 +119,19 @@ func resolveTracing(o TracingOptions) *tracing {
 // A spanSink is a function of OnSpanEnd, guarded as On guards its own.
 type spanSink struct {
 	fn       func(*SpanData)
+	borrows  bool // registered by OnSpanEndLoan
 	panicked atomic.Bool
+}
+
+// A sinkSet is the registered sinks, and whether they all borrow.
+type sinkSet struct {
+	list []*spanSink
+	loan bool
 }
 
 var (
 	spanSinksMu sync.Mutex
-	spanSinks   atomic.Pointer[[]*spanSink] // nil while there is none
+	spanSinks   atomic.Pointer[sinkSet] // nil while there is none
 )
 
 // OnSpanEnd calls fn with every recorded span when it ends, until stop is
@@ -139,10 +146,14 @@ var (
 // panic reported once through [log/slog.Default]; the span's caller never
 // sees it. stop may be called any number of times.
 func OnSpanEnd(fn func(*SpanData)) (stop func()) {
+	return onSpanEnd(fn, false)
+}
+
+func onSpanEnd(fn func(*SpanData), borrows bool) (stop func()) {
 	if fn == nil {
 		return func() {}
 	}
-	s := &spanSink{fn: fn}
+	s := &spanSink{fn: fn, borrows: borrows}
 	spanSinksMu.Lock()
 	setSinks(append(sinks(), s))
 	spanSinksMu.Unlock()
@@ -152,7 +163,7 @@ func OnSpanEnd(fn func(*SpanData)) (stop func()) {
 
 func sinks() []*spanSink {
 	if p := spanSinks.Load(); p != nil {
-		return *p
+		return p.list
 	}
 	return nil
 }
@@ -160,9 +171,15 @@ func sinks() []*spanSink {
 func setSinks(s []*spanSink) {
 	if len(s) == 0 {
 		spanSinks.Store(nil)
+		loanSpans.Store(false)
 		return
 	}
-	spanSinks.Store(&s)
+	set := &sinkSet{list: s, loan: true}
+	for _, x := range s {
+		set.loan = set.loan && x.borrows
+	}
+	spanSinks.Store(set)
+	loanSpans.Store(set.loan)
 }
 
 func removeSink(s *spanSink) {
@@ -177,14 +194,25 @@ func removeSink(s *spanSink) {
 	setSinks(kept)
 }
 
+// deliverSpan hands d to the sinks. A pooled d is lent if they all
+// borrow (a sink that keeps spans may have been registered since d was
+// taken from the pool: d then is not lent, and never recycled); the
+// delivery holds a reference of its own until every sink has returned.
 func deliverSpan(d *SpanData) {
 	p := spanSinks.Load()
 	if p == nil {
+		if d.pooled {
+			d.recycle()
+		}
 		return
 	}
-	for _, s := range *p {
+	if d.loaned = d.pooled && p.loan; d.loaned {
+		d.refs = 1
+	}
+	for _, s := range p.list {
 		s.call(d)
 	}
+	d.Release()
 }
 
 func (s *spanSink) call(d *SpanData) {

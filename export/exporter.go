@@ -21,12 +21,26 @@ import (
 // must keep to the same rule. ExportSpans must honour ctx's deadline
 // ([Options.Timeout]): an exporter that ignores it stalls its own queue,
 // whose spans are then dropped, never the service. It must not modify
-// the spans; it may keep them (no one else modifies them). An error it
+// the spans; it may keep them (no one else modifies them) unless it is a
+// [Borrower]. An error it
 // returns counts the batch as failed and is logged: it must not contain
 // a secret (a token in a URL or header).
 type Exporter interface {
 	ExportSpans(ctx context.Context, spans []*jstrace.SpanData) error
 	Shutdown(ctx context.Context) error
+}
+
+// A Borrower is an Exporter that keeps no span, nor anything a span
+// holds (its Tags, Logs, Error), past the ExportSpans call that received
+// it: it converts, encodes or copies what it needs during the call. A
+// pipeline whose exporters all borrow recycles each span's memory once
+// every exporter has exported it (see [jstrace.OnSpanEndLoan]), which
+// saves the service an allocation per sampled span. An exporter that
+// declares it and keeps spans anyway reads other spans' data.
+type Borrower interface {
+	Exporter
+	// BorrowsSpans declares the contract; it is never called.
+	BorrowsSpans()
 }
 
 // Environment variables read by FromEnv and SamplerFromEnv (and so by the

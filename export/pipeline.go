@@ -124,12 +124,27 @@ func Start(o Options) (*Pipeline, error) {
 	}
 	go p.monitor(o.Interval)
 	ws := p.workers
-	p.stop = jstrace.OnSpanEnd(func(d *jstrace.SpanData) {
+	sink := func(d *jstrace.SpanData) {
 		for _, w := range ws {
 			w.enqueue(d)
 		}
-	})
+	}
+	if borrowAll(o.Exporters) {
+		p.stop = jstrace.OnSpanEndLoan(sink)
+	} else {
+		p.stop = jstrace.OnSpanEnd(sink)
+	}
 	return p, nil
+}
+
+// borrowAll reports whether every exporter is a Borrower.
+func borrowAll(es []Exporter) bool {
+	for _, e := range es {
+		if _, ok := e.(Borrower); !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // monitor logs drops once per interval, until the workers have returned

@@ -55,6 +55,7 @@ func (w *worker) enqueue(d *jstrace.SpanData) {
 		w.dropped.Add(1)
 		return
 	}
+	d.Retain() // released once exported or dropped (release)
 	w.queue = append(w.queue, d)
 	w.bytes += size
 	w.mu.Unlock()
@@ -82,7 +83,6 @@ func (w *worker) take() []*jstrace.SpanData {
 	return q
 }
 
-// give hands back a batch's slice once exported.
 // close empties the queue for good, returning how many it held: spans a
 // sink delivers after Shutdown are then dropped and counted, not queued
 // where nobody reads them.
@@ -90,15 +90,26 @@ func (w *worker) close() int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	n := len(w.queue)
+	release(w.queue)
 	w.queue, w.bytes, w.closed = nil, 0, true
 	return n
 }
 
+// give hands back a batch's slice once its spans are exported or
+// dropped, releasing them.
 func (w *worker) give(q []*jstrace.SpanData) {
+	release(q)
 	clear(q)
 	w.mu.Lock()
 	w.spare = q[:0]
 	w.mu.Unlock()
+}
+
+// release ends the queue's hold on spans (see jstrace.OnSpanEndLoan).
+func release(q []*jstrace.SpanData) {
+	for _, d := range q {
+		d.Release()
+	}
 }
 
 // ticker is what the console exporter implements to print the traces

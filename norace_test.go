@@ -1,0 +1,5 @@
+//go:build !race
+
+package jstrace_test
+
+const raceEnabled = false
