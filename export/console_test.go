@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 var (
 	t0   = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -96,25 +92,8 @@ func TestConsoleGolden(t *testing.T) {
 			if err := c.Shutdown(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tt.name, out.String())
+			golden.Check(t, tt.name, out.String())
 		})
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Errorf("got:\n%s\nwant (%s):\n%s", got, path, want)
 	}
 }
 
@@ -137,7 +116,7 @@ func TestConsolePartial(t *testing.T) {
 		t.Fatalf("printed before MaxWait:\n%s", &out)
 	}
 	c.tick(now.Add(time.Second))
-	golden(t, "partial", out.String())
+	golden.Check(t, "partial", out.String())
 	out.Reset()
 	c.ExportSpans(ctx, s[2:3])
 	c.Shutdown(ctx)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,10 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/golden"
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata")
 
 const checkoutID = "4bf92f3577b34da6a3ce929d0e0e4736"
 
@@ -88,26 +86,8 @@ func TestShowGolden(t *testing.T) {
 			if !store.closed {
 				t.Error("the store was not closed")
 			}
-			golden(t, "show-"+tt.name, stdout)
+			golden.Check(t, "show-"+tt.name, stdout)
 		})
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/golden"
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 )
 
@@ -79,7 +80,7 @@ func TestStoreCommandsBinary(t *testing.T) {
 		if code != ExitOK || stderr != "" {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}
-		golden(t, "show-checkout-80", stdout) // what TestShowGolden prints from its fake store
+		golden.Check(t, "show-checkout-80", stdout) // what TestShowGolden prints from its fake store
 	})
 	t.Run("trace from JSTRACE_STORE", func(t *testing.T) {
 		stdout, _, code := run(t, []string{EnvStore + "=file:" + db}, "trace", strings.ToUpper(checkoutID))

@@ -2,16 +2,13 @@ package waterfall
 
 import (
 	"bytes"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files of testdata")
+	"github.com/jstrace-go/jstrace/internal/golden"
+)
 
 var t0 = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 
@@ -96,7 +93,7 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := render(tt.spans, tt.opts)
-			golden(t, tt.name, got)
+			golden.Check(t, tt.name, got)
 			if !tt.opts.Color {
 				for line := range strings.Lines(got) {
 					if n := len([]rune(strings.TrimSuffix(line, "\n"))); n > clampWidth(tt.opts.Width) {
@@ -105,24 +102,6 @@ func TestGolden(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }
 
