@@ -101,6 +101,7 @@ func (l *Layout) WriteHeader(b *bytes.Buffer, text string) {
 // WriteSpans writes a line per span, and a line under each failed span
 // with its error.
 func (l *Layout) WriteSpans(b *bytes.Buffer) {
+	b.Grow(len(l.rows) * (l.o.Width + 2*l.gauge)) // the bar's cells take up to 3 bytes
 	for _, r := range l.rows {
 		l.line(b, r)
 	}
@@ -120,13 +121,19 @@ func (l *Layout) line(b *bytes.Buffer, r row) {
 
 	from, to := l.cells(n)
 	b.WriteByte('[')
-	b.WriteString(strings.Repeat(".", from))
-	barColor := ansiGreen
-	if n.s.Failed {
-		barColor = ansiRed
+	repeat(b, ".", from)
+	if l.o.Color {
+		code := ansiGreen
+		if n.s.Failed {
+			code = ansiRed
+		}
+		b.WriteString(code)
 	}
-	paint(b, l.o.Color, barColor, strings.Repeat("█", to-from))
-	b.WriteString(strings.Repeat(".", l.gauge-to))
+	repeat(b, "█", to-from)
+	if l.o.Color {
+		b.WriteString(ansiReset)
+	}
+	repeat(b, ".", l.gauge-to)
 	b.WriteString("] ")
 	d := FormatDuration(n.s.Duration)
 	b.WriteString(strings.Repeat(" ", max(durWidth-utf8.RuneCountInString(d), 0)))
@@ -222,3 +229,10 @@ func (l *Layout) Order() (spans []*Span, depths []int) {
 
 // Orphans returns how many spans have no parent in the trace.
 func (l *Layout) Orphans() int { return l.orphan }
+
+// repeat writes s n times.
+func repeat(b *bytes.Buffer, s string, n int) {
+	for range n {
+		b.WriteString(s)
+	}
+}
