@@ -25,16 +25,16 @@ const (
 // table renders a listing as aligned columns under a header, the trace ID
 // first so that it can be pasted into jstrace trace:
 //
-//	TRACE ID                          START                DURATION  SPANS  SERVICES                   ROOT                     ERROR
-//	4bf92f3577b34da6a3ce929d0e0e4736  2026-11-30 12:00:00  900.00ms  8      gateway, orders, payments  gateway: POST /checkout  card declined (+1)
-//	00f067aa0ba902b700f067aa0ba902b7  2026-11-30 12:00:01  12.345s   3      orders, payments           orders: create order     -
+//	TRACE ID                          START                DURATION  SPANS  SERVICES                   ROOT                     BOTTLENECK                 ERROR
+//	4bf92f3577b34da6a3ce929d0e0e4736  2026-11-30 12:00:00  900.00ms  8      gateway, orders, payments  gateway: POST /checkout  payments: charge 812.00ms  card declined (+1)
+//	00f067aa0ba902b700f067aa0ba902b7  2026-11-30 12:00:01  12.345s   3      orders, payments           orders: create order     orders: reserve 12.001s    -
 //
 // Names are escaped (no control character, tab or newline reaches the
 // terminal or breaks a column) and cut. Start times are in loc.
-func table(out *output, list []tracestore.Summary, loc *time.Location) string {
+func table(out *output, list []tracestore.Summary, necks []*neck, loc *time.Location) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSPANS\tSERVICES\tROOT\tERROR")
+	fmt.Fprintln(tw, "TRACE ID\tSTART\tDURATION\tSPANS\tSERVICES\tROOT\tBOTTLENECK\tERROR")
 	for i := range list {
 		s := &list[i]
 		root := s.Service + ": " + s.Operation
@@ -51,13 +51,18 @@ func table(out *output, list []tracestore.Summary, loc *time.Location) string {
 				errText += " (+" + strconv.Itoa(s.Errors-1) + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\n",
+		bottleneck := "-"
+		if n := necks[i]; n != nil {
+			bottleneck = cutRunes(n.Service+": "+n.Operation, maxRootCol) + " " + waterfall.FormatDuration(n.self)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n",
 			out.field(s.TraceID),
 			s.Start.In(loc).Format(time.DateTime),
 			waterfall.FormatDuration(s.Duration),
 			s.Spans,
 			out.field(cutRunes(strings.Join(s.Services, ", "), maxServicesCol)),
 			out.field(cutRunes(root, maxRootCol)),
+			out.field(bottleneck),
 			out.field(errText))
 	}
 	tw.Flush()
@@ -85,12 +90,15 @@ type listed struct {
 	Errors     int      `json:"errors"`
 	Error      string   `json:"error"` // the first error's message; "" when none
 	Root       bool     `json:"root"`  // the root span has arrived
+	// Bottleneck is the span jstrace trace marks; null if the trace has
+	// gone since it was listed.
+	Bottleneck *neck `json:"bottleneck"`
 }
 
 // jsonLines renders a listing as one JSON object a line, for jq and
 // scripts. Strings are JSON's, with the characters a terminal would act on
 // (DEL, C1 controls, bidirectional overrides) escaped as \uXXXX too.
-func jsonLines(list []tracestore.Summary) string {
+func jsonLines(list []tracestore.Summary, necks []*neck) string {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -111,6 +119,7 @@ func jsonLines(list []tracestore.Summary) string {
 			Errors:     s.Errors,
 			Error:      s.Error,
 			Root:       s.Root,
+			Bottleneck: necks[i],
 		})
 	}
 	return jsonSafe(b.String())

@@ -107,7 +107,7 @@ func newListCmd(out *output, kind listing, runF func(context.Context, *ListOptio
 		fs.StringVar(&opts.Day, "day", "", "the UTC day, YYYY-MM-DD (default today)")
 	}
 	fs.IntVar(&opts.Limit, "limit", 0, fmt.Sprintf("at most this many traces, 1 to %d (default %d)", tracestore.MaxLimit, tracestore.DefaultLimit))
-	fs.BoolVar(&opts.JSON, "json", false, "one JSON object a line: trace_id, service, operation, duration_ms, start, spans, services, errors, error, root")
+	fs.BoolVar(&opts.JSON, "json", false, "one JSON object a line: trace_id, service, operation, duration_ms, start, spans, services, errors, error, root, bottleneck")
 	addStoreFlag(cmd, &opts.StoreOptions)
 	return cmd
 }
@@ -153,7 +153,8 @@ func parseSince(s string, now time.Time) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("--since %q: want a duration (1h, 30m) or a time (RFC 3339, YYYY-MM-DD)", clipArg(s))
 }
 
-// runList prints the listing.
+// runList prints the listing, each trace with its bottleneck (which reads
+// the trace).
 func runList(ctx context.Context, opts *ListOptions) error {
 	q, err := opts.query()
 	if err != nil {
@@ -176,14 +177,18 @@ func runList(ctx context.Context, opts *ListOptions) error {
 	if err != nil {
 		return withCode(ExitStore, opts.storeError("read", err))
 	}
+	necks, err := bottlenecks(ctx, store, list)
+	if err != nil {
+		return withCode(ExitStore, opts.storeError("read", err))
+	}
 	if opts.JSON {
-		opts.IO.write(opts.IO.stdout, jsonLines(list))
+		opts.IO.write(opts.IO.stdout, jsonLines(list, necks))
 	} else if len(list) > 0 {
 		loc := opts.loc
 		if loc == nil {
 			loc = time.Local
 		}
-		opts.IO.write(opts.IO.stdout, table(opts.IO, list, loc))
+		opts.IO.write(opts.IO.stdout, table(opts.IO, list, necks, loc))
 	}
 	if len(list) == 0 {
 		what := "traces"

@@ -29,20 +29,26 @@ func summaries() []tracestore.Summary {
 	}
 }
 
+// necks are the bottlenecks of summaries: the first's, and none for the
+// others (gone from the store).
+func necks() []*neck {
+	return []*neck{{SpanID: "00000000000000c1", Service: "payments", Operation: "charge", SelfMS: 812, self: 812 * time.Millisecond}, nil, nil}
+}
+
 func TestListTable(t *testing.T) {
 	out := &output{}
-	got := table(out, summaries(), time.UTC)
-	want := `TRACE ID                          START                DURATION  SPANS  SERVICES                     ROOT                                           ERROR
-4bf92f3577b34da6a3ce929d0e0e4736  2026-11-30 12:00:00  900.00ms  7      gateway, orders, payments    gateway: POST /checkout                        card declined (+1)
-00f067aa0ba902b700f067aa0ba902b7  2026-11-30 12:00:01  12.345s   3      orders, payments             orders: create order (no root yet)             -
-0af7651916cd43dd8448eb211c80319c  2026-11-30 13:00:00  4.0µs     1      evil\x1b]0;pwned\x07\x09svc  evil\x1b]0;pwned\x07\x09svc: op\x0anext\u202e  long error long error long error long error long error long error long error lo…
+	got := table(out, summaries(), necks(), time.UTC)
+	want := `TRACE ID                          START                DURATION  SPANS  SERVICES                     ROOT                                           BOTTLENECK                 ERROR
+4bf92f3577b34da6a3ce929d0e0e4736  2026-11-30 12:00:00  900.00ms  7      gateway, orders, payments    gateway: POST /checkout                        payments: charge 812.00ms  card declined (+1)
+00f067aa0ba902b700f067aa0ba902b7  2026-11-30 12:00:01  12.345s   3      orders, payments             orders: create order (no root yet)             -                          -
+0af7651916cd43dd8448eb211c80319c  2026-11-30 13:00:00  4.0µs     1      evil\x1b]0;pwned\x07\x09svc  evil\x1b]0;pwned\x07\x09svc: op\x0anext\u202e  -                          long error long error long error long error long error long error long error lo…
 `
 	if got != want {
 		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 	// Aligned: every column starts where its header does.
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
-	for _, col := range []string{"START", "DURATION", "SPANS", "SERVICES", "ROOT", "ERROR"} {
+	for _, col := range []string{"START", "DURATION", "SPANS", "SERVICES", "ROOT", "BOTTLENECK", "ERROR"} {
 		at := strings.Index(lines[0], col)
 		for _, l := range lines[1:] {
 			if r := []rune(l); len(r) <= at || r[at-1] != ' ' || r[at] == ' ' {
@@ -57,13 +63,13 @@ func TestListTable(t *testing.T) {
 		t.Errorf("control characters in the table: %q", got)
 	}
 	// Start times are in the location asked.
-	if got := table(out, summaries()[:1], time.FixedZone("X", 3600)); !strings.Contains(got, "2026-11-30 13:00:00") {
+	if got := table(out, summaries()[:1], necks(), time.FixedZone("X", 3600)); !strings.Contains(got, "2026-11-30 13:00:00") {
 		t.Errorf("start not in the zone: %s", got)
 	}
 }
 
 func TestListJSON(t *testing.T) {
-	got := jsonLines(summaries())
+	got := jsonLines(summaries(), necks())
 	lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
 	if len(lines) != 3 {
 		t.Fatalf("%d lines, want 3:\n%s", len(lines), got)
@@ -81,16 +87,19 @@ func TestListJSON(t *testing.T) {
 		s := summaries()[i]
 		want := listed{TraceID: s.TraceID, Service: s.Service, Operation: s.Operation, DurationMS: float64(s.Duration) / 1e6,
 			Start: s.Start.Format(time.RFC3339Nano), Spans: s.Spans, Services: s.Services, Errors: s.Errors, Error: s.Error, Root: s.Root}
+		if n := necks()[i]; n != nil {
+			want.Bottleneck = &neck{SpanID: n.SpanID, Service: n.Service, Operation: n.Operation, SelfMS: n.SelfMS}
+		}
 		if !reflect.DeepEqual(l, want) {
 			t.Errorf("line %d:\ngot  %+v\nwant %+v", i, l, want)
 		}
 	}
-	for _, key := range []string{`"trace_id":`, `"service":`, `"operation":`, `"duration_ms":900,`, `"start":"2026-11-30T12:00:00Z"`, `"spans":7`, `"services":[`, `"error":"card declined"`} {
+	for _, key := range []string{`"trace_id":`, `"service":`, `"operation":`, `"duration_ms":900,`, `"start":"2026-11-30T12:00:00Z"`, `"spans":7`, `"services":[`, `"error":"card declined"`, `"bottleneck":{"span_id":"00000000000000c1","service":"payments","operation":"charge","self_ms":812}`} {
 		if !strings.Contains(lines[0], key) {
 			t.Errorf("%s lacks %s", lines[0], key)
 		}
 	}
-	if got := jsonLines([]tracestore.Summary{{TraceID: "x"}}); !strings.Contains(got, `"services":[]`) || !strings.Contains(got, `"error":""`) {
+	if got := jsonLines([]tracestore.Summary{{TraceID: "x"}}, []*neck{nil}); !strings.Contains(got, `"services":[]`) || !strings.Contains(got, `"error":""`) || !strings.Contains(got, `"bottleneck":null`) {
 		t.Errorf("empty fields: %s", got)
 	}
 }
@@ -248,5 +257,20 @@ func TestCutRunes(t *testing.T) {
 	}
 	if got := cutRunes("abc", 3); got != "abc" {
 		t.Errorf("cutRunes = %q", got)
+	}
+}
+
+func TestBottlenecks(t *testing.T) {
+	store := newFakeStore(checkoutSpans()...)
+	got, err := bottlenecks(context.Background(), store, summaries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0] == nil || *got[0] != *necks()[0] || got[1] != nil || got[2] != nil {
+		t.Errorf("bottlenecks %+v, want %+v", got, necks())
+	}
+	store.err = errors.New("i/o timeout")
+	if _, err := bottlenecks(context.Background(), store, summaries()); !errors.Is(err, store.err) {
+		t.Errorf("a store failing: %v", err)
 	}
 }

@@ -111,13 +111,11 @@ func clipArg(s string) string {
 //
 //	trace 4bf92f3577b34da6a3ce929d0e0e4736  8 spans  900.00ms  1 error  gateway, orders, payments
 func writeTrace(b *bytes.Buffer, id string, spans []tracestore.Span, o waterfall.Options) {
-	ws := make([]waterfall.Span, len(spans))
+	ws := waterfallSpans(spans)
 	var services []string
 	failed, root := 0, false
 	for i := range spans {
 		s := &spans[i]
-		ws[i] = waterfall.Span{ID: s.SpanID, Parent: s.ParentID, Service: s.Service, Operation: s.Operation,
-			Start: s.Start, Duration: s.Duration, Failed: s.Error != "" || s.ErrorType != "", Error: s.Error, ErrorType: s.ErrorType}
 		if ws[i].Failed {
 			failed++
 		}

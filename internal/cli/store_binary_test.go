@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -98,7 +99,8 @@ func TestStoreCommandsBinary(t *testing.T) {
 		stdout, _, code := run(t, nil, "slow", "--store", db, "--since", "1h", "--json")
 		m := jsonLine(t, stdout)
 		if code != ExitOK || m["trace_id"] != checkoutID || m["service"] != "gateway" || m["operation"] != "POST /checkout" ||
-			m["duration_ms"] != 900.0 || m["spans"] != 7.0 || m["error"] != "card declined" {
+			m["duration_ms"] != 900.0 || m["spans"] != 7.0 || m["error"] != "card declined" ||
+			!reflect.DeepEqual(m["bottleneck"], map[string]any{"span_id": "00000000000000c1", "service": "payments", "operation": "charge", "self_ms": 812.0}) {
 			t.Fatalf("exit %d: %v", code, m)
 		}
 	})
@@ -111,7 +113,8 @@ func TestStoreCommandsBinary(t *testing.T) {
 	t.Run("recent", func(t *testing.T) {
 		stdout, _, code := run(t, nil, "recent", "--store", db)
 		lines := strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
-		if code != ExitOK || len(lines) != 2 || !strings.HasPrefix(lines[0], "TRACE ID") || !strings.HasPrefix(lines[1], checkoutID+"  ") {
+		if code != ExitOK || len(lines) != 2 || !strings.HasPrefix(lines[0], "TRACE ID") || !strings.HasPrefix(lines[1], checkoutID+"  ") ||
+			!strings.Contains(lines[1], "  payments: charge 812.00ms  ") {
 			t.Fatalf("exit %d:\n%s", code, stdout)
 		}
 	})
