@@ -2,7 +2,6 @@ package tracestore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 )
 
@@ -40,10 +39,8 @@ func (s *fileStore) Put(ctx context.Context, spans []Span) error {
 	now := unixNano(s.now())
 	cutoff := now - int64(s.retention)
 	err := inTx(ctx, s.w.conn, func() error {
-		for _, g := range groups {
-			if err := s.w.putTrace(ctx, spans, rows, g, now, cutoff); err != nil {
-				return err
-			}
+		if err := s.w.put(ctx, spans, rows, groups, now, cutoff); err != nil {
+			return err
 		}
 		return s.w.sweep(ctx, cutoff, sweepBudget)
 	})
@@ -54,15 +51,22 @@ func (s *fileStore) Put(ctx context.Context, spans []Span) error {
 }
 
 // byTrace returns the indexes of spans grouped by trace, traces in order
-// of first appearance.
+// of first appearance, each span ID of a trace once (its first).
 func byTrace(spans []Span) [][]int {
+	type key struct{ trace, span string }
 	at := make(map[string]int)
+	seen := make(map[key]bool, len(spans))
 	var groups [][]int
 	for i := range spans {
-		g, ok := at[spans[i].TraceID]
+		k := key{spans[i].TraceID, spans[i].SpanID}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		g, ok := at[k.trace]
 		if !ok {
 			g = len(groups)
-			at[spans[i].TraceID] = g
+			at[k.trace] = g
 			groups = append(groups, nil)
 		}
 		groups[g] = append(groups[g], i)
@@ -70,159 +74,88 @@ func byTrace(spans []Span) [][]int {
 	return groups
 }
 
-// A writer is the store's write connection and its prepared statements.
-// It is used by one goroutine at a time (fileStore.wmu).
-type writer struct {
-	conn                              *sql.Conn
-	getTrace, setTrace, touch         *sql.Stmt
-	insSpan, insKey                   *sql.Stmt
-	expired, delSome, delAll, delKeys *sql.Stmt
-	delTrace                          *sql.Stmt
-	keys                              map[string]struct{}
-}
-
-func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
-	w := &writer{conn: conn, keys: make(map[string]struct{})}
-	stmts := []struct {
-		p   **sql.Stmt
-		sql string
-	}{
-		{&w.getTrace, "SELECT " + summaryCols + " FROM traces WHERE trace_id = ?"},
-		{&w.setTrace, "INSERT OR REPLACE INTO traces (trace_id, " + summaryCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-		{&w.touch, "UPDATE traces SET last_put = ? WHERE trace_id = ?"},
-		{&w.insSpan, "INSERT OR IGNORE INTO spans (" + spanCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)"},
-		{&w.insKey, "INSERT OR IGNORE INTO trace_keys (trace_id, key) VALUES (?, ?)"},
-		{&w.expired, "SELECT trace_id FROM traces WHERE last_put < ? ORDER BY last_put LIMIT 16"},
-		{&w.delSome, "DELETE FROM spans WHERE trace_id = ?1 AND span_id IN (SELECT span_id FROM spans WHERE trace_id = ?1 LIMIT ?2)"},
-		{&w.delAll, "DELETE FROM spans WHERE trace_id = ?"},
-		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?"},
-		{&w.delTrace, "DELETE FROM traces WHERE trace_id = ?"},
+// put stores the spans new to their traces (groups of indexes, see
+// byTrace) with multi-row inserts, and writes their traces' summaries. A
+// trace that expired is emptied first, as if swept. A trace without a
+// summary has no spans (both change in one transaction), so only the
+// spans of traces already stored are looked up.
+func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][]int, now, cutoff int64) error {
+	var newRows, keyRows [][]any
+	type changed struct {
+		id  string
+		sum summaryRow
 	}
-	for _, st := range stmts {
-		p, err := conn.PrepareContext(ctx, st.sql)
-		if err != nil {
-			w.close()
-			return nil, fmt.Errorf("preparing %q: %w", st.sql, err)
-		}
-		*st.p = p
-	}
-	return w, nil
-}
-
-// close closes the statements and the connection.
-func (w *writer) close() error {
-	for _, st := range []*sql.Stmt{w.getTrace, w.setTrace, w.touch, w.insSpan, w.insKey, w.expired, w.delSome, w.delAll, w.delKeys, w.delTrace} {
-		if st != nil {
-			st.Close()
-		}
-	}
-	return w.conn.Close()
-}
-
-// putTrace stores the spans of one trace (indexes idx) and updates its
-// summary; a trace that expired is emptied first, as if swept.
-func (w *writer) putTrace(ctx context.Context, spans []Span, rows [][]any, idx []int, now, cutoff int64) error {
-	id := spans[idx[0]].TraceID
-	sum, exists, err := w.load(ctx, id)
-	if err != nil {
-		return err
-	}
-	if exists && sum.lastPut < cutoff {
-		if _, err := w.delAll.ExecContext(ctx, id); err != nil {
-			return err
-		}
-		if err := w.drop(ctx, id); err != nil {
-			return err
-		}
-		sum, exists = summaryRow{}, false
-	}
-	clear(w.keys)
-	added := 0
-	for _, i := range idx {
-		res, err := w.insSpan.ExecContext(ctx, rows[i]...)
+	var sums []changed
+	for _, idx := range groups {
+		id := spans[idx[0]].TraceID
+		sum, exists, err := w.load(ctx, id)
 		if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue
+		if exists && sum.lastPut < cutoff {
+			if _, err := w.delAll.ExecContext(ctx, id); err != nil {
+				return err
+			}
+			if err := w.drop(ctx, id); err != nil {
+				return err
+			}
+			sum, exists = summaryRow{}, false
 		}
-		sp := &spans[i]
-		sum.add(sp, added == 0 && !exists)
-		added++
-		w.keys["s"+sp.Service] = struct{}{}
-		w.keys["o"+sp.Operation] = struct{}{}
-	}
-	if added == 0 {
 		if exists {
-			_, err = w.touch.ExecContext(ctx, now, id)
+			if idx, err = w.fresh(ctx, id, spans, idx); err != nil {
+				return err
+			}
+			if len(idx) == 0 {
+				if _, err := w.touch.ExecContext(ctx, now, id); err != nil {
+					return err
+				}
+				continue
+			}
 		}
+		keys := make(map[string]bool)
+		for n, i := range idx {
+			sp := &spans[i]
+			sum.add(sp, n == 0 && !exists)
+			newRows = append(newRows, rows[i])
+			for _, k := range []string{"s" + sp.Service, "o" + sp.Operation} {
+				if !keys[k] {
+					keys[k] = true
+					keyRows = append(keyRows, []any{id, k})
+				}
+			}
+		}
+		sum.lastPut = now
+		sums = append(sums, changed{id, sum})
+	}
+	if err := w.insert(ctx, 's', newRows); err != nil {
 		return err
 	}
-	for k := range w.keys {
-		if _, err := w.insKey.ExecContext(ctx, id, k); err != nil {
-			return err
-		}
-	}
-	sum.lastPut = now
-	_, err = w.setTrace.ExecContext(ctx, sum.args(id)...)
-	return err
-}
-
-// load reads a trace's summary row.
-func (w *writer) load(ctx context.Context, id string) (summaryRow, bool, error) {
-	var m summaryRow
-	err := m.scan(w.getTrace.QueryRowContext(ctx, id))
-	if err == sql.ErrNoRows {
-		return m, false, nil
-	}
-	return m, err == nil, err
-}
-
-// drop deletes a trace's keys and summary (after its spans).
-func (w *writer) drop(ctx context.Context, id string) error {
-	if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
+	if err := w.insert(ctx, 'k', keyRows); err != nil {
 		return err
 	}
-	_, err := w.delTrace.ExecContext(ctx, id)
-	return err
-}
-
-// sweep deletes up to budget spans of traces last put before cutoff, and
-// the summaries of traces it emptied. Reads already hide expired traces;
-// the sweep only reclaims their space, a little on every Put.
-func (w *writer) sweep(ctx context.Context, cutoff int64, budget int) error {
-	rows, err := w.expired.QueryContext(ctx, cutoff)
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		res, err := w.delSome.ExecContext(ctx, id, budget)
-		if err != nil {
-			return err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
-		}
-		if budget -= int(n); budget <= 0 {
-			return nil // spans may be left: the next Put goes on
-		}
-		if err := w.drop(ctx, id); err != nil {
+	for _, c := range sums {
+		if _, err := w.setTrace.ExecContext(ctx, c.sum.args(c.id)...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fresh returns the indexes in idx of spans trace id does not have yet.
+func (w *writer) fresh(ctx context.Context, id string, spans []Span, idx []int) ([]int, error) {
+	ids := make([]string, len(idx))
+	for n, i := range idx {
+		ids[n] = spans[i].SpanID
+	}
+	have, err := w.present(ctx, id, ids)
+	if err != nil || len(have) == 0 {
+		return idx, err
+	}
+	var out []int
+	for _, i := range idx {
+		if !have[spans[i].SpanID] {
+			out = append(out, i)
+		}
+	}
+	return out, nil
 }

@@ -1,0 +1,211 @@
+package tracestore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// chunk is how many rows one multi-row statement carries at most (11
+// variables a span row, well under SQLite's 32,766).
+const chunk = 64
+
+// A writer is the store's write connection and its prepared statements.
+// It is used by one goroutine at a time (fileStore.wmu).
+type writer struct {
+	conn                              *sql.Conn
+	getTrace, setTrace, touch         *sql.Stmt
+	expired, delSome, delAll, delKeys *sql.Stmt
+	delTrace                          *sql.Stmt
+	// multi holds the multi-row statements by kind and row count, prepared
+	// when first needed: at most 3 × chunk of them.
+	multi map[multiKey]*sql.Stmt
+}
+
+type multiKey struct {
+	kind byte // 's' insert spans, 'k' insert keys, 'p' present spans
+	rows int
+}
+
+func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
+	w := &writer{conn: conn, multi: make(map[multiKey]*sql.Stmt)}
+	stmts := []struct {
+		p   **sql.Stmt
+		sql string
+	}{
+		{&w.getTrace, "SELECT " + summaryCols + " FROM traces WHERE trace_id = ?"},
+		{&w.setTrace, "INSERT OR REPLACE INTO traces (trace_id, " + summaryCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+		{&w.touch, "UPDATE traces SET last_put = ? WHERE trace_id = ?"},
+		{&w.expired, "SELECT trace_id FROM traces WHERE last_put < ? ORDER BY last_put LIMIT 16"},
+		{&w.delSome, "DELETE FROM spans WHERE trace_id = ?1 AND span_id IN (SELECT span_id FROM spans WHERE trace_id = ?1 LIMIT ?2)"},
+		{&w.delAll, "DELETE FROM spans WHERE trace_id = ?"},
+		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?"},
+		{&w.delTrace, "DELETE FROM traces WHERE trace_id = ?"},
+	}
+	for _, st := range stmts {
+		p, err := conn.PrepareContext(ctx, st.sql)
+		if err != nil {
+			w.close()
+			return nil, fmt.Errorf("preparing %q: %w", st.sql, err)
+		}
+		*st.p = p
+	}
+	return w, nil
+}
+
+// close closes the statements and the connection.
+func (w *writer) close() error {
+	for _, st := range []*sql.Stmt{w.getTrace, w.setTrace, w.touch, w.expired, w.delSome, w.delAll, w.delKeys, w.delTrace} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range w.multi {
+		st.Close()
+	}
+	return w.conn.Close()
+}
+
+// stmt returns the multi-row statement of kind for n rows (n <= chunk).
+func (w *writer) stmt(ctx context.Context, kind byte, n int) (*sql.Stmt, error) {
+	k := multiKey{kind, n}
+	if st, ok := w.multi[k]; ok {
+		return st, nil
+	}
+	var q string
+	switch kind {
+	case 's':
+		q = "INSERT OR IGNORE INTO spans (" + spanCols + ") VALUES " + repeat("(?,?,?,?,?,?,?,?,?,?,?)", n)
+	case 'k':
+		q = "INSERT OR IGNORE INTO trace_keys (trace_id, key) VALUES " + repeat("(?,?)", n)
+	case 'p':
+		q = "SELECT span_id FROM spans WHERE trace_id = ? AND span_id IN (" + repeat("?", n) + ")"
+	}
+	st, err := w.conn.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	w.multi[k] = st
+	return st, nil
+}
+
+// repeat is n copies of s joined by commas.
+func repeat(s string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+",", n), ",")
+}
+
+// insert runs the multi-row insert of kind over rows (each a row's
+// values), chunk rows a statement.
+func (w *writer) insert(ctx context.Context, kind byte, rows [][]any) error {
+	var args []any
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		st, err := w.stmt(ctx, kind, n)
+		if err != nil {
+			return err
+		}
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// present returns which of the span IDs trace id already has.
+func (w *writer) present(ctx context.Context, id string, spanIDs []string) (map[string]bool, error) {
+	have := make(map[string]bool)
+	for len(spanIDs) > 0 {
+		n := min(len(spanIDs), chunk)
+		st, err := w.stmt(ctx, 'p', n)
+		if err != nil {
+			return nil, err
+		}
+		args := []any{id}
+		for _, s := range spanIDs[:n] {
+			args = append(args, s)
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			have[s] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		spanIDs = spanIDs[n:]
+	}
+	return have, nil
+}
+
+// load reads a trace's summary row.
+func (w *writer) load(ctx context.Context, id string) (summaryRow, bool, error) {
+	var m summaryRow
+	err := m.scan(w.getTrace.QueryRowContext(ctx, id))
+	if err == sql.ErrNoRows {
+		return m, false, nil
+	}
+	return m, err == nil, err
+}
+
+// drop deletes a trace's keys and summary (after its spans).
+func (w *writer) drop(ctx context.Context, id string) error {
+	if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
+		return err
+	}
+	_, err := w.delTrace.ExecContext(ctx, id)
+	return err
+}
+
+// sweep deletes up to budget spans of traces last put before cutoff, and
+// the summaries of traces it emptied. Reads already hide expired traces;
+// the sweep only reclaims their space, a little on every Put.
+func (w *writer) sweep(ctx context.Context, cutoff int64, budget int) error {
+	rows, err := w.expired.QueryContext(ctx, cutoff)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range ids {
+		res, err := w.delSome.ExecContext(ctx, id, budget)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if budget -= int(n); budget <= 0 {
+			return nil // spans may be left: the next Put goes on
+		}
+		if err := w.drop(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
