@@ -24,7 +24,8 @@ const schemaVersion = 1
 // one summary per trace, kept in the transaction that puts its spans, with
 // an index per listing (slowest, latest, failing by day) and one for the
 // retention sweep. trace_keys holds each service ("s" + name) and operation
-// ("o" + name) of a trace, for the listings' filters.
+// ("o" + name) of a trace, for the listings' filters: by key, so that a
+// listing of a rare service reads only its traces.
 const schema = `
 CREATE TABLE IF NOT EXISTS spans (
 	trace_id    TEXT NOT NULL,
@@ -62,9 +63,9 @@ CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
 CREATE INDEX IF NOT EXISTS traces_failed ON traces (start_ns) WHERE errors > 0;
 CREATE INDEX IF NOT EXISTS traces_last_put ON traces (last_put);
 CREATE TABLE IF NOT EXISTS trace_keys (
-	trace_id TEXT NOT NULL,
 	key      TEXT NOT NULL,
-	PRIMARY KEY (trace_id, key)
+	trace_id TEXT NOT NULL,
+	PRIMARY KEY (key, trace_id)
 ) WITHOUT ROWID;
 `
 

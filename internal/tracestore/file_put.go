@@ -93,10 +93,7 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 			return err
 		}
 		if exists && sum.lastPut < cutoff {
-			if _, err := w.delAll.ExecContext(ctx, id); err != nil {
-				return err
-			}
-			if err := w.drop(ctx, id); err != nil {
+			if err := w.purge(ctx, id); err != nil {
 				return err
 			}
 			sum, exists = summaryRow{}, false
@@ -120,7 +117,7 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 			for _, k := range []string{"s" + sp.Service, "o" + sp.Operation} {
 				if !keys[k] {
 					keys[k] = true
-					keyRows = append(keyRows, []any{id, k})
+					keyRows = append(keyRows, []any{k, id})
 				}
 			}
 		}

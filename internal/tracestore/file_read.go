@@ -41,7 +41,7 @@ func (s *fileStore) Trace(ctx context.Context, traceID string) ([]Span, error) {
 
 // Slow walks the traces by duration, slowest first.
 func (s *fileStore) Slow(ctx context.Context, q Query) ([]Summary, error) {
-	return s.list(ctx, "slow", q, nil, nil, "duration_ns DESC")
+	return s.list(ctx, "slow", q, nil, nil, "t.duration_ns DESC")
 }
 
 // Errors walks the failed traces of the day by start, latest first.
@@ -54,14 +54,19 @@ func (s *fileStore) Errors(ctx context.Context, q Query) ([]Summary, error) {
 		}
 		day = d
 	}
-	return s.list(ctx, "errors", q, []string{"errors > 0", "start_ns >= ?", "start_ns < ?"},
-		[]any{unixNano(day), unixNano(day.Add(24 * time.Hour))}, "start_ns DESC")
+	return s.list(ctx, "errors", q, []string{"t.errors > 0", "t.start_ns >= ?", "t.start_ns < ?"},
+		[]any{unixNano(day), unixNano(day.Add(24 * time.Hour))}, "t.start_ns DESC")
 }
 
 // Recent walks the traces by start, latest first.
 func (s *fileStore) Recent(ctx context.Context, q Query) ([]Summary, error) {
-	return s.list(ctx, "recent", q, nil, nil, "start_ns DESC")
+	return s.list(ctx, "recent", q, nil, nil, "t.start_ns DESC")
 }
+
+// rareKey is how many traces a service or operation has at most for a
+// filtered listing to read them through trace_keys (then sort them)
+// rather than walk the listing's index and skip the traces without it.
+const rareKey = 2000
 
 // list runs a listing: the live traces matching q and the conditions
 // where (with args), in order, at most q's limit. last_put is written
@@ -71,23 +76,57 @@ func (s *fileStore) list(ctx context.Context, name string, q Query, where []stri
 	if s.closed.Load() {
 		return nil, errClosed
 	}
+	sums, err := s.query(ctx, q, where, args, order)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %s: %w", s.path, name, err)
+	}
+	return sums, nil
+}
+
+func (s *fileStore) query(ctx context.Context, q Query, where []string, args []any, order string) ([]Summary, error) {
 	where = append(where, "+last_put >= ?")
 	args = append(args, s.cutoff())
 	if !q.Since.IsZero() {
-		where = append(where, "start_ns >= ?")
+		where = append(where, "t.start_ns >= ?")
 		args = append(args, unixNano(q.Since))
 	}
-	for _, k := range []string{"s" + q.Service, "o" + q.Operation} {
-		if len(k) > 1 {
-			where = append(where, "EXISTS (SELECT 1 FROM trace_keys k WHERE k.trace_id = t.trace_id AND k.key = ?)")
+	var keys []string
+	if q.Service != "" {
+		keys = append(keys, "s"+q.Service)
+	}
+	if q.Operation != "" {
+		keys = append(keys, "o"+q.Operation)
+	}
+	from, drive, fewest := "traces t", "", rareKey+1
+	for _, k := range keys {
+		var n int
+		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM trace_keys WHERE key = ? LIMIT ?)", k, rareKey+1).Scan(&n)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		if n < fewest {
+			drive, fewest = k, n
+		}
+	}
+	if drive != "" {
+		from = "trace_keys d CROSS JOIN traces t"
+		where = append(where, "d.key = ?", "t.trace_id = d.trace_id")
+		args = append(args, drive)
+	}
+	for _, k := range keys {
+		if k != drive {
+			where = append(where, "EXISTS (SELECT 1 FROM trace_keys k WHERE k.key = ? AND k.trace_id = t.trace_id)")
 			args = append(args, k)
 		}
 	}
 	args = append(args, limit(q.Limit))
-	query := "SELECT trace_id, " + summaryCols + " FROM traces t WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
+	query := "SELECT t.trace_id, " + summaryCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("store %s: %s: %w", s.path, name, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Summary
@@ -95,14 +134,11 @@ func (s *fileStore) list(ctx context.Context, name string, q Query, where []stri
 		var id string
 		var m summaryRow
 		if err := m.scan(rows, &id); err != nil {
-			return nil, fmt.Errorf("store %s: %s: %w", s.path, name, err)
+			return nil, err
 		}
 		out = append(out, m.summary(id))
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store %s: %s: %w", s.path, name, err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // limit is a Query's Limit as a listing applies it.

@@ -40,7 +40,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		{&w.expired, "SELECT trace_id FROM traces WHERE last_put < ? ORDER BY last_put LIMIT 16"},
 		{&w.delSome, "DELETE FROM spans WHERE trace_id = ?1 AND span_id IN (SELECT span_id FROM spans WHERE trace_id = ?1 LIMIT ?2)"},
 		{&w.delAll, "DELETE FROM spans WHERE trace_id = ?"},
-		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?"},
+		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?1 AND key IN (SELECT 's' || service FROM spans WHERE trace_id = ?1 UNION SELECT 'o' || operation FROM spans WHERE trace_id = ?1)"},
 		{&w.delTrace, "DELETE FROM traces WHERE trace_id = ?"},
 	}
 	for _, st := range stmts {
@@ -78,7 +78,7 @@ func (w *writer) stmt(ctx context.Context, kind byte, n int) (*sql.Stmt, error) 
 	case 's':
 		q = "INSERT OR IGNORE INTO spans (" + spanCols + ") VALUES " + repeat("(?,?,?,?,?,?,?,?,?,?,?)", n)
 	case 'k':
-		q = "INSERT OR IGNORE INTO trace_keys (trace_id, key) VALUES " + repeat("(?,?)", n)
+		q = "INSERT OR IGNORE INTO trace_keys (key, trace_id) VALUES " + repeat("(?,?)", n)
 	case 'p':
 		q = "SELECT span_id FROM spans WHERE trace_id = ? AND span_id IN (" + repeat("?", n) + ")"
 	}
@@ -161,13 +161,15 @@ func (w *writer) load(ctx context.Context, id string) (summaryRow, bool, error) 
 	return m, err == nil, err
 }
 
-// drop deletes a trace's keys and summary (after its spans).
-func (w *writer) drop(ctx context.Context, id string) error {
-	if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
-		return err
+// purge deletes a trace: its keys (found from its spans), spans and
+// summary.
+func (w *writer) purge(ctx context.Context, id string) error {
+	for _, st := range []*sql.Stmt{w.delKeys, w.delAll, w.delTrace} {
+		if _, err := st.ExecContext(ctx, id); err != nil {
+			return err
+		}
 	}
-	_, err := w.delTrace.ExecContext(ctx, id)
-	return err
+	return nil
 }
 
 // sweep deletes up to budget spans of traces last put before cutoff, and
@@ -192,6 +194,10 @@ func (w *writer) sweep(ctx context.Context, cutoff int64, budget int) error {
 		return err
 	}
 	for _, id := range ids {
+		// Keys first, while the spans that name them are there.
+		if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
+			return err
+		}
 		res, err := w.delSome.ExecContext(ctx, id, budget)
 		if err != nil {
 			return err
@@ -203,7 +209,7 @@ func (w *writer) sweep(ctx context.Context, cutoff int64, budget int) error {
 		if budget -= int(n); budget <= 0 {
 			return nil // spans may be left: the next Put goes on
 		}
-		if err := w.drop(ctx, id); err != nil {
+		if _, err := w.delTrace.ExecContext(ctx, id); err != nil {
 			return err
 		}
 	}
