@@ -103,7 +103,6 @@ func BenchmarkFilePut(b *testing.B) {
 	}
 }
 
-
 // BenchmarkFileTrace1000 reads a 1,000-span trace, as `jstrace trace`.
 func BenchmarkFileTrace1000(b *testing.B) {
 	s := openBench(b, filepath.Join(b.TempDir(), "traces.db"))
