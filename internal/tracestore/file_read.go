@@ -97,19 +97,39 @@ func (s *fileStore) query(ctx context.Context, q Query, where []string, args []a
 	if q.Operation != "" {
 		keys = append(keys, "o"+q.Operation)
 	}
+	// Pick how to read: walk the listing's order and skip what does not
+	// match, unless a filter keeps only a few traces (at most rareKey):
+	// then read those and sort them.
 	from, drive, fewest := "traces t", "", rareKey+1
-	for _, k := range keys {
+	count := func(query string, arg any) (bool, error) {
 		var n int
-		err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM trace_keys WHERE key = ? LIMIT ?)", k, rareKey+1).Scan(&n)
+		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)", arg, rareKey+1).Scan(&n); err != nil {
+			return false, err
+		}
+		better := n < fewest
+		fewest = min(n, fewest)
+		return better, nil
+	}
+	if !q.Since.IsZero() && strings.HasPrefix(order, "t.duration_ns") {
+		better, err := count("SELECT 1 FROM traces WHERE start_ns >= ?", unixNano(q.Since))
 		if err != nil {
 			return nil, err
 		}
-		if n == 0 {
-			return nil, nil
+		if better {
+			from = "traces t INDEXED BY traces_start"
 		}
-		if n < fewest {
-			drive, fewest = k, n
+	}
+	for _, k := range keys {
+		better, err := count("SELECT 1 FROM trace_keys WHERE key = ?", k)
+		if err != nil {
+			return nil, err
 		}
+		if better {
+			drive = k
+		}
+	}
+	if fewest == 0 {
+		return nil, nil
 	}
 	if drive != "" {
 		from = "trace_keys d CROSS JOIN traces t"
