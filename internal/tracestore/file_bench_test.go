@@ -188,7 +188,7 @@ func benchList(b *testing.B, list func(tracestore.Store, context.Context, traces
 		{"operation", tracestore.Query{Operation: "call 7"}},
 		{"since-1h", tracestore.Query{Since: benchNow.Add(-time.Hour)}},
 		{"since-3h", tracestore.Query{Since: benchNow.Add(-3 * time.Hour)}},
-		{"since-5m", tracestore.Query{Since: benchNow.Add(-5 * time.Minute)}}, // 200 traces
+		{"since-5m", tracestore.Query{Since: benchNow.Add(-5 * time.Minute)}},   // 200 traces
 		{"since-10s", tracestore.Query{Since: benchNow.Add(-10 * time.Second)}}, // 7 traces
 		{"unknown-service", tracestore.Query{Service: "nope"}},
 	}
