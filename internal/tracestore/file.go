@@ -87,6 +87,8 @@ type fileStore struct {
 	closed atomic.Bool
 	wmu    sync.Mutex // serializes writes on w
 	w      *writer
+	smu    sync.Mutex           // guards stmts
+	stmts  map[string]*sql.Stmt // reads' statements by query; nil once closed
 }
 
 // openFile opens (creating it, its directory 0700 and the file 0600) the
@@ -119,7 +121,7 @@ func openFile(ctx context.Context, path string, o Options) (Store, error) {
 	db.SetMaxOpenConns(4)
 	db.SetMaxIdleConns(4)
 	db.SetConnMaxIdleTime(time.Minute)
-	s := &fileStore{path: path, db: db, retention: o.Retention, now: o.Now}
+	s := &fileStore{path: path, db: db, retention: o.Retention, now: o.Now, stmts: make(map[string]*sql.Stmt)}
 	if s.retention <= 0 {
 		s.retention = DefaultRetention
 	}
@@ -193,6 +195,12 @@ func (s *fileStore) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	s.smu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = nil
+	s.smu.Unlock()
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	err := s.w.close()

@@ -2,6 +2,7 @@ package tracestore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -16,8 +17,11 @@ func (s *fileStore) Trace(ctx context.Context, traceID string) ([]Span, error) {
 	if !ValidTraceID(traceID) {
 		return nil, fmt.Errorf("store: trace id %.40q: want 32 lowercase hex digits: %w", traceID, ErrNotFound)
 	}
-	rows, err := s.db.QueryContext(ctx, "SELECT "+spanCols+" FROM spans WHERE trace_id = ?1 AND EXISTS (SELECT 1 FROM traces WHERE trace_id = ?1 AND last_put >= ?2) ORDER BY start_ns, span_id",
-		traceID, s.cutoff())
+	st, err := s.prepared(ctx, "SELECT "+spanCols+" FROM spans WHERE trace_id = ?1 AND EXISTS (SELECT 1 FROM traces WHERE trace_id = ?1 AND last_put >= ?2) ORDER BY start_ns, span_id")
+	if err != nil {
+		return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
+	}
+	rows, err := st.QueryContext(ctx, traceID, s.cutoff())
 	if err != nil {
 		return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
 	}
@@ -102,8 +106,12 @@ func (s *fileStore) query(ctx context.Context, q Query, where []string, args []a
 	// then read those and sort them.
 	from, drive, fewest := "traces t", "", rareKey+1
 	count := func(query string, arg any) (bool, error) {
+		st, err := s.prepared(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)")
+		if err != nil {
+			return false, err
+		}
 		var n int
-		if err := s.db.QueryRowContext(ctx, "SELECT count(*) FROM ("+query+" LIMIT ?)", arg, rareKey+1).Scan(&n); err != nil {
+		if err := st.QueryRowContext(ctx, arg, rareKey+1).Scan(&n); err != nil {
 			return false, err
 		}
 		better := n < fewest
@@ -144,7 +152,11 @@ func (s *fileStore) query(ctx context.Context, q Query, where []string, args []a
 	}
 	args = append(args, limit(q.Limit))
 	query := "SELECT t.trace_id, " + summaryCols + " FROM " + from + " WHERE " + strings.Join(where, " AND ") + " ORDER BY " + order + " LIMIT ?"
-	rows, err := s.db.QueryContext(ctx, query, args...)
+	st, err := s.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -170,4 +182,24 @@ func limit(n int) int {
 		return MaxLimit
 	}
 	return n
+}
+
+// prepared returns the statement for query, prepared on first use. The
+// queries are a finite set (a few shapes of listing and filter), so the
+// cache is bounded.
+func (s *fileStore) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.stmts == nil {
+		return nil, errClosed
+	}
+	if st, ok := s.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	s.stmts[query] = st
+	return st, nil
 }
