@@ -26,6 +26,11 @@ const schemaVersion = 1
 // retention sweep. trace_keys holds each service ("s" + name) and operation
 // ("o" + name) of a trace, for the listings' filters: by key, so that a
 // listing of a rare service reads only its traces.
+//
+// A trace expires at its last put plus the Retention of the handle that
+// put it (expires_ns), as a Redis TTL: a reader opened with another
+// Retention (`jstrace slow` run without the collector's flags) sees what
+// the collector keeps.
 const schema = `
 CREATE TABLE IF NOT EXISTS spans (
 	trace_id    TEXT NOT NULL,
@@ -56,12 +61,12 @@ CREATE TABLE IF NOT EXISTS traces (
 	error_ns    INTEGER NOT NULL,
 	error_span  TEXT NOT NULL,
 	services    TEXT NOT NULL,
-	last_put    INTEGER NOT NULL
+	expires_ns  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS traces_duration ON traces (duration_ns);
 CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
 CREATE INDEX IF NOT EXISTS traces_failed ON traces (start_ns) WHERE errors > 0;
-CREATE INDEX IF NOT EXISTS traces_last_put ON traces (last_put);
+CREATE INDEX IF NOT EXISTS traces_expires ON traces (expires_ns);
 CREATE TABLE IF NOT EXISTS trace_keys (
 	key      TEXT NOT NULL,
 	trace_id TEXT NOT NULL,
@@ -213,8 +218,9 @@ func (s *fileStore) Close() error {
 	return nil
 }
 
-// cutoff is the last put before which a trace has expired, in Unix ns.
-func (s *fileStore) cutoff() int64 { return unixNano(s.now().Add(-s.retention)) }
+// nowNS is the store's clock in Unix ns: traces whose expires_ns is not
+// after it have expired.
+func (s *fileStore) nowNS() int64 { return unixNano(s.now()) }
 
 // unixNano is t in Unix nanoseconds, clamped to what int64 can hold
 // (years 1678 to 2262).

@@ -36,13 +36,13 @@ func (s *fileStore) Put(ctx context.Context, spans []Span) error {
 	if s.closed.Load() {
 		return errClosed
 	}
-	now := unixNano(s.now())
-	cutoff := now - int64(s.retention)
+	now := s.nowNS()
+	expires := unixNano(s.now().Add(s.retention))
 	err := inTx(ctx, s.w.conn, func() error {
-		if err := s.w.put(ctx, spans, rows, groups, now, cutoff); err != nil {
+		if err := s.w.put(ctx, spans, rows, groups, now, expires); err != nil {
 			return err
 		}
-		return s.w.sweep(ctx, cutoff, sweepBudget)
+		return s.w.sweep(ctx, now, sweepBudget)
 	})
 	if err != nil {
 		return fmt.Errorf("store %s: put: %w", s.path, err)
@@ -79,7 +79,7 @@ func byTrace(spans []Span) [][]int {
 // trace that expired is emptied first, as if swept. A trace without a
 // summary has no spans (both change in one transaction), so only the
 // spans of traces already stored are looked up.
-func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][]int, now, cutoff int64) error {
+func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][]int, now, expires int64) error {
 	var newRows, keyRows [][]any
 	type changed struct {
 		id  string
@@ -92,7 +92,7 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 		if err != nil {
 			return err
 		}
-		if exists && sum.lastPut < cutoff {
+		if exists && sum.expires <= now {
 			if err := w.purge(ctx, id); err != nil {
 				return err
 			}
@@ -103,7 +103,7 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 				return err
 			}
 			if len(idx) == 0 {
-				if _, err := w.touch.ExecContext(ctx, now, id); err != nil {
+				if _, err := w.touch.ExecContext(ctx, expires, id); err != nil {
 					return err
 				}
 				continue
@@ -121,7 +121,7 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 				}
 			}
 		}
-		sum.lastPut = now
+		sum.expires = expires
 		sums = append(sums, changed{id, sum})
 	}
 	if err := w.insert(ctx, 's', newRows); err != nil {

@@ -17,11 +17,11 @@ func (s *fileStore) Trace(ctx context.Context, traceID string) ([]Span, error) {
 	if !ValidTraceID(traceID) {
 		return nil, fmt.Errorf("store: trace id %.40q: want 32 lowercase hex digits: %w", traceID, ErrNotFound)
 	}
-	st, err := s.prepared(ctx, "SELECT "+spanCols+" FROM spans WHERE trace_id = ?1 AND EXISTS (SELECT 1 FROM traces WHERE trace_id = ?1 AND last_put >= ?2) ORDER BY start_ns, span_id")
+	st, err := s.prepared(ctx, "SELECT "+spanCols+" FROM spans WHERE trace_id = ?1 AND EXISTS (SELECT 1 FROM traces WHERE trace_id = ?1 AND expires_ns > ?2) ORDER BY start_ns, span_id")
 	if err != nil {
 		return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
 	}
-	rows, err := st.QueryContext(ctx, traceID, s.cutoff())
+	rows, err := st.QueryContext(ctx, traceID, s.nowNS())
 	if err != nil {
 		return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
 	}
@@ -73,8 +73,8 @@ func (s *fileStore) Recent(ctx context.Context, q Query) ([]Summary, error) {
 const rareKey = 2000
 
 // list runs a listing: the live traces matching q and the conditions
-// where (with args), in order, at most q's limit. last_put is written
-// +last_put so that SQLite never walks its index for a listing: nearly
+// where (with args), in order, at most q's limit. expires_ns is written
+// +expires_ns so that SQLite never walks its index for a listing: nearly
 // every trace is live, and the listing's own order is the index to walk.
 func (s *fileStore) list(ctx context.Context, name string, q Query, where []string, args []any, order string) ([]Summary, error) {
 	if s.closed.Load() {
@@ -88,8 +88,8 @@ func (s *fileStore) list(ctx context.Context, name string, q Query, where []stri
 }
 
 func (s *fileStore) query(ctx context.Context, q Query, where []string, args []any, order string) ([]Summary, error) {
-	where = append(where, "+last_put >= ?")
-	args = append(args, s.cutoff())
+	where = append(where, "+expires_ns > ?")
+	args = append(args, s.nowNS())
 	if !q.Since.IsZero() {
 		where = append(where, "t.start_ns >= ?")
 		args = append(args, unixNano(q.Since))

@@ -55,7 +55,7 @@ func scanSpan(r scanner) (Span, error) {
 
 // summaryCols are the traces table's columns after trace_id, in
 // summaryRow's order.
-const summaryCols = "service, operation, start_ns, first_span, end_ns, duration_ns, root, spans, errors, error, error_ns, error_span, services, last_put"
+const summaryCols = "service, operation, start_ns, first_span, end_ns, duration_ns, root, spans, errors, error, error_ns, error_span, services, expires_ns"
 
 // A summaryRow is a trace's row in the traces table: its Summary and what
 // merging further spans needs.
@@ -71,14 +71,14 @@ type summaryRow struct {
 	errStart           int64
 	errSpan            string
 	services           []string
-	lastPut            int64
+	expires            int64 // Unix ns: the last put + the retention of its writer
 }
 
 // scan reads a row of summaryCols, after columns read into pre.
 func (m *summaryRow) scan(r scanner, pre ...any) error {
 	var services string
 	if err := r.Scan(append(pre, &m.service, &m.operation, &m.start, &m.first, &m.end, &m.dur, &m.root,
-		&m.spans, &m.errors, &m.err, &m.errStart, &m.errSpan, &services, &m.lastPut)...); err != nil {
+		&m.spans, &m.errors, &m.err, &m.errStart, &m.errSpan, &services, &m.expires)...); err != nil {
 		return err
 	}
 	return json.Unmarshal([]byte(services), &m.services)
@@ -87,7 +87,7 @@ func (m *summaryRow) scan(r scanner, pre ...any) error {
 func (m *summaryRow) args(traceID string) []any {
 	services, _ := json.Marshal(m.services) // strings always marshal
 	return []any{traceID, m.service, m.operation, m.start, m.first, m.end, m.dur, m.root,
-		m.spans, m.errors, m.err, m.errStart, m.errSpan, string(services), m.lastPut}
+		m.spans, m.errors, m.err, m.errStart, m.errSpan, string(services), m.expires}
 }
 
 // add merges a span new to the trace into its summary; first says it is

@@ -148,3 +148,34 @@ func TestFileNewerLayout(t *testing.T) {
 		t.Fatalf("error %q does not say the layout is newer", err)
 	}
 }
+
+// TestFileWritersRetention checks that a trace's retention is its
+// writer's: a reader opened with the default keeps showing what a
+// collector with a longer retention keeps, and nothing after.
+func TestFileWritersRetention(t *testing.T) {
+	clock := &testClock{now: time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)}
+	path := filepath.Join(t.TempDir(), "t.db")
+	ctx := context.Background()
+	w, err := openFile(ctx, path, Options{Retention: 48 * time.Hour, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	r, err := openFile(ctx, path, Options{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr := testTrace(1, 2, clock.now)
+	if err := w.Put(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	clock.advance(30 * time.Hour)
+	if _, err := r.Trace(ctx, tr[0].TraceID); err != nil {
+		t.Fatalf("after 30 h of a 48 h retention: %v", err)
+	}
+	clock.advance(19 * time.Hour)
+	if _, err := r.Trace(ctx, tr[0].TraceID); err == nil {
+		t.Fatal("after 49 h of a 48 h retention: still there")
+	}
+}

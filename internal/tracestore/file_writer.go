@@ -36,8 +36,8 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 	}{
 		{&w.getTrace, "SELECT " + summaryCols + " FROM traces WHERE trace_id = ?"},
 		{&w.setTrace, "INSERT OR REPLACE INTO traces (trace_id, " + summaryCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-		{&w.touch, "UPDATE traces SET last_put = ? WHERE trace_id = ?"},
-		{&w.expired, "SELECT trace_id FROM traces WHERE last_put < ? ORDER BY last_put LIMIT 16"},
+		{&w.touch, "UPDATE traces SET expires_ns = ? WHERE trace_id = ?"},
+		{&w.expired, "SELECT trace_id FROM traces WHERE expires_ns <= ? ORDER BY expires_ns LIMIT 16"},
 		{&w.delSome, "DELETE FROM spans WHERE trace_id = ?1 AND span_id IN (SELECT span_id FROM spans WHERE trace_id = ?1 LIMIT ?2)"},
 		{&w.delAll, "DELETE FROM spans WHERE trace_id = ?"},
 		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?1 AND key IN (SELECT 's' || service FROM spans WHERE trace_id = ?1 UNION SELECT 'o' || operation FROM spans WHERE trace_id = ?1)"},
@@ -172,11 +172,11 @@ func (w *writer) purge(ctx context.Context, id string) error {
 	return nil
 }
 
-// sweep deletes up to budget spans of traces last put before cutoff, and
+// sweep deletes up to budget spans of traces expired at now, and
 // the summaries of traces it emptied. Reads already hide expired traces;
 // the sweep only reclaims their space, a little on every Put.
-func (w *writer) sweep(ctx context.Context, cutoff int64, budget int) error {
-	rows, err := w.expired.QueryContext(ctx, cutoff)
+func (w *writer) sweep(ctx context.Context, now int64, budget int) error {
+	rows, err := w.expired.QueryContext(ctx, now)
 	if err != nil {
 		return err
 	}
