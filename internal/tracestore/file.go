@@ -19,13 +19,17 @@ import (
 // user_version). A store refuses a file of a newer layout.
 const schemaVersion = 1
 
-// schema is the embedded store's layout. spans holds each (trace, span)
-// once, clustered by trace so that a trace is one range read. traces holds
-// one summary per trace, kept in the transaction that puts its spans, with
-// an index per listing (slowest, latest, failing by day) and one for the
-// retention sweep. trace_keys holds each service ("s" + name) and operation
-// ("o" + name) of a trace, for the listings' filters: by key, so that a
-// listing of a rare service reads only its traces.
+// schema is the embedded store's layout. traces holds one summary per
+// trace, kept in the transaction that puts its spans, with an index per
+// listing (slowest, latest, failing by day) and one for the retention
+// sweep; its rowid, seq, numbers traces in the order they were first put.
+// spans holds each (trace, span) once, clustered by seq so that a trace is
+// one range read and new traces are appended, not scattered over the
+// B-tree by their random IDs (which made writes 4 times slower at 1 M
+// spans). trace_keys holds each service ("s" + name) and operation ("o" +
+// name) of a trace, for the listings' filters: by key, so that a listing
+// of a rare service reads only its traces, then seq, so that new traces
+// are appended to each key's range.
 //
 // A trace expires at its last put plus the Retention of the handle that
 // put it (expires_ns), as a Redis TTL: a reader opened with another
@@ -33,7 +37,7 @@ const schemaVersion = 1
 // the collector keeps.
 const schema = `
 CREATE TABLE IF NOT EXISTS spans (
-	trace_id    TEXT NOT NULL,
+	seq         INTEGER NOT NULL,
 	span_id     TEXT NOT NULL,
 	parent_id   TEXT NOT NULL,
 	service     TEXT NOT NULL,
@@ -44,10 +48,11 @@ CREATE TABLE IF NOT EXISTS spans (
 	error_type  TEXT NOT NULL,
 	host        TEXT NOT NULL,
 	extra       BLOB,
-	PRIMARY KEY (trace_id, span_id)
+	PRIMARY KEY (seq, span_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS traces (
-	trace_id    TEXT PRIMARY KEY,
+	seq         INTEGER PRIMARY KEY,
+	trace_id    TEXT NOT NULL UNIQUE,
 	service     TEXT NOT NULL,
 	operation   TEXT NOT NULL,
 	start_ns    INTEGER NOT NULL,
@@ -68,9 +73,9 @@ CREATE INDEX IF NOT EXISTS traces_start ON traces (start_ns);
 CREATE INDEX IF NOT EXISTS traces_failed ON traces (start_ns) WHERE errors > 0;
 CREATE INDEX IF NOT EXISTS traces_expires ON traces (expires_ns);
 CREATE TABLE IF NOT EXISTS trace_keys (
-	key      TEXT NOT NULL,
-	trace_id TEXT NOT NULL,
-	PRIMARY KEY (key, trace_id)
+	key TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	PRIMARY KEY (key, seq)
 ) WITHOUT ROWID;
 `
 

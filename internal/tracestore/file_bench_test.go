@@ -37,7 +37,7 @@ func (g *spanGen) next() tracestore.Span {
 	tr, i := g.trace, g.span
 	start := benchNow.Add(-20 * time.Hour).Add(time.Duration(tr%50000) * 1440 * time.Millisecond)
 	s := tracestore.Span{
-		TraceID:   fmt.Sprintf("%016x%016x", 0xbe7c4<<20|tr, tr*7919+1),
+		TraceID:   fmt.Sprintf("%016x%016x", mix(uint64(tr)), tr+1),
 		SpanID:    fmt.Sprintf("%016x", uint64(tr)<<16|uint64(i)),
 		Service:   fmt.Sprintf("svc%d", tr%7),
 		Operation: fmt.Sprintf("GET /route/%d", tr%5),
@@ -56,6 +56,15 @@ func (g *spanGen) next() tracestore.Span {
 		s.Error, s.ErrorType = "connection refused", "*net.OpError"
 	}
 	return s
+}
+
+// mix is splitmix64's finalizer: trace IDs as random as real ones, so
+// that traces land all over the store's B-trees, not at their end.
+func mix(x uint64) uint64 {
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return x ^ x>>31
 }
 
 // batch returns the next n spans.

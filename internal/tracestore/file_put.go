@@ -81,11 +81,6 @@ func byTrace(spans []Span) [][]int {
 // spans of traces already stored are looked up.
 func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][]int, now, expires int64) error {
 	var newRows, keyRows [][]any
-	type changed struct {
-		id  string
-		sum summaryRow
-	}
-	var sums []changed
 	for _, idx := range groups {
 		id := spans[idx[0]].TraceID
 		sum, exists, err := w.load(ctx, id)
@@ -93,58 +88,69 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 			return err
 		}
 		if exists && sum.expires <= now {
-			if err := w.purge(ctx, id); err != nil {
+			if err := w.purge(ctx, sum.seq); err != nil {
 				return err
 			}
 			sum, exists = summaryRow{}, false
 		}
 		if exists {
-			if idx, err = w.fresh(ctx, id, spans, idx); err != nil {
+			if idx, err = w.fresh(ctx, sum.seq, spans, idx); err != nil {
 				return err
 			}
 			if len(idx) == 0 {
-				if _, err := w.touch.ExecContext(ctx, expires, id); err != nil {
+				if _, err := w.touch.ExecContext(ctx, expires, sum.seq); err != nil {
 					return err
 				}
 				continue
 			}
 		}
-		keys := make(map[string]bool)
 		for n, i := range idx {
-			sp := &spans[i]
-			sum.add(sp, n == 0 && !exists)
+			sum.add(&spans[i], n == 0 && !exists)
+		}
+		sum.expires = expires
+		if exists {
+			_, err = w.setTrace.ExecContext(ctx, append(sum.args(), sum.seq)...)
+		} else {
+			sum.seq, err = w.insertTrace(ctx, sum.args(), id)
+		}
+		if err != nil {
+			return err
+		}
+		keys := make(map[string]bool)
+		for _, i := range idx {
+			rows[i][0] = sum.seq
 			newRows = append(newRows, rows[i])
-			for _, k := range []string{"s" + sp.Service, "o" + sp.Operation} {
+			for _, k := range []string{"s" + spans[i].Service, "o" + spans[i].Operation} {
 				if !keys[k] {
 					keys[k] = true
-					keyRows = append(keyRows, []any{k, id})
+					keyRows = append(keyRows, []any{k, sum.seq})
 				}
 			}
 		}
-		sum.expires = expires
-		sums = append(sums, changed{id, sum})
 	}
 	if err := w.insert(ctx, 's', newRows); err != nil {
 		return err
 	}
-	if err := w.insert(ctx, 'k', keyRows); err != nil {
-		return err
-	}
-	for _, c := range sums {
-		if _, err := w.setTrace.ExecContext(ctx, c.sum.args(c.id)...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return w.insert(ctx, 'k', keyRows)
 }
 
-// fresh returns the indexes in idx of spans trace id does not have yet.
-func (w *writer) fresh(ctx context.Context, id string, spans []Span, idx []int) ([]int, error) {
+// insertTrace inserts a new trace's summary row (summaryCols values, then
+// its ID) and returns its seq.
+func (w *writer) insertTrace(ctx context.Context, sum []any, id string) (int64, error) {
+	res, err := w.newTrace.ExecContext(ctx, append(sum, id)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// fresh returns the indexes in idx of spans trace seq does not have yet.
+func (w *writer) fresh(ctx context.Context, seq int64, spans []Span, idx []int) ([]int, error) {
 	ids := make([]string, len(idx))
 	for n, i := range idx {
 		ids[n] = spans[i].SpanID
 	}
-	have, err := w.present(ctx, id, ids)
+	have, err := w.present(ctx, seq, ids)
 	if err != nil || len(have) == 0 {
 		return idx, err
 	}

@@ -17,7 +17,7 @@ func (s *fileStore) Trace(ctx context.Context, traceID string) ([]Span, error) {
 	if !ValidTraceID(traceID) {
 		return nil, fmt.Errorf("store: trace id %.40q: want 32 lowercase hex digits: %w", traceID, ErrNotFound)
 	}
-	st, err := s.prepared(ctx, "SELECT "+spanCols+" FROM spans WHERE trace_id = ?1 AND EXISTS (SELECT 1 FROM traces WHERE trace_id = ?1 AND expires_ns > ?2) ORDER BY start_ns, span_id")
+	st, err := s.prepared(ctx, "SELECT "+readCols+" FROM spans WHERE seq = (SELECT seq FROM traces WHERE trace_id = ? AND expires_ns > ?) ORDER BY start_ns, span_id")
 	if err != nil {
 		return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
 	}
@@ -28,7 +28,7 @@ func (s *fileStore) Trace(ctx context.Context, traceID string) ([]Span, error) {
 	defer rows.Close()
 	var spans []Span
 	for rows.Next() {
-		sp, err := scanSpan(rows)
+		sp, err := scanSpan(rows, traceID)
 		if err != nil {
 			return nil, fmt.Errorf("store %s: trace %s: %w", s.path, traceID, err)
 		}
@@ -141,12 +141,12 @@ func (s *fileStore) query(ctx context.Context, q Query, where []string, args []a
 	}
 	if drive != "" {
 		from = "trace_keys d CROSS JOIN traces t"
-		where = append(where, "d.key = ?", "t.trace_id = d.trace_id")
+		where = append(where, "d.key = ?", "t.seq = d.seq")
 		args = append(args, drive)
 	}
 	for _, k := range keys {
 		if k != drive {
-			where = append(where, "EXISTS (SELECT 1 FROM trace_keys k WHERE k.key = ? AND k.trace_id = t.trace_id)")
+			where = append(where, "EXISTS (SELECT 1 FROM trace_keys k WHERE k.key = ? AND k.seq = t.seq)")
 			args = append(args, k)
 		}
 	}

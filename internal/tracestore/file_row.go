@@ -9,7 +9,10 @@ import (
 )
 
 // spanCols are the spans table's columns, in spanRow's order.
-const spanCols = "trace_id, span_id, parent_id, service, operation, start_ns, duration_ns, error, error_type, host, extra"
+const spanCols = "seq, span_id, parent_id, service, operation, start_ns, duration_ns, error, error_type, host, extra"
+
+// readCols are the columns scanSpan reads.
+const readCols = "span_id, parent_id, service, operation, start_ns, duration_ns, error, error_type, host, extra"
 
 // extra is how a span's tags and logs are stored: JSON, NULL when none.
 type extra struct {
@@ -17,7 +20,8 @@ type extra struct {
 	Logs []Log `json:"l,omitempty"`
 }
 
-// spanRow is the values of a span's row in the spans table.
+// spanRow is the values of a span's row in the spans table, its trace's
+// seq (the first) left for the writer to set.
 func spanRow(s *Span) ([]any, error) {
 	var x []byte
 	if len(s.Tags) > 0 || len(s.Logs) > 0 {
@@ -26,19 +30,19 @@ func spanRow(s *Span) ([]any, error) {
 			return nil, fmt.Errorf("span %s: tags and logs: %w", s.SpanID, err)
 		}
 	}
-	return []any{s.TraceID, s.SpanID, s.ParentID, s.Service, s.Operation,
+	return []any{nil, s.SpanID, s.ParentID, s.Service, s.Operation,
 		unixNano(s.Start), int64(s.Duration), s.Error, s.ErrorType, s.Host, x}, nil
 }
 
 // A scanner is a *sql.Row or *sql.Rows.
 type scanner interface{ Scan(dest ...any) error }
 
-// scanSpan reads a row of spanCols.
-func scanSpan(r scanner) (Span, error) {
-	var s Span
+// scanSpan reads a row of readCols, a span of trace traceID.
+func scanSpan(r scanner, traceID string) (Span, error) {
+	s := Span{TraceID: traceID}
 	var start, d int64
 	var x []byte
-	if err := r.Scan(&s.TraceID, &s.SpanID, &s.ParentID, &s.Service, &s.Operation,
+	if err := r.Scan(&s.SpanID, &s.ParentID, &s.Service, &s.Operation,
 		&start, &d, &s.Error, &s.ErrorType, &s.Host, &x); err != nil {
 		return s, err
 	}
@@ -53,13 +57,14 @@ func scanSpan(r scanner) (Span, error) {
 	return s, nil
 }
 
-// summaryCols are the traces table's columns after trace_id, in
+// summaryCols are the traces table's columns after seq and trace_id, in
 // summaryRow's order.
 const summaryCols = "service, operation, start_ns, first_span, end_ns, duration_ns, root, spans, errors, error, error_ns, error_span, services, expires_ns"
 
 // A summaryRow is a trace's row in the traces table: its Summary and what
 // merging further spans needs.
 type summaryRow struct {
+	seq                int64 // the traces table's rowid
 	service, operation string
 	start              int64  // earliest span start, Unix ns
 	first              string // that span's ID, to break ties
@@ -84,9 +89,10 @@ func (m *summaryRow) scan(r scanner, pre ...any) error {
 	return json.Unmarshal([]byte(services), &m.services)
 }
 
-func (m *summaryRow) args(traceID string) []any {
+// args are the values of summaryCols.
+func (m *summaryRow) args() []any {
 	services, _ := json.Marshal(m.services) // strings always marshal
-	return []any{traceID, m.service, m.operation, m.start, m.first, m.end, m.dur, m.root,
+	return []any{m.service, m.operation, m.start, m.first, m.end, m.dur, m.root,
 		m.spans, m.errors, m.err, m.errStart, m.errSpan, string(services), m.expires}
 }
 

@@ -15,7 +15,8 @@ const chunk = 64
 // It is used by one goroutine at a time (fileStore.wmu).
 type writer struct {
 	conn                              *sql.Conn
-	getTrace, setTrace, touch         *sql.Stmt
+	getTrace, newTrace, setTrace      *sql.Stmt
+	touch                             *sql.Stmt
 	expired, delSome, delAll, delKeys *sql.Stmt
 	delTrace                          *sql.Stmt
 	// multi holds the multi-row statements by kind and row count, prepared
@@ -34,14 +35,15 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 		p   **sql.Stmt
 		sql string
 	}{
-		{&w.getTrace, "SELECT " + summaryCols + " FROM traces WHERE trace_id = ?"},
-		{&w.setTrace, "INSERT OR REPLACE INTO traces (trace_id, " + summaryCols + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
-		{&w.touch, "UPDATE traces SET expires_ns = ? WHERE trace_id = ?"},
-		{&w.expired, "SELECT trace_id FROM traces WHERE expires_ns <= ? ORDER BY expires_ns LIMIT 16"},
-		{&w.delSome, "DELETE FROM spans WHERE trace_id = ?1 AND span_id IN (SELECT span_id FROM spans WHERE trace_id = ?1 LIMIT ?2)"},
-		{&w.delAll, "DELETE FROM spans WHERE trace_id = ?"},
-		{&w.delKeys, "DELETE FROM trace_keys WHERE trace_id = ?1 AND key IN (SELECT 's' || service FROM spans WHERE trace_id = ?1 UNION SELECT 'o' || operation FROM spans WHERE trace_id = ?1)"},
-		{&w.delTrace, "DELETE FROM traces WHERE trace_id = ?"},
+		{&w.getTrace, "SELECT seq, " + summaryCols + " FROM traces WHERE trace_id = ?"},
+		{&w.newTrace, "INSERT INTO traces (" + summaryCols + ", trace_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"},
+		{&w.setTrace, "UPDATE traces SET (" + summaryCols + ") = (?,?,?,?,?,?,?,?,?,?,?,?,?,?) WHERE seq = ?"},
+		{&w.touch, "UPDATE traces SET expires_ns = ? WHERE seq = ?"},
+		{&w.expired, "SELECT seq FROM traces WHERE expires_ns <= ? ORDER BY expires_ns LIMIT 16"},
+		{&w.delSome, "DELETE FROM spans WHERE seq = ?1 AND span_id IN (SELECT span_id FROM spans WHERE seq = ?1 LIMIT ?2)"},
+		{&w.delAll, "DELETE FROM spans WHERE seq = ?"},
+		{&w.delKeys, "DELETE FROM trace_keys WHERE seq = ?1 AND key IN (SELECT 's' || service FROM spans WHERE seq = ?1 UNION SELECT 'o' || operation FROM spans WHERE seq = ?1)"},
+		{&w.delTrace, "DELETE FROM traces WHERE seq = ?"},
 	}
 	for _, st := range stmts {
 		p, err := conn.PrepareContext(ctx, st.sql)
@@ -56,7 +58,7 @@ func newWriter(ctx context.Context, conn *sql.Conn) (*writer, error) {
 
 // close closes the statements and the connection.
 func (w *writer) close() error {
-	for _, st := range []*sql.Stmt{w.getTrace, w.setTrace, w.touch, w.expired, w.delSome, w.delAll, w.delKeys, w.delTrace} {
+	for _, st := range []*sql.Stmt{w.getTrace, w.newTrace, w.setTrace, w.touch, w.expired, w.delSome, w.delAll, w.delKeys, w.delTrace} {
 		if st != nil {
 			st.Close()
 		}
@@ -78,9 +80,9 @@ func (w *writer) stmt(ctx context.Context, kind byte, n int) (*sql.Stmt, error) 
 	case 's':
 		q = "INSERT OR IGNORE INTO spans (" + spanCols + ") VALUES " + repeat("(?,?,?,?,?,?,?,?,?,?,?)", n)
 	case 'k':
-		q = "INSERT OR IGNORE INTO trace_keys (key, trace_id) VALUES " + repeat("(?,?)", n)
+		q = "INSERT OR IGNORE INTO trace_keys (key, seq) VALUES " + repeat("(?,?)", n)
 	case 'p':
-		q = "SELECT span_id FROM spans WHERE trace_id = ? AND span_id IN (" + repeat("?", n) + ")"
+		q = "SELECT span_id FROM spans WHERE seq = ? AND span_id IN (" + repeat("?", n) + ")"
 	}
 	st, err := w.conn.PrepareContext(ctx, q)
 	if err != nil {
@@ -117,8 +119,8 @@ func (w *writer) insert(ctx context.Context, kind byte, rows [][]any) error {
 	return nil
 }
 
-// present returns which of the span IDs trace id already has.
-func (w *writer) present(ctx context.Context, id string, spanIDs []string) (map[string]bool, error) {
+// present returns which of the span IDs trace seq already has.
+func (w *writer) present(ctx context.Context, seq int64, spanIDs []string) (map[string]bool, error) {
 	have := make(map[string]bool)
 	for len(spanIDs) > 0 {
 		n := min(len(spanIDs), chunk)
@@ -126,7 +128,7 @@ func (w *writer) present(ctx context.Context, id string, spanIDs []string) (map[
 		if err != nil {
 			return nil, err
 		}
-		args := []any{id}
+		args := []any{seq}
 		for _, s := range spanIDs[:n] {
 			args = append(args, s)
 		}
@@ -154,18 +156,18 @@ func (w *writer) present(ctx context.Context, id string, spanIDs []string) (map[
 // load reads a trace's summary row.
 func (w *writer) load(ctx context.Context, id string) (summaryRow, bool, error) {
 	var m summaryRow
-	err := m.scan(w.getTrace.QueryRowContext(ctx, id))
+	err := m.scan(w.getTrace.QueryRowContext(ctx, id), &m.seq)
 	if err == sql.ErrNoRows {
 		return m, false, nil
 	}
 	return m, err == nil, err
 }
 
-// purge deletes a trace: its keys (found from its spans), spans and
+// purge deletes trace seq: its keys (found from its spans), spans and
 // summary.
-func (w *writer) purge(ctx context.Context, id string) error {
+func (w *writer) purge(ctx context.Context, seq int64) error {
 	for _, st := range []*sql.Stmt{w.delKeys, w.delAll, w.delTrace} {
-		if _, err := st.ExecContext(ctx, id); err != nil {
+		if _, err := st.ExecContext(ctx, seq); err != nil {
 			return err
 		}
 	}
@@ -180,9 +182,9 @@ func (w *writer) sweep(ctx context.Context, now int64, budget int) error {
 	if err != nil {
 		return err
 	}
-	var ids []string
+	var ids []int64
 	for rows.Next() {
-		var id string
+		var id int64
 		if err := rows.Scan(&id); err != nil {
 			rows.Close()
 			return err
