@@ -70,7 +70,7 @@ func (s *fileStore) Recent(ctx context.Context, q Query) ([]Summary, error) {
 // rareKey is how many traces a service or operation has at most for a
 // filtered listing to read them through trace_keys (then sort them)
 // rather than walk the listing's index and skip the traces without it.
-const rareKey = 2000
+var rareKey = 2000
 
 // list runs a listing: the live traces matching q and the conditions
 // where (with args), in order, at most q's limit. expires_ns is written
