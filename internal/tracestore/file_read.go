@@ -73,9 +73,7 @@ func (s *fileStore) Recent(ctx context.Context, q Query) ([]Summary, error) {
 var rareKey = 2000
 
 // list runs a listing: the live traces matching q and the conditions
-// where (with args), in order, at most q's limit. expires_ns is written
-// +expires_ns so that SQLite never walks its index for a listing: nearly
-// every trace is live, and the listing's own order is the index to walk.
+// where (with args), in order, at most q's limit.
 func (s *fileStore) list(ctx context.Context, name string, q Query, where []string, args []any, order string) ([]Summary, error) {
 	if s.closed.Load() {
 		return nil, errClosed
@@ -87,6 +85,9 @@ func (s *fileStore) list(ctx context.Context, name string, q Query, where []stri
 	return sums, nil
 }
 
+// query runs list's query. expires_ns is written +expires_ns so that
+// SQLite never walks its index for a listing: nearly every trace is live,
+// and the listing's own order is the index to walk.
 func (s *fileStore) query(ctx context.Context, q Query, where []string, args []any, order string) ([]Summary, error) {
 	where = append(where, "+expires_ns > ?")
 	args = append(args, s.nowNS())
