@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 	"github.com/jstrace-go/jstrace/internal/tracestore/storetest"
@@ -125,4 +126,19 @@ func TestFileConformanceWalking(t *testing.T) {
 	defer func(n int) { *tracestore.RareKey = n }(*tracestore.RareKey)
 	*tracestore.RareKey = 0
 	storetest.Run(t, fileOpener())
+}
+
+// TestFileConformanceRealClock runs the suite as it runs a Redis store:
+// retention on real time (the suite's clock plus the time elapsed), so
+// that the suite's RealClock path is proven too.
+func TestFileConformanceRealClock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sleeps through retention")
+	}
+	open := fileOpener()
+	storetest.RunWith(t, storetest.Capabilities{RealClock: true}, func(t *testing.T, o tracestore.Options) tracestore.Store {
+		suite, start := o.Now, time.Now()
+		o.Now = func() time.Time { return suite().Add(time.Since(start)) }
+		return open(t, o)
+	})
 }
