@@ -172,7 +172,17 @@ func store1M(b *testing.B) tracestore.Store {
 				return
 			}
 		}
-		b.Logf("built the 1 M-span store in %v", time.Since(start).Round(time.Millisecond))
+		took := time.Since(start).Round(time.Millisecond)
+		if err := s.Close(); err != nil { // checkpoints the WAL into the file
+			f.err = err
+			return
+		}
+		fi, err := os.Stat(f.path)
+		if err != nil {
+			f.err = err
+			return
+		}
+		b.Logf("built the 1 M-span store in %v: %d MB", took, fi.Size()>>20)
 	})
 	if f.err != nil {
 		b.Fatal(f.err)
