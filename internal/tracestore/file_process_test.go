@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/jstrace-go/jstrace/internal/tracestore"
@@ -58,6 +59,30 @@ func TestFileProcesses(t *testing.T) {
 		out, err = cmd.CombinedOutput()
 		done <- err
 	}()
+	stop, read := make(chan struct{}), make(chan error, 1)
+	var once sync.Once
+	halt := func() { once.Do(func() { close(stop) }) }
+	t.Cleanup(halt) // after a failed Put too
+	go func() { // a reader on the same handle, while it writes
+		var err error
+		for n := 0; err == nil; n++ {
+			select {
+			case <-stop:
+				read <- nil
+				return
+			default:
+			}
+			switch n % 3 {
+			case 0:
+				_, err = s.Slow(ctx, tracestore.Query{Service: "dep1", Limit: tracestore.MaxLimit})
+			case 1:
+				_, err = s.Recent(ctx, tracestore.Query{Operation: "call 3"})
+			case 2:
+				_, err = s.Trace(ctx, processSpans(3, 0)[0].TraceID)
+			}
+		}
+		read <- err
+	}()
 	for i := range processBatches {
 		if err := s.Put(ctx, processSpans(2, i)); err != nil {
 			t.Fatalf("Put while another process writes: %v", err)
@@ -65,6 +90,10 @@ func TestFileProcesses(t *testing.T) {
 		if _, err := s.Slow(ctx, tracestore.Query{Limit: tracestore.MaxLimit}); err != nil {
 			t.Fatalf("Slow while another process writes: %v", err)
 		}
+	}
+	halt()
+	if err := <-read; err != nil {
+		t.Fatalf("reading while writing: %v", err)
 	}
 	if err := <-done; err != nil {
 		t.Fatalf("writer process: %v: %s", err, out)
