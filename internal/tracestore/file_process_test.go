@@ -63,7 +63,7 @@ func TestFileProcesses(t *testing.T) {
 	var once sync.Once
 	halt := func() { once.Do(func() { close(stop) }) }
 	t.Cleanup(halt) // after a failed Put too
-	go func() { // a reader on the same handle, while it writes
+	go func() {     // a reader on the same handle, while it writes
 		var err error
 		for n := 0; err == nil; n++ {
 			select {
