@@ -13,6 +13,18 @@
 //     trace with a TTL, a sorted set of the slowest traces, error traces per
 //     day.
 //
+// The embedded store is SQLite rather than bbolt or Pebble because what it
+// must do is what SQLite does: a collector writes while `jstrace slow`,
+// `trace` and the web page read — in WAL mode readers never wait for the
+// writer, even from another process, and a second collector's writes take
+// turns through the file lock (busy_timeout); bbolt allows one process at a
+// time on a file and Pebble one process per directory. The listings need
+// secondary indexes (slowest, latest, failing by day, by service) kept in
+// the same transaction as the spans, which SQLite maintains and plans, and
+// which over a key-value engine would be hand-written index keys. And it
+// is one file a user can copy, delete or open with the sqlite3 shell.
+// modernc.org/sqlite is pure Go, so jstrace still builds without cgo.
+//
 // Spans of one trace may arrive from several services, out of order, late
 // or twice, and a trace's root may arrive last: a store assembles them and
 // keeps each (trace, span) pair once. Several writers (collectors) may put
