@@ -1,0 +1,183 @@
+package tracestore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// redisPrefix starts every key of the Redis store.
+const redisPrefix = "jstrace:"
+
+// recentKeep is how many of the latest traces the Redis store lists as
+// recent (Recent filters among them).
+const recentKeep = 10000
+
+// Timeouts of the Redis store's connections unless the URL sets them
+// (?dial_timeout=, ?read_timeout=, ?write_timeout=).
+const (
+	redisDialTimeout = 5 * time.Second
+	redisIOTimeout   = 3 * time.Second
+)
+
+// redisStore is the Store on Redis: the layout is in redis_script.go.
+// Safe for concurrent use; several processes may share one Redis.
+type redisStore struct {
+	c      *redis.Client
+	name   string // the URL, redacted
+	prefix string
+	ttl    time.Duration
+	now    func() time.Time
+}
+
+func openRedis(ctx context.Context, where string, o Options) (Store, error) {
+	return openRedisPrefix(ctx, where, o, redisPrefix)
+}
+
+// openRedisPrefix opens the Redis store with its keys under prefix (tests
+// give each store a prefix of its own on one server).
+func openRedisPrefix(ctx context.Context, where string, o Options, prefix string) (*redisStore, error) {
+	name := Redact(where)
+	opt, err := redis.ParseURL(where)
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %s", name, redactText(err.Error(), where))
+	}
+	if opt.DialTimeout == 0 {
+		opt.DialTimeout = redisDialTimeout
+	}
+	if opt.ReadTimeout == 0 {
+		opt.ReadTimeout = redisIOTimeout
+	}
+	if opt.WriteTimeout == 0 {
+		opt.WriteTimeout = redisIOTimeout
+	}
+	opt.ContextTimeoutEnabled = true
+	s := &redisStore{c: redis.NewClient(opt), name: name, prefix: prefix, ttl: o.Retention, now: o.Now}
+	if s.ttl <= 0 {
+		s.ttl = DefaultRetention
+	}
+	if s.ttl < time.Millisecond {
+		s.ttl = time.Millisecond
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if err := putScript.Load(ctx, s.c).Err(); err != nil {
+		s.c.Close()
+		return nil, s.fail("open", err)
+	}
+	return s, nil
+}
+
+// fail wraps err for output: the store's redacted name, and any trace of
+// its password cut from the message.
+func (s *redisStore) fail(op string, err error) error {
+	return &redisError{msg: fmt.Sprintf("store %s: %s: %s", s.name, op, redactText(err.Error(), s.name)), err: err}
+}
+
+// A redisError carries a Redis error with a message fit for output; it
+// unwraps to the error for errors.Is (context.DeadlineExceeded, ...).
+type redisError struct {
+	msg string
+	err error
+}
+
+func (e *redisError) Error() string { return e.msg }
+func (e *redisError) Unwrap() error { return e.err }
+
+// redactText replaces in msg the user information (user:password) of the
+// URL where, if any.
+func redactText(msg, where string) string {
+	rest, ok := strings.CutPrefix(where, "redis://")
+	if !ok {
+		rest, ok = strings.CutPrefix(where, "rediss://")
+	}
+	if !ok {
+		return msg
+	}
+	if i := strings.LastIndexByte(rest, '@'); i > 0 {
+		if j := strings.IndexAny(rest, "/?#"); j < 0 || j > i {
+			msg = strings.ReplaceAll(msg, rest[:i], "xxxxx")
+			if k := strings.IndexByte(rest[:i], ':'); k >= 0 && k+1 < i {
+				msg = strings.ReplaceAll(msg, rest[k+1:i], "xxxxx")
+			}
+		}
+	}
+	return msg
+}
+
+func (s *redisStore) Close() error {
+	if err := s.c.Close(); err != nil {
+		return s.fail("close", err)
+	}
+	return nil
+}
+
+func (s *redisStore) spansKey(trace string) string { return s.prefix + "spans:" + trace }
+func (s *redisStore) traceKey(trace string) string { return s.prefix + "trace:" + trace }
+func (s *redisStore) slowKey() string              { return s.prefix + "slow" }
+func (s *redisStore) slowExpKey() string           { return s.prefix + "slow:exp" }
+func (s *redisStore) recentKey() string            { return s.prefix + "recent" }
+func (s *redisStore) errorsKey(day string) string  { return s.prefix + "errors:" + day }
+
+// Put stores the batch in one round trip: one putScript per trace,
+// pipelined. Redis runs each atomically; a batch as a whole is not (a
+// reader may see some of its traces before others).
+func (s *redisStore) Put(ctx context.Context, spans []Span) error {
+	for i := range spans {
+		if err := spans[i].Validate(); err != nil {
+			return fmt.Errorf("store %s: put: %w", s.name, err)
+		}
+	}
+	if len(spans) == 0 {
+		return nil
+	}
+	ttl := strconv.FormatInt(s.ttl.Milliseconds(), 10)
+	head := []any{ttl, MaxLimit, recentKeep, s.prefix + "errors:"}
+	args := map[string][]any{} // by trace, in the order of first arrival
+	var order []string
+	for i := range spans {
+		sp := &spans[i]
+		a, ok := args[sp.TraceID]
+		if !ok {
+			order = append(order, sp.TraceID)
+			a = append(append(make([]any, 0, len(head)+1+spanArgs), head...), sp.TraceID)
+		}
+		js, err := json.Marshal(sp)
+		if err != nil {
+			return fmt.Errorf("store %s: put: span %s: %w", s.name, sp.SpanID, err)
+		}
+		start, end := sp.Start.UTC(), sp.End().UTC()
+		root := "0"
+		if sp.ParentID == "" {
+			root = "1"
+		}
+		args[sp.TraceID] = append(a, sp.SpanID, js, root, sp.Service, sp.Operation,
+			start.Unix(), start.Nanosecond(), end.Unix(), end.Nanosecond(),
+			int64(sp.Duration), start.Format(time.DateOnly), sp.Error)
+	}
+	run := func() error {
+		pipe := s.c.Pipeline()
+		for _, t := range order {
+			keys := []string{s.spansKey(t), s.traceKey(t), s.slowKey(), s.slowExpKey(), s.recentKey()}
+			putScript.EvalSha(ctx, pipe, keys, args[t]...)
+		}
+		_, err := pipe.Exec(ctx)
+		return err
+	}
+	err := run()
+	if redis.HasErrorPrefix(err, "NOSCRIPT") { // Redis restarted, or SCRIPT FLUSH
+		if err = putScript.Load(ctx, s.c).Err(); err == nil {
+			err = run() // spans already stored are not stored twice
+		}
+	}
+	if err != nil {
+		return s.fail("put", err)
+	}
+	return nil
+}

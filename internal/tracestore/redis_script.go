@@ -1,0 +1,164 @@
+package tracestore
+
+import (
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// The Redis layout, under a prefix (redisPrefix, "jstrace:"), as the
+// lightweight Redis tracer's design:
+//
+//	spans:<trace>     hash span ID → span JSON; TTL Retention, refreshed by each put
+//	trace:<trace>     hash, the trace's summary (fields below); same TTL
+//	slow              zset trace → duration (ns), the MaxLimit slowest traces
+//	slow:exp          zset trace → expiry (ms since the epoch, Redis's clock) of slow's members
+//	recent            zset trace → start (s since the epoch), the recentKeep latest traces
+//	errors:<day>      zset trace → start, traces with a failed span that started on
+//	                  that UTC day (YYYY-MM-DD); TTL Retention, refreshed by each put
+//
+// The summary hash's fields: n (spans), ss sn sid (earliest span: start
+// seconds, nanoseconds, span ID), fsvc fop (its service, operation), day
+// (its UTC day), xs xn (latest end), rs rn rid rsvc rop rd (the root: start,
+// span ID, service, operation, duration in ns), e (failed spans), em ems emn
+// emid (the earliest failed span's message, start, span ID), and one field
+// "s:<service>" and "o:<operation>" per service and operation.
+//
+// A member of a listing whose summary has expired is skipped by readers
+// and removed (pruneScript); slow also drops its expired members on each
+// put (slow:exp), so that slow traces of yesterday do not keep today's out
+// of the top MaxLimit.
+//
+// Keys are built inside the scripts (errors:<day>, from the prefix in
+// ARGV): the store is for a standalone Redis, not Redis Cluster.
+
+// spanArgs is how many ARGV entries putScript takes per span, after its
+// 5 leading ones.
+const spanArgs = 12
+
+// putScript stores one trace's spans and updates its summary and the
+// listings, atomically: several collectors may put spans of one trace at
+// once. A span already stored (same span ID) is left as it was and not
+// counted again. It returns how many spans were new.
+//
+// KEYS: spans:<trace>, trace:<trace>, slow, slow:exp, recent.
+// ARGV: retention (ms), slow keep, recent keep, errors key prefix, trace ID,
+// then per span: span ID, JSON, "1" for a root else "0", service,
+// operation, start s, start ns, end s, end ns, duration ns, start's UTC
+// day, error message ("" = succeeded).
+var putScript = redis.NewScript(`
+local ttl, slowKeep, recentKeep, errPrefix, tid = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local names = {'n','ss','sn','sid','fsvc','fop','day','xs','xn','rs','rn','rid','rsvc','rop','rd','e','em','ems','emn','emid'}
+local got = redis.call('HMGET', KEYS[2], unpack(names))
+local h = {}
+for i, k in ipairs(names) do h[k] = got[i] end
+local n, e = tonumber(h.n) or 0, tonumber(h.e) or 0
+local oldE, oldDay = e, h.day
+
+-- before: is (as, an, aid) earlier than (bs, bn, bid)? Nothing is later
+-- than every start.
+local function before(as, an, aid, bs, bn, bid)
+  if not bs then return true end
+  as, an, bs, bn = tonumber(as), tonumber(an), tonumber(bs), tonumber(bn)
+  if as ~= bs then return as < bs end
+  if an ~= bn then return an < bn end
+  return aid < bid
+end
+
+local added, sets = 0, {}
+for i = 6, #ARGV, ` + strconv.Itoa(spanArgs) + ` do
+  local id = ARGV[i]
+  if redis.call('HSETNX', KEYS[1], id, ARGV[i+1]) == 1 then
+    added = added + 1
+    local svc, op, s, ns = ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
+    if before(s, ns, id, h.ss, h.sn, h.sid) then
+      h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
+    end
+    local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
+    if not h.xs or xs > tonumber(h.xs) or (xs == tonumber(h.xs) and xn > tonumber(h.xn)) then
+      h.xs, h.xn = ARGV[i+7], ARGV[i+8]
+    end
+    if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
+      h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
+    end
+    local msg = ARGV[i+11]
+    if msg ~= '' then
+      e = e + 1
+      if before(s, ns, id, h.ems, h.emn, h.emid) then
+        h.em, h.ems, h.emn, h.emid = msg, s, ns, id
+      end
+    end
+    sets['s:' .. svc] = '1'
+    sets['o:' .. op] = '1'
+  end
+end
+
+if added > 0 then
+  h.n, h.e = n + added, e
+  local w = {}
+  for _, k in ipairs(names) do
+    if h[k] then w[#w+1] = k; w[#w+1] = h[k] end
+  end
+  for k, v in pairs(sets) do
+    w[#w+1] = k; w[#w+1] = v
+    if #w >= 1000 then redis.call('HSET', KEYS[2], unpack(w)); w = {} end
+  end
+  if #w > 0 then redis.call('HSET', KEYS[2], unpack(w)) end
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+if not h.ss then return added end
+
+local dur
+if h.rd then dur = tonumber(h.rd)
+else dur = (tonumber(h.xs) - tonumber(h.ss)) * 1e9 + (tonumber(h.xn) - tonumber(h.sn)) end
+local start = string.format('%.9f', tonumber(h.ss) + tonumber(h.sn) / 1e9)
+
+-- slow: drop expired members, add this trace, keep the slowest.
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = redis.call('ZRANGE', KEYS[4], '-inf', now, 'BYSCORE')
+if #gone > 0 then
+  redis.call('ZREM', KEYS[3], unpack(gone))
+  redis.call('ZREM', KEYS[4], unpack(gone))
+end
+redis.call('ZADD', KEYS[3], string.format('%.0f', dur), tid)
+redis.call('ZADD', KEYS[4], now + tonumber(ttl), tid)
+local over = redis.call('ZCARD', KEYS[3]) - slowKeep
+if over > 0 then
+  local out = redis.call('ZRANGE', KEYS[3], 0, over - 1)
+  redis.call('ZREM', KEYS[3], unpack(out))
+  redis.call('ZREM', KEYS[4], unpack(out))
+end
+redis.call('PEXPIRE', KEYS[3], ttl)
+redis.call('PEXPIRE', KEYS[4], ttl)
+
+redis.call('ZADD', KEYS[5], start, tid)
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -recentKeep - 1)
+redis.call('PEXPIRE', KEYS[5], ttl)
+
+if e > 0 then
+  if oldE > 0 and oldDay and oldDay ~= h.day then
+    redis.call('ZREM', errPrefix .. oldDay, tid)
+  end
+  local k = errPrefix .. h.day
+  redis.call('ZADD', k, start, tid)
+  redis.call('PEXPIRE', k, ttl)
+end
+return added
+`)
+
+// pruneScript removes from a listing (KEYS[1], and KEYS[2] when given)
+// the traces among ARGV[2:] whose summary (ARGV[1] .. trace) no longer
+// exists. It checks again, atomically, what a reader found missing, so
+// that a trace put again meanwhile stays listed.
+var pruneScript = redis.NewScript(`
+local n = 0
+for i = 2, #ARGV do
+  if redis.call('EXISTS', ARGV[1] .. ARGV[i]) == 0 then
+    for _, k in ipairs(KEYS) do redis.call('ZREM', k, ARGV[i]) end
+    n = n + 1
+  end
+end
+return n
+`)
