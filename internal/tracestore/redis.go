@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -35,6 +36,14 @@ type redisStore struct {
 	now    func() time.Time
 }
 
+// quietOnce silences go-redis's own logger (it prints dial failures to
+// stderr): the store returns its errors, and the collector reports them.
+var quietOnce sync.Once
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 func openRedis(ctx context.Context, where string, o Options) (Store, error) {
 	return openRedisPrefix(ctx, where, o, redisPrefix)
 }
@@ -42,6 +51,7 @@ func openRedis(ctx context.Context, where string, o Options) (Store, error) {
 // openRedisPrefix opens the Redis store with its keys under prefix (tests
 // give each store a prefix of its own on one server).
 func openRedisPrefix(ctx context.Context, where string, o Options, prefix string) (*redisStore, error) {
+	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	name := Redact(where)
 	opt, err := redis.ParseURL(where)
 	if err != nil {

@@ -11,7 +11,8 @@ import (
 //
 //	spans:<trace>     hash span ID → span JSON; TTL Retention, refreshed by each put
 //	trace:<trace>     hash, the trace's summary (fields below); same TTL
-//	slow              zset trace → duration (ns), the MaxLimit slowest traces
+//	slow              zset trace → duration (ns), the MaxLimit slowest traces;
+//	                  listings' TTLs are the longest Retention of their puts
 //	slow:exp          zset trace → expiry (ms since the epoch, Redis's clock) of slow's members
 //	recent            zset trace → start (s since the epoch), the recentKeep latest traces
 //	errors:<day>      zset trace → start, traces with a failed span that started on
@@ -63,6 +64,12 @@ local function before(as, an, aid, bs, bn, bid)
   if as ~= bs then return as < bs end
   if an ~= bn then return an < bn end
   return aid < bid
+end
+
+-- extend: a listing lives as long as its longest-kept member (collectors
+-- sharing a Redis may keep traces for different times).
+local function extend(k)
+  if redis.call('PTTL', k) < tonumber(ttl) then redis.call('PEXPIRE', k, ttl) end
 end
 
 local added, sets = 0, {}
@@ -130,12 +137,12 @@ if over > 0 then
   redis.call('ZREM', KEYS[3], unpack(out))
   redis.call('ZREM', KEYS[4], unpack(out))
 end
-redis.call('PEXPIRE', KEYS[3], ttl)
-redis.call('PEXPIRE', KEYS[4], ttl)
+extend(KEYS[3])
+extend(KEYS[4])
 
 redis.call('ZADD', KEYS[5], start, tid)
 redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -recentKeep - 1)
-redis.call('PEXPIRE', KEYS[5], ttl)
+extend(KEYS[5])
 
 if e > 0 then
   if oldE > 0 and oldDay and oldDay ~= h.day then
@@ -143,7 +150,7 @@ if e > 0 then
   end
   local k = errPrefix .. h.day
   redis.call('ZADD', k, start, tid)
-  redis.call('PEXPIRE', k, ttl)
+  extend(k)
 end
 return added
 `)
