@@ -259,3 +259,19 @@ func TestRedisErrorsHidePassword(t *testing.T) {
 		t.Errorf("Put to a stopped Redis: %v", err)
 	}
 }
+
+// TestRedisBigBatch puts a batch of one trace's 20,000 spans, more values
+// than a Lua call can take at once.
+func TestRedisBigBatch(t *testing.T) {
+	s := openRedisAt(t, redistest.URL(t), newPrefix(), tracestore.Options{})
+	spans := trace(1, time.Minute, 19999, true)
+	mustPut(t, s, append(spans, spans[:5000]...))
+	got, err := s.Trace(context.Background(), spans[0].TraceID)
+	if err != nil || len(got) != len(spans) {
+		t.Fatalf("Trace: %d spans, %v; want %d", len(got), err, len(spans))
+	}
+	sums, err := s.Recent(context.Background(), tracestore.Query{})
+	if err != nil || len(sums) != 1 || sums[0].Spans != len(spans) || sums[0].Errors != 1 || len(sums[0].Services) != 6 {
+		t.Fatalf("Recent = %+v, %v", sums, err)
+	}
+}

@@ -2,6 +2,7 @@ package tracestore
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -47,7 +48,7 @@ const spanArgs = 12
 // then per span: span ID, JSON, "1" for a root else "0", service,
 // operation, start s, start ns, end s, end ns, duration ns, start's UTC
 // day, error message ("" = succeeded).
-var putScript = redis.NewScript(`
+var putScript = redis.NewScript(strings.ReplaceAll(`
 local ttl, slowKeep, recentKeep, errPrefix, tid = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local names = {'n','ss','sn','sid','fsvc','fop','day','xs','xn','rs','rn','rid','rsvc','rop','rd','e','em','ems','emn','emid'}
 local got = redis.call('HMGET', KEYS[2], unpack(names))
@@ -55,12 +56,14 @@ local h = {}
 for i, k in ipairs(names) do h[k] = got[i] end
 local n, e = tonumber(h.n) or 0, tonumber(h.e) or 0
 local oldE, oldDay = e, h.day
+-- Times are compared as numbers (seconds and nanoseconds each fit a
+-- double exactly); durations stay text.
+for _, k in ipairs({'ss','sn','xs','xn','rs','rn','ems','emn'}) do h[k] = tonumber(h[k]) end
 
 -- before: is (as, an, aid) earlier than (bs, bn, bid)? Nothing is later
 -- than every start.
 local function before(as, an, aid, bs, bn, bid)
   if not bs then return true end
-  as, an, bs, bn = tonumber(as), tonumber(an), tonumber(bs), tonumber(bn)
   if as ~= bs then return as < bs end
   if an ~= bn then return an < bn end
   return aid < bid
@@ -72,32 +75,49 @@ local function extend(k)
   if redis.call('PTTL', k) < tonumber(ttl) then redis.call('PEXPIRE', k, ttl) end
 end
 
-local added, sets = 0, {}
-for i = 6, #ARGV, ` + strconv.Itoa(spanArgs) + ` do
-  local id = ARGV[i]
-  if redis.call('HSETNX', KEYS[1], id, ARGV[i+1]) == 1 then
-    added = added + 1
-    local svc, op, s, ns = ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
-    if before(s, ns, id, h.ss, h.sn, h.sid) then
-      h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
-    end
-    local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
-    if not h.xs or xs > tonumber(h.xs) or (xs == tonumber(h.xs) and xn > tonumber(h.xn)) then
-      h.xs, h.xn = ARGV[i+7], ARGV[i+8]
-    end
-    if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
-      h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
-    end
-    local msg = ARGV[i+11]
-    if msg ~= '' then
-      e = e + 1
-      if before(s, ns, id, h.ems, h.emn, h.emid) then
-        h.em, h.ems, h.emn, h.emid = msg, s, ns, id
-      end
-    end
-    sets['s:' .. svc] = '1'
-    sets['o:' .. op] = '1'
+-- The spans not stored yet (and not twice in this batch), stored at once.
+local ids = {}
+for i = 6, #ARGV, STRIDE do ids[#ids+1] = ARGV[i] end
+local have = {}
+for c = 1, #ids, 1000 do -- unpack takes a few thousand values at most
+  local got = redis.call('HMGET', KEYS[1], unpack(ids, c, math.min(c + 999, #ids)))
+  for k = 1, #got do have[c + k - 1] = got[k] end
+end
+local seen, new, w = {}, {}, {}
+for j, id in ipairs(ids) do
+  if not have[j] and not seen[id] then
+    seen[id] = true
+    local i = 6 + (j - 1) * STRIDE
+    new[#new+1] = i
+    w[#w+1] = id; w[#w+1] = ARGV[i+1]
+    if #w >= 1000 then redis.call('HSET', KEYS[1], unpack(w)); w = {} end
   end
+end
+if #w > 0 then redis.call('HSET', KEYS[1], unpack(w)) end
+
+local added, sets = #new, {}
+for _, i in ipairs(new) do
+  local id, svc, op = ARGV[i], ARGV[i+3], ARGV[i+4]
+  local s, ns = tonumber(ARGV[i+5]), tonumber(ARGV[i+6])
+  if before(s, ns, id, h.ss, h.sn, h.sid) then
+    h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
+  end
+  local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
+  if not h.xs or xs > h.xs or (xs == h.xs and xn > h.xn) then
+    h.xs, h.xn = xs, xn
+  end
+  if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
+    h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
+  end
+  local msg = ARGV[i+11]
+  if msg ~= '' then
+    e = e + 1
+    if before(s, ns, id, h.ems, h.emn, h.emid) then
+      h.em, h.ems, h.emn, h.emid = msg, s, ns, id
+    end
+  end
+  sets['s:' .. svc] = '1'
+  sets['o:' .. op] = '1'
 end
 
 if added > 0 then
@@ -118,10 +138,11 @@ if not h.ss then return added end
 
 local dur
 if h.rd then dur = tonumber(h.rd)
-else dur = (tonumber(h.xs) - tonumber(h.ss)) * 1e9 + (tonumber(h.xn) - tonumber(h.sn)) end
-local start = string.format('%.9f', tonumber(h.ss) + tonumber(h.sn) / 1e9)
+else dur = (h.xs - h.ss) * 1e9 + (h.xn - h.sn) end
+local start = string.format('%.9f', h.ss + h.sn / 1e9)
 
--- slow: drop expired members, add this trace, keep the slowest.
+-- slow: drop expired members, then add this trace unless it is faster
+-- than all of a full set, and keep the slowest.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local gone = redis.call('ZRANGE', KEYS[4], '-inf', now, 'BYSCORE')
@@ -129,13 +150,16 @@ if #gone > 0 then
   redis.call('ZREM', KEYS[3], unpack(gone))
   redis.call('ZREM', KEYS[4], unpack(gone))
 end
-redis.call('ZADD', KEYS[3], string.format('%.0f', dur), tid)
-redis.call('ZADD', KEYS[4], now + tonumber(ttl), tid)
-local over = redis.call('ZCARD', KEYS[3]) - slowKeep
-if over > 0 then
-  local out = redis.call('ZRANGE', KEYS[3], 0, over - 1)
-  redis.call('ZREM', KEYS[3], unpack(out))
-  redis.call('ZREM', KEYS[4], unpack(out))
+local over = redis.call('ZCARD', KEYS[3]) + 1 - slowKeep
+local fastest = over > 0 and redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+if over <= 0 or dur > tonumber(fastest[2]) or redis.call('ZSCORE', KEYS[3], tid) then
+  if redis.call('ZADD', KEYS[3], string.format('%.0f', dur), tid) == 0 then over = over - 1 end
+  redis.call('ZADD', KEYS[4], now + tonumber(ttl), tid)
+  if over > 0 then
+    local out = redis.call('ZRANGE', KEYS[3], 0, over - 1)
+    redis.call('ZREM', KEYS[3], unpack(out))
+    redis.call('ZREM', KEYS[4], unpack(out))
+  end
 end
 extend(KEYS[3])
 extend(KEYS[4])
@@ -153,7 +177,7 @@ if e > 0 then
   extend(k)
 end
 return added
-`)
+`, "STRIDE", strconv.Itoa(spanArgs)))
 
 // pruneScript removes from a listing (KEYS[1], and KEYS[2] when given)
 // the traces among ARGV[2:] whose summary (ARGV[1] .. trace) no longer
