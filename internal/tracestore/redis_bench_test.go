@@ -196,12 +196,16 @@ func BenchmarkRedisSlow(b *testing.B) {
 // BenchmarkRedisErrors lists today's failed traces among 1 M spans.
 func BenchmarkRedisErrors(b *testing.B) {
 	b.Run("default", func(b *testing.B) { benchList(b, tracestore.Query{}, tracestore.Store.Errors) })
-	b.Run("max", func(b *testing.B) { benchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Errors) })
+	b.Run("max", func(b *testing.B) {
+		benchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Errors)
+	})
 	b.Run("operation", func(b *testing.B) { benchList(b, tracestore.Query{Operation: "op3"}, tracestore.Store.Errors) })
 }
 
 // BenchmarkRedisRecent lists the latest traces among 1 M spans.
 func BenchmarkRedisRecent(b *testing.B) {
 	b.Run("default", func(b *testing.B) { benchList(b, tracestore.Query{}, tracestore.Store.Recent) })
-	b.Run("service", func(b *testing.B) { benchList(b, tracestore.Query{Service: "payments", Limit: tracestore.MaxLimit}, tracestore.Store.Recent) })
+	b.Run("service", func(b *testing.B) {
+		benchList(b, tracestore.Query{Service: "payments", Limit: tracestore.MaxLimit}, tracestore.Store.Recent)
+	})
 }
