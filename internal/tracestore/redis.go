@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -135,9 +134,14 @@ func (s *redisStore) slowExpKey() string           { return s.prefix + "slow:exp
 func (s *redisStore) recentKey() string            { return s.prefix + "recent" }
 func (s *redisStore) errorsKey(day string) string  { return s.prefix + "errors:" + day }
 
-// Put stores the batch in one round trip: one putScript per trace,
-// pipelined. Redis runs each atomically; a batch as a whole is not (a
-// reader may see some of its traces before others).
+// putChunk is about how many spans one putScript call takes: a bigger
+// batch is cut into several calls (still one round trip), so that Redis,
+// which runs a script alone, serves other clients between them.
+const putChunk = 512
+
+// Put stores the batch in one round trip: putScript calls of about
+// putChunk spans, pipelined. Redis runs each atomically; a batch as a
+// whole is not (a reader may see some of its calls before others).
 func (s *redisStore) Put(ctx context.Context, spans []Span) error {
 	for i := range spans {
 		if err := spans[i].Validate(); err != nil {
@@ -147,35 +151,46 @@ func (s *redisStore) Put(ctx context.Context, spans []Span) error {
 	if len(spans) == 0 {
 		return nil
 	}
-	ttl := strconv.FormatInt(s.ttl.Milliseconds(), 10)
-	head := []any{ttl, MaxLimit, recentKeep, s.prefix + "errors:"}
-	args := map[string][]any{} // by trace, in the order of first arrival
+	byTrace := map[string][]*Span{} // in the order of first arrival
 	var order []string
 	for i := range spans {
-		sp := &spans[i]
-		a, ok := args[sp.TraceID]
-		if !ok {
-			order = append(order, sp.TraceID)
-			a = append(append(make([]any, 0, len(head)+1+spanArgs), head...), sp.TraceID)
+		t := spans[i].TraceID
+		if _, ok := byTrace[t]; !ok {
+			order = append(order, t)
 		}
-		js, err := json.Marshal(sp)
-		if err != nil {
-			return fmt.Errorf("store %s: put: span %s: %w", s.name, sp.SpanID, err)
+		byTrace[t] = append(byTrace[t], &spans[i])
+	}
+	type call struct {
+		keys []string
+		args []any
+		n    int
+	}
+	head := []any{s.ttl.Milliseconds(), MaxLimit, recentKeep, s.prefix + "errors:"}
+	var calls []*call
+	var c *call
+	for _, t := range order {
+		for rest := byTrace[t]; len(rest) > 0; {
+			if c == nil || c.n >= putChunk {
+				c = &call{keys: []string{s.slowKey(), s.slowExpKey(), s.recentKey()}, args: append([]any(nil), head...)}
+				calls = append(calls, c)
+			}
+			part := rest[:min(len(rest), putChunk-c.n)]
+			rest = rest[len(part):]
+			c.n += len(part)
+			c.keys = append(c.keys, s.spansKey(t), s.traceKey(t))
+			c.args = append(c.args, t, len(part))
+			for _, sp := range part {
+				var err error
+				if c.args, err = appendSpanArgs(c.args, sp); err != nil {
+					return fmt.Errorf("store %s: put: span %s: %w", s.name, sp.SpanID, err)
+				}
+			}
 		}
-		start, end := sp.Start.UTC(), sp.End().UTC()
-		root := "0"
-		if sp.ParentID == "" {
-			root = "1"
-		}
-		args[sp.TraceID] = append(a, sp.SpanID, js, root, sp.Service, sp.Operation,
-			start.Unix(), start.Nanosecond(), end.Unix(), end.Nanosecond(),
-			int64(sp.Duration), start.Format(time.DateOnly), sp.Error)
 	}
 	run := func() error {
 		pipe := s.c.Pipeline()
-		for _, t := range order {
-			keys := []string{s.spansKey(t), s.traceKey(t), s.slowKey(), s.slowExpKey(), s.recentKey()}
-			putScript.EvalSha(ctx, pipe, keys, args[t]...)
+		for _, c := range calls {
+			putScript.EvalSha(ctx, pipe, c.keys, c.args...)
 		}
 		_, err := pipe.Exec(ctx)
 		return err
@@ -190,4 +205,20 @@ func (s *redisStore) Put(ctx context.Context, spans []Span) error {
 		return s.fail("put", err)
 	}
 	return nil
+}
+
+// appendSpanArgs appends putScript's arguments for sp.
+func appendSpanArgs(args []any, sp *Span) ([]any, error) {
+	js, err := json.Marshal(sp)
+	if err != nil {
+		return nil, err
+	}
+	start, end := sp.Start.UTC(), sp.End().UTC()
+	root := "0"
+	if sp.ParentID == "" {
+		root = "1"
+	}
+	return append(args, sp.SpanID, js, root, sp.Service, sp.Operation,
+		start.Unix(), start.Nanosecond(), end.Unix(), end.Nanosecond(),
+		int64(sp.Duration), start.Format(time.DateOnly), sp.Error), nil
 }

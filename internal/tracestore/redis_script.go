@@ -34,31 +34,25 @@ import (
 // Keys are built inside the scripts (errors:<day>, from the prefix in
 // ARGV): the store is for a standalone Redis, not Redis Cluster.
 
-// spanArgs is how many ARGV entries putScript takes per span, after its
-// 5 leading ones.
+// spanArgs is how many ARGV entries putScript takes per span.
 const spanArgs = 12
 
-// putScript stores one trace's spans and updates its summary and the
-// listings, atomically: several collectors may put spans of one trace at
-// once. A span already stored (same span ID) is left as it was and not
-// counted again. It returns how many spans were new.
+// putScript stores spans of one or more traces, updates their summaries
+// and the listings, atomically: several collectors may put spans of one
+// trace at once. A span already stored (same span ID) is left as it was
+// and not counted again. It returns how many spans were new.
 //
-// KEYS: spans:<trace>, trace:<trace>, slow, slow:exp, recent.
-// ARGV: retention (ms), slow keep, recent keep, errors key prefix, trace ID,
-// then per span: span ID, JSON, "1" for a root else "0", service,
-// operation, start s, start ns, end s, end ns, duration ns, start's UTC
-// day, error message ("" = succeeded).
+// KEYS: slow, slow:exp, recent, then per trace spans:<trace>, trace:<trace>.
+// ARGV: retention (ms), slow keep, recent keep, errors key prefix, then
+// per trace its ID, its number of spans and per span: span ID, JSON, "1"
+// for a root else "0", service, operation, start s, start ns, end s, end
+// ns, duration ns, start's UTC day, error message ("" = succeeded).
 var putScript = redis.NewScript(strings.ReplaceAll(`
-local ttl, slowKeep, recentKeep, errPrefix, tid = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4], ARGV[5]
+local ttl, slowKeep, recentKeep, errPrefix = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local names = {'n','ss','sn','sid','fsvc','fop','day','xs','xn','rs','rn','rid','rsvc','rop','rd','e','em','ems','emn','emid'}
-local got = redis.call('HMGET', KEYS[2], unpack(names))
-local h = {}
-for i, k in ipairs(names) do h[k] = got[i] end
-local n, e = tonumber(h.n) or 0, tonumber(h.e) or 0
-local oldE, oldDay = e, h.day
 -- Times are compared as numbers (seconds and nanoseconds each fit a
 -- double exactly); durations stay text.
-for _, k in ipairs({'ss','sn','xs','xn','rs','rn','ems','emn'}) do h[k] = tonumber(h[k]) end
+local numeric = {'ss','sn','xs','xn','rs','rn','ems','emn'}
 
 -- before: is (as, an, aid) earlier than (bs, bn, bid)? Nothing is later
 -- than every start.
@@ -72,109 +66,158 @@ end
 -- extend: a listing lives as long as its longest-kept member (collectors
 -- sharing a Redis may keep traces for different times).
 local function extend(k)
-  if redis.call('PTTL', k) < tonumber(ttl) then redis.call('PEXPIRE', k, ttl) end
+  if redis.call('PTTL', k) < ttl then redis.call('PEXPIRE', k, ttl) end
 end
 
--- The spans not stored yet (and not twice in this batch), stored at once.
-local ids = {}
-for i = 6, #ARGV, STRIDE do ids[#ids+1] = ARGV[i] end
-local have = {}
-for c = 1, #ids, 1000 do -- unpack takes a few thousand values at most
-  local got = redis.call('HMGET', KEYS[1], unpack(ids, c, math.min(c + 999, #ids)))
-  for k = 1, #got do have[c + k - 1] = got[k] end
-end
-local seen, new, w = {}, {}, {}
-for j, id in ipairs(ids) do
-  if not have[j] and not seen[id] then
-    seen[id] = true
-    local i = 6 + (j - 1) * STRIDE
-    new[#new+1] = i
-    w[#w+1] = id; w[#w+1] = ARGV[i+1]
-    if #w >= 1000 then redis.call('HSET', KEYS[1], unpack(w)); w = {} end
+-- hset sets fields (name, value, name, value, ...), a few hundred at a
+-- time: unpack takes a few thousand values at most.
+local function hset(key, w)
+  for c = 1, #w, 512 do
+    redis.call('HSET', key, unpack(w, c, math.min(c + 511, #w)))
   end
 end
-if #w > 0 then redis.call('HSET', KEYS[1], unpack(w)) end
 
-local added, sets = #new, {}
-for _, i in ipairs(new) do
-  local id, svc, op = ARGV[i], ARGV[i+3], ARGV[i+4]
-  local s, ns = tonumber(ARGV[i+5]), tonumber(ARGV[i+6])
-  if before(s, ns, id, h.ss, h.sn, h.sid) then
-    h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
+-- putTrace stores the new spans among ARGV[first ..] (count of them) of
+-- trace tid and updates its summary. It returns how many were new and,
+-- for the listings, the summary and the trace's error count and day
+-- before.
+local function putTrace(spansKey, sumKey, tid, first, count)
+  local got = redis.call('HMGET', sumKey, unpack(names))
+  local h = {}
+  for i, k in ipairs(names) do h[k] = got[i] end
+  for _, k in ipairs(numeric) do h[k] = tonumber(h[k]) end
+  local e = tonumber(h.e) or 0
+  local oldE, oldDay = e, h.day
+
+  -- The spans not stored yet (and not twice in this batch), stored at once.
+  local ids = {}
+  for j = 0, count - 1 do ids[#ids+1] = ARGV[first + j * STRIDE] end
+  local have = {}
+  for c = 1, #ids, 512 do
+    local r = redis.call('HMGET', spansKey, unpack(ids, c, math.min(c + 511, #ids)))
+    for k = 1, #r do have[c + k - 1] = r[k] end
   end
-  local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
-  if not h.xs or xs > h.xs or (xs == h.xs and xn > h.xn) then
-    h.xs, h.xn = xs, xn
-  end
-  if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
-    h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
-  end
-  local msg = ARGV[i+11]
-  if msg ~= '' then
-    e = e + 1
-    if before(s, ns, id, h.ems, h.emn, h.emid) then
-      h.em, h.ems, h.emn, h.emid = msg, s, ns, id
+  local seen, new, w = {}, {}, {}
+  for j, id in ipairs(ids) do
+    if not have[j] and not seen[id] then
+      seen[id] = true
+      local i = first + (j - 1) * STRIDE
+      new[#new+1] = i
+      w[#w+1] = id; w[#w+1] = ARGV[i+1]
     end
   end
-  sets['s:' .. svc] = '1'
-  sets['o:' .. op] = '1'
+  if #w > 0 then hset(spansKey, w) end
+
+  local sets = {}
+  for _, i in ipairs(new) do
+    local id, svc, op = ARGV[i], ARGV[i+3], ARGV[i+4]
+    local s, ns = tonumber(ARGV[i+5]), tonumber(ARGV[i+6])
+    if before(s, ns, id, h.ss, h.sn, h.sid) then
+      h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
+    end
+    local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
+    if not h.xs or xs > h.xs or (xs == h.xs and xn > h.xn) then
+      h.xs, h.xn = xs, xn
+    end
+    if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
+      h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
+    end
+    local msg = ARGV[i+11]
+    if msg ~= '' then
+      e = e + 1
+      if before(s, ns, id, h.ems, h.emn, h.emid) then
+        h.em, h.ems, h.emn, h.emid = msg, s, ns, id
+      end
+    end
+    sets['s:' .. svc] = '1'
+    sets['o:' .. op] = '1'
+  end
+
+  if #new > 0 then
+    h.n, h.e = (tonumber(h.n) or 0) + #new, e
+    w = {}
+    for _, k in ipairs(names) do
+      if h[k] then w[#w+1] = k; w[#w+1] = h[k] end
+    end
+    for k, v in pairs(sets) do w[#w+1] = k; w[#w+1] = v end
+    hset(sumKey, w)
+  end
+  redis.call('PEXPIRE', spansKey, ttl)
+  redis.call('PEXPIRE', sumKey, ttl)
+  return #new, h, oldE, oldDay
 end
 
-if added > 0 then
-  h.n, h.e = n + added, e
-  local w = {}
-  for _, k in ipairs(names) do
-    if h[k] then w[#w+1] = k; w[#w+1] = h[k] end
+local added, traces = 0, {}
+local a, k = 5, 4
+while a <= #ARGV do
+  local tid, count = ARGV[a], tonumber(ARGV[a+1])
+  local n, h, oldE, oldDay = putTrace(KEYS[k], KEYS[k+1], tid, a + 2, count)
+  added = added + n
+  if h.ss then
+    local t = {tid = tid, e = h.e and tonumber(h.e) or 0, oldE = oldE, oldDay = oldDay, day = h.day}
+    if h.rd then t.dur = tonumber(h.rd)
+    else t.dur = (h.xs - h.ss) * 1e9 + (h.xn - h.sn) end
+    t.start = string.format('%.9f', h.ss + h.sn / 1e9)
+    traces[#traces+1] = t
   end
-  for k, v in pairs(sets) do
-    w[#w+1] = k; w[#w+1] = v
-    if #w >= 1000 then redis.call('HSET', KEYS[2], unpack(w)); w = {} end
-  end
-  if #w > 0 then redis.call('HSET', KEYS[2], unpack(w)) end
+  a, k = a + 2 + count * STRIDE, k + 2
 end
-redis.call('PEXPIRE', KEYS[1], ttl)
-redis.call('PEXPIRE', KEYS[2], ttl)
-if not h.ss then return added end
+if #traces == 0 then return added end
 
-local dur
-if h.rd then dur = tonumber(h.rd)
-else dur = (h.xs - h.ss) * 1e9 + (h.xn - h.sn) end
-local start = string.format('%.9f', h.ss + h.sn / 1e9)
-
--- slow: drop expired members, then add this trace unless it is faster
+-- slow: drop expired members, then add each trace unless it is faster
 -- than all of a full set, and keep the slowest.
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local gone = redis.call('ZRANGE', KEYS[4], '-inf', now, 'BYSCORE')
-if #gone > 0 then
-  redis.call('ZREM', KEYS[3], unpack(gone))
-  redis.call('ZREM', KEYS[4], unpack(gone))
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local gone = redis.call('ZRANGE', KEYS[2], '-inf', now, 'BYSCORE')
+for c = 1, #gone, 512 do
+  redis.call('ZREM', KEYS[1], unpack(gone, c, math.min(c + 511, #gone)))
+  redis.call('ZREM', KEYS[2], unpack(gone, c, math.min(c + 511, #gone)))
 end
-local over = redis.call('ZCARD', KEYS[3]) + 1 - slowKeep
-local fastest = over > 0 and redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-if over <= 0 or dur > tonumber(fastest[2]) or redis.call('ZSCORE', KEYS[3], tid) then
-  if redis.call('ZADD', KEYS[3], string.format('%.0f', dur), tid) == 0 then over = over - 1 end
-  redis.call('ZADD', KEYS[4], now + tonumber(ttl), tid)
-  if over > 0 then
-    local out = redis.call('ZRANGE', KEYS[3], 0, over - 1)
-    redis.call('ZREM', KEYS[3], unpack(out))
-    redis.call('ZREM', KEYS[4], unpack(out))
+local card = redis.call('ZCARD', KEYS[1])
+local fastest = nil -- the lowest duration of a full set
+for _, t in ipairs(traces) do
+  if card >= slowKeep and not fastest then
+    fastest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+  end
+  if card < slowKeep or t.dur > fastest or redis.call('ZSCORE', KEYS[1], t.tid) then
+    card = card + redis.call('ZADD', KEYS[1], string.format('%.0f', t.dur), t.tid)
+    redis.call('ZADD', KEYS[2], now + ttl, t.tid)
+    if card > slowKeep then
+      local out = redis.call('ZRANGE', KEYS[1], 0, card - slowKeep - 1)
+      redis.call('ZREM', KEYS[1], unpack(out))
+      redis.call('ZREM', KEYS[2], unpack(out))
+      card = slowKeep
+    end
+    fastest = nil
   end
 end
+extend(KEYS[1])
+extend(KEYS[2])
+
+-- recent, and errors per day.
+local w, days = {}, {}
+for _, t in ipairs(traces) do
+  w[#w+1] = t.start; w[#w+1] = t.tid
+  if t.e > 0 then
+    if t.oldE > 0 and t.oldDay and t.oldDay ~= t.day then
+      redis.call('ZREM', errPrefix .. t.oldDay, t.tid)
+    end
+    local d = days[t.day] or {}
+    d[#d+1] = t.start; d[#d+1] = t.tid
+    days[t.day] = d
+  end
+end
+for c = 1, #w, 512 do
+  redis.call('ZADD', KEYS[3], unpack(w, c, math.min(c + 511, #w)))
+end
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -recentKeep - 1)
 extend(KEYS[3])
-extend(KEYS[4])
-
-redis.call('ZADD', KEYS[5], start, tid)
-redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -recentKeep - 1)
-extend(KEYS[5])
-
-if e > 0 then
-  if oldE > 0 and oldDay and oldDay ~= h.day then
-    redis.call('ZREM', errPrefix .. oldDay, tid)
+for day, d in pairs(days) do
+  local key = errPrefix .. day
+  for c = 1, #d, 512 do
+    redis.call('ZADD', key, unpack(d, c, math.min(c + 511, #d)))
   end
-  local k = errPrefix .. h.day
-  redis.call('ZADD', k, start, tid)
-  extend(k)
+  extend(key)
 end
 return added
 `, "STRIDE", strconv.Itoa(spanArgs)))
