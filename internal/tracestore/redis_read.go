@@ -80,8 +80,10 @@ func (s *redisStore) latest(ctx context.Context, op, key string, q Query) ([]Sum
 		min = strconv.FormatFloat(float64(q.Since.UnixNano())/1e9-1e-6, 'f', 9, 64) // the summary's start decides
 	}
 	var out []Summary
-	for off := int64(0); len(out) < n; off += listPage {
-		ids, err := s.c.ZRevRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: "+inf", Offset: off, Count: listPage}).Result()
+	// Pages of what a listing without filters needs, then bigger ones.
+	page := int64(n + 4)
+	for off := int64(0); len(out) < n; off, page = off+page, int64(listPage) {
+		ids, err := s.c.ZRevRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: "+inf", Offset: off, Count: page}).Result()
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
@@ -90,7 +92,7 @@ func (s *redisStore) latest(ctx context.Context, op, key string, q Query) ([]Sum
 			return nil, s.fail(op, err)
 		}
 		out = append(out, got...)
-		if len(ids) < listPage {
+		if int64(len(ids)) < page {
 			break
 		}
 	}
