@@ -19,21 +19,21 @@ import (
 // Trace of a 1,000-span trace under 100 ms, Slow and Errors under 50 ms
 // with 1 M spans stored ($JSTRACE_BENCH_SPANS, default 1,000,000).
 
-const benchRetention = 10 * time.Minute
+const redisBenchRetention = 10 * time.Minute
 
-// benchTrace fills spans (20 of them, a root and 19 children, one failed
+// redisBenchTrace fills spans (20 of them, a root and 19 children, one failed
 // in ten traces) as trace n of run.
-func benchTrace(spans []tracestore.Span, run, n int) {
-	tid := fmt.Sprintf("%016x%016x", mix(uint64(run)), mix(uint64(n)))
+func redisBenchTrace(spans []tracestore.Span, run, n int) {
+	tid := fmt.Sprintf("%016x%016x", redisMix(uint64(run)), redisMix(uint64(n)))
 	start := time.Now().Add(-time.Duration(n%3600) * time.Second)
 	for i := range spans {
 		s := &spans[i]
-		*s = tracestore.Span{TraceID: tid, SpanID: fmt.Sprintf("%016x", mix(uint64(n)<<16|uint64(i+1))), Service: benchServices[i%len(benchServices)],
+		*s = tracestore.Span{TraceID: tid, SpanID: fmt.Sprintf("%016x", redisMix(uint64(n)<<16|uint64(i+1))), Service: redisBenchServices[i%len(redisBenchServices)],
 			Operation: "op" + strconv.Itoa(i%7), Start: start.Add(time.Duration(i) * time.Millisecond),
 			Duration: time.Duration(1+(n*7919+i)%5000) * time.Millisecond, Host: "host-1",
 			Tags: []tracestore.Tag{{Key: "http.method", Value: "GET"}, {Key: "http.status", Value: "200"}}}
 		if i > 0 {
-			s.ParentID = fmt.Sprintf("%016x", mix(uint64(n)<<16|uint64((i+1)/2)))
+			s.ParentID = fmt.Sprintf("%016x", redisMix(uint64(n)<<16|uint64((i+1)/2)))
 		}
 	}
 	if n%10 == 0 {
@@ -42,37 +42,37 @@ func benchTrace(spans []tracestore.Span, run, n int) {
 }
 
 // mix scatters x's bits (splitmix64's finalizer): IDs as random as real ones.
-func mix(x uint64) uint64 {
+func redisMix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31 | 1
 }
 
-var benchServices = []string{"gateway", "orders", "payments", "inventory", "users"}
+var redisBenchServices = []string{"gateway", "orders", "payments", "inventory", "users"}
 
-var benchRuns struct {
+var redisBenchRuns struct {
 	sync.Mutex
 	n int
 }
 
-// benchRun numbers the benchmark runs, so that each puts new traces.
-func benchRun() int {
-	benchRuns.Lock()
-	defer benchRuns.Unlock()
-	benchRuns.n++
-	return benchRuns.n<<20 | int(time.Now().UnixNano()&0xfffff)
+// redisBenchRun numbers the benchmark runs, so that each puts new traces.
+func redisBenchRun() int {
+	redisBenchRuns.Lock()
+	defer redisBenchRuns.Unlock()
+	redisBenchRuns.n++
+	return redisBenchRuns.n<<20 | int(time.Now().UnixNano()&0xfffff)
 }
 
-func benchStore(b *testing.B, prefix string) tracestore.Store {
+func redisBenchStore(b *testing.B, prefix string) tracestore.Store {
 	b.Helper()
-	return openRedisAt(b, redistest.URL(b), prefix, tracestore.Options{Retention: benchRetention})
+	return openRedisAt(b, redistest.URL(b), prefix, tracestore.Options{Retention: redisBenchRetention})
 }
 
 // BenchmarkRedisPut puts batches of 256 spans, of 20-span traces.
 func BenchmarkRedisPut(b *testing.B) {
-	s := benchStore(b, "jstrace-bench:put:")
-	run := benchRun()
+	s := redisBenchStore(b, "jstrace-bench:put:")
+	run := redisBenchRun()
 	const batchSize, perTrace = 256, 20
 	all := make([]tracestore.Span, 0, batchSize+perTrace)
 	tr := make([]tracestore.Span, perTrace)
@@ -81,7 +81,7 @@ func BenchmarkRedisPut(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		all = all[:0]
 		for len(all) < batchSize {
-			benchTrace(tr, run, n)
+			redisBenchTrace(tr, run, n)
 			n++
 			all = append(all, tr...)
 		}
@@ -95,17 +95,17 @@ func BenchmarkRedisPut(b *testing.B) {
 // BenchmarkRedisPutParallel is BenchmarkRedisPut from GOMAXPROCS
 // goroutines at once (several collectors).
 func BenchmarkRedisPutParallel(b *testing.B) {
-	s := benchStore(b, "jstrace-bench:put:")
+	s := redisBenchStore(b, "jstrace-bench:put:")
 	const batchSize, perTrace = 256, 20
 	b.RunParallel(func(pb *testing.PB) {
-		run := benchRun()
+		run := redisBenchRun()
 		all := make([]tracestore.Span, 0, batchSize+perTrace)
 		tr := make([]tracestore.Span, perTrace)
 		n := 0
 		for pb.Next() {
 			all = all[:0]
 			for len(all) < batchSize {
-				benchTrace(tr, run, n)
+				redisBenchTrace(tr, run, n)
 				n++
 				all = append(all, tr...)
 			}
@@ -120,10 +120,10 @@ func BenchmarkRedisPutParallel(b *testing.B) {
 
 // BenchmarkRedisTrace reads a 1,000-span trace.
 func BenchmarkRedisTrace(b *testing.B) {
-	s := benchStore(b, "jstrace-bench:trace:")
-	run := benchRun()
+	s := redisBenchStore(b, "jstrace-bench:trace:")
+	run := redisBenchRun()
 	spans := make([]tracestore.Span, 1000)
-	benchTrace(spans, run, 1)
+	redisBenchTrace(spans, run, 1)
 	if err := s.Put(context.Background(), spans); err != nil {
 		b.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func BenchmarkRedisTrace(b *testing.B) {
 	}
 }
 
-var filled struct {
+var redisFilled struct {
 	once sync.Once
 	err  error
 	n    int
@@ -144,38 +144,38 @@ var filled struct {
 
 // fill puts $JSTRACE_BENCH_SPANS spans (default 1,000,000) once per test
 // binary, under the prefix of the listing benchmarks.
-func fill(b *testing.B) tracestore.Store {
-	s := benchStore(b, "jstrace-bench:list:")
-	filled.once.Do(func() {
-		filled.n = 1000000
+func redisFill(b *testing.B) tracestore.Store {
+	s := redisBenchStore(b, "jstrace-bench:list:")
+	redisFilled.once.Do(func() {
+		redisFilled.n = 1000000
 		if v, err := strconv.Atoi(os.Getenv("JSTRACE_BENCH_SPANS")); err == nil && v > 0 {
-			filled.n = v
+			redisFilled.n = v
 		}
-		run := benchRun()
+		run := redisBenchRun()
 		start := time.Now()
 		tr := make([]tracestore.Span, 20)
 		var batch []tracestore.Span
-		for n := 0; n*len(tr) < filled.n; n++ {
-			benchTrace(tr, run, n)
+		for n := 0; n*len(tr) < redisFilled.n; n++ {
+			redisBenchTrace(tr, run, n)
 			batch = append(batch, tr...)
 			if len(batch) >= 2000 {
-				if filled.err = s.Put(context.Background(), batch); filled.err != nil {
+				if redisFilled.err = s.Put(context.Background(), batch); redisFilled.err != nil {
 					return
 				}
 				batch = batch[:0]
 			}
 		}
-		filled.err = s.Put(context.Background(), batch)
-		b.Logf("stored %d spans in %v", filled.n, time.Since(start).Round(time.Millisecond))
+		redisFilled.err = s.Put(context.Background(), batch)
+		b.Logf("stored %d spans in %v", redisFilled.n, time.Since(start).Round(time.Millisecond))
 	})
-	if filled.err != nil {
-		b.Fatal(filled.err)
+	if redisFilled.err != nil {
+		b.Fatal(redisFilled.err)
 	}
 	return s
 }
 
-func benchList(b *testing.B, q tracestore.Query, list func(tracestore.Store, context.Context, tracestore.Query) ([]tracestore.Summary, error)) {
-	s := fill(b)
+func redisBenchList(b *testing.B, q tracestore.Query, list func(tracestore.Store, context.Context, tracestore.Query) ([]tracestore.Summary, error)) {
+	s := redisFill(b)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		got, err := list(s, context.Background(), q)
@@ -188,24 +188,26 @@ func benchList(b *testing.B, q tracestore.Query, list func(tracestore.Store, con
 // BenchmarkRedisSlow lists the 20 and the 100 slowest traces, and the
 // slowest of a service, among 1 M spans.
 func BenchmarkRedisSlow(b *testing.B) {
-	b.Run("default", func(b *testing.B) { benchList(b, tracestore.Query{}, tracestore.Store.Slow) })
-	b.Run("max", func(b *testing.B) { benchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Slow) })
-	b.Run("service", func(b *testing.B) { benchList(b, tracestore.Query{Service: "payments"}, tracestore.Store.Slow) })
+	b.Run("default", func(b *testing.B) { redisBenchList(b, tracestore.Query{}, tracestore.Store.Slow) })
+	b.Run("max", func(b *testing.B) {
+		redisBenchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Slow)
+	})
+	b.Run("service", func(b *testing.B) { redisBenchList(b, tracestore.Query{Service: "payments"}, tracestore.Store.Slow) })
 }
 
 // BenchmarkRedisErrors lists today's failed traces among 1 M spans.
 func BenchmarkRedisErrors(b *testing.B) {
-	b.Run("default", func(b *testing.B) { benchList(b, tracestore.Query{}, tracestore.Store.Errors) })
+	b.Run("default", func(b *testing.B) { redisBenchList(b, tracestore.Query{}, tracestore.Store.Errors) })
 	b.Run("max", func(b *testing.B) {
-		benchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Errors)
+		redisBenchList(b, tracestore.Query{Limit: tracestore.MaxLimit}, tracestore.Store.Errors)
 	})
-	b.Run("operation", func(b *testing.B) { benchList(b, tracestore.Query{Operation: "op3"}, tracestore.Store.Errors) })
+	b.Run("operation", func(b *testing.B) { redisBenchList(b, tracestore.Query{Operation: "op3"}, tracestore.Store.Errors) })
 }
 
 // BenchmarkRedisRecent lists the latest traces among 1 M spans.
 func BenchmarkRedisRecent(b *testing.B) {
-	b.Run("default", func(b *testing.B) { benchList(b, tracestore.Query{}, tracestore.Store.Recent) })
+	b.Run("default", func(b *testing.B) { redisBenchList(b, tracestore.Query{}, tracestore.Store.Recent) })
 	b.Run("service", func(b *testing.B) {
-		benchList(b, tracestore.Query{Service: "payments", Limit: tracestore.MaxLimit}, tracestore.Store.Recent)
+		redisBenchList(b, tracestore.Query{Service: "payments", Limit: tracestore.MaxLimit}, tracestore.Store.Recent)
 	})
 }

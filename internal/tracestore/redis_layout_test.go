@@ -19,13 +19,13 @@ import (
 // Tests of what the conformance suite cannot see: the Redis layout
 // (TTLs, trimmed and pruned listings), round trips, URLs and passwords.
 
-var t0 = time.Date(2031, 5, 20, 12, 0, 0, 0, time.UTC)
+var redisT0 = time.Date(2031, 5, 20, 12, 0, 0, 0, time.UTC)
 
 // trace is trace number n: a root of duration d and `children` children,
 // the last one failed when failed is set.
-func trace(n int, d time.Duration, children int, failed bool) []tracestore.Span {
+func redisTrace(n int, d time.Duration, children int, failed bool) []tracestore.Span {
 	tid := fmt.Sprintf("%032x", 0xbeef0000+n)
-	start := t0.Add(time.Duration(n) * time.Millisecond)
+	start := redisT0.Add(time.Duration(n) * time.Millisecond)
 	spans := []tracestore.Span{{TraceID: tid, SpanID: fmt.Sprintf("%016x", 1), Service: "web", Operation: "GET /", Start: start, Duration: d}}
 	for i := 2; i <= children+1; i++ {
 		spans = append(spans, tracestore.Span{TraceID: tid, SpanID: fmt.Sprintf("%016x", i), ParentID: spans[0].SpanID,
@@ -37,16 +37,16 @@ func trace(n int, d time.Duration, children int, failed bool) []tracestore.Span 
 	return spans
 }
 
-func mustPut(t testing.TB, s tracestore.Store, spans []tracestore.Span) {
+func redisPut(t testing.TB, s tracestore.Store, spans []tracestore.Span) {
 	t.Helper()
 	if err := s.Put(context.Background(), spans); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// ids returns a function of a listing's results that returns the IDs it
-// lists, failing t on an error: ids(t)(s.Slow(ctx, q)).
-func ids(t *testing.T) func([]tracestore.Summary, error) []string {
+// redisIDs returns a function of a listing's results that returns the IDs it
+// lists, failing t on an error: redisIDs(t)(s.Slow(ctx, q)).
+func redisIDs(t *testing.T) func([]tracestore.Summary, error) []string {
 	return func(sums []tracestore.Summary, err error) []string {
 		t.Helper()
 		if err != nil {
@@ -64,10 +64,10 @@ func ids(t *testing.T) func([]tracestore.Summary, error) []string {
 // most the retention: nothing outlives it in Redis.
 func TestRedisKeysExpire(t *testing.T) {
 	ctx := context.Background()
-	p := newPrefix()
-	s := openRedisAt(t, redistest.URL(t), p, tracestore.Options{Retention: time.Hour, Now: func() time.Time { return t0 }})
-	mustPut(t, s, trace(1, time.Second, 3, true))
-	mustPut(t, s, trace(2, time.Second, 3, false))
+	p := redisTestPrefix()
+	s := openRedisAt(t, redistest.URL(t), p, tracestore.Options{Retention: time.Hour, Now: func() time.Time { return redisT0 }})
+	redisPut(t, s, redisTrace(1, time.Second, 3, true))
+	redisPut(t, s, redisTrace(2, time.Second, 3, false))
 	if _, err := s.Errors(ctx, tracestore.Query{}); err != nil {
 		t.Fatal(err)
 	}
@@ -102,25 +102,25 @@ func TestRedisKeysExpire(t *testing.T) {
 // set stays trimmed.
 func TestRedisSlowOutlivesNothing(t *testing.T) {
 	ctx := context.Background()
-	url, p := redistest.URL(t), newPrefix()
+	url, p := redistest.URL(t), redisTestPrefix()
 	short := openRedisAt(t, url, p, tracestore.Options{Retention: 300 * time.Millisecond})
 	long := openRedisAt(t, url, p, tracestore.Options{Retention: time.Hour})
 	var batch []tracestore.Span
 	for n := 1; n <= tracestore.MaxLimit+10; n++ {
-		batch = append(batch, trace(n, time.Hour+time.Duration(n)*time.Second, 1, false)...)
+		batch = append(batch, redisTrace(n, time.Hour+time.Duration(n)*time.Second, 1, false)...)
 	}
-	mustPut(t, short, batch)
+	redisPut(t, short, batch)
 	// Traffic of a store keeping traces longer keeps the slow set.
-	mustPut(t, long, trace(999, time.Millisecond, 1, false))
+	redisPut(t, long, redisTrace(999, time.Millisecond, 1, false))
 	if n := tracestore.RedisClient(short).ZCard(ctx, p+"slow").Val(); n != tracestore.MaxLimit {
 		t.Errorf("slow holds %d traces, want %d", n, tracestore.MaxLimit)
 	}
 	time.Sleep(500 * time.Millisecond)
 	for n := 1000; n < 1003; n++ {
-		mustPut(t, long, trace(n, time.Duration(n)*time.Millisecond, 1, false))
+		redisPut(t, long, redisTrace(n, time.Duration(n)*time.Millisecond, 1, false))
 	}
-	got := ids(t)(long.Slow(ctx, tracestore.Query{}))
-	want := []string{trace(1002, 0, 0, false)[0].TraceID, trace(1001, 0, 0, false)[0].TraceID, trace(1000, 0, 0, false)[0].TraceID}
+	got := redisIDs(t)(long.Slow(ctx, tracestore.Query{}))
+	want := []string{redisTrace(1002, 0, 0, false)[0].TraceID, redisTrace(1001, 0, 0, false)[0].TraceID, redisTrace(1000, 0, 0, false)[0].TraceID}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("Slow = %v, want %v", got, want)
 	}
@@ -130,12 +130,12 @@ func TestRedisSlowOutlivesNothing(t *testing.T) {
 // summary has expired.
 func TestRedisPrunes(t *testing.T) {
 	ctx := context.Background()
-	url, p := redistest.URL(t), newPrefix()
-	now := func() time.Time { return t0 }
+	url, p := redistest.URL(t), redisTestPrefix()
+	now := func() time.Time { return redisT0 }
 	short := openRedisAt(t, url, p, tracestore.Options{Retention: 200 * time.Millisecond, Now: now})
 	long := openRedisAt(t, url, p, tracestore.Options{Retention: time.Hour, Now: now})
-	mustPut(t, short, trace(1, time.Second, 1, true))
-	mustPut(t, long, trace(2, time.Second, 1, true))
+	redisPut(t, short, redisTrace(1, time.Second, 1, true))
+	redisPut(t, long, redisTrace(2, time.Second, 1, true))
 	time.Sleep(300 * time.Millisecond)
 	c := tracestore.RedisClient(long)
 	for _, l := range []struct {
@@ -145,7 +145,7 @@ func TestRedisPrunes(t *testing.T) {
 		if n := c.ZCard(ctx, p+l.key).Val(); n != 2 {
 			t.Fatalf("%s holds %d traces before the read, want 2", l.key, n)
 		}
-		if got := ids(t)(l.list(ctx, tracestore.Query{})); len(got) != 1 || got[0] != trace(2, 0, 0, false)[0].TraceID {
+		if got := redisIDs(t)(l.list(ctx, tracestore.Query{})); len(got) != 1 || got[0] != redisTrace(2, 0, 0, false)[0].TraceID {
 			t.Errorf("%s lists %v, want trace 2 only", l.key, got)
 		}
 		if n := c.ZCard(ctx, p+l.key).Val(); n != 1 {
@@ -154,14 +154,14 @@ func TestRedisPrunes(t *testing.T) {
 	}
 }
 
-// roundTrips counts the commands and pipelines a client sends.
-type roundTrips struct{ cmds, pipes atomic.Int64 }
+// redisRoundTrips counts the commands and pipelines a client sends.
+type redisRoundTrips struct{ cmds, pipes atomic.Int64 }
 
-func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+func (r *redisRoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (r *redisRoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error { r.cmds.Add(1); return next(ctx, cmd) }
 }
-func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+func (r *redisRoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error { r.pipes.Add(1); return next(ctx, cmds) }
 }
 
@@ -170,24 +170,24 @@ func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 // SCRIPT FLUSH) costs a reload, not the batch.
 func TestRedisPutOneRoundTrip(t *testing.T) {
 	ctx := context.Background()
-	s := openRedisAt(t, redistest.URL(t), newPrefix(), tracestore.Options{})
+	s := openRedisAt(t, redistest.URL(t), redisTestPrefix(), tracestore.Options{})
 	c := tracestore.RedisClient(s)
-	mustPut(t, s, trace(99, time.Second, 1, false)) // a connection ready (its handshake is commands too)
-	var rt roundTrips
+	redisPut(t, s, redisTrace(99, time.Second, 1, false)) // a connection ready (its handshake is commands too)
+	var rt redisRoundTrips
 	c.AddHook(&rt)
 	var batch []tracestore.Span
 	for n := 1; n <= 13; n++ {
-		batch = append(batch, trace(n, time.Second, 19, n%3 == 0)...)
+		batch = append(batch, redisTrace(n, time.Second, 19, n%3 == 0)...)
 	}
-	mustPut(t, s, batch)
+	redisPut(t, s, batch)
 	if c, p := rt.cmds.Load(), rt.pipes.Load(); c != 0 || p != 1 {
 		t.Errorf("Put of %d spans of 13 traces: %d commands, %d pipelines; want 0, 1", len(batch), c, p)
 	}
 	if err := c.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	more := trace(14, time.Second, 2, false)
-	mustPut(t, s, append(more, batch...))
+	more := redisTrace(14, time.Second, 2, false)
+	redisPut(t, s, append(more, batch...))
 	for _, tr := range [][]tracestore.Span{batch[:20], more} {
 		got, err := s.Trace(ctx, tr[0].TraceID)
 		if err != nil || len(got) != len(tr) {
@@ -196,8 +196,8 @@ func TestRedisPutOneRoundTrip(t *testing.T) {
 	}
 }
 
-// closedPort returns a loopback port nothing listens on.
-func closedPort(t *testing.T) string {
+// redisClosedPort returns a loopback port nothing listens on.
+func redisClosedPort(t *testing.T) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +211,7 @@ func closedPort(t *testing.T) string {
 // quotes the URL's password.
 func TestRedisErrorsHidePassword(t *testing.T) {
 	const secret = "s3cr%65t-pw" // decodes to s3cret-pw
-	down := closedPort(t)
+	down := redisClosedPort(t)
 	srv := redistest.Start(t)
 	host := strings.TrimSuffix(strings.TrimPrefix(srv.URL, "redis://"), "/0")
 	tests := []struct{ name, url string }{
@@ -242,13 +242,13 @@ func TestRedisErrorsHidePassword(t *testing.T) {
 		})
 	}
 	// A store whose Redis went away fails, quickly and without the password.
-	s := openRedisAt(t, srv.URL, newPrefix(), tracestore.Options{})
-	mustPut(t, s, trace(1, time.Second, 1, false))
+	s := openRedisAt(t, srv.URL, redisTestPrefix(), tracestore.Options{})
+	redisPut(t, s, redisTrace(1, time.Second, 1, false))
 	if err := srv.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	err := s.Put(context.Background(), trace(2, time.Second, 1, false))
+	err := s.Put(context.Background(), redisTrace(2, time.Second, 1, false))
 	if err == nil {
 		t.Fatal("Put to a stopped Redis: nil error")
 	}
@@ -263,9 +263,9 @@ func TestRedisErrorsHidePassword(t *testing.T) {
 // TestRedisBigBatch puts a batch of one trace's 20,000 spans, more values
 // than a Lua call can take at once.
 func TestRedisBigBatch(t *testing.T) {
-	s := openRedisAt(t, redistest.URL(t), newPrefix(), tracestore.Options{})
-	spans := trace(1, time.Minute, 19999, true)
-	mustPut(t, s, append(spans, spans[:5000]...))
+	s := openRedisAt(t, redistest.URL(t), redisTestPrefix(), tracestore.Options{})
+	spans := redisTrace(1, time.Minute, 19999, true)
+	redisPut(t, s, append(spans, spans[:5000]...))
 	got, err := s.Trace(context.Background(), spans[0].TraceID)
 	if err != nil || len(got) != len(spans) {
 		t.Fatalf("Trace: %d spans, %v; want %d", len(got), err, len(spans))

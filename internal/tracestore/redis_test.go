@@ -13,13 +13,13 @@ import (
 	"github.com/jstrace-go/jstrace/internal/tracestore/storetest"
 )
 
-// prefixes numbers the key prefixes of the Redis stores tests open on
+// redisPrefixes numbers the key redisPrefixes of the Redis stores tests open on
 // the shared server, so that no two tests see each other's traces.
-var prefixes atomic.Int64
+var redisPrefixes atomic.Int64
 
-// newPrefix returns a key prefix no other store of this test binary uses.
-func newPrefix() string {
-	return fmt.Sprintf("jstrace-test:%d:%d:", prefixes.Add(1), nowNano())
+// redisTestPrefix returns a key prefix no other store of this test binary uses.
+func redisTestPrefix() string {
+	return fmt.Sprintf("jstrace-test:%d:%d:", redisPrefixes.Add(1), redisNowNano())
 }
 
 // openRedisAt opens a Redis store on url under prefix, closed when t ends.
@@ -43,7 +43,7 @@ func redisOpener() storetest.Opener {
 		mu.Lock()
 		p, ok := prefix[t]
 		if !ok {
-			p = newPrefix()
+			p = redisTestPrefix()
 			prefix[t] = p
 		}
 		mu.Unlock()
@@ -59,4 +59,4 @@ func TestRedisConformance(t *testing.T) {
 	storetest.RunWith(t, storetest.Capabilities{RealClock: true}, redisOpener())
 }
 
-func nowNano() int64 { return time.Now().UnixNano() }
+func redisNowNano() int64 { return time.Now().UnixNano() }

@@ -2,8 +2,10 @@ package tracestore
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -36,4 +38,27 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzValidate checks Validate on IDs from outside (a collector's input)
+// against the rule spelled out: never a panic, and ok exactly for
+// lowercase hex of the right length, not all zero.
+func FuzzValidate(f *testing.F) {
+	f.Add(strings.Repeat("ab", 16), "00000000000000f1", "", int64(0))
+	f.Add(strings.Repeat("0", 32), "0000000000000000", "x", int64(-1))
+	f.Add("ÀBCD", "é", "00000000000000f0", int64(1))
+	f.Fuzz(func(t *testing.T, trace, span, parent string, d int64) {
+		s := Span{TraceID: trace, SpanID: span, ParentID: parent, Duration: time.Duration(d)}
+		want := ref(trace, 32) && ref(span, 16) && (parent == "" || ref(parent, 16)) && d >= 0
+		if err := s.Validate(); (err == nil) != want {
+			t.Fatalf("Validate(%q, %q, %q, %d) = %v, want ok=%v", trace, span, parent, d, err, want)
+		}
+	})
+}
+
+var hexRE = regexp.MustCompile(`^[0-9a-f]+$`)
+
+// ref is the rule for an ID of n digits, written another way.
+func ref(id string, n int) bool {
+	return len(id) == n && hexRE.MatchString(id) && strings.Trim(id, "0") != ""
 }

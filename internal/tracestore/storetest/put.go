@@ -34,7 +34,7 @@ var putTests = []test{
 	{"re-put and duplicates in a batch", func(e *env) {
 		s := e.store(0)
 		spans := append(simple(1, "web", "GET /", 0, time.Second), failed(span(1, 3, 1, "pay", "charge", 0, time.Millisecond), "no"))
-		e.put(s, spans...)
+		e.put(s, append(spans, spans[1], spans[2])...)
 		e.put(s, spans...)
 		e.put(s, spans[2], spans[2], spans[0])
 		e.trace(s, tid(1), byStart(spans))
