@@ -30,6 +30,7 @@ const (
 type redisStore struct {
 	c      *redis.Client
 	name   string // the URL, redacted
+	url    string // the URL, for redactText only
 	prefix string
 	ttl    time.Duration
 	now    func() time.Time
@@ -66,7 +67,7 @@ func openRedisPrefix(ctx context.Context, where string, o Options, prefix string
 		opt.WriteTimeout = redisIOTimeout
 	}
 	opt.ContextTimeoutEnabled = true
-	s := &redisStore{c: redis.NewClient(opt), name: name, prefix: prefix, ttl: o.Retention, now: o.Now}
+	s := &redisStore{c: redis.NewClient(opt), name: name, url: where, prefix: prefix, ttl: o.Retention, now: o.Now}
 	if s.ttl <= 0 {
 		s.ttl = DefaultRetention
 	}
@@ -86,7 +87,7 @@ func openRedisPrefix(ctx context.Context, where string, o Options, prefix string
 // fail wraps err for output: the store's redacted name, and any trace of
 // its password cut from the message.
 func (s *redisStore) fail(op string, err error) error {
-	return &redisError{msg: fmt.Sprintf("store %s: %s: %s", s.name, op, redactText(err.Error(), s.name)), err: err}
+	return &redisError{msg: fmt.Sprintf("store %s: %s: %s", s.name, op, redactText(err.Error(), s.url)), err: err}
 }
 
 // A redisError carries a Redis error with a message fit for output; it
