@@ -179,12 +179,9 @@ func (s *redisStore) Put(ctx context.Context, spans []Span) error {
 			rest = rest[len(part):]
 			c.n += len(part)
 			c.keys = append(c.keys, s.spansKey(t), s.traceKey(t))
-			c.args = append(c.args, t, len(part))
-			for _, sp := range part {
-				var err error
-				if c.args, err = appendSpanArgs(c.args, sp); err != nil {
-					return fmt.Errorf("store %s: put: span %s: %w", s.name, sp.SpanID, err)
-				}
+			var err error
+			if c.args, err = appendTraceArgs(append(c.args, t, len(part)), part); err != nil {
+				return fmt.Errorf("store %s: put: trace %s: %w", s.name, t, err)
 			}
 		}
 	}
@@ -208,18 +205,64 @@ func (s *redisStore) Put(ctx context.Context, spans []Span) error {
 	return nil
 }
 
-// appendSpanArgs appends putScript's arguments for sp.
-func appendSpanArgs(args []any, sp *Span) ([]any, error) {
-	js, err := json.Marshal(sp)
-	if err != nil {
-		return nil, err
+// appendTraceArgs appends putScript's arguments for spans of one trace:
+// what they add to its summary, then each span.
+func appendTraceArgs(args []any, spans []*Span) ([]any, error) {
+	var first, last, root, failed *Span
+	fields := map[string]bool{}
+	for _, sp := range spans {
+		if first == nil || earlier(sp, first) {
+			first = sp
+		}
+		if last == nil || sp.End().After(last.End()) {
+			last = sp
+		}
+		if sp.ParentID == "" && (root == nil || earlier(sp, root)) {
+			root = sp
+		}
+		if sp.Error != "" && (failed == nil || earlier(sp, failed)) {
+			failed = sp
+		}
+		fields["s:"+sp.Service] = true
+		fields["o:"+sp.Operation] = true
 	}
-	start, end := sp.Start.UTC(), sp.End().UTC()
-	root := "0"
-	if sp.ParentID == "" {
-		root = "1"
+	fs, end := first.Start.UTC(), last.End().UTC()
+	args = append(args, fs.Unix(), fs.Nanosecond(), first.SpanID, first.Service, first.Operation, fs.Format(time.DateOnly),
+		end.Unix(), end.Nanosecond())
+	if root != nil {
+		args = append(args, root.Start.Unix(), root.Start.Nanosecond(), root.SpanID, root.Service, root.Operation, int64(root.Duration))
+	} else {
+		args = append(args, 0, 0, "", "", "", 0)
 	}
-	return append(args, sp.SpanID, js, root, sp.Service, sp.Operation,
-		start.Unix(), start.Nanosecond(), end.Unix(), end.Nanosecond(),
-		int64(sp.Duration), start.Format(time.DateOnly), sp.Error), nil
+	if failed != nil {
+		args = append(args, failed.Start.Unix(), failed.Start.Nanosecond(), failed.SpanID, failed.Error)
+	} else {
+		args = append(args, 0, 0, "", "")
+	}
+	args = append(args, len(fields))
+	for f := range fields {
+		args = append(args, f)
+	}
+	for _, sp := range spans {
+		js, err := json.Marshal(sp)
+		if err != nil {
+			return nil, fmt.Errorf("span %s: %w", sp.SpanID, err)
+		}
+		failed := "0"
+		if sp.Error != "" {
+			failed = "1"
+		}
+		args = append(args, sp.SpanID, js, failed)
+	}
+	return args, nil
+}
+
+// earlier reports whether a starts before b, or with b and has a lower
+// span ID: which span a summary takes its start (and service, operation)
+// from.
+func earlier(a, b *Span) bool {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c < 0
+	}
+	return a.SpanID < b.SpanID
 }

@@ -1,11 +1,6 @@
 package tracestore
 
-import (
-	"strconv"
-	"strings"
-
-	"github.com/redis/go-redis/v9"
-)
+import "github.com/redis/go-redis/v9"
 
 // The Redis layout, under a prefix (redisPrefix, "jstrace:"), as the
 // lightweight Redis tracer's design:
@@ -34,20 +29,24 @@ import (
 // Keys are built inside the scripts (errors:<day>, from the prefix in
 // ARGV): the store is for a standalone Redis, not Redis Cluster.
 
-// spanArgs is how many ARGV entries putScript takes per span.
-const spanArgs = 12
-
 // putScript stores spans of one or more traces, updates their summaries
 // and the listings, atomically: several collectors may put spans of one
 // trace at once. A span already stored (same span ID) is left as it was
 // and not counted again. It returns how many spans were new.
 //
+// What a batch adds to a summary besides counts (earliest span, latest
+// end, root, earliest error, services and operations) is computed by the
+// client over the batch's spans of the trace (appendTraceArgs); merging it is
+// right whether or not some of those spans were stored already, as long
+// as a span put again is the same span. Only counts need to know which
+// spans are new, so the script handles three values per span.
+//
 // KEYS: slow, slow:exp, recent, then per trace spans:<trace>, trace:<trace>.
 // ARGV: retention (ms), slow keep, recent keep, errors key prefix, then
-// per trace its ID, its number of spans and per span: span ID, JSON, "1"
-// for a root else "0", service, operation, start s, start ns, end s, end
-// ns, duration ns, start's UTC day, error message ("" = succeeded).
-var putScript = redis.NewScript(strings.ReplaceAll(`
+// per trace: its ID, its number of spans, appendTraceArgs's 18 values, the
+// number of summary fields to set, those fields ("s:<service>",
+// "o:<operation>"), and per span its ID, JSON and "1" if it failed else "0".
+var putScript = redis.NewScript(`
 local ttl, slowKeep, recentKeep, errPrefix = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local names = {'n','ss','sn','sid','fsvc','fop','day','xs','xn','rs','rn','rid','rsvc','rop','rd','e','em','ems','emn','emid'}
 -- Times are compared as numbers (seconds and nanoseconds each fit a
@@ -77,11 +76,15 @@ local function hset(key, w)
   end
 end
 
--- putTrace stores the new spans among ARGV[first ..] (count of them) of
--- trace tid and updates its summary. It returns how many were new and,
--- for the listings, the summary and the trace's error count and day
--- before.
-local function putTrace(spansKey, sumKey, tid, first, count)
+-- putTrace stores the new spans of the trace whose arguments start at
+-- ARGV[a] and updates its summary. It returns how many spans were new,
+-- the summary, the trace's error count and day before, and where the next
+-- trace's arguments start.
+local function putTrace(spansKey, sumKey, a)
+  local count, g = tonumber(ARGV[a+1]), a + 2
+  local nf = tonumber(ARGV[g+18])
+  local f0 = g + 19
+  local s0 = f0 + nf
   local got = redis.call('HMGET', sumKey, unpack(names))
   local h = {}
   for i, k in ipairs(names) do h[k] = got[i] end
@@ -91,67 +94,65 @@ local function putTrace(spansKey, sumKey, tid, first, count)
 
   -- The spans not stored yet (and not twice in this batch), stored at once.
   local ids = {}
-  for j = 0, count - 1 do ids[#ids+1] = ARGV[first + j * STRIDE] end
+  for j = 0, count - 1 do ids[#ids+1] = ARGV[s0 + j * 3] end
   local have = {}
   for c = 1, #ids, 512 do
     local r = redis.call('HMGET', spansKey, unpack(ids, c, math.min(c + 511, #ids)))
     for k = 1, #r do have[c + k - 1] = r[k] end
   end
-  local seen, new, w = {}, {}, {}
+  local seen, added, w = {}, 0, {}
   for j, id in ipairs(ids) do
     if not have[j] and not seen[id] then
       seen[id] = true
-      local i = first + (j - 1) * STRIDE
-      new[#new+1] = i
+      local i = s0 + (j - 1) * 3
+      added = added + 1
+      if ARGV[i+2] == '1' then e = e + 1 end
       w[#w+1] = id; w[#w+1] = ARGV[i+1]
     end
   end
-  if #w > 0 then hset(spansKey, w) end
 
-  local sets = {}
-  for _, i in ipairs(new) do
-    local id, svc, op = ARGV[i], ARGV[i+3], ARGV[i+4]
-    local s, ns = tonumber(ARGV[i+5]), tonumber(ARGV[i+6])
-    if before(s, ns, id, h.ss, h.sn, h.sid) then
-      h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = s, ns, id, svc, op, ARGV[i+10]
+  if added > 0 then
+    hset(spansKey, w)
+    local fs, fn, fid = tonumber(ARGV[g]), tonumber(ARGV[g+1]), ARGV[g+2]
+    if before(fs, fn, fid, h.ss, h.sn, h.sid) then
+      h.ss, h.sn, h.sid, h.fsvc, h.fop, h.day = fs, fn, fid, ARGV[g+3], ARGV[g+4], ARGV[g+5]
     end
-    local xs, xn = tonumber(ARGV[i+7]), tonumber(ARGV[i+8])
+    local xs, xn = tonumber(ARGV[g+6]), tonumber(ARGV[g+7])
     if not h.xs or xs > h.xs or (xs == h.xs and xn > h.xn) then
       h.xs, h.xn = xs, xn
     end
-    if ARGV[i+2] == '1' and before(s, ns, id, h.rs, h.rn, h.rid) then
-      h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = s, ns, id, svc, op, ARGV[i+9]
-    end
-    local msg = ARGV[i+11]
-    if msg ~= '' then
-      e = e + 1
-      if before(s, ns, id, h.ems, h.emn, h.emid) then
-        h.em, h.ems, h.emn, h.emid = msg, s, ns, id
+    local rid = ARGV[g+10]
+    if rid ~= '' then
+      local rs, rn = tonumber(ARGV[g+8]), tonumber(ARGV[g+9])
+      if before(rs, rn, rid, h.rs, h.rn, h.rid) then
+        h.rs, h.rn, h.rid, h.rsvc, h.rop, h.rd = rs, rn, rid, ARGV[g+11], ARGV[g+12], ARGV[g+13]
       end
     end
-    sets['s:' .. svc] = '1'
-    sets['o:' .. op] = '1'
-  end
-
-  if #new > 0 then
-    h.n, h.e = (tonumber(h.n) or 0) + #new, e
+    local eid = ARGV[g+16]
+    if eid ~= '' then
+      local es, en = tonumber(ARGV[g+14]), tonumber(ARGV[g+15])
+      if before(es, en, eid, h.ems, h.emn, h.emid) then
+        h.em, h.ems, h.emn, h.emid = ARGV[g+17], es, en, eid
+      end
+    end
+    h.n, h.e = (tonumber(h.n) or 0) + added, e
     w = {}
     for _, k in ipairs(names) do
       if h[k] then w[#w+1] = k; w[#w+1] = h[k] end
     end
-    for k, v in pairs(sets) do w[#w+1] = k; w[#w+1] = v end
+    for i = f0, s0 - 1 do w[#w+1] = ARGV[i]; w[#w+1] = '1' end
     hset(sumKey, w)
   end
   redis.call('PEXPIRE', spansKey, ttl)
   redis.call('PEXPIRE', sumKey, ttl)
-  return #new, h, oldE, oldDay
+  return added, h, oldE, oldDay, s0 + count * 3
 end
 
 local added, traces = 0, {}
 local a, k = 5, 4
 while a <= #ARGV do
-  local tid, count = ARGV[a], tonumber(ARGV[a+1])
-  local n, h, oldE, oldDay = putTrace(KEYS[k], KEYS[k+1], tid, a + 2, count)
+  local tid = ARGV[a]
+  local n, h, oldE, oldDay, next = putTrace(KEYS[k], KEYS[k+1], a)
   added = added + n
   if h.ss then
     local t = {tid = tid, e = h.e and tonumber(h.e) or 0, oldE = oldE, oldDay = oldDay, day = h.day}
@@ -160,7 +161,7 @@ while a <= #ARGV do
     t.start = string.format('%.9f', h.ss + h.sn / 1e9)
     traces[#traces+1] = t
   end
-  a, k = a + 2 + count * STRIDE, k + 2
+  a, k = next, k + 2
 end
 if #traces == 0 then return added end
 
@@ -220,7 +221,7 @@ for day, d in pairs(days) do
   extend(key)
 end
 return added
-`, "STRIDE", strconv.Itoa(spanArgs)))
+`)
 
 // pruneScript removes from a listing (KEYS[1], and KEYS[2] when given)
 // the traces among ARGV[2:] whose summary (ARGV[1] .. trace) no longer
