@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -53,6 +54,9 @@ func openRedis(ctx context.Context, where string, o Options) (Store, error) {
 func openRedisPrefix(ctx context.Context, where string, o Options, prefix string) (*redisStore, error) {
 	quietOnce.Do(func() { redis.SetLogger(quiet{}) })
 	name := Redact(where)
+	if _, err := url.Parse(where); err != nil { // its message quotes the URL
+		return nil, fmt.Errorf("store %s: not a URL (want redis://[user:password@]host:port[/db])", name)
+	}
 	opt, err := redis.ParseURL(where)
 	if err != nil {
 		return nil, fmt.Errorf("store %s: %s", name, redactText(err.Error(), where))
@@ -111,11 +115,9 @@ func redactText(msg, where string) string {
 		return msg
 	}
 	if i := strings.LastIndexByte(rest, '@'); i > 0 {
-		if j := strings.IndexAny(rest, "/?#"); j < 0 || j > i {
-			msg = strings.ReplaceAll(msg, rest[:i], "xxxxx")
-			if k := strings.IndexByte(rest[:i], ':'); k >= 0 && k+1 < i {
-				msg = strings.ReplaceAll(msg, rest[k+1:i], "xxxxx")
-			}
+		msg = strings.ReplaceAll(msg, rest[:i], "xxxxx")
+		if k := strings.IndexByte(rest[:i], ':'); k >= 0 && k+1 < i {
+			msg = strings.ReplaceAll(msg, rest[k+1:i], "xxxxx")
 		}
 	}
 	return msg

@@ -216,6 +216,7 @@ func TestRedisErrorsHidePassword(t *testing.T) {
 	host := strings.TrimSuffix(strings.TrimPrefix(srv.URL, "redis://"), "/0")
 	tests := []struct{ name, url string }{
 		{"unparsable", "redis://user:" + secret + "@[::1/0"},
+		{"slash in the password", "redis://user:s3/cret-pw@" + down + "/0"},
 		{"bad database", "redis://user:" + secret + "@" + down + "/zero"},
 		{"unknown option", "redis://user:" + secret + "@" + down + "/0?bogus=1"},
 		{"nobody listens", "redis://user:" + secret + "@" + down + "/0"},
@@ -233,7 +234,7 @@ func TestRedisErrorsHidePassword(t *testing.T) {
 				t.Fatal("Open: nil error")
 			}
 			msg := err.Error()
-			for _, leak := range []string{"s3cr", "%65t", "cret-pw"} {
+			for _, leak := range []string{"s3cr", "%65t", "cret-pw", "s3/"} {
 				if strings.Contains(msg, leak) {
 					t.Fatalf("error quotes the password (%q): %s", leak, msg)
 				}
