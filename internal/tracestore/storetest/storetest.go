@@ -10,6 +10,18 @@
 //			return openMyStore(t, o) // see Opener for what it must do
 //		})
 //	}
+//
+// The suite checks: a trace read back ordered by start then span ID, times
+// as instants; re-puts and duplicates within a batch stored once, also from
+// 8 goroutines over two handles at once; out-of-order and late spans and a
+// root arriving last, through each summary field; a batch with one invalid
+// span refused whole (ErrInvalid); ErrNotFound; Slow, Errors and Recent
+// order, DefaultLimit and MaxLimit, service, operation and Since filters;
+// Errors by UTC day, today by Options.Now, a malformed Day refused;
+// retention counted from a trace's last put, expired traces gone from every
+// read and started anew by a late span; Close; 1 MiB tag values and
+// unicode. Its tests run one after another, about 3 s in all plus 3 s of
+// sleeping with RealClock.
 package storetest
 
 import (
