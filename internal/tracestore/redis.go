@@ -2,7 +2,6 @@ package tracestore
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -245,11 +244,14 @@ func appendTraceArgs(args []any, spans []*Span) ([]any, error) {
 	for f := range fields {
 		args = append(args, f)
 	}
+	var buf []byte // the spans' JSON, each a piece of it
 	for _, sp := range spans {
-		js, err := json.Marshal(sp)
-		if err != nil {
+		start := len(buf)
+		var err error
+		if buf, err = appendSpanJSON(buf, sp); err != nil {
 			return nil, fmt.Errorf("span %s: %w", sp.SpanID, err)
 		}
+		js := buf[start:len(buf):len(buf)]
 		failed := "0"
 		if sp.Error != "" {
 			failed = "1"

@@ -2,7 +2,8 @@ package tracestore_test
 
 import (
 	"context"
-	"fmt"
+	"encoding/binary"
+	"encoding/hex"
 	"os"
 	"strconv"
 	"sync"
@@ -24,16 +25,15 @@ const redisBenchRetention = 10 * time.Minute
 // redisBenchTrace fills spans (20 of them, a root and 19 children, one failed
 // in ten traces) as trace n of run.
 func redisBenchTrace(spans []tracestore.Span, run, n int) {
-	tid := fmt.Sprintf("%016x%016x", redisMix(uint64(run)), redisMix(uint64(n)))
+	tid := redisHex(redisMix(uint64(run))) + redisHex(redisMix(uint64(n)))
 	start := time.Now().Add(-time.Duration(n%3600) * time.Second)
 	for i := range spans {
 		s := &spans[i]
-		*s = tracestore.Span{TraceID: tid, SpanID: fmt.Sprintf("%016x", redisMix(uint64(n)<<16|uint64(i+1))), Service: redisBenchServices[i%len(redisBenchServices)],
-			Operation: "op" + strconv.Itoa(i%7), Start: start.Add(time.Duration(i) * time.Millisecond),
-			Duration: time.Duration(1+(n*7919+i)%5000) * time.Millisecond, Host: "host-1",
-			Tags: []tracestore.Tag{{Key: "http.method", Value: "GET"}, {Key: "http.status", Value: "200"}}}
+		*s = tracestore.Span{TraceID: tid, SpanID: redisHex(redisMix(uint64(n)<<16 | uint64(i+1))), Service: redisBenchServices[i%len(redisBenchServices)],
+			Operation: redisBenchOps[i%len(redisBenchOps)], Start: start.Add(time.Duration(i) * time.Millisecond),
+			Duration: time.Duration(1+(n*7919+i)%5000) * time.Millisecond, Host: "host-1", Tags: redisBenchTags}
 		if i > 0 {
-			s.ParentID = fmt.Sprintf("%016x", redisMix(uint64(n)<<16|uint64((i+1)/2)))
+			s.ParentID = redisHex(redisMix(uint64(n)<<16 | uint64((i+1)/2)))
 		}
 	}
 	if n%10 == 0 {
@@ -41,7 +41,19 @@ func redisBenchTrace(spans []tracestore.Span, run, n int) {
 	}
 }
 
-// mix scatters x's bits (splitmix64's finalizer): IDs as random as real ones.
+var (
+	redisBenchTags = []tracestore.Tag{{Key: "http.method", Value: "GET"}, {Key: "http.status", Value: "200"}}
+	redisBenchOps  = []string{"op0", "op1", "op2", "op3", "op4", "op5", "op6"}
+)
+
+// redisHex is x in 16 hex digits.
+func redisHex(x uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], x)
+	return hex.EncodeToString(b[:])
+}
+
+// redisMix scatters x's bits (splitmix64's finalizer): IDs as random as real ones.
 func redisMix(x uint64) uint64 {
 	x += 0x9e3779b97f4a7c15
 	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
