@@ -80,11 +80,43 @@ func openRedisPrefix(ctx context.Context, where string, o Options, prefix string
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := putScript.Load(ctx, s.c).Err(); err != nil {
+	if err := s.check(ctx); err != nil {
 		s.c.Close()
-		return nil, s.fail("open", err)
+		return nil, err
 	}
 	return s, nil
+}
+
+// versionOK returns the version INFO server reports, and whether it is
+// 6.2 or later.
+func versionOK(info string) (string, bool) {
+	v := "unknown"
+	for _, line := range strings.Split(info, "\n") {
+		if after, ok := strings.CutPrefix(strings.TrimSpace(line), "redis_version:"); ok {
+			v = after
+		}
+	}
+	var major, minor int
+	if _, err := fmt.Sscanf(v, "%d.%d", &major, &minor); err != nil {
+		return v, false
+	}
+	return v, major > 6 || major == 6 && minor >= 2
+}
+
+// check connects, checks the server's version (the scripts need Redis
+// 6.2: ZRANGE BYSCORE) and loads putScript.
+func (s *redisStore) check(ctx context.Context) error {
+	info, err := s.c.Info(ctx, "server").Result()
+	if err != nil {
+		return s.fail("open", err)
+	}
+	if v, ok := versionOK(info); !ok {
+		return fmt.Errorf("store %s: redis version %.20q: want 6.2 or later", s.name, v)
+	}
+	if err := putScript.Load(ctx, s.c).Err(); err != nil {
+		return s.fail("open", err)
+	}
+	return nil
 }
 
 // fail wraps err for output: the store's redacted name, and any trace of
