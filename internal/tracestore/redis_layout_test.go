@@ -276,3 +276,30 @@ func TestRedisBigBatch(t *testing.T) {
 		t.Fatalf("Recent = %+v, %v", sums, err)
 	}
 }
+
+// TestRedisPrunesPages checks that a listing read over several pages,
+// pruning expired traces as it goes, skips none of the others.
+func TestRedisPrunesPages(t *testing.T) {
+	ctx := context.Background()
+	url, p := redistest.URL(t), redisTestPrefix()
+	now := func() time.Time { return redisT0 }
+	short := openRedisAt(t, url, p, tracestore.Options{Retention: 200 * time.Millisecond, Now: now})
+	long := openRedisAt(t, url, p, tracestore.Options{Retention: time.Hour, Now: now})
+	var batch []tracestore.Span
+	for n := 1000; n < 1300; n++ { // later than the long-kept ones: listed first
+		batch = append(batch, redisTrace(n, time.Second, 0, true)...)
+	}
+	redisPut(t, short, batch)
+	batch = batch[:0]
+	for n := 1; n <= 30; n++ {
+		batch = append(batch, redisTrace(n, time.Second, 0, true)...)
+	}
+	redisPut(t, long, batch)
+	time.Sleep(300 * time.Millisecond)
+	for name, list := range map[string]func(context.Context, tracestore.Query) ([]tracestore.Summary, error){
+		"recent": long.Recent, "errors": long.Errors} {
+		if got := redisIDs(t)(list(ctx, tracestore.Query{Limit: 30})); len(got) != 30 {
+			t.Errorf("%s lists %d traces, want 30", name, len(got))
+		}
+	}
+}

@@ -43,18 +43,7 @@ func (s *redisStore) Trace(ctx context.Context, traceID string) ([]Span, error) 
 }
 
 func (s *redisStore) Slow(ctx context.Context, q Query) ([]Summary, error) {
-	ids, err := s.c.ZRevRange(ctx, s.slowKey(), 0, -1).Result()
-	if err != nil {
-		return nil, s.fail("slow", err)
-	}
-	all, err := s.summaries(ctx, ids, q, len(ids), s.slowKey(), s.slowExpKey())
-	if err != nil {
-		return nil, s.fail("slow", err)
-	}
-	slices.SortStableFunc(all, func(a, b Summary) int {
-		return cmp.Or(cmp.Compare(b.Duration, a.Duration), strings.Compare(a.TraceID, b.TraceID))
-	})
-	return all[:min(len(all), limit(q))], nil
+	return s.list(ctx, "slow", q, "-inf", slowest, s.slowKey(), s.slowExpKey())
 }
 
 func (s *redisStore) Errors(ctx context.Context, q Query) ([]Summary, error) {
@@ -64,30 +53,45 @@ func (s *redisStore) Errors(ctx context.Context, q Query) ([]Summary, error) {
 	} else if _, err := time.Parse(time.DateOnly, day); err != nil {
 		return nil, fmt.Errorf("store %s: errors: day %.40q: want YYYY-MM-DD", s.name, day)
 	}
-	return s.latest(ctx, "errors", s.errorsKey(day), q)
+	return s.list(ctx, "errors", q, since(q), latest, s.errorsKey(day))
 }
 
 func (s *redisStore) Recent(ctx context.Context, q Query) ([]Summary, error) {
-	return s.latest(ctx, "recent", s.recentKey(), q)
+	return s.list(ctx, "recent", q, since(q), latest, s.recentKey())
 }
 
-// latest lists from a listing scored by start, latest first, the traces
-// q selects, a page at a time.
-func (s *redisStore) latest(ctx context.Context, op, key string, q Query) ([]Summary, error) {
-	n := limit(q)
-	min := "-inf"
-	if !q.Since.IsZero() {
-		min = strconv.FormatFloat(float64(q.Since.UnixNano())/1e9-1e-6, 'f', 9, 64) // the summary's start decides
+// slowest and latest order listings.
+func slowest(a, b Summary) int {
+	return cmp.Or(cmp.Compare(b.Duration, a.Duration), strings.Compare(a.TraceID, b.TraceID))
+}
+
+func latest(a, b Summary) int {
+	return cmp.Or(b.Start.Compare(a.Start), strings.Compare(a.TraceID, b.TraceID))
+}
+
+// since is the lowest score of a listing by start that q can select: the
+// summary's exact start decides.
+func since(q Query) string {
+	if q.Since.IsZero() {
+		return "-inf"
 	}
+	return strconv.FormatFloat(float64(q.Since.UnixNano())/1e9-1e-6, 'f', 9, 64)
+}
+
+// list lists the traces q selects from the listing keys[0], highest score
+// (at least min) first, a page at a time, sorted by order. The other keys
+// are listings pruned with it.
+func (s *redisStore) list(ctx context.Context, op string, q Query, min string, order func(a, b Summary) int, keys ...string) ([]Summary, error) {
+	n := limit(q)
 	var out []Summary
 	// Pages of what a listing without filters needs, then bigger ones.
 	page := int64(n + 4)
-	for off := int64(0); len(out) < n; off, page = off+page, int64(listPage) {
-		ids, err := s.c.ZRevRangeByScore(ctx, key, &redis.ZRangeBy{Min: min, Max: "+inf", Offset: off, Count: page}).Result()
+	for off := int64(0); len(out) < n; page = int64(listPage) {
+		ids, err := s.c.ZRevRangeByScore(ctx, keys[0], &redis.ZRangeBy{Min: min, Max: "+inf", Offset: off, Count: page}).Result()
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
-		got, err := s.summaries(ctx, ids, q, n-len(out), key)
+		got, pruned, err := s.summaries(ctx, ids, q, n-len(out), keys...)
 		if err != nil {
 			return nil, s.fail(op, err)
 		}
@@ -95,10 +99,9 @@ func (s *redisStore) latest(ctx context.Context, op, key string, q Query) ([]Sum
 		if int64(len(ids)) < page {
 			break
 		}
+		off += page - int64(pruned) // the pruned ones no longer count
 	}
-	slices.SortStableFunc(out, func(a, b Summary) int {
-		return cmp.Or(b.Start.Compare(a.Start), strings.Compare(a.TraceID, b.TraceID))
-	})
+	slices.SortStableFunc(out, order)
 	return out, nil
 }
 
@@ -114,10 +117,10 @@ func limit(q Query) int {
 
 // summaries fetches the summaries of ids in one round trip and returns, in
 // the order of ids, at most n of those q selects. The ids whose summary
-// has expired are removed from the listings keys.
-func (s *redisStore) summaries(ctx context.Context, ids []string, q Query, n int, keys ...string) ([]Summary, error) {
+// has expired are removed from the listings keys; it returns how many.
+func (s *redisStore) summaries(ctx context.Context, ids []string, q Query, n int, keys ...string) ([]Summary, int, error) {
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	pipe := s.c.Pipeline()
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
@@ -125,7 +128,7 @@ func (s *redisStore) summaries(ctx context.Context, ids []string, q Query, n int
 		cmds[i] = pipe.HGetAll(ctx, s.traceKey(id))
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var out []Summary
 	gone := []any{s.prefix + "trace:"}
@@ -137,18 +140,21 @@ func (s *redisStore) summaries(ctx context.Context, ids []string, q Query, n int
 		}
 		sum, err := parseSummary(ids[i], m)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if len(out) < n && selects(q, sum, m) {
 			out = append(out, sum)
 		}
 	}
+	pruned := 0
 	if len(gone) > 1 {
-		if err := pruneScript.Run(ctx, s.c, keys, gone...).Err(); err != nil {
-			return nil, err
+		n, err := pruneScript.Run(ctx, s.c, keys, gone...).Int()
+		if err != nil {
+			return nil, 0, err
 		}
+		pruned = n
 	}
-	return out, nil
+	return out, pruned, nil
 }
 
 // selects reports whether q keeps the trace of summary sum (hash m).
