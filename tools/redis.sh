@@ -17,6 +17,9 @@
 # snapshots, no AOF) and works in DIR. Tests read a URL from
 # JSTRACE_TEST_REDIS; without it they start their own server with this
 # script.
+#
+# The version is the distribution's (Debian 12: 7.0): the store needs Redis
+# 6.2 or later, and says so when it opens an older one.
 set -euo pipefail
 
 install() {
