@@ -7,12 +7,14 @@ import "github.com/redis/go-redis/v9"
 //
 //	spans:<trace>     hash span ID → span JSON; TTL Retention, refreshed by each put
 //	trace:<trace>     hash, the trace's summary (fields below); same TTL
-//	slow              zset trace → duration (ns), the MaxLimit slowest traces;
-//	                  listings' TTLs are the longest Retention of their puts
+//	slow              zset trace → duration (ns), the MaxLimit slowest traces
 //	slow:exp          zset trace → expiry (ms since the epoch, Redis's clock) of slow's members
 //	recent            zset trace → start (s since the epoch), the recentKeep latest traces
 //	errors:<day>      zset trace → start, traces with a failed span that started on
-//	                  that UTC day (YYYY-MM-DD); TTL Retention, refreshed by each put
+//	                  that UTC day (YYYY-MM-DD)
+//
+// A listing's TTL is the longest Retention of the puts that touched it
+// (collectors sharing a Redis may keep traces for different times).
 //
 // The summary hash's fields: n (spans), ss sn sid (earliest span: start
 // seconds, nanoseconds, span ID), fsvc fop (its service, operation), day
