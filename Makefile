@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger redis lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -24,7 +24,7 @@ demo-traces: build
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
-test: lint jaeger
+test: lint jaeger redis
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 
@@ -32,6 +32,11 @@ test: lint jaeger
 ## the first time, then cached outside the repository: tools/jaeger.sh).
 jaeger:
 	./tools/jaeger.sh build >/dev/null
+
+## redis: install the redis-server that the Redis trace store's tests
+## start (Debian's package, when missing: tools/redis.sh).
+redis:
+	./tools/redis.sh install
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts
