@@ -21,29 +21,52 @@ func endSpan(op string) {
 	s.End()
 }
 
-// TestLoanRecycles: a borrowed span stays whole while retained, and is
-// emptied for reuse at its last Release, not before.
+// TestLoanRecycles: a borrowed span stays whole while retained, however
+// many spans come and go meanwhile, and is reused once released for the
+// last time (not checked under the race detector, whose sync.Pool drops
+// things at random).
 func TestLoanRecycles(t *testing.T) {
 	var got []held
+	keep := true
 	stop := jstrace.OnSpanEndLoan(func(d *jstrace.SpanData) {
-		d.Retain()
-		d.Retain() // two holders, as two exporters
-		got = append(got, held{d, d.SpanID, d.Operation})
+		if keep {
+			d.Retain()
+			d.Retain() // two holders, as two exporters
+			got = append(got, held{d, d.SpanID, d.Operation})
+		}
 	})
 	defer stop()
 	endSpan("loaned")
+	keep = false
 	if len(got) != 1 {
 		t.Fatalf("sink called %d times", len(got))
 	}
 	h := got[0]
-	h.d.Release()
-	if h.d.SpanID != h.id || h.d.Operation != "loaned" || len(h.d.Tags) != 1 {
-		t.Fatalf("span changed while still retained once: %+v", h.d)
+	intact := func(when string) {
+		if h.d.SpanID != h.id || h.d.Operation != "loaned" || len(h.d.Tags) != 1 {
+			t.Fatalf("span changed %s: %+v", when, h.d)
+		}
 	}
-	h.d.Release()
-	if h.d.TraceID.IsValid() || h.d.Operation != "" || len(h.d.Tags) != 0 {
-		t.Fatalf("span not emptied after its last release: %+v", h.d)
+	for range 1000 {
+		endSpan("other")
 	}
+	intact("while retained twice")
+	h.d.Release()
+	for range 1000 {
+		endSpan("other")
+	}
+	intact("while retained once")
+	h.d.Release()
+	if raceEnabled {
+		return
+	}
+	for range 1000 {
+		endSpan("other")
+		if h.d.SpanID != h.id {
+			return // reused
+		}
+	}
+	t.Fatalf("span never reused after its last release")
 }
 
 // TestLoanNeedsEveryBorrower: while a sink that keeps spans is
@@ -128,8 +151,11 @@ func TestAllocsSpanSinks(t *testing.T) {
 			if tc.sink != nil {
 				defer tc.sink(func(*jstrace.SpanData) {})()
 			}
+			if raceEnabled && tc.sink != nil && tc.want == 1 {
+				t.Skip("the race detector's sync.Pool drops what it is given at random")
+			}
 			got := testing.AllocsPerRun(1000, span)
-			if got != tc.want && !(raceEnabled && tc.name == "sampled, borrowed" && got < 1.5) {
+			if got != tc.want {
 				t.Errorf("%v allocs per span, want %v", got, tc.want)
 			}
 		})

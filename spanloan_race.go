@@ -1,0 +1,5 @@
+//go:build race
+
+package jstrace
+
+const chunkLen = 1
