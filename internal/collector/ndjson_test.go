@@ -87,7 +87,7 @@ const (
 	spanB  = "b7ad6b7169203331"
 )
 
-func body(t *testing.T, spans ...tracestore.Span) []byte {
+func body(t testing.TB, spans ...tracestore.Span) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := EncodeNDJSON(&b, spans); err != nil {
