@@ -111,6 +111,9 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 	return cmd
 }
 
+// openStore opens the store (a variable for tests).
+var openStore = tracestore.Open
+
 // errHTTPNotBuilt is --http's error until the web page exists.
 var errHTTPNotBuilt = errors.New("--http: the web page is not built yet")
 
@@ -128,7 +131,7 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	if opts.Retention < 0 {
 		return withCode(ExitUsage, errors.New("--retention must not be negative"))
 	}
-	store, err := tracestore.Open(ctx, opts.Store, tracestore.Options{Retention: opts.Retention})
+	store, err := openStore(ctx, opts.Store, tracestore.Options{Retention: opts.Retention})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", storeName(opts.Store), err)
 	}

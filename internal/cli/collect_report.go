@@ -75,9 +75,9 @@ func (c *collection) report(every time.Duration) {
 	prev, lastErr := c.last, c.lastErr
 	c.last = s
 	c.mu.Unlock()
-	stored, rejected, dropped := s.Stored-prev.Stored, s.Rejected-prev.Rejected, s.Dropped-prev.Dropped
-	if stored+rejected+dropped > 0 {
-		c.out.errorf("last %v: %s", every, counts(stored, s.Traces-prev.Traces, rejected, dropped, reasonsSince(s.Reasons, prev.Reasons)))
+	stored, rejected, dropped, refused := s.Stored-prev.Stored, s.Rejected-prev.Rejected, s.Dropped-prev.Dropped, s.Refused-prev.Refused
+	if stored+rejected+dropped+refused > 0 {
+		c.out.errorf("last %v: %s", every, counts(stored, s.Traces-prev.Traces, rejected, dropped, refused, reasonsSince(s.Reasons, prev.Reasons)))
 	}
 	if s.Failures > prev.Failures {
 		c.out.errorf("store %s failing, retrying (%d spans waiting): %s", storeName(c.opts.Store), s.Pending, lastErr)
@@ -91,12 +91,16 @@ func (c *collection) final() {
 	if !c.begun.IsZero() {
 		took = time.Since(c.begun).Round(time.Second)
 	}
-	c.out.errorf("collected in %v: %s", took, counts(s.Stored, s.Traces, s.Rejected, s.Dropped, s.Reasons))
+	c.out.errorf("collected in %v: %s", took, counts(s.Stored, s.Traces, s.Rejected, s.Dropped, s.Refused, s.Reasons))
 }
 
-// counts says what was stored, rejected and dropped.
-func counts(stored, traces, rejected, dropped uint64, reasons map[string]uint64) string {
+// counts says what was stored, rejected and dropped, and how many
+// requests were refused whole.
+func counts(stored, traces, rejected, dropped, refused uint64, reasons map[string]uint64) string {
 	msg := fmt.Sprintf("stored %d spans (%d traces), rejected %d, dropped %d", stored, traces, rejected, dropped)
+	if refused > 0 {
+		msg += fmt.Sprintf(", %d requests refused", refused)
+	}
 	if len(reasons) > 0 {
 		keys := make([]string, 0, len(reasons))
 		for k := range reasons {

@@ -50,18 +50,18 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		rc.fail(w, otlp, http.StatusMethodNotAllowed, errors.New("method not allowed: use POST"))
+		rc.refuse(w, otlp, http.StatusMethodNotAllowed, errors.New("method not allowed: use POST"))
 		return
 	}
 	if otlp {
 		if ct := mediaType(r.Header.Get("Content-Type")); ct != "application/x-protobuf" {
-			rc.fail(w, otlp, http.StatusUnsupportedMediaType, errors.New("content type must be application/x-protobuf (OTLP/HTTP JSON is not supported)"))
+			rc.refuse(w, otlp, http.StatusUnsupportedMediaType, errors.New("content type must be application/x-protobuf (OTLP/HTTP JSON is not supported)"))
 			return
 		}
 	}
 	body, err := rc.body(r)
 	if err != nil {
-		rc.fail(w, otlp, http.StatusUnsupportedMediaType, err)
+		rc.refuse(w, otlp, http.StatusUnsupportedMediaType, err)
 		return
 	}
 	defer body.Close()
@@ -76,7 +76,7 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, ErrTooLarge) {
 			code = http.StatusRequestEntityTooLarge
 		}
-		rc.fail(w, otlp, code, err)
+		rc.refuse(w, otlp, code, err)
 		return
 	}
 	for reason, n := range res.Reasons {
@@ -117,6 +117,12 @@ func (rc *Receiver) body(r *http.Request) (io.ReadCloser, error) {
 	default:
 		return nil, errors.New("unsupported content encoding (want gzip or none)")
 	}
+}
+
+// refuse answers a request refused whole, and counts it.
+func (rc *Receiver) refuse(w http.ResponseWriter, otlp bool, code int, err error) {
+	rc.Writer.Refuse()
+	rc.fail(w, otlp, code, err)
 }
 
 func (rc *Receiver) fail(w http.ResponseWriter, otlp bool, code int, err error) {

@@ -98,6 +98,9 @@ func TestReceiverSpans(t *testing.T) {
 			if st.count() != tc.want.Accepted || w.Stats().Rejected != uint64(tc.want.Rejected) {
 				t.Errorf("stored %d, rejected %d; want %d, %d", st.count(), w.Stats().Rejected, tc.want.Accepted, tc.want.Rejected)
 			}
+			if refused := code != 200 && tc.want.Rejected == 0; w.Stats().Refused != map[bool]uint64{true: 1}[refused] {
+				t.Errorf("requests refused: %d, want %v", w.Stats().Refused, refused)
+			}
 		})
 	}
 }

@@ -54,10 +54,14 @@ type Stats struct {
 	Rejected uint64 // spans refused: by a decoder (see Reject) or the store as invalid
 	Dropped  uint64 // spans dropped: queue full, or still queued when Close gave up
 	Failures uint64 // Puts that failed and were retried
+	// Refused counts requests refused whole (see Refuse): a body too
+	// large, without a header, or not protobuf.
+	Refused uint64
 	// Traces counts the distinct traces of the spans stored, per batch:
 	// a trace whose spans come in two batches counts twice.
 	Traces uint64
-	// Pending is how many spans wait for the store now.
+	// Pending is how many spans wait for the store now, the batch being
+	// put included.
 	Pending int
 	// Reasons counts the rejected spans by reason.
 	Reasons map[string]uint64
@@ -75,6 +79,7 @@ type Writer struct {
 	mu      sync.Mutex
 	queue   []tracestore.Span
 	bytes   int
+	putting int // spans of the batch being put
 	closed  bool
 	stats   Stats
 	wake    chan struct{} // a batch is full, or Close
@@ -139,12 +144,19 @@ func (w *Writer) Reject(reason string, n int) {
 	w.mu.Unlock()
 }
 
+// Refuse counts a request refused whole, whose spans were not counted.
+func (w *Writer) Refuse() {
+	w.mu.Lock()
+	w.stats.Refused++
+	w.mu.Unlock()
+}
+
 // Stats returns the counters.
 func (w *Writer) Stats() Stats {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	s := w.stats
-	s.Pending = len(w.queue)
+	s.Pending = len(w.queue) + w.putting
 	s.Reasons = make(map[string]uint64, len(w.stats.Reasons))
 	for k, v := range w.stats.Reasons {
 		s.Reasons[k] = v
@@ -194,6 +206,9 @@ func (w *Writer) run() {
 			if !w.put(batch) {
 				w.drop(len(batch)) // abandoned
 			}
+			w.mu.Lock()
+			w.putting = 0
+			w.mu.Unlock()
 			if !stopping && len(batch) < w.o.BatchSize {
 				break
 			}
@@ -222,6 +237,7 @@ func (w *Writer) take() []tracestore.Span {
 		w.bytes -= spanSize(&batch[i])
 	}
 	w.queue = append(w.queue[:0], w.queue[n:]...)
+	w.putting = n
 	if cap(w.queue) > 4*w.o.BatchSize && len(w.queue) < w.o.BatchSize {
 		w.queue = append([]tracestore.Span(nil), w.queue...) // give back a burst's memory
 	}
