@@ -163,8 +163,15 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	}
 	fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
+	go func() { // another Ctrl-C gives up on the store
+		select {
+		case <-sigs:
+			cancel()
+		case <-fctx.Done():
+		}
+	}()
 	if err := c.writer.Close(fctx); err != nil {
-		out.errorf("the store did not take every span within %v", flushTimeout)
+		out.errorf("the store did not take every span (%v): those left are counted as dropped", err)
 	}
 	c.stopReport()
 	c.final()

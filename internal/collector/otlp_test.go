@@ -126,3 +126,12 @@ func TestDecodeOTLPRequest(t *testing.T) {
 		}
 	})
 }
+
+func tagValue(tags []tracestore.Tag, key string) string {
+	for _, t := range tags {
+		if t.Key == key {
+			return t.Value
+		}
+	}
+	return ""
+}
