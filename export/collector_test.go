@@ -3,6 +3,7 @@ package export_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -248,4 +249,33 @@ func TestCollectorFromEnv(t *testing.T) {
 	if len(got) != 2 || got[0].Service != "svc" || got[0].TraceID != got[1].TraceID {
 		t.Errorf("stored %+v, want the 2 spans of one trace of svc", got)
 	}
+}
+
+// BenchmarkCollectorExporter exports batches of 512 spans (the pipeline's
+// default batch) to a server that reads and discards them: the exporter's
+// own cost, encoding and HTTP.
+func BenchmarkCollectorExporter(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Write([]byte(`{"accepted":512}`))
+	}))
+	defer srv.Close()
+	e, err := export.Collector(export.CollectorOptions{Endpoint: srv.URL})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Shutdown(context.Background())
+	batch := make([]*jstrace.SpanData, 512)
+	for i := range batch {
+		d := spanData(byte(i%250+1), 1, "GET /orders")
+		d.Tags = []jstrace.Field{{Key: "http.status", Value: 200}, {Key: "user", Value: "u-42"}}
+		batch[i] = d
+	}
+	b.ResetTimer()
+	for range b.N {
+		if err := e.ExportSpans(context.Background(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "spans/s")
 }
