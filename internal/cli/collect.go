@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -201,11 +203,22 @@ func (c *collection) listen() (*http.Server, error) {
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          nil,
+		ErrorLog:          log.New(errorfWriter{c.out}, "", 0),
 	}
 	go srv.Serve(ln)
 	c.out.errorf("receiving spans at http://%s%s (jstrace) and %s (OTLP/HTTP protobuf)", ln.Addr(), collector.PathSpans, collector.PathTraces)
+	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
+		c.out.errorf("warning: --listen %s takes spans from anyone who reaches it, without authentication", ln.Addr())
+	}
 	return srv, nil
+}
+
+// errorfWriter writes the HTTP server's messages as the CLI's own.
+type errorfWriter struct{ out *output }
+
+func (w errorfWriter) Write(p []byte) (int, error) {
+	w.out.errorf("%s", strings.TrimSuffix(string(p), "\n"))
+	return len(p), nil
 }
 
 // waitEnd waits for a signal, ctx, or d (0: no limit).

@@ -36,6 +36,9 @@ type Limits struct {
 	// a tag's key or value, a log's message): a span with a longer one is
 	// rejected (reason "value too long"). Default: 64 KiB.
 	MaxValueBytes int
+	// MaxConcurrent bounds the requests a Receiver reads at once, and so
+	// the memory they hold: one more is answered 503 at once. Default: 8.
+	MaxConcurrent int
 }
 
 // Default limits.
@@ -47,6 +50,7 @@ const (
 	DefaultMaxLogs       = 128
 	DefaultMaxLogFields  = 32
 	DefaultMaxValueBytes = 64 << 10
+	DefaultMaxConcurrent = 8
 )
 
 func (l Limits) resolve() Limits {
@@ -57,6 +61,7 @@ func (l Limits) resolve() Limits {
 	l.MaxLogs = cmp.Or(max(l.MaxLogs, 0), DefaultMaxLogs)
 	l.MaxLogFields = cmp.Or(max(l.MaxLogFields, 0), DefaultMaxLogFields)
 	l.MaxValueBytes = cmp.Or(max(l.MaxValueBytes, 0), DefaultMaxValueBytes)
+	l.MaxConcurrent = cmp.Or(max(l.MaxConcurrent, 0), DefaultMaxConcurrent)
 	return l
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 )
 
 // Paths the Receiver serves.
@@ -33,8 +34,12 @@ type Response struct {
 // It is safe for concurrent use.
 type Receiver struct {
 	Writer *Writer
-	// Limits bound each request. Zero value: the defaults.
+	// Limits bound each request, and how many are read at once. Zero
+	// value: the defaults.
 	Limits Limits
+
+	once sync.Once
+	busy chan struct{} // a token per request being read
 }
 
 // ServeHTTP serves the two paths; others are 404.
@@ -58,6 +63,15 @@ func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			rc.refuse(w, otlp, http.StatusUnsupportedMediaType, errors.New("content type must be application/x-protobuf (OTLP/HTTP JSON is not supported)"))
 			return
 		}
+	}
+	rc.once.Do(func() { rc.busy = make(chan struct{}, rc.Limits.resolve().MaxConcurrent) })
+	select {
+	case rc.busy <- struct{}{}:
+		defer func() { <-rc.busy }()
+	default:
+		w.Header().Set("Retry-After", "1")
+		rc.refuse(w, otlp, http.StatusServiceUnavailable, errors.New("collector busy: too many requests at once"))
+		return
 	}
 	body, err := rc.body(r)
 	if err != nil {

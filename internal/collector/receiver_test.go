@@ -202,3 +202,41 @@ func BenchmarkDecodeNDJSON(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*1000)/b.Elapsed().Seconds(), "spans/s")
 }
+
+// A request past MaxConcurrent is answered 503 at once, and counted;
+// once the others are done, requests are read again.
+func TestReceiverConcurrency(t *testing.T) {
+	st := newMemStore()
+	srv, w := newServer(t, st, WriterOptions{Interval: time.Millisecond}, Limits{MaxConcurrent: 1})
+	pr, pw := io.Pipe()
+	done := make(chan int)
+	go func() { // holds the only slot: its body is not finished
+		resp, err := http.Post(srv.URL+PathSpans, "application/x-ndjson", pr)
+		if err != nil {
+			done <- 0
+			return
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	pw.Write([]byte("{\"jstrace_spans\":1}\n"))
+	var code int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if code, _ = post(t, srv.URL+PathSpans, "application/x-ndjson", "", body(t, span(traceA, spanA, ""))); code == 503 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a second request while one is read: %d, want 503", code)
+		}
+	}
+	pw.Close()
+	if c := <-done; c != 200 {
+		t.Errorf("the first request: %d", c)
+	}
+	if code, b := post(t, srv.URL+PathSpans, "application/x-ndjson", "", body(t, span(traceA, spanA, ""))); code != 200 {
+		t.Errorf("after: %d %s", code, b)
+	}
+	if w.Stats().Refused == 0 {
+		t.Error("the busy request was not counted")
+	}
+}
