@@ -97,6 +97,7 @@ func (c *collection) agentEvents(conn *client.Conn, batch []byte) {
 			c.writer.Reject(reason, 1)
 			continue
 		}
+		collector.Normalize(&s)
 		spans = append(spans, s)
 	}
 	c.writer.Add(spans)

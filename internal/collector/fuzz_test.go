@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 
@@ -27,7 +28,7 @@ func checkAccepted(t *testing.T, spans []tracestore.Span) {
 		if !traceIDRe.MatchString(s.TraceID) || zeroRe.MatchString(s.TraceID) ||
 			!spanIDRe.MatchString(s.SpanID) || zeroRe.MatchString(s.SpanID) ||
 			(s.ParentID != "" && (!spanIDRe.MatchString(s.ParentID) || zeroRe.MatchString(s.ParentID))) ||
-			s.ParentID == s.SpanID || s.Duration < 0 || s.Operation == "" {
+			s.ParentID == s.SpanID || s.Duration < 0 || s.Operation == "" || s.Start.Location() != time.UTC {
 			t.Fatalf("accepted an invalid span: %+v", s)
 		}
 	}

@@ -74,10 +74,7 @@ func (r *Result) add(s tracestore.Span, line int, l *Limits) {
 		r.reject(line, reason, 1)
 		return
 	}
-	s.Start = s.Start.UTC()
-	for i := range s.Logs {
-		s.Logs[i].Time = s.Logs[i].Time.UTC()
-	}
+	Normalize(&s)
 	r.Spans = append(r.Spans, s)
 }
 

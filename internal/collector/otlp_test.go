@@ -69,7 +69,6 @@ func TestDecodeOTLP(t *testing.T) {
 		{name: "zero span id", span: &tracepb.Span{TraceId: tid, SpanId: make([]byte, 8), Name: "x"}, reason: ReasonSpanID},
 		{name: "bad parent", span: &tracepb.Span{TraceId: tid, SpanId: sid, ParentSpanId: []byte{1}, Name: "x"}, reason: ReasonParentID},
 		{name: "end before start", span: &tracepb.Span{TraceId: tid, SpanId: sid, Name: "x", StartTimeUnixNano: t0, EndTimeUnixNano: t0 - 1}, reason: ReasonDuration},
-		{name: "no name", span: &tracepb.Span{TraceId: tid, SpanId: sid, StartTimeUnixNano: t0, EndTimeUnixNano: t0}, reason: ReasonNoOperation},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := DecodeOTLP(bytes.NewReader(otlpBody(t, tc.span)), Limits{})

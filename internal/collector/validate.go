@@ -16,7 +16,6 @@ const (
 	ReasonSelfParent   = "span is its own parent"
 	ReasonDuration     = "bad duration"
 	ReasonStart        = "bad start"
-	ReasonNoOperation  = "no operation"
 	ReasonTags         = "too many tags"
 	ReasonLogs         = "too many logs"
 	ReasonValue        = "value too long"
@@ -26,6 +25,21 @@ const (
 	ReasonTooMany      = "too many spans"
 	ReasonStoreInvalid = "refused by the store"
 )
+
+// Unnamed is the operation of a span that came without one.
+const Unnamed = "(unnamed)"
+
+// Normalize makes a valid span ready to store: times in UTC, Unnamed for
+// an empty operation.
+func Normalize(s *tracestore.Span) {
+	s.Start = s.Start.UTC()
+	for i := range s.Logs {
+		s.Logs[i].Time = s.Logs[i].Time.UTC()
+	}
+	if s.Operation == "" {
+		s.Operation = Unnamed
+	}
+}
 
 // check returns why s must be rejected, "" when it is valid: IDs lowercase
 // hex of the right length and not all zero, a parent other than the span
@@ -45,8 +59,6 @@ func check(s *tracestore.Span, l *Limits) string {
 		return ReasonDuration
 	case s.Start.Before(time.Unix(0, 0)) || s.Start.Year() > 9999:
 		return ReasonStart
-	case s.Operation == "":
-		return ReasonNoOperation
 	case len(s.Tags) > l.MaxTags:
 		return ReasonTags
 	case len(s.Logs) > l.MaxLogs:
