@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -39,7 +40,8 @@ const (
 )
 
 // CollectorOptions configure [Collector]. The zero value posts to
-// $JSTRACE_COLLECTOR_ENDPOINT, else DefaultCollectorEndpoint.
+// $JSTRACE_COLLECTOR_ENDPOINT, else DefaultCollectorEndpoint. Collector
+// reads them once; the exporter keeps its own copy (Headers included).
 type CollectorOptions struct {
 	// Endpoint is the collector's base URL (http or https): /v1/spans is
 	// added to its path unless it ends with it. User info in it
@@ -83,7 +85,7 @@ func Collector(o CollectorOptions) (Exporter, error) {
 	}
 	c := &collectorExporter{
 		user:      u.User,
-		headers:   o.Headers,
+		headers:   maps.Clone(o.Headers),
 		timeout:   cmp.Or(max(o.Timeout, 0), 10*time.Second),
 		batchSize: cmp.Or(max(o.BatchSize, 0), 1000),
 		client:    o.HTTPClient,

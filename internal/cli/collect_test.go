@@ -218,3 +218,17 @@ func TestCollectStoreError(t *testing.T) {
 		t.Errorf("exit %d:\n%s", code, stderr.String())
 	}
 }
+
+// $JSTRACE_STORE (a Redis password) never appears in collect's help or
+// usage errors.
+func TestCollectStoreNeverShown(t *testing.T) {
+	clearEnv(t)
+	t.Setenv(EnvStore, "redis://:s3cret-0451@127.0.0.1:6379")
+	for _, args := range [][]string{{"collect", "--help"}, {"help", "collect"}, {"collect"}, {"collect", "--no-such-flag"}} {
+		var stdout, stderr bytes.Buffer
+		Run(context.Background(), args, &stdout, &stderr)
+		if got := stdout.String() + stderr.String(); got == "" || strings.Contains(got, "0451") {
+			t.Errorf("%q printed %q", args, got)
+		}
+	}
+}

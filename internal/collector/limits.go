@@ -16,6 +16,7 @@ import (
 )
 
 // Limits bound what a request may carry. The zero value is the defaults.
+// A Limits is a plain value: copy it and read it from any goroutine.
 type Limits struct {
 	// MaxBodyBytes bounds a request's body, after gzip decompression: a
 	// longer body is refused whole with 413. Default: 8 MiB.

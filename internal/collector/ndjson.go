@@ -44,7 +44,7 @@ type Result struct {
 	Errors []LineError
 }
 
-// A LineError says why a span was rejected.
+// A LineError says why a span was rejected. It is a plain value.
 type LineError struct {
 	Line   int    `json:"line,omitempty"`
 	Reason string `json:"reason"`

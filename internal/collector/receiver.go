@@ -17,7 +17,8 @@ const (
 	PathTraces = "/v1/traces" // OTLP/HTTP protobuf
 )
 
-// A Response is the JSON body of every answer to POST /v1/spans.
+// A Response is the JSON body of every answer to POST /v1/spans. It is a
+// plain value.
 type Response struct {
 	Accepted int `json:"accepted"` // spans queued for the store
 	Rejected int `json:"rejected"` // spans refused as invalid

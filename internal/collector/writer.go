@@ -10,7 +10,8 @@ import (
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 )
 
-// WriterOptions configure a [Writer]. The zero value works.
+// WriterOptions configure a [Writer]. The zero value works. It is a plain
+// value, read once by NewWriter.
 type WriterOptions struct {
 	// QueueSpans bounds the spans waiting for the store; spans added while
 	// it is full are dropped and counted. Default: 65536.
@@ -47,7 +48,8 @@ func (o WriterOptions) resolve() WriterOptions {
 	return o
 }
 
-// Stats are a Writer's counters since it started.
+// Stats are a Writer's counters since it started: a copy, the caller's
+// own.
 type Stats struct {
 	Queued   uint64 // spans added and queued
 	Stored   uint64 // spans the store took (Put returned nil)
