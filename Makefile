@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces demo-collect test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -21,6 +21,12 @@ demo: build
 ## then a script's span p99 by service naming the slow one.
 demo-traces: build
 	./tools/demo-traces.sh
+
+## demo-collect: build, run jstrace collect and the three services of
+## demo-traces exporting to it, then list the slowest traces (their
+## bottleneck named), draw the slowest one and list the failed ones.
+demo-collect: build
+	./tools/demo-collect.sh
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
@@ -86,4 +92,4 @@ bench-overhead: build
 	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 40
 
 clean:
-	rm -rf $(BIN) .demo .demo-traces bench/results
+	rm -rf $(BIN) .demo .demo-traces .demo-collect bench/results
