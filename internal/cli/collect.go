@@ -19,8 +19,10 @@ import (
 	"github.com/jstrace-go/jstrace/internal/tracestore"
 )
 
-// EnvStore is the default of --store: a file path or redis:// URL.
-const EnvStore = "JSTRACE_STORE"
+// collectStoreEnv is the default of --store, read after parsing: a file
+// path or a redis:// URL, which may hold a password. (The reading
+// commands' store.go names it EnvStore; one of the two goes at merge.)
+const collectStoreEnv = "JSTRACE_STORE"
 
 // Timing of jstrace collect.
 const (
@@ -90,7 +92,7 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.fromEnv(cmd)
 			if !cmd.Flags().Changed("store") {
-				opts.Store = os.Getenv(EnvStore)
+				opts.Store = os.Getenv(collectStoreEnv)
 			}
 			fs := cmd.Flags()
 			opts.selected = fs.Changed("pid") || fs.Changed("title") || fs.Changed("host") || len(opts.Agents) > 0
@@ -101,7 +103,7 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 		},
 	}
 	fs := cmd.Flags()
-	fs.StringVar(&opts.Store, "store", "", "where to keep spans: a file path or redis://host:port[/db] (env "+EnvStore+"; default: the embedded store in the user's state directory)")
+	fs.StringVar(&opts.Store, "store", "", "where to keep spans: a file path or redis://host:port[/db] (env "+collectStoreEnv+"; default: the embedded store in the user's state directory)")
 	fs.DurationVar(&opts.Retention, "retention", 0, "how long the store keeps a trace (default 24h)")
 	fs.StringVar(&opts.Listen, "listen", "", "receive spans over HTTP at this address (POST /v1/spans, /v1/traces)")
 	fs.StringVar(&opts.HTTP, "http", "", "serve the web page of the stored traces at this address")
@@ -113,8 +115,8 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 	return cmd
 }
 
-// openStore opens the store (a variable for tests).
-var openStore = tracestore.Open
+// openCollectStore opens the store (a variable for tests).
+var openCollectStore = tracestore.Open
 
 // errHTTPNotBuilt is --http's error until the web page exists.
 var errHTTPNotBuilt = errors.New("--http: the web page is not built yet")
@@ -133,7 +135,7 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	if opts.Retention < 0 {
 		return withCode(ExitUsage, errors.New("--retention must not be negative"))
 	}
-	store, err := openStore(ctx, opts.Store, tracestore.Options{Retention: opts.Retention})
+	store, err := openCollectStore(ctx, opts.Store, tracestore.Options{Retention: opts.Retention})
 	if err != nil {
 		return fmt.Errorf("open store %s: %w", storeName(opts.Store), err)
 	}

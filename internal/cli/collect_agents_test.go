@@ -46,7 +46,7 @@ func record(name string, at time.Time, kv ...any) []byte {
 // tags; bad spans and malformed records are rejected and counted, other
 // probes ignored.
 func TestCollectAgentEvents(t *testing.T) {
-	st := &fakeStore{spans: map[string]tracestore.Span{}}
+	st := &collectFakeStore{spans: map[string]tracestore.Span{}}
 	var stderr bytes.Buffer
 	out := &output{stdout: &bytes.Buffer{}, stderr: &stderr}
 	c := &collection{out: out, writer: collector.NewWriter(st, collector.WriterOptions{Interval: time.Millisecond})}

@@ -36,7 +36,7 @@ func TestCollectFlags(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			clearEnv(t)
-			t.Setenv(EnvStore, tt.env)
+			t.Setenv(collectStoreEnv, tt.env)
 			got, code := parse(t, NewCmdCollect, tt.args...)
 			if code != ExitOK || got == nil {
 				t.Fatalf("exit %d, ran %v", code, got != nil)
@@ -49,15 +49,15 @@ func TestCollectFlags(t *testing.T) {
 	}
 }
 
-// fakeStore keeps spans in memory; its first fail Puts fail.
-type fakeStore struct {
+// collectFakeStore keeps spans in memory; its first fail Puts fail.
+type collectFakeStore struct {
 	mu     sync.Mutex
 	spans  map[string]tracestore.Span
 	fail   int
 	closed bool
 }
 
-func (s *fakeStore) Put(_ context.Context, spans []tracestore.Span) error {
+func (s *collectFakeStore) Put(_ context.Context, spans []tracestore.Span) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail > 0 {
@@ -69,27 +69,27 @@ func (s *fakeStore) Put(_ context.Context, spans []tracestore.Span) error {
 	}
 	return nil
 }
-func (s *fakeStore) Trace(context.Context, string) ([]tracestore.Span, error) { return nil, nil }
-func (s *fakeStore) Slow(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
+func (s *collectFakeStore) Trace(context.Context, string) ([]tracestore.Span, error) { return nil, nil }
+func (s *collectFakeStore) Slow(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
 	return nil, nil
 }
-func (s *fakeStore) Errors(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
+func (s *collectFakeStore) Errors(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
 	return nil, nil
 }
-func (s *fakeStore) Recent(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
+func (s *collectFakeStore) Recent(context.Context, tracestore.Query) ([]tracestore.Summary, error) {
 	return nil, nil
 }
-func (s *fakeStore) Close() error { s.mu.Lock(); s.closed = true; s.mu.Unlock(); return nil }
+func (s *collectFakeStore) Close() error { s.mu.Lock(); s.closed = true; s.mu.Unlock(); return nil }
 
-// useFakeStore makes collect open st, and records where it was asked to.
-func useFakeStore(t *testing.T, st *fakeStore) *string {
+// useCollectFakeStore makes collect open st, and records where it was asked to.
+func useCollectFakeStore(t *testing.T, st *collectFakeStore) *string {
 	var where string
-	old := openStore
-	openStore = func(_ context.Context, w string, _ tracestore.Options) (tracestore.Store, error) {
+	old := openCollectStore
+	openCollectStore = func(_ context.Context, w string, _ tracestore.Options) (tracestore.Store, error) {
 		where = w
 		return st, nil
 	}
-	t.Cleanup(func() { openStore = old })
+	t.Cleanup(func() { openCollectStore = old })
 	return &where
 }
 
@@ -117,9 +117,9 @@ var receivingRE = regexp.MustCompile(`receiving spans at (http://\S+)/v1/spans`)
 // what is queued flushed, the store closed.
 func TestCollectListen(t *testing.T) {
 	clearEnv(t)
-	st := &fakeStore{spans: map[string]tracestore.Span{}, fail: 2}
-	where := useFakeStore(t, st)
-	t.Setenv(EnvStore, "redis://user:s3cret@127.0.0.1:6379/0")
+	st := &collectFakeStore{spans: map[string]tracestore.Span{}, fail: 2}
+	where := useCollectFakeStore(t, st)
+	t.Setenv(collectStoreEnv, "redis://user:s3cret@127.0.0.1:6379/0")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var stdout, stderr lockedBuffer
@@ -193,7 +193,7 @@ func TestCollectRefuses(t *testing.T) {
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			clearEnv(t)
-			useFakeStore(t, &fakeStore{spans: map[string]tracestore.Span{}})
+			useCollectFakeStore(t, &collectFakeStore{spans: map[string]tracestore.Span{}})
 			var stdout, stderr bytes.Buffer
 			code := Run(context.Background(), tt.args, &stdout, &stderr)
 			if code != tt.code || !strings.Contains(stderr.String(), tt.msg) {
@@ -207,9 +207,9 @@ func TestCollectRefuses(t *testing.T) {
 // password.
 func TestCollectStoreError(t *testing.T) {
 	clearEnv(t)
-	old := openStore
-	defer func() { openStore = old }()
-	openStore = func(context.Context, string, tracestore.Options) (tracestore.Store, error) {
+	old := openCollectStore
+	defer func() { openCollectStore = old }()
+	openCollectStore = func(context.Context, string, tracestore.Options) (tracestore.Store, error) {
 		return nil, fmt.Errorf("dial: connection refused")
 	}
 	var stdout, stderr bytes.Buffer
@@ -223,7 +223,7 @@ func TestCollectStoreError(t *testing.T) {
 // usage errors.
 func TestCollectStoreNeverShown(t *testing.T) {
 	clearEnv(t)
-	t.Setenv(EnvStore, "redis://:s3cret-0451@127.0.0.1:6379")
+	t.Setenv(collectStoreEnv, "redis://:s3cret-0451@127.0.0.1:6379")
 	for _, args := range [][]string{{"collect", "--help"}, {"help", "collect"}, {"collect"}, {"collect", "--no-such-flag"}} {
 		var stdout, stderr bytes.Buffer
 		Run(context.Background(), args, &stdout, &stderr)
