@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces demo-collect test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -25,6 +25,7 @@ demo-traces: build
 ## demo-collect: build, run jstrace collect and the three services of
 ## demo-traces exporting to it, then list the slowest traces (their
 ## bottleneck named), draw the slowest one and list the failed ones.
+.PHONY: demo-collect
 demo-collect: build
 	./tools/demo-collect.sh
 
