@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -35,7 +32,7 @@ const (
 // CollectOptions are the options of jstrace collect: receive spans from
 // the agents selected (their span:end probes) and/or over HTTP, and keep
 // them in a store. The zero value (with IO set) fails: it needs a
-// selection or Listen.
+// selection, Listen or HTTP.
 type CollectOptions struct {
 	// IO is where the command writes: required (NewCmdCollect sets it).
 	IO *output
@@ -50,7 +47,9 @@ type CollectOptions struct {
 	// Listen (--listen) is the address of the HTTP receiver (POST
 	// /v1/spans, /v1/traces). Default "": none.
 	Listen string
-	// HTTP (--http) is the address of the web page. Not built yet.
+	// HTTP (--http) is the address of the web page of the store, served
+	// beside collection, or alone. Default "": none. (An error while the
+	// page is not linked in: see pageHandler.)
 	HTTP string
 	// Duration (--duration) ends collection after this long. Default 0:
 	// until Ctrl-C or SIGTERM.
@@ -118,7 +117,11 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 // openCollectStore opens the store (a variable for tests).
 var openCollectStore = tracestore.Open
 
-// errHTTPNotBuilt is --http's error until the web page exists.
+// pageHandler returns the web page of a store (package webui), nil until
+// it is linked in: --http then fails with errHTTPNotBuilt.
+var pageHandler func(tracestore.Store) http.Handler
+
+// errHTTPNotBuilt is --http's error while pageHandler is nil.
 var errHTTPNotBuilt = errors.New("--http: the web page is not built yet")
 
 // runCollect collects until a signal, --duration, or, with a -p selection
@@ -126,11 +129,11 @@ var errHTTPNotBuilt = errors.New("--http: the web page is not built yet")
 func runCollect(ctx context.Context, opts *CollectOptions) error {
 	out := opts.IO
 	out.raw = opts.Raw
-	if !opts.selected && opts.Listen == "" {
-		return withCode(ExitUsage, errors.New("nothing to collect from: select agents (-p, -t, -H, --agents) or --listen ADDR"))
-	}
-	if opts.HTTP != "" {
+	if opts.HTTP != "" && pageHandler == nil {
 		return errHTTPNotBuilt
+	}
+	if !opts.selected && opts.Listen == "" && opts.HTTP == "" {
+		return withCode(ExitUsage, errors.New("nothing to collect from: select agents (-p, -t, -H, --agents) or --listen ADDR"))
 	}
 	if opts.Retention < 0 {
 		return withCode(ExitUsage, errors.New("--retention must not be negative"))
@@ -147,12 +150,10 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	var srv *http.Server
-	if opts.Listen != "" {
-		if srv, err = c.listen(); err != nil {
-			c.writer.Close(context.Background())
-			return err
-		}
+	if err := c.startServers(); err != nil {
+		c.stopServers()
+		c.writer.Close(context.Background())
+		return err
 	}
 	var reason error
 	if opts.selected {
@@ -160,11 +161,7 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	} else {
 		reason = c.waitEnd(ctx, sigs, opts.Duration)
 	}
-	if srv != nil {
-		hctx, cancel := context.WithTimeout(context.Background(), httpStopTimeout)
-		srv.Shutdown(hctx) // requests under way finish; new ones are refused
-		cancel()
-	}
+	c.stopServers()
 	fctx, cancel := context.WithTimeout(context.Background(), flushTimeout)
 	defer cancel()
 	go func() { // another Ctrl-C gives up on the store
@@ -190,37 +187,6 @@ func storeName(where string) string {
 		}
 	}
 	return tracestore.Redact(where)
-}
-
-// listen starts the HTTP receiver, and says where on stderr.
-func (c *collection) listen() (*http.Server, error) {
-	ln, err := net.Listen("tcp", c.opts.Listen)
-	if err != nil {
-		return nil, fmt.Errorf("--listen: %w", err)
-	}
-	srv := &http.Server{
-		Handler:           &collector.Receiver{Writer: c.writer},
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
-		WriteTimeout:      time.Minute,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          log.New(errorfWriter{c.out}, "", 0),
-	}
-	go srv.Serve(ln)
-	c.out.errorf("receiving spans at http://%s%s (jstrace) and %s (OTLP/HTTP protobuf)", ln.Addr(), collector.PathSpans, collector.PathTraces)
-	if ip := ln.Addr().(*net.TCPAddr).IP; !ip.IsLoopback() {
-		c.out.errorf("warning: --listen %s takes spans from anyone who reaches it, without authentication", ln.Addr())
-	}
-	return srv, nil
-}
-
-// errorfWriter writes the HTTP server's messages as the CLI's own.
-type errorfWriter struct{ out *output }
-
-func (w errorfWriter) Write(p []byte) (int, error) {
-	w.out.errorf("%s", strings.TrimSuffix(string(p), "\n"))
-	return len(p), nil
 }
 
 // waitEnd waits for a signal, ctx, or d (0: no limit).

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +20,8 @@ type collection struct {
 	store  tracestore.Store
 	writer *collector.Writer
 	tracer *tracer // nil without a selection
+	// servers are the HTTP receiver and the web page, if asked for.
+	servers []*http.Server
 
 	mu      sync.Mutex
 	lastErr string          // the store's last failure

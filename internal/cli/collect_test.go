@@ -232,3 +232,50 @@ func TestCollectStoreNeverShown(t *testing.T) {
 		}
 	}
 }
+
+var pageRE = regexp.MustCompile(`web page of the stored traces at (http://\S+)/`)
+
+// With a web page linked in, --http serves it over the store collect
+// writes, alone or beside --listen.
+func TestCollectHTTP(t *testing.T) {
+	clearEnv(t)
+	st := &collectFakeStore{spans: map[string]tracestore.Span{}}
+	useCollectFakeStore(t, st)
+	old := pageHandler
+	t.Cleanup(func() { pageHandler = old })
+	pageHandler = func(s tracestore.Store) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprintf(w, "page of the same store: %v", s == st)
+		})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	code := make(chan int, 1)
+	go func() { code <- Run(ctx, []string{"collect", "--http", "127.0.0.1:0"}, &stdout, &stderr) }()
+	var url string
+	for deadline := time.Now().Add(10 * time.Second); url == ""; time.Sleep(10 * time.Millisecond) {
+		if m := pageRE.FindStringSubmatch(stderr.String()); m != nil {
+			url = m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no web page:\n%s", stderr.String())
+		}
+	}
+	resp, err := http.Get(url + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "page of the same store: true" {
+		t.Errorf("page %q", b)
+	}
+	cancel()
+	if c := <-code; c != ExitOK {
+		t.Errorf("exit %d\n%s", c, stderr.String())
+	}
+	if _, err := http.Get(url + "/"); err == nil {
+		t.Error("the page is still served after collect returned")
+	}
+}
