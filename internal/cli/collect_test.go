@@ -194,8 +194,14 @@ func TestCollectRefuses(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			clearEnv(t)
 			useCollectFakeStore(t, &collectFakeStore{spans: map[string]tracestore.Span{}})
+			old := pageHandler
+			pageHandler = nil // the web page not linked in
+			t.Cleanup(func() { pageHandler = old })
+			// A command that runs instead of failing ends with ctx.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
 			var stdout, stderr bytes.Buffer
-			code := Run(context.Background(), tt.args, &stdout, &stderr)
+			code := Run(ctx, tt.args, &stdout, &stderr)
 			if code != tt.code || !strings.Contains(stderr.String(), tt.msg) {
 				t.Errorf("exit %d, want %d with %q:\n%s", code, tt.code, tt.msg, stderr.String())
 			}
