@@ -22,6 +22,13 @@ demo: build
 demo-traces: build
 	./tools/demo-traces.sh
 
+## demo-collect: build, run jstrace collect and the three services of
+## demo-traces exporting to it, then list the slowest traces (their
+## bottleneck named), draw the slowest one and list the failed ones.
+.PHONY: demo-collect
+demo-collect: build
+	./tools/demo-collect.sh
+
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
 test: lint jaeger redis
@@ -91,4 +98,4 @@ bench-overhead: build
 	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 40
 
 clean:
-	rm -rf $(BIN) .demo .demo-traces bench/results
+	rm -rf $(BIN) .demo .demo-traces .demo-collect bench/results

@@ -25,7 +25,8 @@
 // ([SamplerFromEnv]) and flushes at its Shutdown.
 //
 // Exporters are named in a registry ([Register], [Named]): "console"
-// ([Console] on stderr) and "event" ([Event]) are built in; "otlp" and
+// ([Console] on stderr), "event" ([Event]) and "collector" ([Collector],
+// to `jstrace collect --listen`) are built in; "otlp" and
 // "zipkin" are registered by importing package
 // github.com/jstrace-go/jstrace/otel, which keeps OpenTelemetry's modules
 // out of programs that do not want them.

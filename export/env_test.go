@@ -88,7 +88,7 @@ func TestNamed(t *testing.T) {
 		{env: "console, Event,test-nop,console", n: 3, noErr: true},
 		{env: "otlp", errs: []string{`exporter "otlp" is not linked into this program: import _ "github.com/jstrace-go/jstrace/otel"`}},
 		{env: "console,zipkin", n: 1, errs: []string{`"zipkin" is not linked`}},
-		{env: "jaeger,event", n: 1, errs: []string{`unknown exporter "jaeger" (registered: console, event, test-broken`, `otlp and zipkin need import _`}},
+		{env: "jaeger,event", n: 1, errs: []string{`unknown exporter "jaeger" (registered: collector, console, event, test-broken`, `otlp and zipkin need import _`}},
 		{env: "test-broken,test-panics,test-nop", n: 1, errs: []string{`exporter "test-broken": no endpoint`, `exporter "test-panics": constructor panicked`}},
 	}
 	for _, tt := range tests {

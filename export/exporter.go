@@ -47,7 +47,7 @@ type Borrower interface {
 // agent).
 const (
 	// EnvExporters names the exporters to run, comma-separated: console,
-	// event, otlp, zipkin, or any name given to Register.
+	// event, collector, otlp, zipkin, or any name given to Register.
 	EnvExporters = "JSTRACE_EXPORTERS"
 	// EnvSampler chooses the sampler: always, never, a probability
 	// (0.25) or a rate in traces per second (rate:0.2).
@@ -68,6 +68,7 @@ const otelImport = `import _ "github.com/jstrace-go/jstrace/otel"`
 func init() {
 	Register("console", func() (Exporter, error) { return Console(os.Stderr, ConsoleOptions{}), nil })
 	Register("event", func() (Exporter, error) { return Event(), nil })
+	Register("collector", func() (Exporter, error) { return Collector(CollectorOptions{}) })
 }
 
 // Register makes an exporter available by name to [Named], [FromEnv] and

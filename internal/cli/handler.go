@@ -20,6 +20,10 @@ var _ client.Handler = (*tracer)(nil)
 // Events decodes a batch of records into traces for Local. It blocks while
 // Local is busy, which holds the agent back.
 func (t *tracer) Events(c *client.Conn, batch []byte) {
+	if t.sink != nil {
+		t.sink(c, batch)
+		return
+	}
 	traces := make([]*script.Trace, 0, 64)
 	for b := batch; len(b) > 0; {
 		rec, rest, err := protocol.NextRecord(b)

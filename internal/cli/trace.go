@@ -56,6 +56,9 @@ type tracer struct {
 	// joined (tests).
 	scanFn func(context.Context) (int, error)
 	near   nearMisses // what agents reported of patterns matching no probe
+	// sink, if set, receives the agents' event batches instead of Local
+	// (jstrace collect).
+	sink func(c *client.Conn, batch []byte)
 }
 
 // agent is one attached agent.
@@ -146,31 +149,10 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("read script: %w", err))
 	}
-	tlsConf, err := opts.tlsConfig()
+	t, err := newTracer(opts, sel, src)
 	if err != nil {
 		return err
 	}
-	t := &tracer{
-		opts:    opts,
-		sel:     sel,
-		out:     out,
-		agents:  map[string]*agent{},
-		skip:    map[string]time.Time{},
-		warned:  map[string]bool{},
-		changed: make(chan struct{}, 1),
-		tls:     tlsConf,
-	}
-	path := opts.Script
-	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true})
-	if err != nil {
-		return withCode(ExitScript, err)
-	}
-	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
-	t.attach.Flags |= protocol.AttachWarnings
-	if opts.Verbose {
-		t.attach.Flags |= protocol.AttachStats
-	}
-	t.started.Store(true)
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -186,6 +168,37 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 	defer t.hardDeadline(opts.Duration)()
 	reason := t.wait(ctx, sigs)
 	return t.shutdown(sigs, reason)
+}
+
+// newTracer starts Local of the script src (opts.Script names it) and
+// prepares the session's Attach; it attaches nothing yet.
+func newTracer(opts *TraceOptions, sel *selector, src []byte) (*tracer, error) {
+	tlsConf, err := opts.tlsConfig()
+	if err != nil {
+		return nil, err
+	}
+	t := &tracer{
+		opts:    opts,
+		sel:     sel,
+		out:     opts.IO,
+		agents:  map[string]*agent{},
+		skip:    map[string]time.Time{},
+		warned:  map[string]bool{},
+		changed: make(chan struct{}, 1),
+		tls:     tlsConf,
+	}
+	path := opts.Script
+	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true})
+	if err != nil {
+		return nil, withCode(ExitScript, err)
+	}
+	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
+	t.attach.Flags |= protocol.AttachWarnings
+	if opts.Verbose {
+		t.attach.Flags |= protocol.AttachStats
+	}
+	t.started.Store(true)
+	return t, nil
 }
 
 // start attaches the agents that match now, or waits for one with --wait.
