@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/waterfall"
 )
 
 // ConsoleOptions configure a console exporter. The zero value works.
@@ -95,9 +96,9 @@ func Console(w io.Writer, o ConsoleOptions) *ConsoleExporter {
 		w = io.Discard
 	}
 	f, isFile := w.(*os.File)
-	tty := isFile && isTerminal(f)
+	tty := isFile && waterfall.IsTerminal(f)
 	if o.Width <= 0 && tty {
-		o.Width = terminalWidth(f)
+		o.Width = waterfall.TerminalWidth(f)
 	}
 	if o.Width <= 0 {
 		o.Width, _ = strconv.Atoi(os.Getenv("COLUMNS"))
@@ -210,6 +211,6 @@ func (c *ConsoleExporter) flush() error {
 }
 
 func (c *ConsoleExporter) render(t *pending, partial bool) {
-	waterfall(&c.buf, t.spans, t.more, partial, c.o.Width, c.o.GaugeWidth, c.color)
+	writeWaterfall(&c.buf, t.spans, t.more, partial, c.o.Width, c.o.GaugeWidth, c.color)
 	c.ends = append(c.ends, c.buf.Len())
 }

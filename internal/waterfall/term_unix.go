@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || netbsd || openbsd
 
-package export
+package waterfall
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 	"unsafe"
 )
 
-// terminalWidth returns the width of the terminal f is, or 0.
-func terminalWidth(f *os.File) int {
+// TerminalWidth returns the width of the terminal f is, or 0.
+func TerminalWidth(f *os.File) int {
 	var ws struct{ row, col, x, y uint16 }
 	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, f.Fd(), uintptr(syscall.TIOCGWINSZ), uintptr(unsafe.Pointer(&ws)))
 	if errno != 0 {
