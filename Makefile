@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces test jaeger lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger chromium lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -24,14 +24,20 @@ demo-traces: build
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
-test: lint jaeger
-	$(GO) test -race -count=1 ./...
+test: lint jaeger chromium
+	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 
 ## jaeger: build the Jaeger v2 that package otel's tests start (minutes
 ## the first time, then cached outside the repository: tools/jaeger.sh).
 jaeger:
 	./tools/jaeger.sh build >/dev/null
+
+## chromium: install the headless browser the web page's tests drive
+## (Debian's chromium, when missing: tools/chromium.sh). Screenshots the
+## tests take go to .artifacts/.
+chromium:
+	./tools/chromium.sh install
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts
