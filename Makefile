@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces test jaeger redis lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger redis chromium lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
 
 all: build
 
@@ -31,8 +31,8 @@ demo-collect: build
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
-test: lint jaeger redis
-	$(GO) test -race -count=1 ./...
+test: lint jaeger redis chromium
+	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 
 ## jaeger: build the Jaeger v2 that package otel's tests start (minutes
@@ -44,6 +44,12 @@ jaeger:
 ## start (Debian's package, when missing: tools/redis.sh).
 redis:
 	./tools/redis.sh install
+
+## chromium: install the headless browser the web page's tests drive
+## (Debian's chromium, when missing: tools/chromium.sh). Screenshots the
+## tests take go to .artifacts/.
+chromium:
+	./tools/chromium.sh install
 
 ## lint: gofmt, go vet on the packages and on every example script.
 lint: vet-scripts

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# chromium.sh: the headless browser the web page's tests drive
+# (internal/webui, through chromedp).
+#
+#   tools/chromium.sh install    install Debian's chromium when missing
+#                                (apt-get; through sudo when not root)
+#   tools/chromium.sh path       print the browser's path
+#
+# Tests read the browser's path from JSTRACE_TEST_CHROMIUM, else look for
+# chromium on PATH; without one they fail when CI=true and skip otherwise.
+set -euo pipefail
+
+path() {
+	for b in "${JSTRACE_TEST_CHROMIUM:-}" chromium chromium-browser google-chrome; do
+		if [[ -n $b ]] && command -v "$b" >/dev/null; then
+			command -v "$b"
+			return
+		fi
+	done
+	return 1
+}
+
+install() {
+	if path >/dev/null; then
+		return
+	fi
+	local sudo=()
+	if [[ $(id -u) != 0 ]]; then
+		if ! command -v sudo >/dev/null; then
+			echo "chromium.sh: chromium is missing and installing it needs root (apt-get install chromium)" >&2
+			return 1
+		fi
+		sudo=(sudo)
+	fi
+	echo "chromium.sh: installing chromium (apt-get)" >&2
+	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 ||
+		{ "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; }
+	path >/dev/null
+}
+
+case "${1:-}" in
+install) install ;;
+path) path ;;
+*)
+	echo "usage: tools/chromium.sh install|path" >&2
+	exit 2
+	;;
+esac
