@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jstrace-go/jstrace/internal/collector"
 	"github.com/jstrace-go/jstrace/internal/tracestore"
+	"github.com/jstrace-go/jstrace/internal/webui"
 )
 
 // collectStoreEnv is the default of --store, read after parsing: a file
@@ -48,8 +50,7 @@ type CollectOptions struct {
 	// /v1/spans, /v1/traces). Default "": none.
 	Listen string
 	// HTTP (--http) is the address of the web page of the store, served
-	// beside collection, or alone. Default "": none. (An error while the
-	// page is not linked in: see pageHandler.)
+	// beside collection, or alone. Default "": none.
 	HTTP string
 	// Duration (--duration) ends collection after this long. Default 0:
 	// until Ctrl-C or SIGTERM.
@@ -117,21 +118,17 @@ on stderr what it stored, rejected and dropped, at most every 10 seconds.`,
 // openCollectStore opens the store (a variable for tests).
 var openCollectStore = tracestore.Open
 
-// pageHandler returns the web page of a store (package webui), nil until
-// it is linked in: --http then fails with errHTTPNotBuilt.
-var pageHandler func(tracestore.Store) http.Handler
-
-// errHTTPNotBuilt is --http's error while pageHandler is nil.
-var errHTTPNotBuilt = errors.New("--http: the web page is not built yet")
+// pageHandler returns the web page of a store served at addr (a
+// variable for tests).
+var pageHandler = func(st tracestore.Store, addr net.Addr) http.Handler {
+	return webui.Handler(st, webui.Options{Hosts: pageHosts(addr)})
+}
 
 // runCollect collects until a signal, --duration, or, with a -p selection
 // and no --listen, the end of the process.
 func runCollect(ctx context.Context, opts *CollectOptions) error {
 	out := opts.IO
 	out.raw = opts.Raw
-	if opts.HTTP != "" && pageHandler == nil {
-		return errHTTPNotBuilt
-	}
 	if !opts.selected && opts.Listen == "" && opts.HTTP == "" {
 		return withCode(ExitUsage, errors.New("nothing to collect from: select agents (-p, -t, -H, --agents) or --listen ADDR"))
 	}

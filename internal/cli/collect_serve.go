@@ -6,6 +6,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -16,7 +17,7 @@ import (
 // (--http) that were asked for, and says where on stderr.
 func (c *collection) startServers() error {
 	if c.opts.Listen != "" {
-		addr, err := c.serve("--listen", c.opts.Listen, &collector.Receiver{Writer: c.writer})
+		addr, err := c.serve("--listen", c.opts.Listen, func(net.Addr) http.Handler { return &collector.Receiver{Writer: c.writer} })
 		if err != nil {
 			return err
 		}
@@ -26,7 +27,7 @@ func (c *collection) startServers() error {
 		}
 	}
 	if c.opts.HTTP != "" {
-		addr, err := c.serve("--http", c.opts.HTTP, pageHandler(c.store))
+		addr, err := c.serve("--http", c.opts.HTTP, func(addr net.Addr) http.Handler { return pageHandler(c.store, addr) })
 		if err != nil {
 			return err
 		}
@@ -35,15 +36,16 @@ func (c *collection) startServers() error {
 	return nil
 }
 
-// serve serves h at addr (the value of flag) from a goroutine of its own,
-// until stopServers.
-func (c *collection) serve(flag, addr string, h http.Handler) (net.Addr, error) {
+// serve serves the handler h returns for the address it listens on, at
+// addr (the value of flag), from a goroutine of its own, until
+// stopServers.
+func (c *collection) serve(flag, addr string, h func(net.Addr) http.Handler) (net.Addr, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	srv := &http.Server{
-		Handler:           h,
+		Handler:           h(ln.Addr()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      time.Minute,
@@ -73,4 +75,26 @@ type errorfWriter struct{ out *output }
 func (w errorfWriter) Write(p []byte) (int, error) {
 	w.out.errorf("%s", strings.TrimSuffix(string(p), "\n"))
 	return len(p), nil
+}
+
+// pageHosts are the names the web page answers to besides loopback ones
+// (webui.Options.Hosts): the address it listens on and, listening on
+// every interface, the machine's name and addresses.
+func pageHosts(addr net.Addr) []string {
+	ip := addr.(*net.TCPAddr).IP
+	if !ip.IsUnspecified() {
+		return []string{ip.String()}
+	}
+	var hosts []string
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h)
+	}
+	if as, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range as {
+			if n, ok := a.(*net.IPNet); ok {
+				hosts = append(hosts, n.IP.String())
+			}
+		}
+	}
+	return hosts
 }

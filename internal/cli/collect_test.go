@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -185,7 +186,6 @@ func TestCollectRefuses(t *testing.T) {
 		msg  string
 	}{
 		{[]string{"collect"}, ExitUsage, "nothing to collect from"},
-		{[]string{"collect", "--listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, ExitError, "--http: the web page is not built yet"},
 		{[]string{"collect", "--listen", "127.0.0.1:0", "--retention", "-1h"}, ExitUsage, "--retention must not be negative"},
 		{[]string{"collect", "--listen", "no-port"}, ExitError, "--listen: "},
 		{[]string{"collect", "-t", "{bad"}, ExitUsage, "-t: "},
@@ -194,9 +194,6 @@ func TestCollectRefuses(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			clearEnv(t)
 			useCollectFakeStore(t, &collectFakeStore{spans: map[string]tracestore.Span{}})
-			old := pageHandler
-			pageHandler = nil // the web page not linked in
-			t.Cleanup(func() { pageHandler = old })
 			// A command that runs instead of failing ends with ctx.
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -249,7 +246,7 @@ func TestCollectHTTP(t *testing.T) {
 	useCollectFakeStore(t, st)
 	old := pageHandler
 	t.Cleanup(func() { pageHandler = old })
-	pageHandler = func(s tracestore.Store) http.Handler {
+	pageHandler = func(s tracestore.Store, _ net.Addr) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "page of the same store: %v", s == st)
 		})
