@@ -98,9 +98,11 @@ local function putTrace(spansKey, sumKey, a)
   local ids = {}
   for j = 0, count - 1 do ids[#ids+1] = ARGV[s0 + j * 3] end
   local have = {}
-  for c = 1, #ids, 512 do
-    local r = redis.call('HMGET', spansKey, unpack(ids, c, math.min(c + 511, #ids)))
-    for k = 1, #r do have[c + k - 1] = r[k] end
+  if h.n then -- a trace seen before: which of its spans are stored
+    for c = 1, #ids, 512 do
+      local r = redis.call('HMGET', spansKey, unpack(ids, c, math.min(c + 511, #ids)))
+      for k = 1, #r do have[c + k - 1] = r[k] end
+    end
   end
   local seen, added, w = {}, 0, {}
   for j, id in ipairs(ids) do
