@@ -13,7 +13,7 @@ import (
 // write every span twice, at the same time, into one Redis store; a third
 // collects alone into a file. Redis then holds each trace exactly as the
 // file does: the same spans, each once, none lost, and summaries that
-// count them once.
+// count them once; and the reading commands print the same from both.
 func TestTwoCollectorsOneRedis(t *testing.T) {
 	t.Parallel()
 	redis := redistest.Start(t).URL
@@ -85,6 +85,15 @@ func TestTwoCollectorsOneRedis(t *testing.T) {
 		}
 		if len(got) != len(want) || sums[trace].Spans != len(want) {
 			t.Errorf("trace %s: Redis holds %d spans, its summary counts %d; the file, from one collector, %d", trace, len(got), sums[trace].Spans, len(want))
+		}
+	}
+
+	for _, args := range [][]string{{"trace", traces[0]}, {"slow", "--json"}, {"errors", "--json"}, {"recent"}} {
+		fromFile := e.jstrace(append(args, "--store", file)...)
+		fromRedis := e.jstrace(append(args, "--store", redis)...)
+		if fromFile.code != 0 || fromRedis.code != 0 || fromFile.stdout != fromRedis.stdout || fromFile.stdout == "" {
+			t.Errorf("jstrace %v: from the file (exit %d):\n%s%s\nfrom Redis (exit %d):\n%s%s", args,
+				fromFile.code, fromFile.stdout, fromFile.stderr, fromRedis.code, fromRedis.stdout, fromRedis.stderr)
 		}
 	}
 }
