@@ -9,6 +9,7 @@
 # Tests read the browser's path from JSTRACE_TEST_CHROMIUM, else look for
 # chromium on PATH; without one they fail when CI=true and skip otherwise.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 path() {
 	for b in "${JSTRACE_TEST_CHROMIUM:-}" chromium chromium-browser google-chrome; do
@@ -24,18 +25,7 @@ install() {
 	if path >/dev/null; then
 		return
 	fi
-	local sudo=()
-	if [[ $(id -u) != 0 ]]; then
-		if ! command -v sudo >/dev/null; then
-			echo "chromium.sh: chromium is missing and installing it needs root (apt-get install chromium)" >&2
-			return 1
-		fi
-		sudo=(sudo)
-	fi
-	echo "chromium.sh: installing chromium (apt-get)" >&2
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2 ||
-		{ "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium >&2; }
-	path >/dev/null
+	apt_install chromium chromium
 }
 
 case "${1:-}" in

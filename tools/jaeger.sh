@@ -22,6 +22,7 @@
 # modules and compiles ~2,300 packages: 16 minutes on two busy cores;
 # later ones reuse the binary, or Go's caches (30 s).
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
 JAEGER_VERSION=v1.76.0
 CACHE=${JSTRACE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/jstrace}
@@ -53,20 +54,6 @@ build() {
 	mv "$BIN.tmp" "$BIN"
 	echo "jaeger.sh: built in $(($(date +%s) - start))s: $BIN" >&2
 	echo "$BIN"
-}
-
-# freeport prints a loopback TCP port nothing listens on now.
-freeport() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-	echo "jaeger.sh: no free port" >&2
-	return 1
 }
 
 config() { # otlp zipkin query grpc health
@@ -151,27 +138,7 @@ ENV
 	return 1
 }
 
-# watch stops Jaeger (pid $2) when process $1 has exited, or Jaeger has.
-watch() {
-	while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do
-		sleep 1
-	done
-	kill "$2" 2>/dev/null || true
-}
-
-stop() {
-	local dir=$1 pid
-	[[ -f $dir/env ]] || return 0
-	pid=$(sed -n 's/^JAEGER_PID=//p' "$dir/env")
-	if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
-		for _ in $(seq 100); do # 10 s; a zombie has exited too
-			[[ $(ps -o stat= -p "$pid" 2>/dev/null) =~ ^[^Z] ]] || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/env"
-}
+stop() { stop_env "$1" JAEGER_PID; }
 
 case ${1:-} in
 build) build ;;

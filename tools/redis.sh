@@ -21,38 +21,9 @@
 # The version is the distribution's (Debian 12: 7.0): the store needs Redis
 # 6.2 or later, and says so when it opens an older one.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 
-install() {
-	if command -v redis-server >/dev/null; then
-		return
-	fi
-	local sudo=()
-	if [[ $(id -u) != 0 ]]; then
-		if ! command -v sudo >/dev/null; then
-			echo "redis.sh: redis-server is missing and installing it needs root (apt-get install redis-server)" >&2
-			return 1
-		fi
-		sudo=(sudo)
-	fi
-	echo "redis.sh: installing redis-server (apt-get)" >&2
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server >&2 ||
-		{ "${sudo[@]}" apt-get update >&2 && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends redis-server >&2; }
-	command -v redis-server >/dev/null
-}
-
-# freeport prints a loopback TCP port nothing listens on now.
-freeport() {
-	local p
-	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-	echo "redis.sh: no free port" >&2
-	return 1
-}
+install() { apt_install redis-server redis-server; }
 
 # ping reports whether a redis-server answers on port $1.
 ping() {
@@ -109,27 +80,7 @@ ENV
 	return 1
 }
 
-# watch stops redis-server (pid $2) when process $1 has exited, or it has.
-watch() {
-	while kill -0 "$1" 2>/dev/null && kill -0 "$2" 2>/dev/null; do
-		sleep 1
-	done
-	kill "$2" 2>/dev/null || true
-}
-
-stop() {
-	local dir=$1 pid
-	[[ -f $dir/env ]] || return 0
-	pid=$(sed -n 's/^REDIS_PID=//p' "$dir/env")
-	if [[ -n $pid ]] && kill "$pid" 2>/dev/null; then
-		for _ in $(seq 100); do # 10 s; a zombie has exited too
-			[[ $(ps -o stat= -p "$pid" 2>/dev/null) =~ ^[^Z] ]] || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$dir/env" "$dir/redis.pid"
-}
+stop() { stop_env "$1" REDIS_PID "$1/redis.pid"; }
 
 case ${1:-} in
 install) install ;;
