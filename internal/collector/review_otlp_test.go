@@ -6,7 +6,10 @@ import (
 	"runtime"
 	"testing"
 
+	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
+	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
 )
 
 // emptySpansBody is an OTLP body of n empty spans (2 bytes each on the
@@ -42,5 +45,34 @@ func TestReviewOTLPAmplification(t *testing.T) {
 	}
 	if !errors.Is(err, ErrTooLarge) {
 		t.Errorf("err = %v, want ErrTooLarge (413)", err)
+	}
+}
+
+// The bound refuses no ordinary body: 10,000 spans of 10 short int and
+// string attributes each, near the body limit.
+func TestReviewOTLPOrdinaryBodyAccepted(t *testing.T) {
+	var ss tracepb.ScopeSpans
+	for i := range DefaultMaxSpans {
+		sp := &tracepb.Span{TraceId: bytes.Repeat([]byte{1}, 16), SpanId: []byte{0, 0, 0, 0, 0, 0, byte(i >> 8), byte(i) | 1},
+			Name: "op", StartTimeUnixNano: 1e18, EndTimeUnixNano: 1e18 + 1e6}
+		for k := range 10 {
+			v := &commonpb.AnyValue{Value: &commonpb.AnyValue_IntValue{IntValue: int64(k)}}
+			if k%2 == 0 {
+				v = &commonpb.AnyValue{Value: &commonpb.AnyValue_StringValue{StringValue: "v"}}
+			}
+			sp.Attributes = append(sp.Attributes, &commonpb.KeyValue{Key: string(rune('a' + k)), Value: v})
+		}
+		ss.Spans = append(ss.Spans, sp)
+	}
+	body, err := proto.Marshal(&tracepb.TracesData{ResourceSpans: []*tracepb.ResourceSpans{{ScopeSpans: []*tracepb.ScopeSpans{&ss}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := DecodeOTLP(bytes.NewReader(body), Limits{})
+	if err != nil {
+		t.Fatalf("%d-byte body: %v", len(body), err)
+	}
+	if len(res.Spans) != DefaultMaxSpans {
+		t.Fatalf("%d spans, want %d", len(res.Spans), DefaultMaxSpans)
 	}
 }
