@@ -156,7 +156,7 @@ func (o Op) withDuration(p *Probe, kv []any) {
 	p.emitContext(*subs, o.ctx, noescape(pre[:]), noescape(kv))
 }
 
-func (o Op) elapsed() time.Duration { return time.Duration(now() - o.start) }
+func (o Op) elapsed() time.Duration { return max(time.Duration(now()-o.start), 0) } // never negative across a wall-clock step
 
 // Trace runs fn as one operation: start, then fn, then error (unhandled)
 // if fn returned one, then end. fn gets ctx unchanged. If fn panics, the

@@ -267,7 +267,9 @@ func (s *Span) End() {
 	if s == nil || s.start == 0 || s.flags&spanRemote != 0 {
 		return
 	}
-	end := now()
+	// now follows wall-clock steps (clock.go): a step back while the span
+	// ran must not make its duration negative.
+	dur := max(time.Duration(now()-s.start), 0)
 	s.mu.Lock()
 	if s.ended {
 		s.mu.Unlock()
@@ -278,11 +280,11 @@ func (s *Span) End() {
 	s.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {
 		rec.Operation = name
-		rec.Duration = time.Duration(end - s.start)
+		rec.Duration = dur
 	}
 	s.mu.Unlock()
 	if spanEndProbe.Enabled() {
-		s.fire(spanEndProbe, s.context(), name, time.Duration(end-s.start), err, nil)
+		s.fire(spanEndProbe, s.context(), name, dur, err, nil)
 	}
 	if rec != nil {
 		deliverSpan(rec)

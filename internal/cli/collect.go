@@ -137,7 +137,7 @@ func runCollect(ctx context.Context, opts *CollectOptions) error {
 	}
 	store, err := openCollectStore(ctx, opts.Store, tracestore.Options{Retention: opts.Retention})
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", storeName(opts.Store), err)
+		return withCode(ExitStore, fmt.Errorf("open store %s: %w", storeName(opts.Store), err))
 	}
 	defer store.Close()
 	c := &collection{opts: opts, out: out, store: store}

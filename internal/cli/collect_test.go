@@ -217,7 +217,7 @@ func TestCollectStoreError(t *testing.T) {
 	}
 	var stdout, stderr bytes.Buffer
 	code := Run(context.Background(), []string{"collect", "--listen", "127.0.0.1:0", "--store", "redis://:s3cret@127.0.0.1:1"}, &stdout, &stderr)
-	if code != ExitError || !strings.Contains(stderr.String(), "open store redis://:xxxxx@127.0.0.1:1: dial: connection refused") || strings.Contains(stderr.String(), "s3cret") {
+	if code != ExitStore || !strings.Contains(stderr.String(), "open store redis://:xxxxx@127.0.0.1:1: dial: connection refused") || strings.Contains(stderr.String(), "s3cret") {
 		t.Errorf("exit %d:\n%s", code, stderr.String())
 	}
 }

@@ -44,6 +44,11 @@ func DecodeOTLP(r io.Reader, l Limits) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
+	// An empty span is 2 bytes on the wire and 288 decoded: refuse what
+	// would take more than maxOTLPRatio times the body, before decoding.
+	if cost, err := otlpCost(body, otlpTracesData, 0); err == nil && cost > maxOTLPRatio*len(body)+1<<20 {
+		return nil, fmt.Errorf("%w: %d bytes that decode to about %d MiB (too many small messages)", ErrTooLarge, len(body), cost>>20)
+	}
 	var td tracepb.TracesData
 	if err := (proto.UnmarshalOptions{RecursionLimit: 64}).Unmarshal(body, &td); err != nil {
 		return nil, fmt.Errorf("%w: not an OTLP protobuf request: %w", ErrMalformed, err)

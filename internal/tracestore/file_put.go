@@ -2,7 +2,11 @@ package tracestore
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"math"
+	"slices"
 )
 
 // sweepBudget is how many expired spans one Put deletes at most, so that
@@ -104,6 +108,11 @@ func (w *writer) put(ctx context.Context, spans []Span, rows [][]any, groups [][
 				continue
 			}
 		}
+		if exists && sum.root {
+			if err := w.rootOf(ctx, &sum, spans, idx); err != nil {
+				return err
+			}
+		}
 		for n, i := range idx {
 			sum.add(&spans[i], n == 0 && !exists)
 		}
@@ -161,4 +170,19 @@ func (w *writer) fresh(ctx context.Context, seq int64, spans []Span, idx []int) 
 		}
 	}
 	return out, nil
+}
+
+// rootOf sets the stored root's start and ID in sum when spans[idx] hold
+// another root, so that add keeps the earliest.
+func (w *writer) rootOf(ctx context.Context, sum *summaryRow, spans []Span, idx []int) error {
+	if !slices.ContainsFunc(idx, func(i int) bool { return spans[i].ParentID == "" }) {
+		return nil
+	}
+	err := w.conn.QueryRowContext(ctx, "SELECT start_ns, span_id FROM spans WHERE seq = ? AND parent_id = '' ORDER BY start_ns, span_id LIMIT 1", sum.seq).
+		Scan(&sum.rootStart, &sum.rootSpan)
+	if errors.Is(err, sql.ErrNoRows) {
+		sum.rootStart = math.MaxInt64 // a root that is gone: any other is earlier
+		return nil
+	}
+	return err
 }

@@ -77,6 +77,11 @@ type summaryRow struct {
 	errSpan            string
 	services           []string
 	expires            int64 // Unix ns: the last put + the retention of its writer
+	// rootStart and rootSpan are the root's start and ID, to keep the
+	// earliest of several roots whatever their order: not stored, set by
+	// add and, for a trace stored before, by the writer (rootOf).
+	rootStart int64
+	rootSpan  string
 }
 
 // scan reads a row of summaryCols, after columns read into pre.
@@ -116,8 +121,8 @@ func (m *summaryRow) add(s *Span, first bool) {
 		m.end = max(m.end, end)
 	}
 	m.spans++
-	if s.ParentID == "" && !m.root {
-		m.root = true
+	if s.ParentID == "" && (!m.root || start < m.rootStart || start == m.rootStart && s.SpanID < m.rootSpan) {
+		m.root, m.rootStart, m.rootSpan = true, start, s.SpanID
 		m.service, m.operation, m.dur = s.Service, s.Operation, int64(s.Duration)
 	}
 	if !m.root {

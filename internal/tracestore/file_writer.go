@@ -175,44 +175,55 @@ func (w *writer) purge(ctx context.Context, seq int64) error {
 }
 
 // sweep deletes up to budget spans of traces expired at now, and
-// the summaries of traces it emptied. Reads already hide expired traces;
-// the sweep only reclaims their space, a little on every Put.
+// the summaries of traces it emptied (each counts as a span at least, so
+// that many small traces are swept as fast as they come). Reads already
+// hide expired traces; the sweep only reclaims their space, a little on
+// every Put.
 func (w *writer) sweep(ctx context.Context, now int64, budget int) error {
-	rows, err := w.expired.QueryContext(ctx, now)
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		// Keys first, while the spans that name them are there.
-		if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
-			return err
-		}
-		res, err := w.delSome.ExecContext(ctx, id, budget)
+	for budget > 0 {
+		rows, err := w.expired.QueryContext(ctx, now)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return err
 		}
-		if budget -= int(n); budget <= 0 {
-			return nil // spans may be left: the next Put goes on
+		if len(ids) == 0 {
+			return nil
 		}
-		if _, err := w.delTrace.ExecContext(ctx, id); err != nil {
-			return err
+		for _, id := range ids {
+			// Keys first, while the spans that name them are there.
+			if _, err := w.delKeys.ExecContext(ctx, id); err != nil {
+				return err
+			}
+			res, err := w.delSome.ExecContext(ctx, id, budget)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if n == int64(budget) {
+				return nil // spans may be left: the next Put goes on
+			}
+			budget -= max(int(n), 1)
+			if _, err := w.delTrace.ExecContext(ctx, id); err != nil {
+				return err
+			}
+			if budget <= 0 {
+				return nil
+			}
 		}
 	}
 	return nil

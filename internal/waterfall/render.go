@@ -227,6 +227,17 @@ func (l *Layout) Order() (spans []*Span, depths []int) {
 	return spans, depths
 }
 
+// Offsets returns, in Order's order, where each span is drawn from the
+// trace's start: its own start, unless it was moved into its parent
+// (another service's clock).
+func (l *Layout) Offsets() []time.Duration {
+	o := make([]time.Duration, len(l.rows))
+	for k, r := range l.rows {
+		o[k] = l.nodes[r.node].vs.Sub(l.t0)
+	}
+	return o
+}
+
 // Orphans returns how many spans have no parent in the trace.
 func (l *Layout) Orphans() int { return l.orphan }
 

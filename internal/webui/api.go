@@ -111,7 +111,8 @@ type traceView struct {
 type spanView struct {
 	tracestore.Span
 	Depth int `json:"depth"`
-	// Offset is from the trace's start.
+	// Offset is from the trace's start, where the span is drawn (a span
+	// of another service outside its parent is moved into it).
 	Offset   time.Duration `json:"offset_ns"`
 	Critical bool          `json:"critical,omitempty"`
 }
@@ -157,13 +158,14 @@ func view(id string, spans []tracestore.Span) traceView {
 		v.Bottleneck, v.BottleneckSelf = b.ID, self
 	}
 	order, depths := l.Order()
+	offsets := l.Offsets() // where the terminal draws them: skewed clocks moved in
 	for i, s := range order {
 		if i == 0 || s.Start.Before(v.Start) {
 			v.Start = s.Start
 		}
 	}
 	for i, s := range order {
-		v.Spans = append(v.Spans, spanView{Span: *byID[s.ID], Depth: depths[i], Offset: s.Start.Sub(v.Start), Critical: critical[s.ID]})
+		v.Spans = append(v.Spans, spanView{Span: *byID[s.ID], Depth: depths[i], Offset: offsets[i], Critical: critical[s.ID]})
 	}
 	return v
 }
