@@ -47,7 +47,7 @@ func (c *collection) serve(flag, addr string, h func(net.Addr) http.Handler) (ne
 	srv := &http.Server{
 		Handler:           h(ln.Addr()),
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       time.Minute,
+		ReadTimeout:       20 * time.Second, // a slow sender holds one of the receiver's 8 slots no longer
 		WriteTimeout:      time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,

@@ -238,7 +238,8 @@ func (w *Writer) take() []tracestore.Span {
 	for i := range batch {
 		w.bytes -= spanSize(&batch[i])
 	}
-	w.queue = append(w.queue[:0], w.queue[n:]...)
+	clear(w.queue[:n])    // the store's copy is batch: let the queue's go
+	w.queue = w.queue[n:] // not shifted: draining a full queue stays linear
 	w.putting = n
 	if cap(w.queue) > 4*w.o.BatchSize && len(w.queue) < w.o.BatchSize {
 		w.queue = append([]tracestore.Span(nil), w.queue...) // give back a burst's memory
