@@ -8,20 +8,47 @@ import (
 // ctxKey is the context key of a request's tracing identity.
 type ctxKey struct{}
 
-// reqInfo is what a context carries for probes: the request ID and the
-// span, found by one lookup. It is immutable once in a context.
+// reqInfo is what a context of WithRequestID carries for probes: the
+// request ID and the span of the context it derives from, found by one
+// lookup; and what spans started under it share (Span.carry): the request
+// ID and the W3C tracestate of the trace. It is immutable once in a
+// context.
 type reqInfo struct {
-	id   string
-	span *Span
+	id    string
+	state string
+	span  *Span // of the context WithRequestID derived from; nil in a span's carry
 }
 
-// infoOf returns what ctx carries for probes, or nil.
-func infoOf(ctx context.Context) *reqInfo {
+// infoOf returns what ctx carries for probes: a span's context answers
+// its *Span (whose carry holds the request ID), a WithRequestID context
+// its *reqInfo. Either may be nil.
+func infoOf(ctx context.Context) (*reqInfo, *Span) {
 	if ctx == nil {
-		return nil
+		return nil, nil
 	}
-	r, _ := ctx.Value(ctxKey{}).(*reqInfo)
-	return r
+	switch v := ctx.Value(ctxKey{}).(type) {
+	case *Span:
+		return v.carry, v
+	case *reqInfo:
+		return v, v.span
+	}
+	return nil, nil
+}
+
+// requestID is r's request ID, "" for a nil r.
+func (r *reqInfo) requestID() string {
+	if r == nil {
+		return ""
+	}
+	return r.id
+}
+
+// traceState is r's tracestate, "" for a nil r.
+func (r *reqInfo) traceState() string {
+	if r == nil {
+		return ""
+	}
+	return r.state
 }
 
 // WithRequestID returns a copy of ctx carrying the request ID id, which
@@ -29,19 +56,14 @@ func infoOf(ctx context.Context) *reqInfo {
 // "request_id". Middleware (package jstracehttp) calls it for every request;
 // call it where requests come from elsewhere (a queue consumer, a job).
 func WithRequestID(ctx context.Context, id string) context.Context {
-	r := &reqInfo{id: id}
-	if old := infoOf(ctx); old != nil {
-		r.span = old.span
-	}
-	return context.WithValue(ctx, ctxKey{}, r)
+	old, span := infoOf(ctx)
+	return context.WithValue(ctx, ctxKey{}, &reqInfo{id: id, state: old.traceState(), span: span})
 }
 
 // RequestID returns the request ID ctx carries, or "" if none.
 func RequestID(ctx context.Context) string {
-	if r := infoOf(ctx); r != nil {
-		return r.id
-	}
-	return ""
+	r, _ := infoOf(ctx)
+	return r.requestID()
 }
 
 // EmitContext is [Probe.Emit] for code that has a request's context: it adds
@@ -88,16 +110,15 @@ func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv [
 	var trace [32]byte
 	var span [16]byte
 	h := 0
-	if info := infoOf(ctx); info != nil {
-		if info.id != "" {
-			head[0], head[1] = "request_id", info.id
-			h = 2
-		}
-		if s := info.span; s != nil {
-			head[h], head[h+1] = "trace_id", stackString(appendHex(trace[:0], s.traceID[:]))
-			head[h+2], head[h+3] = "span_id", stackString(appendHex(span[:0], s.id[:]))
-			h += 4
-		}
+	info, s := infoOf(ctx)
+	if id := info.requestID(); id != "" {
+		head[0], head[1] = "request_id", id
+		h = 2
+	}
+	if s != nil {
+		head[h], head[h+1] = "trace_id", stackString(appendHex(trace[:0], s.traceID[:]))
+		head[h+2], head[h+3] = "span_id", stackString(appendHex(span[:0], s.id[:]))
+		h += 4
 	}
 	if h+len(pre)+len(kv) > joinLen {
 		return p.emitLong(subs, ctx, noescape(head[:h]), pre, kv)

@@ -104,8 +104,8 @@ func Inject(ctx context.Context, c Carrier) {
 	}
 	v := unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 	c.Set(HeaderTraceparent, v[:traceparentLen])
-	if s.state != "" {
-		c.Set(HeaderTracestate, s.state)
+	if ts := s.carry.traceState(); ts != "" {
+		c.Set(HeaderTracestate, ts)
 	}
 	c.Set(HeaderTraceID, v[3:35])
 	c.Set(HeaderSpanID, v[36:52])

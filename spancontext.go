@@ -37,7 +37,7 @@ func (s *Span) SpanContext() SpanContext {
 		TraceID:    s.traceID,
 		SpanID:     s.id,
 		Sampled:    s.flags&spanSampled != 0,
-		TraceState: s.state,
+		TraceState: s.carry.traceState(),
 		Remote:     s.flags&spanRemote != 0,
 	}
 }
@@ -68,11 +68,12 @@ func withRemoteParent(ctx context.Context, t TraceID, id SpanID, sampled bool, s
 	}
 	c := &spanContext{Context: ctx}
 	s := &c.span
-	c.info.span = s
-	if info := infoOf(ctx); info != nil {
-		c.info.id = info.id
+	info, _ := infoOf(ctx)
+	s.carry = info
+	if state != info.traceState() { // a second allocation only for a tracestate
+		s.carry = &reqInfo{id: info.requestID(), state: state}
 	}
-	s.traceID, s.id, s.state = t, id, state
+	s.traceID, s.id = t, id
 	s.flags = spanRemote
 	if sampled {
 		s.flags |= spanSampled

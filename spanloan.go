@@ -115,7 +115,7 @@ func newSpanData(s *Span, cfg *tracing) *SpanData {
 	}
 	d.TraceID, d.SpanID, d.ParentID = s.traceID, s.id, s.parent
 	d.RemoteParent = s.flags&spanRemoteParent != 0
-	d.TraceState, d.Resource, d.Operation = s.state, cfg.res, s.name
+	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, s.name
 	d.Start = time.Unix(0, s.start)
 	return d
 }
