@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -11,7 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jstrace-go/jstrace/internal/client"
-	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // LsOptions are the options of jstrace ls: list the reachable agents
@@ -23,6 +23,9 @@ type LsOptions struct {
 	ConnectOptions
 	// Probes (--probes) also lists each agent's probes. Default false.
 	Probes bool
+	// JSON (--json) prints NDJSON, one object per agent. Default false: a
+	// table.
+	JSON bool
 }
 
 // NewCmdLs returns the ls command: its flags become LsOptions for runF, or
@@ -41,6 +44,7 @@ func NewCmdLs(out *output, runF func(context.Context, *LsOptions) error) *cobra.
 			return runLs(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print NDJSON: one object per agent")
 	cmd.Flags().BoolVar(&opts.Probes, "probes", false, "also list each agent's probes")
 	addConnectFlags(cmd, &opts.ConnectOptions)
 	return cmd
@@ -62,14 +66,10 @@ func runLs(ctx context.Context, opts *LsOptions) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		w    protocol.Welcome
-		addr string
-	}
 	var (
 		mu   sync.Mutex
 		wg   sync.WaitGroup
-		rows []row
+		rows []lsRow
 	)
 	for _, c := range cands {
 		wg.Add(1)
@@ -87,7 +87,7 @@ func runLs(ctx context.Context, opts *LsOptions) error {
 				return
 			}
 			mu.Lock()
-			rows = append(rows, row{conn.Welcome, c.addr})
+			rows = append(rows, lsRow{conn.Welcome, c.addr})
 			mu.Unlock()
 		}()
 	}
@@ -95,9 +95,19 @@ func runLs(ctx context.Context, opts *LsOptions) error {
 	if len(rows) == 0 {
 		return exitf(ExitNoAgents, "no agent matches: searched %s", sel.describe())
 	}
-	slices.SortFunc(rows, func(a, b row) int {
+	slices.SortFunc(rows, func(a, b lsRow) int {
 		return strings.Compare(fmt.Sprint(a.w.Hostname, a.w.PID, a.addr), fmt.Sprint(b.w.Hostname, b.w.PID, b.addr))
 	})
+	if opts.JSON {
+		text, err := lsJSON(rows, opts.Probes)
+		if err != nil {
+			return err
+		}
+		out.mu.Lock() // already safe for a terminal: printable.Text would break the JSON
+		defer out.mu.Unlock()
+		io.WriteString(out.stdout, text)
+		return nil
+	}
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "PID\tTITLE\tHOST\tADDR\tSESSIONS\tPROBES\tVERSION")

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
@@ -129,5 +131,39 @@ func TestWatchMalformed(t *testing.T) {
 	w.events(&client.Conn{Addr: "x:1", Origin: scripthost.Origin{}}, []byte{0xff, 0xff, 0xff})
 	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "malformed") {
 		t.Fatalf("stdout %q stderr %q", stdout, stderr)
+	}
+}
+
+// jstrace ls --json: one valid object per agent, hostile names escaped
+// and kept.
+func TestLsJSON(t *testing.T) {
+	hostile := "t\x1b]0;x\x07\u009b\"\n"
+	rows := []lsRow{
+		{w: protocol.Welcome{PID: 7, Title: hostile, Hostname: "h", Sessions: 1, Probes: []string{"a:b", "c\x1b"}, Agent: "v1"}, addr: "127.0.0.1:1"},
+		{w: protocol.Welcome{PID: 8}, addr: "x:2"},
+	}
+	for _, probes := range []bool{false, true} {
+		text, err := lsJSON(rows, probes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(text, "\x1b\x07\u009b") {
+			t.Fatalf("raw control characters: %q", text)
+		}
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if len(lines) != 2 {
+			t.Fatalf("%d lines: %q", len(lines), text)
+		}
+		var a lsAgent
+		if err := json.Unmarshal([]byte(lines[0]), &a); err != nil {
+			t.Fatal(err)
+		}
+		want := lsAgent{PID: 7, Title: hostile, Host: "h", Addr: "127.0.0.1:1", Sessions: 1, Probes: 2, Version: "v1"}
+		if probes {
+			want.ProbeNames = []string{"a:b", "c\x1b"}
+		}
+		if fmt.Sprint(a) != fmt.Sprint(want) {
+			t.Fatalf("probes=%v: %+v, want %+v", probes, a, want)
+		}
 	}
 }

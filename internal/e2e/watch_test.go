@@ -12,11 +12,21 @@ import (
 
 // jstrace watch --json prints the example service's request probes as
 // NDJSON, one valid object per line, the request made here among them,
-// and ends by itself at --duration.
+// and ends by itself at --duration; jstrace ls --json lists the service.
 func TestWatchJSON(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := e.start("watched", "watch-host")
+	ls := e.jstrace("ls", "-p", strconv.Itoa(s.pid), "--json")
+	var agent struct {
+		PID    int
+		Title  string
+		Host   string
+		Probes int
+	}
+	if err := json.Unmarshal([]byte(ls.stdout), &agent); err != nil || ls.code != 0 || agent.PID != s.pid || agent.Title != "watched" || agent.Host != "watch-host" || agent.Probes == 0 {
+		t.Fatalf("jstrace ls --json: exit %d, %+v (%v)\nstdout:\n%s\nstderr:\n%s", ls.code, agent, err, ls.stdout, ls.stderr)
+	}
 	run := e.jstraceStart("watch", "-p", strconv.Itoa(s.pid), "request:*,-request:error", "--json", "--duration", "5s")
 	e.waitSessions(s.pid, 1)
 	resp, err := http.Get(s.http + "/watch-e2e")
