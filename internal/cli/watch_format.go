@@ -13,6 +13,10 @@ import (
 	"github.com/jstrace-go/jstrace/script"
 )
 
+// watchTime is the layout of an event's time: RFC 3339, UTC, always nine
+// digits of nanoseconds, so that lines align and sort as text.
+const watchTime = "2006-01-02T15:04:05.000000000Z07:00"
+
 // watchGlobs splits the arguments of jstrace watch, each a comma list of
 // globs (commas inside {…} belong to the glob), into those to subscribe to
 // and a set of those, written -glob, to leave out.
@@ -84,7 +88,7 @@ func watchScript(globs []string) []byte {
 // names (unless --raw). The line ends with a newline.
 func watchLine(o *output, tr *script.Trace) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s/%s/%d %s", tr.Time.UTC().Format(time.RFC3339Nano),
+	fmt.Fprintf(&b, "%s %s/%s/%d %s", tr.Time.UTC().Format(watchTime),
 		o.field(tr.Hostname), o.field(tr.Title), tr.PID, o.field(tr.Name))
 	fields := tr.Fields()
 	keys := make([]string, 0, len(fields))
@@ -127,7 +131,7 @@ func watchJSON(tr *script.Trace) (string, error) {
 		fields[k] = jsonValue(v)
 	}
 	b, err := json.Marshal(watchEvent{
-		Time: tr.Time.UTC().Format(time.RFC3339Nano), Host: tr.Hostname, Title: tr.Title,
+		Time: tr.Time.UTC().Format(watchTime), Host: tr.Hostname, Title: tr.Title,
 		PID: tr.PID, Probe: tr.Name, Fields: fields,
 	})
 	if err != nil {

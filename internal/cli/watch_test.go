@@ -116,7 +116,7 @@ func TestWatchFormatHostile(t *testing.T) {
 				ev.Fields["d"] != "3ms" || ev.Fields["nan"] != "NaN" || time.Since(ev.Time) > time.Minute {
 				t.Fatalf("event %+v", ev)
 			}
-			if !strings.Contains(lines[0], `"time":"`+ev.Time.UTC().Format(time.RFC3339Nano)+`"`) {
+			if !strings.Contains(lines[0], `"time":"`+ev.Time.UTC().Format(watchTime)+`"`) {
 				t.Fatalf("time not RFC 3339 with ns: %q", lines[0])
 			}
 		})
