@@ -186,6 +186,19 @@ func (s *service) alive(t *testing.T) {
 	}
 }
 
+// logSays waits up to d for the service's log to contain want: the agent
+// logs after it has torn a connection down, which the peer may see first.
+func (s *service) logSays(want string, d time.Duration) bool {
+	for deadline := time.Now().Add(d); ; time.Sleep(20 * time.Millisecond) {
+		if strings.Contains(s.log.String(), want) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+}
+
 // prefix is the console prefix of the service's output.
 func prefix(host, title string, s *service) string {
 	return fmt.Sprintf("%s/%s/%d >> ", host, title, s.pid)

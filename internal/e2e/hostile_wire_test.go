@@ -368,7 +368,7 @@ func TestHostilePeerFloodsTheAgent(t *testing.T) {
 			if p > rss0+150 {
 				t.Errorf("service RSS %d MiB → %d MiB", rss0, p)
 			}
-			if !strings.Contains(svc.log.String(), tt.want) {
+			if !svc.logSays(tt.want, 10*time.Second) {
 				t.Errorf("the log does not say %q:\n%.3000s", tt.want, svc.log.String())
 			}
 			svc.alive(t)
