@@ -138,6 +138,7 @@ Remote and Local alike (at most 64, of 4 KiB in all).
   jstrace --agents api.default.svc:7070 -H 'api-*' script.go
   jstrace ls
   jstrace vet script.go`,
+		Args: cobra.ArbitraryArgs, // scriptArgs checks them
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("expr") && strings.TrimSpace(opts.Expr) == "" {
 				return withCode(ExitUsage, errNoScript)
