@@ -116,7 +116,7 @@ func (s *session) run() {
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,
 		MaxFaults:      l.MaxFaults,
-	}, Feed: s.warn.feed})
+	}, Feed: s.warn.feed, Args: s.attach.Args})
 	if err != nil {
 		refuse(s.fw, s.fr, s.ctl, &protocol.Error{Code: protocol.CodeInternal, Message: err.Error()})
 		return

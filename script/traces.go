@@ -20,6 +20,19 @@ type Traces struct {
 	host link.Host[Trace]
 }
 
+// Args returns the script's arguments: what follows -- on jstrace's
+// command line (jstrace script.go -- a b c gives ["a" "b" "c"]), the same
+// in Remote and Local; empty if there are none. The slice is the
+// caller's to modify. At most 64 arguments of 4 KiB in all reach a script.
+func (t *Traces) Args() []string {
+	if h, ok := t.host.(interface{ Args() []string }); ok {
+		if a := h.Args(); len(a) > 0 {
+			return a
+		}
+	}
+	return []string{}
+}
+
 // Console streams, as numbered by the protocol.
 const (
 	streamStdout = 1

@@ -138,6 +138,9 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 			t.forget(c.addr, retryScript)
 			return failed, who, withCode(ExitScript, fmt.Errorf("%s: the script did not load", who))
 		}
+		if errors.As(err, &pe) && pe.Code == protocol.CodeProtocol && len(t.attach.Args) > 0 {
+			err = fmt.Errorf("the agent (jstrace %s) predates script arguments: upgrade it, or run the script without arguments after --: %w", conn.Welcome.Agent, err)
+		}
 		t.forget(c.addr, retryFailed)
 		t.out.errorf("%s: %v", who, err)
 		return failed, who, withCode(ExitConnect, fmt.Errorf("%s: %w", who, err))

@@ -41,7 +41,7 @@ func (c *collection) collectAgents(ctx context.Context, sigs <-chan os.Signal) e
 		IO: c.out, ConnectOptions: c.opts.ConnectOptions, Script: collectScriptName,
 		Duration: c.opts.Duration, Verbose: c.opts.Verbose, Wait: true,
 	}
-	t, err := newTracer(topts, sel, []byte(collectScript))
+	t, err := newTracer(topts, sel, collectScriptName, []byte(collectScript))
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,10 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -85,8 +87,17 @@ type TraceOptions struct {
 	// IO is where the command writes: required (NewCmdTrace sets it).
 	IO *output
 	ConnectOptions
-	// Script is the path of the script to run (the argument).
+	// Script is the path of the script to run (the argument), "-" for
+	// standard input; "" with Expr.
 	Script string
+	// Expr (-e) is a one-liner: statements run as the body of a generated
+	// Remote, instead of a script file. Default "": none.
+	Expr string
+	// Args are the script's arguments, those after "--" (traces.Args), at
+	// most protocol.MaxArgs of protocol.MaxArgsBytes in all. Default: none.
+	Args []string
+	// Stdin is where "-" reads the script. Default (nil): os.Stdin.
+	Stdin io.Reader
 	// Duration (--duration) ends the session after this long, as Ctrl-C
 	// would. Default 0: no limit.
 	Duration time.Duration
@@ -104,7 +115,7 @@ type TraceOptions struct {
 func NewCmdTrace(out *output, runF func(context.Context, *TraceOptions) error) *cobra.Command {
 	opts := &TraceOptions{IO: out}
 	cmd := &cobra.Command{
-		Use:   "jstrace [flags] <script.go>",
+		Use:   "jstrace [flags] {<script.go> | - | -e '<statements>'} [-- <args>...]",
 		Short: "Dynamic tracing for live Go services",
 		Long: `jstrace runs a Go script against the probes of live Go processes.
 
@@ -113,15 +124,30 @@ embeds the jstrace agent), its Local function runs here and receives what
 the remotes emit, plus raw traces. Processes are found in the local run
 directory, or at --agents addresses, and filtered by -p, -t and -H.
 
+The script is a file, or "-" to read it from standard input, or -e with
+statements run as the body of Remote (traces, script, fmt, strings and
+time in scope). Arguments after -- reach the script as traces.Args(), in
+Remote and Local alike (at most 64, of 4 KiB in all).
+
 ` + exitHelp(),
 		Example: `  jstrace -t 'api*' examples/scripts/response-duration.go
   jstrace -p 1234 --duration 10s examples/scripts/status-bars.go
+  jstrace -t api script.go -- /checkout 500ms
+  jstrace -t api - < script.go
+  jstrace -p 1234 -e 'traces.On("request:end", func(t *script.Trace) { traces.Log(t.Str("path")) })'
   jstrace --agents api.default.svc:7070 -H 'api-*' script.go
   jstrace ls
   jstrace vet script.go`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.ArbitraryArgs, // scriptArgs checks them
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Script = args[0]
+			if cmd.Flags().Changed("expr") && strings.TrimSpace(opts.Expr) == "" {
+				return withCode(ExitUsage, errNoScript)
+			}
+			var err error
+			opts.Script, opts.Args, err = scriptArgs(args, cmd.ArgsLenAtDash(), opts.Expr != "")
+			if err != nil {
+				return err
+			}
 			opts.fromEnv(cmd)
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -131,6 +157,7 @@ directory, or at --agents addresses, and filtered by -p, -t and -H.
 	}
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "end the session after this long, as Ctrl-C would")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "report agents joining and leaving, and drop counts every second")
+	cmd.Flags().StringVarP(&opts.Expr, "expr", "e", "", "run these statements as the script's Remote, instead of a script file")
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "wait for a matching agent instead of failing when there is none")
 	addConnectFlags(cmd, &opts.ConnectOptions)
 	return cmd
@@ -145,11 +172,11 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := os.ReadFile(opts.Script)
+	name, src, err := readScript(opts)
 	if err != nil {
-		return withCode(ExitUsage, fmt.Errorf("read script: %w", err))
+		return err
 	}
-	t, err := newTracer(opts, sel, src)
+	t, err := newTracer(opts, sel, name, src)
 	if err != nil {
 		return err
 	}
@@ -170,9 +197,9 @@ func runTrace(ctx context.Context, opts *TraceOptions) error {
 	return t.shutdown(sigs, reason)
 }
 
-// newTracer starts Local of the script src (opts.Script names it) and
-// prepares the session's Attach; it attaches nothing yet.
-func newTracer(opts *TraceOptions, sel *selector, src []byte) (*tracer, error) {
+// newTracer starts Local of the script src (name names it in messages)
+// and prepares the session's Attach; it attaches nothing yet.
+func newTracer(opts *TraceOptions, sel *selector, path string, src []byte) (*tracer, error) {
 	tlsConf, err := opts.tlsConfig()
 	if err != nil {
 		return nil, err
@@ -187,12 +214,11 @@ func newTracer(opts *TraceOptions, sel *selector, src []byte) (*tracer, error) {
 		changed: make(chan struct{}, 1),
 		tls:     tlsConf,
 	}
-	path := opts.Script
-	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true})
+	t.eng, err = engine.Start(path, src, engine.Local, (*localOutput)(t), engine.Options{Block: true, MaxPending: localPending, LocalOnly: true, Args: opts.Args})
 	if err != nil {
 		return nil, withCode(ExitScript, err)
 	}
-	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns()}
+	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns(), Args: opts.Args}
 	t.attach.Flags |= protocol.AttachWarnings
 	if opts.Verbose {
 		t.attach.Flags |= protocol.AttachStats

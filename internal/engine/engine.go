@@ -72,6 +72,9 @@ type Options struct {
 	// traces.Aggregate fail. Default: nil, Aggregations receive the traces
 	// given to Dispatch, like handlers.
 	Feed func(pattern string, f scripthost.Feed) error
+	// Args are the script's arguments, what traces.Args returns.
+	// Default: nil, none.
+	Args []string
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -107,6 +110,7 @@ type Engine struct {
 
 	set      atomic.Pointer[match.Set] // handler patterns
 	feed     func(string, scripthost.Feed) error
+	args     []string                 // Options.Args, read-only
 	fed      atomic.Pointer[[]string] // patterns given to feed
 	maxTr    int64                    // MaxPending
 	maxBytes int64                    // MaxPendingBytes
@@ -175,6 +179,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		routes:   map[string][]int{},
 		limits:   opts.Limits,
 		feed:     opts.Feed,
+		args:     slices.Clone(opts.Args),
 	}
 	e.pins.wake = make(chan struct{}, 1)
 
@@ -227,6 +232,9 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 	}
 	return cmp.Or(derr, err)
 }
+
+// Args returns the script's arguments (Options.Args): traces.Args.
+func (e *Engine) Args() []string { return slices.Clone(e.args) }
 
 // Do runs fn on the engine goroutine and waits for it.
 func (e *Engine) Do(fn func()) error {

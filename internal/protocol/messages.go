@@ -65,6 +65,18 @@ func (m *Welcome) Decode(p []byte) error {
 const (
 	// AttachStats asks the agent for a Stats message every second.
 	AttachStats = 1 << 0
+	// AttachArgs says the script's arguments follow the flags. A CLI
+	// sets it only when there are arguments, so an Attach without them is
+	// what agents that predate arguments read; those refuse one with them
+	// (trailing bytes), which the CLI reports as the agent being too old.
+	AttachArgs = 1 << 2
+)
+
+// Bounds of a script's arguments (jstrace script.go -- args...), checked
+// by the CLI and by the agent's decoder.
+const (
+	MaxArgs      = 64      // arguments
+	MaxArgsBytes = 4 << 10 // their total length in bytes
 )
 
 // Attach starts a tracing session: the script, and the probes its Local
@@ -73,7 +85,8 @@ type Attach struct {
 	Name          string   // script file name, for messages
 	Source        string   // script source
 	LocalPatterns []string // globs of probes to forward as-is
-	Flags         uint64   // Attach* bits
+	Flags         uint64   // Attach* bits; Append sets AttachArgs when Args is not empty
+	Args          []string // the script's arguments (traces.Args), at most MaxArgs, MaxArgsBytes in all
 }
 
 // Append appends the encoded message to b.
@@ -81,7 +94,15 @@ func (m *Attach) Append(b []byte) []byte {
 	b = appendString(b, m.Name)
 	b = appendString(b, m.Source)
 	b = appendStrings(b, m.LocalPatterns)
-	return binary.AppendUvarint(b, m.Flags)
+	flags := m.Flags &^ AttachArgs
+	if len(m.Args) > 0 {
+		flags |= AttachArgs
+	}
+	b = binary.AppendUvarint(b, flags)
+	if len(m.Args) > 0 {
+		b = appendStrings(b, m.Args)
+	}
+	return b
 }
 
 // Decode decodes p into m.
@@ -91,7 +112,32 @@ func (m *Attach) Decode(p []byte) error {
 	m.Source = d.string("source")
 	m.LocalPatterns = d.strings("local patterns")
 	m.Flags = d.uvarint("flags")
+	m.Args = nil
+	if m.Flags&AttachArgs != 0 {
+		m.Args = d.strings("args")
+		if err := CheckArgs(m.Args); d.err == nil && err != nil {
+			d.err = fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if d.err == nil && len(m.Args) == 0 {
+			d.err = fmt.Errorf("%w: args flag with no args", ErrMalformed)
+		}
+	}
 	return d.end("Attach")
+}
+
+// CheckArgs reports whether args are within MaxArgs and MaxArgsBytes.
+func CheckArgs(args []string) error {
+	if len(args) > MaxArgs {
+		return fmt.Errorf("%d script arguments, more than %d", len(args), MaxArgs)
+	}
+	n := 0
+	for _, a := range args {
+		n += len(a)
+	}
+	if n > MaxArgsBytes {
+		return fmt.Errorf("script arguments of %d bytes, more than %d", n, MaxArgsBytes)
+	}
+	return nil
 }
 
 // Attached confirms a session: the script loaded and Remote ran.

@@ -30,6 +30,7 @@ func messages() []struct {
 		{"hello", FrameHello, &Hello{Token: "s3cret", Secret: "6f1e", Client: "0.1.0"}},
 		{"welcome", FrameWelcome, &Welcome{Agent: "0.1.0", PID: 4242, Title: "api", Hostname: "api-1", Addr: "127.0.0.1:7070", Sessions: 1, Probes: []string{"request:end", "request:start"}}},
 		{"attach", FrameAttach, &Attach{Name: "s.go", Source: "package main\n", LocalPatterns: []string{"request:*"}, Flags: AttachStats}},
+		{"attach-args", FrameAttach, &Attach{Name: "-e", Source: "package main\n", Flags: AttachStats | AttachArgs, Args: []string{"a", "", "b c"}}},
 		{"attached", FrameAttached, &Attached{RemotePatterns: []string{"api:*", "{db,cache}:*"}}},
 		{"error", FrameError, &Error{Code: CodeScript, Message: "s.go:3:1: undefined: x"}},
 		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1, Detached: "handler ran longer than 100ms"}},
@@ -173,5 +174,48 @@ func TestParseRecord(t *testing.T) {
 	}
 	if _, err := ParseRecord([]byte{9, 0, 0}); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("unknown kind: %v", err)
+	}
+}
+
+// TestAttachArgs: an Attach without arguments is encoded as before
+// arguments existed (what older agents read); with them, the flag is set
+// whatever the caller's Flags say; arguments beyond the bounds are
+// malformed.
+func TestAttachArgs(t *testing.T) {
+	plain := (&Attach{Name: "s.go", Source: "x", Flags: AttachStats | AttachArgs}).Append(nil)
+	old := appendString(appendString(nil, "s.go"), "x")
+	old = appendStrings(old, nil)
+	old = append(old, AttachStats)
+	if !bytes.Equal(plain, old) {
+		t.Fatalf("no args: got %x, want %x (the pre-args encoding)", plain, old)
+	}
+	var m Attach
+	if err := m.Decode((&Attach{Args: []string{"a"}}).Append(nil)); err != nil || m.Flags != AttachArgs || !reflect.DeepEqual(m.Args, []string{"a"}) {
+		t.Fatalf("decoded %+v, %v", m, err)
+	}
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"too many", make([]string, MaxArgs+1)},
+		{"too long", []string{strings.Repeat("x", MaxArgsBytes+1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if CheckArgs(tt.args) == nil {
+				t.Fatal("CheckArgs accepted them")
+			}
+			var m Attach
+			if err := m.Decode((&Attach{Args: tt.args}).Append(nil)); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+	if err := CheckArgs(make([]string, MaxArgs)); err != nil {
+		t.Fatal(err)
+	}
+	// The flag with an empty list is malformed: Append never writes it.
+	if err := m.Decode(appendStrings(append(appendStrings(appendString(appendString(nil, ""), ""), nil), AttachArgs), nil)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("empty args: err = %v", err)
 	}
 }

@@ -28,7 +28,7 @@ var scriptAPI = []string{
 	"Trace.Has", "Trace.Hostname", "Trace.Int", "Trace.Keys", "Trace.Name", "Trace.PID", "Trace.Str",
 	"Trace.String", "Trace.Time", "Trace.TimeField", "Trace.Title", "Trace.Uint",
 	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Dump", "Traces.Emit", "Traces.Error", "Traces.Errorf",
-	"Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup",
+	"Traces.Args", "Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup",
 }
 
 // TestScriptAPI pins what scripts see of package script: its exports, read
