@@ -97,10 +97,10 @@ var sink [][]byte
 // and the heap's figures.
 func TestGoGCEvents(t *testing.T) {
 	fastRuntime(t, 10*time.Millisecond)
+	start := time.Now()
 	events := collect(t, "go:gc")
 	waitFor(t, "the sampler", func() bool { on, _ := goRuntime.running(); return on })
 	time.Sleep(30 * time.Millisecond) // the sampler's baseline is taken
-	start := time.Now()
 	const cycles = 3
 	for range cycles {
 		for range 1000 {
