@@ -14,7 +14,7 @@ import (
 )
 
 // fastRuntime shortens the runtime sampler's period for the test.
-func fastRuntime(t *testing.T, d time.Duration) {
+func fastRuntime(t testing.TB, d time.Duration) {
 	t.Helper()
 	goRuntime.mu.Lock()
 	old := goRuntime.period
@@ -241,5 +241,19 @@ func TestLatencies(t *testing.T) {
 				t.Fatalf("latencies = %v %v %v %d, want %v %v %v %d", p50, p99, mx, n, tc.p50, tc.p99, tc.maxL, tc.n)
 			}
 		})
+	}
+}
+
+// BenchmarkRuntimeSample is the sampler's cost per period with the three
+// probes subscribed (a function subscription that keeps nothing): the
+// runtime/metrics read, the GC stats and the events.
+func BenchmarkRuntimeSample(b *testing.B) {
+	fastRuntime(b, time.Hour) // the goroutine started below stays idle
+	sub := jstrace.SubscribeFunc(func(p string) bool { return strings.HasPrefix(p, "go:") }, func(jstrace.Event) {})
+	defer sub.Close()
+	s := newRTState()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.sample()
 	}
 }
