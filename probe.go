@@ -24,6 +24,9 @@ type Probe struct {
 	// change (registry.update), never per event.
 	subs atomic.Pointer[[]*Subscription]
 	ch   *Channel // the Channel p belongs to, if any; guarded by probes.mu
+	// watch is called when p turns enabled or disabled; guarded by
+	// probes.mu (see Watch).
+	watch func(enabled bool)
 }
 
 // NewProbe returns the probe with the given name, registering it on first
@@ -36,6 +39,24 @@ func NewProbe(name string) *Probe {
 
 // Name returns the probe's name.
 func (p *Probe) Name() string { return p.name }
+
+// Watch makes fn be called each time p turns enabled or disabled, with
+// the new state, and once now with the current one; a later Watch replaces
+// fn, and a nil fn stops the calls. It is how a producer that has to poll
+// for its events (the agent's probes of the Go runtime) runs only while
+// someone subscribes. fn runs with the probe registry locked, on the
+// goroutine that changes the subscriptions: it must return quickly, never
+// block, and never call into this package's subscriptions or probe
+// registration (Subscribe, Close, On, NewProbe...); Enabled and Emit are
+// fine.
+func (p *Probe) Watch(fn func(enabled bool)) {
+	probes.mu.Lock()
+	defer probes.mu.Unlock()
+	p.watch = fn
+	if fn != nil {
+		fn(p.Enabled())
+	}
+}
 
 // Enabled reports whether any tracing session subscribes to p. It costs one
 // atomic load; use it to skip computing fields nobody will see.

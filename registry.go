@@ -163,6 +163,7 @@ func (r *registry) detach(s *Subscription) {
 // slice is never written again: probes read it without a lock. The
 // probe's Channel, if any, updates its Enabled flag.
 func (p *Probe) store(subs []*Subscription) {
+	was := p.Enabled()
 	if len(subs) == 0 {
 		p.subs.Store(nil)
 	} else {
@@ -170,6 +171,9 @@ func (p *Probe) store(subs []*Subscription) {
 	}
 	if p.ch != nil {
 		p.ch.refresh()
+	}
+	if p.watch != nil && was != (len(subs) != 0) {
+		p.watch(len(subs) != 0)
 	}
 }
 

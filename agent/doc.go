@@ -38,6 +38,12 @@
 // the service of spans after its Title ($JSTRACE_SERVICE overrides),
 // applies $JSTRACE_SAMPLER, and flushes the export at Shutdown.
 //
+// Importing the package registers three probes of the Go runtime, read
+// from runtime/metrics every RuntimeSamplePeriod by one goroutine per
+// process that runs only while some session (or jstrace.On) subscribes to
+// one of them: go:gc (one event per completed GC cycle), go:heap and
+// go:sched (one event per period). See docs/scripts.md for their fields.
+//
 // An Agent's methods are safe for concurrent use. Background goroutines
 // report through Options.Logger with constant messages (component=jstrace):
 // Warn for what an operator may act on (a budget exhausted, a script
