@@ -91,7 +91,7 @@ func runWatch(ctx context.Context, opts *WatchOptions) error {
 		IO: out, ConnectOptions: opts.ConnectOptions, Script: watchScriptName,
 		Duration: opts.Duration, Verbose: opts.Verbose, Wait: true,
 	}
-	t, err := newTracer(topts, sel, watchScript(include))
+	t, err := newTracer(topts, sel, watchScriptName, watchScript(include))
 	if err != nil {
 		return err
 	}
