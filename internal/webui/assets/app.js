@@ -65,6 +65,7 @@ async function showList(list, params) {
   for (const k of ["service", "operation", "day"]) $("#q-" + k).value = params.get(k) || "";
   params.set("list", list);
   status("loading…");
+  $("#traces tbody").replaceChildren(); // no stale rows of another list under this tab
   let data;
   try {
     data = await getJSON("api/traces?" + params.toString());
