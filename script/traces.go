@@ -129,7 +129,11 @@ func sprintf(format string, a []any) string {
 	return fmt.Sprintf(format, a...)
 }
 
-// Every calls fn every d (at least 10ms) until the session ends.
+// Every calls fn every d (at least 10ms) until the session ends, and once
+// more when it ends, before the cleanup functions (see OnCleanup), for the
+// partial period since its last call: a report per second still reports
+// the last fraction of a second, and a session shorter than d reports
+// once. In Remote, what that last call emits reaches Local.
 func (t *Traces) Every(d time.Duration, fn func()) {
 	if fn == nil {
 		panic("traces.Every: nil function")

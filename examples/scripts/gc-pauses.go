@@ -3,9 +3,9 @@
 // GC pauses and heap per process, from the agent's built-in probes of the
 // Go runtime: go:gc fires once per GC cycle with its pause, go:heap every
 // second with the heap's size. Each Remote sums its cycles every second
-// and emits one line's worth; Local prints a line per process. The last
-// partial second is emitted when the session ends (OnCleanup runs the same
-// flush as Every). Nothing samples the runtime once the session is over.
+// and emits one line's worth; Local prints a line per process. Every runs
+// once more when the session ends, for the last partial second. Nothing
+// samples the runtime once the session is over.
 //
 //	jstrace -t 'service*' examples/scripts/gc-pauses.go
 package main
@@ -43,7 +43,6 @@ func Remote(traces *script.Traces) {
 		cycles, sum, worst = 0, 0, 0
 	}
 	traces.Every(time.Second, flush)
-	traces.OnCleanup(flush)
 }
 
 func Local(traces *script.Traces) {

@@ -398,6 +398,7 @@ func (e *Engine) stopped() bool {
 
 // finish runs on the engine goroutine as its last task.
 func (e *Engine) finish(deadline time.Time) {
+	every := e.timers.list
 	e.timers.stop()
 	for more := true; more; {
 		select {
@@ -412,8 +413,18 @@ func (e *Engine) finish(deadline time.Time) {
 			more = false
 		}
 	}
-	cleanup := &callKind{what: "a cleanup function", budget: e.limits.SetupTimeout}
 	y := yielder{pins: &e.pins}
+	// Each Every callback runs once more, for the partial window since its
+	// last run (DTrace prints its aggregations at END for the same reason):
+	// a 500ms session of a once-a-second report still reports.
+	for _, t := range every {
+		if e.dead || e.killReason.Load() != nil || e.stopped() {
+			break
+		}
+		e.runTimer(t.fn)
+		y.step(yieldCheck)
+	}
+	cleanup := &callKind{what: "a cleanup function", budget: e.limits.SetupTimeout}
 	for _, fn := range e.cleanups {
 		if e.killReason.Load() != nil || e.stopped() {
 			break // the interpreter is dead, or the host gave up waiting

@@ -149,3 +149,38 @@ func within(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+// Every's callbacks run once more when the session ends, before the
+// cleanups: a session shorter than the period still reports.
+func TestEveryFinalRun(t *testing.T) {
+	const src = `package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.Every(time.Hour, func() { n++; fmt.Println("every", n) })
+	traces.OnCleanup(func() { fmt.Println("cleanup after", n) })
+}
+`
+	out := &fakeOutput{}
+	e, err := Start("s.go", []byte(src), Remote, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if got, want := out.printed.String(), "every 1\ncleanup after 1\n"; got != want {
+		t.Errorf("printed %q, want %q", got, want)
+	}
+}
