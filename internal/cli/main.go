@@ -54,7 +54,7 @@ func newRoot(out *output) *cobra.Command {
 	setUsageCodes(root)
 	root.Version = jstrace.Version
 	root.Flags().BoolP("version", "V", false, "print the version and exit")
-	root.CompletionOptions.DisableDefaultCmd = true
+	addCompletion(root)
 	return root
 }
 
