@@ -54,7 +54,7 @@ func scriptArgs(args []string, dash int, expr bool) (script string, sargs []stri
 func readScript(opts *TraceOptions) (name string, src []byte, err error) {
 	switch {
 	case opts.Expr != "":
-		return exprName, exprScript(opts.Expr), nil
+		return exprName, exprScript(opts.Expr, opts.ExprLocal), nil
 	case opts.Script == "-":
 		src, err := readStdin(opts.Stdin)
 		return stdinName, src, err
@@ -84,7 +84,7 @@ func readStdin(r io.Reader) ([]byte, error) {
 }
 
 // exprHead and exprTail surround a -e one-liner: its statements are
-// Remote's body. The //line directive makes every position in them read
+// Remote's body (Local's with --local: exprHead's "Remote" is replaced). The //line directive makes every position in them read
 // as -e:line:col of the user's text, in compile errors and panics alike;
 // positions past the text (a missing brace) read as the line after it.
 // The packages imported are the ones one-liners commonly need; the blank
@@ -116,10 +116,15 @@ var (
 `
 )
 
-// exprScript returns the script a -e one-liner runs as.
-func exprScript(expr string) []byte {
+// exprScript returns the script a -e one-liner runs as: the body of
+// Remote, or of Local if local.
+func exprScript(expr string, local bool) []byte {
 	var b strings.Builder
-	b.WriteString(exprHead)
+	head := exprHead
+	if local {
+		head = strings.Replace(head, "func Remote(", "func Local(", 1)
+	}
+	b.WriteString(head)
 	b.WriteString(expr)
 	// Positions after the text (a missing brace) read as the line after it.
 	fmt.Fprintf(&b, "\n//line %s:%d:1", exprName, strings.Count(expr, "\n")+2)

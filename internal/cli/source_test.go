@@ -86,24 +86,27 @@ func TestReadStdin(t *testing.T) {
 func TestExprScript(t *testing.T) {
 	for _, tt := range []struct {
 		name, expr, err string
+		local           bool
 	}{
-		{"on", `traces.On("request:end", func(t *script.Trace) { traces.Log(t.Str("path")) })`, ""},
-		{"imports", `traces.Every(time.Second, func() { traces.Log(fmt.Sprint(strings.ToUpper("x"), traces.Args())) })`, ""},
-		{"several lines", "n := 0\ntraces.On(\"*\", func(*script.Trace) { n++ })", ""},
-		{"undefined", `traces.Log(nope)`, "-e:1:12: undefined: nope"},
-		{"second line", "x := 1\n  traces.Log(y)", "-e:2:14: undefined: y"},
-		{"unclosed", `traces.On("x", func(t *script.Trace) {`, "-e:2:"},
-		{"not allowed", `os.Exit(1)`, "-e:1:1: undefined: os"},
+		{"on", `traces.On("request:end", func(t *script.Trace) { traces.Log(t.Str("path")) })`, "", false},
+		{"imports", `traces.Every(time.Second, func() { traces.Log(fmt.Sprint(strings.ToUpper("x"), traces.Args())) })`, "", false},
+		{"several lines", "n := 0\ntraces.On(\"*\", func(*script.Trace) { n++ })", "", false},
+		{"undefined", `traces.Log(nope)`, "-e:1:12: undefined: nope", false},
+		{"second line", "x := 1\n  traces.Log(y)", "-e:2:14: undefined: y", false},
+		{"unclosed", `traces.On("x", func(t *script.Trace) {`, "-e:2:", false},
+		{"not allowed", `os.Exit(1)`, "-e:1:1: undefined: os", false},
+		{"local", `traces.On("request:end", func(t *script.Trace) { fmt.Println(t.PID) })`, "", true},
+		{"local undefined", `traces.Log(nope)`, "-e:1:12: undefined: nope", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			x, err := sandbox.New(sandbox.Options{Stdout: os.Stdout, Stderr: os.Stderr, LocalOnly: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = x.Compile(exprName, exprScript(tt.expr))
+			_, err = x.Compile(exprName, exprScript(tt.expr, tt.local))
 			if tt.err == "" {
 				if err != nil {
-					t.Fatalf("%v\n%s", err, exprScript(tt.expr))
+					t.Fatalf("%v\n%s", err, exprScript(tt.expr, tt.local))
 				}
 				return
 			}

@@ -93,6 +93,9 @@ type TraceOptions struct {
 	// Expr (-e) is a one-liner: statements run as the body of a generated
 	// Remote, instead of a script file. Default "": none.
 	Expr string
+	// ExprLocal (--local) makes Expr the body of Local, run in the CLI on
+	// the raw traces of every process, instead of Remote. Default false.
+	ExprLocal bool
 	// Args are the script's arguments, those after "--" (traces.Args), at
 	// most protocol.MaxArgs of protocol.MaxArgsBytes in all. Default: none.
 	Args []string
@@ -125,8 +128,9 @@ the remotes emit, plus raw traces. Processes are found in the local run
 directory, or at --agents addresses, and filtered by -p, -t and -H.
 
 The script is a file, or "-" to read it from standard input, or -e with
-statements run as the body of Remote (traces, script, fmt, strings and
-time in scope). Arguments after -- reach the script as traces.Args(), in
+statements run as the body of Remote (with --local, of Local: here, on
+the raw traces of every process), traces, script, fmt, strings and time
+in scope. Arguments after -- reach the script as traces.Args(), in
 Remote and Local alike (at most 64, of 4 KiB in all).
 
 ` + exitHelp(),
@@ -135,6 +139,7 @@ Remote and Local alike (at most 64, of 4 KiB in all).
   jstrace -t api script.go -- /checkout 500ms
   jstrace -t api - < script.go
   jstrace -p 1234 -e 'traces.On("request:end", func(t *script.Trace) { traces.Log(t.Str("path")) })'
+  jstrace -t api --local -e 'traces.On("request:end", func(t *script.Trace) { fmt.Println(t.PID, t.Dur("duration")) })'
   jstrace --agents api.default.svc:7070 -H 'api-*' script.go
   jstrace ls
   jstrace vet script.go`,
@@ -142,6 +147,9 @@ Remote and Local alike (at most 64, of 4 KiB in all).
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cmd.Flags().Changed("expr") && strings.TrimSpace(opts.Expr) == "" {
 				return withCode(ExitUsage, errNoScript)
+			}
+			if opts.ExprLocal && opts.Expr == "" {
+				return exitf(ExitUsage, "--local goes with -e: a script file says itself what is Local")
 			}
 			var err error
 			opts.Script, opts.Args, err = scriptArgs(args, cmd.ArgsLenAtDash(), opts.Expr != "")
@@ -158,6 +166,7 @@ Remote and Local alike (at most 64, of 4 KiB in all).
 	cmd.Flags().DurationVar(&opts.Duration, "duration", 0, "end the session after this long, as Ctrl-C would")
 	cmd.Flags().BoolVarP(&opts.Verbose, "verbose", "v", false, "report agents joining and leaving, and drop counts every second")
 	cmd.Flags().StringVarP(&opts.Expr, "expr", "e", "", "run these statements as the script's Remote, instead of a script file")
+	cmd.Flags().BoolVar(&opts.ExprLocal, "local", false, "with -e: run the statements as Local, in the CLI, on every process's raw traces")
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "wait for a matching agent instead of failing when there is none")
 	addConnectFlags(cmd, &opts.ConnectOptions)
 	return cmd
