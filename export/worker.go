@@ -45,7 +45,9 @@ func newWorker(e Exporter, o Options, log *slog.Logger) *worker {
 }
 
 // enqueue queues d, or drops it if the queue is full. It runs on the
-// goroutine ending the span: a lock held for an append, never a wait.
+// goroutine ending the span: a lock held for an append, never a wait. It
+// takes over a reference the caller retained for this queue: released
+// once exported (release), or at once if dropped.
 func (w *worker) enqueue(d *jstrace.SpanData) {
 	size := d.Size()
 	w.mu.Lock()
@@ -53,9 +55,9 @@ func (w *worker) enqueue(d *jstrace.SpanData) {
 	if n >= w.opts.QueueSize || w.bytes+size > w.opts.QueueBytes || w.closed {
 		w.mu.Unlock()
 		w.dropped.Add(1)
+		d.Release()
 		return
 	}
-	d.Retain() // released once exported or dropped (release)
 	w.queue = append(w.queue, d)
 	w.bytes += size
 	w.mu.Unlock()
