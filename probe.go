@@ -48,13 +48,14 @@ func (p *Probe) Name() string { return p.name }
 // goroutine that changes the subscriptions: it must return quickly, never
 // block, and never call into this package's subscriptions or probe
 // registration (Subscribe, Close, On, NewProbe...); Enabled and Emit are
-// fine.
+// fine. If fn panics it is removed and the panic reported once, through
+// [log/slog.Default]: the subscriber that changed p never sees it.
 func (p *Probe) Watch(fn func(enabled bool)) {
 	probes.mu.Lock()
 	defer probes.mu.Unlock()
 	p.watch = fn
 	if fn != nil {
-		fn(p.Enabled())
+		p.callWatch(p.Enabled())
 	}
 }
 

@@ -1,6 +1,8 @@
 package jstrace
 
 import (
+	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -173,8 +175,22 @@ func (p *Probe) store(subs []*Subscription) {
 		p.ch.refresh()
 	}
 	if p.watch != nil && was != (len(subs) != 0) {
-		p.watch(len(subs) != 0)
+		p.callWatch(len(subs) != 0)
 	}
+}
+
+// callWatch calls p's Watch function, with the registry locked. One that
+// panics (a subscription change is the tracing session's doing, not the
+// service's: it must not crash the service) is dropped and its panic
+// reported once, through log/slog.Default.
+func (p *Probe) callWatch(enabled bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.watch = nil
+			slog.Default().Error("jstrace: a probe's Watch function panicked and was removed", "probe", p.name, "panic", fmt.Sprint(v))
+		}
+	}()
+	p.watch(enabled)
 }
 
 // channel registers c, whose probes are registered, unless a Channel of

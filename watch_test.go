@@ -33,3 +33,27 @@ func TestProbeWatch(t *testing.T) {
 		t.Fatalf("Watch calls %v, want %v", got, want)
 	}
 }
+
+// A Watch function that panics is removed; the subscription that turned
+// the probe on goes on, and so does the next.
+func TestProbeWatchPanics(t *testing.T) {
+	p := jstrace.NewProbe("test:watch:panics")
+	calls := 0
+	p.Watch(func(on bool) {
+		calls++
+		if on {
+			panic("watcher bug")
+		}
+	})
+	t.Cleanup(func() { p.Watch(nil) })
+	s := jstrace.Subscribe(func(n string) bool { return n == "test:watch:panics" }, 0)
+	if !p.Enabled() {
+		t.Fatal("the subscription did not take")
+	}
+	s.Close()
+	s = jstrace.Subscribe(func(n string) bool { return n == "test:watch:panics" }, 0)
+	s.Close()
+	if calls != 2 { // now (off), then the panicking on; nothing after
+		t.Fatalf("%d calls", calls)
+	}
+}
