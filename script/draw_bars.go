@@ -11,8 +11,8 @@ import (
 // Bars draws one horizontal bar per label, the longest first, as
 // jstrace's bars did:
 //
-//	  200 | ============================================ | 6
-//	  404 | =============================                | 4
+//	200 | ============================================ | 6
+//	404 | =============================                | 4
 //
 // data is a map from labels (strings, numbers or bools) to numbers
 // (map[int]int of counts by status, map[string]float64, …), or the

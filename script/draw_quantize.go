@@ -14,12 +14,12 @@ import (
 // row of value v counts the values from v up to the next row's value (for
 // negative rows, from v down to the next):
 //
-//	  GET /users
-//	           value  ------------- Distribution ------------- count
-//	               1 |                                         0
-//	               2 |@@@@@@@@@@@@@@@@@@@@                     2
-//	               4 |@@@@@@@@@@@@@@@@@@@@                     2
-//	               8 |                                         0
+//	GET /users
+//	         value  ------------- Distribution ------------- count
+//	             1 |                                         0
+//	             2 |@@@@@@@@@@@@@@@@@@@@                     2
+//	             4 |@@@@@@@@@@@@@@@@@@@@                     2
+//	             8 |                                         0
 //
 // A key names the group on the first line. Values are as the Of field
 // holds them: durations in nanoseconds. A group without an Of field has no
