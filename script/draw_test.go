@@ -219,3 +219,36 @@ func TestSeriesKeepsTheLast(t *testing.T) {
 		t.Errorf("kept %d values, %v … %v", len(vs), vs[0], vs[len(vs)-1])
 	}
 }
+
+// The drawings' cost, for a frame a second: a thousand bars, a latency
+// histogram of the default span, a chart of a full Series.
+func BenchmarkDraw(b *testing.B) {
+	counts := map[string]int{}
+	for i := 0; i < maxRows; i++ {
+		counts[fmt.Sprintf("route-%d", i)] = i * 7 % 1013
+	}
+	g := groupOf("GET /users", latencies()...)
+	var s Series
+	for i := 0; i < maxPoints; i++ {
+		s.Add(float64(i % 97))
+	}
+	rows := [][]string{{"ROUTE", "REQ/S", "P99"}}
+	for i := 0; i < 100; i++ {
+		rows = append(rows, []string{fmt.Sprintf("GET /route/%d", i), fmt.Sprint(i * 13), "1.5ms"})
+	}
+	for _, bm := range []struct {
+		name string
+		draw func() string
+	}{
+		{"Bars1000", func() string { return Bars(counts, 120) }},
+		{"Quantize", func() string { return Quantize(g, 120) }},
+		{"Chart", func() string { return Chart(s.Values(), 120, 10) }},
+		{"Table100", func() string { return Table(rows, 120) }},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			for b.Loop() {
+				bm.draw()
+			}
+		})
+	}
+}
