@@ -2,6 +2,7 @@ package script
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -17,14 +18,15 @@ import (
 // data is a map from labels (strings, numbers or bools) to numbers
 // (map[int]int of counts by status, map[string]float64, …), or the
 // []Group an Aggregation returns, drawn by Count. Bars scale to the
-// largest value; negative values draw empty bars. At most 1000 rows are
+// largest value; negative values, NaNs and infinities draw empty bars
+// (the last two drawn last). At most 1000 rows are
 // drawn, and a last line counts the rest. width is the drawing's (0:
 // DefaultWidth). Bars panics on data of another type.
 func Bars(data any, width int) string {
 	rows := barsOf(data)
 	slices.SortFunc(rows, func(a, b bar) int {
-		if a.value != b.value {
-			if a.value > b.value {
+		if va, vb := sortValue(a.value), sortValue(b.value); va != vb {
+			if va > vb {
 				return -1
 			}
 			return 1
@@ -41,13 +43,15 @@ func Bars(data any, width int) string {
 		rows[i].label = cell(rows[i].label, width/3)
 		labelW = max(labelW, widthOf(rows[i].label))
 		valueW = max(valueW, len(formatNum(rows[i].value)))
-		most = max(most, rows[i].value)
+		if finite(rows[i].value) {
+			most = max(most, rows[i].value)
+		}
 	}
 	barW := max(width-2-labelW-3-3-valueW, 1)
 	var b strings.Builder
 	for _, r := range rows {
 		n := 0
-		if most > 0 && r.value > 0 {
+		if most > 0 && r.value > 0 && finite(r.value) {
 			n = min(int(r.value/most*float64(barW)+0.5), barW)
 		}
 		fmt.Fprintf(&b, "  %s | %s%s | %s\n", padLeft(r.label, labelW),
@@ -57,6 +61,14 @@ func Bars(data any, width int) string {
 		fmt.Fprintf(&b, "  … %d more\n", more)
 	}
 	return b.String()
+}
+
+// sortValue orders NaNs and infinities after every finite value.
+func sortValue(v float64) float64 {
+	if !finite(v) {
+		return math.Inf(-1)
+	}
+	return v
 }
 
 type bar struct {

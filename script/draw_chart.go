@@ -92,11 +92,14 @@ func bounds(vs []float64) (lo, hi float64) {
 
 // eighths returns the height of v in eighths of a cell, on a scale of
 // rows cells from lo to hi: 0 for lo, 8×rows for hi.
+// NaNs and infinities draw 0. (Halves keep a scale from -MaxFloat64 to
+// MaxFloat64 finite.)
 func eighths(v, lo, hi float64, rows int) int {
-	if !finite(v) {
+	e := math.Round((v/2 - lo/2) / (hi/2 - lo/2) * float64(8*rows))
+	if !finite(e) {
 		return 0
 	}
-	return int(math.Round((v - lo) / (hi - lo) * float64(8*rows)))
+	return int(min(max(e, 0), float64(8*rows)))
 }
 
 // maxPoints bounds the values a Series keeps: wider than any drawing.

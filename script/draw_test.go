@@ -70,6 +70,9 @@ func TestDrawGolden(t *testing.T) {
 		{"bars-groups", func(w int) string {
 			return Bars([]Group{{Key: "GET /a", Count: 1200}, {Key: "GET /b", Count: 7}, {Key: "POST /c", Count: 300}}, w)
 		}},
+		{"bars-nonfinite", func(w int) string {
+			return Bars(map[string]float64{"nan": math.NaN(), "inf": math.Inf(1), "-inf": math.Inf(-1), "max": math.MaxFloat64, "one": 1}, w)
+		}},
 		{"bars-empty", func(w int) string { return Bars(map[string]int{}, w) }},
 		{"quantize-latency", func(w int) string { return Quantize(groupOf("GET /users", latencies()...), w) }},
 		{"quantize-signed", func(w int) string {
@@ -83,10 +86,16 @@ func TestDrawGolden(t *testing.T) {
 		{"quantize-count-only", func(w int) string { return Quantize(Group{Key: "200", Count: 3}, w) }},
 		{"sparkline-ramp", func(w int) string { return Sparkline(ramp, w) }},
 		{"sparkline-signed", func(w int) string { return Sparkline([]int{-4, -2, 0, 2, 4, 8, 0, -4}, w) }},
+		{"sparkline-extremes", func(w int) string {
+			return Sparkline([]float64{-math.MaxFloat64, 0, math.MaxFloat64, math.NaN(), math.Inf(-1), 1}, w)
+		}},
 		{"sparkline-zeros", func(w int) string { return Sparkline([]int{0, 0, 0}, w) }},
 		{"chart-wave", func(w int) string { return Chart(wave, w, 0) }},
 		{"chart-ramp-4", func(w int) string { return Chart(ramp[:30], w, 4) }},
 		{"chart-signed-3", func(w int) string { return Chart([]float64{-1.5, 0, 1.5, 3, math.NaN(), 3}, w, 3) }},
+		{"chart-extremes-2", func(w int) string {
+			return Chart([]float64{-math.MaxFloat64, 0, math.MaxFloat64, math.NaN(), math.Inf(1), 1}, w, 2)
+		}},
 		{"chart-empty", func(w int) string { return Chart([]int{}, w, 2) }},
 		{"table-latency", func(w int) string {
 			return Table([][]string{
