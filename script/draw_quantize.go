@@ -24,7 +24,8 @@ import (
 // A key names the group on the first line. Values are as the Of field
 // holds them: durations in nanoseconds. A group without an Of field has no
 // distribution: Quantize says so in one line. width is the drawing's (0:
-// DefaultWidth).
+// DefaultWidth); the bars take what the value and count columns leave,
+// but at least 10 columns, so that the narrowest widths overflow.
 func Quantize(g Group, width int) string {
 	return quantize(g.Key, &g.hist, width)
 }

@@ -17,9 +17,10 @@ import (
 // A column whose cells (the header's aside) are all numbers or durations
 // ("12", "0.5", "1.2ms"; empty cells aside) is aligned right, any other
 // left. When the columns are wider than width (0: DefaultWidth), the
-// widest are narrowed and their cells cut with "…". Rows may have fewer
-// cells than others; lines carry no trailing spaces. At most 1000 rows
-// after the header are drawn, and a last line counts the rest.
+// widest are narrowed and their cells cut with "…"; columns beyond a
+// third of the width are left out. Rows may have fewer cells than others;
+// lines carry no trailing spaces. At most 1000 rows after the header are
+// drawn, and a last line counts the rest.
 func Table(rows [][]string, width int) string {
 	if len(rows) == 0 {
 		return ""
