@@ -36,6 +36,17 @@
 // returns — and script code reads the result when it wants, from an Every
 // callback: see [Aggregation].
 //
+// # Drawing
+//
+// Bars, Quantize (DTrace's quantize), QuantizeValues, Sparkline, Chart and
+// Table return drawings as text, at most a given width wide; Traces.Draw
+// shows one as a frame, which the CLI redraws in place on a terminal, and
+// Traces.Width is the width to draw at:
+//
+//	counts := map[int]int{}
+//	traces.On("request:end", func(t *script.Trace) { counts[t.Int("status")]++ })
+//	traces.Every(time.Second, func() { traces.Draw(script.Bars(counts, traces.Width())) })
+//
 // # What scripts may import
 //
 // This package, and these standard packages (minus anything that blocks,

@@ -1,8 +1,10 @@
 package script_test
 
 import (
+	"fmt"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jstrace-go/jstrace"
@@ -47,7 +49,16 @@ func (h *exampleHost) Aggregate(pattern string, f scripthost.Feed) error {
 	return nil
 }
 
-func (h *exampleHost) Emit(string, []any)          {}
-func (h *exampleHost) Print(byte, string)          {}
+func (h *exampleHost) Emit(string, []any) {}
+
+// Print prints what Dump and Draw print, prefixed as the CLI prints it.
+func (h *exampleHost) Print(stream byte, text string) {
+	if stream == 3 {
+		for _, l := range strings.SplitAfter(strings.TrimSuffix(text, "\n"), "\n") {
+			fmt.Printf("%s >> %s\n", exampleOrigin.Prefix(), strings.TrimSuffix(l, "\n"))
+		}
+	}
+}
+
 func (h *exampleHost) Every(time.Duration, func()) {}
 func (h *exampleHost) OnCleanup(func())            {}

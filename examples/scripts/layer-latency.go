@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/jstrace-go/jstrace/script"
@@ -71,15 +70,14 @@ func Local(traces *script.Traces) {
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
-		var b strings.Builder
-		w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(w, "LAYER\tROUTE\tREQ/S\tMEAN\tMAX")
+		rows := [][]string{{"LAYER", "ROUTE", "REQ/S", "MEAN", "MAX"}}
 		for _, k := range keys {
 			s := stats[k]
-			fmt.Fprintf(w, "%s\t%d\t%v\t%v\n", k, s.n, (s.sum / time.Duration(s.n)).Round(time.Microsecond), s.max.Round(time.Microsecond))
+			layer, route, _ := strings.Cut(k, "\t")
+			rows = append(rows, []string{layer, route, fmt.Sprint(s.n),
+				(s.sum / time.Duration(s.n)).Round(time.Microsecond).String(), s.max.Round(time.Microsecond).String()})
 		}
-		w.Flush()
-		fmt.Println(b.String())
+		traces.Draw(script.Table(rows, traces.Width()))
 		stats = map[string]*stat{}
 	})
 }

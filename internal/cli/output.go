@@ -25,6 +25,11 @@ type output struct {
 	stdout io.Writer
 	stderr io.Writer
 	raw    bool
+
+	frames frames // guarded by mu: see frame
+	// size reports whether a writer is a terminal, and its size.
+	// Default (nil): terminalSize. Tests set it.
+	size func(io.Writer) (tty bool, cols, rows int)
 }
 
 func (o *output) write(w io.Writer, text string) {
@@ -33,6 +38,7 @@ func (o *output) write(w io.Writer, text string) {
 	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.frames = frames{} // the previous frame is no longer the last thing written
 	io.WriteString(w, text)
 }
 

@@ -157,5 +157,6 @@ func terminal(w io.Writer) (width int, color bool) {
 func (o *output) writeSafe(w io.Writer, text []byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.frames = frames{}
 	w.Write(text)
 }

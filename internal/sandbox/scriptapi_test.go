@@ -23,12 +23,13 @@ var scriptAPI = []string{
 	"Aggregation", "Aggregation.Dropped", "Aggregation.Missing", "Aggregation.Snapshot", "Aggregation.Take",
 	"Group", "Group.Count", "Group.Key", "Group.Max", "Group.Mean", "Group.Merge", "Group.Min",
 	"Group.Quantile", "Group.String", "Group.Sum",
-	"MaxGroups",
+	"Bars", "Chart", "DefaultWidth", "MaxGroups", "Quantize", "QuantizeValues", "Series", "Series.Add", "Series.Values",
+	"Sparkline", "Table",
 	"Trace", "Trace.Bool", "Trace.Bytes", "Trace.Dur", "Trace.Fields", "Trace.Float", "Trace.Get",
 	"Trace.Has", "Trace.Hostname", "Trace.Int", "Trace.Keys", "Trace.Name", "Trace.PID", "Trace.Str",
 	"Trace.String", "Trace.Time", "Trace.TimeField", "Trace.Title", "Trace.Uint",
-	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Dump", "Traces.Emit", "Traces.Error", "Traces.Errorf",
-	"Traces.Args", "Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup",
+	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Draw", "Traces.Dump", "Traces.Emit", "Traces.Error", "Traces.Errorf",
+	"Traces.Args", "Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup", "Traces.Width",
 }
 
 // TestScriptAPI pins what scripts see of package script: its exports, read

@@ -6,3 +6,6 @@ import "os"
 
 // TerminalWidth returns 0: the width is $COLUMNS, or 80.
 func TerminalWidth(*os.File) int { return 0 }
+
+// TerminalSize returns 0, 0: the size is unknown.
+func TerminalSize(*os.File) (cols, rows int) { return 0, 0 }

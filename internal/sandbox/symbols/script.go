@@ -12,12 +12,20 @@ import (
 func init() {
 	Script = map[string]reflect.Value{
 		// function, constant and variable definitions
-		"MaxGroups": reflect.ValueOf(constant.MakeFromLiteral("1000", token.INT, 0)),
+		"Bars":           reflect.ValueOf(script.Bars),
+		"Chart":          reflect.ValueOf(script.Chart),
+		"DefaultWidth":   reflect.ValueOf(constant.MakeFromLiteral("80", token.INT, 0)),
+		"MaxGroups":      reflect.ValueOf(constant.MakeFromLiteral("1000", token.INT, 0)),
+		"Quantize":       reflect.ValueOf(script.Quantize),
+		"QuantizeValues": reflect.ValueOf(script.QuantizeValues),
+		"Sparkline":      reflect.ValueOf(script.Sparkline),
+		"Table":          reflect.ValueOf(script.Table),
 
 		// type definitions
 		"Agg":         reflect.ValueOf((*script.Agg)(nil)),
 		"Aggregation": reflect.ValueOf((*script.Aggregation)(nil)),
 		"Group":       reflect.ValueOf((*script.Group)(nil)),
+		"Series":      reflect.ValueOf((*script.Series)(nil)),
 		"Trace":       reflect.ValueOf((*script.Trace)(nil)),
 		"Traces":      reflect.ValueOf((*script.Traces)(nil)),
 	}
