@@ -165,8 +165,18 @@ func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error 
 	fr.SetMaxSize(maxAttach)
 	fw := protocol.NewFrameWriter(ctl)
 	ctl.SetReadDeadline(time.Now().Add(attachTimeout))
+	t, payload, err := fr.ReadFrame()
+	if err != nil {
+		return err
+	}
+	if t == protocol.FrameDump {
+		return a.dump(fw, fr, ctl, payload)
+	}
 	var attach protocol.Attach
-	if err := expect(fr, protocol.FrameAttach, &attach); err != nil {
+	if t != protocol.FrameAttach {
+		return fmt.Errorf("%w: got %v, want Attach", protocol.ErrMalformed, t)
+	}
+	if err := attach.Decode(payload); err != nil {
 		return err
 	}
 	ctl.SetReadDeadline(time.Time{})
@@ -209,16 +219,4 @@ func refuse(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Strea
 			return
 		}
 	}
-}
-
-// expect reads the next frame, which must be of type t, into m.
-func expect(fr *protocol.FrameReader, t protocol.FrameType, m interface{ Decode([]byte) error }) error {
-	got, payload, err := fr.ReadFrame()
-	if err != nil {
-		return err
-	}
-	if got != t {
-		return fmt.Errorf("%w: got %v, want %v", protocol.ErrMalformed, got, t)
-	}
-	return m.Decode(payload)
 }

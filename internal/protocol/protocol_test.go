@@ -35,6 +35,8 @@ func messages() []struct {
 		{"error", FrameError, &Error{Code: CodeScript, Message: "s.go:3:1: undefined: x"}},
 		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1, Detached: "handler ran longer than 100ms"}},
 		{"console", FrameConsole, &Console{Stream: ConsoleDir, Text: "12345\n"}},
+		{"dump", FrameDump, &Dump{Patterns: []string{"request:*", "db:{query,exec}"}}},
+		{"flight", FrameFlight, &Flight{Size: 8 << 20, Probes: []string{"request:*"}, Started: 1764552000e9, Written: 123456, Overwritten: 100000, Dropped: 1, Records: 23456, Bytes: 2345678}},
 		{"warning", FrameWarning, &Warning{Kind: WarnNoField, Pattern: "request:end", Field: "duraton", Near: []string{"duration", "status"}}},
 	}
 }
