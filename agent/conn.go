@@ -169,8 +169,11 @@ func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error 
 	if err != nil {
 		return err
 	}
-	if t == protocol.FrameDump {
+	switch t {
+	case protocol.FrameDump:
 		return a.dump(fw, fr, ctl, payload)
+	case protocol.FrameProbesRequest:
+		return a.probes(fw, fr, ctl, payload)
 	}
 	var attach protocol.Attach
 	if t != protocol.FrameAttach {

@@ -13,7 +13,7 @@ import (
 // ErrNoDump means the agent closed the connection on a Dump without an
 // answer: it predates the flight recorder (agents that do not know a frame
 // type close the connection).
-var ErrNoDump = errors.New("the agent closed the connection on Dump: it predates the flight recorder (jstrace dump)")
+var ErrNoDump = errors.New("the agent closed the connection without an answer: it predates jstrace dump and jstrace probes")
 
 // dumpTimeout bounds a dump: the agent copies its recorder and sends it.
 const dumpTimeout = 2 * time.Minute
@@ -24,34 +24,9 @@ const dumpTimeout = 2 * time.Minute
 // *protocol.Error with Code protocol.CodeNoFlight; one that predates Dump,
 // ErrNoDump. A Conn carries one Dump or one Attach.
 func (c *Conn) Dump(req *protocol.Dump) (*protocol.Flight, []byte, error) {
-	sess, err := mux.Client(c.nc, c.log)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", c.Addr, err)
-	}
-	c.sess = sess
-	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
-		return nil, nil, err
-	}
-	c.fr = protocol.NewFrameReader(c.ctl)
-	c.fw = protocol.NewFrameWriter(c.ctl)
-	c.ctl.SetDeadline(time.Now().Add(dumpTimeout))
-	if err := c.fw.Send(protocol.FrameDump, req); err != nil {
-		return nil, nil, fmt.Errorf("%s: send Dump: %w", c.Addr, err)
-	}
 	var head protocol.Flight
-	t, payload, err := c.fr.ReadFrame()
-	if err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || sess.IsClosed() {
-			return nil, nil, fmt.Errorf("%s (jstrace %s): %w", c.Addr, c.Welcome.Agent, ErrNoDump)
-		}
-		return nil, nil, fmt.Errorf("%s: read Flight: %w", c.Addr, err)
-	}
-	if err := decodeReply(t, payload, protocol.FrameFlight, &head); err != nil {
-		var pe *protocol.Error
-		if errors.As(err, &pe) {
-			return nil, nil, err
-		}
-		return nil, nil, fmt.Errorf("%s: %w", c.Addr, err)
+	if err := c.request(protocol.FrameDump, req, protocol.FrameFlight, &head, dumpTimeout); err != nil {
+		return nil, nil, err
 	}
 	// The header announces the size: grow with what arrives, never past it.
 	var recs []byte
@@ -88,4 +63,39 @@ func noEOF(err error) error {
 		return io.ErrUnexpectedEOF
 	}
 	return err
+}
+
+// request opens the control stream, sends a request of type t that
+// replaces Attach, and reads the answer of type want into m (an Error as a
+// *protocol.Error); the control stream's deadline is now+timeout.
+func (c *Conn) request(t protocol.FrameType, req protocol.Message, want protocol.FrameType, m interface{ Decode([]byte) error }, timeout time.Duration) error {
+	sess, err := mux.Client(c.nc, c.log)
+	if err != nil {
+		return fmt.Errorf("%s: %w", c.Addr, err)
+	}
+	c.sess = sess
+	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
+		return err
+	}
+	c.fr = protocol.NewFrameReader(c.ctl)
+	c.fw = protocol.NewFrameWriter(c.ctl)
+	c.ctl.SetDeadline(time.Now().Add(timeout))
+	if err := c.fw.Send(t, req); err != nil {
+		return fmt.Errorf("%s: send %v: %w", c.Addr, t, err)
+	}
+	got, payload, err := c.fr.ReadFrame()
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || sess.IsClosed() {
+			return fmt.Errorf("%s (jstrace %s): %w", c.Addr, c.Welcome.Agent, ErrNoDump)
+		}
+		return fmt.Errorf("%s: read %v: %w", c.Addr, want, err)
+	}
+	if err := decodeReply(got, payload, want, m); err != nil {
+		var pe *protocol.Error
+		if errors.As(err, &pe) {
+			return err
+		}
+		return fmt.Errorf("%s: %w", c.Addr, err)
+	}
+	return nil
 }

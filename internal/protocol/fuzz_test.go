@@ -38,6 +38,10 @@ func decodeFrame(t FrameType, p []byte) error {
 		m = &Dump{}
 	case FrameFlight:
 		m = &Flight{}
+	case FrameProbesRequest:
+		m = &ProbesRequest{}
+	case FrameProbeList:
+		m = &ProbeList{}
 	case FrameEvents:
 		for len(p) > 0 {
 			rec, rest, err := NextRecord(p)
