@@ -216,6 +216,12 @@ func refuse(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Strea
 	if fw.Send(protocol.FrameError, e) != nil {
 		return
 	}
+	awaitClose(fr, ctl)
+}
+
+// awaitClose waits (briefly) for the CLI to close the stream after the
+// agent's last answer, reading and dropping what comes.
+func awaitClose(fr *protocol.FrameReader, ctl *yamux.Stream) {
 	ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
 	for {
 		if _, _, err := fr.ReadFrame(); err != nil {

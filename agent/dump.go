@@ -76,6 +76,7 @@ func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *ya
 		}
 		recs = recs[cut:]
 	}
+	awaitClose(fr, ctl)
 	return nil
 }
 

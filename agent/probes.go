@@ -78,7 +78,11 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 			list, size = list[:0], 0
 		}
 	}
-	return fw.Send(protocol.FrameProbeList, &protocol.ProbeList{Window: window, Probes: list})
+	if err := fw.Send(protocol.FrameProbeList, &protocol.ProbeList{Window: window, Probes: list}); err != nil {
+		return err
+	}
+	awaitClose(fr, ctl)
+	return nil
 }
 
 // sampler counts the events of each probe and notes the fields of some of

@@ -80,13 +80,16 @@ func (c *Conn) request(t protocol.FrameType, req protocol.Message, want protocol
 	c.fr = protocol.NewFrameReader(c.ctl)
 	c.fw = protocol.NewFrameWriter(c.ctl)
 	c.ctl.SetDeadline(time.Now().Add(timeout))
-	if err := c.fw.Send(t, req); err != nil {
-		return fmt.Errorf("%s: send %v: %w", c.Addr, t, err)
-	}
+	// The agent may have read the request, answered and closed before the
+	// write's completion reached us: look for that answer all the same.
+	sendErr := c.fw.Send(t, req)
 	got, payload, err := c.fr.ReadFrame()
 	if err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || sess.IsClosed() {
 			return fmt.Errorf("%s (jstrace %s): %w", c.Addr, c.Welcome.Agent, ErrNoDump)
+		}
+		if sendErr != nil {
+			return fmt.Errorf("%s: send %v: %w", c.Addr, t, sendErr)
 		}
 		return fmt.Errorf("%s: read %v: %w", c.Addr, want, err)
 	}
