@@ -34,6 +34,7 @@ type Agent struct {
 	export      *export.Pipeline      // nil without exporters
 	flight      *jstrace.Subscription // the flight recorder; nil without one
 	dumps       chan struct{}         // a slot: one dump at a time
+	lists       chan struct{}         // a slot: one probe catalogue at a time
 	flightStart int64                 // when the flight recorder started, Unix nanoseconds
 	secret      string                // written in the discovery file; "" without one
 	addr        string                // as the CLI dials it
@@ -85,6 +86,7 @@ func Listen(opts Options) (*Agent, error) {
 		handshakes: make(chan struct{}, maxHandshakes),
 		addr:       addrString(ln),
 		dumps:      make(chan struct{}, 1),
+		lists:      make(chan struct{}, 1),
 	}
 	a.flight, a.flightStart = startFlight(opts.Flight), time.Now().UnixNano()
 	a.hurry, a.hurryNow = context.WithCancel(context.Background())

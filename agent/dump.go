@@ -21,9 +21,9 @@ const dumpFrame = 1 << 20
 
 // dump answers a Dump on the control stream: Flight, then the recorder's
 // records (those of the probes the Dump names) in Events frames. One dump
-// runs at a time, so that the agent holds at most one snapshot, the
-// recorder's size, besides the recorder; another CLI meanwhile is told the
-// agent is busy.
+// runs at a time, so that the agent holds at most one snapshot besides the
+// recorder: a copy of it, and while it is put in time order an index of 32
+// bytes per record; another CLI meanwhile is told the agent is busy.
 func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte) error {
 	ctl.SetReadDeadline(time.Time{})
 	var req protocol.Dump

@@ -20,8 +20,8 @@ const probeListBytes = 512 << 10
 // probes answers a ProbesRequest on the control stream: it subscribes to
 // the matching probes for the window (each then costs what an enabled
 // probe costs, plus a count), and sends every matching registered probe
-// with its hits and the fields seen. It shares the dump's slot: one runs
-// at a time.
+// with its hits and the fields seen. One runs at a time (another CLI is
+// told the agent is busy); a dump may run meanwhile.
 func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte) error {
 	ctl.SetReadDeadline(time.Time{})
 	var req protocol.ProbesRequest
@@ -39,10 +39,10 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 		want = set.Match
 	}
 	select {
-	case a.dumps <- struct{}{}:
-		defer func() { <-a.dumps }()
+	case a.lists <- struct{}{}:
+		defer func() { <-a.lists }()
 	default:
-		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another dump or probe listing is under way"})
+		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another probe listing is under way"})
 		return nil
 	}
 	s := newSampler(jstrace.Probes())
