@@ -57,7 +57,6 @@ one, jstrace dump writes nothing and exits with its own code.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", `recording file to write ("-": standard output; .gz: compressed)`)
-	cmd.MarkFlagRequired("output")
 	addConnectFlags(cmd, &opts.ConnectOptions)
 	return cmd
 }
@@ -72,6 +71,9 @@ type dumped struct {
 func runDump(ctx context.Context, opts *DumpOptions) error {
 	out := opts.IO
 	out.raw = opts.Raw
+	if opts.Output == "" {
+		return exitf(ExitUsage, "jstrace dump needs -o FILE, the recording to write (- for standard output)")
+	}
 	if len(opts.Globs) > protocol.MaxDumpPatterns {
 		return exitf(ExitUsage, "%d globs, more than %d", len(opts.Globs), protocol.MaxDumpPatterns)
 	}
