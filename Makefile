@@ -3,7 +3,7 @@ GO      ?= go
 BIN     := bin
 SCRIPTS := $(wildcard examples/scripts/*.go)
 
-.PHONY: all build demo demo-traces test jaeger redis chromium lint vet-scripts updatedocs oldgo fuzz bench bench-overhead clean
+.PHONY: all build demo demo-traces test jaeger redis chromium lint vet-scripts updatedocs oldgo fuzz bench bench-overhead bench-flight clean
 
 all: build
 
@@ -104,6 +104,12 @@ bench:
 ## Aggregation, the session on each service in turn.
 bench-overhead: build
 	cd bench && $(GO) run ./overhead -bin ../bin -control -rounds 40
+
+## bench-flight: the host impact of the flight recorder: the example service
+## recording every request probe (JSTRACE_FLIGHT=8MiB:request:*) against
+## one without, at half their saturation rate, no session attached.
+bench-flight: build
+	cd bench && $(GO) run ./overhead -bin ../bin -flight '8MiB:request:*' -rounds 20
 
 clean:
 	rm -rf $(BIN) .demo .demo-traces .demo-collect bench/results

@@ -137,6 +137,10 @@ func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) 
 				ts = now()
 				f, rec = encodeEvent(noescape(buf[:0]), p.prefix, ts, head, kv)
 			}
+			if s.flight != nil {
+				s.flight.write(f)
+				continue
+			}
 			s.ring.write(f)
 			continue
 		}

@@ -25,10 +25,11 @@ const DefaultBufferSize = 1 << 20
 // A subscription made by [SubscribeFunc] has no buffer: it hands each event
 // to its function as the probe fires.
 type Subscription struct {
-	match func(probe string) bool // guarded by probes.mu
-	ring  *ring                   // nil for SubscribeFunc
-	fn    func(Event)             // set by SubscribeFunc
-	gen   uint64                  // guarded by probes.mu: bumped when match or membership changes
+	match  func(probe string) bool // guarded by probes.mu
+	ring   *ring                   // nil for SubscribeFunc and SubscribeFlight
+	fn     func(Event)             // set by SubscribeFunc
+	flight *flight                 // set by SubscribeFlight
+	gen    uint64                  // guarded by probes.mu: bumped when match or membership changes
 }
 
 // Subscribe starts a subscription to every probe, present or future, whose
@@ -162,5 +163,9 @@ func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 		return 0, true
 	}
 	e.encode()
+	if s.flight != nil {
+		s.flight.write(e.framed)
+		return len(e.rec), e.framed != nil
+	}
 	return len(e.rec), s.ring.write(e.framed)
 }

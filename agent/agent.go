@@ -26,14 +26,18 @@ const maxHandshakes = 16
 // An Agent serves tracing sessions to the jstrace CLI. Its methods are safe
 // for concurrent use.
 type Agent struct {
-	opts   Options
-	log    *slog.Logger
-	ln     net.Listener
-	origin scripthost.Origin
-	unreg  func() error     // removes the discovery file; nil without one
-	export *export.Pipeline // nil without exporters
-	secret string           // written in the discovery file; "" without one
-	addr   string           // as the CLI dials it
+	opts        Options
+	log         *slog.Logger
+	ln          net.Listener
+	origin      scripthost.Origin
+	unreg       func() error          // removes the discovery file; nil without one
+	export      *export.Pipeline      // nil without exporters
+	flight      *jstrace.Subscription // the flight recorder; nil without one
+	dumps       chan struct{}         // a slot: one dump at a time
+	lists       chan struct{}         // a slot: one probe catalogue at a time
+	flightStart int64                 // when the flight recorder started, Unix nanoseconds
+	secret      string                // written in the discovery file; "" without one
+	addr        string                // as the CLI dials it
 
 	sessions   atomic.Int32
 	gov        *governor      // the sessions' budgets
@@ -81,7 +85,10 @@ func Listen(opts Options) (*Agent, error) {
 
 		handshakes: make(chan struct{}, maxHandshakes),
 		addr:       addrString(ln),
+		dumps:      make(chan struct{}, 1),
+		lists:      make(chan struct{}, 1),
 	}
+	a.flight, a.flightStart = startFlight(opts.Flight), time.Now().UnixNano()
 	a.hurry, a.hurryNow = context.WithCancel(context.Background())
 	a.gov = newGovernor(opts, a.log, &a.wg)
 	if !opts.NoDiscovery {

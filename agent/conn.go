@@ -165,8 +165,21 @@ func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error 
 	fr.SetMaxSize(maxAttach)
 	fw := protocol.NewFrameWriter(ctl)
 	ctl.SetReadDeadline(time.Now().Add(attachTimeout))
+	t, payload, err := fr.ReadFrame()
+	if err != nil {
+		return err
+	}
+	switch t {
+	case protocol.FrameDump:
+		return a.dump(fw, fr, ctl, payload)
+	case protocol.FrameProbesRequest:
+		return a.probes(fw, fr, ctl, payload)
+	}
 	var attach protocol.Attach
-	if err := expect(fr, protocol.FrameAttach, &attach); err != nil {
+	if t != protocol.FrameAttach {
+		return fmt.Errorf("%w: got %v, want Attach", protocol.ErrMalformed, t)
+	}
+	if err := attach.Decode(payload); err != nil {
 		return err
 	}
 	ctl.SetReadDeadline(time.Time{})
@@ -203,22 +216,16 @@ func refuse(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Strea
 	if fw.Send(protocol.FrameError, e) != nil {
 		return
 	}
+	awaitClose(fr, ctl)
+}
+
+// awaitClose waits (briefly) for the CLI to close the stream after the
+// agent's last answer, reading and dropping what comes.
+func awaitClose(fr *protocol.FrameReader, ctl *yamux.Stream) {
 	ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
 	for {
 		if _, _, err := fr.ReadFrame(); err != nil {
 			return
 		}
 	}
-}
-
-// expect reads the next frame, which must be of type t, into m.
-func expect(fr *protocol.FrameReader, t protocol.FrameType, m interface{ Decode([]byte) error }) error {
-	got, payload, err := fr.ReadFrame()
-	if err != nil {
-		return err
-	}
-	if got != t {
-		return fmt.Errorf("%w: got %v, want %v", protocol.ErrMalformed, got, t)
-	}
-	return m.Decode(payload)
 }

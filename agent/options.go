@@ -31,6 +31,8 @@ const (
 	EnvService     = "JSTRACE_SERVICE"       // service name of spans: Options.Export
 )
 
+// EnvFlight (flight.go) sets Options.Flight.
+
 // Options configure an agent. The zero value works: a loopback listener on
 // a free port, registered for local discovery.
 type Options struct {
@@ -130,6 +132,13 @@ type Options struct {
 	// (Warn) and ignored, as is an exporter that cannot be built: the
 	// others run, and the service starts.
 	Export export.Options
+
+	// Flight keeps a flight recorder: the newest events of the probes it
+	// names, in Flight.Size bytes of memory, always on, for `jstrace dump`
+	// to fetch after an incident (see Flight). $JSTRACE_FLIGHT
+	// ("8MiB:request:*,db:*", or "off") overrides it; a bad value, there
+	// or here, makes Listen fail. Default: off.
+	Flight Flight
 }
 
 // Limits bound a remote script. A script that exceeds one is detached: it
@@ -197,6 +206,16 @@ func (o Options) resolve() (Options, error) {
 		return o, err
 	} else if c != nil {
 		o.TLS = c
+	}
+	if v, ok := os.LookupEnv(EnvFlight); ok {
+		f, err := ParseFlight(v)
+		if err != nil {
+			return o, err
+		}
+		o.Flight = f
+	}
+	if err := o.Flight.check(); err != nil {
+		return o, err
 	}
 	o.Addr = cmp.Or(o.Addr, "127.0.0.1:0")
 	if o.Title == "" {

@@ -94,6 +94,9 @@ func (a *Agent) begin() (err error) {
 // governor's ends by itself once no session counts, or at abort).
 func (a *Agent) finish() {
 	a.wg.Wait()
+	if a.flight != nil {
+		a.flight.Close()
+	}
 	a.gov.close()
 	a.refusals.close(a.log)
 	a.dropped.close(a.log)

@@ -148,6 +148,34 @@ func BenchmarkEnabled(b *testing.B) {
 		close(stop)
 		b.ReportMetric(float64(sub.Dropped()), "dropped")
 	})
+	// The flight recorder (agent.Options.Flight): the same event, encoded
+	// into an always-on in-memory ring that nobody drains; it must cost what
+	// jstrace-emit costs.
+	b.Run("jstrace-emit-flight", func(b *testing.B) {
+		p := jstrace.NewProbe("bench:flight")
+		sub := jstrace.SubscribeFlight(func(n string) bool { return n == "bench:flight" }, 8<<20)
+		defer sub.Close()
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			id++
+			p.Emit("id", id, "method", method, "status", 200, "duration", time.Duration(id))
+		}
+	})
+	b.Run("jstrace-emit-flight-parallel", func(b *testing.B) {
+		p := jstrace.NewProbe("bench:flight-parallel")
+		sub := jstrace.SubscribeFlight(func(n string) bool { return n == "bench:flight-parallel" }, 8<<20)
+		defer sub.Close()
+		b.ReportAllocs()
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			n := 0
+			for pb.Next() {
+				n++
+				p.Emit("id", n, "method", method, "status", 200, "duration", time.Duration(n))
+			}
+		})
+	})
 	b.Run("otel-sdk-span", func(b *testing.B) {
 		exp := tracetest.NewNoopExporter()
 		tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp))

@@ -100,6 +100,7 @@ func main() {
 	flag.DurationVar(&settle, "settle", 2*time.Second, "how long to wait after attaching a session before measuring")
 	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory (files already there are kept)")
 	script := flag.String("script", "aggregate", "the scripts of the traced runs, comma-separated: aggregate (a native Aggregation of every request:end), handler (an interpreted handler for every request:end) or a file")
+	flag.StringVar(&flight, "flight", "", "compare only a service running a flight recorder (JSTRACE_FLIGHT, e.g. 8MiB:request:*), and no session, with one without: what recording costs the host")
 	flag.StringVar(&enable, "enable", "", "compare only a service with the probe of this name enabled by a subscription that does nothing, and no session, with one without: what firing it alone costs")
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
 	flag.IntVar(&satRounds, "saturation-rounds", 4, "closed-loop runs of each side, alternated, per half of a script's measurement (twice that in the control), that compare saturation throughput")
@@ -133,11 +134,14 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	// the other not, and the load alternates between them.
 	var svcs [2]*service
 	for i, title := range []string{"overhead-a", "overhead-b"} {
-		var args []string
+		var args, env []string
 		if i == 1 && enable != "" {
 			args = []string{"-enable", enable}
 		}
-		if svcs[i], err = startService(bin, runDir, title, profile != "", args...); err != nil {
+		if i == 1 && flight != "" {
+			env = []string{"JSTRACE_FLIGHT=" + flight}
+		}
+		if svcs[i], err = startService(bin, runDir, title, profile != "", env, args...); err != nil {
 			return err
 		}
 		defer svcs[i].stop()
@@ -201,6 +205,9 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	name, bName := "control", "b"
 	if enable != "" {
 		control, runs, name, bName = true, nil, "enabled", "b+"+enable
+	}
+	if flight != "" {
+		control, runs, name, bName = true, nil, "flight", "b+flight"
 	}
 	saturater := func(svc *service) func() stats {
 		return func() stats { return saturated(svc, path, workers, duration/2) }
@@ -318,6 +325,9 @@ var satRounds int
 // enable is the probe the control's second service fires with no session
 // (-enable).
 var enable string
+
+// flight is the JSTRACE_FLIGHT of the control's second service (-flight).
+var flight string
 
 // settle is how long to wait after attaching a session (-settle).
 var settle time.Duration

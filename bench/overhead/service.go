@@ -26,8 +26,8 @@ type service struct {
 
 // startService starts the example service without its own load, titled
 // title, registered in runDir, pinned to serviceCPU if it is set, with
-// more arguments args.
-func startService(bin, runDir, title string, profile bool, args ...string) (*service, error) {
+// more environment variables env and more arguments args.
+func startService(bin, runDir, title string, profile bool, env []string, args ...string) (*service, error) {
 	s := &service{title: title}
 	cmd := exec.Command(filepath.Join(bin, "service"), append([]string{"-load", "0", "-max-delay", "0"}, args...)...)
 	if profile {
@@ -35,7 +35,7 @@ func startService(bin, runDir, title string, profile bool, args ...string) (*ser
 		cmd.Args = append(cmd.Args, "-pprof", s.pprof)
 	}
 	cmd = pinned(cmd, serviceCPU)
-	cmd.Env = append(os.Environ(), "JSTRACE_RUN_DIR="+runDir, "JSTRACE_TITLE="+title)
+	cmd.Env = append(append(os.Environ(), "JSTRACE_RUN_DIR="+runDir, "JSTRACE_TITLE="+title), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

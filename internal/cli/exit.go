@@ -18,6 +18,7 @@ const (
 	ExitLost        = 6
 	ExitNotFound    = 7
 	ExitStore       = 8
+	ExitNoFlight    = 10
 	ExitInterrupted = 130
 )
 
@@ -36,6 +37,7 @@ var ExitCodes = []struct {
 	{ExitLost, "every agent went away (or the -p target exited) and none can join any more"},
 	{ExitNotFound, "jstrace trace: the trace is not in the store (never collected, or past the store's retention)"},
 	{ExitStore, "the trace store could not be opened or read"},
+	{ExitNoFlight, "jstrace dump: no selected agent keeps a flight recorder (JSTRACE_FLIGHT)"},
 	{ExitInterrupted, "a second Ctrl-C cut the end of the session short"},
 }
 

@@ -54,46 +54,16 @@ func NewCmdLs(out *output, runF func(context.Context, *LsOptions) error) *cobra.
 func runLs(ctx context.Context, opts *LsOptions) error {
 	out := opts.IO
 	out.raw = opts.Raw
-	sel, err := opts.selector()
-	if err != nil {
-		return err
-	}
-	cands, err := sel.candidates(ctx)
-	if err != nil {
-		return withCode(ExitConnect, err)
-	}
-	tlsConf, err := opts.tlsConfig()
-	if err != nil {
-		return err
-	}
 	var (
 		mu   sync.Mutex
-		wg   sync.WaitGroup
 		rows []lsRow
 	)
-	for _, c := range cands {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-			defer cancel()
-			conn, err := client.Dial(dctx, c.addr, opts.dialOptions(tlsConf, c))
-			if err != nil {
-				out.errorf("%v", err)
-				return
-			}
-			conn.Close()
-			if !sel.matchesWelcome(&conn.Welcome) {
-				return
-			}
-			mu.Lock()
-			rows = append(rows, lsRow{conn.Welcome, c.addr})
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	if len(rows) == 0 {
-		return exitf(ExitNoAgents, "no agent matches: searched %s", sel.describe())
+	if _, err := eachAgent(ctx, out, &opts.ConnectOptions, func(conn *client.Conn) {
+		mu.Lock()
+		rows = append(rows, lsRow{conn.Welcome, conn.Addr})
+		mu.Unlock()
+	}); err != nil {
+		return err
 	}
 	slices.SortFunc(rows, func(a, b lsRow) int {
 		return strings.Compare(fmt.Sprint(a.w.Hostname, a.w.PID, a.addr), fmt.Sprint(b.w.Hostname, b.w.PID, b.addr))

@@ -34,6 +34,14 @@ func decodeFrame(t FrameType, p []byte) error {
 		m = &Console{}
 	case FrameWarning:
 		m = &Warning{}
+	case FrameDump:
+		m = &Dump{}
+	case FrameFlight:
+		m = &Flight{}
+	case FrameProbesRequest:
+		m = &ProbesRequest{}
+	case FrameProbeList:
+		m = &ProbeList{}
 	case FrameEvents:
 		for len(p) > 0 {
 			rec, rest, err := NextRecord(p)

@@ -179,6 +179,8 @@ func (c ErrorCode) String() string {
 		return "protocol error"
 	case CodeInternal:
 		return "internal error"
+	case CodeNoFlight:
+		return "no flight recorder"
 	}
 	return fmt.Sprintf("error %d", uint64(c))
 }

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // decodable is implemented by every message type.
@@ -35,6 +36,13 @@ func messages() []struct {
 		{"error", FrameError, &Error{Code: CodeScript, Message: "s.go:3:1: undefined: x"}},
 		{"stats", FrameStats, &Stats{Events: 1e6, Dropped: 12, HandlerDropped: 3, ConsoleDropped: 100, Errors: 1, Detached: "handler ran longer than 100ms"}},
 		{"console", FrameConsole, &Console{Stream: ConsoleDir, Text: "12345\n"}},
+		{"dump", FrameDump, &Dump{Patterns: []string{"request:*", "db:{query,exec}"}}},
+		{"flight", FrameFlight, &Flight{Size: 8 << 20, Probes: []string{"request:*"}, Started: 1764552000e9, Written: 123456, Overwritten: 100000, Dropped: 1, Records: 23456, Bytes: 2345678}},
+		{"probes-request", FrameProbesRequest, &ProbesRequest{Patterns: []string{"request:*"}, Window: 1500 * time.Millisecond}},
+		{"probe-list", FrameProbeList, &ProbeList{Window: time.Second, More: true, Probes: []ProbeInfo{
+			{Name: "request:end", Hits: 1200, Fields: []ProbeField{{"path", 1 << KindString}, {"status", 1 << KindInt}, {"ok", 1<<KindFalse | 1<<KindTrue}}},
+			{Name: "db:query"},
+		}}},
 		{"warning", FrameWarning, &Warning{Kind: WarnNoField, Pattern: "request:end", Field: "duraton", Near: []string{"duration", "status"}}},
 	}
 }
@@ -217,5 +225,12 @@ func TestAttachArgs(t *testing.T) {
 	// The flag with an empty list is malformed: Append never writes it.
 	if err := m.Decode(appendStrings(append(appendStrings(appendString(appendString(nil, ""), ""), nil), AttachArgs), nil)); !errors.Is(err, ErrMalformed) {
 		t.Fatalf("empty args: err = %v", err)
+	}
+}
+
+func TestKindNames(t *testing.T) {
+	got := strings.Join(KindNames(1<<KindFalse|1<<KindTrue|1<<KindInt|1<<40), ",")
+	if got != "bool,int,?" {
+		t.Fatalf("KindNames = %s", got)
 	}
 }

@@ -1,0 +1,200 @@
+package jstrace
+
+import (
+	"encoding/binary"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// A flight recorder's buffer (see [SubscribeFlight]) is split in shards,
+// each a ring of length-prefixed records with its own lock, that overwrite
+// their oldest records: no reader drains them, nothing is woken, and
+// nothing is ever dropped for want of room.
+//
+// Under contention a probe does not wait for a busy shard: it starts at a
+// random shard (the runtime's per-thread random source, no shared state)
+// and takes the first whose lock is free (TryLock), waiting only when all
+// are busy. A lock is held to copy one record (tens of bytes, at most the
+// shard's size for a huge one) and to step the shard's start over the
+// records it overwrites; Snapshot holds each shard's lock in turn while it
+// copies that shard out.
+type flight struct {
+	shards []flightShard
+	size   int // the bytes of all shards: exactly what SubscribeFlight was given
+}
+
+// flightShard is one ring. It is padded so that two shards' locks never
+// share a cache line.
+type flightShard struct {
+	mu          sync.Mutex
+	buf         []byte
+	start, used int    // the oldest record's offset, and the bytes held
+	records     uint64 // records written
+	overwritten uint64 // records written over
+	dropped     uint64 // records larger than the shard
+	_           [64]byte
+}
+
+// MinFlightSize is the smallest flight recorder [SubscribeFlight] makes.
+const MinFlightSize = 64 << 10
+
+// maxFlightShards bounds the shards of a flight recorder.
+const maxFlightShards = 8
+
+func newFlight(size int) *flight {
+	size = max(size, MinFlightSize)
+	n := 1
+	for n < maxFlightShards && n < runtime.GOMAXPROCS(0) {
+		n *= 2
+	}
+	f := &flight{shards: make([]flightShard, n), size: size}
+	for i := range f.shards {
+		s := size / n
+		if i == 0 {
+			s += size % n
+		}
+		f.shards[i].buf = make([]byte, s)
+	}
+	return f
+}
+
+// write copies one length-prefixed record (see frame) into a shard; nil
+// (a record over MaxRecordSize) is counted as dropped.
+func (f *flight) write(rec []byte) {
+	n := len(f.shards)
+	i := int(rand.Uint32()) & (n - 1)
+	s := &f.shards[i]
+	for k := 1; !s.mu.TryLock(); k++ {
+		if k == n {
+			s.mu.Lock()
+			break
+		}
+		s = &f.shards[(i+k)&(n-1)]
+	}
+	s.put(rec)
+	s.mu.Unlock()
+}
+
+// put appends rec, overwriting the oldest records to make room; the
+// caller holds mu.
+func (s *flightShard) put(rec []byte) {
+	if rec == nil || len(rec) > len(s.buf) {
+		s.dropped++
+		return
+	}
+	for len(s.buf)-s.used < len(rec) {
+		n := s.recordLen(s.start)
+		s.start = s.wrap(s.start + n)
+		s.used -= n
+		s.overwritten++
+	}
+	at := s.wrap(s.start + s.used)
+	if k := copy(s.buf[at:], rec); k < len(rec) {
+		copy(s.buf, rec[k:])
+	}
+	s.used += len(rec)
+	s.records++
+}
+
+func (s *flightShard) wrap(i int) int {
+	if i >= len(s.buf) {
+		i -= len(s.buf)
+	}
+	return i
+}
+
+// recordLen returns the length, prefix included, of the record at offset
+// i, whose prefix may wrap around the end of buf.
+func (s *flightShard) recordLen(i int) int {
+	var p [binary.MaxVarintLen32]byte
+	for k := range p {
+		p[k] = s.buf[s.wrap(i+k)]
+		if p[k] < 0x80 {
+			break
+		}
+	}
+	v, w := binary.Uvarint(p[:])
+	return w + int(v)
+}
+
+// FlightStats are a flight recorder's counters since it started.
+type FlightStats struct {
+	Size        int    // its memory: the bytes of its buffer
+	Records     uint64 // records written
+	Overwritten uint64 // records written over by newer ones, or left out of a snapshot (see Snapshot)
+	Dropped     uint64 // records larger than a shard of the buffer (size/8 or more), never kept
+}
+
+// snapshot appends the recorder's records to dst, oldest first (see
+// Subscription.Snapshot).
+func (f *flight) snapshot(dst []byte) ([]byte, FlightStats) {
+	st := FlightStats{Size: f.size}
+	type rec struct {
+		ts    int64
+		off   int // in raw
+		n     int
+		shard int
+	}
+	var raw []byte
+	var recs []rec
+	cut := int64(0) // records older than this are missing from some shard
+	for i := range f.shards {
+		s := &f.shards[i]
+		s.mu.Lock()
+		begin := len(raw)
+		if end := s.start + s.used; end <= len(s.buf) {
+			raw = append(raw, s.buf[s.start:end]...)
+		} else {
+			raw = append(raw, s.buf[s.start:]...)
+			raw = append(raw, s.buf[:end-len(s.buf)]...)
+		}
+		st.Records += s.records
+		st.Overwritten += s.overwritten
+		st.Dropped += s.dropped
+		lost := s.overwritten > 0
+		s.mu.Unlock()
+		first := true
+		for off := begin; off < len(raw); {
+			v, w := binary.Uvarint(raw[off:])
+			r := rec{ts: recordTime(raw[off+w : off+w+int(v)]), off: off, n: w + int(v), shard: i}
+			if first && lost {
+				cut = max(cut, r.ts)
+			}
+			first = false
+			recs = append(recs, r)
+			off += r.n
+		}
+	}
+	slices.SortStableFunc(recs, func(a, b rec) int {
+		switch {
+		case a.ts < b.ts:
+			return -1
+		case a.ts > b.ts:
+			return 1
+		}
+		return a.shard - b.shard
+	})
+	for _, r := range recs {
+		if r.ts < cut {
+			st.Overwritten++
+			continue
+		}
+		dst = append(dst, raw[r.off:r.off+r.n]...)
+	}
+	return dst, st
+}
+
+// recordTime reads the time of an encoded record: kind, name, time.
+func recordTime(rec []byte) int64 {
+	if len(rec) < 2 {
+		return 0
+	}
+	n, w := binary.Uvarint(rec[1:])
+	at := 1 + w + int(n)
+	if w <= 0 || at+8 > len(rec) {
+		return 0
+	}
+	return int64(binary.LittleEndian.Uint64(rec[at:]))
+}

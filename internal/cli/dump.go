@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/recording"
+)
+
+// DumpOptions are the options of jstrace dump: fetch the flight recorders
+// of the selected agents into one recording. The zero value (with IO and
+// Output set) dumps every local agent's whole recorder.
+type DumpOptions struct {
+	// IO is where the command writes: required (NewCmdDump sets it).
+	IO *output
+	ConnectOptions
+	// Globs are the arguments: only the events of matching probes. Default:
+	// none, everything the recorders hold.
+	Globs []string
+	// Output (-o) is the recording file to write ("-": standard output);
+	// compressed if it ends in .gz. Required.
+	Output string
+}
+
+// NewCmdDump returns the dump command: its flags become DumpOptions for
+// runF, or for runDump if runF is nil.
+func NewCmdDump(out *output, runF func(context.Context, *DumpOptions) error) *cobra.Command {
+	opts := &DumpOptions{IO: out}
+	cmd := &cobra.Command{
+		Use:   "dump [selection flags] [glob]... -o FILE",
+		Short: "Save the flight recorders of the selected agents to a recording",
+		Long: `jstrace dump fetches what the flight recorders of the selected agents hold
+(the newest events of the probes a service records always, see
+JSTRACE_FLIGHT) and writes them into one recording (docs/recording.md), in
+time order, each record naming its host, title and pid: jstrace replay runs
+a script on it. Glob arguments keep only the events of matching probes.
+
+An agent without a flight recorder is reported; if no selected agent has
+one, jstrace dump writes nothing and exits with its own code.`,
+		Example: `  jstrace dump -t api -o incident.jsonl.gz
+  jstrace dump -H 'web-*' 'request:*' -o requests.jsonl`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.fromEnv(cmd)
+			opts.Globs = args
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return runDump(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "", `recording file to write ("-": standard output; .gz: compressed)`)
+	addConnectFlags(cmd, &opts.ConnectOptions)
+	return cmd
+}
+
+// dumped is one agent's answer.
+type dumped struct {
+	conn *client.Conn
+	head *protocol.Flight
+	recs []byte
+}
+
+func runDump(ctx context.Context, opts *DumpOptions) error {
+	out := opts.IO
+	out.raw = opts.Raw
+	if opts.Output == "" {
+		return exitf(ExitUsage, "jstrace dump needs -o FILE, the recording to write (- for standard output)")
+	}
+	if len(opts.Globs) > protocol.MaxDumpPatterns {
+		return exitf(ExitUsage, "%d globs, more than %d", len(opts.Globs), protocol.MaxDumpPatterns)
+	}
+	if _, err := compileGlobs(opts.Globs); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	var (
+		mu                 sync.Mutex
+		got                []dumped
+		noFlight, failures int
+	)
+	_, err := eachAgent(ctx, out, &opts.ConnectOptions, func(conn *client.Conn) {
+		head, recs, err := conn.Dump(&protocol.Dump{Patterns: opts.Globs})
+		mu.Lock()
+		defer mu.Unlock()
+		who := out.field(conn.Origin.Prefix())
+		var pe *protocol.Error
+		switch {
+		case errors.As(err, &pe) && pe.Code == protocol.CodeNoFlight:
+			noFlight++
+			out.errorf("%s: no flight recorder (start the service with %s=SIZE:PROBES, e.g. 8MiB:request:*)", who, "JSTRACE_FLIGHT")
+		case err != nil:
+			failures++
+			out.errorf("%s: %v", who, err)
+		default:
+			got = append(got, dumped{conn, head, recs})
+		}
+	})
+	if err != nil {
+		return err
+	}
+	if len(got) == 0 {
+		if failures == 0 {
+			return exitf(ExitNoFlight, "none of the %d agents selected keeps a flight recorder", noFlight)
+		}
+		return exitf(ExitConnect, "no flight recorder could be dumped")
+	}
+	n, err := writeDump(opts, got)
+	if err != nil {
+		return err
+	}
+	var overwritten, dropped uint64
+	for _, d := range got {
+		overwritten += d.head.Overwritten
+		dropped += d.head.Dropped
+	}
+	out.errorf("dumped %d events of %d agents to %s (%d older ones overwritten, %d too large to keep)", n, len(got), opts.Output, overwritten, dropped)
+	return nil
+}
+
+// writeDump writes the agents' records into one recording, in time order.
+func writeDump(opts *DumpOptions, got []dumped) (uint64, error) {
+	type entry struct {
+		d   *dumped
+		rec []byte
+		ts  int64
+	}
+	var all []entry
+	var globs []string
+	for i := range got {
+		d := &got[i]
+		for _, g := range d.head.Probes {
+			if !slices.Contains(globs, g) {
+				globs = append(globs, g)
+			}
+		}
+		for p := d.recs; len(p) > 0; {
+			rec, rest, err := protocol.NextRecord(p)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", d.conn.Addr, err)
+			}
+			r, err := protocol.ParseRecord(rec)
+			if err != nil {
+				return 0, fmt.Errorf("%s: %w", d.conn.Addr, err)
+			}
+			all = append(all, entry{d, rec, r.Time})
+			p = rest
+		}
+	}
+	slices.SortStableFunc(all, func(a, b entry) int {
+		switch {
+		case a.ts < b.ts:
+			return -1
+		case a.ts > b.ts:
+			return 1
+		}
+		return 0
+	})
+	if len(opts.Globs) > 0 {
+		globs = opts.Globs
+	}
+	h := recording.Header{Created: time.Now(), Source: "jstrace dump", Globs: globs}
+	var w *recording.Writer
+	var err error
+	if opts.Output == "-" {
+		w, err = recording.NewWriter(opts.IO.stdout, h)
+	} else {
+		w, err = recording.Create(opts.Output, h)
+	}
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range all {
+		o := e.d.conn.Origin
+		if err := w.Write(recording.Record{Hostname: o.Hostname, Title: o.Title, PID: o.PID, Event: e.rec}); err != nil {
+			w.Close()
+			return 0, err
+		}
+	}
+	for _, d := range got {
+		w.AddDropped(d.head.Dropped)
+	}
+	n := w.Records()
+	return n, w.Close()
+}
