@@ -201,4 +201,3 @@ func (t *tracer) lost() uint64 {
 	}
 	return n
 }
-
