@@ -1,11 +1,19 @@
 package engine
 
-import "github.com/jstrace-go/jstrace/script"
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
 
 // A Batch is traces for the handlers, with the bytes they hold.
 type Batch struct {
 	Traces []*script.Trace
 	Bytes  int
+	// Now, with a virtual clock (Options.Clock), is the time the clock
+	// moves to after the traces: an empty batch with Now lets time pass
+	// where no trace did. Ignored on the wall clock, and if zero.
+	Now time.Time
 }
 
 // traceOverhead is what a Trace costs besides its record bytes.
