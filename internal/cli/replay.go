@@ -134,16 +134,18 @@ func runReplay(ctx context.Context, opts *ReplayOptions) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
-	stop := make(chan struct{})
+	stop, fed := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(stop)
 		select {
-		case <-sigs:
+		case <-sigs: // a second one cuts the shutdown short
 		case <-ctx.Done():
+		case <-fed:
 		}
-		close(stop)
 	}()
-
 	n, rerr := rp.run(rd, first, stop)
+	close(fed)
+	<-stop
 	if err := rp.shutdown(sigs); err != nil {
 		return err
 	}

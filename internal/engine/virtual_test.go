@@ -96,3 +96,29 @@ func TestVirtualClockCatchUp(t *testing.T) {
 		t.Fatal("clock")
 	}
 }
+
+// Flush returns once the batches before it are delivered: what their
+// handlers printed is there.
+func TestFlush(t *testing.T) {
+	out := &fakeOutput{}
+	e, err := Start("v.go", []byte(virtualSrc), Local, out, Options{Block: true, LocalOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 100 {
+		e.Dispatch(Batch{Traces: []*script.Trace{{Name: fmt.Sprintf("req %d", i)}}})
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	got := out.printed.String()
+	out.mu.Unlock()
+	if !strings.HasSuffix(got, "req 99;") {
+		t.Fatalf("after Flush: %q", got)
+	}
+	e.Stop(context.Background())
+	if err := e.Flush(); err != ErrStopped {
+		t.Fatalf("Flush after Stop: %v", err)
+	}
+}
