@@ -248,11 +248,35 @@ func (rp *replayer) remoteFor(tr *script.Trace, kind protocol.RecordKind) *repla
 // (its Emits still reach Local), then Local's. A second Ctrl-C gives up.
 func (rp *replayer) shutdown(sigs <-chan os.Signal) error {
 	rp.tell(time.Unix(0, rp.now.Load())) // the Every callbacks due by the last trace
+	// As agents are given for theirs, the Remotes have stopTimeout for
+	// their cleanup, which a second Ctrl-C cuts short.
+	ctx, cancel := context.WithTimeout(context.Background(), stopTimeout)
+	interrupted, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case <-sigs:
+			close(interrupted)
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for _, r := range rp.order {
-		if !r.failed {
-			r.eng.Stop(context.Background())
+		if !r.failed && r.eng.Stop(ctx) != nil {
+			r.eng.Abandon()
 		}
 		r.sub.Close()
+	}
+	if ctx.Err() == context.DeadlineExceeded {
+		rp.t.out.errorf("Remote cleanups did not finish within %v", stopTimeout)
+	}
+	cancel()
+	<-exited
+	select {
+	case <-interrupted:
+		rp.local.Abandon()
+		return withCode(ExitInterrupted, errInterrupted)
+	default:
 	}
 	if !rp.t.finishLocal(sigs) {
 		return withCode(ExitInterrupted, errInterrupted)
