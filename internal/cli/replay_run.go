@@ -238,7 +238,7 @@ func (rp *replayer) remoteFor(tr *script.Trace, kind protocol.RecordKind) *repla
 	r.eng, err = engine.Start(rp.name, rp.src, engine.Remote, r, engine.Options{Block: true, Args: rp.opts.Args, Clock: tr.Time})
 	if err != nil {
 		r.failed = true
-		rp.failed = withCode(ExitScript, fmt.Errorf("Remote: %w", err))
+		rp.failed = withCode(ExitScript, fmt.Errorf("Remote (run here, with the packages every agent allows; none a service opts in): %w", err))
 		return nil
 	}
 	return r
