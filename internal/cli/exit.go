@@ -18,6 +18,7 @@ const (
 	ExitLost        = 6
 	ExitNotFound    = 7
 	ExitStore       = 8
+	ExitRecording   = 9
 	ExitNoFlight    = 10
 	ExitInterrupted = 130
 )
@@ -37,6 +38,7 @@ var ExitCodes = []struct {
 	{ExitLost, "every agent went away (or the -p target exited) and none can join any more"},
 	{ExitNotFound, "jstrace trace: the trace is not in the store (never collected, or past the store's retention)"},
 	{ExitStore, "the trace store could not be opened or read"},
+	{ExitRecording, "jstrace record, replay: the recording could not be written, or read: missing, unreadable, not a recording, of a newer version, truncated or corrupt (line and byte offset on stderr)"},
 	{ExitNoFlight, "jstrace dump: no selected agent keeps a flight recorder (JSTRACE_FLIGHT)"},
 	{ExitInterrupted, "a second Ctrl-C cut the end of the session short"},
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/jstrace-go/jstrace/internal/client"
@@ -70,36 +71,46 @@ func (t *tracer) who(c *client.Conn) string { return t.out.field(c.Origin.Prefix
 // Console prints remote console output, within the agent's budget of
 // output (consoleRate): what exceeds it is dropped and counted.
 func (t *tracer) Console(c *client.Conn, m protocol.Console) {
-	w, prefix := t.out.stdout, ""
-	switch m.Stream {
-	case protocol.ConsoleStdout:
-	case protocol.ConsoleStderr:
-		w = t.out.stderr
-	case protocol.ConsoleDir:
-		prefix = t.who(c) + " >> "
-	case protocol.ConsoleFault:
-		w, prefix = t.out.stderr, t.who(c)+" >> "
-	default:
+	w, text, ok := t.out.console(t.who(c), m)
+	if !ok {
 		return
 	}
-	text := m.Text
-	if !t.out.raw {
-		text = printable.Text(text) // escapes count in the budget
-	}
-	n := len(text)
-	if prefix != "" {
-		n = prefixedSize(prefix, text)
-	}
-	if ok, first := t.console.allow(c, n); !ok {
+	if ok, first := t.console.allow(c, len(text)); !ok {
 		if first {
 			t.out.errorf("%s: console output beyond %d bytes a second is dropped", t.who(c), consoleRate)
 		}
 		return
 	}
+	t.out.writeSafe(w, []byte(text))
+}
+
+// console formats a Remote's console output from the process who: the
+// writer and the text to write, made safe (unless raw) and prefixed, or an
+// output event line with --json. ok is false for an unknown stream.
+func (o *output) console(who string, m protocol.Console) (w io.Writer, text string, ok bool) {
+	w, prefix := o.stdout, ""
+	switch m.Stream {
+	case protocol.ConsoleStdout:
+	case protocol.ConsoleStderr:
+		w = o.stderr
+	case protocol.ConsoleDir:
+		prefix = who + " >> "
+	case protocol.ConsoleFault:
+		w, prefix = o.stderr, who+" >> "
+	default:
+		return nil, "", false
+	}
+	if o.json {
+		return o.stdout, o.eventLine(who, m.Stream, m.Text), true
+	}
+	text = m.Text
+	if !o.raw {
+		text = printable.Text(text)
+	}
 	if prefix != "" {
 		text = prefixLines(prefix, text)
 	}
-	t.out.write(w, text)
+	return w, text, true
 }
 
 // Stats keeps an agent's counters and, with --verbose, reports new losses.
@@ -149,6 +160,10 @@ func (o *localOutput) Emit(name string, kv []any) {
 }
 
 func (o *localOutput) Print(stream byte, text string) {
+	if o.out.json {
+		o.out.writeEvent(o.out.eventLine(localSource, protocol.ConsoleStream(stream), text))
+		return
+	}
 	switch protocol.ConsoleStream(stream) {
 	case protocol.ConsoleStderr:
 		o.out.write(o.out.stderr, text)
@@ -160,7 +175,13 @@ func (o *localOutput) Print(stream byte, text string) {
 	}
 }
 
-func (o *localOutput) Fault(msg string) { o.out.errorf("Local: %s", msg) }
+func (o *localOutput) Fault(msg string) {
+	if o.out.json {
+		o.out.writeEvent(o.out.eventLine(localSource, protocol.ConsoleFault, msg))
+		return
+	}
+	o.out.errorf("Local: %s", msg)
+}
 
 // Detach is not expected: Local runs without limits.
 func (o *localOutput) Detach(reason string) { o.out.errorf("Local stopped: %s", reason) }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jstrace-go/jstrace/internal/printable"
 )
@@ -19,7 +20,7 @@ const maxField = 256
 // writes is made safe for a terminal first (printable.Text): agents'
 // console text, names and messages, and Local's output of them, cannot
 // send the terminal control sequences. Its methods are safe for
-// concurrent use; raw is set before the first write.
+// concurrent use; raw, json and clock are set before the first write.
 type output struct {
 	mu     sync.Mutex
 	stdout io.Writer
@@ -30,6 +31,10 @@ type output struct {
 	// size reports whether a writer is a terminal, and its size.
 	// Default (nil): terminalSize. Tests set it.
 	size func(io.Writer) (tty bool, cols, rows int)
+	// json (--json) prints the scripts' output as NDJSON output events
+	// (scriptjson.go); clock, if set, is their time (replay's).
+	json  bool
+	clock func() time.Time
 }
 
 func (o *output) write(w io.Writer, text string) {

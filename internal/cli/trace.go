@@ -110,6 +110,10 @@ type TraceOptions struct {
 	// Wait (--wait) waits for a matching agent instead of failing when
 	// there is none. Default false.
 	Wait bool
+	// JSON (--json) prints the script's output, Local's and the Remotes',
+	// as NDJSON output events on standard output (scriptjson.go). Default
+	// false: as text.
+	JSON bool
 }
 
 // NewCmdTrace returns the trace command, which is jstrace itself: its
@@ -168,6 +172,7 @@ Remote and Local alike (at most 64, of 4 KiB in all).
 	cmd.Flags().StringVarP(&opts.Expr, "expr", "e", "", "run these statements as the script's Remote, instead of a script file")
 	cmd.Flags().BoolVar(&opts.ExprLocal, "local", false, "with -e: run the statements as Local, in the CLI, on every process's raw traces")
 	cmd.Flags().BoolVar(&opts.Wait, "wait", false, "wait for a matching agent instead of failing when there is none")
+	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the script's output as NDJSON, one object per output event")
 	addConnectFlags(cmd, &opts.ConnectOptions)
 	return cmd
 }
@@ -176,7 +181,7 @@ Remote and Local alike (at most 64, of 4 KiB in all).
 // matches, until Ctrl-C, --duration, or the end of every agent.
 func runTrace(ctx context.Context, opts *TraceOptions) error {
 	out := opts.IO
-	out.raw = opts.Raw
+	out.raw, out.json = opts.Raw, opts.JSON
 	sel, err := opts.selector()
 	if err != nil {
 		return err

@@ -3,16 +3,12 @@ package cli
 import (
 	"context"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/match"
-	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
@@ -77,91 +73,38 @@ SIGTERM, --duration, or, with -p, when the process ends.`,
 // runWatch watches until a signal, --duration, or, for a selection that
 // cannot grow (-p), the end of its agents.
 func runWatch(ctx context.Context, opts *WatchOptions) error {
-	out := opts.IO
-	out.raw = opts.Raw
-	include, exclude, err := watchGlobs(opts.Globs)
-	if err != nil {
-		return withCode(ExitUsage, err)
-	}
-	sel, err := opts.selector()
-	if err != nil {
-		return err
-	}
-	topts := &TraceOptions{
-		IO: out, ConnectOptions: opts.ConnectOptions, Script: watchScriptName,
-		Duration: opts.Duration, Verbose: opts.Verbose, Wait: true,
-	}
-	t, err := newTracer(topts, sel, watchScriptName, watchScript(include))
-	if err != nil {
-		return err
-	}
-	w := &watcher{t: t, out: out, json: opts.JSON}
-	if w.include, err = compileGlobs(include); err != nil {
-		return withCode(ExitUsage, err)
-	}
-	w.exclude = exclude
-	t.sink = w.events
-
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
-
-	if n, err := t.scan(ctx); n == 0 {
-		if permanent(err) || !sel.canGrow() {
-			t.eng.Abandon()
-			wait, cancel := context.WithTimeout(context.Background(), localTimeout)
-			t.eng.Wait(wait)
-			cancel()
-			return err
-		}
-		out.errorf("%v: waiting for agents", err)
-	}
-	defer t.hardDeadline(opts.Duration)()
-	reason := t.wait(ctx, sigs)
-	return t.shutdown(sigs, reason)
+	return runGlobSession(ctx, globSession{
+		opts: &TraceOptions{
+			IO: opts.IO, ConnectOptions: opts.ConnectOptions, Script: watchScriptName,
+			Duration: opts.Duration, Verbose: opts.Verbose, Wait: true,
+		},
+		globs: opts.Globs,
+		record: func(t *tracer, conn *client.Conn, rec []byte) {
+			watchRecord(t, conn, rec, opts.JSON)
+		},
+	})
 }
 
-// watcher prints the events the agents of a watch session send. Its
-// events method is called by the session's connections, concurrently;
-// its fields are set before the session starts and then only read.
-type watcher struct {
-	t                *tracer
-	out              *output
-	json             bool
-	include, exclude *match.Set
-}
-
-// events prints the matching events of a batch from an agent, one line
-// each. Printing holds the agent back while stdout is slow, as Local does.
-func (w *watcher) events(conn *client.Conn, batch []byte) {
-	for b := batch; len(b) > 0; {
-		rec, rest, err := protocol.NextRecord(b)
-		if err != nil {
-			w.t.warnOnce("bad batch "+conn.Addr, "%s: malformed events: %v", w.t.who(conn), err)
-			return
-		}
-		b = rest
-		tr, err := scripthost.ParseTrace(rec, conn.Origin)
-		if err != nil {
-			w.t.warnOnce("bad record "+conn.Addr, "%s: malformed event: %v", w.t.who(conn), err)
-			continue
-		}
-		if !w.include.Match(tr.Name) || w.exclude.Match(tr.Name) {
-			continue
-		}
-		if !w.json {
-			w.out.write(w.out.stdout, watchLine(w.out, tr))
-			continue
-		}
-		line, err := watchJSON(tr)
-		if err != nil {
-			w.t.warnOnce("bad json "+conn.Addr, "%s: %v", w.t.who(conn), err)
-			continue
-		}
-		w.out.mu.Lock() // already safe for a terminal: no printable.Text, which would break the JSON
-		io.WriteString(w.out.stdout, line)
-		w.out.mu.Unlock()
+// watchRecord prints an event, one line. Printing holds the agent back
+// while stdout is slow, as Local does.
+func watchRecord(t *tracer, conn *client.Conn, rec []byte, asJSON bool) {
+	tr, err := scripthost.ParseTrace(rec, conn.Origin)
+	if err != nil {
+		t.warnOnce("bad record "+conn.Addr, "%s: malformed event: %v", t.who(conn), err)
+		return
 	}
+	if !asJSON {
+		t.out.write(t.out.stdout, watchLine(t.out, tr))
+		return
+	}
+	line, err := watchJSON(tr)
+	if err != nil {
+		t.warnOnce("bad json "+conn.Addr, "%s: %v", t.who(conn), err)
+		return
+	}
+	t.out.mu.Lock() // already safe for a terminal: no printable.Text, which would break the JSON
+	io.WriteString(t.out.stdout, line)
+	t.out.mu.Unlock()
 }
 
 // compileGlobs is the set of the globs to watch.

@@ -46,20 +46,26 @@ func TestWatchGlobs(t *testing.T) {
 			if err != nil {
 				return
 			}
-			w := &watcher{exclude: exc}
-			w.include, _ = compileGlobs(inc)
+			include, _ := compileGlobs(inc)
 			for _, n := range tc.in {
-				if !w.include.Match(n) || w.exclude.Match(n) {
+				if !include.Match(n) || exc.Match(n) {
 					t.Errorf("%s left out", n)
 				}
 			}
 			for _, n := range tc.out {
-				if w.include.Match(n) && !w.exclude.Match(n) {
+				if include.Match(n) && !exc.Match(n) {
 					t.Errorf("%s kept", n)
 				}
 			}
 		})
 	}
+}
+
+// watchSink is the sink of jstrace watch globs.
+func watchSink(t *tracer, globs []string, asJSON bool) func(*client.Conn, []byte) {
+	include, _ := compileGlobs(globs)
+	exclude, _ := compileGlobs(nil)
+	return globSink(t, include, exclude, func(t *tracer, c *client.Conn, rec []byte) { watchRecord(t, c, rec, asJSON) })
 }
 
 // Hostile names and values reach stdout escaped, one line per event, in
@@ -78,9 +84,7 @@ func TestWatchFormatHostile(t *testing.T) {
 	}{{"text", false}, {"json", true}} {
 		t.Run(tc.name, func(t *testing.T) {
 			tr, stdout, stderr := newTestTracer(false)
-			w := &watcher{t: tr, out: tr.out, json: tc.json}
-			w.include, _ = compileGlobs([]string{"request:*"})
-			w.events(conn, batch)
+			watchSink(tr, []string{"request:*"}, tc.json)(conn, batch)
 			out := stdout.String()
 			if strings.ContainsAny(out, "\x1b\x07\r\u009b\x7f") {
 				t.Fatalf("raw control characters: %q", out)
@@ -126,9 +130,7 @@ func TestWatchFormatHostile(t *testing.T) {
 // A malformed batch is reported once and prints nothing.
 func TestWatchMalformed(t *testing.T) {
 	tr, stdout, stderr := newTestTracer(false)
-	w := &watcher{t: tr, out: tr.out}
-	w.include, _ = compileGlobs([]string{"*"})
-	w.events(&client.Conn{Addr: "x:1", Origin: scripthost.Origin{}}, []byte{0xff, 0xff, 0xff})
+	watchSink(tr, []string{"*"}, false)(&client.Conn{Addr: "x:1", Origin: scripthost.Origin{}}, []byte{0xff, 0xff, 0xff})
 	if stdout.Len() != 0 || !strings.Contains(stderr.String(), "malformed") {
 		t.Fatalf("stdout %q stderr %q", stdout, stderr)
 	}

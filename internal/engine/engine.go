@@ -75,6 +75,13 @@ type Options struct {
 	// Args are the script's arguments, what traces.Args returns.
 	// Default: nil, none.
 	Args []string
+	// Clock, if not zero, makes the engine's clock virtual, starting at
+	// this time (jstrace replay): the traces delivered move it to their
+	// Time (never back), and so does a Batch's Now; Every callbacks run
+	// when it passes their due times, in due order, each period as if
+	// that much time had passed, before the trace that moved it. None runs
+	// on the wall clock. Default: zero, the wall clock.
+	Clock time.Time
 }
 
 // queueLen is the number of batches waiting for the handlers.
@@ -184,7 +191,7 @@ func New(out Output, opts Options) (*Engine, error) {
 	e.pins.wake = make(chan struct{}, 1)
 
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
-	e.timers.init()
+	e.timers.init(opts.Clock)
 	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly})
 	if err != nil {
 		return nil, err
@@ -300,6 +307,7 @@ func (e *Engine) deliver(b Batch) {
 			e.dropped.Add(uint64(len(b.Traces) - i))
 			return
 		}
+		e.advance(t.Time)
 		idx, ok := e.routes[t.Name]
 		if !ok {
 			for i, h := range e.handlers {
@@ -325,6 +333,17 @@ func (e *Engine) deliver(b Batch) {
 			y.step(yieldCheck)
 		}
 	}
+	e.advance(b.Now)
+}
+
+// advance moves a virtual clock to the time to, running the Every
+// callbacks due by then.
+func (e *Engine) advance(to time.Time) {
+	if !e.timers.virtual || e.dead || e.stopped() {
+		return
+	}
+	y := yielder{pins: &e.pins}
+	e.timers.advance(to, func(fn func()) { e.runTimer(fn); y.step(yieldCheck) })
 }
 
 func (e *Engine) runTimer(fn func()) {
@@ -399,7 +418,9 @@ func (e *Engine) stopped() bool {
 // finish runs on the engine goroutine as its last task.
 func (e *Engine) finish(deadline time.Time) {
 	every := e.timers.list
-	e.timers.stop()
+	if !e.timers.virtual {
+		e.timers.stop()
+	} // else the traces queued still move the clock: they were before the end
 	for more := true; more; {
 		select {
 		case b := <-e.events:
@@ -413,6 +434,7 @@ func (e *Engine) finish(deadline time.Time) {
 			more = false
 		}
 	}
+	e.timers.stop()
 	y := yielder{pins: &e.pins}
 	// Each Every callback runs once more, for the partial window since its
 	// last run (DTrace prints its aggregations at END for the same reason):

@@ -61,6 +61,11 @@ func (e *Engine) Emit(name string, kv []any) { e.out.Emit(name, kv) }
 // Print forwards to the Output.
 func (e *Engine) Print(stream byte, text string) { e.out.Print(stream, text) }
 
+// Now returns the engine's clock: the virtual clock's time (Options.Clock)
+// or the wall clock's. Call it on the engine goroutine: from script code
+// or an Output method.
+func (e *Engine) Now() time.Time { return e.timers.clock() }
+
 // Every schedules fn.
 func (e *Engine) Every(d time.Duration, fn func()) { e.timers.add(d, fn) }
 

@@ -1,11 +1,21 @@
 package engine
 
-import "github.com/jstrace-go/jstrace/script"
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
 
 // A Batch is traces for the handlers, with the bytes they hold.
 type Batch struct {
 	Traces []*script.Trace
 	Bytes  int
+	// Now, with a virtual clock (Options.Clock), is the time the clock
+	// moves to after the traces: an empty batch with Now lets time pass
+	// where no trace did. Ignored on the wall clock, and if zero.
+	Now time.Time
+
+	delivered chan struct{} // Flush's: closed once the batch is delivered
 }
 
 // traceOverhead is what a Trace costs besides its record bytes.
@@ -57,8 +67,28 @@ func (e *Engine) fits(n, size int64) bool {
 	return p <= 0 || (p+n <= e.maxTr && e.bytes.Load()+size <= e.maxBytes)
 }
 
+// Flush waits until the batches dispatched before it have been delivered,
+// or the engine has stopped (then it returns ErrStopped). With a blocking
+// engine (Options.Block) it thereby runs one feeder in step with the
+// script: what the handlers emitted for those batches has been emitted.
+func (e *Engine) Flush() error {
+	b := Batch{delivered: make(chan struct{})}
+	if err := e.Dispatch(b); err != nil {
+		return err
+	}
+	select {
+	case <-b.delivered:
+		return nil
+	case <-e.quit:
+		return ErrStopped
+	}
+}
+
 // done accounts for a batch that left the queue.
 func (e *Engine) done(b Batch) {
+	if b.delivered != nil {
+		close(b.delivered)
+	}
 	e.pending.Add(-int64(len(b.Traces)))
 	e.bytes.Add(-b.size())
 	select {

@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 		{"after end", hdr + rec("") + end1 + rec(""), ErrCorrupt, 4, int64(len(hdr + rec("") + end1)), "after the end line"},
 		{"count", hdr + rec("") + `{"end":{"records":2}}` + "\n", ErrCorrupt, 3, 0, "counts 2 records, the file has 1"},
 		{"empty line", hdr + "\n", ErrCorrupt, 2, int64(len(hdr)), "empty line"},
-		{"not json", hdr + "{\n", ErrCorrupt, 2, int64(len(hdr)), "unexpected end of JSON"},
+		{"not json", hdr + "{\n", ErrCorrupt, 2, int64(len(hdr)), "offset 1: want a string, have the end"},
 		{"no probe", hdr + `{"time":"2026-12-01T00:40:01Z"}` + "\n", ErrCorrupt, 2, 0, `no "probe"`},
 		{"bad time", hdr + `{"time":"yesterday","probe":"p"}` + "\n", ErrCorrupt, 2, 0, `"time"`},
 		{"time range", hdr + `{"time":"3000-01-01T00:00:00Z","probe":"p"}` + "\n", ErrCorrupt, 2, 0, "out of range"},
@@ -70,7 +70,10 @@ func TestBadInput(t *testing.T) {
 		{"uint negative", hdr + rec(`"a":{"uint":-1}`), ErrCorrupt, 2, 0, "invalid syntax"},
 		{"float text", hdr + rec(`"a":{"float":"1.5"}`), ErrCorrupt, 2, 0, "only NaN"},
 		{"bytes", hdr + rec(`"a":{"bytes":"!!"}`), ErrCorrupt, 2, 0, "illegal base64"},
-		{"nil", hdr + rec(`"a":{"nil":0}`), ErrCorrupt, 2, 0, "want null"},
+		{"nil", hdr + rec(`"a":{"nil":0}`), ErrCorrupt, 2, 0, "want true, false or null"},
+		{"nil false", hdr + rec(`"a":{"nil":false}`), ErrCorrupt, 2, 0, "nil: want null, have false"},
+		{"escapes", hdr + rec(`"a":{"string":"\x"}`), ErrCorrupt, 2, 0, "in string escape code"},
+		{"leading zero", hdr + rec(`"a":{"int":01}`), ErrCorrupt, 2, 0, `want "," or "}", have '1'`},
 		{"map pair", hdr + rec(`"a":{"map":[[{"int":1}]]}`), ErrCorrupt, 2, 0, "want"},
 		{"fields list", hdr + `{"time":"2026-12-01T00:40:01Z","probe":"p","fields":[]}` + "\n", ErrCorrupt, 2, 0, `want "{"`},
 		{"deep", hdr + rec(`"a":`+nested(MaxDepth+2)), ErrCorrupt, 2, 0, "nested deeper than 64"},
@@ -121,5 +124,30 @@ func TestHandWritten(t *testing.T) {
 	want := newEvent(1, "request:end", t0.Truncate(1e9).UnixNano()).field("path", str(6, "/x")...).field("ms", float(12)...)
 	if len(recs) != 2 || !bytes.Equal(recs[0].Event, want.b) {
 		t.Fatalf("got %d records, first %x, want %x", len(recs), recs[0].Event, want.b)
+	}
+}
+
+// TestLineSyntax: what encoding/json rejects, the Reader's own scanner
+// rejects too.
+func TestLineSyntax(t *testing.T) {
+	for _, line := range []string{
+		`{"probe":"p","time":"2026-12-01T00:40:01Z"`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z"} x`,
+		`{"probe":"p" "time":"2026-12-01T00:40:01Z"}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z",}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":[1,]}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":tru}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":"a` + "\x01" + `"}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":-}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":1.}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":1e}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","pid":1.5}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","emit":1}`,
+		`{"probe":"p","time":"2026-12-01T00:40:01Z","x":` + strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2) + `}`,
+		`["probe"]`,
+	} {
+		if _, err := readString(hdr + line + "\n" + `{"end":{"records":1}}` + "\n"); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("%s: error %v, want ErrCorrupt", line, err)
+		}
 	}
 }

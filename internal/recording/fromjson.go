@@ -16,14 +16,72 @@ import (
 
 // recordLine is a record's line, or the end line (End set).
 type recordLine struct {
-	Time   string          `json:"time"`
-	Host   string          `json:"host"`
-	Title  string          `json:"title"`
-	PID    int             `json:"pid"`
-	Probe  *string         `json:"probe"`
-	Emit   bool            `json:"emit"`
-	Fields json.RawMessage `json:"fields"`
-	End    *Trailer        `json:"end"`
+	Time   string
+	Host   string
+	Title  string
+	PID    int
+	Probe  *string
+	Emit   bool
+	Fields []byte // the JSON of the fields, nil if none
+	End    *Trailer
+}
+
+// parseLine parses a line after the header: its members, in any order,
+// those it does not know skipped (the last of a repeated one counts, as
+// with encoding/json).
+func parseLine(line []byte) (*recordLine, error) {
+	var l recordLine
+	s := scanner{b: line}
+	s.delim('{')
+	for first := true; s.more('}', first); first = false {
+		key := s.str()
+		s.delim(':')
+		if s.err != nil {
+			break
+		}
+		switch key {
+		case "time":
+			l.Time = s.str()
+		case "host":
+			l.Host = s.str()
+		case "title":
+			l.Title = s.str()
+		case "probe":
+			probe := s.str()
+			l.Probe = &probe
+		case "pid":
+			n, err := strconv.Atoi(s.number())
+			if err != nil && s.err == nil {
+				s.fail(`"pid": %v`, err)
+			}
+			l.PID = n
+		case "emit":
+			switch w := s.literal(); w {
+			case "true", "false":
+				l.Emit = w == "true"
+			default:
+				s.fail(`"emit": want true or false, have %s`, w)
+			}
+		case "fields":
+			if l.Fields = s.skip(0); string(l.Fields) == "null" {
+				l.Fields = nil
+			}
+		case "end":
+			var end Trailer
+			if err := json.Unmarshal(s.skip(0), &end); err != nil && s.err == nil {
+				s.fail(`"end": %v`, err)
+			}
+			l.End = &end
+		default:
+			s.skip(0)
+		}
+	}
+	s.delim('}')
+	s.end()
+	if s.err != nil {
+		return nil, s.err
+	}
+	return &l, nil
 }
 
 // parseRecord builds the wire event record of a record's line, appending
@@ -43,20 +101,20 @@ func parseRecord(dst []byte, l *recordLine) ([]byte, error) {
 	dst = append(dst[:0], byte(kind))
 	dst = appendString(dst, *l.Probe)
 	dst = binary.LittleEndian.AppendUint64(dst, uint64(ts))
-	if len(l.Fields) == 0 || string(l.Fields) == "null" {
+	if l.Fields == nil {
 		return dst, nil
 	}
-	d := json.NewDecoder(bytes.NewReader(l.Fields))
-	d.UseNumber()
-	p := parser{d: d, dst: dst}
-	p.delim('{')
-	for p.err == nil && d.More() {
-		p.dst = appendString(p.dst, p.str("field key"))
+	p := parser{s: scanner{b: l.Fields}, dst: dst}
+	p.s.delim('{')
+	for first := true; p.s.more('}', first); first = false {
+		p.dst = appendString(p.dst, p.s.str())
+		p.s.delim(':')
 		p.value(0)
 	}
-	p.delim('}')
-	if p.err != nil {
-		return nil, fmt.Errorf(`"fields": %w`, p.err)
+	p.s.delim('}')
+	p.s.end()
+	if err := p.error(); err != nil {
+		return nil, fmt.Errorf(`"fields": %w`, err)
 	}
 	return p.dst, nil
 }
@@ -80,105 +138,73 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// parser turns typed JSON values into wire values token by token, so that
-// a list of a million elements costs no slice of a million elements. It
-// keeps the first error; once set, its methods do nothing.
+// parser turns typed JSON values into wire values as it scans them, so
+// that a list of a million elements costs no slice of a million elements.
+// It keeps the first error, its scanner's or its own, in the scanner;
+// once set, its methods do nothing that matters.
 type parser struct {
-	d   *json.Decoder
+	s   scanner
 	dst []byte
-	err error
 }
 
 func (p *parser) fail(format string, args ...any) {
-	if p.err == nil {
-		p.err = fmt.Errorf(format, args...)
+	if p.s.err == nil {
+		p.s.err = fmt.Errorf(format, args...)
 	}
 }
 
-func (p *parser) token() json.Token {
-	if p.err != nil {
-		return nil
-	}
-	t, err := p.d.Token()
-	if err != nil {
-		p.fail("%v", err)
-		return nil
-	}
-	return t
-}
+func (p *parser) error() error { return p.s.err }
 
-func (p *parser) delim(want json.Delim) {
-	if t := p.token(); p.err == nil && t != want {
-		p.fail("want %q, have %v", want, t)
-	}
-}
-
-func (p *parser) str(what string) string {
-	t := p.token()
-	s, ok := t.(string)
-	if !ok {
-		p.fail("%s: want a string, have %v", what, t)
-	}
-	return s
-}
-
-func (p *parser) number(what string) string {
-	t := p.token()
-	n, ok := t.(json.Number)
-	if !ok {
-		p.fail("%s: want a number, have %v", what, t)
-	}
-	return string(n)
-}
+func (p *parser) ok() bool { return p.s.err == nil }
 
 // value appends one typed value: {"kind": payload}.
 func (p *parser) value(depth int) {
 	if depth > MaxDepth {
 		p.fail("values nested deeper than %d", MaxDepth)
+		return
 	}
-	p.delim('{')
-	kind := p.str("value kind")
-	if p.err != nil {
+	p.s.delim('{')
+	kind := p.s.str()
+	p.s.delim(':')
+	if !p.ok() {
 		return
 	}
 	p.payload(kind, depth)
-	p.delim('}')
-	if p.err == nil && len(p.dst) > MaxRecordBytes {
+	p.s.delim('}')
+	if p.ok() && len(p.dst) > MaxRecordBytes {
 		p.fail("record larger than %d bytes", MaxRecordBytes)
 	}
 }
 
 func (p *parser) payload(kind string, depth int) {
-	k := protocol.Kind(0)
 	switch kind {
 	case "nil":
-		if t := p.token(); p.err == nil && t != nil {
-			p.fail("nil: want null, have %v", t)
+		if w := p.s.literal(); p.ok() && w != "null" {
+			p.fail("nil: want null, have %s", w)
 		}
 		p.dst = append(p.dst, byte(protocol.KindNil))
 	case "bool":
-		t := p.token()
-		b, ok := t.(bool)
-		if !ok {
-			p.fail("bool: want true or false, have %v", t)
-		}
-		k = protocol.KindFalse
-		if b {
+		k := protocol.KindFalse
+		switch w := p.s.literal(); w {
+		case "true":
 			k = protocol.KindTrue
+		case "false":
+		default:
+			p.fail("bool: want true or false, have %s", w)
 		}
 		p.dst = append(p.dst, byte(k))
 	case "int", "duration":
-		v, err := strconv.ParseInt(p.number(kind), 10, 64)
+		v, err := strconv.ParseInt(p.s.number(), 10, 64)
 		if err != nil {
 			p.fail("%s: %v", kind, err)
 		}
-		k = protocol.KindInt
+		k := protocol.KindInt
 		if kind == "duration" {
 			k = protocol.KindDuration
 		}
 		p.dst = binary.AppendVarint(append(p.dst, byte(k)), v)
 	case "uint":
-		v, err := strconv.ParseUint(p.number(kind), 10, 64)
+		v, err := strconv.ParseUint(p.s.number(), 10, 64)
 		if err != nil {
 			p.fail("uint: %v", err)
 		}
@@ -186,21 +212,21 @@ func (p *parser) payload(kind string, depth int) {
 	case "float":
 		p.float()
 	case "string", "error":
-		k = protocol.KindString
+		k := protocol.KindString
 		if kind == "error" {
 			k = protocol.KindError
 		}
-		p.dst = appendString(append(p.dst, byte(k)), p.str(kind))
+		p.dst = appendString(append(p.dst, byte(k)), p.s.str())
 	case "bytes":
-		b, err := base64.StdEncoding.DecodeString(p.str(kind))
+		b, err := base64.StdEncoding.DecodeString(p.s.str())
 		if err != nil {
 			p.fail("bytes: %v", err)
 		}
 		p.dst = append(p.dst, byte(protocol.KindBytes))
 		p.dst = append(binary.AppendUvarint(p.dst, uint64(len(b))), b...)
 	case "time":
-		ns, err := parseTime(p.str(kind))
-		if err != nil && p.err == nil {
+		ns, err := parseTime(p.s.str())
+		if err != nil {
 			p.fail("time: %v", err)
 		}
 		p.dst = binary.AppendVarint(append(p.dst, byte(protocol.KindTime)), ns)
@@ -214,15 +240,13 @@ func (p *parser) payload(kind string, depth int) {
 func (p *parser) float() {
 	var f float64
 	var err error
-	switch t := p.token(); x := t.(type) {
-	case json.Number:
-		f, err = strconv.ParseFloat(string(x), 64)
-	case string:
+	if p.s.isString() {
+		x := p.s.str()
 		if f, err = strconv.ParseFloat(x, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
 			err = fmt.Errorf("%q: only NaN, +Inf and -Inf are strings", x)
 		}
-	default:
-		err = fmt.Errorf("want a number, have %v", t)
+	} else {
+		f, err = strconv.ParseFloat(p.s.number(), 64)
 	}
 	if err != nil {
 		p.fail("float: %v", err)
@@ -239,22 +263,23 @@ func (p *parser) list(isMap bool, depth int) {
 	}
 	start := len(p.dst)
 	p.dst = append(p.dst, byte(k))
-	p.delim('[')
+	p.s.delim('[')
 	body := len(p.dst)
 	n := uint64(0)
-	for p.err == nil && p.d.More() {
+	for first := true; p.ok() && p.s.more(']', first); first = false {
 		if isMap {
-			p.delim('[')
+			p.s.delim('[')
 			p.value(depth + 1)
+			p.s.delim(',')
 			p.value(depth + 1)
-			p.delim(']')
+			p.s.delim(']')
 		} else {
 			p.value(depth + 1)
 		}
 		n++
 	}
-	p.delim(']')
-	if p.err != nil {
+	p.s.delim(']')
+	if !p.ok() {
 		return
 	}
 	elems := bytes.Clone(p.dst[body:])

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,6 +72,36 @@ func FuzzWriter(f *testing.F) {
 		got, err := appendRecordJSON(nil, Record{Event: recs[0].Event})
 		if err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("read back %x, wrote %x (%v)", recs[0].Event, ev, err)
+		}
+	})
+}
+
+// FuzzLine: the Reader's own scanner accepts no line that is not JSON, and
+// its fields read the same as encoding/json reads them.
+func FuzzLine(f *testing.F) {
+	golden, _ := os.ReadFile(filepath.Join("testdata", "all-kinds.jsonl"))
+	for _, l := range bytes.Split(golden, []byte("\n")) {
+		f.Add(l)
+	}
+	f.Add([]byte(`{"probe":"p\u00e9\"","time":"2026-12-01T00:40:01Z","pid":-3,"x":[1,{"a":null},-0.5e+3]}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		l, err := parseLine(line)
+		if err != nil {
+			return
+		}
+		if !json.Valid(line) {
+			t.Fatalf("accepted %q, which is not JSON", line)
+		}
+		var std struct {
+			Host  string  `json:"host"`
+			Title string  `json:"title"`
+			Probe *string `json:"probe"`
+		}
+		if err := json.Unmarshal(line, &std); err != nil {
+			return // a member of another type: the Reader is stricter
+		}
+		if std.Host != l.Host || std.Title != l.Title || (std.Probe == nil) != (l.Probe == nil) || (l.Probe != nil && *std.Probe != *l.Probe) {
+			t.Fatalf("%q: read %q %q %v, encoding/json reads %q %q %v", line, l.Host, l.Title, l.Probe, std.Host, std.Title, std.Probe)
 		}
 	})
 }

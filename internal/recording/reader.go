@@ -132,8 +132,8 @@ func (r *Reader) next1() (Record, error) {
 	if r.trailer != nil {
 		return Record{}, r.errorf(ErrCorrupt, "a line after the end line")
 	}
-	var l recordLine
-	if err := json.Unmarshal(line, &l); err != nil {
+	l, err := parseLine(line)
+	if err != nil {
 		return Record{}, r.errorf(ErrCorrupt, "%v", err)
 	}
 	if l.End != nil {
@@ -143,7 +143,7 @@ func (r *Reader) next1() (Record, error) {
 		r.trailer = l.End
 		return r.next1()
 	}
-	ev, err := parseRecord(nil, &l)
+	ev, err := parseRecord(nil, l)
 	if err == nil {
 		_, err = protocol.ParseRecord(ev) // the wire's own check, whatever parseRecord let through
 	}
