@@ -137,13 +137,15 @@ func (f *flight) snapshot(dst []byte) ([]byte, FlightStats) {
 		n     int
 		shard int
 	}
-	var raw []byte
-	var recs []rec
-	cut := int64(0) // records older than this are missing from some shard
+	// Every buffer is allocated once, at its final size: growing them by
+	// append would allocate several times the recorder's size per dump.
+	raw := make([]byte, 0, f.size) // the shards hold at most f.size bytes
+	begins := make([]int, len(f.shards)+1)
+	lost := make([]bool, len(f.shards))
 	for i := range f.shards {
 		s := &f.shards[i]
 		s.mu.Lock()
-		begin := len(raw)
+		begins[i] = len(raw)
 		if end := s.start + s.used; end <= len(s.buf) {
 			raw = append(raw, s.buf[s.start:end]...)
 		} else {
@@ -153,16 +155,24 @@ func (f *flight) snapshot(dst []byte) ([]byte, FlightStats) {
 		st.Records += s.records
 		st.Overwritten += s.overwritten
 		st.Dropped += s.dropped
-		lost := s.overwritten > 0
+		lost[i] = s.overwritten > 0
 		s.mu.Unlock()
-		first := true
-		for off := begin; off < len(raw); {
+	}
+	begins[len(f.shards)] = len(raw)
+	count := 0
+	for off := 0; off < len(raw); count++ {
+		v, w := binary.Uvarint(raw[off:])
+		off += w + int(v)
+	}
+	recs := make([]rec, 0, count)
+	cut := int64(0) // records older than this are missing from some shard
+	for i := range f.shards {
+		for off := begins[i]; off < begins[i+1]; {
 			v, w := binary.Uvarint(raw[off:])
 			r := rec{ts: recordTime(raw[off+w : off+w+int(v)]), off: off, n: w + int(v), shard: i}
-			if first && lost {
+			if off == begins[i] && lost[i] {
 				cut = max(cut, r.ts)
 			}
-			first = false
 			recs = append(recs, r)
 			off += r.n
 		}
@@ -176,6 +186,9 @@ func (f *flight) snapshot(dst []byte) ([]byte, FlightStats) {
 		}
 		return a.shard - b.shard
 	})
+	if cap(dst)-len(dst) < len(raw) {
+		dst = append(make([]byte, 0, len(dst)+len(raw)), dst...)
+	}
 	for _, r := range recs {
 		if r.ts < cut {
 			st.Overwritten++

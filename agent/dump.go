@@ -22,8 +22,9 @@ const dumpFrame = 1 << 20
 // dump answers a Dump on the control stream: Flight, then the recorder's
 // records (those of the probes the Dump names) in Events frames. One dump
 // runs at a time, so that the agent holds at most one snapshot besides the
-// recorder: a copy of it, and while it is put in time order an index of 32
-// bytes per record; another CLI meanwhile is told the agent is busy.
+// recorder: while it is taken, two copies of it (the shards' bytes and
+// those bytes in time order) and an index of 32 bytes per record, then
+// the one in time order; another CLI meanwhile is told the agent is busy.
 func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte) error {
 	ctl.SetReadDeadline(time.Time{})
 	var req protocol.Dump
