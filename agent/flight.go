@@ -7,6 +7,7 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // EnvFlight configures the flight recorder (Options.Flight):
@@ -16,8 +17,8 @@ const EnvFlight = "JSTRACE_FLIGHT"
 
 // Bounds of a flight recorder's size.
 const (
-	MinFlightSize = jstrace.MinFlightSize // 64 KiB
-	MaxFlightSize = 1 << 30               // 1 GiB
+	MinFlightSize = jstrace.MinFlightSize  // 64 KiB
+	MaxFlightSize = protocol.MaxFlightSize // 1 GiB
 )
 
 // Flight configures the agent's flight recorder: the most recent events of

@@ -24,6 +24,11 @@ func init() {
 // MaxDumpPatterns bounds the patterns of a Dump.
 const MaxDumpPatterns = 64
 
+// MaxFlightSize is the largest flight recorder (agent.MaxFlightSize): a
+// Flight announces at most that many bytes of records, which bounds what a
+// CLI holds of one agent's dump.
+const MaxFlightSize = 1 << 30
+
 // Dump asks for the agent's flight recorder.
 type Dump struct {
 	Patterns []string // only the records of probes matching one of these; none: all
@@ -81,8 +86,14 @@ func (m *Flight) Decode(p []byte) error {
 	m.Dropped = d.uvarint("dropped")
 	m.Records = d.uvarint("records")
 	m.Bytes = d.uvarint("bytes")
-	if d.err == nil && m.Records > m.Bytes {
+	switch {
+	case d.err != nil:
+	case m.Records > m.Bytes:
 		d.fail("records: more than bytes")
+	case m.Size > MaxFlightSize:
+		d.fail("size: over 1 GiB")
+	case m.Bytes > m.Size:
+		d.fail("bytes: more than the recorder's size")
 	}
 	return d.end("Flight")
 }
