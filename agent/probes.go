@@ -48,14 +48,30 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 	s := newSampler(jstrace.Probes())
 	start := time.Now()
 	if req.Window > 0 {
+		// The CLI sends nothing until it closes: a read that ends means it
+		// went away (Ctrl-C), and the probes need not stay enabled for a
+		// window nobody will read.
+		gone := make(chan struct{})
+		go func() {
+			defer close(gone)
+			fr.ReadFrame()
+		}()
 		sub := jstrace.SubscribeFunc(want, s.event)
 		t := time.NewTimer(req.Window)
+		left := false
 		select {
 		case <-t.C:
 		case <-a.ending:
-			t.Stop()
+		case <-gone:
+			left = true
 		}
+		t.Stop()
 		sub.Close()
+		ctl.SetReadDeadline(time.Now()) // ends the read
+		<-gone
+		if left {
+			return nil
+		}
 	}
 	window := time.Since(start).Truncate(time.Millisecond)
 	var list []protocol.ProbeInfo
