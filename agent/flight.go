@@ -12,7 +12,8 @@ import (
 
 // EnvFlight configures the flight recorder (Options.Flight):
 // "SIZE:GLOB[,GLOB...]", SIZE an integer followed by KiB, MiB or GiB, for
-// example JSTRACE_FLIGHT="8MiB:request:*,db:*"; "off" turns it off.
+// example JSTRACE_FLIGHT="8MiB:request:*,db:*"; "off" turns it off, and
+// an empty value is unset (Options.Flight applies).
 const EnvFlight = "JSTRACE_FLIGHT"
 
 // Bounds of a flight recorder's size.

@@ -207,7 +207,7 @@ func (o Options) resolve() (Options, error) {
 	} else if c != nil {
 		o.TLS = c
 	}
-	if v, ok := os.LookupEnv(EnvFlight); ok {
+	if v := os.Getenv(EnvFlight); v != "" { // empty is unset, as for the others
 		f, err := ParseFlight(v)
 		if err != nil {
 			return o, err
