@@ -19,7 +19,9 @@ import (
 // (map[int]int of counts by status, map[string]float64, …), or the
 // []Group an Aggregation returns, drawn by Count. Bars scale to the
 // largest value; negative values, NaNs and infinities draw empty bars
-// (the last two drawn last). Labels are cut to a third of the width. At
+// (the last two drawn last). Labels are cut to a third of the width; the
+// values are never cut, nor the bars narrowed below one column, so that
+// below about 40 columns lines with long values overflow the width. At
 // most 1000 rows are drawn, and a last line counts the rest. width is the
 // drawing's (0: DefaultWidth). Bars panics on data of another type.
 func Bars(data any, width int) string {
