@@ -61,8 +61,9 @@ func newFlight(size int) *flight {
 }
 
 // write copies one length-prefixed record (see frame) into a shard; nil
-// (a record over MaxRecordSize) is counted as dropped.
-func (f *flight) write(rec []byte) {
+// (a record over MaxRecordSize) is counted as dropped. It reports false
+// when the record was dropped.
+func (f *flight) write(rec []byte) bool {
 	n := len(f.shards)
 	i := int(rand.Uint32()) & (n - 1)
 	s := &f.shards[i]
@@ -73,16 +74,17 @@ func (f *flight) write(rec []byte) {
 		}
 		s = &f.shards[(i+k)&(n-1)]
 	}
-	s.put(rec)
+	ok := s.put(rec)
 	s.mu.Unlock()
+	return ok
 }
 
-// put appends rec, overwriting the oldest records to make room; the
-// caller holds mu.
-func (s *flightShard) put(rec []byte) {
+// put appends rec, overwriting the oldest records to make room, and
+// reports false if it was too large; the caller holds mu.
+func (s *flightShard) put(rec []byte) bool {
 	if rec == nil || len(rec) > len(s.buf) {
 		s.dropped++
-		return
+		return false
 	}
 	for len(s.buf)-s.used < len(rec) {
 		n := s.recordLen(s.start)
@@ -96,6 +98,7 @@ func (s *flightShard) put(rec []byte) {
 	}
 	s.used += len(rec)
 	s.records++
+	return true
 }
 
 func (s *flightShard) wrap(i int) int {

@@ -45,3 +45,22 @@ func (f *flight) snapshotStats() (int, FlightStats) {
 	}
 	return 0, st
 }
+
+// TestReviewFlightEmitReportsDrop: Subscription.Emit says whether the
+// record was written; on a flight recorder, a record larger than a shard
+// is dropped and counted, and Emit must say so rather than report it kept.
+func TestReviewFlightEmitReportsDrop(t *testing.T) {
+	s := SubscribeFlight(nil, MinFlightSize)
+	defer s.Close()
+	var kv []any
+	for range 5 { // 80 KiB: more than the whole recorder
+		kv = append(kv, "pad", string(make([]byte, MaxValueLen)))
+	}
+	if _, ok := s.Emit("big", kv...); ok {
+		_, st := s.Snapshot(nil)
+		t.Fatalf("Emit of a record larger than the recorder reported it written (stats %+v)", st)
+	}
+	if _, ok := s.Emit("small", "n", 1); !ok {
+		t.Fatal("Emit of a small record reported it dropped")
+	}
+}

@@ -164,8 +164,7 @@ func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	}
 	e.encode()
 	if s.flight != nil {
-		s.flight.write(e.framed)
-		return len(e.rec), e.framed != nil
+		return len(e.rec), s.flight.write(e.framed)
 	}
 	return len(e.rec), s.ring.write(e.framed)
 }
