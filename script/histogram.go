@@ -82,7 +82,6 @@ func bucketOf(v float64) int32 {
 	return int32(exp)*subBuckets + int32((2*frac-1)*subBuckets)
 }
 
-
 func (h *histogram) add(v float64) {
 	if b, i := h.slot(v); b != nil {
 		b.add(i, 1)
