@@ -12,12 +12,18 @@ import (
 func init() {
 	Script = map[string]reflect.Value{
 		// function, constant and variable definitions
+		"Linear":    reflect.ValueOf(script.Linear),
+		"MaxBy":     reflect.ValueOf(constant.MakeFromLiteral("8", token.INT, 0)),
 		"MaxGroups": reflect.ValueOf(constant.MakeFromLiteral("1000", token.INT, 0)),
+		"Pow2":      reflect.ValueOf(script.Pow2),
+		"ShipEvery": reflect.ValueOf(script.ShipEvery),
 
 		// type definitions
 		"Agg":         reflect.ValueOf((*script.Agg)(nil)),
 		"Aggregation": reflect.ValueOf((*script.Aggregation)(nil)),
+		"Bucket":      reflect.ValueOf((*script.Bucket)(nil)),
 		"Group":       reflect.ValueOf((*script.Group)(nil)),
+		"Hist":        reflect.ValueOf((*script.Hist)(nil)),
 		"Trace":       reflect.ValueOf((*script.Trace)(nil)),
 		"Traces":      reflect.ValueOf((*script.Traces)(nil)),
 	}
