@@ -151,7 +151,7 @@ func (g *Groups) Decode(p []byte) error {
 	if count > MaxGroups || count > uint64(len(d.b)) {
 		d.fail("group count")
 	}
-	if d.err == nil {
+	if d.err == nil && count > 0 {
 		g.Groups = make([]Group, count)
 	}
 	for i := range g.Groups {
