@@ -28,7 +28,8 @@ type Agg struct {
 	// ("status>=500"), a duration ("duration>250ms", compared in
 	// nanoseconds) or a string ("method==GET", or quoted:
 	// `route=="/a b"`; strings compare with == and != only). A trace
-	// without the field fails every comparison but !=. It is parsed
+	// without the field, or whose value is not of the value's kind (a
+	// string for a number), fails every comparison but !=. It is parsed
 	// once, by traces.Aggregate, which panics on bad syntax, and
 	// evaluated in compiled code. Left-out traces cost no lock and are
 	// counted nowhere. Default: "", every trace.

@@ -165,6 +165,15 @@ func parsePred(w string) (pred, error) {
 // active reports whether there is a predicate.
 func (p *pred) active() bool { return p.op != "" }
 
+// numeric evaluates a numeric predicate on a value that is a number x if
+// ok: one that is not (missing, a string) differs from every number.
+func (p *pred) numeric(x float64, ok bool) bool {
+	if !ok {
+		return p.op == "!="
+	}
+	return p.number(x)
+}
+
 // number evaluates the predicate on a number.
 func (p *pred) number(x float64) bool {
 	switch p.op {
@@ -192,7 +201,7 @@ func (p *pred) strBytes(s []byte) bool { return (string(s) == p.s) == (p.op == "
 func (p *pred) plain(v any) (ok, done bool) {
 	if p.num {
 		x, isNum := plainNumber(v)
-		return isNum && p.number(x), true
+		return p.numeric(x, isNum), true
 	}
 	switch x := v.(type) {
 	case string:
@@ -207,7 +216,7 @@ func (p *pred) plain(v any) (ok, done bool) {
 func (p *pred) encoded(t *Trace, v []byte) bool {
 	if p.num {
 		x, ok := numberOf(v)
-		return ok && p.number(x)
+		return p.numeric(x, ok)
 	}
 	if len(v) == 0 {
 		return p.op == "!="
