@@ -194,9 +194,9 @@ func TestAggregateRicherDoesNotAllocate(t *testing.T) {
 		{script.Agg{By: "route,status", Of: "duration"}, []any{"route", "/users", "status", 200, "duration", time.Millisecond}},
 		{script.Agg{By: "route,status", Of: "duration", Where: "status>=500"}, []any{"route", "/users", "status", 500, "duration", time.Millisecond}},
 		{script.Agg{By: "route", Of: "duration", Where: "method==GET"}, []any{"route", "/users", "method", "GET", "duration", time.Millisecond}},
-		{script.Agg{By: "route,status", Where: "status>=500"}, []any{"route", "/users", "status", 200}}, // left out
+		{script.Agg{By: "route,status", Where: "status>=500"}, []any{"route", "/users", "status", 200}},                                                                   // left out
 		{script.Agg{By: "route,status", Of: "duration", Hist: script.Linear(0, 1e7, 1e5)}, []any{"route", "/u", "status", statusCode(200), "duration", time.Millisecond}}, // encoded
-		{script.Agg{Of: "duration", Hist: script.Pow2(), Where: "status!=200"}, []any{"status", statusCode(503), "duration", time.Millisecond}},                          // encoded
+		{script.Agg{Of: "duration", Hist: script.Pow2(), Where: "status!=200"}, []any{"status", statusCode(503), "duration", time.Millisecond}},                           // encoded
 	} {
 		t.Run(tc.spec.By+"/"+tc.spec.Where+"/"+tc.spec.Hist.String(), func(t *testing.T) {
 			name := "allocstest:" + tc.spec.By + tc.spec.Where + tc.spec.Hist.String()

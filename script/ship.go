@@ -186,12 +186,17 @@ func (a *Aggregation) mergeShipped(sg *protocol.Group, buf []byte) {
 	key := a.joinKey(sg.Keys, buf)
 	g := a.groups[string(key)]
 	if g == nil {
-		if len(a.groups) >= MaxGroups || !a.charge(groupCost+3*int64(len(key))) {
+		need := groupCost + 3*int64(len(key)) + 8*int64(len(sg.Pos.N)+len(sg.Neg.N))
+		if len(a.groups) >= MaxGroups || !a.charge(need) {
 			a.dropped += int(sg.Count)
 			return
 		}
-		g = &Group{Keys: sg.Keys, Key: strings.Join(sg.Keys, ","), Min: sg.Min, Max: sg.Max, hist: histogram{lay: layoutOf(a.s.hist)}}
+		// The decoded buckets are the group's own: adopted, not copied.
+		g = &Group{Keys: sg.Keys, Key: strings.Join(sg.Keys, ","), Count: int(sg.Count), Sum: sg.Sum, Min: sg.Min, Max: sg.Max,
+			hist: histogram{lay: layoutOf(a.s.hist), zeros: sg.Zeros,
+				pos: buckets{off: sg.Pos.Off, n: sg.Pos.N}, neg: buckets{off: sg.Neg.Off, n: sg.Neg.N}}}
 		a.groups[string(key)] = g
+		return
 	}
 	if sg.Count == 0 {
 		return
