@@ -33,11 +33,19 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 		}
 	}()
 	if kv, plain := e.Args(); plain {
-		var kb [MaxBy * (maxPlainKey + 2)]byte
-		if key, v, ok, skip, done := a.plain(kv, kb[:0]); done {
-			if !skip && a.update(key, v, ok) {
-				a.noteArgs(kv)
-			}
+		// Storage on the stack, sized for one By field (the common case:
+		// less to clear per event) or for several.
+		var done bool
+		if len(a.s.by) <= 1 {
+			var by [1]any
+			var kb [maxPlainKey]byte
+			done = a.addPlain(kv, by[:len(a.s.by)], kb[:0])
+		} else {
+			var by [MaxBy]any
+			var kb [MaxBy * (maxPlainKey + 2)]byte
+			done = a.addPlain(kv, by[:len(a.s.by)], kb[:0])
+		}
+		if done {
 			return
 		}
 	}
@@ -61,13 +69,21 @@ func (a *Aggregation) drop() {
 	a.mu.Unlock()
 }
 
+// addPlain aggregates plain fields, if plain can read them.
+func (a *Aggregation) addPlain(kv, by []any, buf []byte) (done bool) {
+	key, v, ok, skip, done := a.plain(kv, by, buf)
+	if done && !skip && a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
+	return done
+}
+
 // plain reads the By, Of and Where fields from plain fields
 // (jstrace.Event.Args) as the record would present them; skip says the
 // Where predicate left the trace out; done is false when it cannot (a By
 // or Where value that is not a string or an integer, or a long string):
-// the caller then decodes the record.
-func (a *Aggregation) plain(kv []any, buf []byte) (key []byte, v float64, ok, skip, done bool) {
-	var by [MaxBy]any
+// the caller then decodes the record. by has room for the By fields.
+func (a *Aggregation) plain(kv, by []any, buf []byte) (key []byte, v float64, ok, skip, done bool) {
 	var of, wv any
 	s := &a.s
 	for i := 0; i+1 < len(kv); i += 2 {
