@@ -100,7 +100,13 @@ func (a *Aggregation) plain(kv, by []any, buf []byte) (key []byte, v float64, ok
 			wv = kv[i+1]
 		}
 	}
+	if len(s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
+		a.noteArgs(kv)
+	}
 	if s.where.active() {
+		if a.whereHad(wv != nil) {
+			a.noteArgs(kv)
+		}
 		pass, known := s.where.plain(wv)
 		if !known {
 			return nil, 0, false, false, false
@@ -136,6 +142,32 @@ func (a *Aggregation) plain(kv, by []any, buf []byte) (key []byte, v float64, ok
 		v, ok = plainNumber(of)
 	}
 	return key, v, ok, false, true
+}
+
+// byHad records which of several By fields a trace had; it reports
+// whether the caller should note the trace's keys: the first to miss one.
+func (a *Aggregation) byHad(had func(j int) bool) (note bool) {
+	for j := range a.s.by {
+		switch {
+		case !had(j):
+			note = note || !a.byMissed.Load() && !a.byMissed.Swap(true)
+		case !a.bySeen[j].Load():
+			a.bySeen[j].Store(true)
+		}
+	}
+	return note
+}
+
+// whereHad records whether a trace had the Where field; it reports
+// whether the caller should note the trace's keys: the first to miss it.
+func (a *Aggregation) whereHad(had bool) (note bool) {
+	if had {
+		if !a.whereSeen.Load() {
+			a.whereSeen.Store(true)
+		}
+		return false
+	}
+	return !a.whereMissed.Load() && !a.whereMissed.Swap(true)
 }
 
 // plainPart appends a plain By value as Trace.Str formats it; false for
@@ -206,8 +238,16 @@ func plainNumber(x any) (float64, bool) {
 func (a *Aggregation) add(t *Trace) {
 	var by [MaxBy][]byte
 	of, wv := a.lookup(t, &by) // one pass over the fields
-	if a.s.where.active() && !a.s.where.encoded(t, wv) {
-		return
+	if len(a.s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
+		a.noteFields(t.fields)
+	}
+	if a.s.where.active() {
+		if a.whereHad(wv != nil) {
+			a.noteFields(t.fields)
+		}
+		if !a.s.where.encoded(t, wv) {
+			return
+		}
 	}
 	v, ok := 0.0, true
 	if a.spec.Of != "" {

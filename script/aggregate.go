@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost/link"
@@ -85,6 +86,11 @@ type Aggregation struct {
 	made, keyed bool
 	noted       int
 	seen        []string
+	// And, set by the probes without the lock: whether a trace had each
+	// of several By fields, and whether one had the Where field, or not.
+	bySeen                 [MaxBy]atomic.Bool
+	byMissed               atomic.Bool
+	whereSeen, whereMissed atomic.Bool
 }
 
 func newAggregation(spec Agg) (*Aggregation, error) {
