@@ -284,3 +284,31 @@ func TestShipChunks(t *testing.T) {
 		t.Fatalf("%d groups, dropped %d", len(gs), merged.Dropped())
 	}
 }
+
+// FuzzMerged feeds Merged whatever groups an agent could send, twice:
+// it never panics, and its groups answer every question.
+func FuzzMerged(f *testing.F) {
+	f.Add((&protocol.Groups{By: []string{"k"}, Hist: protocol.HistLinear, Step: 1, Buckets: 3,
+		Groups: []protocol.Group{{Keys: []string{"a"}, Count: 2, Pos: protocol.Buckets{Off: -1, N: []uint64{1, 1}}}}}).Append(nil))
+	f.Add((&protocol.Groups{Hist: protocol.HistPow2, Groups: []protocol.Group{{Count: 1, Neg: protocol.Buckets{Off: 60000, N: []uint64{1}}}}}).Append(nil))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		var g protocol.Groups
+		if g.Decode(p) != nil {
+			return
+		}
+		lh := &host{}
+		merged := scripthost.NewTraces(lh).Merged("reqs")
+		for range 2 {
+			tr, err := scripthost.ParseTrace(protocol.AppendGroupsRecord(nil, "reqs", 1, &g), origin)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lh.aggs[0].Trace(tr)
+		}
+		for _, gr := range merged.Snapshot() {
+			gr.Quantile(0.5)
+			gr.Buckets()
+			_ = gr.String()
+		}
+	})
+}
