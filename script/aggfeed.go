@@ -37,13 +37,11 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 		// less to clear per event) or for several.
 		var done bool
 		if len(a.s.by) <= 1 {
-			var by [1]any
 			var kb [maxPlainKey]byte
-			done = a.addPlain(kv, by[:len(a.s.by)], kb[:0])
+			done = a.addPlain1(kv, kb[:0])
 		} else {
-			var by [MaxBy]any
 			var kb [MaxBy * (maxPlainKey + 2)]byte
-			done = a.addPlain(kv, by[:len(a.s.by)], kb[:0])
+			done = a.addPlainN(kv, kb[:0])
 		}
 		if done {
 			return
@@ -69,23 +67,49 @@ func (a *Aggregation) drop() {
 	a.mu.Unlock()
 }
 
-// addPlain aggregates plain fields, if plain can read them.
-func (a *Aggregation) addPlain(kv, by []any, buf []byte) (done bool) {
-	key, v, ok, skip, done := a.plain(kv, by, buf)
-	if done && !skip && a.update(key, v, ok) {
-		a.noteArgs(kv)
+// addPlain1 and addPlainN aggregate plain fields (jstrace.Event.Args),
+// read as the record would present them, for at most one By field and
+// for several: the values stay in locals, the key is built in buf. done
+// is false when they cannot (a By or Where value that is not a string or
+// an integer, or a long string): the caller then decodes the record.
+func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
+	s := &a.s
+	var by, of, wv any
+	// The keys in locals: loads through s are not hoisted out of the loop.
+	var byKey rawKey
+	if len(s.by) == 1 {
+		byKey = s.by[0]
 	}
-	return done
+	ofKey, whereKey := s.of, s.where.field
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		if byKey.ok && k == byKey.key {
+			by = kv[i+1]
+		}
+		if ofKey.ok && k == ofKey.key {
+			of = kv[i+1]
+		}
+		if whereKey.ok && k == whereKey.key {
+			wv = kv[i+1]
+		}
+	}
+	if pass, known := a.wherePlain(kv, wv); !known || !pass {
+		return known
+	}
+	var key []byte
+	if by != nil {
+		if key, done = plainPart(buf, by); !done {
+			return false
+		}
+	}
+	a.addPlainValue(kv, key, of)
+	return true
 }
 
-// plain reads the By, Of and Where fields from plain fields
-// (jstrace.Event.Args) as the record would present them; skip says the
-// Where predicate left the trace out; done is false when it cannot (a By
-// or Where value that is not a string or an integer, or a long string):
-// the caller then decodes the record. by has room for the By fields.
-func (a *Aggregation) plain(kv, by []any, buf []byte) (key []byte, v float64, ok, skip, done bool) {
-	var of, wv any
+func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 	s := &a.s
+	var by [MaxBy]any
+	var of, wv any
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, _ := kv[i].(string)
 		for j := range s.by {
@@ -100,48 +124,49 @@ func (a *Aggregation) plain(kv, by []any, buf []byte) (key []byte, v float64, ok
 			wv = kv[i+1]
 		}
 	}
-	if len(s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
+	if pass, known := a.wherePlain(kv, wv); !known || !pass {
+		return known
+	}
+	key := buf
+	for j := range s.by {
+		var pb [maxPlainKey]byte
+		part := pb[:0]
+		if by[j] != nil {
+			if part, done = plainPart(part, by[j]); !done {
+				return false
+			}
+		}
+		key = binary.AppendUvarint(key, uint64(len(part)))
+		key = append(key, part...)
+	}
+	if a.byHad(func(j int) bool { return by[j] != nil }) {
 		a.noteArgs(kv)
 	}
-	if s.where.active() {
-		if a.whereHad(wv != nil) {
-			a.noteArgs(kv)
-		}
-		pass, known := s.where.plain(wv)
-		if !known {
-			return nil, 0, false, false, false
-		}
-		if !pass {
-			return nil, 0, false, true, true
-		}
+	a.addPlainValue(kv, key, of)
+	return true
+}
+
+// wherePlain evaluates the Where predicate on its plain value wv (nil:
+// missing): pass, or known false when the value needs the record's way.
+func (a *Aggregation) wherePlain(kv []any, wv any) (pass, known bool) {
+	if !a.s.where.active() {
+		return true, true
 	}
-	switch len(s.by) {
-	case 0:
-	case 1:
-		if by[0] != nil {
-			if key, done = plainPart(buf, by[0]); !done {
-				return nil, 0, false, false, false
-			}
-		}
-	default:
-		key = buf
-		for j := range s.by {
-			var pb [maxPlainKey]byte
-			part := pb[:0]
-			if by[j] != nil {
-				if part, done = plainPart(part, by[j]); !done {
-					return nil, 0, false, false, false
-				}
-			}
-			key = binary.AppendUvarint(key, uint64(len(part)))
-			key = append(key, part...)
-		}
+	if a.whereHad(wv != nil) {
+		a.noteArgs(kv)
 	}
-	ok = true
+	return a.s.where.plain(wv)
+}
+
+// addPlainValue adds the Of value of plain fields to the group of key.
+func (a *Aggregation) addPlainValue(kv []any, key []byte, of any) {
+	v, ok := 0.0, true
 	if a.spec.Of != "" {
 		v, ok = plainNumber(of)
 	}
-	return key, v, ok, false, true
+	if a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
 }
 
 // byHad records which of several By fields a trace had; it reports
@@ -238,9 +263,6 @@ func plainNumber(x any) (float64, bool) {
 func (a *Aggregation) add(t *Trace) {
 	var by [MaxBy][]byte
 	of, wv := a.lookup(t, &by) // one pass over the fields
-	if len(a.s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
-		a.noteFields(t.fields)
-	}
 	if a.s.where.active() {
 		if a.whereHad(wv != nil) {
 			a.noteFields(t.fields)
@@ -248,6 +270,9 @@ func (a *Aggregation) add(t *Trace) {
 		if !a.s.where.encoded(t, wv) {
 			return
 		}
+	}
+	if len(a.s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
+		a.noteFields(t.fields)
 	}
 	v, ok := 0.0, true
 	if a.spec.Of != "" {

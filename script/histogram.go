@@ -91,9 +91,23 @@ func (h *histogram) add(v float64) {
 }
 
 // slot returns the buckets and the bucket that count v; nil for a zero.
+// Small enough to inline: log-linear, the default, is the fast path.
 func (h *histogram) slot(v float64) (*buckets, int32) {
-	switch h.lay.kind {
-	case protocol.HistLinear:
+	if h.lay.kind != protocol.HistLogLinear {
+		return h.slotOther(v)
+	}
+	switch {
+	case v > 0:
+		return &h.pos, bucketOf(v)
+	case v < 0:
+		return &h.neg, bucketOf(-v)
+	}
+	return nil, 0
+}
+
+// slotOther is slot for the Linear and Pow2 layouts.
+func (h *histogram) slotOther(v float64) (*buckets, int32) {
+	if h.lay.kind == protocol.HistLinear {
 		x := (v - h.lay.lo) / h.lay.step
 		switch {
 		case x < 0:
@@ -102,22 +116,14 @@ func (h *histogram) slot(v float64) (*buckets, int32) {
 			return &h.pos, h.lay.n
 		}
 		return &h.pos, int32(x)
-	case protocol.HistPow2:
-		switch {
-		case v > 0:
-			_, exp := math.Frexp(v)
-			return &h.pos, int32(exp - 1)
-		case v < 0:
-			_, exp := math.Frexp(-v)
-			return &h.neg, int32(exp - 1)
-		}
-		return nil, 0
 	}
-	switch {
+	switch { // Pow2
 	case v > 0:
-		return &h.pos, bucketOf(v)
+		_, exp := math.Frexp(v)
+		return &h.pos, int32(exp - 1)
 	case v < 0:
-		return &h.neg, bucketOf(-v)
+		_, exp := math.Frexp(-v)
+		return &h.neg, int32(exp - 1)
 	}
 	return nil, 0
 }
