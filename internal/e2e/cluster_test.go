@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 var (
@@ -59,5 +61,25 @@ func TestClusterExample(t *testing.T) {
 	}
 	if statuses["200"] == 0 || statuses["500"] == 0 || !routes["/"] {
 		t.Errorf("statuses %v, routes %v\n%s", statuses, routes, r.stdout)
+	}
+}
+
+// An agent that predates shipped aggregations refuses the cluster example
+// as its type checker does; the CLI says why, and exits with the script
+// code.
+func TestClusterExampleOnAnOldAgent(t *testing.T) {
+	t.Parallel()
+	old := startFakeAgent(t, protocol.Welcome{Title: "api"}, func(s *fakeSession) {
+		if s.attach.Flags&protocol.AttachGroups == 0 {
+			t.Errorf("the CLI did not say it reads shipped groups: flags %b", s.attach.Flags)
+		}
+		protocol.NewFrameWriter(s.ctl).Send(protocol.FrameError, &protocol.Error{Code: protocol.CodeScript,
+			Message: "cluster-p99.go:23:9: traces.Ship undefined (type *script.Traces has no field or method Ship)"})
+		s.hold()
+	})
+	e := newEnv(t)
+	r := e.jstrace("--agents", old.addr(), "--duration", "1s", "examples/scripts/cluster-p99.go")
+	if r.code != 4 || !strings.Contains(r.stderr, "the agent (jstrace v9.9.9) predates shipped aggregations (traces.Ship, traces.Merged): upgrade it") {
+		t.Fatalf("exit %d\nstderr:\n%s", r.code, r.stderr)
 	}
 }
