@@ -93,8 +93,10 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 			wv = kv[i+1]
 		}
 	}
-	if pass, known := a.wherePlain(kv, wv); !known || !pass {
-		return known
+	if s.where.op != "" { // the call only with a predicate: this path is hot
+		if pass, known := a.wherePlain(kv, wv); !known || !pass {
+			return known
+		}
 	}
 	var key []byte
 	if by != nil {
@@ -102,7 +104,13 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 			return false
 		}
 	}
-	a.addPlainValue(kv, key, of)
+	v, ok := 0.0, true
+	if a.spec.Of != "" {
+		v, ok = plainNumber(of)
+	}
+	if a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
 	return true
 }
 
