@@ -40,8 +40,7 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 			var kb [maxPlainKey]byte
 			done = a.addPlain1(kv, kb[:0])
 		} else {
-			var kb [MaxBy * (maxPlainKey + 2)]byte
-			done = a.addPlainN(kv, kb[:0])
+			done = a.addPlainMany(kv)
 		}
 		if done {
 			return
@@ -112,6 +111,15 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 		a.noteArgs(kv)
 	}
 	return true
+}
+
+// addPlainMany is addPlainN with its key's storage, in a frame of its
+// own: the one-field path's frame stays small.
+//
+//go:noinline
+func (a *Aggregation) addPlainMany(kv []any) bool {
+	var kb [MaxBy * (maxPlainKey + 2)]byte
+	return a.addPlainN(kv, kb[:0])
 }
 
 func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
