@@ -74,21 +74,19 @@ func (a *Aggregation) drop() {
 func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 	s := &a.s
 	var by, of, wv any
-	// The keys in locals: loads through s are not hoisted out of the loop.
-	var byKey rawKey
+	byKey := &noKey // pointers: keys in registers would spill
 	if len(s.by) == 1 {
-		byKey = s.by[0]
+		byKey = &s.by[0]
 	}
-	ofKey, whereKey := s.of, s.where.field
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, _ := kv[i].(string)
 		if byKey.ok && k == byKey.key {
 			by = kv[i+1]
 		}
-		if ofKey.ok && k == ofKey.key {
+		if s.of.ok && k == s.of.key {
 			of = kv[i+1]
 		}
-		if whereKey.ok && k == whereKey.key {
+		if s.where.field.ok && k == s.where.field.key {
 			wv = kv[i+1]
 		}
 	}
@@ -112,6 +110,9 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 	}
 	return true
 }
+
+// noKey is the rawKey of no field.
+var noKey rawKey
 
 // addPlainMany is addPlainN with its key's storage, in a frame of its
 // own: the one-field path's frame stays small.
