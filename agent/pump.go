@@ -38,6 +38,7 @@ type pump struct {
 	broken  bool           // the events stream failed: discard
 	traces  []script.Trace // the current chunk of traces
 	bytes   []byte         // the current chunk of record copies
+	ships   []byte         // shipped groups taken from the session's queue
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -64,6 +65,8 @@ func (p *pump) run() {
 			// than one per event, unless they come fast enough to fill a
 			// quarter of the buffer meanwhile: then it is read as it fills.
 			p.gather()
+			p.pass()
+		case <-p.s.ships.ready:
 			p.pass()
 		case ack := <-p.flushReq:
 			p.pass()
@@ -127,6 +130,7 @@ func (p *pump) pass() {
 	}
 	p.raw = p.s.sub.Read(p.raw[:0])
 	if len(p.raw) == 0 {
+		p.sendShips(p.out[:0])
 		return
 	}
 	if v := p.s.version.Load(); v != p.version {
@@ -171,12 +175,37 @@ func (p *pump) pass() {
 		}
 		b = rest
 	}
+	p.sendShips(out)
+	if len(batch.Traces) > 0 {
+		p.s.eng.Dispatch(batch)
+	}
+}
+
+// sendShips sends out, the batch so far, with the shipped groups queued
+// (see session.Ship) behind it.
+// Each record is at most jstrace.MaxRecordSize: frames stay under
+// protocol.MaxFrameSize.
+func (p *pump) sendShips(out []byte) {
+	p.ships = p.s.ships.take(p.ships[:0])
+	for b := p.ships; len(b) > 0; {
+		rec, rest, err := protocol.NextRecord(b)
+		if err != nil {
+			break // cannot happen: Ship wrote them
+		}
+		out = binary.AppendUvarint(out, uint64(len(rec)))
+		out = append(out, rec...)
+		if len(out) >= maxBatch {
+			p.send(out)
+			out = out[:0]
+		}
+		b = rest
+	}
 	if len(out) > 0 {
 		p.send(out)
 	}
 	p.out = out[:0]
-	if len(batch.Traces) > 0 {
-		p.s.eng.Dispatch(batch)
+	if cap(p.ships) > maxBatch {
+		p.ships = nil // a burst does not pin its memory
 	}
 }
 

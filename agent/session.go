@@ -68,6 +68,8 @@ type session struct {
 	detached     chan struct{}
 
 	emitRate, consoleRate rate // owned by the engine goroutine
+
+	ships *shipQueue // shipped groups waiting for the pump (see Ship)
 }
 
 func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.FrameReader, fw *protocol.FrameWriter, ctl, events, console *yamux.Stream) *session {
@@ -83,6 +85,7 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 		console: newConsole(console),
 
 		detached:    make(chan struct{}),
+		ships:       newShipQueue(),
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}

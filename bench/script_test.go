@@ -79,6 +79,17 @@ func Remote(traces *script.Traces) {
 		}
 		b.Run(name, func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, parallel) })
 	}
+	// Richer Aggs in the probe: keys of two fields, a predicate (half the
+	// events pass it), both, and a linear histogram.
+	for _, tc := range []struct{ name, agg string }{
+		{"multikey", `script.Agg{By: "path,status", Of: "duration"}`},
+		{"where", `script.Agg{By: "status", Of: "duration", Where: "status>=201"}`},
+		{"multikey-where", `script.Agg{By: "path,status", Of: "duration", Where: "status>=201"}`},
+		{"linear", `script.Agg{By: "status", Of: "duration", Hist: script.Linear(0, 1e6, 1e4)}`},
+	} {
+		remote := strings.Replace(cases[2].remote, `script.Agg{By: "status", Of: "duration"}`, tc.agg, 1)
+		b.Run("aggregate-in-probe-"+tc.name, func(b *testing.B) { benchAggregateInProbe(b, remote, false) })
+	}
 	b.Run("native-two-getters", func(b *testing.B) {
 		t := new(script.Trace)
 		scripthost.LoadTrace(t, rec, scripthost.Origin{})

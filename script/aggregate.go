@@ -1,30 +1,44 @@
 package script
 
 import (
-	"encoding/binary"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"time"
+	"sync/atomic"
 
-	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 )
 
 // Agg says what an [Aggregation] reduces. The zero value counts traces.
 type Agg struct {
-	// By is the field whose value, formatted as Trace.Str formats it,
-	// groups the traces; traces without it are grouped under "". Default:
-	// "", one group.
+	// By names the field whose value, formatted as Trace.Str formats it,
+	// groups the traces, or several fields separated by commas
+	// ("route,status", at most MaxBy): a group per combination of their
+	// values. Traces without a field are grouped under "" for it.
+	// Default: "", one group.
 	By string
 	// Of is the numeric field (integer, float or duration, in nanoseconds)
 	// whose count, sum, minimum, maximum and distribution each group keeps.
 	// Traces without a numeric value for it are counted in Missing and left
 	// out. Default: "", counting only.
 	Of string
+	// Where, if set, keeps only the traces whose field satisfies it:
+	// "field op value", op one of == != < <= > >=, value a number
+	// ("status>=500"), a duration ("duration>250ms", compared in
+	// nanoseconds) or a string ("method==GET", or quoted:
+	// `route=="/a b"`; strings compare with == and != only). A trace
+	// without the field, or whose value is not of the value's kind (a
+	// string for a number), fails every comparison but !=. It is parsed
+	// once, by traces.Aggregate, which panics on bad syntax, and
+	// evaluated in compiled code. Left-out traces cost no lock and are
+	// counted nowhere. Default: "", every trace.
+	Where string
+	// Hist is how groups cut the Of values into buckets, for quantiles
+	// and Group.Buckets: Linear(lo, hi, step), Pow2(), or by default
+	// (the zero Hist) log-linear.
+	Hist Hist
 }
 
 // MaxGroups bounds the groups of one Aggregation; traces that would start
@@ -34,7 +48,7 @@ type Agg struct {
 // too: to 4 MiB per Aggregation, and in Remote to a budget that a
 // session's Aggregations share (the agent's MaxAggregationMemory option).
 // Traces that would take more are dropped likewise.
-const MaxGroups = 1000
+const MaxGroups = protocol.MaxGroups
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
 // compiled code: no script code runs per trace. In Remote it is fed on the
@@ -57,8 +71,8 @@ const MaxGroups = 1000
 // that Take and Snapshot hold only for a moment, whatever the number of
 // groups.
 type Aggregation struct {
-	spec   Agg
-	by, of rawKey // the raw keys of spec.By and spec.Of
+	spec Agg
+	s    aggSpec // spec, parsed
 
 	mu      sync.Mutex
 	groups  map[string]*Group // guarded by mu
@@ -72,11 +86,20 @@ type Aggregation struct {
 	made, keyed bool
 	noted       int
 	seen        []string
+	// And, set by the probes without the lock: whether a trace had each
+	// of several By fields, and whether one had the Where field, or not.
+	bySeen                 [MaxBy]atomic.Bool
+	byMissed               atomic.Bool
+	whereSeen, whereMissed atomic.Bool
 }
 
-func newAggregation(spec Agg) *Aggregation {
-	return &Aggregation{spec: spec, by: rawKeyOf(spec.By), of: rawKeyOf(spec.Of), groups: map[string]*Group{},
-		limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}
+func newAggregation(spec Agg) (*Aggregation, error) {
+	s, err := parseAgg(spec)
+	if err != nil {
+		return nil, err
+	}
+	return &Aggregation{spec: spec, s: s, groups: map[string]*Group{},
+		limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}, nil
 }
 
 // limit sets the Aggregation's memory bounds: its host's Feed.Limit.
@@ -103,151 +126,17 @@ func (a *Aggregation) charge(n int64) bool {
 
 // A Group is what an Aggregation kept of the traces with one key.
 type Group struct {
-	Key   string  // the By field's value; "" when not grouping
+	// Key is the By field's value; with several By fields, their values
+	// joined by commas ("/api,200"); "" when not grouping.
+	Key string
+	// Keys are the By fields' values, one per field, in Agg.By's order;
+	// nil when not grouping.
+	Keys  []string
 	Count int     // traces aggregated
 	Sum   float64 // of the Of field's values (0 without Of)
 	Min   float64
 	Max   float64
 	hist  histogram
-}
-
-// addEvent aggregates one event as its probe fires it, on the probe's
-// goroutine: from its fields as given when they are plain (no encoding,
-// no decoding), else from its record. It allocates only for a new group,
-// and never panics.
-func (a *Aggregation) addEvent(e jstrace.Event) {
-	defer func() {
-		if recover() != nil { // cannot happen: the process encoded the record itself
-			a.drop()
-		}
-	}()
-	if kv, plain := e.Args(); plain {
-		var kb [maxPlainKey]byte
-		if key, v, ok, done := a.plain(kv, kb[:0]); done {
-			if a.update(key, v, ok) {
-				a.noteArgs(kv)
-			}
-			return
-		}
-	}
-	rec := e.Record()
-	if rec == nil { // over jstrace.MaxRecordSize
-		a.drop()
-		return
-	}
-	d := recordHeader(rec)
-	if d.err != nil {
-		return
-	}
-	t := Trace{fields: d.fields}
-	a.add(&t)
-}
-
-// drop counts an event left out.
-func (a *Aggregation) drop() {
-	a.mu.Lock()
-	a.dropped++
-	a.mu.Unlock()
-}
-
-// maxPlainKey is the longest By string that plain groups by: longer ones
-// take the record's way, which has the storage for them.
-const maxPlainKey = 64
-
-// plain reads the By and Of fields from plain fields (jstrace.Event.Args)
-// as the record would present them; done is false when it cannot (a By
-// value that is not a string or an integer, or a long string): the caller
-// then decodes the record.
-func (a *Aggregation) plain(kv []any, buf []byte) (key []byte, v float64, ok, done bool) {
-	var by, of any
-	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
-		if a.by.ok && k == a.by.key {
-			by = kv[i+1]
-		}
-		if a.of.ok && k == a.of.key {
-			of = kv[i+1]
-		}
-	}
-	if by != nil {
-		switch x := by.(type) {
-		case string:
-			if len(x) > maxPlainKey {
-				return nil, 0, false, false
-			}
-			key = append(buf, x...)
-		case int:
-			key = strconv.AppendInt(buf, int64(x), 10)
-		case int64:
-			key = strconv.AppendInt(buf, x, 10)
-		case int32:
-			key = strconv.AppendInt(buf, int64(x), 10)
-		case uint:
-			key = strconv.AppendUint(buf, uint64(x), 10)
-		case uint64:
-			key = strconv.AppendUint(buf, x, 10)
-		case uint32:
-			key = strconv.AppendUint(buf, uint64(x), 10)
-		default: // bools, floats, durations, small ints: formatted as Str does
-			return nil, 0, false, false
-		}
-	}
-	ok = true
-	if a.spec.Of != "" {
-		v, ok = plainNumber(of)
-	}
-	return key, v, ok, true
-}
-
-// plainNumber is numberOf for a plain value.
-func plainNumber(x any) (float64, bool) {
-	var f float64
-	switch x := x.(type) {
-	case int:
-		f = float64(x)
-	case int64:
-		f = float64(x)
-	case int32:
-		f = float64(x)
-	case int16:
-		f = float64(x)
-	case int8:
-		f = float64(x)
-	case uint:
-		f = float64(x)
-	case uint64:
-		f = float64(x)
-	case uint32:
-		f = float64(x)
-	case uint16:
-		f = float64(x)
-	case uint8:
-		f = float64(x)
-	case uintptr:
-		f = float64(x)
-	case float64:
-		f = x
-	case float32:
-		f = float64(x)
-	case time.Duration:
-		f = float64(x)
-	default: // strings, bools, missing
-		return 0, false
-	}
-	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
-}
-
-// add aggregates one trace. It allocates only for a new group.
-func (a *Aggregation) add(t *Trace) {
-	by, of := t.lookup2(a.by, a.of) // one pass over the fields
-	v, ok := 0.0, true
-	if a.spec.Of != "" {
-		v, ok = numberOf(of)
-	}
-	var kb [24]byte
-	if a.update(a.keyOf(t, by, kb[:0]), v, ok) {
-		a.noteFields(t.fields)
-	}
 }
 
 // update adds v (when ok; else counts a missing Of) to the group of key.
@@ -293,7 +182,7 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 
 // groupCost is what a group costs besides its key's bytes and its
 // distribution's buckets: the Group, its map entry and pointer.
-const groupCost = 160
+const groupCost = 224
 
 // newGroup adds the group of key, if MaxGroups and the memory bounds allow
 // it and the first value v it counts; the caller holds mu.
@@ -304,39 +193,23 @@ func (a *Aggregation) newGroup(key []byte, v float64) *Group {
 		return nil
 	}
 	need := groupCost + int64(len(key))
+	if len(a.s.by) > 1 {
+		need += 2 * int64(len(key)) // Key and Keys besides the map's key
+	}
 	if a.spec.Of != "" && v != 0 {
 		need += 8 * initialBuckets
 	}
 	if !a.charge(need) {
 		return nil
 	}
-	g := &Group{Key: string(key), Min: v, Max: v}
-	a.groups[g.Key] = g
+	g := &Group{Min: v, Max: v, hist: histogram{lay: layoutOf(a.s.hist)}}
+	g.Keys, g.Key = a.splitKey(key)
+	if len(a.s.by) == 1 {
+		a.groups[g.Key] = g // the same string
+	} else {
+		a.groups[string(key)] = g
+	}
 	return g
-}
-
-// keyOf returns the trace's group key from v, the By field's encoded value:
-// in the record's storage, in buf's, or (for kinds other than strings and
-// integers) a new string.
-func (a *Aggregation) keyOf(t *Trace, v, buf []byte) []byte {
-	if len(v) == 0 {
-		return nil
-	}
-	switch protocol.Kind(v[0]) {
-	case protocol.KindString, protocol.KindBytes, protocol.KindError:
-		if n, w := binary.Uvarint(v[1:]); w > 0 && uint64(len(v)-1-w) >= n {
-			return v[1+w : 1+w+int(n)]
-		}
-	case protocol.KindInt:
-		if x, w := binary.Varint(v[1:]); w > 0 {
-			return strconv.AppendInt(buf, x, 10)
-		}
-	case protocol.KindUint:
-		if x, w := binary.Uvarint(v[1:]); w > 0 {
-			return strconv.AppendUint(buf, x, 10)
-		}
-	}
-	return append(buf, t.Str(a.spec.By)...)
 }
 
 // numberOf returns an encoded value as a float64, if it is a finite number

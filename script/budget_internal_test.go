@@ -36,7 +36,7 @@ func TestHistogramGrowthIsExact(t *testing.T) {
 
 // Aggregation.bytes is what its groups hold: the sum of their costs.
 func TestAggregationBytesAddUp(t *testing.T) {
-	a := newAggregation(Agg{By: "k", Of: "v"})
+	a, _ := newAggregation(Agg{By: "k", Of: "v"})
 	r := rand.New(rand.NewPCG(7, 8))
 	for range 5000 {
 		key := []byte{byte('a' + r.IntN(26)), byte('a' + r.IntN(26))}

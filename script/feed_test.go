@@ -80,7 +80,10 @@ func randomFields(r *rand.Rand) []any {
 // The probes' feed (plain fields read as given, the rest encoded) and the
 // CLI's (decoded traces) aggregate alike.
 func TestAggregateFeedsAgree(t *testing.T) {
-	for _, spec := range []script.Agg{{By: "status", Of: "duration"}, {By: "_pid", Of: "id"}, {Of: "status"}, {}} {
+	for _, spec := range []script.Agg{{By: "status", Of: "duration"}, {By: "_pid", Of: "id"}, {Of: "status"}, {},
+		{By: "status,path", Of: "duration"}, {By: "path,status,_pid", Of: "duration", Where: "duration>=1000"},
+		{By: "status", Where: "status==ok"}, {By: "status", Where: "status!=slow"}, {By: "id,status", Where: "status<300"},
+		{Of: "duration", Hist: script.Linear(0, 1e6, 1e4)}, {By: "status", Of: "duration", Hist: script.Pow2(), Where: "status!=200"}} {
 		const name = "feedtest:agree"
 		byEvent := fed(t, name, spec)
 		byTrace, move := decoded(t, name, spec)

@@ -24,8 +24,18 @@ func (a *Aggregation) fieldReport() link.FieldReport {
 	if a.spec.Of != "" && a.missing > 0 && !a.made {
 		r.Missing = append(r.Missing, a.spec.Of)
 	}
-	if a.spec.By != "" && a.made && !a.keyed && !slices.Contains(a.seen, a.spec.By) {
+	if len(a.s.by) == 1 && a.made && !a.keyed && !slices.Contains(a.seen, a.spec.By) {
 		r.Missing = append(r.Missing, a.spec.By)
+	}
+	if len(a.s.by) > 1 && a.made {
+		for j, name := range a.s.names {
+			if !a.bySeen[j].Load() && !slices.Contains(a.seen, name) {
+				r.Missing = append(r.Missing, name)
+			}
+		}
+	}
+	if a.whereMissed.Load() && !a.whereSeen.Load() && !slices.Contains(a.seen, a.s.where.name) {
+		r.Missing = append(r.Missing, a.s.where.name)
 	}
 	return r
 }

@@ -63,6 +63,12 @@ func TestFieldReport(t *testing.T) {
 		{"by sometimes", script.Agg{By: "user"}, [][]any{{"id", 1}, {"user", "ann"}}, nil, []string{"id"}},
 		{"of sometimes", script.Agg{Of: "duration"}, [][]any{{"id", 1}, ok}, nil, []string{"id"}},
 		{"no traces", script.Agg{By: "stauts", Of: "duraton"}, nil, nil, nil},
+		{"by two", script.Agg{By: "status,__pid"}, [][]any{ok}, nil, nil},
+		{"by two, one misspelt", script.Agg{By: "status,rout", Of: "duration"}, [][]any{ok}, []string{"rout"}, []string{"status", "duration", "__pid"}},
+		{"by two, one sometimes", script.Agg{By: "status,user"}, [][]any{ok, {"user", "ann"}}, nil, []string{"status", "duration", "__pid"}},
+		{"where right", script.Agg{Where: "status>=500"}, [][]any{ok}, nil, nil},
+		{"where misspelt", script.Agg{Where: "stauts>=500"}, [][]any{ok, ok}, []string{"stauts"}, []string{"status", "duration", "__pid"}},
+		{"where sometimes", script.Agg{Where: "user==ann"}, [][]any{{"id", 1}, {"user", "ann"}}, nil, []string{"id"}},
 		{"of not numeric only", script.Agg{Of: "status"}, [][]any{{"status", "slow"}}, []string{"status"}, []string{"status"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

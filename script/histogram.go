@@ -1,15 +1,70 @@
 package script
 
-import "math"
+import (
+	"math"
 
-// A histogram counts values in log-linear buckets: every power of two is
-// cut into subBuckets equal parts, so a value is known to within 1/16 of
-// itself (a quantile is off by at most ~3%: it is reported as the middle of
-// its bucket). Positive and negative values have buckets of their own;
-// zeros are counted apart. Histograms of the same values merge exactly.
+	"github.com/jstrace-go/jstrace/internal/protocol"
+)
+
+// A histogram counts values in buckets, as its layout cuts them. By
+// default (log-linear) every power of two is cut into subBuckets equal
+// parts, so a value is known to within 1/16 of itself (a quantile is off
+// by at most 1/32, ~3%: it is reported as the middle of its bucket);
+// positive and negative values have buckets of their own; zeros are
+// counted apart. Pow2 has one bucket per power of two, likewise; Linear
+// counts every value in pos, from bucket -1 (below lo) to n (hi and over).
+// Histograms of the same layout and values merge exactly.
 type histogram struct {
+	lay      layout
 	pos, neg buckets // by magnitude
 	zeros    uint64
+}
+
+// A layout is how a histogram cuts values: a Hist, as stored per group.
+type layout struct {
+	kind     protocol.HistKind
+	lo, step float64
+	n        int32
+}
+
+func layoutOf(h Hist) layout {
+	return layout{kind: h.kind, lo: h.lo, step: h.step, n: int32(h.n)}
+}
+
+// hist returns the Hist of l.
+func (l layout) hist() Hist {
+	return Hist{kind: l.kind, lo: l.lo, step: l.step, n: int(l.n)}
+}
+
+// mid returns the middle of bucket i (of pos; negate for neg).
+func (l layout) mid(i int32) float64 {
+	lo, hi := l.bounds(i)
+	switch {
+	case math.IsInf(lo, -1):
+		return hi
+	case math.IsInf(hi, 1):
+		return lo
+	}
+	return lo + (hi-lo)/2
+}
+
+// bounds returns the range [lo, hi) of bucket i (of pos).
+func (l layout) bounds(i int32) (lo, hi float64) {
+	switch l.kind {
+	case protocol.HistLinear:
+		switch {
+		case i < 0:
+			return math.Inf(-1), l.lo
+		case i >= l.n:
+			return l.lo + float64(l.n)*l.step, math.Inf(1)
+		}
+		return l.lo + float64(i)*l.step, l.lo + float64(i+1)*l.step
+	case protocol.HistPow2:
+		return math.Ldexp(1, int(i)), math.Ldexp(1, int(i)+1)
+	}
+	exp := i >> subBits // floor division: i may be negative
+	sub := i & (subBuckets - 1)
+	return math.Ldexp(1+float64(sub)/subBuckets, int(exp)-1), math.Ldexp(1+float64(sub+1)/subBuckets, int(exp)-1)
 }
 
 const (
@@ -27,13 +82,6 @@ func bucketOf(v float64) int32 {
 	return int32(exp)*subBuckets + int32((2*frac-1)*subBuckets)
 }
 
-// bucketMid returns the middle of bucket i.
-func bucketMid(i int32) float64 {
-	exp := i >> subBits // floor division: i may be negative
-	sub := i & (subBuckets - 1)
-	return math.Ldexp(1+(float64(sub)+0.5)/subBuckets, int(exp)-1)
-}
-
 func (h *histogram) add(v float64) {
 	if b, i := h.slot(v); b != nil {
 		b.add(i, 1)
@@ -43,12 +91,39 @@ func (h *histogram) add(v float64) {
 }
 
 // slot returns the buckets and the bucket that count v; nil for a zero.
+// Small enough to inline: log-linear, the default, is the fast path.
 func (h *histogram) slot(v float64) (*buckets, int32) {
+	if h.lay.kind != protocol.HistLogLinear {
+		return h.slotOther(v)
+	}
 	switch {
 	case v > 0:
 		return &h.pos, bucketOf(v)
 	case v < 0:
 		return &h.neg, bucketOf(-v)
+	}
+	return nil, 0
+}
+
+// slotOther is slot for the Linear and Pow2 layouts.
+func (h *histogram) slotOther(v float64) (*buckets, int32) {
+	if h.lay.kind == protocol.HistLinear {
+		x := (v - h.lay.lo) / h.lay.step
+		switch {
+		case x < 0:
+			return &h.pos, -1
+		case x >= float64(h.lay.n):
+			return &h.pos, h.lay.n
+		}
+		return &h.pos, int32(x)
+	}
+	switch { // Pow2
+	case v > 0:
+		_, exp := math.Frexp(v)
+		return &h.pos, int32(exp - 1)
+	case v < 0:
+		_, exp := math.Frexp(-v)
+		return &h.neg, int32(exp - 1)
 	}
 	return nil, 0
 }
@@ -72,7 +147,7 @@ func (h *histogram) quantile(q float64, n uint64) float64 {
 	seen := uint64(0)
 	for j := len(h.neg.n) - 1; j >= 0; j-- { // the most negative first
 		if seen += h.neg.n[j]; seen > rank {
-			return -bucketMid(h.neg.off + int32(j))
+			return -h.lay.mid(h.neg.off + int32(j))
 		}
 	}
 	if seen += h.zeros; seen > rank {
@@ -80,7 +155,7 @@ func (h *histogram) quantile(q float64, n uint64) float64 {
 	}
 	for j, c := range h.pos.n {
 		if seen += c; seen > rank {
-			return bucketMid(h.pos.off + int32(j))
+			return h.lay.mid(h.pos.off + int32(j))
 		}
 	}
 	return math.NaN() // n was more than the histogram holds

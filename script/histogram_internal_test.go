@@ -19,7 +19,7 @@ func TestBucketError(t *testing.T) {
 		vals = append(vals, math.Exp(r.NormFloat64()*20))
 	}
 	for _, v := range vals {
-		mid := bucketMid(bucketOf(v))
+		mid := layout{}.mid(bucketOf(v))
 		if math.Abs(mid-v) > v/32 && v > 1e-307 { // subnormals have less precision
 			t.Errorf("%g: bucket %d, middle %g (off by %.2f%%)", v, bucketOf(v), mid, 100*math.Abs(mid-v)/v)
 		}

@@ -68,7 +68,10 @@ func (t *Traces) On(pattern string, fn func(*Trace)) {
 // pattern panics. In Remote, a By or Of field that none of the traces has
 // (a typo: "duraton") makes the CLI warn, listing the fields they have.
 func (t *Traces) Aggregate(pattern string, spec Agg) *Aggregation {
-	a := newAggregation(spec)
+	a, err := newAggregation(spec)
+	if err != nil {
+		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
+	}
 	if err := t.host.Aggregate(pattern, link.Feed[Trace]{Trace: a.add, Event: a.addEvent, Limit: a.limit, Fields: a.fieldReport}); err != nil {
 		panic(fmt.Sprintf("traces.Aggregate(%.80q): %v", pattern, err))
 	}

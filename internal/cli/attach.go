@@ -135,6 +135,9 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 		var pe *protocol.Error
 		if errors.As(err, &pe) && pe.Code == protocol.CodeScript {
 			t.out.prefixed(t.out.stderr, who+" >> ", "script error: "+pe.Message)
+			if predatesShipping(pe.Message) {
+				t.out.errorf("%s: the agent (jstrace %s) predates shipped aggregations (traces.Ship, traces.Merged): upgrade it", who, conn.Welcome.Agent)
+			}
 			t.forget(c.addr, retryScript)
 			return failed, who, withCode(ExitScript, fmt.Errorf("%s: the script did not load", who))
 		}
@@ -219,4 +222,11 @@ func (t *tracer) watch(addr string, a *agent) {
 	case err != nil:
 		t.out.errorf("%s: connection lost before the remote cleanup finished", who)
 	}
+}
+
+// predatesShipping reports whether an agent's script error says that its
+// package script has no traces.Ship or traces.Merged: it is older.
+func predatesShipping(msg string) bool {
+	return strings.Contains(msg, "(type *script.Traces has no field or method Ship)") ||
+		strings.Contains(msg, "(type *script.Traces has no field or method Merged)")
 }

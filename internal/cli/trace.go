@@ -233,7 +233,7 @@ func newTracer(opts *TraceOptions, sel *selector, path string, src []byte) (*tra
 		return nil, withCode(ExitScript, err)
 	}
 	t.attach = protocol.Attach{Name: path, Source: string(src), LocalPatterns: t.eng.Patterns(), Args: opts.Args}
-	t.attach.Flags |= protocol.AttachWarnings
+	t.attach.Flags |= protocol.AttachWarnings | protocol.AttachGroups
 	if opts.Verbose {
 		t.attach.Flags |= protocol.AttachStats
 	}

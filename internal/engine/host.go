@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/match"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -71,3 +73,18 @@ func (e *Engine) Every(d time.Duration, fn func()) { e.timers.add(d, fn) }
 
 // OnCleanup registers fn for Stop.
 func (e *Engine) OnCleanup(fn func()) { e.cleanups = append(e.cleanups, fn) }
+
+// A Shipper is an Output that sends shipped aggregation groups
+// (traces.Ship) to the CLI: the agent's session. Outputs that are not
+// refuse Ship.
+type Shipper interface {
+	Ship(name string, g *protocol.Groups) error
+}
+
+// Ship forwards to the Output, if it is a Shipper.
+func (e *Engine) Ship(name string, g *protocol.Groups) error {
+	if s, ok := e.out.(Shipper); ok {
+		return s.Ship(name, g)
+	}
+	return errors.New("traces.Ship sends from Remote: in Local, read what Remote shipped with traces.Merged")
+}

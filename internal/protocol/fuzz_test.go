@@ -120,6 +120,7 @@ func goldens() []golden {
 	}
 	gs = append(gs, golden{"events", AppendFrame(nil, FrameEvents, eventsBatch())})
 	gs = append(gs, golden{"stop", AppendFrame(nil, FrameStop, nil)})
+	gs = append(gs, golden{"groups", groupsFrame()})
 	return gs
 }
 

@@ -70,6 +70,11 @@ const (
 	// what agents that predate arguments read; those refuse one with them
 	// (trailing bytes), which the CLI reports as the agent being too old.
 	AttachArgs = 1 << 2
+	// AttachGroups says the CLI reads values of KindGroups, the groups a
+	// remote script ships (traces.Ship): an agent lets Ship send only to
+	// a CLI that sets it, and fails the script with a clear message
+	// otherwise. Agents that predate it ignore it.
+	AttachGroups = 1 << 4
 )
 
 // Bounds of a script's arguments (jstrace script.go -- args...), checked

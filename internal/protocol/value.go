@@ -27,6 +27,7 @@ const (
 	KindError    Kind = 0x0a
 	KindList     Kind = 0x0b
 	KindMap      Kind = 0x0c
+	// KindGroups (0x0d) is in groups.go.
 )
 
 // maxDecodeDepth bounds nesting when decoding, whatever the peer sends.
@@ -88,6 +89,8 @@ func skipValue(b []byte, depth int) (int, error) {
 			off += m
 		}
 		return off, nil
+	case KindGroups:
+		return skipGroups(b)
 	default:
 		return 0, malformed(fmt.Sprintf("unknown value kind %#x", b[0]))
 	}
@@ -148,6 +151,8 @@ func decodeValue(b []byte) (any, int) {
 			off += m
 		}
 		return list, off
+	case KindGroups:
+		return decodeGroups(b)
 	default: // KindMap
 		c, n := binary.Uvarint(b[1:])
 		off := 1 + n

@@ -19,17 +19,19 @@ import (
 // these. A name added to package script must be one a script can use, and
 // then added here and to the table (go generate ./internal/sandbox/symbols).
 var scriptAPI = []string{
-	"Agg", "Agg.By", "Agg.Of",
+	"Agg", "Agg.By", "Agg.Hist", "Agg.Of", "Agg.Where",
 	"Aggregation", "Aggregation.Dropped", "Aggregation.Missing", "Aggregation.Snapshot", "Aggregation.Take",
-	"Group", "Group.Count", "Group.Key", "Group.Max", "Group.Mean", "Group.Merge", "Group.Min",
+	"Bucket", "Bucket.Count", "Bucket.Hi", "Bucket.Lo",
+	"Group", "Group.Buckets", "Group.Count", "Group.Key", "Group.Keys", "Group.Max", "Group.Mean", "Group.Merge", "Group.Min",
 	"Group.Quantile", "Group.String", "Group.Sum",
-	"Bars", "Chart", "DefaultWidth", "MaxGroups", "Quantize", "QuantizeValues", "Series", "Series.Add", "Series.Values",
-	"Sparkline", "Table",
+	"Bars", "Chart", "DefaultWidth", "Hist", "Hist.String", "Linear", "MaxBy", "MaxGroups", "Pow2", "Quantize",
+	"QuantizeValues", "Series", "Series.Add", "Series.Values", "ShipEvery", "Sparkline", "Table",
 	"Trace", "Trace.Bool", "Trace.Bytes", "Trace.Dur", "Trace.Fields", "Trace.Float", "Trace.Get",
 	"Trace.Has", "Trace.Hostname", "Trace.Int", "Trace.Keys", "Trace.Name", "Trace.PID", "Trace.Str",
 	"Trace.String", "Trace.Time", "Trace.TimeField", "Trace.Title", "Trace.Uint",
 	"Traces", "Traces.Aggregate", "Traces.Dir", "Traces.Draw", "Traces.Dump", "Traces.Emit", "Traces.Error", "Traces.Errorf",
-	"Traces.Args", "Traces.Every", "Traces.Log", "Traces.Logf", "Traces.On", "Traces.OnCleanup", "Traces.Width",
+	"Traces.Args", "Traces.Every", "Traces.Log", "Traces.Logf", "Traces.Merged", "Traces.On", "Traces.OnCleanup",
+	"Traces.Ship", "Traces.Width",
 }
 
 // TestScriptAPI pins what scripts see of package script: its exports, read

@@ -1,0 +1,412 @@
+package script
+
+import (
+	"encoding/binary"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+)
+
+// How traces reach an Aggregation's groups: their By, Of and Where fields
+// read, the predicate evaluated and the key built without allocating.
+//
+// A group's key is the By field's value when there is one; with several,
+// it is each value's length as a uvarint followed by the value (see
+// splitKey), so that no two tuples of values share a key.
+
+// maxPlainKey is the longest By string that plain groups by: longer ones
+// take the record's way, which has the storage for them.
+const maxPlainKey = 64
+
+// addEvent aggregates one event as its probe fires it, on the probe's
+// goroutine: from its fields as given when they are plain (no encoding,
+// no decoding), else from its record. It allocates only for a new group,
+// and never panics.
+func (a *Aggregation) addEvent(e jstrace.Event) {
+	defer func() {
+		if recover() != nil { // cannot happen: the process encoded the record itself
+			a.drop()
+		}
+	}()
+	if kv, plain := e.Args(); plain {
+		// Storage on the stack, sized for one By field (the common case:
+		// less to clear per event) or for several.
+		var done bool
+		if len(a.s.by) <= 1 {
+			var kb [maxPlainKey]byte
+			done = a.addPlain1(kv, kb[:0])
+		} else {
+			done = a.addPlainMany(kv)
+		}
+		if done {
+			return
+		}
+	}
+	rec := e.Record()
+	if rec == nil { // over jstrace.MaxRecordSize
+		a.drop()
+		return
+	}
+	d := recordHeader(rec)
+	if d.err != nil {
+		return
+	}
+	t := Trace{fields: d.fields}
+	a.add(&t)
+}
+
+// drop counts an event left out.
+func (a *Aggregation) drop() {
+	a.mu.Lock()
+	a.dropped++
+	a.mu.Unlock()
+}
+
+// addPlain1 and addPlainN aggregate plain fields (jstrace.Event.Args),
+// read as the record would present them, for at most one By field and
+// for several: the values stay in locals, the key is built in buf. done
+// is false when they cannot (a By or Where value that is not a string or
+// an integer, or a long string): the caller then decodes the record.
+func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
+	s := &a.s
+	var by, of, wv any
+	byKey := &noKey // pointers: keys in registers would spill
+	if len(s.by) == 1 {
+		byKey = &s.by[0]
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		if byKey.ok && k == byKey.key {
+			by = kv[i+1]
+		}
+		if s.of.ok && k == s.of.key {
+			of = kv[i+1]
+		}
+		if s.where.field.ok && k == s.where.field.key {
+			wv = kv[i+1]
+		}
+	}
+	if s.where.op != "" { // the call only with a predicate: this path is hot
+		if pass, known := a.wherePlain(kv, wv); !known || !pass {
+			return known
+		}
+	}
+	var key []byte
+	if by != nil {
+		if key, done = plainPart(buf, by); !done {
+			return false
+		}
+	}
+	v, ok := 0.0, true
+	if a.spec.Of != "" {
+		v, ok = plainNumber(of)
+	}
+	if a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
+	return true
+}
+
+// noKey is the rawKey of no field.
+var noKey rawKey
+
+// addPlainMany is addPlainN with its key's storage, in a frame of its
+// own: the one-field path's frame stays small.
+//
+//go:noinline
+func (a *Aggregation) addPlainMany(kv []any) bool {
+	var kb [MaxBy * (maxPlainKey + 2)]byte
+	return a.addPlainN(kv, kb[:0])
+}
+
+func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
+	s := &a.s
+	var by [MaxBy]any
+	var of, wv any
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		for j := range s.by {
+			if s.by[j].ok && k == s.by[j].key {
+				by[j] = kv[i+1]
+			}
+		}
+		if s.of.ok && k == s.of.key {
+			of = kv[i+1]
+		}
+		if s.where.field.ok && k == s.where.field.key {
+			wv = kv[i+1]
+		}
+	}
+	if pass, known := a.wherePlain(kv, wv); !known || !pass {
+		return known
+	}
+	key := buf
+	for j := range s.by {
+		var pb [maxPlainKey]byte
+		part := pb[:0]
+		if by[j] != nil {
+			if part, done = plainPart(part, by[j]); !done {
+				return false
+			}
+		}
+		key = binary.AppendUvarint(key, uint64(len(part)))
+		key = append(key, part...)
+	}
+	if a.byHad(func(j int) bool { return by[j] != nil }) {
+		a.noteArgs(kv)
+	}
+	a.addPlainValue(kv, key, of)
+	return true
+}
+
+// wherePlain evaluates the Where predicate on its plain value wv (nil:
+// missing): pass, or known false when the value needs the record's way.
+func (a *Aggregation) wherePlain(kv []any, wv any) (pass, known bool) {
+	if !a.s.where.active() {
+		return true, true
+	}
+	if a.whereHad(wv != nil) {
+		a.noteArgs(kv)
+	}
+	return a.s.where.plain(wv)
+}
+
+// addPlainValue adds the Of value of plain fields to the group of key.
+func (a *Aggregation) addPlainValue(kv []any, key []byte, of any) {
+	v, ok := 0.0, true
+	if a.spec.Of != "" {
+		v, ok = plainNumber(of)
+	}
+	if a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
+}
+
+// byHad records which of several By fields a trace had; it reports
+// whether the caller should note the trace's keys: the first to miss one.
+func (a *Aggregation) byHad(had func(j int) bool) (note bool) {
+	for j := range a.s.by {
+		switch {
+		case !had(j):
+			note = note || !a.byMissed.Load() && !a.byMissed.Swap(true)
+		case !a.bySeen[j].Load():
+			a.bySeen[j].Store(true)
+		}
+	}
+	return note
+}
+
+// whereHad records whether a trace had the Where field; it reports
+// whether the caller should note the trace's keys: the first to miss it.
+func (a *Aggregation) whereHad(had bool) (note bool) {
+	if had {
+		if !a.whereSeen.Load() {
+			a.whereSeen.Store(true)
+		}
+		return false
+	}
+	return !a.whereMissed.Load() && !a.whereMissed.Swap(true)
+}
+
+// plainPart appends a plain By value as Trace.Str formats it; false for
+// kinds it leaves to the record's way.
+func plainPart(buf []byte, by any) ([]byte, bool) {
+	switch x := by.(type) {
+	case string:
+		if len(x) > maxPlainKey {
+			return nil, false
+		}
+		return append(buf, x...), true
+	case int:
+		return strconv.AppendInt(buf, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(buf, x, 10), true
+	case int32:
+		return strconv.AppendInt(buf, int64(x), 10), true
+	case uint:
+		return strconv.AppendUint(buf, uint64(x), 10), true
+	case uint64:
+		return strconv.AppendUint(buf, x, 10), true
+	case uint32:
+		return strconv.AppendUint(buf, uint64(x), 10), true
+	}
+	return nil, false // bools, floats, durations, small ints: formatted as Str does
+}
+
+// plainNumber is numberOf for a plain value.
+func plainNumber(x any) (float64, bool) {
+	var f float64
+	switch x := x.(type) {
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	case int32:
+		f = float64(x)
+	case int16:
+		f = float64(x)
+	case int8:
+		f = float64(x)
+	case uint:
+		f = float64(x)
+	case uint64:
+		f = float64(x)
+	case uint32:
+		f = float64(x)
+	case uint16:
+		f = float64(x)
+	case uint8:
+		f = float64(x)
+	case uintptr:
+		f = float64(x)
+	case float64:
+		f = x
+	case float32:
+		f = float64(x)
+	case time.Duration:
+		f = float64(x)
+	default: // strings, bools, missing
+		return 0, false
+	}
+	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
+}
+
+// add aggregates one trace. It allocates only for a new group (and for a
+// key of more than 128 bytes).
+func (a *Aggregation) add(t *Trace) {
+	var by [MaxBy][]byte
+	of, wv := a.lookup(t, &by) // one pass over the fields
+	if a.s.where.active() {
+		if a.whereHad(wv != nil) {
+			a.noteFields(t.fields)
+		}
+		if !a.s.where.encoded(t, wv) {
+			return
+		}
+	}
+	if len(a.s.by) > 1 && a.byHad(func(j int) bool { return by[j] != nil }) {
+		a.noteFields(t.fields)
+	}
+	v, ok := 0.0, true
+	if a.spec.Of != "" {
+		v, ok = numberOf(of)
+	}
+	var kb [128]byte
+	if a.update(a.keyOf(t, &by, kb[:0]), v, ok) {
+		a.noteFields(t.fields)
+	}
+}
+
+// lookup finds the encoded values of the By, Of and Where fields in one
+// pass; the last of a key wins.
+func (a *Aggregation) lookup(t *Trace, by *[MaxBy][]byte) (of, where []byte) {
+	s := &a.s
+	for f := t.fields; len(f) > 0; {
+		k, v, rest, err := protocol.NextField(f)
+		if err != nil {
+			break
+		}
+		for j := range s.by {
+			if s.by[j].ok && string(k) == s.by[j].key {
+				by[j] = v
+			}
+		}
+		if s.of.ok && string(k) == s.of.key {
+			of = v
+		}
+		if s.where.field.ok && string(k) == s.where.field.key {
+			where = v
+		}
+		f = rest
+	}
+	return of, where
+}
+
+// keyOf returns the trace's group key from the By fields' encoded values:
+// in the record's storage, in buf's, or (for kinds other than strings and
+// integers) new strings.
+func (a *Aggregation) keyOf(t *Trace, by *[MaxBy][]byte, buf []byte) []byte {
+	switch len(a.s.by) {
+	case 0:
+		return nil
+	case 1:
+		return a.partOf(t, by[0], a.s.names[0], buf)
+	}
+	for j := range a.s.by {
+		var pb [24]byte
+		part := a.partOf(t, by[j], a.s.names[j], pb[:0])
+		buf = binary.AppendUvarint(buf, uint64(len(part)))
+		buf = append(buf, part...)
+	}
+	return buf
+}
+
+// partOf returns a By value as Trace.Str formats it.
+func (a *Aggregation) partOf(t *Trace, v []byte, name string, buf []byte) []byte {
+	if len(v) == 0 {
+		return nil
+	}
+	if s, ok := stringOf(v); ok {
+		return s
+	}
+	switch protocol.Kind(v[0]) {
+	case protocol.KindInt:
+		if x, w := binary.Varint(v[1:]); w > 0 {
+			return strconv.AppendInt(buf, x, 10)
+		}
+	case protocol.KindUint:
+		if x, w := binary.Uvarint(v[1:]); w > 0 {
+			return strconv.AppendUint(buf, x, 10)
+		}
+	}
+	return append(buf, t.Str(name)...)
+}
+
+// stringOf returns the bytes of an encoded string, bytes or error value.
+func stringOf(v []byte) ([]byte, bool) {
+	switch protocol.Kind(v[0]) {
+	case protocol.KindString, protocol.KindBytes, protocol.KindError:
+		if n, w := binary.Uvarint(v[1:]); w > 0 && uint64(len(v)-1-w) >= n {
+			return v[1+w : 1+w+int(n)], true
+		}
+	}
+	return nil, false
+}
+
+// splitKey returns the values of the By fields that make up key, and the
+// group's Key: the one value, or the values joined by commas.
+func (a *Aggregation) splitKey(key []byte) (keys []string, joined string) {
+	switch len(a.s.by) {
+	case 0:
+		return nil, ""
+	case 1:
+		k := string(key)
+		return []string{k}, k
+	}
+	keys = make([]string, 0, len(a.s.by))
+	for len(keys) < len(a.s.by) {
+		n, w := binary.Uvarint(key)
+		if w <= 0 || n > uint64(len(key)-w) {
+			break // cannot happen: keyOf wrote it
+		}
+		keys = append(keys, string(key[w:w+int(n)]))
+		key = key[w+int(n):]
+	}
+	return keys, strings.Join(keys, ",")
+}
+
+// joinKey is keyOf for the values of a shipped group.
+func (a *Aggregation) joinKey(keys []string, buf []byte) []byte {
+	if len(a.s.by) == 1 && len(keys) == 1 {
+		return append(buf, keys[0]...)
+	}
+	for _, k := range keys {
+		buf = binary.AppendUvarint(buf, uint64(len(k)))
+		buf = append(buf, k...)
+	}
+	return buf
+}
