@@ -47,11 +47,9 @@ type SpanData struct {
 	size int // Size's estimate, kept as tags and logs are added
 
 	// Loans (spanloan.go): pooled is whether d came from the pool; loaned,
-	// set as d is delivered, whether sinks borrow it, refs their count;
-	// handoff, whether the delivery's own reference goes to the first
-	// Retain (one sink: two atomic operations a span fewer).
-	pooled, loaned, handoff bool
-	refs                    int32
+	// set as d is delivered, whether sinks borrow it, refs their count.
+	pooled, loaned bool
+	refs           int32
 }
 
 // spanBase is Size's estimate of a SpanData without tags, logs or error;

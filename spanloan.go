@@ -68,12 +68,8 @@ func (d *SpanData) reset() {
 
 // OnSpanEndLoan registers fn as [OnSpanEnd] does, for a sink that borrows
 // the spans it receives instead of keeping them: fn may read a span
-// during its call until its first Retain; to read it later, fn calls
-// d.Retain() before returning and d.Release() once done, once for each
-// Retain. A sink that retains more than one reference takes them all
-// before it hands any on: while it is the only sink, its first Retain
-// takes over the delivery's own reference (two atomic operations a span
-// fewer), so once that reference is released d may be reused. While every
+// during its call; to read it later, fn calls d.Retain() before
+// returning and d.Release() once done, once for each Retain. While every
 // registered sink borrows, a span's SpanData goes back to a pool after
 // its last Release and the next span records into it: a sampled span
 // then costs one allocation (its context), not two. While any sink keeps
@@ -90,14 +86,9 @@ func OnSpanEndLoan(fn func(d *SpanData)) (stop func()) {
 // [OnSpanEndLoan]. It must be called by a sink during its call, or by a
 // holder of an earlier Retain.
 func (d *SpanData) Retain() {
-	if !d.loaned {
-		return
+	if d.loaned {
+		atomic.AddInt32(&d.refs, 1)
 	}
-	if d.handoff { // the sink's first Retain, in its call: the delivery's reference becomes the sink's
-		d.handoff = false
-		return
-	}
-	atomic.AddInt32(&d.refs, 1)
 }
 
 // Release ends a Retain: after the last, d may be reused for another

@@ -198,10 +198,6 @@ func removeSink(s *spanSink) {
 // borrow (a sink that keeps spans may have been registered since d was
 // taken from the pool: d then is not lent, and never recycled); the
 // delivery holds a reference of its own until every sink has returned.
-// With one sink, the sink's first Retain takes that reference over
-// instead (see Retain): a sink that keeps nothing (an exporter's full
-// queue dropping d) then leaves d to the garbage collector, not to the
-// pool.
 func deliverSpan(d *SpanData) {
 	p := spanSinks.Load()
 	if p == nil {
@@ -210,18 +206,13 @@ func deliverSpan(d *SpanData) {
 		}
 		return
 	}
-	handoff := false
 	if d.loaned = d.pooled && p.loan; d.loaned {
 		d.refs = 1
-		handoff = len(p.list) == 1
-		d.handoff = handoff
 	}
 	for _, s := range p.list {
 		s.call(d)
 	}
-	if !handoff {
-		d.Release()
-	}
+	d.Release()
 }
 
 func (s *spanSink) call(d *SpanData) {
