@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"github.com/jstrace-go/jstrace/internal/printable"
+
 	"encoding/json"
 	"fmt"
 	"math"
@@ -140,9 +142,10 @@ func watchJSON(tr *script.Trace) (string, error) {
 	return escapeControls(string(b)) + "\n", nil
 }
 
-// escapeControls escapes the control characters encoding/json leaves as
-// they are (DEL and the C1 controls, U+0080–U+009F), so that the line is
-// safe for a terminal and still JSON.
+// escapeControls escapes what encoding/json leaves as it is and a
+// terminal must not get (DEL, the C1 controls, bidirectional overrides
+// and isolates: printable.UnsafeRune), so that the line is safe for a
+// terminal and still JSON.
 func escapeControls(s string) string {
 	if !strings.ContainsFunc(s, isRawControl) {
 		return s
@@ -158,7 +161,7 @@ func escapeControls(s string) string {
 	return b.String()
 }
 
-func isRawControl(r rune) bool { return r == 0x7f || (r >= 0x80 && r <= 0x9f) }
+func isRawControl(r rune) bool { return r == 0x7f || printable.UnsafeRune(r) }
 
 // jsonValue makes a field's value encodable as JSON: durations, times and
 // errors become strings, as do floats JSON cannot hold (NaN, ±Inf); bytes

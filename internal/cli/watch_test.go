@@ -71,7 +71,7 @@ func watchSink(t *tracer, globs []string, asJSON bool) func(*client.Conn, []byte
 // Hostile names and values reach stdout escaped, one line per event, in
 // text and in JSON; the JSON is valid and holds the values as sent.
 func TestWatchFormatHostile(t *testing.T) {
-	hostile := "GET /\x1b]52;c;cm0=\x07\x1b[2J\u009b\r\"quoted\"\nforged\x7f"
+	hostile := "GET /\x1b]52;c;cm0=\x07\x1b[2J\u009b\r\"quoted\"\nforged\x7f\u202egnp.exe"
 	long := strings.Repeat("x", 10000)
 	batch := watchBatch(t, "request:end",
 		[]any{"path", hostile, "long", long, "status", 200, "d", 3 * time.Millisecond, "nan", math.NaN(), "b", []byte("\x1b")},
@@ -86,7 +86,7 @@ func TestWatchFormatHostile(t *testing.T) {
 			tr, stdout, stderr := newTestTracer(false)
 			watchSink(tr, []string{"request:*"}, tc.json)(conn, batch)
 			out := stdout.String()
-			if strings.ContainsAny(out, "\x1b\x07\r\u009b\x7f") {
+			if strings.ContainsAny(out, "\x1b\x07\r\u009b\x7f\u202e") {
 				t.Fatalf("raw control characters: %q", out)
 			}
 			lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")

@@ -69,11 +69,17 @@ func escape(s string, field bool) string {
 }
 
 // unsafeRune reports whether a decoded non-ASCII rune must be escaped: an
-// invalid byte, a C1 control, or a bidirectional override or isolate.
+// invalid byte, or an UnsafeRune.
 func unsafeRune(r rune, size int) bool {
+	return r == utf8.RuneError && size == 1 || UnsafeRune(r)
+}
+
+// UnsafeRune reports whether a valid non-ASCII rune is one a terminal
+// must not be sent as it is: a C1 control, or a bidirectional override
+// or isolate. Text escapes them; so must any writer to a terminal that
+// encodes its own way (NDJSON).
+func UnsafeRune(r rune) bool {
 	switch {
-	case r == utf8.RuneError && size == 1:
-		return true
 	case r >= 0x80 && r <= 0x9f:
 		return true
 	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
