@@ -226,3 +226,12 @@ func (p *pred) encoded(t *Trace, v []byte) bool {
 	}
 	return p.str(t.Str(p.name))
 }
+
+// Check returns the error traces.Aggregate would panic with for a: too
+// many By fields, a Where that does not parse, an invalid Hist. Scripts
+// need not call it; a tool that builds an Agg from what a user typed
+// does, to say what is wrong before any agent runs it.
+func (a Agg) Check() error {
+	_, err := parseAgg(a)
+	return err
+}

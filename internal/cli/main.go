@@ -52,6 +52,7 @@ func newRoot(out *output) *cobra.Command {
 	root.AddCommand(NewCmdWatch(out, nil))
 	root.AddCommand(NewCmdDump(out, nil), NewCmdProbes(out, nil))
 	root.AddCommand(NewCmdRecord(out, nil), NewCmdReplay(out, nil))
+	root.AddCommand(NewCmdAgg(out, nil))
 	root.AddCommand(NewCmdCollect(out, nil), NewCmdShow(out, nil), NewCmdSlow(out, nil), NewCmdErrors(out, nil), NewCmdRecent(out, nil))
 	setUsageCodes(root)
 	root.Version = jstrace.Version

@@ -180,13 +180,19 @@ Remote and Local alike (at most 64, of 4 KiB in all).
 // runTrace runs a session: Local starts here, Remote in every agent that
 // matches, until Ctrl-C, --duration, or the end of every agent.
 func runTrace(ctx context.Context, opts *TraceOptions) error {
-	out := opts.IO
-	out.raw, out.json = opts.Raw, opts.JSON
-	sel, err := opts.selector()
+	name, src, err := readScript(opts)
 	if err != nil {
 		return err
 	}
-	name, src, err := readScript(opts)
+	return runSource(ctx, opts, name, src)
+}
+
+// runSource runs a session of the script src, called name in messages:
+// the user's (runTrace) or a built-in one (jstrace agg).
+func runSource(ctx context.Context, opts *TraceOptions, name string, src []byte) error {
+	out := opts.IO
+	out.raw, out.json = opts.Raw, opts.JSON
+	sel, err := opts.selector()
 	if err != nil {
 		return err
 	}

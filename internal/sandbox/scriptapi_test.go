@@ -19,7 +19,7 @@ import (
 // these. A name added to package script must be one a script can use, and
 // then added here and to the table (go generate ./internal/sandbox/symbols).
 var scriptAPI = []string{
-	"Agg", "Agg.By", "Agg.Hist", "Agg.Of", "Agg.Where",
+	"Agg", "Agg.By", "Agg.Check", "Agg.Hist", "Agg.Of", "Agg.Where",
 	"Aggregation", "Aggregation.Dropped", "Aggregation.Missing", "Aggregation.Snapshot", "Aggregation.Take",
 	"Bucket", "Bucket.Count", "Bucket.Hi", "Bucket.Lo",
 	"Group", "Group.Buckets", "Group.Count", "Group.Key", "Group.Keys", "Group.Max", "Group.Mean", "Group.Merge", "Group.Min",
