@@ -5,7 +5,7 @@
 // histograms included, to the CLI every second (traces.Ship); Local
 // merges what every process sent (traces.Merged), so the p99 per route
 // is that of all the cluster's requests, within ~3%. Every second it
-// prints it for the busiest routes, and a histogram of statuses.
+// draws it for the busiest routes, and bars of the statuses.
 //
 //	jstrace -t 'service*' examples/scripts/cluster-p99.go
 package main
@@ -13,7 +13,6 @@ package main
 import (
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/jstrace-go/jstrace/script"
@@ -26,24 +25,16 @@ func Remote(traces *script.Traces) {
 
 func Local(traces *script.Traces) {
 	routes, statuses := traces.Merged("routes"), traces.Merged("statuses")
-	report := func() {
+	traces.Every(time.Second, func() { // and once more at the end, for the last shipments
 		rs := routes.Take()
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Count > rs[j].Count })
 		if len(rs) > 5 {
 			rs = rs[:5]
 		}
+		rows := [][]string{{"ROUTE", "REQUESTS", "P99"}}
 		for _, g := range rs {
-			fmt.Printf("route %-10s %6d req  p99 %v\n", g.Key, g.Count, time.Duration(g.Quantile(0.99)).Round(time.Microsecond))
+			rows = append(rows, []string{g.Key, fmt.Sprint(g.Count), time.Duration(g.Quantile(0.99)).Round(time.Microsecond).String()})
 		}
-		gs := statuses.Take()
-		total := 0
-		for _, g := range gs {
-			total += g.Count
-		}
-		for _, g := range gs {
-			fmt.Printf("status %s %6d %s\n", g.Key, g.Count, strings.Repeat("#", 1+40*g.Count/total))
-		}
-	}
-	traces.Every(time.Second, report)
-	traces.OnCleanup(report) // what the processes shipped as the session ended
+		traces.Draw(script.Table(rows, traces.Width()) + "\n" + script.Bars(statuses.Take(), traces.Width()))
+	})
 }
