@@ -71,23 +71,25 @@ func (t *tracer) who(c *client.Conn) string { return t.out.field(c.Origin.Prefix
 // Console prints remote console output, within the agent's budget of
 // output (consoleRate): what exceeds it is dropped and counted.
 func (t *tracer) Console(c *client.Conn, m protocol.Console) {
-	w, text, ok := t.out.console(t.who(c), m)
-	if !ok {
-		return
-	}
-	if ok, first := t.console.allow(c, len(text)); !ok {
-		if first {
+	w, text, ok := t.out.console(t.who(c), m, func(n int) bool {
+		ok, first := t.console.allow(c, n)
+		if !ok && first {
 			t.out.errorf("%s: console output beyond %d bytes a second is dropped", t.who(c), consoleRate)
 		}
-		return
+		return ok
+	})
+	if ok {
+		t.out.writeSafe(w, []byte(text))
 	}
-	t.out.writeSafe(w, []byte(text))
 }
 
 // console formats a Remote's console output from the process who: the
 // writer and the text to write, made safe (unless raw) and prefixed, or an
-// output event line with --json. ok is false for an unknown stream.
-func (o *output) console(who string, m protocol.Console) (w io.Writer, text string, ok bool) {
+// output event line with --json. ok is false for an unknown stream, or if
+// allow (nil: no budget) refuses the size the text will have: it is asked
+// before the text is prefixed, which may multiply its size (a megabyte
+// of empty lines, each given a long prefix), and the escapes count.
+func (o *output) console(who string, m protocol.Console, allow func(n int) bool) (w io.Writer, text string, ok bool) {
 	w, prefix := o.stdout, ""
 	switch m.Stream {
 	case protocol.ConsoleStdout:
@@ -101,17 +103,31 @@ func (o *output) console(who string, m protocol.Console) (w io.Writer, text stri
 		return nil, "", false
 	}
 	if o.json {
+		if allow != nil && !allow(len(m.Text)+len(who)+eventOverhead) {
+			return nil, "", false
+		}
 		return o.stdout, o.eventLine(who, m.Stream, m.Text), true
 	}
 	text = m.Text
 	if !o.raw {
 		text = printable.Text(text)
 	}
+	n := len(text)
+	if prefix != "" {
+		n = prefixedSize(prefix, text)
+	}
+	if allow != nil && !allow(n) {
+		return nil, "", false
+	}
 	if prefix != "" {
 		text = prefixLines(prefix, text)
 	}
 	return w, text, true
 }
+
+// eventOverhead is about what an output event line adds to its text: the
+// JSON keys, time and stream.
+const eventOverhead = 80
 
 // Stats keeps an agent's counters and, with --verbose, reports new losses.
 func (t *tracer) Stats(c *client.Conn, s protocol.Stats) {

@@ -318,7 +318,7 @@ func (r *replayRemote) Emit(name string, kv []any) {
 }
 
 func (r *replayRemote) Print(stream byte, text string) {
-	w, text, ok := r.rp.t.out.console(r.rp.t.who(r.conn), protocol.Console{Stream: protocol.ConsoleStream(stream), Text: text})
+	w, text, ok := r.rp.t.out.console(r.rp.t.who(r.conn), protocol.Console{Stream: protocol.ConsoleStream(stream), Text: text}, nil)
 	if ok {
 		r.rp.t.out.writeSafe(w, []byte(text))
 	}
