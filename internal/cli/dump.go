@@ -74,11 +74,8 @@ func runDump(ctx context.Context, opts *DumpOptions) error {
 	if opts.Output == "" {
 		return exitf(ExitUsage, "jstrace dump needs -o FILE, the recording to write (- for standard output)")
 	}
-	if len(opts.Globs) > protocol.MaxDumpPatterns {
-		return exitf(ExitUsage, "%d globs, more than %d", len(opts.Globs), protocol.MaxDumpPatterns)
-	}
-	if _, err := compileGlobs(opts.Globs); err != nil {
-		return withCode(ExitUsage, err)
+	if err := checkRequestGlobs(opts.Globs); err != nil {
+		return err
 	}
 	var (
 		mu                 sync.Mutex
@@ -188,4 +185,16 @@ func writeDump(opts *DumpOptions, got []dumped) (uint64, error) {
 	}
 	n := w.Records()
 	return n, w.Close()
+}
+
+// checkRequestGlobs checks the globs a Dump or a ProbesRequest carries to
+// the agents: at most protocol.MaxDumpPatterns, each a valid glob.
+func checkRequestGlobs(globs []string) error {
+	if len(globs) > protocol.MaxDumpPatterns {
+		return exitf(ExitUsage, "%d globs, more than %d", len(globs), protocol.MaxDumpPatterns)
+	}
+	if _, err := compileGlobs(globs); err != nil {
+		return withCode(ExitUsage, err)
+	}
+	return nil
 }

@@ -90,11 +90,8 @@ func runProbes(ctx context.Context, opts *ProbesOptions) error {
 	if opts.Window < 0 || opts.Window > protocol.MaxProbeWindow {
 		return exitf(ExitUsage, "--for %v: want 0 to %v", opts.Window, protocol.MaxProbeWindow)
 	}
-	if len(opts.Globs) > protocol.MaxDumpPatterns {
-		return exitf(ExitUsage, "%d globs, more than %d", len(opts.Globs), protocol.MaxDumpPatterns)
-	}
-	if _, err := compileGlobs(opts.Globs); err != nil {
-		return withCode(ExitUsage, err)
+	if err := checkRequestGlobs(opts.Globs); err != nil {
+		return err
 	}
 	var (
 		mu  sync.Mutex
