@@ -36,7 +36,15 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 		// Storage on the stack, sized for one By field (the common case:
 		// less to clear per event) or for several.
 		var done bool
-		if len(a.s.by) <= 1 {
+		if len(a.s.by) <= 1 && !a.s.where.active() {
+			var kb [maxPlainKey]byte
+			if key, v, ok, simple := a.plainSimple(kv, kb[:0]); simple {
+				if a.update(key, v, ok) {
+					a.noteArgs(kv)
+				}
+				return
+			}
+		} else if len(a.s.by) <= 1 {
 			var kb [maxPlainKey]byte
 			done = a.addPlain1(kv, kb[:0])
 		} else {
@@ -109,6 +117,36 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 		a.noteArgs(kv)
 	}
 	return true
+}
+
+// plainSimple reads the key and value of plain fields for at most one
+// By field and no Where, the commonest aggregation, in as little code as
+// the probe's path can have; done is false as for addPlain1.
+func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, ok, done bool) {
+	var by, of any
+	byKey := &noKey
+	if len(a.s.by) == 1 {
+		byKey = &a.s.by[0]
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		if byKey.ok && k == byKey.key {
+			by = kv[i+1]
+		}
+		if a.s.of.ok && k == a.s.of.key {
+			of = kv[i+1]
+		}
+	}
+	if by != nil {
+		if key, done = plainPart(buf, by); !done {
+			return nil, 0, false, false
+		}
+	}
+	ok = true
+	if a.spec.Of != "" {
+		v, ok = plainNumber(of)
+	}
+	return key, v, ok, true
 }
 
 // noKey is the rawKey of no field.
