@@ -96,8 +96,11 @@ func (ts *timers) advance(to time.Time, run func(func())) {
 		run(due.fn)
 	}
 	for _, t := range ts.list {
-		if !t.next.After(to) {
-			t.next = t.next.Add((to.Sub(t.next)/t.every + 1) * t.every)
+		// Whole periods only, so the timer keeps its phase; in steps, as
+		// a gap may exceed a Duration (Sub saturates) and k×every+every
+		// may overflow one.
+		for !t.next.After(to) {
+			t.next = t.next.Add(to.Sub(t.next) / t.every * t.every).Add(t.every)
 		}
 	}
 	ts.now = to
