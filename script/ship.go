@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,8 +121,8 @@ func cutKeys(keys []string) []string {
 // since the last Take (per interval); Snapshot returns what arrived
 // since the last Take or ever, if the script never Takes (cumulative).
 // Missing and Dropped add up what the agents reported. Groups of a
-// different By or Hist than the first shipment (another version of the
-// script) are dropped. Like an Aggregation, Merged holds at most
+// different By, Of or Hist than the first shipment (another version of
+// the script) are dropped. Like an Aggregation, Merged holds at most
 // MaxGroups groups. Call it from Local; name is as given to Ship.
 func (t *Traces) Merged(name string) *Aggregation {
 	if err := checkShipName(name); err != nil {
@@ -164,7 +165,7 @@ func (a *Aggregation) addShipped(t *Trace) {
 	}
 }
 
-// shaped reports whether g has a's By and Hist, taking them from the
+// shaped reports whether g has a's By, Of and Hist, taking them from the
 // first shipment; the caller holds mu.
 func (a *Aggregation) shaped(g *protocol.Groups) bool {
 	h := layout{kind: g.Hist, lo: g.Lo, step: g.Step, n: int32(g.Buckets)}
@@ -176,7 +177,7 @@ func (a *Aggregation) shaped(g *protocol.Groups) bool {
 		a.spec.Of = g.Of
 		return true
 	}
-	return len(g.By) == len(a.s.by) && h == layoutOf(a.s.hist)
+	return slices.Equal(g.By, a.s.names) && g.Of == a.spec.Of && h == layoutOf(a.s.hist)
 }
 
 // mergeShipped merges one shipped group; the caller holds mu. New groups
