@@ -196,8 +196,8 @@ func (a *Aggregation) newGroup(key []byte, v float64) *Group {
 	if len(a.s.by) > 1 {
 		need += 2 * int64(len(key)) // Key and Keys besides the map's key
 	}
-	if a.spec.Of != "" && v != 0 {
-		need += 8 * initialBuckets
+	if a.spec.Of != "" && (v != 0 || a.s.hist.kind == protocol.HistLinear) {
+		need += 8 * initialBuckets // the buckets that count v (Linear counts 0 in them)
 	}
 	if !a.charge(need) {
 		return nil
