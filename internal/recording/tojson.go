@@ -34,6 +34,13 @@ func appendRecordJSON(dst []byte, r Record) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
+	for f := ev.Fields; len(f) > 0; {
+		_, val, rest, _ := protocol.NextField(f) // checked by ParseRecord
+		if groupsIn(val) {
+			return dst, fmt.Errorf("%w: a value of shipped groups (traces.Ship), which a recording has no form for", protocol.ErrMalformed)
+		}
+		f = rest
+	}
 	dst = append(dst, `{"time":"`...)
 	dst = time.Unix(0, ev.Time).UTC().AppendFormat(dst, timeLayout)
 	dst = append(dst, `","host":`...)
@@ -59,6 +66,29 @@ func appendRecordJSON(dst []byte, r Record) ([]byte, error) {
 		dst, _ = appendValueJSON(dst, val)
 	}
 	return append(dst, "}}"...), nil
+}
+
+// groupsIn reports whether the wire value at the start of b, already
+// checked by protocol.SkipValue, is or holds a value of KindGroups: the
+// one kind the wire has and a recording does not.
+func groupsIn(b []byte) bool {
+	switch k := protocol.Kind(b[0]); k {
+	case protocol.KindGroups:
+		return true
+	case protocol.KindList, protocol.KindMap:
+		c, m := binary.Uvarint(b[1:])
+		if k == protocol.KindMap {
+			c *= 2
+		}
+		for i, off := uint64(0), 1+m; i < c; i++ {
+			if groupsIn(b[off:]) {
+				return true
+			}
+			n, _ := protocol.SkipValue(b[off:])
+			off += n
+		}
+	}
+	return false
 }
 
 // appendValueJSON appends the wire value at the start of b, already
