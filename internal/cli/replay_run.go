@@ -317,6 +317,35 @@ func (r *replayRemote) Emit(name string, kv []any) {
 	r.rp.local.Dispatch(engine.Batch{Traces: []*script.Trace{tr}, Bytes: len(rec)})
 }
 
+var _ engine.Shipper = (*replayRemote)(nil)
+
+// Ship sends a Remote's shipped groups (traces.Ship) to Local, as an
+// agent's session does, timed by the Remote's clock. Nil groups only ask
+// whether it can.
+func (r *replayRemote) Ship(name string, g *protocol.Groups) error {
+	if g == nil {
+		return nil
+	}
+	now := r.rp.now.Load()
+	if r.eng != nil {
+		now = r.eng.Now().UnixNano()
+	}
+	rec := protocol.AppendGroupsRecord(nil, name, now, g)
+	if len(rec) > jstrace.MaxRecordSize {
+		return fmt.Errorf("shipped groups of %d bytes exceed the record limit of %d", len(rec), jstrace.MaxRecordSize)
+	}
+	tr, err := scripthost.ParseTrace(rec, r.conn.Origin)
+	if err != nil {
+		return err
+	}
+	if !r.rp.local.Wants(name) {
+		r.rp.t.warnOnce("ship "+name, "warning: Remote shipped %q but Local does not read it (traces.Merged)", name)
+		return nil
+	}
+	r.rp.local.Dispatch(engine.Batch{Traces: []*script.Trace{tr}, Bytes: len(rec)})
+	return nil
+}
+
 func (r *replayRemote) Print(stream byte, text string) {
 	w, text, ok := r.rp.t.out.console(r.rp.t.who(r.conn), protocol.Console{Stream: protocol.ConsoleStream(stream), Text: text}, nil)
 	if ok {
