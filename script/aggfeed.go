@@ -271,8 +271,20 @@ func plainPart(buf []byte, by any) ([]byte, bool) {
 		return strconv.AppendUint(buf, x, 10), true
 	case uint32:
 		return strconv.AppendUint(buf, uint64(x), 10), true
+	case bool:
+		return append(buf, strconv.FormatBool(x)...), true
+	case float64:
+		return appendFloat(buf, x), true
+	case float32:
+		return appendFloat(buf, float64(x)), true // encoded as a float64
 	}
-	return nil, false // bools, floats, durations, small ints: formatted as Str does
+	return nil, false // durations, small ints: formatted as Str does
+}
+
+// appendFloat appends f as Trace.Str formats it (fmt's %v) without
+// allocating.
+func appendFloat(buf []byte, f float64) []byte {
+	return strconv.AppendFloat(buf, f, 'g', -1, 64)
 }
 
 // plainNumber is numberOf for a plain value.
@@ -383,7 +395,8 @@ func (a *Aggregation) keyOf(t *Trace, by *[MaxBy][]byte, buf []byte) []byte {
 	return buf
 }
 
-// partOf returns a By value as Trace.Str formats it.
+// partOf returns a By value as Trace.Str formats it: strings, integers,
+// bools and floats without allocating.
 func (a *Aggregation) partOf(t *Trace, v []byte, name string, buf []byte) []byte {
 	if len(v) == 0 {
 		return nil
@@ -399,6 +412,12 @@ func (a *Aggregation) partOf(t *Trace, v []byte, name string, buf []byte) []byte
 	case protocol.KindUint:
 		if x, w := binary.Uvarint(v[1:]); w > 0 {
 			return strconv.AppendUint(buf, x, 10)
+		}
+	case protocol.KindTrue, protocol.KindFalse:
+		return append(buf, strconv.FormatBool(protocol.Kind(v[0]) == protocol.KindTrue)...)
+	case protocol.KindFloat:
+		if len(v) >= 9 {
+			return appendFloat(buf, math.Float64frombits(binary.LittleEndian.Uint64(v[1:9])))
 		}
 	}
 	return append(buf, t.Str(name)...)

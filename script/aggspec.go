@@ -206,6 +206,8 @@ func (p *pred) plain(v any) (ok, done bool) {
 	switch x := v.(type) {
 	case string:
 		return p.str(x), true
+	case bool:
+		return p.str(strconv.FormatBool(x)), true
 	case nil:
 		return p.op == "!=", true
 	}
@@ -223,6 +225,9 @@ func (p *pred) encoded(t *Trace, v []byte) bool {
 	}
 	if s, ok := stringOf(v); ok {
 		return p.strBytes(s)
+	}
+	if k := protocol.Kind(v[0]); k == protocol.KindTrue || k == protocol.KindFalse {
+		return p.str(strconv.FormatBool(k == protocol.KindTrue))
 	}
 	return p.str(t.Str(p.name))
 }

@@ -1,8 +1,12 @@
 package script_test
 
 import (
+	"fmt"
+	"math"
 	"testing"
+	"time"
 
+	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -38,3 +42,47 @@ func TestReviewMergedByNames(t *testing.T) {
 		})
 	}
 }
+
+// A By or Where field holding a bool or a float (a cache hit, a ratio)
+// cost every event of the probe one or two allocations: the key was
+// formatted by Trace.Str (fmt.Sprint) on the record's way, though the
+// probe's path allocates nothing once the group exists. And the keys are
+// those Trace.Str gives, as in Local.
+func TestReviewAggregateBoolFloatDoNotAllocate(t *testing.T) {
+	for i, tc := range []struct {
+		spec script.Agg
+		kv   []any
+	}{
+		{script.Agg{By: "hit", Of: "duration"}, []any{"hit", true, "duration", time.Millisecond}},
+		{script.Agg{By: "route,hit"}, []any{"route", "/a", "hit", false}},
+		{script.Agg{By: "route", Of: "duration", Where: "hit==true"}, []any{"route", "/a", "hit", true, "duration", time.Millisecond}},
+		{script.Agg{By: "route", Where: "hit!=true"}, []any{"route", "/a", "hit", true}},
+		{script.Agg{By: "ratio", Of: "duration"}, []any{"ratio", 0.25, "duration", time.Millisecond}},
+		{script.Agg{By: "route,ratio"}, []any{"route", "/a", "ratio", float32(0.1)}},
+		{script.Agg{By: "ratio"}, []any{"ratio", statusRatio(1e21)}}, // encoded
+	} {
+		name := fmt.Sprintf("reviewallocs:%d", i)
+		t.Run(tc.spec.By+"/"+tc.spec.Where, func(t *testing.T) {
+			fed(t, name, tc.spec)
+			p := jstrace.NewProbe(name)
+			p.Emit(tc.kv...)
+			if n := testing.AllocsPerRun(1000, func() { p.Emit(tc.kv...) }); n != 0 {
+				t.Fatalf("%v allocations per event", n)
+			}
+		})
+	}
+	// The keys, plain and encoded, are Trace.Str's.
+	for i, v := range []any{true, false, 0.25, -0.0, 1e21, 1e20, 1e-7, 123456789.125, float32(0.1), math.Inf(1), math.NaN(), statusRatio(2.5)} {
+		name := fmt.Sprintf("reviewkeys:%d", i)
+		a := fed(t, name, script.Agg{By: "x,y"})
+		d, move := decoded(t, name, script.Agg{By: "x,y"})
+		jstrace.NewProbe(name).Emit("x", v, "y", v)
+		move()
+		got, want := a.Take(), d.Take()
+		if len(got) != 1 || len(want) != 1 || got[0].Key != want[0].Key {
+			t.Errorf("%T %v: in the probe %v, in Local %v", v, v, got, want)
+		}
+	}
+}
+
+type statusRatio float64 // a named type: not plain, so encoded

@@ -134,9 +134,10 @@ func sprintf(format string, a []any) string {
 
 // Every calls fn every d (at least 10ms) until the session ends, and once
 // more when it ends, before the cleanup functions (see OnCleanup), for the
-// partial period since its last call: a report per second still reports
-// the last fraction of a second, and a session shorter than d reports
-// once. In Remote, what that last call emits reaches Local.
+// partial period since its last call — unless that is under a tenth of d:
+// a report per second still reports the last half second, a session
+// shorter than d reports once, and a 3s session reports three times, not
+// four. In Remote, what that last call emits reaches Local.
 func (t *Traces) Every(d time.Duration, fn func()) {
 	if fn == nil {
 		panic("traces.Every: nil function")

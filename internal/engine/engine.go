@@ -434,11 +434,13 @@ func (e *Engine) finish(deadline time.Time) {
 			more = false
 		}
 	}
-	e.timers.stop()
-	y := yielder{pins: &e.pins}
 	// Each Every callback runs once more, for the partial window since its
 	// last run (DTrace prints its aggregations at END for the same reason):
-	// a 500ms session of a once-a-second report still reports.
+	// a 500ms session of a once-a-second report still reports; one that
+	// ran in the last tenth of its period is not repeated.
+	every = e.timers.partial(every)
+	e.timers.stop()
+	y := yielder{pins: &e.pins}
 	for _, t := range every {
 		if e.dead || e.killReason.Load() != nil || e.stopped() {
 			break

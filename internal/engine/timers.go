@@ -57,6 +57,21 @@ func (ts *timers) add(d time.Duration, fn func()) {
 	ts.arm()
 }
 
+// partial returns the timers of list whose period since their last call
+// (or since Every, if none) is at least a tenth of a period: those a
+// final call at the end has something to report for. The others were
+// just called: another call would repeat them.
+func (ts *timers) partial(list []*timer) []*timer {
+	now := ts.clock()
+	var out []*timer
+	for _, t := range list {
+		if now.Sub(t.next.Add(-t.every)) >= t.every/10 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // fire runs the due callbacks through run, then re-arms. A callback that
 // overran its period is not run twice to catch up.
 func (ts *timers) fire(run func(func())) {
