@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/signal"
 	"strings"
@@ -85,8 +86,8 @@ A truncated recording is replayed up to the cut, then reported (exit 9).`,
 			if opts.Fast && cmd.Flags().Changed("speed") {
 				return exitf(ExitUsage, "--fast and --speed: give one")
 			}
-			if opts.Speed < 0 || (cmd.Flags().Changed("speed") && opts.Speed == 0) {
-				return exitf(ExitUsage, "--speed %v: give a factor above 0", opts.Speed)
+			if opts.Speed < 0 || (cmd.Flags().Changed("speed") && !(opts.Speed > 0 && opts.Speed <= math.MaxFloat64)) {
+				return exitf(ExitUsage, "--speed %v: give a finite factor above 0", opts.Speed)
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)

@@ -52,3 +52,17 @@ func Local(traces *script.Traces) {
 		t.Fatalf("stdout %q, want %q (stderr %s)", got, want, &stderr)
 	}
 }
+
+// --speed NaN and --speed Inf passed the check (NaN is neither below 0
+// nor 0): NaN made every due time a float-to-int conversion of NaN, and
+// Inf replayed unpaced without saying so; both are usage errors, as 0 is.
+func TestReviewReplaySpeedNotFinite(t *testing.T) {
+	for _, v := range []string{"NaN", "Inf", "+Inf", "-Inf", "1e400"} {
+		t.Run(v, func(t *testing.T) {
+			got, code := parse(t, NewCmdReplay, "--speed", v, "r.jsonl", "s.go")
+			if got != nil || code != ExitUsage {
+				t.Fatalf("--speed %s: ran %v, exit %d, want %d", v, got != nil, code, ExitUsage)
+			}
+		})
+	}
+}
