@@ -3,6 +3,7 @@ package script_test
 import (
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,3 +87,23 @@ func TestReviewAggregateBoolFloatDoNotAllocate(t *testing.T) {
 }
 
 type statusRatio float64 // a named type: not plain, so encoded
+
+// A shipped record carries the By and Of field names, which the CLI's
+// decoder bounds to 1 KiB (protocol.MaxGroupKey), but Ship cut only the
+// keys: an aggregation by a longer field name shipped records that every
+// CLI refused whole as malformed, every second, and Local's Merged stayed
+// empty. Ship now refuses it at the call, in words, as it refuses a glob.
+func TestReviewShipLongFieldName(t *testing.T) {
+	long := strings.Repeat("f", 1025)
+	for _, spec := range []script.Agg{{By: long}, {By: "a," + long}, {Of: long}} {
+		t.Run(fmt.Sprint(len(spec.By), len(spec.Of)), func(t *testing.T) {
+			defer func() {
+				if s, _ := recover().(string); !strings.Contains(s, "at most 1024") {
+					t.Fatalf("panic %q, want one saying at most 1024 bytes", s)
+				}
+			}()
+			tr := scripthost.NewTraces(&agentHost{})
+			tr.Ship("reqs", tr.Aggregate("x", spec))
+		})
+	}
+}

@@ -32,13 +32,19 @@ type shipper interface {
 // histograms included, where traces.Merged(name) in Local merges what
 // every agent sent. name must be a plain name, no glob: choose one that
 // no probe uses, as for Emit. Ship panics in Local, and when the CLI is
-// too old to read shipped groups. Keys longer than 1 KiB are cut to it.
+// too old to read shipped groups, or for a By or Of field name longer than
+// 1 KiB. Keys longer than 1 KiB are cut to it.
 func (t *Traces) Ship(name string, a *Aggregation) {
 	if err := checkShipName(name); err != nil {
 		panic("traces.Ship: " + err.Error())
 	}
 	if a == nil {
 		panic("traces.Ship: nil Aggregation")
+	}
+	for _, f := range append(slices.Clip(a.s.names), a.spec.Of) {
+		if len(f) > protocol.MaxGroupKey { // the CLI would refuse every record
+			panic(fmt.Sprintf("traces.Ship: field name %.40q… of %d bytes: shipped names are at most %d", f, len(f), protocol.MaxGroupKey))
+		}
 	}
 	sh, ok := t.host.(shipper)
 	if !ok {
