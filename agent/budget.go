@@ -31,8 +31,9 @@ type Totals struct {
 	// for the sessions' total on a loaded host.
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
-	// buffers (BufferSize each), the traces queued for their handlers and
-	// their Aggregations' groups. A session that would take it past is
+	// buffers (BufferSize each), the traces queued for their handlers,
+	// their Aggregations' groups and the shipped groups (traces.Ship)
+	// waiting to be sent, at most 8 MiB a session. A session that would take it past is
 	// refused; past it, the sessions holding the most are detached until
 	// the rest are within it. Default: 64 MiB.
 	MaxMemory int64
@@ -213,16 +214,16 @@ func (g *governor) close() {
 }
 
 // memory is what a session holds: its buffer, the traces queued for its
-// handlers and its Aggregations' groups. A session whose script is loading
+// handlers, its Aggregations' groups and its shipped groups not yet sent. A session whose script is loading
 // holds its buffer; one that ended, what its script still holds.
 func (g *governor) memory(s *session, u *usage) int64 {
 	switch {
 	case u.pending:
 		return g.buffer
 	case u.stuck:
-		return s.eng.PendingBytes() + s.fed.pool.Used()
+		return s.eng.PendingBytes() + s.fed.pool.Used() + s.ships.held()
 	}
-	return g.buffer + s.eng.PendingBytes() + s.fed.pool.Used()
+	return g.buffer + s.eng.PendingBytes() + s.fed.pool.Used() + s.ships.held()
 }
 
 // run wakes once a window while sessions are measured, and ends when none

@@ -43,6 +43,14 @@ func (q *shipQueue) put(rec []byte) bool {
 	return true
 }
 
+// held returns the bytes the queue holds, for the agent's memory total
+// (Totals.MaxMemory).
+func (q *shipQueue) held() int64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return int64(cap(q.recs))
+}
+
 // take appends the queued records to dst and empties the queue.
 func (q *shipQueue) take(dst []byte) []byte {
 	q.mu.Lock()
