@@ -75,53 +75,34 @@ func (a *Aggregation) drop() {
 }
 
 // addPlain1 and addPlainN aggregate plain fields (jstrace.Event.Args),
-// read as the record would present them, for at most one By field and
-// for several: the values stay in locals, the key is built in buf. done
-// is false when they cannot (a By or Where value that is not a string or
-// an integer, or a long string): the caller then decodes the record.
+// read as the record would present them, for at most one By field with a
+// Where (without one, addEvent calls plainSimple itself) and for several:
+// the values stay in locals, the key is built in buf. done is false when
+// they cannot (a By or Where value that is not a string or an integer,
+// or a long string): the caller then decodes the record.
 func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
-	s := &a.s
-	var by, of, wv any
-	byKey := &noKey // pointers: keys in registers would spill
-	if len(s.by) == 1 {
-		byKey = &s.by[0]
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
-		if byKey.ok && k == byKey.key {
-			by = kv[i+1]
-		}
-		if s.of.ok && k == s.of.key {
-			of = kv[i+1]
-		}
-		if s.where.field.ok && k == s.where.field.key {
-			wv = kv[i+1]
+	var wv any
+	if w := &a.s.where.field; w.ok {
+		for i := 0; i+1 < len(kv); i += 2 {
+			if k, _ := kv[i].(string); k == w.key {
+				wv = kv[i+1]
+			}
 		}
 	}
-	if s.where.op != "" { // the call only with a predicate: this path is hot
-		if pass, known := a.wherePlain(kv, wv); !known || !pass {
-			return known
-		}
+	if pass, known := a.wherePlain(kv, wv); !known || !pass {
+		return known
 	}
-	var key []byte
-	if by != nil {
-		if key, done = plainPart(buf, by); !done {
-			return false
-		}
-	}
-	v, ok := 0.0, true
-	if a.spec.Of != "" {
-		v, ok = plainNumber(of)
-	}
-	if a.update(key, v, ok) {
+	key, v, ok, done := a.plainSimple(kv, buf)
+	if done && a.update(key, v, ok) {
 		a.noteArgs(kv)
 	}
-	return true
+	return done
 }
 
 // plainSimple reads the key and value of plain fields for at most one
 // By field and no Where, the commonest aggregation, in as little code as
-// the probe's path can have; done is false as for addPlain1.
+// the probe's path can have (addPlain1 evaluates a Where first); done is
+// false as for addPlain1.
 func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, ok, done bool) {
 	var by, of any
 	byKey := &noKey
