@@ -1,6 +1,7 @@
 package jstrace
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math/rand/v2"
 	"runtime"
@@ -180,15 +181,7 @@ func (f *flight) snapshot(dst []byte) ([]byte, FlightStats) {
 			off += r.n
 		}
 	}
-	slices.SortStableFunc(recs, func(a, b rec) int {
-		switch {
-		case a.ts < b.ts:
-			return -1
-		case a.ts > b.ts:
-			return 1
-		}
-		return a.shard - b.shard
-	})
+	slices.SortStableFunc(recs, func(a, b rec) int { return cmp.Or(cmp.Compare(a.ts, b.ts), a.shard-b.shard) })
 	if cap(dst)-len(dst) < len(raw) {
 		dst = append(make([]byte, 0, len(dst)+len(raw)), dst...)
 	}

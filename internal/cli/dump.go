@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -150,15 +151,7 @@ func writeDump(opts *DumpOptions, got []dumped) (uint64, error) {
 			p = rest
 		}
 	}
-	slices.SortStableFunc(all, func(a, b entry) int {
-		switch {
-		case a.ts < b.ts:
-			return -1
-		case a.ts > b.ts:
-			return 1
-		}
-		return 0
-	})
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.ts, b.ts) })
 	if len(opts.Globs) > 0 {
 		globs = opts.Globs
 	}
