@@ -221,22 +221,24 @@ func TestDebugSlowWriter(t *testing.T) {
 		t.Errorf("stop took %v with the writer blocked, want about %v", d, debugStopWait)
 	}
 	close(w.release) // the writer goroutine finishes now
-	waitFor(t, func() bool {
+	// The drops may be reported in more than one line, as the writer
+	// catches up: wait until every event is written or counted.
+	var out string
+	var lines, dropped int
+	count := func() bool {
 		w.mu.Lock()
-		defer w.mu.Unlock()
-		return strings.Contains(w.buf.String(), "debug lines dropped")
-	})
-	w.mu.Lock()
-	out := w.buf.String()
-	w.mu.Unlock()
-	lines := strings.Count(out, "dbgslow:p")
-	var dropped int
-	for _, l := range strings.Split(out, "\n") {
-		var k int
-		if _, err := fmt.Sscanf(l, "jstrace: %d debug lines dropped", &k); err == nil {
-			dropped += k
+		out = w.buf.String()
+		w.mu.Unlock()
+		lines, dropped = strings.Count(out, "dbgslow:p"), 0
+		for _, l := range strings.Split(out, "\n") {
+			var k int
+			if _, err := fmt.Sscanf(l, "jstrace: %d debug lines dropped", &k); err == nil {
+				dropped += k
+			}
 		}
+		return lines+dropped >= n
 	}
+	waitFor(t, count)
 	if lines+dropped != n || dropped == 0 || len(out) > 3*debugMaxPending {
 		t.Errorf("%d lines written, %d dropped, of %d; %d bytes", lines, dropped, n, len(out))
 	}
