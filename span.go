@@ -33,12 +33,26 @@ type Span struct {
 	traceID TraceID
 	id      SpanID
 	parent  SpanID
-	start   int64 // Unix nanoseconds; 0 if nobody needed the clock at start
 	// carry is the request ID and tracestate the span carries, shared
 	// with its parent's context where they are the same; nil for none.
 	carry *reqInfo
-	flags uint8 // spanSampled, spanRemote, spanRemoteParent
+	flags uint8 // spanSampled, spanRemote, spanRemoteParent, spanFull
+}
 
+const (
+	spanSampled      = 1 << iota // the trace is sampled: record and export
+	spanRemote                   // a parent in another process (Extract): never started or ended here
+	spanRemoteParent             // this span's parent is remote
+	spanFull                     // the span lives in a spanContext, with a spanState: see state
+)
+
+// spanState is what a span keeps besides its IDs while anyone needs it:
+// it records (sampled, with an exporter running) or a session traced
+// the span probes when it started. It follows the Span in a spanContext;
+// a span nobody needs (most, where traces are sampled) lives in a
+// leanContext, half the size, and keeps no name, clock or error.
+type spanState struct {
+	start int64      // Unix nanoseconds
 	mu    sync.Mutex // guards the fields below
 	ended bool
 	name  string
@@ -46,18 +60,28 @@ type Span struct {
 	rec   *SpanData // non-nil while the span records (sampled, exported)
 }
 
-const (
-	spanSampled      = 1 << iota // the trace is sampled: record and export
-	spanRemote                   // a parent in another process (Extract): never started or ended here
-	spanRemoteParent             // this span's parent is remote
-)
+// leanContext is the context StartSpan returns for a span nobody needs
+// (64 bytes: one cache line, the one allocation of an unsampled span),
+// and withRemoteParent for a remote parent: the parent and the span.
+type leanContext struct {
+	context.Context
+	span Span
+}
 
-// spanContext is the context StartSpan returns: the parent and the span,
-// in one allocation (128 bytes: two cache lines, on the path of every
-// span).
+// spanContext is the context of a span that records or is traced: the
+// parent, the span and its state, in one allocation (128 bytes: two
+// cache lines). Its span is where a leanContext's is: see Span.context.
 type spanContext struct {
 	context.Context
 	span Span
+	st   spanState
+}
+
+func (c *leanContext) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return &c.span
+	}
+	return c.Context.Value(key)
 }
 
 func (c *spanContext) Value(key any) any {
@@ -67,14 +91,28 @@ func (c *spanContext) Value(key any) any {
 	return c.Context.Value(key)
 }
 
-// context returns the spanContext s lives in: every Span but a remote
-// parent's is allocated inside the context StartSpan returns.
-func (s *Span) context() *spanContext {
-	return (*spanContext)(unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(spanContext{}.span))))
+// context returns the context s lives in, a spanContext for a span with
+// spanFull set (state's only caller) and otherwise a leanContext.
+func (s *Span) context() unsafe.Pointer {
+	return unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(spanContext{}.span)))
 }
 
-func (c *spanContext) String() string {
-	return "jstrace.StartSpan(" + c.span.traceID.String() + "/" + c.span.id.String() + ")"
+// state returns s's state: nil for a span nobody needed at its start,
+// and for a remote parent.
+func (s *Span) state() *spanState {
+	if s == nil || s.flags&spanFull == 0 {
+		return nil
+	}
+	return &(*spanContext)(s.context()).st
+}
+
+func (c *leanContext) String() string { return c.span.label() }
+
+func (c *spanContext) String() string { return c.span.label() }
+
+// label is the String of the context s lives in.
+func (s *Span) label() string {
+	return "jstrace.StartSpan(" + s.traceID.String() + "/" + s.id.String() + ")"
 }
 
 // The probes every span fires. Their fields are those of any context
@@ -92,41 +130,46 @@ var (
 // the span's first tags, as [Span.SetTag] would set them.
 //
 // While the trace is not sampled and no session subscribes to the span
-// probes, a span costs its IDs and the one allocation of the context,
-// reads no clock and records nothing. Call [Span.End] when the operation
+// probes, a span costs its IDs and the one allocation of its context (64
+// bytes), reads no clock and keeps nothing else: not its name, tags or
+// error, and ending it does nothing. Call [Span.End] when the operation
 // ends.
 func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *Span) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &spanContext{Context: ctx}
-	s := &c.span
-	s.name = name
 	cfg := tracingConfig()
 	info, p := infoOf(ctx)
-	s.carry = info
+	sp := Span{carry: info}
 	if p != nil {
-		s.traceID, s.parent = p.traceID, p.id
-		s.flags = p.flags & spanSampled
+		sp.traceID, sp.parent = p.traceID, p.id
+		sp.flags = p.flags & spanSampled
 		if p.flags&spanRemote != 0 {
-			s.flags |= spanRemoteParent
+			sp.flags |= spanRemoteParent
 		}
 	}
-	if s.traceID.IsValid() {
-		s.id = newSpanID()
+	if sp.traceID.IsValid() {
+		sp.id = newSpanID()
 	} else {
-		s.traceID, s.id = newRootIDs()
-		if cfg.sampler.ShouldSample(s.traceID, name) {
-			s.flags |= spanSampled
+		sp.traceID, sp.id = newRootIDs()
+		if cfg.sampler.ShouldSample(sp.traceID, name) {
+			sp.flags |= spanSampled
 		}
 	}
 	startOn := spanStartProbe.Enabled()
-	if s.flags&spanSampled != 0 && spanSinks.Load() != nil {
-		s.start = now()
-		s.rec = newSpanData(s, cfg)
-		s.rec.addTags(noescape(kv))
-	} else if startOn || spanEndProbe.Enabled() {
-		s.start = now()
+	record := sp.flags&spanSampled != 0 && spanSinks.Load() != nil
+	if !record && !startOn && !spanEndProbe.Enabled() {
+		c := &leanContext{Context: ctx, span: sp}
+		return c, &c.span
+	}
+	sp.flags |= spanFull
+	c := &spanContext{Context: ctx, span: sp}
+	s, st := &c.span, &c.st
+	st.name = name
+	st.start = now()
+	if record {
+		st.rec = newSpanData(s, st, cfg)
+		st.rec.addTags(noescape(kv))
 	}
 	if startOn {
 		s.fire(spanStartProbe, c, name, 0, nil, noescape(kv))
@@ -173,33 +216,36 @@ func (s *Span) IsSampled() bool { return s != nil && s.flags&spanSampled != 0 }
 // IsRecording reports whether the span records its tags, logs and error:
 // it is sampled, an exporter runs, and it has not ended.
 func (s *Span) IsRecording() bool {
-	if s == nil {
+	st := s.state()
+	if st == nil {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.rec != nil && !s.ended
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.rec != nil && !st.ended
 }
 
-// Name returns the span's operation name.
+// Name returns the span's operation name while anyone needs the span: it
+// records, or a session traced the span probes when it started; "" for
+// others, which keep no name (see [StartSpan]).
 func (s *Span) Name() string {
-	if s == nil {
+	st := s.state()
+	if st == nil {
 		return ""
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.name
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.name
 }
 
 // SetName renames the span: an HTTP server span learns its route only
 // after routing.
 func (s *Span) SetName(name string) {
-	if s == nil || s.flags&spanRemote != 0 {
-		return
+	if st := s.state(); st != nil {
+		st.mu.Lock()
+		st.name = name
+		st.mu.Unlock()
 	}
-	s.mu.Lock()
-	s.name = name
-	s.mu.Unlock()
 }
 
 // SetTag sets a tag on a recording span (a later value for the same key
@@ -210,30 +256,32 @@ func (s *Span) SetName(name string) {
 // at most [MaxSpanTags] tags; the rest are counted in
 // [SpanData.DroppedTags].
 func (s *Span) SetTag(key string, value any) {
-	if s == nil {
+	st := s.state()
+	if st == nil {
 		return
 	}
 	v := noescape([]any{value})[0] // copied by setTag, never kept: see noescape
-	s.mu.Lock()
-	if s.rec != nil {
-		s.rec.setTag(key, v)
+	st.mu.Lock()
+	if st.rec != nil {
+		st.rec.setTag(key, v)
 	}
-	s.mu.Unlock()
+	st.mu.Unlock()
 }
 
 // Log adds a timestamped message with fields to a recording span (Moleculer's
 // span logs, OpenTelemetry's span events); it does nothing on others. A
 // span keeps at most [MaxSpanLogs] logs.
 func (s *Span) Log(msg string, kv ...any) {
-	if s == nil {
+	st := s.state()
+	if st == nil {
 		return
 	}
 	fields := noescape(kv) // copied by log, never kept
-	s.mu.Lock()
-	if s.rec != nil {
-		s.rec.log(msg, fields)
+	st.mu.Lock()
+	if st.rec != nil {
+		st.rec.log(msg, fields)
 	}
-	s.mu.Unlock()
+	st.mu.Unlock()
 }
 
 // SetError marks the span failed with err (nil clears it): its type,
@@ -241,19 +289,20 @@ func (s *Span) Log(msg string, kv ...any) {
 // [SpanError]), the stack too if [TracingOptions.ErrorStack], and
 // "span:end" carries the message as "error".
 func (s *Span) SetError(err error) {
-	if s == nil || s.flags&spanRemote != 0 {
+	st := s.state()
+	if st == nil {
 		return
 	}
 	var stack string
 	if err != nil && s.IsRecording() && tracingConfig().stack {
 		stack = callers(2)
 	}
-	s.mu.Lock()
-	s.err = err
-	if s.rec != nil {
-		s.rec.setError(err, stack)
+	st.mu.Lock()
+	st.err = err
+	if st.rec != nil {
+		st.rec.setError(err, stack)
 	}
-	s.mu.Unlock()
+	st.mu.Unlock()
 }
 
 // End ends the span: it fires "span:end" and hands a recording span to the
@@ -261,28 +310,29 @@ func (s *Span) SetError(err error) {
 // nothing.
 func (s *Span) End() {
 	// A span nobody wanted at start (not recording, no session on the span
-	// probes: no clock read) has nothing to end.
-	if s == nil || s.start == 0 || s.flags&spanRemote != 0 {
+	// probes: no state, no clock read) has nothing to end.
+	st := s.state()
+	if st == nil {
 		return
 	}
 	// now follows wall-clock steps (clock.go): a step back while the span
 	// ran must not make its duration negative.
-	dur := max(time.Duration(now()-s.start), 0)
-	s.mu.Lock()
-	if s.ended {
-		s.mu.Unlock()
+	dur := max(time.Duration(now()-st.start), 0)
+	st.mu.Lock()
+	if st.ended {
+		st.mu.Unlock()
 		return
 	}
-	s.ended = true
-	rec, err, name := s.rec, s.err, s.name
-	s.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
+	st.ended = true
+	rec, err, name := st.rec, st.err, st.name
+	st.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {
 		rec.Operation = name
 		rec.Duration = dur
 	}
-	s.mu.Unlock()
+	st.mu.Unlock()
 	if spanEndProbe.Enabled() {
-		s.fire(spanEndProbe, s.context(), name, dur, err, nil)
+		s.fire(spanEndProbe, (*spanContext)(s.context()), name, dur, err, nil)
 	}
 	if rec != nil {
 		deliverSpan(rec)

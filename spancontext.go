@@ -66,7 +66,7 @@ func withRemoteParent(ctx context.Context, t TraceID, id SpanID, sampled bool, s
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &spanContext{Context: ctx}
+	c := &leanContext{Context: ctx}
 	s := &c.span
 	info, _ := infoOf(ctx)
 	s.carry = info

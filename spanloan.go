@@ -105,7 +105,7 @@ var loanSpans atomic.Bool
 
 // newSpanData returns the SpanData span s records into: from the pool
 // while sinks borrow.
-func newSpanData(s *Span, cfg *tracing) *SpanData {
+func newSpanData(s *Span, st *spanState, cfg *tracing) *SpanData {
 	var d *SpanData
 	if loanSpans.Load() {
 		d = pooledSpanData()
@@ -115,8 +115,8 @@ func newSpanData(s *Span, cfg *tracing) *SpanData {
 	}
 	d.TraceID, d.SpanID, d.ParentID = s.traceID, s.id, s.parent
 	d.RemoteParent = s.flags&spanRemoteParent != 0
-	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, s.name
-	d.Start = time.Unix(0, s.start)
+	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, st.name
+	d.Start = time.Unix(0, st.start)
 	return d
 }
 

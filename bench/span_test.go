@@ -21,9 +21,12 @@ import (
 // context (120 bytes, in the 128-byte size class), to read the others
 // against on a slow or busy machine; alloc-128B-pointers the same with
 // the context's pointers, which the collector scans; alloc-160B, the context's size until
-// spans shared their request ID and tracestate. Keep these names stable.
+// spans shared their request ID and tracestate; alloc-64B-pointers, the
+// shape of the context of a span nobody needs (unsampled, not traced),
+// since such spans keep only their IDs. Keep these names stable.
 
 var (
+	sinkCtx64  *ctx64
 	sink128    *[128]byte
 	sink160    *[160]byte
 	sinkCtx128 *ctx128
@@ -38,6 +41,15 @@ type ctx128 struct {
 	name   string
 	err    error
 	rest   [16]byte
+}
+
+// ctx64 has the shape of an unsampled span's context: 64 bytes, with
+// its parent and request pointers.
+type ctx64 struct {
+	parent context.Context
+	ids    [32]byte
+	carry  *int
+	flags  uint8
 }
 
 type discardSpans struct{}
@@ -60,6 +72,12 @@ func BenchmarkSpan(b *testing.B) {
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			sinkCtx128 = &ctx128{parent: ctx}
+		}
+	})
+	b.Run("alloc-64B-pointers", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			sinkCtx64 = &ctx64{parent: ctx}
 		}
 	})
 	b.Run("alloc-160B", func(b *testing.B) {
