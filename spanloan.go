@@ -67,13 +67,17 @@ func (d *SpanData) reset() {
 }
 
 // OnSpanEndLoan registers fn as [OnSpanEnd] does, for a sink that borrows
-// the spans it receives instead of keeping them: fn may read a span
-// during its call; to read it later, fn calls d.Retain() before
-// returning and d.Release() once done, once for each Retain. While every
+// the spans it receives instead of keeping them. fn is handed one
+// reference to d of its own: it calls d.Release() once done with d (at
+// once, before returning, if it keeps nothing), and d.Retain() for each
+// further holder it hands d to, before handing it on. While every
 // registered sink borrows, a span's SpanData goes back to a pool after
 // its last Release and the next span records into it: a sampled span
-// then costs one allocation (its context), not two. While any sink keeps
-// spans, nothing is recycled and Retain and Release do nothing.
+// then costs one allocation (its context), not two, and its delivery to
+// a sink that queues it no atomic operation of its own. While any sink
+// keeps spans, nothing is recycled and Retain and Release do nothing. A
+// reference never released (a sink that panicked) only keeps its span
+// from being reused.
 //
 // It is for exporter pipelines (package export's is such a sink when its
 // exporters are all export.Borrower), not for code that handles spans: a
@@ -82,16 +86,16 @@ func OnSpanEndLoan(fn func(d *SpanData)) (stop func()) {
 	return onSpanEnd(fn, true)
 }
 
-// Retain keeps d from being recycled until a matching Release: see
-// [OnSpanEndLoan]. It must be called by a sink during its call, or by a
-// holder of an earlier Retain.
+// Retain adds a holder of d until a matching Release: see
+// [OnSpanEndLoan]. It must be called by a holder of a reference, for
+// another.
 func (d *SpanData) Retain() {
 	if d.loaned {
 		atomic.AddInt32(&d.refs, 1)
 	}
 }
 
-// Release ends a Retain: after the last, d may be reused for another
+// Release ends a reference: after the last, d may be reused for another
 // span, and must not be read.
 func (d *SpanData) Release() {
 	if d.loaned && atomic.AddInt32(&d.refs, -1) == 0 {

@@ -29,11 +29,12 @@ func TestLoanRecycles(t *testing.T) {
 	var got []held
 	keep := true
 	stop := jstrace.OnSpanEndLoan(func(d *jstrace.SpanData) {
-		if keep {
-			d.Retain()
-			d.Retain() // two holders, as two exporters
-			got = append(got, held{d, d.SpanID, d.Operation})
+		if !keep {
+			d.Release()
+			return
 		}
+		d.Retain() // two holders, as two exporters
+		got = append(got, held{d, d.SpanID, d.Operation})
 	})
 	defer stop()
 	endSpan("loaned")
@@ -78,6 +79,7 @@ func TestLoanNeedsEveryBorrower(t *testing.T) {
 	stopLoan := jstrace.OnSpanEndLoan(func(d *jstrace.SpanData) {
 		d.Retain()
 		d.Release()
+		d.Release()
 	})
 	defer stopLoan()
 
@@ -108,7 +110,7 @@ func TestLoanNeedsEveryBorrower(t *testing.T) {
 // is simply recycled, and Retain/Release on a span nobody lends are
 // harmless.
 func TestLoanWithoutSinks(t *testing.T) {
-	stop := jstrace.OnSpanEndLoan(func(*jstrace.SpanData) {})
+	stop := jstrace.OnSpanEndLoan((*jstrace.SpanData).Release)
 	_, s := jstrace.StartSpan(context.Background(), "orphan")
 	stop()
 	s.End()
@@ -149,7 +151,7 @@ func TestAllocsSpanSinks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			jstrace.SetTracing(jstrace.TracingOptions{Sampler: tc.sampler})
 			if tc.sink != nil {
-				defer tc.sink(func(*jstrace.SpanData) {})()
+				defer tc.sink((*jstrace.SpanData).Release)()
 			}
 			if raceEnabled && tc.sink != nil && tc.want == 1 {
 				t.Skip("the race detector's sync.Pool drops what it is given at random")

@@ -206,13 +206,14 @@ func deliverSpan(d *SpanData) {
 		}
 		return
 	}
+	// One reference per borrowing sink, each its own to release (a plain
+	// store: no sink has d yet).
 	if d.loaned = d.pooled && p.loan; d.loaned {
-		d.refs = 1
+		d.refs = int32(len(p.list))
 	}
 	for _, s := range p.list {
 		s.call(d)
 	}
-	d.Release()
 }
 
 func (s *spanSink) call(d *SpanData) {

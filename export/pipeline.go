@@ -125,9 +125,10 @@ func Start(o Options) (*Pipeline, error) {
 	go p.monitor(o.Interval)
 	ws := p.workers
 	sink := func(d *jstrace.SpanData) {
-		// One reference per queue, all taken before any queue may release
-		// its own: d stays whole until the last exporter is done with it.
-		for range ws {
+		// One reference per queue, the sink's own for the first, the others
+		// all taken before any queue may release its own: d stays whole
+		// until the last exporter is done with it.
+		for range ws[1:] {
 			d.Retain()
 		}
 		for _, w := range ws {
