@@ -3,6 +3,7 @@ package jstrace_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -136,5 +137,33 @@ func TestAllocsSpan(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBytesSpanUnneeded: a span nobody needs (unsampled, no session on
+// the span probes) allocates only its 64-byte context, not the 128 bytes
+// of one that records or is traced (bench/README.md, Spans).
+func TestBytesSpanUnneeded(t *testing.T) {
+	old := jstrace.Tracing()
+	defer jstrace.SetTracing(old)
+	jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+	perSpan := func() float64 {
+		const n = 20000
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i := 0; i < n; i++ {
+			_, s := jstrace.StartSpan(context.Background(), "op")
+			s.End()
+		}
+		runtime.ReadMemStats(&after)
+		return float64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	if got := perSpan(); got > 64+8 { // a little for what else the runtime allocates meanwhile
+		t.Errorf("an unsampled span allocates %.1f bytes, want 64", got)
+	}
+	sub := jstrace.Subscribe(func(n string) bool { return n == "span:end" }, 1<<20)
+	defer sub.Close()
+	if got := perSpan(); got < 128 { // the check above can tell the two apart
+		t.Errorf("a traced span allocates %.1f bytes, want 128", got)
 	}
 }
