@@ -28,8 +28,10 @@ import (
 //
 // A nil *Span is valid and does nothing: [SpanFromContext] returns nil for
 // a context without a span, and its methods may be called without a
-// check. A Span is safe for concurrent use; it must not be copied.
+// check. A Span is safe for concurrent use; it must not be copied (a
+// copy's methods may corrupt memory; go vet reports copies).
 type Span struct {
+	_       noCopy // go vet's copylocks reports copies: see Span.state
 	traceID TraceID
 	id      SpanID
 	parent  SpanID
@@ -45,6 +47,13 @@ const (
 	spanRemoteParent             // this span's parent is remote
 	spanFull                     // the span lives in a spanContext, with a spanState: see state
 )
+
+// noCopy makes go vet's copylocks check report copies of what holds
+// it; it takes no space.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
 
 // spanState is what a span keeps besides its IDs while anyone needs it:
 // it records (sampled, with an exporter running) or a session traced
@@ -92,7 +101,9 @@ func (c *spanContext) Value(key any) any {
 }
 
 // context returns the context s lives in, a spanContext for a span with
-// spanFull set (state's only caller) and otherwise a leanContext.
+// spanFull set (state, and End once state found one) and otherwise a
+// leanContext. s must be where StartSpan or withRemoteParent put it,
+// never a copy (go vet reports copies: see noCopy).
 func (s *Span) context() unsafe.Pointer {
 	return unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(spanContext{}.span)))
 }
@@ -140,30 +151,35 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	}
 	cfg := tracingConfig()
 	info, p := infoOf(ctx)
-	sp := Span{carry: info}
+	// The span's fields, built in place in its context (a Span is never
+	// copied: see Span.state).
+	var (
+		traceID    TraceID
+		id, parent SpanID
+		flags      uint8
+	)
 	if p != nil {
-		sp.traceID, sp.parent = p.traceID, p.id
-		sp.flags = p.flags & spanSampled
+		traceID, parent = p.traceID, p.id
+		flags = p.flags & spanSampled
 		if p.flags&spanRemote != 0 {
-			sp.flags |= spanRemoteParent
+			flags |= spanRemoteParent
 		}
 	}
-	if sp.traceID.IsValid() {
-		sp.id = newSpanID()
+	if traceID.IsValid() {
+		id = newSpanID()
 	} else {
-		sp.traceID, sp.id = newRootIDs()
-		if cfg.sampler.ShouldSample(sp.traceID, name) {
-			sp.flags |= spanSampled
+		traceID, id = newRootIDs()
+		if cfg.sampler.ShouldSample(traceID, name) {
+			flags |= spanSampled
 		}
 	}
 	startOn := spanStartProbe.Enabled()
-	record := sp.flags&spanSampled != 0 && spanSinks.Load() != nil
+	record := flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
-		c := &leanContext{Context: ctx, span: sp}
+		c := &leanContext{Context: ctx, span: Span{traceID: traceID, id: id, parent: parent, carry: info, flags: flags}}
 		return c, &c.span
 	}
-	sp.flags |= spanFull
-	c := &spanContext{Context: ctx, span: sp}
+	c := &spanContext{Context: ctx, span: Span{traceID: traceID, id: id, parent: parent, carry: info, flags: flags | spanFull}}
 	s, st := &c.span, &c.st
 	st.name = name
 	st.start = now()
