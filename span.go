@@ -255,7 +255,8 @@ func (s *Span) Name() string {
 }
 
 // SetName renames the span: an HTTP server span learns its route only
-// after routing.
+// after routing. Like [Span.Name], it does nothing on a span that keeps
+// no name (see [StartSpan]).
 func (s *Span) SetName(name string) {
 	if st := s.state(); st != nil {
 		st.mu.Lock()

@@ -196,8 +196,10 @@ func removeSink(s *spanSink) {
 
 // deliverSpan hands d to the sinks. A pooled d is lent if they all
 // borrow (a sink that keeps spans may have been registered since d was
-// taken from the pool: d then is not lent, and never recycled); the
-// delivery holds a reference of its own until every sink has returned.
+// taken from the pool: d then is not lent, and never recycled). A lent d
+// starts with one reference per sink, each handed to its sink to release
+// (see OnSpanEndLoan): the delivery keeps none, and must not read d once
+// it has called the sinks.
 func deliverSpan(d *SpanData) {
 	p := spanSinks.Load()
 	if p == nil {

@@ -46,8 +46,9 @@ func newWorker(e Exporter, o Options, log *slog.Logger) *worker {
 
 // enqueue queues d, or drops it if the queue is full. It runs on the
 // goroutine ending the span: a lock held for an append, never a wait. It
-// takes over a reference the caller retained for this queue: released
-// once exported (release), or at once if dropped.
+// takes over a reference the caller holds for this queue (the sink's own
+// for the first queue, one it retained for each other): released once
+// exported (release), or at once if dropped.
 func (w *worker) enqueue(d *jstrace.SpanData) {
 	size := d.Size()
 	w.mu.Lock()
