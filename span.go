@@ -31,7 +31,13 @@ import (
 // check. A Span is safe for concurrent use; it must not be copied (a
 // copy's methods may corrupt memory; go vet reports copies).
 type Span struct {
-	_       noCopy // go vet's copylocks reports copies: see Span.state
+	_ noCopy // go vet's copylocks reports copies: see Span.state
+	spanIDs
+}
+
+// spanIDs is what every Span holds: StartSpan builds it, then copies it
+// into the span's context (it holds no noCopy, so vet allows that copy).
+type spanIDs struct {
 	traceID TraceID
 	id      SpanID
 	parent  SpanID
@@ -151,35 +157,30 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	}
 	cfg := tracingConfig()
 	info, p := infoOf(ctx)
-	// The span's fields, built in place in its context (a Span is never
-	// copied: see Span.state).
-	var (
-		traceID    TraceID
-		id, parent SpanID
-		flags      uint8
-	)
+	sp := spanIDs{carry: info}
 	if p != nil {
-		traceID, parent = p.traceID, p.id
-		flags = p.flags & spanSampled
+		sp.traceID, sp.parent = p.traceID, p.id
+		sp.flags = p.flags & spanSampled
 		if p.flags&spanRemote != 0 {
-			flags |= spanRemoteParent
+			sp.flags |= spanRemoteParent
 		}
 	}
-	if traceID.IsValid() {
-		id = newSpanID()
+	if sp.traceID.IsValid() {
+		sp.id = newSpanID()
 	} else {
-		traceID, id = newRootIDs()
-		if cfg.sampler.ShouldSample(traceID, name) {
-			flags |= spanSampled
+		sp.traceID, sp.id = newRootIDs()
+		if cfg.sampler.ShouldSample(sp.traceID, name) {
+			sp.flags |= spanSampled
 		}
 	}
 	startOn := spanStartProbe.Enabled()
-	record := flags&spanSampled != 0 && spanSinks.Load() != nil
+	record := sp.flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
-		c := &leanContext{Context: ctx, span: Span{traceID: traceID, id: id, parent: parent, carry: info, flags: flags}}
+		c := &leanContext{Context: ctx, span: Span{spanIDs: sp}}
 		return c, &c.span
 	}
-	c := &spanContext{Context: ctx, span: Span{traceID: traceID, id: id, parent: parent, carry: info, flags: flags | spanFull}}
+	sp.flags |= spanFull
+	c := &spanContext{Context: ctx, span: Span{spanIDs: sp}}
 	s, st := &c.span, &c.st
 	st.name = name
 	st.start = now()
