@@ -76,11 +76,22 @@ func (e *Event) Args() (kv []any, plain bool) {
 		if k, ok := e.kv[i].(string); !ok || len(k) > maxPlainLen {
 			return e.kv, false
 		}
-		switch v := e.kv[i+1].(type) {
-		case string:
-			if len(v) > maxPlainLen {
+		// The commonest types first, as plain comparisons: the switch
+		// below searches.
+		v := e.kv[i+1]
+		if s, ok := v.(string); ok {
+			if len(s) > maxPlainLen {
 				return e.kv, false
 			}
+			continue
+		}
+		if _, ok := v.(int); ok {
+			continue
+		}
+		if _, ok := v.(time.Duration); ok {
+			continue
+		}
+		switch v.(type) {
 		case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, uintptr,
 			float64, float32, bool, time.Duration:
 		default:

@@ -270,6 +270,14 @@ func appendFloat(buf []byte, f float64) []byte {
 
 // plainNumber is numberOf for a plain value.
 func plainNumber(x any) (float64, bool) {
+	// The commonest Of types first, as plain comparisons: the switch
+	// below searches.
+	if d, ok := x.(time.Duration); ok {
+		return float64(d), true
+	}
+	if n, ok := x.(int); ok {
+		return float64(n), true
+	}
 	var f float64
 	switch x := x.(type) {
 	case int:

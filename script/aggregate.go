@@ -170,14 +170,30 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 	}
 	g.Count++
 	g.Sum += v
-	g.Min = math.Min(g.Min, v)
-	g.Max = math.Max(g.Max, v)
+	g.Min, g.Max = minf(g.Min, v), maxf(g.Max, v)
 	if b != nil {
 		b.add(i, 1)
 	} else {
 		g.hist.zeros++
 	}
 	return note
+}
+
+// minf and maxf are math.Min and math.Max for values that are not NaN,
+// signed zeros included, in code the compiler inlines (math's are calls
+// to assembly, on the probe's path).
+func minf(x, y float64) float64 {
+	if y < x || y == x && math.Signbit(y) {
+		return y
+	}
+	return x
+}
+
+func maxf(x, y float64) float64 {
+	if y > x || y == x && !math.Signbit(y) {
+		return y
+	}
+	return x
 }
 
 // groupCost is what a group costs besides its key's bytes and its
