@@ -4,12 +4,20 @@
 
 me=$(basename "$0")
 
-# freeport prints a loopback TCP port nothing listens on now.
+# freeport prints a loopback TCP port no socket uses now. It picks below
+# the kernel's ephemeral range, where outgoing connections take their
+# local ports: a port chosen there can be taken by a connection before the
+# server binds it (seen while another test held thousands of connections).
 freeport() {
-	local p
+	local p lo=32768 base=10000 span
+	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
+	span=$((lo - base))
+	if [ "$span" -lt 2000 ]; then # the ephemeral range starts low: no port is safe from it
+		base=20000 span=40000
+	fi
 	for _ in $(seq 100); do
-		p=$((20000 + RANDOM % 40000))
-		if ! ss -Htln "sport = :$p" | grep -q .; then
+		p=$((base + RANDOM % span))
+		if ! ss -Htan "sport = :$p" | grep -q .; then
 			echo "$p"
 			return
 		fi
