@@ -106,16 +106,10 @@ type FrameReader struct {
 	max int
 }
 
-// frameReaderBuf is a FrameReader's read buffer. It holds frame headers
-// and small frames; a payload larger than what it buffered is read
-// directly into the payload, so a larger buffer saves no copy. A CLI has
-// three per agent: 4 KiB, not 16, is 36 KiB less an agent.
-const frameReaderBuf = 4 << 10
-
 // NewFrameReader returns a FrameReader reading from r, accepting frames of
 // up to MaxFrameSize.
 func NewFrameReader(r io.Reader) *FrameReader {
-	return &FrameReader{r: bufio.NewReaderSize(r, frameReaderBuf), max: MaxFrameSize}
+	return &FrameReader{r: bufio.NewReaderSize(r, 16<<10), max: MaxFrameSize}
 }
 
 // SetMaxSize lowers (or restores, up to MaxFrameSize) the largest payload
