@@ -2,8 +2,8 @@
 // BenchmarkAttach: each agent listens with agent.Listen on its own port
 // and registers a discovery file, titled <prefix>-<i>, so that one jstrace
 // run finds them all by a -t glob. It prints "ready" once every agent
-// listens, then serves until its standard input closes or a signal, and
-// prints its own CPU seconds (user+system) and maximum RSS as it leaves.
+// listens, then serves until SIGINT or SIGTERM, and prints its own CPU
+// seconds (user+system) and maximum RSS as it leaves.
 //
 //	manyagents -n 100 -prefix bench-3 -run /tmp/run
 package main
