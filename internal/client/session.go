@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/mux"
@@ -60,10 +60,17 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}
 	c.ctl.SetReadDeadline(time.Time{})
 
-	var wg sync.WaitGroup
-	wg.Add(3)
+	// The last of the three readers to end closes done: no goroutine
+	// waits for them (a CLI has one connection per agent).
+	var readers atomic.Int32
+	readers.Store(3)
+	ended := func() {
+		if readers.Add(-1) == 0 {
+			close(c.done)
+		}
+	}
 	go func() {
-		defer wg.Done()
+		defer ended()
 		c.readStream(protocol.NewFrameReader(events), func(t protocol.FrameType, p []byte) error {
 			if t != protocol.FrameEvents {
 				return fmt.Errorf("%w: %v frame on the events stream", protocol.ErrMalformed, t)
@@ -73,7 +80,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer wg.Done()
+		defer ended()
 		c.readStream(protocol.NewFrameReader(console), func(t protocol.FrameType, p []byte) error {
 			var m protocol.Console
 			if t != protocol.FrameConsole {
@@ -87,7 +94,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer wg.Done()
+		defer ended()
 		// c.fr, which read Attached: what it buffered after it (a Warning
 		// sent at once) is the control stream's next frames.
 		c.readStream(c.fr, func(t protocol.FrameType, p []byte) error {
@@ -117,10 +124,6 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 			c.mu.Unlock()
 			return io.EOF // Done is the last control frame
 		})
-	}()
-	go func() {
-		wg.Wait()
-		close(c.done)
 	}()
 	return &attached, nil
 }
