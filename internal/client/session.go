@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/mux"
@@ -60,17 +60,10 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}
 	c.ctl.SetReadDeadline(time.Time{})
 
-	// The last of the three readers to end closes done: no goroutine
-	// waits for them (a CLI has one connection per agent).
-	var readers atomic.Int32
-	readers.Store(3)
-	ended := func() {
-		if readers.Add(-1) == 0 {
-			close(c.done)
-		}
-	}
+	var wg sync.WaitGroup
+	wg.Add(3)
 	go func() {
-		defer ended()
+		defer wg.Done()
 		c.readStream(protocol.NewFrameReader(events), func(t protocol.FrameType, p []byte) error {
 			if t != protocol.FrameEvents {
 				return fmt.Errorf("%w: %v frame on the events stream", protocol.ErrMalformed, t)
@@ -80,7 +73,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer ended()
+		defer wg.Done()
 		c.readStream(protocol.NewFrameReader(console), func(t protocol.FrameType, p []byte) error {
 			var m protocol.Console
 			if t != protocol.FrameConsole {
@@ -94,7 +87,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer ended()
+		defer wg.Done()
 		// c.fr, which read Attached: what it buffered after it (a Warning
 		// sent at once) is the control stream's next frames.
 		c.readStream(c.fr, func(t protocol.FrameType, p []byte) error {
@@ -124,6 +117,10 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 			c.mu.Unlock()
 			return io.EOF // Done is the last control frame
 		})
+	}()
+	go func() {
+		wg.Wait()
+		close(c.done)
 	}()
 	return &attached, nil
 }
