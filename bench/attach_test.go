@@ -90,6 +90,8 @@ func BenchmarkAttach(b *testing.B) {
 	})
 	b.Run("cli", benchmarkAttachCLI)
 	b.Run("200-agents", benchmarkAttach200)
+	b.Run("1000-agents-10x100", func(b *testing.B) { benchmarkAttachMany(b, 10, 100) })
+	b.Run("1000-agents-100x10", func(b *testing.B) { benchmarkAttachMany(b, 100, 10) })
 }
 
 // nopOutput discards a Local's output.

@@ -11,12 +11,35 @@
 // Run jstrace --help, or jstrace help <command>, for the flags and exit
 // codes; the guides are in the
 // repository's docs/ directory (docs/scripts.md, docs/operating.md).
+//
+// For jstrace's own developers, $JSTRACE_CPUPROFILE names a file to which
+// the run writes a CPU profile of itself (go tool pprof).
 package main
 
 import (
+	"fmt"
 	"os"
+	"runtime/pprof"
 
 	"github.com/jstrace-go/jstrace/internal/cli"
 )
 
-func main() { os.Exit(cli.Main()) }
+func main() { os.Exit(run()) }
+
+// run is cli.Main, profiled if $JSTRACE_CPUPROFILE asks for it.
+func run() int {
+	if path := os.Getenv("JSTRACE_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "jstrace: cpu profile: %v\n", err)
+			return 1
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "jstrace: cpu profile: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return cli.Main()
+}

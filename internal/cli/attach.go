@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,9 +21,9 @@ const (
 	retryScript   = time.Hour        // the script will not load there
 )
 
-// scan attaches every new candidate in parallel and returns how many it
-// attached. When it attached none, the error says why, with the exit code
-// of the most telling failure.
+// scan attaches every new candidate, at most maxAttaching at a time, and
+// returns how many it attached. When it attached none, the error says why,
+// with the exit code of the most telling failure.
 func (t *tracer) scan(ctx context.Context) (int, error) {
 	cands, err := t.sel.candidates(ctx)
 	if err != nil {
@@ -36,6 +37,7 @@ func (t *tracer) scan(ctx context.Context) (int, error) {
 		firstErr error
 	)
 	now := time.Now()
+	slots := make(chan struct{}, cmp.Or(t.attaching, maxAttaching))
 	for _, c := range cands {
 		t.mu.Lock()
 		_, busy := t.agents[c.addr]
@@ -47,10 +49,12 @@ func (t *tracer) scan(ctx context.Context) (int, error) {
 		if busy || skip {
 			continue
 		}
+		slots <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			res, who, err := t.try(ctx, c)
+			<-slots
 			mu.Lock()
 			defer mu.Unlock()
 			switch res {

@@ -31,6 +31,12 @@ const (
 	// localPending bounds the traces waiting for Local: beyond, the CLI
 	// stops reading and the agents drop (and count) instead.
 	localPending = 8192
+	// maxAttaching bounds the attach attempts in flight at once (dial,
+	// handshake, the agent's load of the script): enough to keep the
+	// CLI's cores busy while each waits for its agent, few enough that
+	// thousands of agents are not all loading a script, and holding a
+	// half-open connection and its buffers, at the same moment.
+	maxAttaching = 128
 )
 
 // tracer is one jstrace run: the Local engine and the agents attached.
@@ -57,7 +63,9 @@ type tracer struct {
 	// scanFn, if set, stands in for scan when wait looks for agents that
 	// joined (tests).
 	scanFn func(context.Context) (int, error)
-	near   nearMisses // what agents reported of patterns matching no probe
+	// attaching, if not 0, stands in for maxAttaching (tests).
+	attaching int
+	near      nearMisses // what agents reported of patterns matching no probe
 	// sink, if set, receives the agents' event batches instead of Local
 	// (jstrace collect).
 	sink func(c *client.Conn, batch []byte)

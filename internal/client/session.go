@@ -64,7 +64,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	wg.Add(3)
 	go func() {
 		defer wg.Done()
-		c.readStream(events, func(t protocol.FrameType, p []byte) error {
+		c.readStream(protocol.NewFrameReader(events), func(t protocol.FrameType, p []byte) error {
 			if t != protocol.FrameEvents {
 				return fmt.Errorf("%w: %v frame on the events stream", protocol.ErrMalformed, t)
 			}
@@ -74,7 +74,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}()
 	go func() {
 		defer wg.Done()
-		c.readStream(console, func(t protocol.FrameType, p []byte) error {
+		c.readStream(protocol.NewFrameReader(console), func(t protocol.FrameType, p []byte) error {
 			var m protocol.Console
 			if t != protocol.FrameConsole {
 				return fmt.Errorf("%w: %v frame on the console stream", protocol.ErrMalformed, t)
@@ -88,7 +88,9 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}()
 	go func() {
 		defer wg.Done()
-		c.readStream(c.ctl, func(t protocol.FrameType, p []byte) error {
+		// c.fr, which read Attached: what it buffered after it (a Warning
+		// sent at once) is the control stream's next frames.
+		c.readStream(c.fr, func(t protocol.FrameType, p []byte) error {
 			var s protocol.Stats
 			switch t {
 			case protocol.FrameStats, protocol.FrameDone:
@@ -123,10 +125,9 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	return &attached, nil
 }
 
-// readStream reads frames until the stream ends, passing them to fn; the
-// first error other than the end of the stream is kept for Wait.
-func (c *Conn) readStream(r io.Reader, fn func(protocol.FrameType, []byte) error) {
-	fr := protocol.NewFrameReader(r)
+// readStream reads frames from fr until the stream ends, passing them to
+// fn; the first error other than the end of the stream is kept for Wait.
+func (c *Conn) readStream(fr *protocol.FrameReader, fn func(protocol.FrameType, []byte) error) {
 	for {
 		t, p, err := fr.ReadFrame()
 		if err == nil {

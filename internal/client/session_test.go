@@ -1,0 +1,117 @@
+package client
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace/internal/mux"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+)
+
+// warnings is a WarningHandler that passes on the Warnings it receives.
+type warnings struct{ got chan protocol.Warning }
+
+func (w *warnings) Events(*Conn, []byte)                {}
+func (w *warnings) Console(*Conn, protocol.Console)     {}
+func (w *warnings) Stats(*Conn, protocol.Stats)         {}
+func (w *warnings) Warning(_ *Conn, m protocol.Warning) { w.got <- m }
+
+// An agent that sends a Warning in the same write as Attached: the frame
+// that came with the answer must not be lost with the reader that read
+// the answer.
+func TestWarningWithAttached(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		fakeAgent(t, ln)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, ln.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := &warnings{got: make(chan protocol.Warning, 1)}
+	if _, err := c.Attach(&protocol.Attach{Name: "s.go", Source: "package main"}, h); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case w := <-h.got:
+		if w.Pattern != "nosuch:*" {
+			t.Fatalf("warning %+v", w)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Warning sent with Attached was lost")
+	}
+	c.Close()
+	<-served
+}
+
+// fakeAgent answers one connection as an agent would, up to Attached,
+// which it sends with a Warning in one write; then it waits for the end of
+// the connection.
+func fakeAgent(t *testing.T, ln net.Listener) {
+	nc, err := ln.Accept()
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := protocol.ReadPreamble(nc); err != nil {
+		t.Error(err)
+		return
+	}
+	protocol.WritePreamble(nc)
+	if _, _, err := protocol.ReadFrameExact(nc, protocol.MaxFrameSize); err != nil {
+		t.Error(err)
+		return
+	}
+	welcome := protocol.Welcome{PID: 1, Title: "fake", Hostname: "h"}
+	protocol.WriteFrame(nc, protocol.FrameWelcome, welcome.Append(nil))
+	sess, err := mux.Server(nc, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer sess.Close()
+	ctl, err := mux.Accept(sess, 5*time.Second)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	for range 2 { // events, console
+		if _, err := mux.Accept(sess, 5*time.Second); err != nil {
+			t.Error(err)
+			return
+		}
+	}
+	var kind [1]byte
+	if _, err := io.ReadFull(ctl, kind[:]); err != nil {
+		t.Error(err)
+		return
+	}
+	if _, _, err := protocol.NewFrameReader(ctl).ReadFrame(); err != nil { // Attach
+		t.Error(err)
+		return
+	}
+	var attached protocol.Attached
+	warning := protocol.Warning{Kind: protocol.WarnNoProbe, Pattern: "nosuch:*"}
+	both := protocol.AppendFrame(nil, protocol.FrameAttached, attached.Append(nil))
+	both = protocol.AppendFrame(both, protocol.FrameWarning, warning.Append(nil))
+	if _, err := ctl.Write(both); err != nil {
+		t.Error(err)
+		return
+	}
+	<-sess.CloseChan() // until the client closes
+}
