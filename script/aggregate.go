@@ -41,13 +41,16 @@ type Agg struct {
 	Hist Hist
 }
 
-// MaxGroups bounds the groups of one Aggregation; traces that would start
-// another group are counted in Dropped. It keeps a By field with unbounded
-// values (an id) from growing the traced process's memory: a group costs
-// at most 32 KiB and its key. The memory of the groups together is bounded
-// too: to 4 MiB per Aggregation, and in Remote to a budget that a
-// session's Aggregations share (the agent's MaxAggregationMemory option).
-// Traces that would take more are dropped likewise.
+// MaxGroups bounds the groups (keys) of one Aggregation; traces that would
+// start another group are counted in Dropped. It keeps a By field with
+// unbounded values (an id) from growing the traced process's memory: a
+// group costs at most 32 KiB and its key, in each shard that holds it (an
+// Aggregation fed from several cores keeps a copy per core that fed the
+// key, at most 16, merged when read). The memory of the groups together is
+// bounded too, every copy counted: to 4 MiB per Aggregation, and in Remote
+// to a budget that a session's Aggregations share (the agent's
+// MaxAggregationMemory option). Traces that would take more are dropped
+// likewise.
 const MaxGroups = protocol.MaxGroups
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
@@ -358,7 +361,7 @@ func (a *Aggregation) Snapshot() []Group {
 			c.hist = g.hist.clone()
 			sh.mu.Unlock()
 			if d := all[keys[j]]; d != nil {
-				mergeGroup(d, &c)
+				d.Merge(c)
 			} else {
 				all[keys[j]] = &c
 			}

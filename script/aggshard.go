@@ -83,26 +83,12 @@ func (a *Aggregation) lockShard() *aggShard {
 	return sh
 }
 
-// mergeGroup adds src's traces to dst, a group of the same key.
-func mergeGroup(dst, src *Group) {
-	if src.Count == 0 {
-		return
-	}
-	if dst.Count == 0 {
-		dst.Min, dst.Max = src.Min, src.Max
-	}
-	dst.Count += src.Count
-	dst.Sum += src.Sum
-	dst.Min, dst.Max = minf(dst.Min, src.Min), maxf(dst.Max, src.Max)
-	dst.hist.merge(&src.hist)
-}
-
 // mergeInto adds the groups of gs to into, by key, adopting those it
 // lacks.
 func mergeInto(into, gs map[string]*Group) {
 	for k, g := range gs {
 		if d := into[k]; d != nil {
-			mergeGroup(d, g)
+			d.Merge(*g)
 		} else {
 			into[k] = g
 		}
