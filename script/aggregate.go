@@ -41,13 +41,16 @@ type Agg struct {
 	Hist Hist
 }
 
-// MaxGroups bounds the groups of one Aggregation; traces that would start
-// another group are counted in Dropped. It keeps a By field with unbounded
-// values (an id) from growing the traced process's memory: a group costs
-// at most 32 KiB and its key. The memory of the groups together is bounded
-// too: to 4 MiB per Aggregation, and in Remote to a budget that a
-// session's Aggregations share (the agent's MaxAggregationMemory option).
-// Traces that would take more are dropped likewise.
+// MaxGroups bounds the groups (keys) of one Aggregation; traces that would
+// start another group are counted in Dropped. It keeps a By field with
+// unbounded values (an id) from growing the traced process's memory: a
+// group costs at most 32 KiB and its key, in each shard that holds it (an
+// Aggregation fed from several cores keeps a copy per core that fed the
+// key, at most 16, merged when read). The memory of the groups together is
+// bounded too, every copy counted: to 4 MiB per Aggregation, and in Remote
+// to a budget that a session's Aggregations share (the agent's
+// MaxAggregationMemory option). Traces that would take more are dropped
+// likewise.
 const MaxGroups = protocol.MaxGroups
 
 // An Aggregation reduces the traces of matching probes as they arrive, in
@@ -67,24 +70,28 @@ const MaxGroups = protocol.MaxGroups
 //		}
 //	})
 //
-// An Aggregation is safe for concurrent use: probes add to it under a lock
-// that Take and Snapshot hold only for a moment, whatever the number of
-// groups.
+// An Aggregation is safe for concurrent use: probes add to it under the
+// lock of a shard of its groups (aggshard.go), which Take and Snapshot
+// hold only for a moment, whatever the number of groups.
 type Aggregation struct {
 	spec Agg
 	s    aggSpec // spec, parsed
 
+	shards []aggShard
+
+	// mu guards what the shards share, taken after a shard's lock on the
+	// rare paths (a new group, a histogram's growth, a noted key).
 	mu      sync.Mutex
-	groups  map[string]*Group // guarded by mu
-	missing int               // guarded by mu
-	dropped int               // guarded by mu
-	bytes   int64             // what groups hold (see groupCost); guarded by mu
-	limits  link.AggLimits    // guarded by mu
+	dropped int              // traces left out but by a shard (see drop)
+	bytes   int64            // what every shard's groups and keys hold (see groupCost, keyCost)
+	limits  link.AggLimits   // the bounds of bytes
+	keys    map[string]int32 // the groups' keys: how many shards hold each (MaxGroups bounds the keys)
 
 	// What FieldReport says, guarded by mu: whether a group was ever
-	// made, one with a key, and the keys noted (see wantKeys).
+	// made, one with a key, and the keys noted (see wantKeys; noted is
+	// read without the lock).
 	made, keyed bool
-	noted       int
+	noted       atomic.Int32
 	seen        []string
 	// And, set by the probes without the lock: whether a trace had each
 	// of several By fields, and whether one had the Where field, or not.
@@ -98,7 +105,7 @@ func newAggregation(spec Agg) (*Aggregation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Aggregation{spec: spec, s: s, groups: map[string]*Group{},
+	return &Aggregation{spec: spec, s: s, shards: newShards(shardCount()), keys: map[string]int32{},
 		limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}, nil
 }
 
@@ -114,14 +121,69 @@ func (a *Aggregation) limit(l link.AggLimits) {
 	a.limits = l
 }
 
-// charge reserves n more bytes for the groups, if both bounds allow them;
-// the caller holds mu.
-func (a *Aggregation) charge(n int64) bool {
+// charge reserves n more bytes for the groups of sh, if both bounds allow
+// them; the caller holds sh.mu.
+func (a *Aggregation) charge(sh *aggShard, n int64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if !a.chargeLocked(n) {
+		return false
+	}
+	sh.bytes += n
+	return true
+}
+
+// chargeLocked reserves n bytes; the caller holds mu.
+func (a *Aggregation) chargeLocked(n int64) bool {
 	if a.bytes+n > a.limits.MaxBytes || !a.limits.Pool.Take(n) {
 		return false
 	}
 	a.bytes += n
 	return true
+}
+
+// keyCost is what the shards' shared set of keys costs for one key.
+func keyCost(key string) int64 { return int64(len(key)) + 48 }
+
+// addKey reserves what a new group of key in sh costs (need, and the key's
+// place in the shared set if no shard has it yet), if MaxGroups and the
+// memory bounds allow; the caller holds sh.mu. It returns the key as the
+// set holds it.
+func (a *Aggregation) addKey(sh *aggShard, key []byte, need int64) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	n, held := a.keys[string(key)]
+	if !held && len(a.keys) >= MaxGroups {
+		return "", false
+	}
+	k := string(key)
+	if !held && !a.chargeLocked(keyCost(k)) {
+		return "", false
+	}
+	if !a.chargeLocked(need) {
+		if !held {
+			a.bytes -= keyCost(k)
+			a.limits.Pool.Give(keyCost(k))
+		}
+		return "", false
+	}
+	sh.bytes += need
+	a.keys[k] = n + 1
+	return k, true
+}
+
+// dropKeys ends the shards' hold of the keys of groups taken from one; the
+// caller holds mu.
+func (a *Aggregation) dropKeys(gs map[string]*Group) {
+	for k := range gs {
+		if n := a.keys[k] - 1; n > 0 {
+			a.keys[k] = n
+			continue
+		}
+		delete(a.keys, k)
+		a.bytes -= keyCost(k)
+		a.limits.Pool.Give(keyCost(k))
+	}
 }
 
 // A Group is what an Aggregation kept of the traces with one key.
@@ -142,17 +204,17 @@ type Group struct {
 // update adds v (when ok; else counts a missing Of) to the group of key.
 // It reports whether the caller should note the trace's keys (wantKeys).
 func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	sh := a.lockShard()
+	defer sh.mu.Unlock()
 	if !ok {
-		a.missing++
+		sh.missing++
 		return a.wantKeys(ok, false, key)
 	}
-	g := a.groups[string(key)]
+	g := sh.groups[string(key)]
 	fresh := g == nil
 	if fresh {
-		if g = a.newGroup(key, v); g == nil {
-			a.dropped++
+		if g = a.newGroup(sh, key, v); g == nil {
+			sh.dropped++
 			return false
 		}
 		note = a.wantKeys(ok, fresh, key)
@@ -163,8 +225,8 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 	}
 	b, i := g.hist.slot(v)
 	if b != nil && !fresh { // a fresh group's first buckets are paid for
-		if n := b.growth(i); n > 0 && !a.charge(n) {
-			a.dropped++
+		if n := b.growth(i); n > 0 && !a.charge(sh, n) {
+			sh.dropped++
 			return note
 		}
 	}
@@ -200,14 +262,13 @@ func maxf(x, y float64) float64 {
 // distribution's buckets: the Group, its map entry and pointer.
 const groupCost = 224
 
-// newGroup adds the group of key, if MaxGroups and the memory bounds allow
-// it and the first value v it counts; the caller holds mu.
-func (a *Aggregation) newGroup(key []byte, v float64) *Group {
+// newGroup adds the group of key to sh, if MaxGroups and the memory
+// bounds allow it and the first value v it counts; the caller holds sh.mu.
+func (a *Aggregation) newGroup(sh *aggShard, key []byte, v float64) *Group {
+	a.mu.Lock()
 	a.made = true
 	a.keyed = a.keyed || len(key) > 0
-	if len(a.groups) >= MaxGroups {
-		return nil
-	}
+	a.mu.Unlock()
 	need := groupCost + int64(len(key))
 	if len(a.s.by) > 1 {
 		need += 2 * int64(len(key)) // Key and Keys besides the map's key
@@ -215,15 +276,16 @@ func (a *Aggregation) newGroup(key []byte, v float64) *Group {
 	if a.spec.Of != "" && (v != 0 || a.s.hist.kind == protocol.HistLinear) {
 		need += 8 * initialBuckets // the buckets that count v (Linear counts 0 in them)
 	}
-	if !a.charge(need) {
+	k, ok := a.addKey(sh, key, need)
+	if !ok {
 		return nil
 	}
 	g := &Group{Min: v, Max: v, hist: histogram{lay: layoutOf(a.s.hist)}}
 	g.Keys, g.Key = a.splitKey(key)
 	if len(a.s.by) == 1 {
-		a.groups[g.Key] = g // the same string
+		sh.groups[g.Key] = g // the same string
 	} else {
-		a.groups[string(key)] = g
+		sh.groups[k] = g
 	}
 	return g
 }
@@ -245,17 +307,31 @@ func numberOf(v []byte) (float64, bool) {
 	return f, !math.IsNaN(f) && !math.IsInf(f, 0)
 }
 
-// take swaps the groups for an empty map, under the lock, and gives their
-// memory back: probes wait for that only, never for the sorting or copying
-// that follows. The groups are the caller's: no probe reaches them now.
+// take swaps each shard's groups for an empty map, under its lock, and
+// gives their memory back: probes wait for that only, never for the
+// merging, sorting or copying that follows. The groups are the caller's:
+// no probe reaches them now.
 func (a *Aggregation) take() map[string]*Group {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	gs := a.groups
-	a.groups = make(map[string]*Group, len(gs))
-	a.limits.Pool.Give(a.bytes)
-	a.bytes = 0
-	return gs
+	var all map[string]*Group
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		gs := sh.groups
+		sh.groups = make(map[string]*Group, len(gs))
+		a.mu.Lock()
+		a.bytes -= sh.bytes
+		a.limits.Pool.Give(sh.bytes)
+		a.dropKeys(gs)
+		a.mu.Unlock()
+		sh.bytes = 0
+		sh.mu.Unlock()
+		if all == nil {
+			all = gs
+		} else {
+			mergeInto(all, gs)
+		}
+	}
+	return all
 }
 
 // Take returns the groups, sorted by key, and starts over: the next Take
@@ -263,27 +339,35 @@ func (a *Aggregation) take() map[string]*Group {
 func (a *Aggregation) Take() []Group { return sorted(a.take()) }
 
 // Snapshot returns copies of the groups, sorted by key, and keeps
-// aggregating into them. Each group is copied under the lock on its own,
-// so that probes never wait for the copy of them all; the groups stay in
-// place, within MaxGroups and the memory bounds.
+// aggregating into them. Each group is copied under its shard's lock on
+// its own, so that probes never wait for the copy of them all; the groups
+// stay in place, within MaxGroups and the memory bounds.
 func (a *Aggregation) Snapshot() []Group {
-	a.mu.Lock()
-	ptrs := make([]*Group, 0, len(a.groups))
-	for _, g := range a.groups {
-		ptrs = append(ptrs, g)
+	all := map[string]*Group{}
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		keys := make([]string, 0, len(sh.groups))
+		ptrs := make([]*Group, 0, len(sh.groups))
+		for k, g := range sh.groups {
+			keys, ptrs = append(keys, k), append(ptrs, g)
+		}
+		sh.mu.Unlock()
+		for j, g := range ptrs {
+			// A Take meanwhile hands g to a caller that only reads it: the
+			// probes, which write it under sh.mu, no longer reach it.
+			sh.mu.Lock()
+			c := *g
+			c.hist = g.hist.clone()
+			sh.mu.Unlock()
+			if d := all[keys[j]]; d != nil {
+				d.Merge(c)
+			} else {
+				all[keys[j]] = &c
+			}
+		}
 	}
-	a.mu.Unlock()
-	gs := make([]Group, len(ptrs))
-	for i, g := range ptrs {
-		// A Take meanwhile hands g to a caller that only reads it: the
-		// probes, which write it under mu, no longer reach it.
-		a.mu.Lock()
-		gs[i] = *g
-		gs[i].hist = g.hist.clone()
-		a.mu.Unlock()
-	}
-	sortGroups(gs)
-	return gs
+	return sorted(all)
 }
 
 func sorted(groups map[string]*Group) []Group {
@@ -302,16 +386,28 @@ func sortGroups(gs []Group) {
 // Missing returns how many traces lacked a numeric Of field, since the
 // Aggregation started (Take does not reset it).
 func (a *Aggregation) Missing() int {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.missing
+	n := 0
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		n += sh.missing
+		sh.mu.Unlock()
+	}
+	return n
 }
 
 // Dropped returns how many traces were left out because the Aggregation
 // had MaxGroups groups or held all the memory it may (see MaxGroups), since
 // it started.
 func (a *Aggregation) Dropped() int {
+	n := 0
+	for i := range a.shards {
+		sh := &a.shards[i]
+		sh.mu.Lock()
+		n += sh.dropped
+		sh.mu.Unlock()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.dropped
+	return n + a.dropped
 }

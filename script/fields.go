@@ -18,10 +18,11 @@ const (
 
 // fieldReport is Feed.Fields. It holds the lock for a moment.
 func (a *Aggregation) fieldReport() link.FieldReport {
+	missing := a.Missing()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r := link.FieldReport{Seen: slices.Clone(a.seen)}
-	if a.spec.Of != "" && a.missing > 0 && !a.made {
+	if a.spec.Of != "" && missing > 0 && !a.made {
 		r.Missing = append(r.Missing, a.spec.Of)
 	}
 	if len(a.s.by) == 1 && a.made && !a.keyed && !slices.Contains(a.seen, a.spec.By) {
@@ -42,16 +43,16 @@ func (a *Aggregation) fieldReport() link.FieldReport {
 
 // wantKeys reports whether the keys of the trace just counted should be
 // noted: it lacked Of, or started the group of the traces without By. The
-// caller holds mu; this runs on those rare paths only.
+// caller holds a shard's lock; this runs on those rare paths only.
 func (a *Aggregation) wantKeys(ok, fresh bool, key []byte) bool {
-	return a.noted < maxNotedTraces && (!ok || fresh && len(key) == 0 && a.spec.By != "")
+	return a.noted.Load() < maxNotedTraces && (!ok || fresh && len(key) == 0 && a.spec.By != "")
 }
 
 // noteArgs notes the keys of plain fields (jstrace.Event.Args).
 func (a *Aggregation) noteArgs(kv []any) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.noted++
+	a.noted.Add(1)
 	for i := 0; i+1 < len(kv); i += 2 {
 		if k, ok := kv[i].(string); ok {
 			a.noteKey(k)
@@ -63,7 +64,7 @@ func (a *Aggregation) noteArgs(kv []any) {
 func (a *Aggregation) noteFields(fields []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.noted++
+	a.noted.Add(1)
 	for f := fields; len(f) > 0; {
 		k, _, rest, err := protocol.NextField(f)
 		if err != nil {

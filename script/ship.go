@@ -134,7 +134,7 @@ func (t *Traces) Merged(name string) *Aggregation {
 	if err := checkShipName(name); err != nil {
 		panic("traces.Merged: " + err.Error())
 	}
-	a := &Aggregation{groups: map[string]*Group{}, limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}
+	a := &Aggregation{shards: newShards(1), keys: map[string]int32{}, limits: link.AggLimits{MaxBytes: link.DefaultMaxAggregationBytes}}
 	f := link.Feed[Trace]{Trace: a.addShipped, Event: func(jstrace.Event) {}, Limit: a.limit,
 		Fields: func() link.FieldReport { return link.FieldReport{} }}
 	if err := t.host.Aggregate(name, f); err != nil {
@@ -155,24 +155,28 @@ func (a *Aggregation) addShipped(t *Trace) {
 	if err != nil || !ok {
 		return
 	}
+	sh := &a.shards[0] // a Merged aggregation's only shard: one goroutine feeds it
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	if !a.shaped(g) {
+	shaped := a.shaped(g)
+	a.mu.Unlock()
+	if !shaped {
 		for _, gr := range g.Groups {
-			a.dropped += int(gr.Count)
+			sh.dropped += int(gr.Count)
 		}
 		return
 	}
-	a.missing += int(g.Missing)
-	a.dropped += int(g.Dropped)
+	sh.missing += int(g.Missing)
+	sh.dropped += int(g.Dropped)
 	var kb [128]byte
 	for i := range g.Groups {
-		a.mergeShipped(&g.Groups[i], kb[:0])
+		a.mergeShipped(sh, &g.Groups[i], kb[:0])
 	}
 }
 
 // shaped reports whether g has a's By, Of and Hist, taking them from the
-// first shipment; the caller holds mu.
+// first shipment; the caller holds mu and the shard's lock.
 func (a *Aggregation) shaped(g *protocol.Groups) bool {
 	h := layout{kind: g.Hist, lo: g.Lo, step: g.Step, n: int32(g.Buckets)}
 	if !a.made {
@@ -186,23 +190,23 @@ func (a *Aggregation) shaped(g *protocol.Groups) bool {
 	return slices.Equal(g.By, a.s.names) && g.Of == a.spec.Of && h == layoutOf(a.s.hist)
 }
 
-// mergeShipped merges one shipped group; the caller holds mu. New groups
+// mergeShipped merges one shipped group into sh; the caller holds sh.mu. New groups
 // are bounded as in an Aggregation; the buckets of existing ones grow
 // within the span of a histogram.
-func (a *Aggregation) mergeShipped(sg *protocol.Group, buf []byte) {
+func (a *Aggregation) mergeShipped(sh *aggShard, sg *protocol.Group, buf []byte) {
 	key := a.joinKey(sg.Keys, buf)
-	g := a.groups[string(key)]
+	g := sh.groups[string(key)]
 	if g == nil {
 		need := groupCost + 3*int64(len(key)) + 8*int64(len(sg.Pos.N)+len(sg.Neg.N))
-		if len(a.groups) >= MaxGroups || !a.charge(need) {
-			a.dropped += int(sg.Count)
+		if _, ok := a.addKey(sh, key, need); !ok {
+			sh.dropped += int(sg.Count)
 			return
 		}
 		// The decoded buckets are the group's own: adopted, not copied.
 		g = &Group{Keys: sg.Keys, Key: strings.Join(sg.Keys, ","), Count: int(sg.Count), Sum: sg.Sum, Min: sg.Min, Max: sg.Max,
 			hist: histogram{lay: layoutOf(a.s.hist), zeros: sg.Zeros,
 				pos: buckets{off: sg.Pos.Off, n: sg.Pos.N}, neg: buckets{off: sg.Neg.Off, n: sg.Neg.N}}}
-		a.groups[string(key)] = g
+		sh.groups[string(key)] = g
 		return
 	}
 	if sg.Count == 0 {
@@ -219,7 +223,10 @@ func (a *Aggregation) mergeShipped(sg *protocol.Group, buf []byte) {
 	g.hist.pos.merge(&buckets{off: sg.Pos.Off, n: sg.Pos.N})
 	g.hist.neg.merge(&buckets{off: sg.Neg.Off, n: sg.Neg.N})
 	if n := 8*int64(cap(g.hist.pos.n)+cap(g.hist.neg.n)) - before; n > 0 {
+		a.mu.Lock()
 		a.bytes += n
 		a.limits.Pool.Hold(n)
+		a.mu.Unlock()
+		sh.bytes += n
 	}
 }
