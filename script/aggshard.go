@@ -84,11 +84,15 @@ func (a *Aggregation) lockShard() *aggShard {
 }
 
 // mergeInto adds the groups of gs to into, by key, adopting those it
-// lacks.
+// lacks. It never writes a group it adopted: a Snapshot that listed it
+// before a Take swapped its shard may still be copying it under the
+// shard's lock, so a merge goes to a copy (Merge clones the histogram).
 func mergeInto(into, gs map[string]*Group) {
 	for k, g := range gs {
 		if d := into[k]; d != nil {
-			d.Merge(*g)
+			m := *d
+			m.Merge(*g)
+			into[k] = &m
 		} else {
 			into[k] = g
 		}
