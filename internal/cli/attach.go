@@ -39,17 +39,34 @@ func (t *tracer) scan(ctx context.Context) (int, error) {
 	now := time.Now()
 	slots := make(chan struct{}, cmp.Or(t.attaching, maxAttaching))
 	for _, c := range cands {
+		if ctx.Err() != nil {
+			break // the attempts in flight end with ctx; the rest wait for the next run
+		}
 		t.mu.Lock()
 		_, busy := t.agents[c.addr]
 		skip := now.Before(t.skip[c.addr])
-		if !busy && !skip && !t.stopping {
+		placed := !busy && !skip && !t.stopping
+		if placed {
 			t.agents[c.addr] = &agent{} // placeholder: attaching
 		}
 		t.mu.Unlock()
 		if busy || skip {
 			continue
 		}
-		slots <- struct{}{}
+		// A slot, or the end of ctx: a scan that waits for one must not
+		// outlive a cancelled run.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			if placed {
+				t.mu.Lock()
+				delete(t.agents, c.addr) // never tried: free for the next scan
+				t.mu.Unlock()
+			}
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -213,7 +213,8 @@ func runSource(ctx context.Context, opts *TraceOptions, name string, src []byte)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	if err := t.start(ctx, sigs); err != nil {
+	stopped, err := t.start(ctx, sigs)
+	if err != nil {
 		t.eng.Abandon()
 		wait, cancel := context.WithTimeout(context.Background(), localTimeout)
 		t.eng.Wait(wait)
@@ -221,7 +222,10 @@ func runSource(ctx context.Context, opts *TraceOptions, name string, src []byte)
 		return err
 	}
 	defer t.hardDeadline(opts.Duration)()
-	reason := t.wait(ctx, sigs)
+	var reason error
+	if !stopped { // else Ctrl-C came during the first scan
+		reason = t.wait(ctx, sigs)
+	}
 	return t.shutdown(sigs, reason)
 }
 
@@ -256,23 +260,52 @@ func newTracer(opts *TraceOptions, sel *selector, path string, src []byte) (*tra
 }
 
 // start attaches the agents that match now, or waits for one with --wait.
-func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) error {
+// Ctrl-C ends a scan under way (the slots of maxAttaching make a scan of
+// thousands of agents long when many hang): stopped then says the session
+// is to end at once, with the agents attached so far.
+func (t *tracer) start(ctx context.Context, sigs <-chan os.Signal) (stopped bool, err error) {
 	for {
-		n, err := t.scan(ctx)
+		n, signalled, err := t.scanUntilSignal(ctx, sigs)
+		if signalled {
+			if n > 0 {
+				return true, nil
+			}
+			return true, withCode(ExitOK, errors.New("stopped before any agent matched"))
+		}
 		if n > 0 {
-			return nil
+			return false, nil
 		}
 		if !t.opts.Wait || permanent(err) {
-			return err
+			return false, err
 		}
 		select {
 		case <-sigs:
-			return withCode(ExitOK, errors.New("stopped before any agent matched"))
+			return true, withCode(ExitOK, errors.New("stopped before any agent matched"))
 		case <-ctx.Done():
-			return ctx.Err()
+			return false, ctx.Err()
 		case <-time.After(rescanEvery):
 		}
 	}
+}
+
+// scanUntilSignal is scan, cancelled by a signal on sigs (which it then
+// reports).
+func (t *tracer) scanUntilSignal(ctx context.Context, sigs <-chan os.Signal) (n int, signalled bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan bool)
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+			done <- true
+		case <-sctx.Done():
+			done <- false
+		}
+	}()
+	n, err = t.scan(sctx)
+	cancel()
+	signalled = <-done
+	return n, signalled, err
 }
 
 // wait runs the session until Ctrl-C, --duration, or the end of every agent

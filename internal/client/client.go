@@ -92,10 +92,21 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 	return c, nil
 }
 
-func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (*Conn, error) {
+func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *Conn, err error) {
 	if dl, ok := ctx.Deadline(); ok {
 		nc.SetDeadline(dl)
 	}
+	// A cancelled ctx ends the handshake at once, not at its deadline: a
+	// peer that never answers must not hold a Ctrl-C (or a bounded scan's
+	// slot) for dialTimeout.
+	stop := context.AfterFunc(ctx, func() { nc.SetDeadline(time.Unix(1, 0)) })
+	defer func() {
+		if !stop() && err == nil {
+			err = fmt.Errorf("%s: %w", addr, context.Cause(ctx)) // the deadline may be set: the Conn is spoilt
+		} else if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+			err = fmt.Errorf("%w (%w)", err, context.Cause(ctx))
+		}
+	}()
 	if opts.TLS != nil {
 		conf := opts.TLS
 		if conf.ServerName == "" {
@@ -125,7 +136,7 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (*Co
 	if err := protocol.WriteFrame(nc, protocol.FrameHello, hello.Append(nil)); err != nil {
 		return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
 	}
-	c := &Conn{Addr: addr, nc: nc, log: log, done: make(chan struct{})}
+	c = &Conn{Addr: addr, nc: nc, log: log, done: make(chan struct{})}
 	t, payload, err := protocol.ReadFrameExact(nc, protocol.MaxFrameSize)
 	if err == nil {
 		err = decodeReply(t, payload, protocol.FrameWelcome, &c.Welcome)
