@@ -10,11 +10,13 @@ import (
 // DTrace keeps an aggregation per CPU: a probe adds to the shard its
 // goroutine's stack address hashes to, under that shard's lock, so that
 // goroutines on different cores seldom share a lock or a cache line, and
-// Take and Snapshot merge the shards by key (exactly for Count, Sum, Min
-// and Max; histograms bucket by bucket). A goroutine keeps its shard, so
-// one that fires many probes finds its groups in its core's cache; one
-// that finds its shard's lock taken adds to the next free one rather than
-// wait.
+// Take and Snapshot merge the shards by key (exactly for Count, Min, Max
+// and integer sums below 2^53, other sums up to the rounding of adding in
+// another order; histograms bucket by bucket). A goroutine mostly keeps its
+// shard (the hash is of its stack's 4 KiB page, which moves when the stack
+// grows or a deep call crosses a page), so one that fires many probes
+// finds its groups in its core's cache; one that finds its shard's lock
+// taken adds to the next free one rather than wait.
 //
 // The price is memory: a key fed from several shards has a group in each
 // (every copy counted in the memory bounds; a key with few events, as
