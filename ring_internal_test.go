@@ -74,3 +74,43 @@ func TestRingRestartsWhenEmpty(t *testing.T) {
 		}
 	}
 }
+
+// The nudge fires once, for the first record stamped at or after its
+// moment; Read disarms it, and arming again drops a signal pending.
+func TestRingNudge(t *testing.T) {
+	r := newRing(4 << 10)
+	rec := func() []byte {
+		f, _ := frame(make([]byte, frameHdr+10))
+		return f
+	}
+	r.writeAt(rec(), 100)
+	if pending(r.nudge) {
+		t.Fatal("a nudge nobody armed")
+	}
+	r.nudgeAt(200)
+	r.writeAt(rec(), 150)
+	if pending(r.nudge) {
+		t.Fatal("a record stamped before the moment nudged")
+	}
+	r.writeAt(rec(), 200)
+	r.writeAt(rec(), 300)
+	if !pending(r.nudge) || pending(r.nudge) {
+		t.Fatal("records at and after the moment did not nudge exactly once")
+	}
+	r.nudgeAt(400)
+	r.read(nil)
+	r.writeAt(rec(), 500)
+	if pending(r.nudge) {
+		t.Fatal("a nudge after read")
+	}
+	r.nudgeAt(400)
+	r.writeAt(rec(), 500)
+	r.nudgeAt(600)
+	if pending(r.nudge) {
+		t.Fatal("arming again kept the signal of the last moment")
+	}
+	r.writeAt(rec(), 0) // unstamped (write): nudges nobody
+	if pending(r.nudge) {
+		t.Fatal("an unstamped record nudged")
+	}
+}

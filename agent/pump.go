@@ -14,8 +14,10 @@ import (
 // maxBatch is the payload size at which the pump sends an Events frame.
 const maxBatch = 256 << 10
 
-// gather is how long at most the pump lets events accumulate before a pass;
-// it reads sooner when the session buffer passes a quarter full.
+// gather is how long at most the pump lets events accumulate before a pass,
+// and how long after a pass the next one waits, so that events reach the
+// handlers within gather of their probe (plus the pass itself); it reads
+// sooner when the session buffer passes a quarter full.
 const gather = 10 * time.Millisecond
 
 // route says where the events of a probe go.
@@ -39,6 +41,7 @@ type pump struct {
 	traces  []script.Trace // the current chunk of traces
 	bytes   []byte         // the current chunk of record copies
 	ships   []byte         // shipped groups taken from the session's queue
+	last    time.Time      // when the last pass for Ready ended
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -60,12 +63,17 @@ func (p *pump) run() {
 	for {
 		select {
 		case <-p.s.sub.Ready():
-			// Let events gather for a moment, so that a steady trickle
-			// costs the service at most a hundred wake-ups a second rather
-			// than one per event, unless they come fast enough to fill a
-			// quarter of the buffer meanwhile: then it is read as it fills.
-			p.gather()
+			// The first event after a quiet spell is read at once: the
+			// goroutine that fired its probe is running, so the pass
+			// costs no thread a wake-up of its own. Events that follow
+			// within gather of a pass gather (see gather), so that a
+			// steady stream costs the service at most a few hundred
+			// passes a second rather than one per event.
+			if wait := gather - time.Since(p.last); wait > 0 {
+				p.gather(wait)
+			}
 			p.pass()
+			p.last = time.Now()
 		case <-p.s.ships.ready:
 			p.pass()
 		case ack := <-p.flushReq:
@@ -89,14 +97,20 @@ func (p *pump) run() {
 	}
 }
 
-// gather waits a moment for events to accumulate, until the buffer passes
-// a quarter full, or for a flush or stop.
-func (p *pump) gather() {
-	t := time.NewTimer(gather)
+// gather waits up to wait for events to accumulate, until the buffer
+// passes a quarter full, or for a flush or stop; or, once half of gather
+// has passed since the last pass, until a probe fires: the pass then runs
+// while that probe's goroutine runs, and events that keep coming never
+// wake the process for their pass (only the timer does, when the probes
+// stop firing meanwhile).
+func (p *pump) gather(wait time.Duration) {
+	nudge := p.s.sub.Nudge(max(wait-gather/2, 0))
+	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-p.s.sub.Filling():
+	case <-nudge:
 	case ack := <-p.flushReq:
 		p.pass()
 		close(ack)
