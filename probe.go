@@ -141,7 +141,7 @@ func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) 
 				s.flight.write(f)
 				continue
 			}
-			s.ring.writeAt(f, ts)
+			s.ring.write(f)
 			continue
 		}
 		e := Event{prefix: p.prefix, name: p.name, ctx: ctx, head: head, kv: kv, buf: noescape(buf[:0]), ts: ts}

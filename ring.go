@@ -14,12 +14,10 @@ type ring struct {
 	buf  []byte // len is a power of two
 	head uint64 // next byte to read; guarded by mu
 	tail uint64 // next byte to write; guarded by mu
-	due  int64  // guarded by mu: a record stamped at or after it signals nudge (see nudgeAt); 0: none
 
 	dropped atomic.Uint64
 	ready   chan struct{} // capacity 1: signalled when the ring turns non-empty
 	filling chan struct{} // capacity 1: signalled when the ring passes a quarter full
-	nudge   chan struct{} // capacity 1: signalled by the first record stamped at or after due
 }
 
 func newRing(size int) *ring {
@@ -27,7 +25,7 @@ func newRing(size int) *ring {
 		size = 4 << 10
 	}
 	size = 1 << bits.Len(uint(size-1)) // round up to a power of two
-	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1), nudge: make(chan struct{}, 1)}
+	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
 }
 
 // MaxRecordSize bounds one encoded event; a larger one (thousands of long
@@ -58,14 +56,9 @@ func frame(b []byte) (f []byte, ok bool) {
 	return nil, false
 }
 
-// write appends one length-prefixed record (see frame), stamped 0: one
-// that nudges nobody.
-func (r *ring) write(f []byte) bool { return r.writeAt(f, 0) }
-
-// writeAt appends one length-prefixed record (see frame) of an event of
-// time ts. It reports false when the record was dropped: too large (f is
-// nil), or no room.
-func (r *ring) writeAt(f []byte, ts int64) bool {
+// write appends one length-prefixed record (see frame). It reports false
+// when the record was dropped: too large (f is nil), or no room.
+func (r *ring) write(f []byte) bool {
 	if f == nil {
 		r.dropped.Add(1)
 		return false
@@ -79,16 +72,9 @@ func (r *ring) writeAt(f []byte, ts int64) bool {
 	}
 	used := r.tail - r.head
 	r.put(f)
-	nudge := r.due != 0 && ts >= r.due
-	if nudge {
-		r.due = 0
-	}
 	r.mu.Unlock()
 	if used == 0 {
 		signal(r.ready)
-	}
-	if nudge {
-		signal(r.nudge)
 	}
 	if q := uint64(len(r.buf)) / 4; used < q && used+need >= q {
 		signal(r.filling)
@@ -114,19 +100,6 @@ func (r *ring) put(p []byte) {
 	r.tail += uint64(len(p))
 }
 
-// nudgeAt arms the nudge: the first record stamped at or after due (in
-// now's clock) signals it. A signal still pending is dropped first. Only
-// the consumer calls it; read disarms it.
-func (r *ring) nudgeAt(due int64) {
-	select {
-	case <-r.nudge:
-	default:
-	}
-	r.mu.Lock()
-	r.due = max(due, 1)
-	r.mu.Unlock()
-}
-
 // read appends every buffered byte to dst and empties the ring. It copies
 // without holding the lock, so probes never wait for a large copy: producers
 // only write between tail and head+len(buf), never over [head, tail), and
@@ -148,7 +121,6 @@ func (r *ring) read(dst []byte) []byte {
 	}
 	r.mu.Lock()
 	r.head = tail
-	r.due = 0
 	if r.tail == tail {
 		// Empty: start over at the beginning, so that a consumer that
 		// keeps up has probes write into the same few warm cache lines

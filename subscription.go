@@ -2,7 +2,6 @@ package jstrace
 
 import (
 	"slices"
-	"time"
 )
 
 // DefaultBufferSize is the buffer of a [Subscription] when Subscribe is given
@@ -20,8 +19,8 @@ const DefaultBufferSize = 1 << 20
 // full drops its event and counts it in [Subscription.Dropped]; it never
 // waits.
 //
-// Read, Ready, Filling and Nudge belong to a single consumer goroutine;
-// the other methods are safe for concurrent use.
+// Read, Ready and Filling belong to a single consumer goroutine; the other
+// methods are safe for concurrent use.
 //
 // A subscription made by [SubscribeFunc] has no buffer: it hands each event
 // to its function as the probe fires.
@@ -135,23 +134,6 @@ func (s *Subscription) Filling() <-chan struct{} {
 	return s.ring.filling
 }
 
-// Nudge returns a channel that receives a value when an event that
-// happened after from now on is buffered: the first, once. A consumer
-// that lets events accumulate after Ready, to read them in fewer passes,
-// waits on it as well as on a timer of its own: when events keep coming,
-// a probe fires after the moment and the consumer reads them while that
-// probe's goroutine runs, rather than at its timer, which would wake the
-// process for nothing else. Each call replaces the last one's moment, and
-// drops a signal pending; Read ends the wait, and the channel then stays
-// silent until the next call. A subscription without a buffer returns nil.
-func (s *Subscription) Nudge(after time.Duration) <-chan struct{} {
-	if s.ring == nil {
-		return nil
-	}
-	s.ring.nudgeAt(now() + int64(after))
-	return s.ring.nudge
-}
-
 // Read appends every buffered record to dst, each prefixed by its length,
 // and empties the buffer.
 func (s *Subscription) Read(dst []byte) []byte {
@@ -184,5 +166,5 @@ func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	if s.flight != nil {
 		return len(e.rec), s.flight.write(e.framed)
 	}
-	return len(e.rec), s.ring.writeAt(e.framed, e.when())
+	return len(e.rec), s.ring.write(e.framed)
 }

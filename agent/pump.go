@@ -65,10 +65,12 @@ func (p *pump) run() {
 		case <-p.s.sub.Ready():
 			// The first event after a quiet spell is read at once: the
 			// goroutine that fired its probe is running, so the pass
-			// costs no thread a wake-up of its own. Events that follow
-			// within gather of a pass gather (see gather), so that a
-			// steady stream costs the service at most a few hundred
-			// passes a second rather than one per event.
+			// costs no thread a wake-up of its own (waiting for a timer
+			// would). Events that follow within gather of a pass gather
+			// until gather after it, so that a steady stream costs the
+			// service at most a hundred passes a second rather than one
+			// per event, unless they come fast enough to fill a quarter
+			// of the buffer meanwhile: then it is read as it fills.
 			if wait := gather - time.Since(p.last); wait > 0 {
 				p.gather(wait)
 			}
@@ -98,19 +100,13 @@ func (p *pump) run() {
 }
 
 // gather waits up to wait for events to accumulate, until the buffer
-// passes a quarter full, or for a flush or stop; or, once half of gather
-// has passed since the last pass, until a probe fires: the pass then runs
-// while that probe's goroutine runs, and events that keep coming never
-// wake the process for their pass (only the timer does, when the probes
-// stop firing meanwhile).
+// passes a quarter full, or for a flush or stop.
 func (p *pump) gather(wait time.Duration) {
-	nudge := p.s.sub.Nudge(max(wait-gather/2, 0))
 	t := time.NewTimer(wait)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-p.s.sub.Filling():
-	case <-nudge:
 	case ack := <-p.flushReq:
 		p.pass()
 		close(ack)
