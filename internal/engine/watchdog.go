@@ -69,13 +69,14 @@ func (e *Engine) kill(reason string) {
 // the CPU time of the engine's stretches of work over a one-second window
 // gives its share. The clock is read only while a call is running, and
 // calls cost the hot path only two atomic increments. After a tick that
-// finds no stretch running, the watchdog sleeps until the next stretch
-// begins: a session whose script waits for a once-a-second callback, or
-// reduces everything in Aggregations, does not wake the traced process
-// forty times a second, nor does one whose handlers run in short
-// stretches, however many (each wakes it, in the same moment, and it
-// waits for the stretch's end or a tick, whichever comes first; so that
-// the share is measured in time, each wake ends the window if due).
+// finds the engine idle (no stretch running or ended since the last one),
+// the watchdog sleeps until the next stretch begins: a session whose
+// script waits for a once-a-second callback, or reduces everything in
+// Aggregations, does not wake the traced process forty times a second.
+// Woken, it waits for that stretch's end or a tick, whichever comes first,
+// and sleeps on if the stretch was short: handlers that run once in a
+// while (events that come one at a time) wake the process no more than
+// their events do. While stretches keep coming it ticks.
 func (e *Engine) watch(l Limits) {
 	tick := 25 * time.Millisecond
 	if l.HandlerTimeout > 0 {
@@ -91,6 +92,7 @@ func (e *Engine) watch(l Limits) {
 		inCall        time.Duration // what the current call has used since
 		windowStart   = time.Now()
 		windowCPU     = e.pins.total()
+		lastTotal     = windowCPU
 		busy, samples int // ticks inside a call, all ticks: the share without a clock
 		overCPU       int
 		heapAtCall    uint64
@@ -128,7 +130,9 @@ func (e *Engine) watch(l Limits) {
 		ticked = false
 		e.watchTicks.Add(1)
 		c := e.calls.Load()
-		idle := e.pins.wallStart.Load() == 0 // no stretch runs
+		total := e.pins.total()
+		idle := c&1 == 0 && c == lastCall && total == lastTotal && e.pins.tid.Load() == 0
+		lastTotal = total
 		samples++
 		if c&1 == 1 { // inside a call
 			busy++
@@ -200,7 +204,7 @@ func (e *Engine) watch(l Limits) {
 						t.Stop()
 					}
 				}
-				lastCall = e.calls.Load()
+				lastCall, lastTotal = e.calls.Load(), e.pins.total()
 				window()
 			}
 			if !ticked {
