@@ -20,9 +20,10 @@ const maxBatch = 256 << 10
 const gather = 10 * time.Millisecond
 
 // quiet is how long after the last event to arrive to an empty buffer an
-// event is read at once, without gathering: events that come further apart than that come one at a time
-// (slower than 50 a second or so), and gathering would cost each a wake-up
-// of the service of its own (see pump.run).
+// event is read at once, without gathering: events that come further
+// apart than that come one at a time (slower than 50 a second or so), and
+// gathering would cost each a wake-up of the service of its own (see
+// pump.run).
 const quiet = 2 * gather
 
 // route says where the events of a probe go.
@@ -69,10 +70,11 @@ func (p *pump) run() {
 		select {
 		case <-p.s.sub.Ready():
 			// An event after a quiet spell (none arrived to an empty
-			// buffer for quiet) is read at once: the goroutine that fired its
-			// probe is running, so the pass costs no thread a wake-up of
-			// its own, where waiting for a timer would wake the process
-			// again, for a pass that most likely finds that one event.
+			// buffer for quiet) is read at once: the goroutine that
+			// fired its probe is running, so the pass costs no thread a
+			// wake-up of its own, where waiting for a timer would wake
+			// the process again, for a pass that most likely finds that
+			// one event.
 			// Otherwise events gather for a moment, so that a steady
 			// stream costs the service at most a hundred passes a second
 			// rather than one per event, unless they come fast enough to

@@ -38,7 +38,7 @@ import (
 // probe's timestamp to the handler's time.Since(t.Time), recorded by the
 // script itself (every event up to 1,000/s, every 16th above), in 100-µs
 // buckets (p50 and p99 are bucket upper bounds; max is exact).
-// Run with -benchtime=1x; about 100 s in all.
+// Run with -benchtime=1x; about 5 minutes in all.
 func BenchmarkHandlerRate(b *testing.B) {
 	// A session that receives no event: its cost per second.
 	b.Run("idle", func(b *testing.B) { benchRate(b, 0) })
