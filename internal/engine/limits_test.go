@@ -219,19 +219,17 @@ func TestWatchdogSleepsBetweenLoneTraces(t *testing.T) {
 	out := &fakeOutput{}
 	src := limitsHeader + "func Remote(traces *script.Traces) {\n" + `n := 0
 	traces.On("x", func(t *script.Trace) { n++ })` + "\n}\n"
-	l := limits
-	l.HandlerTimeout = 20 * time.Millisecond // a tick of 5 ms
-	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: l})
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits}) // a tick of 25 ms
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Stop(within(t, 5*time.Second))
-	time.Sleep(50 * time.Millisecond) // the set-up's stretch ends, the watchdog goes to sleep
+	time.Sleep(100 * time.Millisecond) // the set-up's stretch ends, the watchdog goes to sleep
 	before := e.watchTicks.Load()
 	const n = 20
 	for range n {
 		e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
-		time.Sleep(15 * time.Millisecond) // three ticks
+		time.Sleep(60 * time.Millisecond) // more than two ticks
 	}
 	if ticks := e.watchTicks.Load() - before; ticks > n/4 {
 		t.Errorf("the watchdog ticked %d times for %d lone traces", ticks, n)
