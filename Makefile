@@ -93,10 +93,11 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall' -count 5 | tee results/probes.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
+	cd bench && $(GO) test -run '^$$' -bench 'HandlerRate' -benchtime 1x | tee results/rate.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Span|PropagationHop)$$' -count 5 | tee results/spans.txt
 	$(GO) test -run '^$$' -bench 'File|Redis' -count 3 ./internal/tracestore | tee bench/results/stores.txt
 	$(GO) test -run '^$$' -bench 'Receiver|DecodeNDJSON|Render|ShowFromFile' -count 3 ./internal/collector ./internal/waterfall ./internal/cli | tee bench/results/collector.txt
-	cd bench && for f in probes throughput attach spans stores collector; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
+	cd bench && for f in probes throughput attach rate spans stores collector; do $(GO) run $(BENCHSTAT) results/$$f.txt; done
 
 ## bench-overhead: two example services at half their saturation rate, on a
 ## core of their own: untraced against untraced (the control), then untraced

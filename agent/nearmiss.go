@@ -37,6 +37,10 @@ type warner struct {
 
 	mu   sync.Mutex
 	aggs []fedAgg // the Aggregations fed by probes
+	// more is signalled when an Aggregation is added: the session's
+	// goroutine, which stops ticking when nothing is left to check
+	// (idle), ticks again. Capacity 1.
+	more chan struct{}
 
 	told   map[string]bool // "pattern\x00field" of the field Warnings sent
 	fields int             // field Warnings sent
@@ -57,8 +61,23 @@ func (w *warner) feed(pattern string, f scripthost.Feed) error {
 		w.mu.Lock()
 		w.aggs = append(w.aggs, fedAgg{pattern, f.Fields})
 		w.mu.Unlock()
+		select {
+		case w.more <- struct{}{}:
+		default:
+		}
 	}
 	return nil
+}
+
+// idle reports whether the ticks have nothing left to check: the patterns
+// were checked, and no Aggregation has a field check left (none has
+// fields to check, or every field Warning was sent). A session whose
+// script has no Aggregation then no longer wakes the service every
+// warnEvery.
+func (w *warner) idle() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.checked && (len(w.aggs) == 0 || w.fields == maxWarnings)
 }
 
 // enabled reports whether the CLI asked for Warnings.

@@ -15,8 +15,16 @@ import (
 const maxBatch = 256 << 10
 
 // gather is how long at most the pump lets events accumulate before a pass;
-// it reads sooner when the session buffer passes a quarter full.
+// it reads sooner when the session buffer passes a quarter full. Events
+// thus reach the handlers within gather of their probe, plus the pass.
 const gather = 10 * time.Millisecond
+
+// quiet is how long after the last event to arrive to an empty buffer an
+// event is read at once, without gathering: events that come further
+// apart than that come one at a time (slower than 50 a second or so), and
+// gathering would cost each a wake-up of the service of its own (see
+// pump.run).
+const quiet = 2 * gather
 
 // route says where the events of a probe go.
 type route uint8
@@ -39,6 +47,7 @@ type pump struct {
 	traces  []script.Trace // the current chunk of traces
 	bytes   []byte         // the current chunk of record copies
 	ships   []byte         // shipped groups taken from the session's queue
+	last    time.Time      // when the buffer last turned non-empty (Ready)
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -60,11 +69,22 @@ func (p *pump) run() {
 	for {
 		select {
 		case <-p.s.sub.Ready():
-			// Let events gather for a moment, so that a steady trickle
-			// costs the service at most a hundred wake-ups a second rather
-			// than one per event, unless they come fast enough to fill a
-			// quarter of the buffer meanwhile: then it is read as it fills.
-			p.gather()
+			// An event after a quiet spell (none arrived to an empty
+			// buffer for quiet) is read at once: the goroutine that
+			// fired its probe is running, so the pass costs no thread a
+			// wake-up of its own, where waiting for a timer would wake
+			// the process again, for a pass that most likely finds that
+			// one event.
+			// Otherwise events gather for a moment, so that a steady
+			// stream costs the service at most a hundred passes a second
+			// rather than one per event, unless they come fast enough to
+			// fill a quarter of the buffer meanwhile: then it is read as
+			// it fills.
+			now := time.Now()
+			if now.Sub(p.last) < quiet {
+				p.gather()
+			}
+			p.last = now
 			p.pass()
 		case <-p.s.ships.ready:
 			p.pass()

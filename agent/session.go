@@ -89,7 +89,7 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 		emitRate:    rate{limit: a.opts.Limits.MaxEmitRate},
 		consoleRate: rate{limit: a.opts.Limits.MaxConsoleRate},
 	}
-	s.warn.s = s
+	s.warn.s, s.warn.more = s, make(chan struct{}, 1)
 	s.fed = newFed(a.opts.Limits, &a.gov.aggs, func(err error) {
 		s.log.Warn("aggregation refused", "err", err)
 	})
@@ -206,10 +206,11 @@ func (s *session) waitStop(stop <-chan struct{}) {
 		defer t.Stop()
 		tick = t.C
 	}
+	var warnTicker *time.Ticker
 	if s.warn.enabled() {
-		t := time.NewTicker(warnEvery)
-		defer t.Stop()
-		warn = t.C
+		warnTicker = time.NewTicker(warnEvery)
+		defer warnTicker.Stop()
+		warn = warnTicker.C
 	}
 	for {
 		select {
@@ -224,6 +225,15 @@ func (s *session) waitStop(stop <-chan struct{}) {
 			s.fw.Send(protocol.FrameStats, &stats)
 		case <-warn:
 			s.warn.tick(false)
+			if s.warn.idle() {
+				warnTicker.Stop()
+				warn = nil
+			}
+		case <-s.warn.more:
+			if warn == nil && warnTicker != nil {
+				warnTicker.Reset(warnEvery)
+				warn = warnTicker.C
+			}
 		}
 	}
 }

@@ -22,7 +22,12 @@ func threadCPU(tid int) (time.Duration, bool) {
 	// MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED): ^tid<<3 | PERTHREAD(4) | SCHED(2).
 	id := int32(^tid<<3 | 6)
 	var ts syscall.Timespec
-	_, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, uintptr(id), uintptr(unsafe.Pointer(&ts)), 0)
+	// A raw system call: clock_gettime never blocks, and Syscall would
+	// tell the scheduler it might. That wakes the runtime's monitor thread
+	// (sysmon) when the process was idle, which then polls every 20 µs
+	// until it is idle again: several context switches for each stretch of
+	// the engine, one per event when events come one at a time.
+	_, _, errno := syscall.RawSyscall(syscall.SYS_CLOCK_GETTIME, uintptr(id), uintptr(unsafe.Pointer(&ts)), 0)
 	if errno != 0 {
 		return 0, false
 	}

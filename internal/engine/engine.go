@@ -188,7 +188,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		feed:     opts.Feed,
 		args:     slices.Clone(opts.Args),
 	}
-	e.pins.wake = make(chan struct{}, 1)
+	e.pins.wake, e.pins.ended = make(chan struct{}, 1), make(chan struct{}, 1)
 
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init(opts.Clock)

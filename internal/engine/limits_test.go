@@ -210,3 +210,68 @@ func TestWatchdogSleepsWhileIdle(t *testing.T) {
 		t.Fatal("Stop did not finish after the script was detached")
 	}
 }
+
+// Traces that come one at a time, each in a stretch of its own, do not
+// make the watchdog tick: woken by the stretch, it finds it over, or waits
+// for its end, and sleeps on. (It used to tick twice after each, waking
+// the traced process twice more per event.)
+func TestWatchdogSleepsBetweenLoneTraces(t *testing.T) {
+	out := &fakeOutput{}
+	src := limitsHeader + "func Remote(traces *script.Traces) {\n" + `n := 0
+	traces.On("x", func(t *script.Trace) { n++ })` + "\n}\n"
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits}) // a tick of 25 ms
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(within(t, 5*time.Second))
+	time.Sleep(100 * time.Millisecond) // the set-up's stretch ends, the watchdog goes to sleep
+	before := e.watchTicks.Load()
+	const n = 20
+	for range n {
+		e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
+		time.Sleep(60 * time.Millisecond) // more than two ticks
+	}
+	if ticks := e.watchTicks.Load() - before; ticks > n/4 {
+		t.Errorf("the watchdog ticked %d times for %d lone traces", ticks, n)
+	}
+}
+
+// Stretches shorter than a tick, further apart than one: the watchdog,
+// woken by each, waits for its end and sleeps on, never ticking; the
+// script's share of a CPU is still measured, and enforced.
+func TestCPUShareOfSpacedStretches(t *testing.T) {
+	out := &fakeOutput{}
+	src := limitsHeader + "func Remote(traces *script.Traces) {\n" +
+		`traces.On("x", func(t *script.Trace) { for s := time.Now(); time.Since(s) < 5*time.Millisecond; {} })` + "\n}\n"
+	l := limits
+	l.MaxCPU = 0.05 // the script takes some 5 ms in 40
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: l})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(40 * time.Millisecond): // more than a tick (25 ms)
+			}
+			e.Dispatch(Batch{Traces: []*script.Trace{{Name: "x"}}})
+		}
+	}()
+	started := time.Now()
+	reason := out.detachedReason(t)
+	close(stop)
+	if !strings.Contains(reason, "of a CPU for 3s; the limit is 5%") {
+		t.Fatalf("detached because %q", reason)
+	}
+	// Three windows of a second over the limit; a watchdog that measured
+	// only when it happened to tick took several times that.
+	if took := time.Since(started); took > 10*time.Second {
+		t.Errorf("detached after %v", took)
+	}
+	if e.Stop(within(t, 5*time.Second)) != nil {
+		t.Fatal("Stop did not finish after the script was detached")
+	}
+}

@@ -34,8 +34,10 @@ type pinning struct {
 	// since wallBase.
 	wallStart, wall atomic.Int64
 	// wake is signalled when a stretch begins, for a watchdog that went to
-	// sleep while the engine was idle. Capacity 1.
-	wake chan struct{}
+	// sleep while the engine was idle, and ended when one ends, for a
+	// watchdog that woke to find it running. Capacity 1 each; ended may
+	// be nil (no watchdog waits for it).
+	wake, ended chan struct{}
 	// halt is the interpreter's kill switch: each stretch's thread is
 	// bound to it, so that native code calling back into a killed script
 	// unwinds (see package halt). bound is that thread; both are owned by
@@ -84,6 +86,10 @@ func (p *pinning) unpin() {
 		p.bound = 0
 	}
 	runtime.UnlockOSThread()
+	select {
+	case p.ended <- struct{}{}:
+	default:
+	}
 }
 
 // read calls f until it runs entirely between two updates of the pinning.

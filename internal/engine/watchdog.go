@@ -73,6 +73,10 @@ func (e *Engine) kill(reason string) {
 // the watchdog sleeps until the next stretch begins: a session whose
 // script waits for a once-a-second callback, or reduces everything in
 // Aggregations, does not wake the traced process forty times a second.
+// Woken, it waits for that stretch's end or a tick, whichever comes first,
+// and sleeps on if the stretch was short: handlers that run once in a
+// while (events that come one at a time) wake the process no more than
+// their events do. While stretches keep coming it ticks.
 func (e *Engine) watch(l Limits) {
 	tick := 25 * time.Millisecond
 	if l.HandlerTimeout > 0 {
@@ -95,12 +99,35 @@ func (e *Engine) watch(l Limits) {
 		stacksAtCall  uint64
 		mem           = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
-	for {
-		select {
-		case <-e.exited:
+	// window ends the one-second window of the CPU share once it has
+	// passed, and stops a script over MaxCPU for cpuWindows in a row.
+	window := func() {
+		span := time.Since(windowStart)
+		if span < time.Second {
 			return
-		case <-t.C:
 		}
+		share := float64(busy) / float64(max(samples, 1))
+		if used := e.pins.total(); e.pins.clockOK.Load() {
+			share = float64(used-windowCPU) / float64(span)
+			windowCPU = used
+		}
+		windowStart, busy, samples = time.Now(), 0, 0
+		if l.MaxCPU <= 0 || share <= l.MaxCPU {
+			overCPU = 0
+		} else if overCPU++; overCPU >= cpuWindows {
+			e.kill(fmt.Sprintf("the script used %.0f%% of a CPU for %ds; the limit is %.0f%%", 100*share, cpuWindows, 100*l.MaxCPU))
+		}
+	}
+	ticked := false // t fired while the watchdog waited for a stretch to end
+	for {
+		if !ticked {
+			select {
+			case <-e.exited:
+				return
+			case <-t.C:
+			}
+		}
+		ticked = false
 		e.watchTicks.Add(1)
 		c := e.calls.Load()
 		total := e.pins.total()
@@ -139,32 +166,52 @@ func (e *Engine) watch(l Limits) {
 		lastCall = c
 		if idle {
 			// Sleep until a stretch begins. The window goes on meanwhile:
-			// its share is then averaged over the idle time too.
+			// its share is then averaged over the idle time too. Most
+			// stretches (a pass over a few traces) end within
+			// microseconds: one that has ended by the time the watchdog
+			// looks, or ends before its first tick, lets it sleep on
+			// without ticking again, so that events that come one at a
+			// time cost no wake-up of the process of their own. A
+			// stretch that began meanwhile has signalled wake again: none
+			// goes unwatched.
 			t.Stop()
-			slept := time.Now()
-			select {
-			case <-e.exited:
-				return
-			case <-e.pins.wake:
+		sleep:
+			for {
+				slept := time.Now()
+				select {
+				case <-e.exited:
+					return
+				case <-e.pins.wake:
+				}
+				samples += int(time.Since(slept) / tick)
+				select {
+				case <-e.pins.ended: // a stale signal, of an earlier stretch
+				default:
+				}
+				if e.pins.wallStart.Load() != 0 {
+					// A stretch runs: wait for its end, or watch it.
+					t.Reset(tick)
+					select {
+					case <-e.exited:
+						return
+					case <-t.C:
+						ticked = true
+						break sleep
+					case <-e.pins.ended:
+						if e.pins.wallStart.Load() != 0 {
+							break sleep // the next one runs
+						}
+						t.Stop()
+					}
+				}
+				lastCall, lastTotal = e.calls.Load(), e.pins.total()
+				window()
 			}
-			samples += int(time.Since(slept) / tick)
-			t.Reset(tick)
+			if !ticked {
+				t.Reset(tick)
+			}
 		}
-		span := time.Since(windowStart)
-		if span < time.Second {
-			continue
-		}
-		share := float64(busy) / float64(samples)
-		if used := e.pins.total(); e.pins.clockOK.Load() {
-			share = float64(used-windowCPU) / float64(span)
-			windowCPU = used
-		}
-		windowStart, busy, samples = time.Now(), 0, 0
-		if l.MaxCPU <= 0 || share <= l.MaxCPU {
-			overCPU = 0
-		} else if overCPU++; overCPU >= cpuWindows {
-			e.kill(fmt.Sprintf("the script used %.0f%% of a CPU for %ds; the limit is %.0f%%", 100*share, cpuWindows, 100*l.MaxCPU))
-		}
+		window()
 	}
 }
 
