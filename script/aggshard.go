@@ -62,21 +62,23 @@ func newShards(n int) []aggShard {
 }
 
 // lockShard returns the calling goroutine's shard, locked: the one its
-// stack hashes to, or the next whose lock is free, waiting only when
-// every one is taken.
+// stack hashes to, or the next whose lock is free (lockBusy), waiting
+// only when every one is taken. Its common path inlines into the probe's.
 func (a *Aggregation) lockShard() *aggShard {
-	n := len(a.shards)
-	if n == 1 {
-		sh := &a.shards[0]
-		sh.mu.Lock()
+	var here byte // its address: where this goroutine's stack is
+	i := int(uint64(uintptr(unsafe.Pointer(&here))>>12)*0x9e3779b97f4a7c15>>32) & (len(a.shards) - 1)
+	sh := &a.shards[i]
+	if sh.mu.TryLock() {
 		return sh
 	}
-	var here byte // its address: where this goroutine's stack is
-	h := uint64(uintptr(unsafe.Pointer(&here))>>12) * 0x9e3779b97f4a7c15
-	i := int(h>>32) & (n - 1)
-	for k := 0; k < n; k++ {
-		sh := &a.shards[(i+k)&(n-1)]
-		if sh.mu.TryLock() {
+	return a.lockBusy(i)
+}
+
+// lockBusy is lockShard when shard i is taken.
+func (a *Aggregation) lockBusy(i int) *aggShard {
+	n := len(a.shards)
+	for k := 1; k < n; k++ {
+		if sh := &a.shards[(i+k)&(n-1)]; sh.mu.TryLock() {
 			return sh
 		}
 	}
