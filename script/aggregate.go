@@ -386,11 +386,16 @@ func sortGroups(gs []Group) {
 // Missing returns how many traces lacked a numeric Of field, since the
 // Aggregation started (Take does not reset it).
 func (a *Aggregation) Missing() int {
+	return a.sumShards(func(sh *aggShard) int { return sh.missing })
+}
+
+// sumShards adds up f of every shard, each read under its lock.
+func (a *Aggregation) sumShards(f func(sh *aggShard) int) int {
 	n := 0
 	for i := range a.shards {
 		sh := &a.shards[i]
 		sh.mu.Lock()
-		n += sh.missing
+		n += f(sh)
 		sh.mu.Unlock()
 	}
 	return n
@@ -400,13 +405,7 @@ func (a *Aggregation) Missing() int {
 // had MaxGroups groups or held all the memory it may (see MaxGroups), since
 // it started.
 func (a *Aggregation) Dropped() int {
-	n := 0
-	for i := range a.shards {
-		sh := &a.shards[i]
-		sh.mu.Lock()
-		n += sh.dropped
-		sh.mu.Unlock()
-	}
+	n := a.sumShards(func(sh *aggShard) int { return sh.dropped })
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return n + a.dropped
