@@ -3,10 +3,15 @@
 package engine
 
 import (
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
+
+// noThreadClock makes threadCPU fail, as where the clock cannot be read:
+// tests set it to exercise the watchdog's wall-time fallback.
+var noThreadClock atomic.Bool
 
 // gettid returns the calling OS thread's id.
 func gettid() int { return syscall.Gettid() }
@@ -16,7 +21,7 @@ func gettid() int { return syscall.Gettid() }
 // names), which any thread of the process may read: time on CPU, however
 // loaded the host is. It reports false if the clock cannot be read.
 func threadCPU(tid int) (time.Duration, bool) {
-	if tid <= 0 {
+	if tid <= 0 || noThreadClock.Load() {
 		return 0, false
 	}
 	// MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED): ^tid<<3 | PERTHREAD(4) | SCHED(2).

@@ -85,19 +85,19 @@ func (e *Engine) watch(l Limits) {
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var (
-		lastCall      uint64
-		lastTid       int
-		callCPU       time.Duration // the thread's CPU time when the current call was first seen
-		callCPUok     bool          // callCPU was read
-		inCall        time.Duration // what the current call has used since
-		windowStart   = time.Now()
-		windowCPU     = e.pins.total()
-		lastTotal     = windowCPU
-		busy, samples int // ticks inside a call, all ticks: the share without a clock
-		overCPU       int
-		heapAtCall    uint64
-		stacksAtCall  uint64
-		mem           = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
+		lastCall     uint64
+		lastTid      int
+		callCPU      time.Duration // the thread's CPU time when the current call was first seen
+		callCPUok    bool          // callCPU was read
+		inCall       time.Duration // what the current call has used since
+		windowStart  = time.Now()
+		windowCPU    = e.pins.total()
+		lastTotal    = windowCPU
+		windowWall   = e.pins.busy() // wall time in stretches: the share without a clock
+		overCPU      int
+		heapAtCall   uint64
+		stacksAtCall uint64
+		mem          = []metrics.Sample{{Name: "/memory/classes/heap/stacks:bytes"}, {Name: "/memory/classes/heap/objects:bytes"}}
 	)
 	// window ends the one-second window of the CPU share once it has
 	// passed, and stops a script over MaxCPU for cpuWindows in a row.
@@ -106,12 +106,17 @@ func (e *Engine) watch(l Limits) {
 		if span < time.Second {
 			return
 		}
-		share := float64(busy) / float64(max(samples, 1))
+		// Without a clock, the wall time of the stretches: sampling at
+		// ticks would miss the short stretches the watchdog sleeps
+		// through (see below), however many there are.
+		wall := e.pins.busy()
+		share := float64(wall-windowWall) / float64(span)
+		windowWall = wall
 		if used := e.pins.total(); e.pins.clockOK.Load() {
 			share = float64(used-windowCPU) / float64(span)
 			windowCPU = used
 		}
-		windowStart, busy, samples = time.Now(), 0, 0
+		windowStart = time.Now()
 		if l.MaxCPU <= 0 || share <= l.MaxCPU {
 			overCPU = 0
 		} else if overCPU++; overCPU >= cpuWindows {
@@ -133,9 +138,7 @@ func (e *Engine) watch(l Limits) {
 		total := e.pins.total()
 		idle := c&1 == 0 && c == lastCall && total == lastTotal && e.pins.tid.Load() == 0
 		lastTotal = total
-		samples++
 		if c&1 == 1 { // inside a call
-			busy++
 			tid, now, ok := e.pins.current()
 			if e.calls.Load() != c || int(e.pins.tid.Load()) != tid {
 				continue // the call ended meanwhile: the reading may belong to the next stretch
@@ -177,13 +180,11 @@ func (e *Engine) watch(l Limits) {
 			t.Stop()
 		sleep:
 			for {
-				slept := time.Now()
 				select {
 				case <-e.exited:
 					return
 				case <-e.pins.wake:
 				}
-				samples += int(time.Since(slept) / tick)
 				select {
 				case <-e.pins.ended: // a stale signal, of an earlier stretch
 				default:
