@@ -61,3 +61,35 @@ func TestCPUShareOfSpacedStretchesWithoutClock(t *testing.T) {
 		t.Fatal("Stop did not finish after the script was detached")
 	}
 }
+
+// Without a clock, a stretch that goes a tick or more without entering
+// the script (traces no handler wants) is not idle: a call that then
+// loops is still stopped at HandlerTimeout.
+func TestLoopAfterQuietStretchWithoutClock(t *testing.T) {
+	noThreadClock.Store(true)
+	defer noThreadClock.Store(false)
+	out := &fakeOutput{}
+	src := limitsHeader + "func Remote(traces *script.Traces) {\n" +
+		`traces.On("x", func(t *script.Trace) {})
+	traces.On("loop", func(t *script.Trace) { for {} })` + "\n}\n"
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: limits})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the watchdog goes to sleep
+	traces := []*script.Trace{{Name: "x"}}
+	for range 2_000_000 {
+		traces = append(traces, &script.Trace{Name: "nobody"})
+	}
+	traces = append(traces, &script.Trace{Name: "loop"})
+	start := time.Now()
+	e.Dispatch(Batch{Traces: traces})
+	reason := out.detachedReason(t)
+	t.Logf("detached after %v: %s", time.Since(start), reason)
+	if !strings.Contains(reason, "ran longer than") {
+		t.Fatalf("detached because %q", reason)
+	}
+	if e.Stop(within(t, 5*time.Second)) != nil {
+		t.Fatal("Stop did not finish")
+	}
+}

@@ -136,7 +136,9 @@ func (e *Engine) watch(l Limits) {
 		e.watchTicks.Add(1)
 		c := e.calls.Load()
 		total := e.pins.total()
-		idle := c&1 == 0 && c == lastCall && total == lastTotal && e.pins.tid.Load() == 0
+		// No stretch runs: without a clock tid stays 0, and a stretch can go a
+		// tick without entering the script (traces no handler wants).
+		idle := c&1 == 0 && c == lastCall && total == lastTotal && e.pins.tid.Load() == 0 && e.pins.wallStart.Load() == 0
 		lastTotal = total
 		if c&1 == 1 { // inside a call
 			tid, now, ok := e.pins.current()
