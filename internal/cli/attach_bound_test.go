@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -45,20 +44,7 @@ func TestScanBoundsAttachesInFlight(t *testing.T) {
 			c.Close() // not an agent: the attempt fails
 		}()
 	}
-	sel, err := newSelector(0, "", "", addrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := &tracer{
-		opts:      &TraceOptions{IO: &output{stdout: io.Discard, stderr: io.Discard}},
-		sel:       sel,
-		out:       &output{stdout: io.Discard, stderr: io.Discard},
-		agents:    map[string]*agent{},
-		skip:      map[string]time.Time{},
-		warned:    map[string]bool{},
-		changed:   make(chan struct{}, 1),
-		attaching: bound,
-	}
+	tr := boundedTracer(t, addrs, bound)
 	if n, _ := tr.scan(context.Background()); n != 0 {
 		t.Fatalf("attached %d peers that are not agents", n)
 	}
