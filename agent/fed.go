@@ -24,15 +24,15 @@ import (
 // for it), the agent's sessions Totals.MaxAggregations together; their
 // patterns cost at most match.MaxCost together to match a new probe name
 // (a new probe is matched on the goroutine that registers it); their
-// groups hold at most Limits.MaxAggregationMemory (pool); and the time
-// the reductions take is sampled into cpu, which the governor counts
-// against the session's CPU budget and the agent's. It is safe for
-// concurrent use.
+// groups hold at most Limits.MaxAggregationMemory (pool); and the CPU
+// time the reductions take is sampled into cpu (see reductionTimer),
+// which the governor counts against the session's CPU budget and the
+// agent's. It is safe for concurrent use.
 type fed struct {
 	max   int         // Limits.MaxAggregations
 	total *aggCounter // the agent's, across sessions
 	pool  *scripthost.Pool
-	cpu   atomic.Int64 // estimated nanoseconds spent in the reductions
+	cpu   atomic.Int64 // estimated CPU nanoseconds spent in the reductions (see reductionTimer)
 
 	mu      sync.Mutex
 	subs    []*jstrace.Subscription
@@ -93,14 +93,13 @@ func (f *fed) subscribe(pattern string, feed scripthost.Feed) error {
 	}
 	f.cost += set.Cost()
 	event := feed.Event
+	timer := &reductionTimer{cpu: &f.cpu, event: event}
 	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, func(e jstrace.Event) {
 		if rand.Uint32()%sampleEvery != 0 {
 			event(e)
 			return
 		}
-		start := time.Now()
-		event(e)
-		f.cpu.Add(int64(time.Since(start)) * sampleEvery)
+		timer.sample(e)
 	}))
 	return nil
 }

@@ -153,6 +153,8 @@ type Limits struct {
 	// MaxCPU bounds the share of one CPU the script may use, over three
 	// one-second windows in a row: its calls, and the work its
 	// Aggregations do on the goroutines that fire the probes (sampled).
+	// Where the kernel has per-thread CPU clocks (Linux) this is time on
+	// a CPU: a host too loaded to run the script does not detach it.
 	// Default: 0.5.
 	MaxCPU float64
 	// MaxFaults is how many panics of the script detach it. Default: 100.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/cpuclock"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -16,8 +17,8 @@ import (
 // sleeps on after each without ticking, measures their wall time rather
 // than sampling at ticks it no longer takes.
 func TestCPUShareOfSpacedStretchesWithoutClock(t *testing.T) {
-	noThreadClock.Store(true)
-	defer func() { noThreadClock.Store(false) }()
+	cpuclock.SetOff(true)
+	defer func() { cpuclock.SetOff(false) }()
 	out := &fakeOutput{}
 	src := limitsHeader + "func Remote(traces *script.Traces) {\n" +
 		`traces.On("x", func(t *script.Trace) { for s := time.Now(); time.Since(s) < 5*time.Millisecond; {} })` + "\n}\n"
@@ -66,8 +67,8 @@ func TestCPUShareOfSpacedStretchesWithoutClock(t *testing.T) {
 // the script (traces no handler wants) is not idle: a call that then
 // loops is still stopped at HandlerTimeout.
 func TestLoopAfterQuietStretchWithoutClock(t *testing.T) {
-	noThreadClock.Store(true)
-	defer noThreadClock.Store(false)
+	cpuclock.SetOff(true)
+	defer cpuclock.SetOff(false)
 	out := &fakeOutput{}
 	src := limitsHeader + "func Remote(traces *script.Traces) {\n" +
 		`traces.On("x", func(t *script.Trace) {})

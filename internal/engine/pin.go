@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/cpuclock"
 	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
 
@@ -48,12 +49,12 @@ type pinning struct {
 
 func (p *pinning) pin() {
 	runtime.LockOSThread()
-	tid := gettid()
+	tid := cpuclock.Gettid()
 	if p.halt != nil {
 		p.halt.Bind(tid)
 		p.bound = tid
 	}
-	start, ok := threadCPU(tid)
+	start, ok := cpuclock.Thread(tid)
 	p.seq.Add(1)
 	p.wallStart.Store(max(int64(time.Since(wallBase)), 1)) // 0 means none
 	if ok {
@@ -73,7 +74,7 @@ func (p *pinning) unpin() {
 	// read its own clocks earlier, so that its sum is no more than ours.
 	p.seq.Add(1)
 	if tid := int(p.tid.Load()); tid != 0 {
-		if now, ok := threadCPU(tid); ok && int64(now) > p.start.Load() {
+		if now, ok := cpuclock.Thread(tid); ok && int64(now) > p.start.Load() {
 			p.used.Add(int64(now) - p.start.Load())
 		}
 		p.tid.Store(0)
@@ -115,7 +116,7 @@ func (p *pinning) total() time.Duration {
 	p.read(func() {
 		t = p.used.Load()
 		if tid := p.tid.Load(); tid != 0 {
-			if now, ok := threadCPU(int(tid)); ok {
+			if now, ok := cpuclock.Thread(int(tid)); ok {
 				t += max(int64(now)-p.start.Load(), 0)
 			}
 		}
@@ -127,6 +128,6 @@ func (p *pinning) total() time.Duration {
 // CPU time.
 func (p *pinning) current() (tid int, cpu time.Duration, ok bool) {
 	tid = int(p.tid.Load())
-	cpu, ok = threadCPU(tid)
+	cpu, ok = cpuclock.Thread(tid)
 	return tid, cpu, ok
 }

@@ -26,7 +26,12 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/jstrace-go/jstrace/internal/cpuclock"
 )
+
+// gettid is the calling thread's id (0 where threads have none).
+var gettid = cpuclock.Gettid
 
 // Halted is the panic value of Check: the script was stopped.
 type Halted struct{}

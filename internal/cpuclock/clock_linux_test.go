@@ -1,6 +1,6 @@
 //go:build linux
 
-package engine
+package cpuclock
 
 import (
 	"runtime"
@@ -16,14 +16,14 @@ func TestThreadCPU(t *testing.T) {
 	go func() {
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		tid := gettid()
+		tid := Gettid()
 		tids <- tid
 		<-tids // the other side read the clock
 		// Spin for 20 ms of this thread's CPU time (however long that
 		// takes on a loaded machine), or give up after 5 s.
-		start, _ := threadCPU(tid)
+		start, _ := Thread(tid)
 		for wall := time.Now(); time.Since(wall) < 5*time.Second; {
-			if now, _ := threadCPU(tid); now-start >= 20*time.Millisecond {
+			if now, _ := Thread(tid); now-start >= 20*time.Millisecond {
 				break
 			}
 		}
@@ -31,15 +31,15 @@ func TestThreadCPU(t *testing.T) {
 		<-release
 	}()
 	tid := <-tids
-	before, ok := threadCPU(tid)
+	before, ok := Thread(tid)
 	if !ok {
 		t.Fatal("cannot read the thread CPU clock")
 	}
 	tids <- 0
 	<-tids // it spun
-	spun, _ := threadCPU(tid)
+	spun, _ := Thread(tid)
 	time.Sleep(30 * time.Millisecond) // it waits
-	waited, _ := threadCPU(tid)
+	waited, _ := Thread(tid)
 	close(release)
 	if spun-before < 20*time.Millisecond {
 		t.Errorf("spinning for 20 ms of CPU counted %v from another thread", spun-before)
@@ -47,7 +47,36 @@ func TestThreadCPU(t *testing.T) {
 	if waited-spun > 5*time.Millisecond {
 		t.Errorf("sleeping 30 ms counted %v", waited-spun)
 	}
-	if _, ok := threadCPU(0); ok {
+	if _, ok := Thread(0); ok {
 		t.Error("tid 0 read")
+	}
+}
+
+// Self counts the calling thread's CPU time, not the time it sleeps.
+func TestSelf(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	before, ok := Self()
+	if !ok {
+		t.Fatal("cannot read the calling thread's CPU clock")
+	}
+	time.Sleep(30 * time.Millisecond)
+	slept, _ := Self()
+	for wall := time.Now(); time.Since(wall) < 5*time.Second; {
+		if now, _ := Self(); now-slept >= 20*time.Millisecond {
+			break
+		}
+	}
+	spun, _ := Self()
+	if slept-before > 5*time.Millisecond {
+		t.Errorf("sleeping 30 ms counted %v", slept-before)
+	}
+	if spun-slept < 20*time.Millisecond {
+		t.Errorf("spinning for 20 ms of CPU counted %v", spun-slept)
+	}
+	SetOff(true)
+	defer SetOff(false)
+	if _, ok := Self(); ok {
+		t.Error("read with the clock off")
 	}
 }

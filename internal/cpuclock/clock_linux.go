@@ -1,31 +1,38 @@
 //go:build linux
 
-package engine
+package cpuclock
 
 import (
-	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
 
-// noThreadClock makes threadCPU fail, as where the clock cannot be read:
-// tests set it to exercise the watchdog's wall-time fallback.
-var noThreadClock atomic.Bool
+// Gettid returns the calling OS thread's id.
+func Gettid() int { return syscall.Gettid() }
 
-// gettid returns the calling OS thread's id.
-func gettid() int { return syscall.Gettid() }
-
-// threadCPU returns the CPU time thread tid of this process has used, from
+// Thread returns the CPU time thread tid of this process has used, from
 // the kernel's per-thread scheduler clock (what pthread_getcpuclockid
-// names), which any thread of the process may read: time on CPU, however
-// loaded the host is. It reports false if the clock cannot be read.
-func threadCPU(tid int) (time.Duration, bool) {
-	if tid <= 0 || noThreadClock.Load() {
+// names), which any thread of the process may read. It reports false if
+// the clock cannot be read.
+func Thread(tid int) (time.Duration, bool) {
+	if tid <= 0 {
 		return 0, false
 	}
 	// MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED): ^tid<<3 | PERTHREAD(4) | SCHED(2).
-	id := int32(^tid<<3 | 6)
+	return read(int32(^tid<<3 | 6))
+}
+
+// Self returns the CPU time the calling thread has used
+// (CLOCK_THREAD_CPUTIME_ID). A goroutine may move to another thread
+// between two reads: the difference of two is only meaningful while the
+// goroutine was not descheduled, which callers check against wall time.
+func Self() (time.Duration, bool) { return read(3) }
+
+func read(id int32) (time.Duration, bool) {
+	if off.Load() {
+		return 0, false
+	}
 	var ts syscall.Timespec
 	// A raw system call: clock_gettime never blocks, and Syscall would
 	// tell the scheduler it might. That wakes the runtime's monitor thread
