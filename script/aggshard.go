@@ -3,20 +3,19 @@ package script
 import (
 	"runtime"
 	"sync"
-	"unsafe"
+	_ "unsafe" // go:linkname
 )
 
 // An Aggregation fed from several cores keeps its groups in shards, as
-// DTrace keeps an aggregation per CPU: a probe adds to the shard its
-// goroutine's stack address hashes to, under that shard's lock, so that
-// goroutines on different cores seldom share a lock or a cache line, and
-// Take and Snapshot merge the shards by key (exactly for Count, Min, Max
-// and integer sums below 2^53, other sums up to the rounding of adding in
-// another order; histograms bucket by bucket). A goroutine mostly keeps its
-// shard (the hash is of its stack's 4 KiB page, which moves when the stack
-// grows or a deep call crosses a page), so one that fires many probes
-// finds its groups in its core's cache; one that finds its shard's lock
-// taken adds to the next free one rather than wait.
+// DTrace keeps an aggregation per CPU: a probe adds to the shard of the
+// processor (the runtime's P) its goroutine runs on, under that shard's
+// lock, so that goroutines on different cores never share a lock or a
+// cache line, and Take and Snapshot merge the shards by key (exactly for
+// Count, Min, Max and integer sums below 2^53, other sums up to the
+// rounding of adding in another order; histograms bucket by bucket). A
+// goroutine moved to another P between reading its P and taking the lock
+// finds the lock taken, at worst, and adds to the next free shard rather
+// than wait.
 //
 // The price is memory: a key fed from several shards has a group in each
 // (every copy counted in the memory bounds; a key with few events, as
@@ -38,16 +37,12 @@ type aggShard struct {
 // maxShards bounds an Aggregation's shards.
 const maxShards = 16
 
-// shardCount is how many shards an Aggregation made now has: one while
-// the process runs on one core, else twice the cores (fewer goroutines
-// share one by chance), a power of two, at most maxShards.
+// shardCount is how many shards an Aggregation made now has: one per P
+// (runtime.GOMAXPROCS), rounded up to a power of two, at most maxShards.
+// Ps added later share shards.
 func shardCount() int {
-	p := runtime.GOMAXPROCS(0)
-	if p <= 1 {
-		return 1
-	}
-	n := 2
-	for n < 2*p && n < maxShards {
+	n := 1
+	for n < runtime.GOMAXPROCS(0) && n < maxShards {
 		n *= 2
 	}
 	return n
@@ -61,20 +56,21 @@ func newShards(n int) []aggShard {
 	return s
 }
 
-// lockShard returns the calling goroutine's shard, locked: the one its
-// stack hashes to, or the next whose lock is free (lockBusy), waiting
-// only when every one is taken. Its common path inlines into the probe's.
-func (a *Aggregation) lockShard() *aggShard {
-	var here byte // its address: where this goroutine's stack is
-	i := int(uint64(uintptr(unsafe.Pointer(&here))>>12)*0x9e3779b97f4a7c15>>32) & (len(a.shards) - 1)
-	sh := &a.shards[i]
-	if sh.mu.TryLock() {
-		return sh
-	}
-	return a.lockBusy(i)
-}
+// procPin and procUnpin find the calling goroutine's P (its shard: the
+// probe's path reads it and locks the shard with TryLock, or calls
+// lockBusy if it is taken). They are the runtime's, as sync.Pool uses them to find
+// its P's local pool: the runtime keeps them for the packages that link to
+// them (go.dev/issue/67401).
+//
+//go:linkname procPin runtime.procPin
+func procPin() int
 
-// lockBusy is lockShard when shard i is taken.
+//go:linkname procUnpin runtime.procUnpin
+func procUnpin()
+
+// lockBusy returns a shard, locked, when the calling goroutine's, i, is
+// taken: the next whose lock is free, waiting for i only when every one
+// is taken.
 func (a *Aggregation) lockBusy(i int) *aggShard {
 	n := len(a.shards)
 	for k := 1; k < n; k++ {

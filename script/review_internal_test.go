@@ -23,8 +23,8 @@ func TestReviewAggregationBytesFirstZero(t *testing.T) {
 				a.update([]byte(fmt.Sprint(i)), 5, true)
 			}
 			var sum int64
-			for k, g := range a.allGroups() {
-				sum += groupCost + int64(len(k)) + 8*int64(cap(g.hist.pos.n)+cap(g.hist.neg.n))
+			for _, g := range a.allGroups() {
+				sum += groupCost + int64(len(g.Key)) + 8*int64(cap(g.hist.pos.n)+cap(g.hist.neg.n))
 			}
 			sum += a.keysCost()
 			if sum != a.bytes {
