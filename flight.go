@@ -3,7 +3,6 @@ package jstrace
 import (
 	"cmp"
 	"encoding/binary"
-	"math/rand/v2"
 	"runtime"
 	"slices"
 	"sync"
@@ -14,10 +13,10 @@ import (
 // their oldest records: no reader drains them, nothing is woken, and
 // nothing is ever dropped for want of room.
 //
-// Under contention a probe does not wait for a busy shard: it starts at a
-// random shard (the runtime's per-thread random source, no shared state)
-// and takes the first whose lock is free (TryLock), waiting only when all
-// are busy. A lock is held to copy one record (tens of bytes, at most the
+// A probe writes to the shard of the processor it runs on (procShard), so
+// that cores do not share locks or cache lines; if that shard is busy it
+// takes the next whose lock is free (TryLock), waiting only when all are
+// busy. A lock is held to copy one record (tens of bytes, at most the
 // shard's size for a huge one) and to step the shard's start over the
 // records it overwrites; Snapshot holds each shard's lock in turn while it
 // copies that shard out.
@@ -66,7 +65,7 @@ func newFlight(size int) *flight {
 // when the record was dropped.
 func (f *flight) write(rec []byte) bool {
 	n := len(f.shards)
-	i := int(rand.Uint32()) & (n - 1)
+	i := procShard(n)
 	s := &f.shards[i]
 	for k := 1; !s.mu.TryLock(); k++ {
 		if k == n {
