@@ -2,6 +2,7 @@ package jstrace
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -9,23 +10,62 @@ import (
 // ring is a bounded multi-producer, single-consumer byte queue of
 // length-prefixed records. Producers never wait for the consumer: a record
 // that does not fit is dropped and counted.
+//
+// A large ring is split in shards, one per processor (the runtime's P)
+// up to maxRingShards, each with its own lock and buffer: a probe writes
+// to its P's shard (procShard), so that probes firing on several cores do
+// not share a lock or cache lines, and takes the next free shard if its
+// own is busy, or the next with room if its own is full, so that one busy
+// core still has the whole ring. The consumer reads every shard and
+// sorts their records by time (readShards).
 type ring struct {
+	shards []ringShard
+
+	dropped atomic.Uint64
+	ready   chan struct{} // capacity 1: signalled when a shard turns non-empty
+	filling chan struct{} // capacity 1: signalled when a shard passes a quarter full
+
+	merge ringMerge // the consumer's, with several shards (ringmerge.go)
+}
+
+// ringShard is one shard. It is padded so that two shards' locks and
+// indexes never share a cache line.
+type ringShard struct {
 	mu   sync.Mutex
 	buf  []byte // len is a power of two
 	head uint64 // next byte to read; guarded by mu
 	tail uint64 // next byte to write; guarded by mu
-
-	dropped atomic.Uint64
-	ready   chan struct{} // capacity 1: signalled when the ring turns non-empty
-	filling chan struct{} // capacity 1: signalled when the ring passes a quarter full
+	_    [64]byte
 }
+
+// maxRingShards bounds the shards of a ring, and minShardSize their size:
+// a ring smaller than two of those is one shard. A record must fit in one
+// shard.
+const (
+	maxRingShards = 8
+	minShardSize  = 256 << 10
+)
 
 func newRing(size int) *ring {
 	if size < 4<<10 {
 		size = 4 << 10
 	}
 	size = 1 << bits.Len(uint(size-1)) // round up to a power of two
-	return &ring{buf: make([]byte, size), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
+	n := 1
+	for n < maxRingShards && n < runtime.GOMAXPROCS(0) && size/(2*n) >= minShardSize {
+		n *= 2
+	}
+	return newShardedRing(size, n)
+}
+
+// newShardedRing makes a ring of n shards (a power of two) of size/n
+// bytes each (size a power of two).
+func newShardedRing(size, n int) *ring {
+	r := &ring{shards: make([]ringShard, n), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
+	for i := range r.shards {
+		r.shards[i].buf = make([]byte, size/n)
+	}
+	return r
 }
 
 // MaxRecordSize bounds one encoded event; a larger one (thousands of long
@@ -64,23 +104,64 @@ func (r *ring) write(f []byte) bool {
 		return false
 	}
 	need := uint64(len(f))
-	r.mu.Lock()
-	if need > uint64(len(r.buf))-(r.tail-r.head) {
-		r.mu.Unlock()
-		r.dropped.Add(1)
-		return false
+	i := 0
+	if len(r.shards) > 1 {
+		i = procShard(len(r.shards))
 	}
-	used := r.tail - r.head
-	r.put(f)
-	r.mu.Unlock()
+	s := &r.shards[i]
+	if !s.mu.TryLock() {
+		s = r.lockFree(i)
+	}
+	if need > s.room() {
+		s.mu.Unlock()
+		if s = r.lockRoom(i, need); s == nil {
+			r.dropped.Add(1)
+			return false
+		}
+	}
+	used := s.tail - s.head
+	s.put(f)
+	s.mu.Unlock()
 	if used == 0 {
 		signal(r.ready)
 	}
-	if q := uint64(len(r.buf)) / 4; used < q && used+need >= q {
+	if q := uint64(len(s.buf)) / 4; used < q && used+need >= q {
 		signal(r.filling)
 	}
 	return true
 }
+
+// lockFree returns a shard, locked, when shard i is busy: the next whose
+// lock is free, or i once every one is busy.
+func (r *ring) lockFree(i int) *ringShard {
+	n := len(r.shards)
+	for k := 1; k < n; k++ {
+		if s := &r.shards[(i+k)&(n-1)]; s.mu.TryLock() {
+			return s
+		}
+	}
+	s := &r.shards[i]
+	s.mu.Lock()
+	return s
+}
+
+// lockRoom returns a shard with room for need bytes, locked, trying from
+// shard i on; nil if none has.
+func (r *ring) lockRoom(i int, need uint64) *ringShard {
+	n := len(r.shards)
+	for k := 1; k < n; k++ {
+		s := &r.shards[(i+k)&(n-1)]
+		s.mu.Lock()
+		if need <= s.room() {
+			return s
+		}
+		s.mu.Unlock()
+	}
+	return nil
+}
+
+// room is how many bytes fit in s; the caller holds s.mu.
+func (s *ringShard) room() uint64 { return uint64(len(s.buf)) - (s.tail - s.head) }
 
 // signal sends on a channel of capacity 1 unless a signal is pending.
 func signal(c chan struct{}) {
@@ -92,46 +173,78 @@ func signal(c chan struct{}) {
 
 // put copies p at the tail, wrapping around; the caller holds mu and has
 // checked that p fits.
-func (r *ring) put(p []byte) {
-	i := r.tail & uint64(len(r.buf)-1)
-	if n := copy(r.buf[i:], p); n < len(p) {
-		copy(r.buf, p[n:])
+func (s *ringShard) put(p []byte) {
+	i := s.tail & uint64(len(s.buf)-1)
+	if n := copy(s.buf[i:], p); n < len(p) {
+		copy(s.buf, p[n:])
 	}
-	r.tail += uint64(len(p))
+	s.tail += uint64(len(p))
 }
 
-// read appends every buffered byte to dst and empties the ring. It copies
-// without holding the lock, so probes never wait for a large copy: producers
-// only write between tail and head+len(buf), never over [head, tail), and
-// there is a single consumer.
+// read appends every buffered record to dst, in order of time across the
+// shards (see readShards), and empties the ring. It is for the single
+// consumer.
 func (r *ring) read(dst []byte) []byte {
-	r.mu.Lock()
-	head, tail := r.head, r.tail
-	r.mu.Unlock()
-	if head == tail {
-		return dst
+	if len(r.shards) == 1 {
+		return r.readShard(&r.shards[0], dst)
 	}
-	mask := uint64(len(r.buf) - 1)
+	return r.readShards(dst)
+}
+
+// readShard appends every byte buffered in s to dst and empties it.
+func (r *ring) readShard(s *ringShard, dst []byte) []byte {
+	a, b, tail := s.buffered()
+	dst = append(append(dst, a...), b...)
+	r.release(s, tail)
+	return dst
+}
+
+// buffered returns the bytes buffered in s, in two pieces (the second
+// non-empty when they wrap around the end of the buffer), and the tail to
+// release them up to.
+func (s *ringShard) buffered() (a, b []byte, tail uint64) {
+	s.mu.Lock()
+	head, tail := s.head, s.tail
+	s.mu.Unlock()
+	a, b = s.between(head, tail)
+	return a, b, tail
+}
+
+// between returns the bytes of s from head to tail, in two pieces. The
+// consumer reads them without holding the lock, so probes never wait for
+// a large copy: producers only write between tail and head+len(buf),
+// never over [head, tail), and there is a single consumer.
+func (s *ringShard) between(head, tail uint64) (a, b []byte) {
+	if head == tail {
+		return nil, nil
+	}
+	mask := uint64(len(s.buf) - 1)
 	i, j := head&mask, tail&mask
 	if i < j {
-		dst = append(dst, r.buf[i:j]...)
-	} else {
-		dst = append(dst, r.buf[i:]...)
-		dst = append(dst, r.buf[:j]...)
+		return s.buf[i:j], nil
 	}
-	r.mu.Lock()
-	r.head = tail
-	if r.tail == tail {
+	return s.buf[i:], s.buf[:j]
+}
+
+// release empties s up to tail (from buffered), once the consumer is done
+// with those bytes.
+func (r *ring) release(s *ringShard, tail uint64) {
+	s.mu.Lock()
+	if s.head == tail { // nothing was buffered
+		s.mu.Unlock()
+		return
+	}
+	s.head = tail
+	if s.tail == tail {
 		// Empty: start over at the beginning, so that a consumer that
 		// keeps up has probes write into the same few warm cache lines
 		// rather than sweep the whole buffer through the cache.
-		r.head, r.tail = 0, 0
+		s.head, s.tail = 0, 0
 	} else {
-		// Producers wrote during the copy and, finding the ring non-empty,
-		// did not signal: signal for them, or their records would wait for
-		// the next write to an empty ring.
+		// Producers wrote during the copy and, finding the shard
+		// non-empty, did not signal: signal for them, or their records
+		// would wait for the next write to an empty shard.
 		signal(r.ready)
 	}
-	r.mu.Unlock()
-	return dst
+	s.mu.Unlock()
 }

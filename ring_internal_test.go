@@ -25,7 +25,7 @@ func TestRingSignals(t *testing.T) {
 	if pending(r.filling) {
 		t.Fatal("filling signalled with 102 of 4096 bytes used")
 	}
-	for r.tail-r.head < 1<<10-200 {
+	for r.shards[0].tail-r.shards[0].head < 1<<10-200 {
 		r.write(rec(100))
 	}
 	if pending(r.ready) || pending(r.filling) {
@@ -33,14 +33,14 @@ func TestRingSignals(t *testing.T) {
 	}
 	r.write(rec(300)) // crosses 1 KiB
 	if !pending(r.filling) {
-		t.Fatalf("no filling signal when crossing a quarter (%d bytes used)", r.tail-r.head)
+		t.Fatalf("no filling signal when crossing a quarter (%d bytes used)", r.shards[0].tail-r.shards[0].head)
 	}
 	r.write(rec(100))
 	if pending(r.filling) {
 		t.Fatal("filling signalled again above a quarter")
 	}
-	if got := len(r.read(nil)); got == 0 || r.tail != r.head {
-		t.Fatalf("read %d bytes and left %d", got, r.tail-r.head)
+	if got := len(r.read(nil)); got == 0 || r.shards[0].tail != r.shards[0].head {
+		t.Fatalf("read %d bytes and left %d", got, r.shards[0].tail-r.shards[0].head)
 	}
 	r.write(rec(2000)) // from empty past a quarter in one record
 	if !pending(r.ready) || !pending(r.filling) {
@@ -60,8 +60,8 @@ func TestRingRestartsWhenEmpty(t *testing.T) {
 	if string(got) != string(f)+string(f)+string(f) {
 		t.Fatalf("read %q", got)
 	}
-	if r.head != 0 || r.tail != 0 {
-		t.Fatalf("an empty ring kept head %d, tail %d", r.head, r.tail)
+	if s := &r.shards[0]; s.head != 0 || s.tail != 0 {
+		t.Fatalf("an empty ring kept head %d, tail %d", s.head, s.tail)
 	}
 	// Records of most of the ring go through, one read at a time.
 	big, _ := frame(make([]byte, frameHdr+3000))

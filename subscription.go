@@ -40,6 +40,14 @@ type Subscription struct {
 // and never with the registry locked: it may be slow without blocking
 // other registrations. It must be safe for concurrent use. A nil match
 // subscribes to nothing.
+//
+// A buffer of 512 KiB or more is split in as many parts as the process has
+// processors (GOMAXPROCS, at most 8, each at least 256 KiB), so that probes
+// firing on several cores do not contend for one lock; [Subscription.Read]
+// returns their records merged in order of time, each goroutine's in the
+// order it fired them. A record larger than one part is dropped and
+// counted.
+//
 // Close releases the subscription.
 func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {
 	if bufferSize <= 0 {
@@ -123,8 +131,8 @@ func (s *Subscription) Ready() <-chan struct{} {
 	return s.ring.ready
 }
 
-// Filling returns a channel that receives a value when the buffer passes a
-// quarter of its size. A consumer that lets events accumulate after Ready,
+// Filling returns a channel that receives a value when the buffer (or one
+// of its parts, see [Subscribe]) passes a quarter of its size. A consumer that lets events accumulate after Ready,
 // to read them in fewer passes, stops waiting when it fires: the buffer
 // then still has room for three times what came meanwhile.
 func (s *Subscription) Filling() <-chan struct{} {
@@ -135,7 +143,9 @@ func (s *Subscription) Filling() <-chan struct{} {
 }
 
 // Read appends every buffered record to dst, each prefixed by its length,
-// and empties the buffer.
+// and empties the buffer. The records are in order of time across the
+// buffer's parts (see [Subscribe]); each goroutine's in the order it fired
+// them. Read is for one consumer at a time.
 func (s *Subscription) Read(dst []byte) []byte {
 	if s.ring == nil {
 		return dst
