@@ -2,7 +2,8 @@ package jstrace
 
 import (
 	"context"
-	"sync"
+	"runtime"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
@@ -45,6 +46,10 @@ type spanIDs struct {
 	// with its parent's context where they are the same; nil for none.
 	carry *reqInfo
 	flags uint8 // spanSampled, spanRemote, spanRemoteParent, spanFull
+	// mu guards the spanState of a span that has one, and holds whether it
+	// ended; it sits in what would be the IDs' padding, which keeps a
+	// spanContext in the 112-byte size class rather than the 128-byte one.
+	mu spanLock
 }
 
 const (
@@ -67,12 +72,61 @@ func (*noCopy) Unlock() {}
 // a span nobody needs (most, where traces are sampled) lives in a
 // leanContext, half the size, and keeps no name, clock or error.
 type spanState struct {
-	start int64      // Unix nanoseconds
-	mu    sync.Mutex // guards the fields below
-	ended bool
-	name  string
-	err   error
-	rec   *SpanData // non-nil while the span records (sampled, exported)
+	start int64 // Unix nanoseconds
+	// Guarded by the span's mu:
+	name string
+	err  error
+	rec  *SpanData // non-nil while the span records (sampled, exported)
+}
+
+// A spanLock is a span's lock and its ended flag in one 4-byte word. It
+// fits in the IDs' padding, which keeps a spanContext at 112 bytes, a
+// size class below the 128 of one with a sync.Mutex (8 bytes) beside an
+// ended flag (bench/README.md, Spans). End takes it for good, setting the
+// flag in the same compare-and-swap: one locked instruction where the
+// mutex's Lock and Unlock were two. The other methods, finding the flag,
+// do nothing, or read what no one writes any more. A waiter spins, then
+// yields: a span's lock is held for a tag's copy at most, and contended
+// only by goroutines sharing one span.
+type spanLock struct{ w uint32 } // accessed atomically (a plain uint32: spanIDs are copied before use)
+
+const (
+	lockHeld  = 1 << iota
+	lockEnded // End has run, and holds the lock for good
+)
+
+// lock takes l and returns true, or returns false once the span ended.
+func (l *spanLock) lock() bool {
+	for i := 0; ; i++ {
+		s := atomic.LoadUint32(&l.w)
+		if s&lockEnded != 0 {
+			return false
+		}
+		if s == 0 && atomic.CompareAndSwapUint32(&l.w, 0, lockHeld) {
+			return true
+		}
+		if i >= 32 {
+			runtime.Gosched()
+		}
+	}
+}
+
+func (l *spanLock) unlock() { atomic.StoreUint32(&l.w, 0) }
+
+// end takes l for good, marking the span ended; false if it had ended.
+func (l *spanLock) end() bool {
+	for i := 0; ; i++ {
+		s := atomic.LoadUint32(&l.w)
+		if s&lockEnded != 0 {
+			return false
+		}
+		if s == 0 && atomic.CompareAndSwapUint32(&l.w, 0, lockHeld|lockEnded) {
+			return true
+		}
+		if i >= 32 {
+			runtime.Gosched()
+		}
+	}
 }
 
 // leanContext is the context StartSpan returns for a span nobody needs
@@ -237,9 +291,11 @@ func (s *Span) IsRecording() bool {
 	if st == nil {
 		return false
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.rec != nil && !st.ended
+	if !s.mu.lock() {
+		return false
+	}
+	defer s.mu.unlock()
+	return st.rec != nil
 }
 
 // Name returns the span's operation name while anyone needs the span: it
@@ -250,19 +306,22 @@ func (s *Span) Name() string {
 	if st == nil {
 		return ""
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
+	if !s.mu.lock() {
+		return st.name // the span ended: its name changes no more
+	}
+	defer s.mu.unlock()
 	return st.name
 }
 
 // SetName renames the span: an HTTP server span learns its route only
 // after routing. Like [Span.Name], it does nothing on a span that keeps
-// no name (see [StartSpan]).
+// no name (see [StartSpan]), nor once the span ended.
 func (s *Span) SetName(name string) {
 	if st := s.state(); st != nil {
-		st.mu.Lock()
-		st.name = name
-		st.mu.Unlock()
+		if s.mu.lock() {
+			st.name = name
+			s.mu.unlock()
+		}
 	}
 }
 
@@ -279,11 +338,12 @@ func (s *Span) SetTag(key string, value any) {
 		return
 	}
 	v := noescape([]any{value})[0] // copied by setTag, never kept: see noescape
-	st.mu.Lock()
-	if st.rec != nil {
-		st.rec.setTag(key, v)
+	if s.mu.lock() {
+		if st.rec != nil {
+			st.rec.setTag(key, v)
+		}
+		s.mu.unlock()
 	}
-	st.mu.Unlock()
 }
 
 // Log adds a timestamped message with fields to a recording span (Moleculer's
@@ -295,17 +355,19 @@ func (s *Span) Log(msg string, kv ...any) {
 		return
 	}
 	fields := noescape(kv) // copied by log, never kept
-	st.mu.Lock()
-	if st.rec != nil {
-		st.rec.log(msg, fields)
+	if s.mu.lock() {
+		if st.rec != nil {
+			st.rec.log(msg, fields)
+		}
+		s.mu.unlock()
 	}
-	st.mu.Unlock()
 }
 
 // SetError marks the span failed with err (nil clears it): its type,
 // message and, when err has them, code and data are recorded (see
 // [SpanError]), the stack too if [TracingOptions.ErrorStack], and
-// "span:end" carries the message as "error".
+// "span:end" carries the message as "error". Once the span ended, it does
+// nothing.
 func (s *Span) SetError(err error) {
 	st := s.state()
 	if st == nil {
@@ -315,12 +377,13 @@ func (s *Span) SetError(err error) {
 	if err != nil && s.IsRecording() && tracingConfig().stack {
 		stack = callers(2)
 	}
-	st.mu.Lock()
-	st.err = err
-	if st.rec != nil {
-		st.rec.setError(err, stack)
+	if s.mu.lock() {
+		st.err = err
+		if st.rec != nil {
+			st.rec.setError(err, stack)
+		}
+		s.mu.unlock()
 	}
-	st.mu.Unlock()
 }
 
 // End ends the span: it fires "span:end" and hands a recording span to the
@@ -336,19 +399,15 @@ func (s *Span) End() {
 	// now follows wall-clock steps (clock.go): a step back while the span
 	// ran must not make its duration negative.
 	dur := max(time.Duration(now()-st.start), 0)
-	st.mu.Lock()
-	if st.ended {
-		st.mu.Unlock()
+	if !s.mu.end() {
 		return
 	}
-	st.ended = true
 	rec, err, name := st.rec, st.err, st.name
 	st.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
 	if rec != nil {
 		rec.Operation = name
 		rec.Duration = dur
 	}
-	st.mu.Unlock()
 	if spanEndProbe.Enabled() {
 		s.fire(spanEndProbe, (*spanContext)(s.context()), name, dur, err, nil)
 	}
