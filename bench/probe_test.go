@@ -100,11 +100,13 @@ func BenchmarkEnabled(b *testing.B) {
 		drain := subscribeAndDrain(b, "bench:enabled")
 		b.ReportAllocs()
 		b.ResetTimer()
+		u := getUsage(b)
 		for i := 0; i < b.N; i++ {
 			id++
 			p.Emit("id", id, "method", method, "status", 200, "duration", time.Duration(id))
 			drain(i)
 		}
+		reportCPU(b, u)
 	})
 	b.Run("jstrace-trace", func(b *testing.B) {
 		drain := subscribeAndDrain(b, "bench:enabled-trace")
@@ -137,6 +139,7 @@ func BenchmarkEnabled(b *testing.B) {
 		}()
 		b.ReportAllocs()
 		b.ResetTimer()
+		u := getUsage(b)
 		b.RunParallel(func(pb *testing.PB) {
 			n := 0
 			for pb.Next() {
@@ -145,6 +148,7 @@ func BenchmarkEnabled(b *testing.B) {
 			}
 		})
 		b.StopTimer()
+		reportCPU(b, u)
 		close(stop)
 		b.ReportMetric(float64(sub.Dropped()), "dropped")
 	})
@@ -203,6 +207,13 @@ func BenchmarkEnabled(b *testing.B) {
 // subscribeAndDrain subscribes to a probe with a buffer large enough for a
 // benchmark run and returns a function that empties it every 4096 events,
 // the way the agent's pump would, outside the measured time.
+// reportCPU reports the process's CPU time per event since u, as
+// cpu-ns/op: every goroutine's, the reader's included (what the service
+// pays for an event), where ns/op is the wall time of the probes'.
+func reportCPU(b *testing.B, u usage) {
+	b.ReportMetric(float64(getUsage(b).cpu-u.cpu)/float64(b.N), "cpu-ns/op")
+}
+
 func subscribeAndDrain(b *testing.B, name string) func(i int) {
 	sub := jstrace.Subscribe(func(n string) bool { return n == name }, 64<<20)
 	b.Cleanup(sub.Close)
