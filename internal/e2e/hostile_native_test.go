@@ -36,7 +36,9 @@ func TestHostileNatives(t *testing.T) {
 		{"sort.Slice of 4M with a slow less", `traces.On("request:end", func(t *script.Trace) { sort.Slice(big, func(i, j int) bool { for k := 0; k < 50; k++ {}; return i > j }) })`, 4, handler},
 		{"sort.Sort in Every", `traces.Every(10*time.Millisecond, func() { sort.Sort(Huge{}) })`, 4, "script detached: an Every callback ran longer than 100ms"},
 		{"sort.Sort in Remote", `sort.Sort(Huge{})`, 4, "the script's entry point ran longer than 1s"},
-		{"heap.Init in cleanup", `traces.OnCleanup(func() { heap.Init(&Huge{}) })`, -1, "a cleanup function ran longer than 1s"},
+		// A cleanup has 1 s of CPU; on a host so loaded that it gets less than
+		// that in 5 s, the session's end stops it first.
+		{"heap.Init in cleanup", `traces.OnCleanup(func() { heap.Init(&Huge{}) })`, -1, "a cleanup function ran longer than 1s|its cleanup did not finish within 5s"},
 		// Class 2c: allocations sized by script values.
 		{"slices.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { _ = slices.Grow[[]byte, byte](nil, 1<<40) })`, -1, "exceeds the scripts' limit of 256 MiB"},
 		{"strings.Builder.Grow 1<<40", `traces.On("request:end", func(t *script.Trace) { var b strings.Builder; b.Grow(1 << 40) })`, -1, "exceeds the scripts' limit of 256 MiB"},
@@ -54,7 +56,7 @@ func TestHostileNatives(t *testing.T) {
 		{"fmt.Fprintf precision over nested slices", `g := make([][]float64, 100); for i := range g { g[i] = make([]float64, 100) }; traces.On("request:end", func(t *script.Trace) { fmt.Fprintf(&bytes.Buffer{}, "%.1000000f", g) })`, -1, "fmt: value too large to print"},
 		// Class 2d: natives recursing over script values built across callbacks.
 		{"json.Marshal of a deep []any", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = []any{v} }; n += 20000; return }; json.Marshal(v) })`, -1, "json: value nested too deep"},
-		{"json.MarshalIndent of a deep map", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 300000 { for i := 0; i < 20000; i++ { v = map[string]any{"k": v} }; n += 20000; return }; json.MarshalIndent(v, "", " ") })`, -1, "json: value nested too deep"},
+		{"json.MarshalIndent of a deep map", `var v any = 1; n := 0; traces.Every(20*time.Millisecond, func() { if n < 100000 { for i := 0; i < 4000; i++ { v = map[string]any{"k": v} }; n += 4000; return }; json.MarshalIndent(v, "", " ") })`, -1, "json: value nested too deep"},
 		{"json.Encoder of a pointer cycle", `traces.On("request:end", func(t *script.Trace) { n := &N{}; n.Next = n; json.NewEncoder(&bytes.Buffer{}).Encode(n) })`, -1, "json: value contains itself"},
 		{"errors.Join of itself", `traces.On("request:end", func(t *script.Trace) { e := errors.New("x"); for i := 0; i < 40; i++ { e = errors.Join(e, e) }; traces.Log(e) })`, -1, "errors: error tree value too large"},
 	}
@@ -139,7 +141,7 @@ func Remote(traces *script.Traces) {
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("jstrace took %v", d)
 	}
-	if (code >= 0 && r.code != code) || !strings.Contains(r.stderr, want) {
+	if (code >= 0 && r.code != code) || !containsAny(r.stderr, strings.Split(want, "|")) {
 		t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, code, want, r.stderr)
 	}
 	if strings.Contains(r.stderr, "still running in the service") {
@@ -175,4 +177,14 @@ func (s *service) cpuTicks(t *testing.T) int64 {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return utime + stime
+}
+
+// containsAny reports whether s contains one of subs.
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
