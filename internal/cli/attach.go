@@ -206,11 +206,16 @@ func (t *tracer) watch(addr string, a *agent) {
 	}
 	a.err, a.ended = err, true
 	stopping := t.stopping
+	if stats.Detached != "" {
+		// Stopped for a limit, even in the session's last moments (the
+		// final flush ran a backlog of handlers past one): the exit code
+		// says so, as the console did.
+		t.detached++
+	}
 	if !stopping {
 		delete(t.agents, addr)
 		if stats.Detached != "" {
 			t.skip[addr] = time.Now().Add(retryScript) // it would fail again
-			t.detached++
 		}
 	}
 	t.mu.Unlock()
