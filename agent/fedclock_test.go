@@ -34,8 +34,10 @@ func TestReductionTimerChargesCPU(t *testing.T) {
 		reduction func()
 		min, max  time.Duration // of the estimate, over n samples
 	}{
-		// Half the samples at most longSample, the others the sleep's CPU.
-		{"descheduled", false, func() { time.Sleep(5 * time.Millisecond) }, 0, n * longSample * sampleEvery},
+		// Half the samples at most longSample, the others the sleep's CPU
+		// (tens of µs under the race detector): far from the 5 ms of wall
+		// time each would have been charged.
+		{"descheduled", false, func() { time.Sleep(5 * time.Millisecond) }, 0, n * 5 * time.Millisecond * sampleEvery / 20},
 		// The first at longSample, the rest in full.
 		{"long", false, func() { spinCPU(300 * time.Microsecond) }, (n - 2) * 300 * time.Microsecond * sampleEvery, 2 * n * 300 * time.Microsecond * sampleEvery},
 		{"short", false, func() {}, 0, n * longSample * sampleEvery / 10},
