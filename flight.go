@@ -67,17 +67,15 @@ func (f *flight) write(rec []byte) bool {
 	n := len(f.shards)
 	i := procShard(n)
 	s := &f.shards[i]
-	for k := 1; !s.mu.TryLock(); k++ {
-		if k == n {
-			s.mu.Lock()
-			break
-		}
-		s = &f.shards[(i+k)&(n-1)]
+	if !s.mu.TryLock() {
+		s = lockNextFree(f.shards, i)
 	}
 	ok := s.put(rec)
 	s.mu.Unlock()
 	return ok
 }
+
+func (s *flightShard) lock() *sync.Mutex { return &s.mu }
 
 // put appends rec, overwriting the oldest records to make room, and
 // reports false if it was too large; the caller holds mu.

@@ -1,6 +1,9 @@
 package jstrace
 
-import _ "unsafe" // go:linkname
+import (
+	"sync"
+	_ "unsafe" // go:linkname
+)
 
 // procShard returns the index, among n (a power of two), of the shard of
 // the processor (the runtime's P) the calling goroutine runs on: probes
@@ -22,3 +25,26 @@ func procPin() int
 
 //go:linkname procUnpin runtime.procUnpin
 func procUnpin()
+
+// A shard is an element of a sharded structure (the session buffer's
+// parts, the flight recorder's shards) with a lock of its own.
+type shard[S any] interface {
+	*S
+	lock() *sync.Mutex
+}
+
+// lockNextFree returns a shard of shards (a power of two in number),
+// locked, when shard i, the caller's, is busy: the next whose lock is
+// free, or i once every one is busy. The caller tries i's lock first, in
+// its own code, so that the common path stays inlined.
+func lockNextFree[S any, P shard[S]](shards []S, i int) *S {
+	n := len(shards)
+	for k := 1; k < n; k++ {
+		if s := &shards[(i+k)&(n-1)]; P(s).lock().TryLock() {
+			return s
+		}
+	}
+	s := &shards[i]
+	P(s).lock().Lock()
+	return s
+}

@@ -110,7 +110,7 @@ func (r *ring) write(f []byte) bool {
 	}
 	s := &r.shards[i]
 	if !s.mu.TryLock() {
-		s = r.lockFree(i)
+		s = lockNextFree(r.shards, i)
 	}
 	if need > s.room() {
 		s.mu.Unlock()
@@ -131,20 +131,6 @@ func (r *ring) write(f []byte) bool {
 	return true
 }
 
-// lockFree returns a shard, locked, when shard i is busy: the next whose
-// lock is free, or i once every one is busy.
-func (r *ring) lockFree(i int) *ringShard {
-	n := len(r.shards)
-	for k := 1; k < n; k++ {
-		if s := &r.shards[(i+k)&(n-1)]; s.mu.TryLock() {
-			return s
-		}
-	}
-	s := &r.shards[i]
-	s.mu.Lock()
-	return s
-}
-
 // lockRoom returns a shard with room for need bytes, locked, trying from
 // shard i on; nil if none has.
 func (r *ring) lockRoom(i int, need uint64) *ringShard {
@@ -159,6 +145,8 @@ func (r *ring) lockRoom(i int, need uint64) *ringShard {
 	}
 	return nil
 }
+
+func (s *ringShard) lock() *sync.Mutex { return &s.mu }
 
 // room is how many bytes fit in s; the caller holds s.mu.
 func (s *ringShard) room() uint64 { return uint64(len(s.buf)) - (s.tail - s.head) }
