@@ -4,6 +4,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 // minLoanTags and maxLoanTags bound the tag slice a pooled SpanData keeps:
@@ -45,6 +46,10 @@ func pooledSpanData() *SpanData {
 	d := c.d[c.n]
 	c.d[c.n] = nil
 	if c.n > 0 {
+		// The next span's record was last written by an exporter's core:
+		// move it here now, not as its first stores are made (prefetchw).
+		next := c.d[c.n-1]
+		prefetchw(unsafe.Pointer(next), unsafe.Sizeof(*next))
 		fullChunks.Put(c)
 	} else {
 		fillChunks.Put(c)
