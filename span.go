@@ -45,7 +45,7 @@ type spanIDs struct {
 	// carry is the request ID and tracestate the span carries, shared
 	// with its parent's context where they are the same; nil for none.
 	carry *reqInfo
-	flags uint8 // spanSampled, spanRemote, spanRemoteParent, spanFull
+	flags uint8 // spanSampled, spanRemote, spanRemoteParent, spanFull, spanRecords
 	// mu guards the spanState of a span that has one, and holds whether it
 	// ended; it sits in what would be the IDs' padding, which keeps a
 	// spanContext in the 112-byte size class rather than the 128-byte one.
@@ -57,6 +57,7 @@ const (
 	spanRemote                   // a parent in another process (Extract): never started or ended here
 	spanRemoteParent             // this span's parent is remote
 	spanFull                     // the span lives in a spanContext, with a spanState: see state
+	spanRecords                  // its record goes to the exporters (spanFull is set too)
 )
 
 // noCopy makes go vet's copylocks check report copies of what holds
@@ -70,13 +71,18 @@ func (*noCopy) Unlock() {}
 // it records (sampled, with an exporter running) or a session traced
 // the span probes when it started. It follows the Span in a spanContext;
 // a span nobody needs (most, where traces are sampled) lives in a
-// leanContext, half the size, and keeps no name, clock or error.
+// leanContext and keeps no name, clock or error.
+//
+// The name and the error are in the record, not here: a spanContext is
+// then 80 bytes, not 112 (an allocation's cost grows with its size
+// class: bench/README.md, Spans). A span that does not record (traced,
+// not sampled) has a record too, from the pool, for its name and error
+// alone, and puts it back when it ends.
 type spanState struct {
 	start int64 // Unix nanoseconds
-	// Guarded by the span's mu:
-	name string
-	err  error
-	rec  *SpanData // non-nil while the span records (sampled, exported)
+	// rec is the span's record until End hands it on (spanRecords) or
+	// back to the pool, and nil from then on; guarded by the span's mu.
+	rec *SpanData
 }
 
 // A spanLock is a span's lock and its ended flag in one 4-byte word. It
@@ -138,8 +144,8 @@ type leanContext struct {
 }
 
 // spanContext is the context of a span that records or is traced: the
-// parent, the span and its state, in one allocation (128 bytes: two
-// cache lines). Its span is where a leanContext's is: see Span.context.
+// parent, the span and its state, in one allocation (80 bytes). Its span
+// is where a leanContext's is: see Span.context.
 type spanContext struct {
 	context.Context
 	span Span
@@ -234,13 +240,17 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 		return c, &c.span
 	}
 	sp.flags |= spanFull
+	if record {
+		sp.flags |= spanRecords
+	}
 	c := &spanContext{Context: ctx, span: Span{spanIDs: sp}}
 	s, st := &c.span, &c.st
-	st.name = name
 	st.start = now()
 	if record {
-		st.rec = newSpanData(s, st, cfg)
+		st.rec = newSpanData(s, name, st.start, cfg)
 		st.rec.addTags(noescape(kv))
+	} else {
+		st.rec = scratchSpanData(name)
 	}
 	if startOn {
 		s.fire(spanStartProbe, c, name, 0, nil, noescape(kv))
@@ -287,30 +297,20 @@ func (s *Span) IsSampled() bool { return s != nil && s.flags&spanSampled != 0 }
 // IsRecording reports whether the span records its tags, logs and error:
 // it is sampled, an exporter runs, and it has not ended.
 func (s *Span) IsRecording() bool {
-	st := s.state()
-	if st == nil {
-		return false
-	}
-	if !s.mu.lock() {
-		return false
-	}
-	defer s.mu.unlock()
-	return st.rec != nil
+	return s != nil && s.flags&spanRecords != 0 && atomic.LoadUint32(&s.mu.w)&lockEnded == 0
 }
 
-// Name returns the span's operation name while anyone needs the span: it
-// records, or a session traced the span probes when it started; "" for
-// others, which keep no name (see [StartSpan]).
+// Name returns the span's operation name while anyone needs the span and
+// it has not ended: it records, or a session traced the span probes when
+// it started; "" for others, which keep no name (see [StartSpan]), and
+// once it ended (its record then belongs to the exporters).
 func (s *Span) Name() string {
 	st := s.state()
-	if st == nil {
+	if st == nil || !s.mu.lock() {
 		return ""
 	}
-	if !s.mu.lock() {
-		return st.name // the span ended: its name changes no more
-	}
 	defer s.mu.unlock()
-	return st.name
+	return st.rec.Operation
 }
 
 // SetName renames the span: an HTTP server span learns its route only
@@ -319,7 +319,7 @@ func (s *Span) Name() string {
 func (s *Span) SetName(name string) {
 	if st := s.state(); st != nil {
 		if s.mu.lock() {
-			st.name = name
+			st.rec.Operation = name
 			s.mu.unlock()
 		}
 	}
@@ -333,15 +333,12 @@ func (s *Span) SetName(name string) {
 // at most [MaxSpanTags] tags; the rest are counted in
 // [SpanData.DroppedTags].
 func (s *Span) SetTag(key string, value any) {
-	st := s.state()
-	if st == nil {
+	if s == nil || s.flags&spanRecords == 0 {
 		return
 	}
 	v := noescape([]any{value})[0] // copied by setTag, never kept: see noescape
 	if s.mu.lock() {
-		if st.rec != nil {
-			st.rec.setTag(key, v)
-		}
+		s.state().rec.setTag(key, v)
 		s.mu.unlock()
 	}
 }
@@ -350,15 +347,12 @@ func (s *Span) SetTag(key string, value any) {
 // span logs, OpenTelemetry's span events); it does nothing on others. A
 // span keeps at most [MaxSpanLogs] logs.
 func (s *Span) Log(msg string, kv ...any) {
-	st := s.state()
-	if st == nil {
+	if s == nil || s.flags&spanRecords == 0 {
 		return
 	}
 	fields := noescape(kv) // copied by log, never kept
 	if s.mu.lock() {
-		if st.rec != nil {
-			st.rec.log(msg, fields)
-		}
+		s.state().rec.log(msg, fields)
 		s.mu.unlock()
 	}
 }
@@ -378,8 +372,8 @@ func (s *Span) SetError(err error) {
 		stack = callers(2)
 	}
 	if s.mu.lock() {
-		st.err = err
-		if st.rec != nil {
+		st.rec.err = err
+		if s.flags&spanRecords != 0 {
 			st.rec.setError(err, stack)
 		}
 		s.mu.unlock()
@@ -402,18 +396,18 @@ func (s *Span) End() {
 	if !s.mu.end() {
 		return
 	}
-	rec, err, name := st.rec, st.err, st.name
-	st.rec = nil // handed to the exporters: SetTag, Log, SetError no longer write it
-	if rec != nil {
-		rec.Operation = name
-		rec.Duration = dur
-	}
+	rec := st.rec
+	st.rec = nil // handed on: the methods, finding the span ended, no longer read it
 	if spanEndProbe.Enabled() {
-		s.fire(spanEndProbe, (*spanContext)(s.context()), name, dur, err, nil)
+		s.fire(spanEndProbe, (*spanContext)(s.context()), rec.Operation, dur, rec.err, nil)
 	}
-	if rec != nil {
-		deliverSpan(rec)
+	rec.err = nil // the error as the caller gave it: for the probe, not kept
+	if s.flags&spanRecords == 0 {
+		rec.recycle()
+		return
 	}
+	rec.Duration = dur
+	deliverSpan(rec)
 }
 
 // fire fires p (span:start or span:end) with the span's fields; name is

@@ -44,7 +44,8 @@ type SpanData struct {
 	// CutValues counts string values cut at MaxValueLen.
 	DroppedTags, DroppedLogs, CutValues int
 
-	size int // Size's estimate, kept as tags and logs are added
+	size int   // Size's estimate, kept as tags and logs are added
+	err  error // the span's error as SetError was given it, until End
 
 	// Loans (spanloan.go): pooled is whether d came from the pool; loaned,
 	// set as d is delivered, whether sinks borrow it, refs their count.

@@ -112,9 +112,10 @@ func (d *SpanData) Release() {
 // takes its SpanData from the pool.
 var loanSpans atomic.Bool
 
-// newSpanData returns the SpanData span s records into: from the pool
-// while sinks borrow.
-func newSpanData(s *Span, st *spanState, cfg *tracing) *SpanData {
+// newSpanData returns the SpanData span s, called name and started at
+// start (Unix nanoseconds), records into: from the pool while sinks
+// borrow.
+func newSpanData(s *Span, name string, start int64, cfg *tracing) *SpanData {
 	var d *SpanData
 	if loanSpans.Load() {
 		d = pooledSpanData()
@@ -124,8 +125,16 @@ func newSpanData(s *Span, st *spanState, cfg *tracing) *SpanData {
 	}
 	d.TraceID, d.SpanID, d.ParentID = s.traceID, s.id, s.parent
 	d.RemoteParent = s.flags&spanRemoteParent != 0
-	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, st.name
-	d.Start = time.Unix(0, st.start)
+	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, name
+	d.Start = time.Unix(0, start)
+	return d
+}
+
+// scratchSpanData returns a record, from the pool, for the name and the
+// error of a span that does not record (see spanState); End puts it back.
+func scratchSpanData(name string) *SpanData {
+	d := pooledSpanData()
+	d.Operation = name
 	return d
 }
 
