@@ -20,9 +20,16 @@ type Sampler interface {
 	ShouldSample(trace TraceID, operation string) bool
 }
 
+// An idSampler is one of this package's samplers, which decide on a trace
+// ID's two big-endian halves without building it (see newRootIDs).
+type idSampler interface {
+	sampleIDs(hi, lo uint64, operation string) bool
+}
+
 type constSampler bool
 
-func (c constSampler) ShouldSample(TraceID, string) bool { return bool(c) }
+func (c constSampler) ShouldSample(TraceID, string) bool    { return bool(c) }
+func (c constSampler) sampleIDs(_, _ uint64, _ string) bool { return bool(c) }
 func (c constSampler) String() string {
 	if c {
 		return "AlwaysSample"
@@ -57,8 +64,12 @@ type probSampler struct {
 	bound uint64
 }
 
-func (s probSampler) ShouldSample(t TraceID, _ string) bool {
-	return mix(binary.BigEndian.Uint64(t[:8])^binary.BigEndian.Uint64(t[8:]))>>1 < s.bound
+func (s probSampler) ShouldSample(t TraceID, op string) bool {
+	return s.sampleIDs(binary.BigEndian.Uint64(t[:8]), binary.BigEndian.Uint64(t[8:]), op)
+}
+
+func (s probSampler) sampleIDs(hi, lo uint64, _ string) bool {
+	return mix(hi^lo)>>1 < s.bound
 }
 
 // mix is splitmix64's finalizer: every input bit moves every output bit.
@@ -102,7 +113,9 @@ type rateSampler struct {
 	clock           func() int64 // tests; nil means now
 }
 
-func (s *rateSampler) ShouldSample(TraceID, string) bool {
+func (s *rateSampler) ShouldSample(TraceID, string) bool { return s.sampleIDs(0, 0, "") }
+
+func (s *rateSampler) sampleIDs(_, _ uint64, _ string) bool {
 	t := s.now()
 	for {
 		tat := s.tat.Load()

@@ -1,6 +1,7 @@
 package jstrace
 
 import (
+	"encoding/binary"
 	"math"
 	"testing"
 )
@@ -76,4 +77,9 @@ func TestRateLimitSampler(t *testing.T) {
 	}
 }
 
-func newTestTraceID() TraceID { t, _ := newRootIDs(); return t }
+func newTestTraceID() (t TraceID) {
+	hi, lo, _ := newRootIDs()
+	binary.BigEndian.PutUint64(t[:8], hi)
+	binary.BigEndian.PutUint64(t[8:], lo)
+	return t
+}

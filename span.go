@@ -217,34 +217,36 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	}
 	cfg := tracingConfig()
 	info, p := infoOf(ctx)
-	sp := spanIDs{carry: info}
-	if p != nil {
-		sp.traceID, sp.parent = p.traceID, p.id
-		sp.flags = p.flags & spanSampled
+	var flags uint8
+	var hi, lo, id uint64 // hi and lo: a new trace's ID, 0 in a parent's trace
+	if p != nil && p.traceID.IsValid() {
+		flags = p.flags & spanSampled
 		if p.flags&spanRemote != 0 {
-			sp.flags |= spanRemoteParent
+			flags |= spanRemoteParent
 		}
-	}
-	if sp.traceID.IsValid() {
-		sp.id = newSpanID()
+		id = newSpanID()
 	} else {
-		sp.traceID, sp.id = newRootIDs()
-		if cfg.sampler.ShouldSample(sp.traceID, name) {
-			sp.flags |= spanSampled
+		hi, lo, id = newRootIDs()
+		if cfg.sample(hi, lo, name) {
+			flags |= spanSampled
 		}
 	}
 	startOn := spanStartProbe.Enabled()
-	record := sp.flags&spanSampled != 0 && spanSinks.Load() != nil
+	record := flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
-		c := &leanContext{Context: ctx, span: Span{spanIDs: sp}}
+		c := &leanContext{Context: ctx}
+		c.span.carry, c.span.flags = info, flags
+		c.span.setIDs(p, hi, lo, id)
 		return c, &c.span
 	}
-	sp.flags |= spanFull
+	flags |= spanFull
 	if record {
-		sp.flags |= spanRecords
+		flags |= spanRecords
 	}
-	c := &spanContext{Context: ctx, span: Span{spanIDs: sp}}
+	c := &spanContext{Context: ctx}
 	s, st := &c.span, &c.st
+	s.carry, s.flags = info, flags
+	s.setIDs(p, hi, lo, id)
 	st.start = now()
 	if record {
 		st.rec = newSpanData(s, name, st.start, cfg)

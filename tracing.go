@@ -1,6 +1,7 @@
 package jstrace
 
 import (
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
@@ -40,6 +41,7 @@ type TracingOptions struct {
 type tracing struct {
 	res        *Resource
 	sampler    Sampler
+	ids        idSampler // sampler, when it is one of this package's; else nil
 	stack      bool
 	serviceSet bool // Service was given, not defaulted
 }
@@ -48,6 +50,18 @@ var tracingCfg atomic.Pointer[tracing]
 
 // defaultService is the last name given to DefaultService.
 var defaultService atomic.Pointer[string]
+
+// sample asks the sampler about a new trace, its ID given as its two
+// big-endian halves.
+func (t *tracing) sample(hi, lo uint64, operation string) bool {
+	if t.ids != nil {
+		return t.ids.sampleIDs(hi, lo, operation)
+	}
+	var id TraceID
+	binary.BigEndian.PutUint64(id[:8], hi)
+	binary.BigEndian.PutUint64(id[8:], lo)
+	return t.sampler.ShouldSample(id, operation)
+}
 
 func tracingConfig() *tracing {
 	if t := tracingCfg.Load(); t != nil {
@@ -101,6 +115,7 @@ func resolveTracing(o TracingOptions) *tracing {
 	if t.sampler == nil {
 		t.sampler = AlwaysSample()
 	}
+	t.ids, _ = t.sampler.(idSampler)
 	r := &Resource{Service: o.Service, Version: o.Version}
 	if d := defaultService.Load(); r.Service == "" && d != nil {
 		r.Service = *d

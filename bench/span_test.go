@@ -119,6 +119,20 @@ func BenchmarkSpan(b *testing.B) {
 			s.End()
 		}
 	})
+	// jstrace-unsampled-traced: an unsampled span while a flight recorder
+	// keeps the span probes (what a session tracing them costs a span:
+	// its context, a pooled record for its name, two clock reads, two
+	// events).
+	b.Run("jstrace-unsampled-traced", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+		f := jstrace.SubscribeFlight(func(p string) bool { return p == "span:start" || p == "span:end" }, 1<<20)
+		defer f.Close()
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(ctx, "op")
+			s.End()
+		}
+	})
 	b.Run("jstrace-sampled-noexporter", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
 		b.ReportAllocs()
