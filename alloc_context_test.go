@@ -120,9 +120,15 @@ func TestAllocsSpan(t *testing.T) {
 	for _, sampler := range []jstrace.Sampler{jstrace.NeverSample(), jstrace.AlwaysSample()} {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: sampler})
 		for _, listened := range []bool{false, true} {
+			var sub *jstrace.Subscription
 			if listened {
-				sub := jstrace.Subscribe(func(n string) bool { return n == "span:start" || n == "span:end" }, 64<<20)
-				defer sub.Close()
+				sub = jstrace.Subscribe(func(n string) bool { return n == "span:start" || n == "span:end" }, 64<<20)
+			}
+			// A traced span takes its name's record from a pool, which the
+			// race detector's sync.Pool empties at random: a new one then.
+			want := 1.0
+			if listened && raceEnabled {
+				want = 2
 			}
 			for _, ctx := range []context.Context{context.Background(), parent} {
 				n := 0
@@ -133,9 +139,12 @@ func TestAllocsSpan(t *testing.T) {
 					s.Log("m", "n", n)
 					s.End()
 				})
-				if got > 1 {
-					t.Errorf("span (%v, listened %v, child %v): %v allocs, want 1", sampler, listened, ctx != context.Background(), got)
+				if got > want {
+					t.Errorf("span (%v, listened %v, child %v): %v allocs, want %v", sampler, listened, ctx != context.Background(), got, want)
 				}
+			}
+			if sub != nil {
+				sub.Close()
 			}
 		}
 	}

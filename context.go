@@ -134,8 +134,7 @@ func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv [
 // from escape analysis as noescape hides slices: for hex digits on an
 // event's stack, lent to subscribers like every other field.
 func stackString(b []byte) string {
-	u := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	return unsafe.String(*(**byte)(unsafe.Pointer(&u)), len(b))
+	return unsafe.String(launder(unsafe.SliceData(b)), len(b))
 }
 
 // maxHead bounds the fields in front of the caller's: the context's six

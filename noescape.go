@@ -30,7 +30,17 @@ import "unsafe"
 // returns). Only an Event's context, name and time may outlive the call:
 // the context is on the heap (its methods are called through an interface,
 // so it escapes). Keep it that way.
+//
+// The pointer is laundered into a pointer-typed variable, written through
+// a *uintptr (escape analysis follows no pointer through an integer
+// store), never kept in a uintptr: a goroutine's stack may move at any
+// call, and the stack copier adjusts pointers into it but not integers.
+// A uintptr held across a call (the race detector's checkptr inserts
+// calls between any two statements) pointed into the old stack once it
+// moved: a test under -race failed with "found bad pointer in Go heap".
+// Under the race detector launder is therefore never inlined
+// (noescape_race.go): its caller gets a pointer back from a call, which it
+// can only keep as a pointer.
 func noescape[T any](s []T) []T {
-	u := uintptr(unsafe.Pointer(unsafe.SliceData(s)))
-	return unsafe.Slice(*(**T)(unsafe.Pointer(&u)), cap(s))[:len(s)]
+	return unsafe.Slice(launder(unsafe.SliceData(s)), cap(s))[:len(s)]
 }
