@@ -38,9 +38,20 @@ import "unsafe"
 // A uintptr held across a call (the race detector's checkptr inserts
 // calls between any two statements) pointed into the old stack once it
 // moved: a test under -race failed with "found bad pointer in Go heap".
-// Under the race detector launder is therefore never inlined
+// Under the race detector hidden is therefore never inlined
 // (noescape_race.go): its caller gets a pointer back from a call, which it
 // can only keep as a pointer.
 func noescape[T any](s []T) []T {
 	return unsafe.Slice(launder(unsafe.SliceData(s)), cap(s))[:len(s)]
+}
+
+// launder returns p, hidden from escape analysis (see noescape).
+func launder[T any](p *T) *T { return (*T)(hidden(unsafe.Pointer(p))) }
+
+// hide returns p through a pointer-typed variable written as an integer.
+func hide(p unsafe.Pointer) unsafe.Pointer {
+	var q unsafe.Pointer
+	dst := (*uintptr)(unsafe.Pointer(&q))
+	*dst = uintptr(p) // no call between the conversion and the store
+	return q
 }
