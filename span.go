@@ -387,11 +387,16 @@ func (s *Span) SetError(err error) {
 // nothing.
 func (s *Span) End() {
 	// A span nobody wanted at start (not recording, no session on the span
-	// probes: no state, no clock read) has nothing to end.
-	st := s.state()
-	if st == nil {
-		return
+	// probes: no state, no clock read) has nothing to end: this much is
+	// inlined into the caller.
+	if s != nil && s.flags&spanFull != 0 {
+		s.end()
 	}
+}
+
+// end is End for a span with a state.
+func (s *Span) end() {
+	st := s.state()
 	// now follows wall-clock steps (clock.go): a step back while the span
 	// ran must not make its duration negative.
 	dur := max(time.Duration(now()-st.start), 0)
