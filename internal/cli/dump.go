@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,12 +82,26 @@ func runDump(ctx context.Context, opts *DumpOptions) error {
 	if err := checkRequestGlobs(opts.Globs); err != nil {
 		return err
 	}
+	// The file is checked before any agent is asked (a dump holds each
+	// agent's recorder for a moment): a temporary file beside it, renamed
+	// over it once the dump is complete, so that a failed dump leaves the
+	// file as it was.
+	tmp, err := dumpTemp(opts.Output)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
 	var (
 		mu                 sync.Mutex
 		got                []dumped
 		noFlight, failures int
 	)
-	_, err := eachAgent(ctx, out, &opts.ConnectOptions, func(conn *client.Conn) {
+	_, err = eachAgent(ctx, out, &opts.ConnectOptions, func(conn *client.Conn) {
 		head, recs, err := conn.Dump(&protocol.Dump{Patterns: opts.Globs})
 		mu.Lock()
 		defer mu.Unlock()
@@ -109,9 +127,15 @@ func runDump(ctx context.Context, opts *DumpOptions) error {
 		}
 		return exitf(ExitConnect, "no flight recorder could be dumped")
 	}
-	n, err := writeDump(opts, got)
+	n, err := writeDump(opts, got, tmp)
 	if err != nil {
 		return err
+	}
+	if tmp != nil {
+		if err := os.Rename(tmp.Name(), opts.Output); err != nil {
+			return withCode(ExitRecording, fmt.Errorf("write recording %s: %w", opts.Output, errors.Unwrap(err)))
+		}
+		tmp = nil
 	}
 	var overwritten, dropped uint64
 	for _, d := range got {
@@ -122,8 +146,29 @@ func runDump(ctx context.Context, opts *DumpOptions) error {
 	return nil
 }
 
-// writeDump writes the agents' records into one recording, in time order.
-func writeDump(opts *DumpOptions, got []dumped) (uint64, error) {
+// dumpTemp creates the temporary file a dump to path is written into, in
+// path's directory; nil for standard output.
+func dumpTemp(path string) (*os.File, error) {
+	if path == "-" {
+		return nil, nil
+	}
+	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
+		return nil, withCode(ExitRecording, fmt.Errorf("create recording %s: is a directory", path))
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the temporary file's name means nothing to the user
+		}
+		return nil, withCode(ExitRecording, fmt.Errorf("create recording %s: %w", path, err))
+	}
+	return f, nil
+}
+
+// writeDump writes the agents' records into one recording, in time order,
+// to tmp (standard output if nil), which it closes.
+func writeDump(opts *DumpOptions, got []dumped, tmp *os.File) (uint64, error) {
 	type entry struct {
 		d   *dumped
 		rec []byte
@@ -158,26 +203,32 @@ func writeDump(opts *DumpOptions, got []dumped) (uint64, error) {
 	h := recording.Header{Created: time.Now(), Source: "jstrace dump", Globs: globs}
 	var w *recording.Writer
 	var err error
-	if opts.Output == "-" {
+	if tmp == nil {
 		w, err = recording.NewWriter(opts.IO.stdout, h)
 	} else {
-		w, err = recording.Create(opts.Output, h)
+		w, err = recording.NewFileWriter(tmp, strings.HasSuffix(opts.Output, ".gz"), h)
+	}
+	failed := func(err error) error {
+		return withCode(ExitRecording, fmt.Errorf("write recording %s: %w", opts.Output, err))
 	}
 	if err != nil {
-		return 0, err
+		return 0, failed(err)
 	}
 	for _, e := range all {
 		o := e.d.conn.Origin
 		if err := w.Write(recording.Record{Hostname: o.Hostname, Title: o.Title, PID: o.PID, Event: e.rec}); err != nil {
 			w.Close()
-			return 0, err
+			return 0, failed(err)
 		}
 	}
 	for _, d := range got {
 		w.AddDropped(d.head.Dropped)
 	}
 	n := w.Records()
-	return n, w.Close()
+	if err := w.Close(); err != nil {
+		return 0, failed(err)
+	}
+	return n, nil
 }
 
 // checkRequestGlobs checks the globs a Dump or a ProbesRequest carries to

@@ -38,7 +38,7 @@ var ExitCodes = []struct {
 	{ExitLost, "every agent went away (or the -p target exited) and none can join any more"},
 	{ExitNotFound, "jstrace trace: the trace is not in the store (never collected, or past the store's retention)"},
 	{ExitStore, "the trace store could not be opened or read"},
-	{ExitRecording, "jstrace record, replay: the recording could not be written, or read: missing, unreadable, not a recording, of a newer version, truncated or corrupt (line and byte offset on stderr)"},
+	{ExitRecording, "jstrace record, dump, replay: the recording could not be written, or read: missing, unreadable, not a recording, of a newer version, truncated or corrupt (line and byte offset on stderr)"},
 	{ExitNoFlight, "jstrace dump: no selected agent keeps a flight recorder (JSTRACE_FLIGHT)"},
 	{ExitInterrupted, "a second Ctrl-C cut the end of the session short"},
 }

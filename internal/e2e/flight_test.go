@@ -142,6 +142,29 @@ func TestFlightDump(t *testing.T) {
 			t.Fatalf("a failed dump wrote %s (%v)", file, err)
 		}
 	})
+	t.Run("unwritable", func(t *testing.T) {
+		// Refused before any agent is asked, with the recording's code.
+		file := filepath.Join(dir, "no-such-dir", "x.jsonl")
+		r := e.jstrace("dump", "-p", strconv.Itoa(rec.pid), "-o", file)
+		if r.code != cli.ExitRecording || !strings.Contains(r.stderr, "create recording "+file) ||
+			!strings.Contains(r.stderr, "no such file or directory") || strings.Contains(r.stderr, "dumped") {
+			t.Fatalf("exit %d (want %d)\nstderr:\n%s", r.code, cli.ExitRecording, r.stderr)
+		}
+	})
+	t.Run("failed dump keeps the file", func(t *testing.T) {
+		file := filepath.Join(dir, "kept.jsonl")
+		if err := os.WriteFile(file, []byte("an earlier dump\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := e.jstrace("dump", "-p", strconv.Itoa(plain.pid), "-o", file)
+		b, err := os.ReadFile(file)
+		if r.code != cli.ExitNoFlight || err != nil || string(b) != "an earlier dump\n" {
+			t.Fatalf("exit %d, file %q (%v)\nstderr:\n%s", r.code, b, err, r.stderr)
+		}
+		if left, _ := filepath.Glob(filepath.Join(dir, ".kept.jsonl.*")); len(left) > 0 {
+			t.Fatalf("temporary files left: %v", left)
+		}
+	})
 	t.Run("both", func(t *testing.T) {
 		file := filepath.Join(dir, "both.jsonl")
 		r := e.jstrace("dump", "-H", "flight-host", "-o", file)

@@ -43,8 +43,16 @@ func Create(path string, h Header) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return NewFileWriter(f, strings.HasSuffix(path, ".gz"), h)
+}
+
+// NewFileWriter is Create for a file already open for writing (a
+// temporary file renamed into place once complete, say), compressed if
+// gzipped. Close closes f, as it does on error.
+func NewFileWriter(f *os.File, gzipped bool, h Header) (*Writer, error) {
 	var w *Writer
-	if strings.HasSuffix(path, ".gz") {
+	var err error
+	if gzipped {
 		gz := gzip.NewWriter(f)
 		w, err = newWriter(gz, gz, f, h)
 	} else {
