@@ -171,7 +171,7 @@ func (a *Agent) accept() {
 			var once sync.Once
 			release := func() { once.Do(func() { <-a.handshakes }) }
 			defer release()
-			a.serve(c, func() bool { release(); return a.enter(c) })
+			a.serve(c, release, func() bool { release(); return a.enter(c) })
 		}()
 	}
 }

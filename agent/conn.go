@@ -40,9 +40,10 @@ const (
 // serve runs one connection. Everything before authentication happens on
 // the raw connection under one deadline: the multiplexer (and its
 // per-frame goroutines) only starts for a peer that proved who it is.
-// enter frees the connection's handshake slot and reports whether a
-// session may start (not once the agent is ending).
-func (a *Agent) serve(c net.Conn, enter func() bool) {
+// release frees the connection's handshake slot once its request is known
+// (a dump and a probe listing have a slot of their own); enter frees it
+// and reports whether a session may start (not once the agent is ending).
+func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 	peer := c.RemoteAddr().String()
 	if peer == "" || peer == "@" {
 		peer = "unix socket"
@@ -81,7 +82,7 @@ func (a *Agent) serve(c net.Conn, enter func() bool) {
 		return
 	}
 	defer sess.Close()
-	err = a.attach(sess, peer, enter)
+	err = a.attach(sess, peer, release, enter)
 	if abuse := sess.Abuse(); abuse != nil {
 		a.dropped.note(log, a.log, slog.LevelWarn, "authenticated peer abused the multiplexer", "err", abuse)
 		return
@@ -155,7 +156,7 @@ func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) 
 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
-func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error {
+func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter func() bool) error {
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
@@ -169,10 +170,15 @@ func (a *Agent) attach(sess *mux.Session, peer string, enter func() bool) error 
 	if err != nil {
 		return err
 	}
+	// A dump and a probe listing run one at a time each (they are
+	// refused, busy, beyond): they need not hold a handshake slot, which
+	// they would for as long as a slow CLI reads them.
 	switch t {
 	case protocol.FrameDump:
+		release()
 		return a.dump(fw, fr, ctl, payload)
 	case protocol.FrameProbesRequest:
+		release()
 		return a.probes(fw, fr, ctl, payload)
 	}
 	var attach protocol.Attach

@@ -1,13 +1,17 @@
 package agent_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
+	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -130,5 +134,37 @@ func TestFlightDumpWithoutRecorder(t *testing.T) {
 	var pe *protocol.Error
 	if !errors.As(err, &pe) || pe.Code != protocol.CodeNoFlight || !strings.Contains(pe.Message, agent.EnvFlight) {
 		t.Fatalf("Dump = %v, want Error(no flight recorder) naming %s", err, agent.EnvFlight)
+	}
+}
+
+// A probe listing (and a dump) has a slot of its own: while one runs, for
+// as long as its CLI takes, it holds none of the handshake slots that new
+// connections need. With 15 idle connections holding the others, a CLI
+// still gets in.
+func TestListingHoldsNoHandshakeSlot(t *testing.T) {
+	a := start(t, agent.Options{})
+	listed := make(chan error, 1)
+	go func() {
+		_, _, err := dial(t, a, "").Probes(&protocol.ProbesRequest{Window: 3 * time.Second})
+		listed <- err
+	}()
+	time.Sleep(300 * time.Millisecond) // the listing runs
+	for range 15 {
+		c, err := net.Dial("tcp", a.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	time.Sleep(100 * time.Millisecond) // accepted, shaking hands
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	c, err := client.Dial(ctx, a.Addr().String(), client.Options{})
+	if err != nil {
+		t.Fatalf("a CLI beside a listing and 15 idle connections: %v", err)
+	}
+	c.Close()
+	if err := <-listed; err != nil {
+		t.Fatal(err)
 	}
 }

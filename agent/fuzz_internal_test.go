@@ -38,7 +38,7 @@ func FuzzHandshake(f *testing.F) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			a.serve(server, func() bool { return false })
+			a.serve(server, func() {}, func() bool { return false })
 		}()
 		go io.Copy(io.Discard, client)
 		client.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
