@@ -31,27 +31,28 @@ import "unsafe"
 // the context is on the heap (its methods are called through an interface,
 // so it escapes). Keep it that way.
 //
-// The pointer is laundered into a pointer-typed variable, written through
-// a *uintptr (escape analysis follows no pointer through an integer
-// store), never kept in a uintptr: a goroutine's stack may move at any
-// call, and the stack copier adjusts pointers into it but not integers.
-// A uintptr held across a call (the race detector's checkptr inserts
-// calls between any two statements) pointed into the old stack once it
-// moved: a test under -race failed with "found bad pointer in Go heap".
-// Under the race detector hidden is therefore never inlined
-// (noescape_race.go): its caller gets a pointer back from a call, which it
-// can only keep as a pointer.
+// The pointer is laundered through hide, never inlined: its caller gets
+// the pointer back from a call, as a pointer, which it can only keep as a
+// pointer. A goroutine's stack may move at any call, and the stack copier
+// adjusts pointers into it but not integers; inlined, the compiler may
+// keep the laundered address as the integer it was stored as, across a
+// call: under -race checkptr's calls moved the stack between the two (CI:
+// "found bad pointer in Go heap"), and in a normal build Span.Log kept it
+// across its lock (a review's test read the fields from the freed stack).
 func noescape[T any](s []T) []T {
 	return unsafe.Slice(launder(unsafe.SliceData(s)), cap(s))[:len(s)]
 }
 
 // launder returns p, hidden from escape analysis (see noescape).
-func launder[T any](p *T) *T { return (*T)(hidden(unsafe.Pointer(p))) }
+func launder[T any](p *T) *T { return (*T)(hide(unsafe.Pointer(p))) }
 
 // hide returns p through a pointer-typed variable written as an integer.
+// It must not be inlined (see noescape).
+//
+//go:noinline
 func hide(p unsafe.Pointer) unsafe.Pointer {
 	var q unsafe.Pointer
 	dst := (*uintptr)(unsafe.Pointer(&q))
-	*dst = uintptr(p) // no call between the conversion and the store
+	*dst = uintptr(p)
 	return q
 }
