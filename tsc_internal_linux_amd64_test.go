@@ -4,26 +4,44 @@ import (
 	"os"
 	"regexp"
 	"testing"
+	"time"
 )
 
 func TestTSCTrusted(t *testing.T) {
+	yes, no := func() bool { return true }, func() bool { return false }
 	for _, c := range []struct {
-		source    string
-		invariant bool
-		want      bool
+		source          string
+		invariant, vdso func() bool
+		want            bool
 	}{
-		{"tsc\n", true, true},
-		{"tsc\n", false, true}, // the kernel checked it: its word is enough
-		{"kvm-clock\n", true, true},
-		{"kvm-clock\n", false, false},
-		{"hpet\n", true, false},
-		{"acpi_pm\n", true, false},
-		{"tsc", true, false}, // not as sysfs writes it
-		{"", true, false},
+		{"tsc\n", yes, yes, true},
+		{"tsc\n", no, no, true}, // the kernel checked it: its word is enough
+		{"kvm-clock\n", yes, yes, true},
+		{"kvm-clock\n", no, yes, false},
+		{"kvm-clock\n", yes, no, false}, // the host does not say it is stable
+		{"hpet\n", yes, yes, false},
+		{"acpi_pm\n", yes, yes, false},
+		{"tsc", yes, yes, false}, // not as sysfs writes it
+		{"", yes, yes, false},
 	} {
-		if got := tscTrusted(c.source, c.invariant); got != c.want {
-			t.Errorf("tscTrusted(%q, %v) = %v, want %v", c.source, c.invariant, got, c.want)
+		if got := tscTrusted(c.source, c.invariant, c.vdso); got != c.want {
+			t.Errorf("tscTrusted(%q, %v, %v) = %v, want %v", c.source, c.invariant(), c.vdso(), got, c.want)
 		}
+	}
+}
+
+// TestVDSOReadsClock: where a read of the monotonic clock is much cheaper
+// than a system call (it is everywhere the vDSO serves it, kvm-clock
+// included while stable), vdsoReadsClock says so.
+func TestVDSOReadsClock(t *testing.T) {
+	start := time.Now()
+	for range 1000 {
+		_ = time.Since(start)
+	}
+	per := time.Since(start) / 1000
+	t.Logf("a clock read: %v; vdsoReadsClock: %v", per, vdsoReadsClock())
+	if per < 100*time.Nanosecond && !vdsoReadsClock() {
+		t.Errorf("clock reads take %v, yet vdsoReadsClock says they are system calls", per)
 	}
 }
 
