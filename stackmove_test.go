@@ -2,8 +2,10 @@ package jstrace_test
 
 import (
 	"context"
+	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jstrace-go/jstrace"
@@ -25,8 +27,23 @@ func TestStackMovesUnderProbes(t *testing.T) {
 	sub := jstrace.Subscribe(func(n string) bool { return n == "test:stackmove" }, 1<<20)
 	defer sub.Close()
 	var seen sync.Map
+	var bad atomic.Int64
 	fn := jstrace.SubscribeFunc(func(n string) bool { return n == "test:stackmove" || n == "test:stackmove-ch:start" }, func(e jstrace.Event) {
 		seen.Store(e.Name(), len(e.Record()))
+		// The fields as given: a stale stack would show other bytes.
+		kv, _ := e.Args()
+		want := map[string]any{"s": "x"}
+		if e.Name() != "test:stackmove" {
+			want = map[string]any{"request_id": "req-1"}
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if w, ok := want[fmt.Sprint(kv[i])]; ok && kv[i+1] == w {
+				delete(want, fmt.Sprint(kv[i]))
+			}
+		}
+		if len(want) > 0 || len(e.Record()) == 0 {
+			bad.Add(1)
+		}
 	})
 	defer fn.Close()
 	ctx, span := jstrace.StartSpan(jstrace.WithRequestID(context.Background(), "req-1"), "op")
@@ -56,6 +73,9 @@ func TestStackMovesUnderProbes(t *testing.T) {
 	wg.Wait()
 	if _, ok := seen.Load("test:stackmove"); !ok {
 		t.Fatal("the function subscription saw no event")
+	}
+	if n := bad.Load(); n > 0 {
+		t.Fatalf("%d events with other fields than fired", n)
 	}
 }
 
