@@ -24,13 +24,17 @@ import (
 // value); subscribers that read fields and keep only what they derive
 // need not call it.
 func (e *Event) Clone() Event {
+	d := e.d
+	if d == nil {
+		return Event{}
+	}
 	kv, plain := e.Args()
-	e.encode()
-	c := Event{
-		kind:  e.kind,
-		name:  e.name,
-		ctx:   e.ctx,
-		ts:    e.when(),
+	d.encode()
+	c := &eventData{
+		kind:  d.kind,
+		name:  d.name,
+		ctx:   d.ctx,
+		ts:    d.when(),
 		kv:    make([]any, len(kv)),
 		done:  true,
 		mixed: !plain,
@@ -38,11 +42,11 @@ func (e *Event) Clone() Event {
 	for i, v := range kv {
 		c.kv[i] = keepable(v)
 	}
-	if e.framed != nil {
-		c.framed = bytes.Clone(e.framed)
-		c.rec = c.framed[len(e.framed)-len(e.rec):]
+	if d.framed != nil {
+		c.framed = bytes.Clone(d.framed)
+		c.rec = c.framed[len(d.framed)-len(d.rec):]
 	}
-	return c
+	return Event{d: c}
 }
 
 // keepable returns v, or a value standing for it, that points to no

@@ -110,8 +110,8 @@ func (d *debugOut) event(e Event) {
 	var ts int64
 	if d.clock != nil {
 		ts = d.clock()
-	} else {
-		ts = e.when()
+	} else if e.d != nil {
+		ts = e.d.when()
 	}
 	id, name, rec := e.RequestID(), e.Name(), e.Record()
 	d.mu.Lock()

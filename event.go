@@ -21,6 +21,15 @@ import (
 // goroutine), keep its [Event.Clone]. An Event is used by one goroutine; a
 // clone, once made, may be read from any.
 type Event struct {
+	// d is on the probe's stack while the event is lent (see noescape): an
+	// Event is 8 bytes, passed to each subscriber function, and on through
+	// its own calls, without copying the fields' headers along; nil for
+	// the zero Event, whose methods return zero values.
+	d *eventData
+}
+
+// eventData is an Event's contents.
+type eventData struct {
 	kind   byte
 	prefix []byte // kind and name, encoded (probes have it ready)
 	name   string
@@ -34,6 +43,10 @@ type Event struct {
 	done   bool   // encoded
 	mixed  bool   // a Clone of fields that were not plain
 }
+
+// lend returns an Event for d, which is on the caller's stack, hidden from
+// escape analysis (see noescape): d outlives the subscribers' calls.
+func lend(d *eventData) Event { return Event{d: launder(d)} }
 
 // maxPlain bounds what Args calls plain: few enough fields, short enough
 // strings, that their record is always well under MaxRecordSize.
@@ -66,22 +79,26 @@ const (
 // that stack too — the trace and span IDs are), or a [Event.Clone] of the
 // event, whose Args may be kept.
 func (e *Event) Args() (kv []any, plain bool) {
-	if e.head != nil || e.mixed {
-		return e.kv, false
+	d := e.d
+	if d == nil {
+		return nil, true
 	}
-	if len(e.kv)%2 != 0 || len(e.kv) > 2*maxPlainPairs {
-		return e.kv, false
+	if d.head != nil || d.mixed {
+		return d.kv, false
 	}
-	for i := 0; i < len(e.kv); i += 2 {
-		if k, ok := e.kv[i].(string); !ok || len(k) > maxPlainLen {
-			return e.kv, false
+	if len(d.kv)%2 != 0 || len(d.kv) > 2*maxPlainPairs {
+		return d.kv, false
+	}
+	for i := 0; i < len(d.kv); i += 2 {
+		if k, ok := d.kv[i].(string); !ok || len(k) > maxPlainLen {
+			return d.kv, false
 		}
 		// The commonest types first, as plain comparisons: the switch
 		// below searches.
-		v := e.kv[i+1]
+		v := d.kv[i+1]
 		if s, ok := v.(string); ok {
 			if len(s) > maxPlainLen {
-				return e.kv, false
+				return d.kv, false
 			}
 			continue
 		}
@@ -95,36 +112,40 @@ func (e *Event) Args() (kv []any, plain bool) {
 		case int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8, uintptr,
 			float64, float32, bool, time.Duration:
 		default:
-			return e.kv, false
+			return d.kv, false
 		}
 	}
-	return e.kv, true
+	return d.kv, true
 }
 
 // Record returns the event's encoded record (see docs/protocol.md; no
 // length prefix), encoding it on first use; nil if it would exceed
 // MaxRecordSize.
 func (e *Event) Record() []byte {
-	e.encode()
-	if e.framed == nil {
+	d := e.d
+	if d == nil {
 		return nil
 	}
-	return e.rec
+	d.encode()
+	if d.framed == nil {
+		return nil
+	}
+	return d.rec
 }
 
 // encode fills framed and rec, once.
-func (e *Event) encode() {
-	if e.done {
+func (d *eventData) encode() {
+	if d.done {
 		return
 	}
-	e.done = true
-	if e.prefix != nil {
-		e.framed, e.rec = encodeEvent(e.buf, e.prefix, e.when(), e.head, e.kv)
+	d.done = true
+	if d.prefix != nil {
+		d.framed, d.rec = encodeEvent(d.buf, d.prefix, d.when(), d.head, d.kv)
 		return
 	}
-	b := appendRecord(e.buf[:frameHdr], e.kind, e.name, e.when(), e.kv)
-	e.framed, _ = frame(b)
-	e.rec = b[frameHdr:]
+	b := appendRecord(d.buf[:frameHdr], d.kind, d.name, d.when(), d.kv)
+	d.framed, _ = frame(b)
+	d.rec = b[frameHdr:]
 }
 
 // encodeEvent encodes a probe's event into buf (whose capacity is the
@@ -138,30 +159,45 @@ func encodeEvent(buf, prefix []byte, ts int64, head, kv []any) (framed, rec []by
 }
 
 // Name returns the name of the event's probe (or of the emitted event).
-func (e *Event) Name() string { return e.name }
+func (e *Event) Name() string {
+	if e.d == nil {
+		return ""
+	}
+	return e.d.name
+}
 
 // Time returns when the event happened: the time of its record. The clock
 // is read once per event, on first use.
-func (e *Event) Time() time.Time { return time.Unix(0, e.when()) }
-
-func (e *Event) when() int64 {
-	if e.ts == 0 {
-		e.ts = now()
+func (e *Event) Time() time.Time {
+	if e.d == nil {
+		return time.Time{}
 	}
-	return e.ts
+	return time.Unix(0, e.d.when())
+}
+
+func (d *eventData) when() int64 {
+	if d.ts == 0 {
+		d.ts = now()
+	}
+	return d.ts
 }
 
 // Context returns the context the event was fired with ([Probe.EmitContext],
 // [TraceContext], a [Channel]'s operation), or context.Background() for
 // events fired without one ([Probe.Emit], [Trace]).
 func (e *Event) Context() context.Context {
-	if e.ctx == nil {
+	if e.d == nil || e.d.ctx == nil {
 		return context.Background()
 	}
-	return e.ctx
+	return e.d.ctx
 }
 
 // RequestID returns the request ID of the event's context (see
 // [WithRequestID]), or "" if it has none: events fired by [Probe.Emit]
 // and [Trace] have none, whatever their fields say.
-func (e *Event) RequestID() string { return RequestID(e.ctx) }
+func (e *Event) RequestID() string {
+	if e.d == nil {
+		return ""
+	}
+	return RequestID(e.d.ctx)
+}

@@ -144,11 +144,11 @@ func (p *Probe) emit(subs []*Subscription, ctx context.Context, head, kv []any) 
 			s.ring.write(f)
 			continue
 		}
-		e := Event{prefix: p.prefix, name: p.name, ctx: ctx, head: head, kv: kv, buf: noescape(buf[:0]), ts: ts}
+		d := eventData{prefix: p.prefix, name: p.name, ctx: ctx, head: head, kv: kv, buf: noescape(buf[:0]), ts: ts}
 		if rec != nil {
-			e.done, e.framed, e.rec = true, f, rec
+			d.done, d.framed, d.rec = true, f, rec
 		}
-		s.fn(e) // if fn encodes, into buf: f and rec are still ours to rewrite
+		s.fn(lend(&d)) // if fn encodes, into buf: f and rec are still ours to rewrite
 	}
 	return ts
 }

@@ -167,14 +167,14 @@ func (s *Subscription) Dropped() uint64 {
 // and counted because the buffer was full or the record too large).
 func (s *Subscription) Emit(name string, kv ...any) (size int, ok bool) {
 	var buf [emitBufSize]byte
-	e := Event{kind: recordEmit, name: name, kv: noescape(kv), buf: noescape(buf[:0])}
+	d := eventData{kind: recordEmit, name: name, kv: noescape(kv), buf: noescape(buf[:0])}
 	if s.fn != nil {
-		s.fn(e)
+		s.fn(lend(&d))
 		return 0, true
 	}
-	e.encode()
+	d.encode()
 	if s.flight != nil {
-		return len(e.rec), s.flight.write(e.framed)
+		return len(d.rec), s.flight.write(d.framed)
 	}
-	return len(e.rec), s.ring.write(e.framed)
+	return len(d.rec), s.ring.write(d.framed)
 }
