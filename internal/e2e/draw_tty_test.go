@@ -109,6 +109,9 @@ func TestDrawRedrawsOnTerminal(t *testing.T) {
 		}
 	}
 	for _, f := range frames {
+		if f == "" {
+			continue // a second without requests (a loaded machine): the script drew no bars
+		}
 		widest := 0
 		for _, l := range strings.Split(strings.TrimSuffix(f, "\n"), "\n") {
 			widest = max(widest, len([]rune(l)))

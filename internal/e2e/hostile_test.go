@@ -123,6 +123,9 @@ func Local(traces *script.Traces) {
 					} else if tt.name == "an event that multiplies when encoded" && r.code == 0 && strings.Contains(r.stderr, "events dropped (session buffer full)") {
 						// A machine too slow to encode nine a second: each
 						// event, cut at 1 MiB, dropped and counted.
+					} else if tt.name == "an event that multiplies when encoded" && r.code == tt.code && strings.Contains(r.stderr, prefix("web-1", "api", svc)+"script detached: ") && strings.Contains(r.stderr, "of a CPU") {
+						// Or, as loaded as a CI machine under -race, the
+						// encoding's CPU reaches a CPU limit first.
 					} else if r.code != tt.code || !strings.Contains(r.stderr, prefix("web-1", "api", svc)+tt.want) {
 						t.Fatalf("exit %d, want %d and %q\nstderr:\n%.3000s", r.code, tt.code, tt.want, r.stderr)
 					}
