@@ -104,12 +104,15 @@ func Local(traces *script.Traces) {
 		npending++
 	})
 
-	// settle charges the spans of every trace quiet for a second (every
-	// trace if all) to their service and operation.
+	// settle charges the spans of every trace quiet for two seconds (every
+	// trace if all) to their service and operation: the spans of one trace
+	// come from several processes, whose events may arrive a second apart
+	// on a loaded machine, and a trace settled before its last child came
+	// would charge the child's time to its parent.
 	settle := func(all bool) {
 		for id, tr := range pending {
 			tr.quiet++
-			if !all && tr.quiet < 2 {
+			if !all && tr.quiet < 3 {
 				continue
 			}
 			children := map[string]time.Duration{}
