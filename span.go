@@ -102,31 +102,21 @@ const (
 )
 
 // lock takes l and returns true, or returns false once the span ended.
-func (l *spanLock) lock() bool {
-	for i := 0; ; i++ {
-		s := atomic.LoadUint32(&l.w)
-		if s&lockEnded != 0 {
-			return false
-		}
-		if s == 0 && atomic.CompareAndSwapUint32(&l.w, 0, lockHeld) {
-			return true
-		}
-		if i >= 32 {
-			runtime.Gosched()
-		}
-	}
-}
+func (l *spanLock) lock() bool { return l.take(lockHeld) }
 
 func (l *spanLock) unlock() { atomic.StoreUint32(&l.w, 0) }
 
 // end takes l for good, marking the span ended; false if it had ended.
-func (l *spanLock) end() bool {
+func (l *spanLock) end() bool { return l.take(lockHeld | lockEnded) }
+
+// take sets l to to once it is free, or returns false once the span ended.
+func (l *spanLock) take(to uint32) bool {
 	for i := 0; ; i++ {
 		s := atomic.LoadUint32(&l.w)
 		if s&lockEnded != 0 {
 			return false
 		}
-		if s == 0 && atomic.CompareAndSwapUint32(&l.w, 0, lockHeld|lockEnded) {
+		if s == 0 && atomic.CompareAndSwapUint32(&l.w, 0, to) {
 			return true
 		}
 		if i >= 32 {
@@ -235,8 +225,7 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	record := flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
 		c := &leanContext{Context: ctx}
-		c.span.carry, c.span.flags = info, flags
-		c.span.setIDs(p, hi, lo, id)
+		c.span.set(info, flags, p, hi, lo, id)
 		return c, &c.span
 	}
 	flags |= spanFull
@@ -245,8 +234,7 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	}
 	c := &spanContext{Context: ctx}
 	s, st := &c.span, &c.st
-	s.carry, s.flags = info, flags
-	s.setIDs(p, hi, lo, id)
+	s.set(info, flags, p, hi, lo, id)
 	st.start = now()
 	if record {
 		st.rec = newSpanData(s, name, st.start, cfg)

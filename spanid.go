@@ -138,9 +138,10 @@ func newSpanID() uint64 {
 	return id
 }
 
-// setIDs stores a span's IDs: a new trace's (hi|lo != 0), or its
-// parent p's trace and p as the parent.
-func (s *spanIDs) setIDs(p *Span, hi, lo, id uint64) {
+// set stores a span's request info, flags and IDs: a new trace's
+// (hi|lo != 0), or its parent p's trace and p as the parent.
+func (s *spanIDs) set(info *reqInfo, flags uint8, p *Span, hi, lo, id uint64) {
+	s.carry, s.flags = info, flags
 	if hi|lo != 0 {
 		binary.BigEndian.PutUint64(s.traceID[:8], hi)
 		binary.BigEndian.PutUint64(s.traceID[8:], lo)
