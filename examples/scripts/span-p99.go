@@ -12,7 +12,10 @@
 //
 //	jstrace -t '{gateway,orders,payments}' examples/scripts/span-p99.go
 //
-// A trace is complete once none of its spans has arrived for a second.
+// A trace is complete once none of its spans has arrived for three seconds.
+// The last table also takes the traces that ended since if each has its
+// root and each span's parent, and leaves the others out: a process may
+// have stopped sending before it sent its part.
 package main
 
 import (
@@ -104,15 +107,19 @@ func Local(traces *script.Traces) {
 		npending++
 	})
 
-	// settle charges the spans of every trace quiet for two seconds (every
-	// trace if all) to their service and operation: the spans of one trace
-	// come from several processes, whose events may arrive a second apart
-	// on a loaded machine, and a trace settled before its last child came
-	// would charge the child's time to its parent.
-	settle := func(all bool) {
+	// settle charges the spans of every trace quiet for three ticks to
+	// their service and operation: the spans of one trace come from several
+	// processes, whose events may arrive a second apart on a loaded
+	// machine, and a trace settled before its last child came would charge
+	// the child's time to its parent. tick counts a second passed; the
+	// final settle does not, and takes the recent traces that have their
+	// root and every span's parent.
+	settle := func(tick bool) {
 		for id, tr := range pending {
-			tr.quiet++
-			if !all && tr.quiet < 3 {
+			if tick {
+				tr.quiet++
+			}
+			if tr.quiet < 3 && (tick || !whole(tr.spans)) {
 				continue
 			}
 			children := map[string]time.Duration{}
@@ -155,7 +162,7 @@ func Local(traces *script.Traces) {
 		}
 	}
 
-	report := func() {
+	report := func(final bool) {
 		if len(ops) == 0 {
 			fmt.Println("no spans yet")
 			return
@@ -192,21 +199,42 @@ func Local(traces *script.Traces) {
 		if dropped > 0 {
 			fmt.Printf("(%d spans left out: more than %d waiting for their trace)\n", dropped, maxPending)
 		}
+		if final && len(pending) > 0 {
+			fmt.Printf("(%d traces left out: still arriving when the session ended)\n", len(pending))
+		}
 		fmt.Println()
 	}
 
 	ticks := 0
 	traces.Every(time.Second, func() {
-		settle(false)
+		settle(true)
 		ticks++
 		if ticks%5 == 0 {
-			report()
+			report(false)
 		}
 	})
 	traces.OnCleanup(func() {
-		settle(true)
-		report()
+		settle(false)
+		report(true)
 	})
+}
+
+// whole tells whether spans have a root and each span's parent. (A
+// process that sent none of its spans still goes unseen if it called
+// nobody: its caller's client span looks like a leaf.)
+func whole(spans []span) bool {
+	ids := make(map[string]bool, len(spans))
+	root := false
+	for _, s := range spans {
+		ids[s.id] = true
+		root = root || s.parent == ""
+	}
+	for _, s := range spans {
+		if s.parent != "" && !ids[s.parent] {
+			return false
+		}
+	}
+	return root
 }
 
 func round(d time.Duration) time.Duration {
