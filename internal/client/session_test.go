@@ -109,8 +109,11 @@ func fakeAgent(t *testing.T, ln net.Listener) {
 	warning := protocol.Warning{Kind: protocol.WarnNoProbe, Pattern: "nosuch:*"}
 	both := protocol.AppendFrame(nil, protocol.FrameAttached, attached.Append(nil))
 	both = protocol.AppendFrame(both, protocol.FrameWarning, warning.Append(nil))
+	// A failed write is not reported here: the client, having read both
+	// frames, may close the session before yamux tells this Write its
+	// data went out (it then returns "session shutdown"); a write that
+	// really failed fails the test through the Warning the client lacks.
 	if _, err := ctl.Write(both); err != nil {
-		t.Error(err)
 		return
 	}
 	<-sess.CloseChan() // until the client closes
