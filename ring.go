@@ -32,7 +32,7 @@ type ring struct {
 // indexes never share a cache line.
 type ringShard struct {
 	mu   sync.Mutex
-	buf  []byte // len is a power of two
+	buf  []byte // len is a power of two; maybe mapped memory: see newShardedRing
 	head uint64 // next byte to read; guarded by mu
 	tail uint64 // next byte to write; guarded by mu
 	_    [64]byte
@@ -58,12 +58,27 @@ func newRing(size int) *ring {
 	return newShardedRing(size, n)
 }
 
+// mapMin is the least ring whose memory is mapped from the kernel (see
+// ringMemory); smaller rings are allocated.
+const mapMin = 64 << 10
+
 // newShardedRing makes a ring of n shards (a power of two) of size/n
 // bytes each (size a power of two).
+//
+// The shards' buffers are one piece of memory, which may be mapped from
+// the kernel (ringMemory): it is unmapped once the shards' array is
+// unreachable, so whatever reads or writes a buffer must hold the array
+// (the ring, or a *ringShard in it) until it is done with the buffer's
+// bytes, never only a slice of them.
 func newShardedRing(size, n int) *ring {
 	r := &ring{shards: make([]ringShard, n), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
+	mem, free := ringMemory(size)
+	per := size / n
 	for i := range r.shards {
-		r.shards[i].buf = make([]byte, size/n)
+		r.shards[i].buf = mem[i*per : (i+1)*per : (i+1)*per]
+	}
+	if free != nil {
+		runtime.AddCleanup(&r.shards[0], func(free func()) { free() }, free)
 	}
 	return r
 }
@@ -122,6 +137,7 @@ func (r *ring) write(f []byte) bool {
 	used := s.tail - s.head
 	s.put(f)
 	s.mu.Unlock()
+	runtime.KeepAlive(s) // the buffer's memory: see newShardedRing
 	if used == 0 {
 		signal(r.ready)
 	}
@@ -183,7 +199,7 @@ func (r *ring) read(dst []byte) []byte {
 func (r *ring) readShard(s *ringShard, dst []byte) []byte {
 	a, b, tail := s.buffered()
 	dst = append(append(dst, a...), b...)
-	r.release(s, tail)
+	r.release(s, tail) // holds s past the copy: see newShardedRing
 	return dst
 }
 

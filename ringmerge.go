@@ -56,7 +56,8 @@ func (r *ring) readShards(dst []byte) []byte {
 		dst = m.merge(slices.Grow(dst, total))
 	}
 	for i := range r.shards {
-		r.release(&r.shards[i], m.tails[i])
+		r.release(&r.shards[i], m.tails[i]) // holds r past the copies: see newShardedRing
+		m.runs[i].a, m.runs[i].b, m.runs[i].frame = nil, nil, nil
 	}
 	return dst
 }
