@@ -59,6 +59,18 @@ var genericSources = sync.OnceValue(func() map[string]string {
 	return m
 })
 
+// genericImports are the imports of each generic package's source, for
+// useImports.
+var genericImports = sync.OnceValue(func() map[string][]*ast.ImportSpec {
+	m := map[string][]*ast.ImportSpec{}
+	for name, src := range plainGenericSources() {
+		if f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.ImportsOnly); err == nil {
+			m[name] = f.Imports
+		}
+	}
+	return m
+})
+
 // genericDeps are the generic packages each one imports, in compile order.
 var genericDeps = map[string][]string{"cmp": {"cmp"}, "slices": {"cmp", "slices"}}
 
@@ -77,6 +89,9 @@ func (x *Interp) useGeneric(f *ast.File) error {
 			src, ok := genericSources()[pkg]
 			if !ok {
 				return fmt.Errorf("package %s: the interpreter has no source for it", pkg)
+			}
+			if err := x.useImports(genericImports()[pkg]); err != nil {
+				return fmt.Errorf("package %s: %w", pkg, err)
 			}
 			if _, err := x.i.Compile(src); err != nil {
 				return fmt.Errorf("package %s: %w", pkg, err)

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/traefik/yaegi/interp"
@@ -70,6 +71,10 @@ type Interp struct {
 	localOnly bool
 	// generic: the generic packages compiled so far (see useGeneric).
 	generic map[string]bool
+	// used: the standard packages handed over so far (see useImports).
+	used map[string]bool
+	// stdout is where the script's fmt.Print* write.
+	stdout io.Writer
 	// halt is thrown by Kill (see package halt).
 	halt *halt.Switch
 }
@@ -84,8 +89,9 @@ func New(opts Options) (*Interp, error) {
 		Env:                  []string{},
 		SourcecodeFilesystem: emptyFS{},
 	})
+	// The allowlisted standard packages are handed over as a script
+	// imports them (useImports): each costs its table's copy.
 	exports := interp.Exports{ScriptPackage + "/script": scriptSymbols, guardPath + "/guard": guardSymbols}
-	maps.Copy(exports, tables(orDiscard(opts.Stdout)))
 	pol := policy{extra: map[string]bool{}, remoteMarked: opts.LocalOnly}
 	for path, syms := range opts.Packages {
 		if allowed(path) || path == guardPath {
@@ -106,23 +112,50 @@ func New(opts Options) (*Interp, error) {
 	// that no generic package is compiled at set-up): make one here, of
 	// nothing that compiles.
 	i.Compile(")")
-	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, halt: &halt.Switch{}}, nil
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, used: map[string]bool{},
+		stdout: orDiscard(opts.Stdout), halt: &halt.Switch{}}, nil
 }
 
-// tables returns the allowlisted packages' symbol tables for one
-// interpreter whose fmt.Print* write to stdout.
-func tables(stdout io.Writer) map[string]map[string]reflect.Value {
-	t := symbols.Tables()
+// useImports hands the interpreter the tables of the allowlisted standard
+// packages imports names that it does not have yet (the others, script's,
+// the host's and the generic ones, it has or compiles). A script that
+// imports fmt, time and sort costs three tables' copies, not the
+// allowlist's two dozen (bench/README.md, Attach).
+func (x *Interp) useImports(imports []*ast.ImportSpec) error {
+	exports := interp.Exports{}
+	for _, imp := range imports {
+		path, err := strconv.Unquote(imp.Path.Value)
+		if err != nil || x.used[path] {
+			continue
+		}
+		if key, t := table(path, x.stdout); t != nil {
+			x.used[path] = true
+			exports[key] = t
+		}
+	}
+	if len(exports) == 0 {
+		return nil
+	}
+	return x.i.Use(exports)
+}
+
+// table returns the symbol table of the allowlisted standard package path
+// for one interpreter whose fmt.Print* write to stdout, and its key for
+// Use; a nil table for a package not allowlisted.
+func table(path string, stdout io.Writer) (key string, t map[string]reflect.Value) {
+	key = path + "/" + path[strings.LastIndexByte(path, '/')+1:]
+	t = symbols.Table(key)
+	if t == nil || path != "fmt" {
+		return key, t
+	}
 	// Printing functions that refuse cyclic values (TestFmtRefusesCycles).
 	// And the key "fmt/fmt" would make Use install yaegi's own Print,
 	// Printf and Println, rewire log and os, and compile every generic
 	// package; "fmt//fmt" names the same package (yaegi cleans the path)
 	// without that (see generic.go).
-	f := maps.Clone(t["fmt/fmt"])
-	maps.Copy(f, safeFmt(stdout))
-	delete(t, "fmt/fmt")
-	t["fmt//fmt"] = f
-	return t
+	t = maps.Clone(t)
+	maps.Copy(t, safeFmt(stdout))
+	return "fmt//fmt", t
 }
 
 // Load checks src (see Check), then evaluates it in a new interpreter and
@@ -172,6 +205,9 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 	}
 	f.Decls = withoutMain(f.Decls)
 	guardMakes(f)
+	if err := x.useImports(f.Imports); err != nil {
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
+	}
 	if err := x.useGeneric(f); err != nil {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}

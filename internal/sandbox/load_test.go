@@ -440,3 +440,63 @@ func TestGenericSourcesOnDemand(t *testing.T) {
 		}
 	}
 }
+
+// An interpreter is handed the tables of the standard packages its script
+// imports, as it imports them, and no others; each import of a package
+// with variables (time) gets its own copies, as before.
+func TestInterpreterHasOnlyImportedTables(t *testing.T) {
+	x, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := `package main
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	s := []int{2, 1}
+	sort.Ints(s)
+	_ = slices.Contains(s, 1)
+	_ = strings.ToUpper("a")
+}
+`
+	if _, err := x.Compile("s.go", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"sort", "strings"} {
+		if !x.used[p] {
+			t.Errorf("%s not handed over", p)
+		}
+	}
+	for _, p := range []string{"regexp", "time", "encoding/json", "fmt"} {
+		if x.used[p] {
+			t.Errorf("%s handed over though not imported", p)
+		}
+	}
+}
+
+// BenchmarkLoad is an agent's set-up of a session's script: a new
+// interpreter, the check, the compilation and the top level's run.
+func BenchmarkLoad(b *testing.B) {
+	src := []byte(header + `import "time"
+
+func Remote(traces *script.Traces) {
+	start := time.Now()
+	traces.On("request:end", func(t *script.Trace) {
+		fmt.Println(t.Str("route"), time.Since(start))
+	})
+}
+` + footer)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Load("s.go", src, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

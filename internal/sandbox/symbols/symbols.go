@@ -7,6 +7,7 @@ package symbols
 import (
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"reflect"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/guard"
@@ -108,30 +109,31 @@ var PointerVars = map[string][]string{}
 // the host process nor another script.
 func Tables() map[string]map[string]reflect.Value {
 	t := make(map[string]map[string]reflect.Value, len(Symbols))
-	for k, v := range checkedTables() {
-		t[k] = v
-	}
-	for k, funcs := range guarded {
-		m := make(map[string]reflect.Value, len(t[k]))
-		for name, v := range t[k] {
-			m[name] = v
-		}
-		for name, v := range funcs {
-			m[name] = v
-		}
-		t[k] = m
-	}
-	for k, names := range PointerVars {
-		m := make(map[string]reflect.Value, len(t[k]))
-		for name, v := range t[k] {
-			m[name] = v
-		}
-		for _, name := range names {
-			m[name] = copyOf(Symbols[k][name])
-		}
-		t[k] = m
+	for k := range Symbols {
+		t[k] = Table(k)
 	}
 	return t
+}
+
+// Table returns the table of one package, keyed as in Symbols, for one
+// interpreter, as Tables makes it; nil for a package not allowlisted. An
+// interpreter is given only the packages its script imports.
+func Table(key string) map[string]reflect.Value {
+	base, ok := checkedTables()[key]
+	if !ok {
+		return nil
+	}
+	funcs, names := guarded[key], PointerVars[key]
+	if funcs == nil && names == nil {
+		return base
+	}
+	m := make(map[string]reflect.Value, len(base)+len(funcs))
+	maps.Copy(m, base)
+	maps.Copy(m, funcs)
+	for _, name := range names {
+		m[name] = copyOf(Symbols[key][name])
+	}
+	return m
 }
 
 // copyOf returns a pointer to a copy of what p points to. Calling String
