@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/jstrace-go/jstrace/internal/discovery"
 	"github.com/jstrace-go/jstrace/internal/match"
@@ -22,6 +23,10 @@ type selector struct {
 	host   *match.Set // nil: any
 	agents []string   // host:port; empty: local discovery
 	runDir string
+	// lister lists runDir, reading only new or changed files on the
+	// rescans; guarded by listing.
+	lister  *discovery.Lister
+	listing sync.Mutex
 	// lookupHost resolves the names of --agents: the system's resolver,
 	// or a test's.
 	lookupHost func(ctx context.Context, host string) ([]string, error)
@@ -78,7 +83,12 @@ func (s *selector) canGrow() bool { return s.pid == 0 || len(s.agents) > 0 }
 // every pod.
 func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 	if len(s.agents) == 0 {
-		entries, err := discovery.List(s.runDir)
+		s.listing.Lock()
+		if s.lister == nil || s.lister.Dir != s.runDir {
+			s.lister = &discovery.Lister{Dir: s.runDir}
+		}
+		entries, err := s.lister.List()
+		s.listing.Unlock()
 		if err != nil {
 			return nil, err
 		}

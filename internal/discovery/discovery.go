@@ -98,35 +98,92 @@ func Register(dir string, e Entry) (remove func() error, err error) {
 // not private is an error: its entries could have been planted by another
 // user to capture the scripts and tokens the CLI sends.
 func List(dir string) ([]Entry, error) {
-	files, err := os.ReadDir(dir)
+	return (&Lister{Dir: dir}).List()
+}
+
+// A Lister lists a run directory as List does, again and again, reading
+// and parsing only the files that are new or changed since its last list
+// (by name, size and modification time), and asking the system whether a
+// process is alive once a list however many agents it holds: a CLI that
+// rescans a machine of 1,000 agents every second otherwise reads and
+// parses 1,000 files a second (bench/README.md, Attach). The zero value
+// with Dir set is ready; a Lister is for one goroutine at a time.
+type Lister struct {
+	Dir  string
+	seen map[string]seenFile // by file name, from the last list
+}
+
+// seenFile is a file a Lister read: its size and modification time then,
+// and its entry (nil for a file that is not one: it is read again only
+// once it changes).
+type seenFile struct {
+	size int64
+	mod  time.Time
+	e    *Entry
+}
+
+// List is the package's List, from what l read before where it can.
+func (l *Lister) List() ([]Entry, error) {
+	files, err := os.ReadDir(l.Dir)
 	if errors.Is(err, fs.ErrNotExist) {
+		l.seen = nil
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list run directory: %w", err)
 	}
-	if err := Private(dir); err != nil {
+	if err := Private(l.Dir); err != nil {
 		return nil, err
 	}
+	seen := make(map[string]seenFile, len(files))
+	live := map[int]bool{}
 	var entries []Entry
 	for _, f := range files {
-		if f.IsDir() || !strings.HasSuffix(f.Name(), ".json") {
+		name := f.Name()
+		if f.IsDir() || !strings.HasSuffix(name, ".json") {
 			continue
 		}
-		path := filepath.Join(dir, f.Name())
-		data, err := os.ReadFile(path)
+		info, err := f.Info()
 		if err != nil {
 			continue // removed meanwhile
 		}
-		var e Entry
-		if err := json.Unmarshal(data, &e); err != nil || e.PID <= 0 {
+		path := filepath.Join(l.Dir, name)
+		s, ok := l.seen[name]
+		if !ok || s.size != info.Size() || !s.mod.Equal(info.ModTime()) {
+			if s, ok = read(path, info); !ok {
+				continue // removed meanwhile
+			}
+		}
+		seen[name] = s
+		if s.e == nil {
 			continue
 		}
-		if !alive(e.PID) {
+		pid := s.e.PID
+		if _, ok := live[pid]; !ok {
+			live[pid] = alive(pid)
+		}
+		if !live[pid] {
 			os.Remove(path)
+			delete(seen, name)
 			continue
 		}
-		entries = append(entries, e)
+		entries = append(entries, *s.e)
 	}
+	l.seen = seen
 	return entries, nil
+}
+
+// read reads the file at path, described by info; ok is false if it could
+// not be read.
+func read(path string, info fs.FileInfo) (s seenFile, ok bool) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return s, false
+	}
+	s = seenFile{size: info.Size(), mod: info.ModTime()}
+	var e Entry
+	if err := json.Unmarshal(data, &e); err == nil && e.PID > 0 {
+		s.e = &e
+	}
+	return s, true
 }

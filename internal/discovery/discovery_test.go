@@ -1,6 +1,7 @@
 package discovery
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,5 +82,55 @@ func TestPrivateDirectory(t *testing.T) {
 	os.Symlink(private, link)
 	if err := Private(link); err == nil {
 		t.Fatal("a symlink passed as the run directory")
+	}
+}
+
+// A Lister reads a file once: again only when its size or modification
+// time changed; it finds files added since, and forgets removed ones.
+func TestListerReadsChangesOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "run")
+	pid := os.Getpid()
+	if _, err := Register(dir, Entry{PID: pid, Title: "a", Addr: "127.0.0.1:1001"}); err != nil {
+		t.Fatal(err)
+	}
+	l := &Lister{Dir: dir}
+	titles := func() string {
+		t.Helper()
+		entries, err := l.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var s []string
+		for _, e := range entries {
+			s = append(s, e.Title)
+		}
+		return strings.Join(s, ",")
+	}
+	if got := titles(); got != "a" {
+		t.Fatalf("first list %q", got)
+	}
+	// The same size and modification time, other contents: not read again.
+	path := filepath.Join(dir, fmt.Sprintf("%d-1001.json", pid))
+	fi, _ := os.Stat(path)
+	data, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(data), `"title":"a"`, `"title":"b"`, 1)), 0o600)
+	os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	if got := titles(); got != "a" {
+		t.Fatalf("an unchanged file was read again: %q", got)
+	}
+	// A new modification time: read again. A new file: read.
+	os.Chtimes(path, fi.ModTime().Add(time.Second), fi.ModTime().Add(time.Second))
+	if _, err := Register(dir, Entry{PID: pid, Title: "c", Addr: "127.0.0.1:1002"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := titles(); got != "b,c" {
+		t.Fatalf("after a change and an addition: %q", got)
+	}
+	os.Remove(path)
+	if got := titles(); got != "c" {
+		t.Fatalf("after a removal: %q", got)
+	}
+	if len(l.seen) != 1 {
+		t.Errorf("the lister remembers %d files, want 1", len(l.seen))
 	}
 }
