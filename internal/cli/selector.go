@@ -24,8 +24,10 @@ type selector struct {
 	agents []string   // host:port; empty: local discovery
 	runDir string
 	// lister lists runDir, reading only new or changed files on the
-	// rescans; guarded by listing.
+	// rescans, and listed is what it found last (for noMatch's message);
+	// both guarded by listing.
 	lister  *discovery.Lister
+	listed  []discovery.Entry
 	listing sync.Mutex
 	// lookupHost resolves the names of --agents: the system's resolver,
 	// or a test's.
@@ -88,6 +90,7 @@ func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 			s.lister = &discovery.Lister{Dir: s.runDir}
 		}
 		entries, err := s.lister.List()
+		s.listed = entries
 		s.listing.Unlock()
 		if err != nil {
 			return nil, err
@@ -123,6 +126,13 @@ func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 		return nil, fmt.Errorf("resolve --agents: %s", strings.Join(errs, "; "))
 	}
 	return cs, nil
+}
+
+// lastListed returns the entries the last local discovery found.
+func (s *selector) lastListed() []discovery.Entry {
+	s.listing.Lock()
+	defer s.listing.Unlock()
+	return s.listed
 }
 
 // describe says what was searched, for messages.
