@@ -32,7 +32,7 @@ type ring struct {
 // indexes never share a cache line.
 type ringShard struct {
 	mu   sync.Mutex
-	buf  []byte // len is a power of two; maybe mapped memory: see newShardedRing
+	buf  []byte // len is a power of two; maybe pooled: see newShardedRing
 	head uint64 // next byte to read; guarded by mu
 	tail uint64 // next byte to write; guarded by mu
 	_    [64]byte
@@ -51,34 +51,43 @@ func newRing(size int) *ring {
 		size = 4 << 10
 	}
 	size = 1 << bits.Len(uint(size-1)) // round up to a power of two
+	return newShardedRing(size, shardsFor(size))
+}
+
+// shardsFor returns how many shards a ring of size bytes (a power of two)
+// has.
+func shardsFor(size int) int {
 	n := 1
 	for n < maxRingShards && n < runtime.GOMAXPROCS(0) && size/(2*n) >= minShardSize {
 		n *= 2
 	}
-	return newShardedRing(size, n)
+	return n
 }
-
-// mapMin is the least ring whose memory is mapped from the kernel (see
-// ringMemory); smaller rings are allocated.
-const mapMin = 64 << 10
 
 // newShardedRing makes a ring of n shards (a power of two) of size/n
 // bytes each (size a power of two).
 //
-// The shards' buffers are one piece of memory, which may be mapped from
-// the kernel (ringMemory): it is unmapped once the shards' array is
-// unreachable, so whatever reads or writes a buffer must hold the array
-// (the ring, or a *ringShard in it) until it is done with the buffer's
-// bytes, never only a slice of them.
+// Each shard's buffer is a piece of its own, which may come from a pool
+// (ringMemory) and goes back to it once the shards' array is unreachable:
+// whatever reads or writes a buffer must hold the array (the ring, or a
+// *ringShard in it) until it is done with the buffer's bytes, never only
+// a slice of them, or another ring could be given the bytes meanwhile.
 func newShardedRing(size, n int) *ring {
 	r := &ring{shards: make([]ringShard, n), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
-	mem, free := ringMemory(size)
-	per := size / n
+	var frees []func()
 	for i := range r.shards {
-		r.shards[i].buf = mem[i*per : (i+1)*per : (i+1)*per]
+		buf, free := ringMemory(size / n)
+		r.shards[i].buf = buf
+		if free != nil {
+			frees = append(frees, free)
+		}
 	}
-	if free != nil {
-		runtime.AddCleanup(&r.shards[0], func(free func()) { free() }, free)
+	if frees != nil {
+		runtime.AddCleanup(&r.shards[0], func(frees []func()) {
+			for _, free := range frees {
+				free()
+			}
+		}, frees)
 	}
 	return r
 }
