@@ -46,9 +46,8 @@ type Subscription struct {
 // firing on several cores do not contend for one lock; [Subscription.Read]
 // returns their records merged in order of time, each goroutine's in the
 // order it fired them. A record larger than one part is dropped and
-// counted. On Unix systems a buffer of 64 KiB or more is mapped from the
-// kernel: it is resident only as far as probes have written into it, and
-// unmapped once the subscription is unreachable.
+// counted. The memory of a buffer of 64 KiB or more is reused by later
+// subscriptions once this one is unreachable.
 //
 // Close releases the subscription.
 func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {

@@ -90,9 +90,7 @@ type Options struct {
 	Logger *slog.Logger
 
 	// BufferSize is the size in bytes of each session's event buffer;
-	// events that do not fit are dropped and counted. On Unix systems a
-	// buffer of 64 KiB or more is mapped memory, resident only as far as
-	// probes have written into it. Default: 1 MiB.
+	// events that do not fit are dropped and counted. Default: 1 MiB.
 	BufferSize int
 
 	// MaxSessions bounds the sessions attached at once; more are refused.
