@@ -20,6 +20,14 @@ func Local(traces *script.Traces) {
 	counts := map[int]int{}
 	traces.On("request:end", func(t *script.Trace) { counts[t.Int("status")]++ })
 	traces.Every(time.Second, func() {
+		if len(counts) == 0 { // an empty frame would only clear the screen
+			if reset {
+				traces.Draw("no requests this second\n")
+			} else {
+				traces.Draw("no requests yet\n")
+			}
+			return
+		}
 		traces.Draw(script.Bars(counts, traces.Width()))
 		if reset {
 			counts = map[int]int{}
