@@ -2,7 +2,10 @@
 
 package discovery
 
-import "os"
+import (
+	"io/fs"
+	"os"
+)
 
 // alive reports whether a process with the pid exists.
 func alive(pid int) bool {
@@ -13,3 +16,7 @@ func alive(pid int) bool {
 	p.Release()
 	return true
 }
+
+// inode returns 0: this system's file information has no inode number
+// here (see alive_unix.go).
+func inode(fs.FileInfo) uint64 { return 0 }

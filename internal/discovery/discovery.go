@@ -103,7 +103,7 @@ func List(dir string) ([]Entry, error) {
 
 // A Lister lists a run directory as List does, again and again, reading
 // and parsing only the files that are new or changed since its last list
-// (by name, size and modification time), and asking the system whether a
+// (by name, inode, size and modification time), and asking the system whether a
 // process is alive once a list however many agents it holds: a CLI that
 // rescans a machine of 1,000 agents every second otherwise reads and
 // parses 1,000 files a second (bench/README.md, Attach). The zero value
@@ -113,10 +113,11 @@ type Lister struct {
 	seen map[string]seenFile // by file name, from the last list
 }
 
-// seenFile is a file a Lister read: its size and modification time then,
-// and its entry (nil for a file that is not one: it is read again only
-// once it changes).
+// seenFile is a file a Lister read: its inode, size and modification
+// time then, and its entry (nil for a file that is not one: it is read
+// again only once it changes).
 type seenFile struct {
+	ino  uint64
 	size int64
 	mod  time.Time
 	e    *Entry
@@ -149,7 +150,7 @@ func (l *Lister) List() ([]Entry, error) {
 		}
 		path := filepath.Join(l.Dir, name)
 		s, ok := l.seen[name]
-		if !ok || s.size != info.Size() || !s.mod.Equal(info.ModTime()) {
+		if !ok || s.ino != inode(info) || s.size != info.Size() || !s.mod.Equal(info.ModTime()) {
 			if s, ok = read(path, info); !ok {
 				continue // removed meanwhile
 			}
@@ -180,7 +181,7 @@ func read(path string, info fs.FileInfo) (s seenFile, ok bool) {
 	if err != nil {
 		return s, false
 	}
-	s = seenFile{size: info.Size(), mod: info.ModTime()}
+	s = seenFile{ino: inode(info), size: info.Size(), mod: info.ModTime()}
 	var e Entry
 	if err := json.Unmarshal(data, &e); err == nil && e.PID > 0 {
 		s.e = &e

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +133,36 @@ func TestListerReadsChangesOnly(t *testing.T) {
 	}
 	if len(l.seen) != 1 {
 		t.Errorf("the lister remembers %d files, want 1", len(l.seen))
+	}
+}
+
+// An agent that registers again with the same pid and port (restarted in
+// its process) writes a new file of the same size; where the file
+// system's clock gives it the old modification time, the Lister must
+// still read it, or the CLI keeps sending the old secret. (Found by a
+// review; the equal time is forced here.)
+func TestListerRereadsAReplacedFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no inode numbers here")
+	}
+	dir := filepath.Join(t.TempDir(), "run")
+	e := Entry{PID: os.Getpid(), Title: "t", Hostname: "h", Addr: "127.0.0.1:1234", Secret: "aaaaaaaaaaaaaaaa"}
+	if _, err := Register(dir, e); err != nil {
+		t.Fatal(err)
+	}
+	l := &Lister{Dir: dir}
+	if got, err := l.List(); err != nil || len(got) != 1 {
+		t.Fatal(got, err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("%d-1234.json", e.PID))
+	fi, _ := os.Stat(path)
+	e.Secret = "bbbbbbbbbbbbbbbb" // the same length
+	if _, err := Register(dir, e); err != nil {
+		t.Fatal(err)
+	}
+	os.Chtimes(path, fi.ModTime(), fi.ModTime())
+	got, err := l.List()
+	if err != nil || len(got) != 1 || got[0].Secret != e.Secret {
+		t.Fatalf("the Lister returned %+v, %v: want the replaced file's secret", got, err)
 	}
 }
