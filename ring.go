@@ -74,20 +74,13 @@ func shardsFor(size int) int {
 // a slice of them, or another ring could be given the bytes meanwhile.
 func newShardedRing(size, n int) *ring {
 	r := &ring{shards: make([]ringShard, n), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
-	var frees []func()
+	bufs := make([][]byte, n)
 	for i := range r.shards {
-		buf, free := ringMemory(size / n)
-		r.shards[i].buf = buf
-		if free != nil {
-			frees = append(frees, free)
-		}
+		bufs[i] = ringMemory(size / n)
+		r.shards[i].buf = bufs[i]
 	}
-	if frees != nil {
-		runtime.AddCleanup(&r.shards[0], func(frees []func()) {
-			for _, free := range frees {
-				free()
-			}
-		}, frees)
+	if size/n >= poolMin {
+		runtime.AddCleanup(&r.shards[0], freeRingMemory, bufs)
 	}
 	return r
 }

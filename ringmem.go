@@ -25,22 +25,27 @@ var ringPools [64]sync.Pool
 // for tests.
 var ringsOut atomic.Int64
 
-// ringMemory returns n bytes for a ring's shards (not necessarily zero)
-// and, for a size that is pooled, the function that gives them back once
-// nothing can touch them any more (see newShardedRing).
-func ringMemory(n int) (b []byte, free func()) {
+// ringMemory returns n bytes for a ring's shard, not necessarily zero;
+// freeRingMemory gives them back once nothing can touch them any more
+// (see newShardedRing).
+func ringMemory(n int) []byte {
 	if n < poolMin {
-		return make([]byte, n), nil
-	}
-	p := &ringPools[bits.Len(uint(n))]
-	if v, _ := p.Get().(*[]byte); v != nil && len(*v) == n {
-		b = *v
-	} else {
-		b = make([]byte, n)
+		return make([]byte, n)
 	}
 	ringsOut.Add(1)
-	return b, func() {
-		ringsOut.Add(-1)
-		p.Put(&b)
+	if v, _ := ringPools[bits.Len(uint(n))].Get().(*[]byte); v != nil && len(*v) == n {
+		return *v
+	}
+	return make([]byte, n)
+}
+
+// freeRingMemory gives back the buffers ringMemory returned (those too
+// small to pool are left to the collector).
+func freeRingMemory(bufs [][]byte) {
+	for _, b := range bufs {
+		if len(b) >= poolMin {
+			ringsOut.Add(-1)
+			ringPools[bits.Len(uint(len(b)))].Put(&b)
+		}
 	}
 }

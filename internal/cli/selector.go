@@ -86,7 +86,7 @@ func (s *selector) canGrow() bool { return s.pid == 0 || len(s.agents) > 0 }
 func (s *selector) candidates(ctx context.Context) ([]candidate, error) {
 	if len(s.agents) == 0 {
 		s.listing.Lock()
-		if s.lister == nil || s.lister.Dir != s.runDir {
+		if s.lister == nil {
 			s.lister = &discovery.Lister{Dir: s.runDir}
 		}
 		entries, err := s.lister.List()

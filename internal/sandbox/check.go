@@ -46,7 +46,7 @@ func allowed(path string) bool {
 	if path == ScriptPackage || slices.Contains(sourcePackages, path) {
 		return true
 	}
-	_, ok := symbols.Symbols[path+"/"+path[strings.LastIndexByte(path, '/')+1:]]
+	_, ok := symbols.Symbols[useKey(path)]
 	return ok
 }
 

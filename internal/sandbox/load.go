@@ -97,7 +97,7 @@ func New(opts Options) (*Interp, error) {
 		if allowed(path) || path == guardPath {
 			return nil, fmt.Errorf("package %s is already available to scripts", path)
 		}
-		exports[path+"/"+path[strings.LastIndexByte(path, '/')+1:]] = syms
+		exports[useKey(path)] = syms
 		pol.extra[path] = true
 	}
 	pol.pkgs = optedIn(opts.Packages)
@@ -139,11 +139,17 @@ func (x *Interp) useImports(imports []*ast.ImportSpec) error {
 	return x.i.Use(exports)
 }
 
+// useKey is the key of the package path in yaegi's Use and in the symbol
+// tables: the path, a slash, and the package's name (its last element).
+func useKey(path string) string {
+	return path + "/" + path[strings.LastIndexByte(path, '/')+1:]
+}
+
 // table returns the symbol table of the allowlisted standard package path
 // for one interpreter whose fmt.Print* write to stdout, and its key for
 // Use; a nil table for a package not allowlisted.
 func table(path string, stdout io.Writer) (key string, t map[string]reflect.Value) {
-	key = path + "/" + path[strings.LastIndexByte(path, '/')+1:]
+	key = useKey(path)
 	t = symbols.Table(key)
 	if t == nil || path != "fmt" {
 		return key, t

@@ -39,7 +39,7 @@ func allowlistPackage(path string) (*types.Package, error) {
 	case genericDeps[path] != nil:
 		return genericPackage(path)
 	}
-	syms, ok := scriptTables()[path+"/"+path[strings.LastIndexByte(path, '/')+1:]]
+	syms, ok := scriptTables()[useKey(path)]
 	if !ok {
 		return nil, nil
 	}
