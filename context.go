@@ -11,28 +11,47 @@ type ctxKey struct{}
 // reqInfo is what a context of WithRequestID carries for probes: the
 // request ID and the span of the context it derives from, found by one
 // lookup; and what spans started under it share (Span.carry): the request
-// ID and the W3C tracestate of the trace. It is immutable once in a
-// context.
+// ID and the W3C tracestate of the trace. Spans that have no room for it
+// (spankinds.go) find it in the context they derive from. It is immutable
+// once in a context.
 type reqInfo struct {
 	id    string
 	state string
 	span  *Span // of the context WithRequestID derived from; nil in a span's carry
 }
 
-// infoOf returns what ctx carries for probes: a span's context answers
-// its *Span (whose carry holds the request ID), a WithRequestID context
-// its *reqInfo. Either may be nil.
+// infoOf returns what ctx carries for probes: the request ID and
+// tracestate, and the span. Either may be nil.
 func infoOf(ctx context.Context) (*reqInfo, *Span) {
 	if ctx == nil {
 		return nil, nil
 	}
-	switch v := ctx.Value(ctxKey{}).(type) {
+	v := ctx.Value(ctxKey{})
+	return infoIn(v), spanIn(v)
+}
+
+// spanIn returns the span of v, what a context answers for ctxKey: a
+// span's context answers its *Span, a WithRequestID context its *reqInfo,
+// which holds the span of the context it derives from.
+func spanIn(v any) *Span {
+	switch v := v.(type) {
 	case *Span:
-		return v.carry, v
+		return v
 	case *reqInfo:
-		return v, v.span
+		return v.span
 	}
-	return nil, nil
+	return nil
+}
+
+// infoIn returns the request ID and tracestate of v, as spanIn reads v.
+func infoIn(v any) *reqInfo {
+	switch v := v.(type) {
+	case *Span:
+		return v.carry()
+	case *reqInfo:
+		return v
+	}
+	return nil
 }
 
 // requestID is r's request ID, "" for a nil r.
@@ -116,8 +135,9 @@ func (p *Probe) emitContext(subs []*Subscription, ctx context.Context, pre, kv [
 		h = 2
 	}
 	if s != nil {
-		head[h], head[h+1] = "trace_id", stackString(appendHex(trace[:0], s.traceID[:]))
-		head[h+2], head[h+3] = "span_id", stackString(appendHex(span[:0], s.id[:]))
+		t, id := s.ids()
+		head[h], head[h+1] = "trace_id", stackString(appendHex(trace[:0], t[:]))
+		head[h+2], head[h+3] = "span_id", stackString(appendHex(span[:0], id[:]))
 		h += 4
 	}
 	if h+len(pre)+len(kv) > joinLen {

@@ -92,19 +92,23 @@ func lowerKey(key string) string {
 // header, four or five; a MapCarrier nothing once its map has room.
 func Inject(ctx context.Context, c Carrier) {
 	s := SpanFromContext(ctx)
-	if s == nil || c == nil || !s.traceID.IsValid() || !s.id.IsValid() {
+	if s == nil || c == nil {
+		return
+	}
+	t, id := s.ids()
+	if !id.IsValid() { // a remote parent from X-Trace-ID alone
 		return
 	}
 	// One buffer: the traceparent, then the parent's ID; X-Trace-ID and
 	// X-Span-ID are the traceparent's substrings.
 	b := make([]byte, 0, traceparentLen+16)
-	b = appendTraceparent(b, s.traceID, s.id, s.flags&spanSampled != 0)
-	if s.parent.IsValid() {
-		b = appendHex(b, s.parent[:])
+	b = appendTraceparent(b, t, id, s.flags&spanSampled != 0)
+	if parent := s.parentID(); parent.IsValid() {
+		b = appendHex(b, parent[:])
 	}
 	v := unsafe.String(unsafe.SliceData(b), len(b)) // b is never written again
 	c.Set(HeaderTraceparent, v[:traceparentLen])
-	if ts := s.carry.traceState(); ts != "" {
+	if ts := s.carry().traceState(); ts != "" {
 		c.Set(HeaderTracestate, ts)
 	}
 	c.Set(HeaderTraceID, v[3:35])

@@ -21,7 +21,7 @@ type Sampler interface {
 }
 
 // An idSampler is one of this package's samplers, which decide on a trace
-// ID's two big-endian halves without building it (see newRootIDs).
+// ID's two big-endian halves without building it (see newTraceBits).
 type idSampler interface {
 	sampleIDs(hi, lo uint64, operation string) bool
 }

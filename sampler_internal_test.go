@@ -78,7 +78,8 @@ func TestRateLimitSampler(t *testing.T) {
 }
 
 func newTestTraceID() (t TraceID) {
-	hi, lo, _ := newRootIDs()
+	w, lo := newTraceBits()
+	hi := traceHi(w, lo)
 	binary.BigEndian.PutUint64(t[:8], hi)
 	binary.BigEndian.PutUint64(t[8:], lo)
 	return t

@@ -5,7 +5,6 @@ import (
 	"runtime"
 	"sync/atomic"
 	"time"
-	"unsafe"
 )
 
 // A Span is one timed operation of a trace: a request a service handles,
@@ -32,32 +31,24 @@ import (
 // check. A Span is safe for concurrent use; it must not be copied (a
 // copy's methods may corrupt memory; go vet reports copies).
 type Span struct {
-	_ noCopy // go vet's copylocks reports copies: see Span.state
-	spanIDs
-}
-
-// spanIDs is what every Span holds: StartSpan builds it, then copies it
-// into the span's context (it holds no noCopy, so vet allows that copy).
-type spanIDs struct {
-	traceID TraceID
-	id      SpanID
-	parent  SpanID
-	// carry is the request ID and tracestate the span carries, shared
-	// with its parent's context where they are the same; nil for none.
-	carry *reqInfo
-	flags uint8 // spanSampled, spanRemote, spanRemoteParent, spanFull, spanRecords
+	_ noCopy // go vet's copylocks reports copies: see Span.head
+	// flags say which kind of context holds the span (spankinds.go) and
+	// whether its trace is sampled; set once, at its start.
+	flags uint8
 	// mu guards the spanState of a span that has one, and holds whether it
-	// ended; it sits in what would be the IDs' padding, which keeps a
-	// spanContext in the 112-byte size class rather than the 128-byte one.
+	// ended. A rootContext's span, which never locks, keeps 32 random bits
+	// of its trace ID in its word instead.
 	mu spanLock
 }
 
 const (
 	spanSampled      = 1 << iota // the trace is sampled: record and export
-	spanRemote                   // a parent in another process (Extract): never started or ended here
+	spanRemote                   // a parent in another process (Extract), in a remoteContext: never started or ended here
 	spanRemoteParent             // this span's parent is remote
 	spanFull                     // the span lives in a spanContext, with a spanState: see state
 	spanRecords                  // its record goes to the exporters (spanFull is set too)
+	spanNoParent                 // a root: it has no parent (a remote span has none here either)
+	spanInRoot                   // the span lives in a rootContext (spanNoParent is set too)
 )
 
 // noCopy makes go vet's copylocks check report copies of what holds
@@ -69,9 +60,9 @@ func (*noCopy) Unlock() {}
 
 // spanState is what a span keeps besides its IDs while anyone needs it:
 // it records (sampled, with an exporter running) or a session traced
-// the span probes when it started. It follows the Span in a spanContext;
-// a span nobody needs (most, where traces are sampled) lives in a
-// leanContext and keeps no name, clock or error.
+// the span probes when it started. It follows the IDs in a spanContext;
+// a span nobody needs (most, where traces are sampled) keeps no name,
+// clock or error (see spankinds.go).
 //
 // The name and the error are in the record, not here: a spanContext is
 // then 80 bytes, not 112 (an allocation's cost grows with its size
@@ -85,16 +76,14 @@ type spanState struct {
 	rec *SpanData
 }
 
-// A spanLock is a span's lock and its ended flag in one 4-byte word. It
-// fits in the IDs' padding, which keeps a spanContext at 112 bytes, a
-// size class below the 128 of one with a sync.Mutex (8 bytes) beside an
-// ended flag (bench/README.md, Spans). End takes it for good, setting the
-// flag in the same compare-and-swap: one locked instruction where the
+// A spanLock is a span's lock and its ended flag in one 4-byte word,
+// beside the span's flags. End takes it for good, setting the
+// flag in the same compare-and-swap: one locked instruction where a
 // mutex's Lock and Unlock were two. The other methods, finding the flag,
 // do nothing, or read what no one writes any more. A waiter spins, then
 // yields: a span's lock is held for a tag's copy at most, and contended
 // only by goroutines sharing one span.
-type spanLock struct{ w uint32 } // accessed atomically (a plain uint32: spanIDs are copied before use)
+type spanLock struct{ w uint32 } // accessed atomically
 
 const (
 	lockHeld  = 1 << iota
@@ -125,63 +114,6 @@ func (l *spanLock) take(to uint32) bool {
 	}
 }
 
-// leanContext is the context StartSpan returns for a span nobody needs
-// (64 bytes: one cache line, the one allocation of an unsampled span),
-// and withRemoteParent for a remote parent: the parent and the span.
-type leanContext struct {
-	context.Context
-	span Span
-}
-
-// spanContext is the context of a span that records or is traced: the
-// parent, the span and its state, in one allocation (80 bytes). Its span
-// is where a leanContext's is: see Span.context.
-type spanContext struct {
-	context.Context
-	span Span
-	st   spanState
-}
-
-func (c *leanContext) Value(key any) any {
-	if _, ok := key.(ctxKey); ok {
-		return &c.span
-	}
-	return c.Context.Value(key)
-}
-
-func (c *spanContext) Value(key any) any {
-	if _, ok := key.(ctxKey); ok {
-		return &c.span
-	}
-	return c.Context.Value(key)
-}
-
-// context returns the context s lives in, a spanContext for a span with
-// spanFull set (state, and End once state found one) and otherwise a
-// leanContext. s must be where StartSpan or withRemoteParent put it,
-// never a copy (go vet reports copies: see noCopy).
-func (s *Span) context() unsafe.Pointer {
-	return unsafe.Add(unsafe.Pointer(s), -int(unsafe.Offsetof(spanContext{}.span)))
-}
-
-// state returns s's state: nil for a span nobody needed at its start,
-// and for a remote parent.
-func (s *Span) state() *spanState {
-	if s == nil || s.flags&spanFull == 0 {
-		return nil
-	}
-	return &(*spanContext)(s.context()).st
-}
-
-func (c *leanContext) String() string { return c.span.label() }
-
-func (c *spanContext) String() string { return c.span.label() }
-
-// label is the String of the context s lives in.
-func (s *Span) label() string {
-	return "jstrace.StartSpan(" + s.traceID.String() + "/" + s.id.String() + ")"
-}
-
 // The probes every span fires. Their fields are those of any context
 // event (request_id when there is one, trace_id, span_id) followed by
 // parent_id ("" for a root), service and operation; span:start then has the
@@ -197,26 +129,30 @@ var (
 // the span's first tags, as [Span.SetTag] would set them.
 //
 // While the trace is not sampled and no session subscribes to the span
-// probes, a span costs its IDs and the one allocation of its context (64
-// bytes), reads no clock and keeps nothing else: not its name, tags or
-// error, and ending it does nothing. Call [Span.End] when the operation
-// ends.
+// probes, a span costs its IDs and the one allocation of its context (32
+// bytes for a root, 48 for a child), reads no clock and keeps nothing
+// else: not its name, tags or error, and ending it does nothing. Call
+// [Span.End] when the operation ends.
 func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *Span) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	cfg := tracingConfig()
-	info, p := infoOf(ctx)
+	v := ctx.Value(ctxKey{})
+	p := spanIn(v)
 	var flags uint8
-	var hi, lo, id uint64 // hi and lo: a new trace's ID, 0 in a parent's trace
-	if p != nil && p.traceID.IsValid() {
+	var w uint32
+	var hi, lo, id uint64 // hi and lo: a new trace's ID; id: a child's
+	if p != nil {
 		flags = p.flags & spanSampled
 		if p.flags&spanRemote != 0 {
 			flags |= spanRemoteParent
 		}
 		id = newSpanID()
 	} else {
-		hi, lo, id = newRootIDs()
+		w, lo = newTraceBits()
+		hi = traceHi(w, lo)
+		flags = spanNoParent
 		if cfg.sample(hi, lo, name) {
 			flags |= spanSampled
 		}
@@ -224,17 +160,28 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	startOn := spanStartProbe.Enabled()
 	record := flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
-		c := &leanContext{Context: ctx}
-		c.span.set(info, flags, p, hi, lo, id)
+		if flags == spanNoParent { // an unsampled root
+			c := &rootContext{spanHead: spanHead{Context: ctx}, lo: lo}
+			c.span.flags = spanNoParent | spanInRoot
+			c.span.mu.w = w
+			return c, &c.span
+		}
+		c := &leanContext{spanHead: spanHead{Context: ctx}}
+		c.span.flags = flags
+		c.ids.set(p, hi, lo, id)
 		return c, &c.span
 	}
 	flags |= spanFull
 	if record {
 		flags |= spanRecords
 	}
-	c := &spanContext{Context: ctx}
+	c := &spanContext{spanHead: spanHead{Context: ctx}, carry: infoIn(v)}
 	s, st := &c.span, &c.st
-	s.set(info, flags, p, hi, lo, id)
+	s.flags = flags
+	c.ids.set(p, hi, lo, id)
+	if p != nil {
+		_, c.parent = p.ids()
+	}
 	st.start = now()
 	if record {
 		st.rec = newSpanData(s, name, st.start, cfg)
@@ -260,7 +207,8 @@ func (s *Span) TraceID() TraceID {
 	if s == nil {
 		return TraceID{}
 	}
-	return s.traceID
+	t, _ := s.ids()
+	return t
 }
 
 // SpanID returns the span's ID; the zero SpanID for a nil span.
@@ -268,7 +216,8 @@ func (s *Span) SpanID() SpanID {
 	if s == nil {
 		return SpanID{}
 	}
-	return s.id
+	_, id := s.ids()
+	return id
 }
 
 // ParentID returns the ID of the span's parent: the zero SpanID for a root
@@ -277,7 +226,7 @@ func (s *Span) ParentID() SpanID {
 	if s == nil {
 		return SpanID{}
 	}
-	return s.parent
+	return s.parentID()
 }
 
 // IsSampled reports whether the span's trace is sampled (recorded and
@@ -394,7 +343,7 @@ func (s *Span) end() {
 	rec := st.rec
 	st.rec = nil // handed on: the methods, finding the span ended, no longer read it
 	if spanEndProbe.Enabled() {
-		s.fire(spanEndProbe, (*spanContext)(s.context()), rec.Operation, dur, rec.err, nil)
+		s.fire(spanEndProbe, s.full(), rec.Operation, dur, rec.err, nil)
 	}
 	rec.err = nil // the error as the caller gave it: for the probe, not kept
 	if s.flags&spanRecords == 0 {
@@ -413,7 +362,7 @@ func (s *Span) fire(p *Probe, ctx context.Context, name string, d time.Duration,
 		return
 	}
 	var parent [16]byte
-	pre := [...]any{"parent_id", hexSpan(&parent, s.parent), "service", tracingConfig().res.Service, "operation", name, "duration", d, "error", ""}
+	pre := [...]any{"parent_id", hexSpan(&parent, s.full().parent), "service", tracingConfig().res.Service, "operation", name, "duration", d, "error", ""}
 	n := 6
 	if p == spanEndProbe {
 		n = 8

@@ -33,11 +33,12 @@ func (s *Span) SpanContext() SpanContext {
 	if s == nil {
 		return SpanContext{}
 	}
+	t, id := s.ids()
 	return SpanContext{
-		TraceID:    s.traceID,
-		SpanID:     s.id,
+		TraceID:    t,
+		SpanID:     id,
 		Sampled:    s.flags&spanSampled != 0,
-		TraceState: s.carry.traceState(),
+		TraceState: s.carry().traceState(),
 		Remote:     s.flags&spanRemote != 0,
 	}
 }
@@ -66,17 +67,15 @@ func withRemoteParent(ctx context.Context, t TraceID, id SpanID, sampled bool, s
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	c := &leanContext{Context: ctx}
-	s := &c.span
 	info, _ := infoOf(ctx)
-	s.carry = info
 	if state != info.traceState() { // a second allocation only for a tracestate
-		s.carry = &reqInfo{id: info.requestID(), state: state}
+		info = &reqInfo{id: info.requestID(), state: state}
 	}
-	s.traceID, s.id = t, id
-	s.flags = spanRemote
+	c := &remoteContext{spanHead: spanHead{Context: ctx}, carry: info}
+	c.ids.traceID, c.ids.id = t, id
+	c.span.flags = spanRemote
 	if sampled {
-		s.flags |= spanSampled
+		c.span.flags |= spanSampled
 	}
 	return c
 }

@@ -123,9 +123,10 @@ func newSpanData(s *Span, name string, start int64, cfg *tracing) *SpanData {
 	} else {
 		d = new(SpanData)
 	}
-	d.TraceID, d.SpanID, d.ParentID = s.traceID, s.id, s.parent
+	c := s.full()
+	d.TraceID, d.SpanID, d.ParentID = c.ids.traceID, c.ids.id, c.parent
 	d.RemoteParent = s.flags&spanRemoteParent != 0
-	d.TraceState, d.Resource, d.Operation = s.carry.traceState(), cfg.res, name
+	d.TraceState, d.Resource, d.Operation = c.carry.traceState(), cfg.res, name
 	d.Start = time.Unix(0, start)
 	return d
 }

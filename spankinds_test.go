@@ -1,0 +1,90 @@
+package jstrace_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jstrace-go/jstrace"
+)
+
+// Spans nobody needs keep less than others (an unsampled root keeps its
+// trace ID's random bits only, a child its IDs but not its parent's or
+// its request ID: spankinds.go), and find the rest when asked. Whatever
+// kind of context a span lives in, its IDs, parent, request ID and
+// tracestate read the same through every way there is to read them:
+// its methods, its children, Inject, and the fields of the probes.
+func TestSpansNobodyNeedsReadAsOthers(t *testing.T) {
+	jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+	t.Cleanup(func() { jstrace.SetTracing(jstrace.TracingOptions{}) })
+
+	ctx0 := jstrace.WithRequestID(context.Background(), "rid-1")
+	ctx1, root := jstrace.StartSpan(ctx0, "root") // lean root: 32 bytes
+	defer root.End()
+	ctx2, child := jstrace.StartSpan(ctx1, "child") // lean child: 48 bytes
+	defer child.End()
+	ctx3, grand := jstrace.StartSpan(jstrace.WithRequestID(ctx2, "rid-2"), "grandchild")
+	defer grand.End()
+
+	if !root.TraceID().IsValid() || !root.SpanID().IsValid() || root.ParentID().IsValid() || root.IsSampled() {
+		t.Fatalf("root: trace %s span %s parent %q sampled %v", root.TraceID(), root.SpanID(), root.ParentID(), root.IsSampled())
+	}
+	for _, tc := range []struct {
+		name   string
+		ctx    context.Context
+		s      *jstrace.Span
+		parent jstrace.SpanID
+		rid    string
+	}{
+		{"root", ctx1, root, jstrace.SpanID{}, "rid-1"},
+		{"child", ctx2, child, root.SpanID(), "rid-1"},
+		{"grandchild", ctx3, grand, child.SpanID(), "rid-2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.s
+			if s.TraceID() != root.TraceID() || s.ParentID() != tc.parent || jstrace.RequestID(tc.ctx) != tc.rid {
+				t.Errorf("trace %s parent %q request %q, want %s %q %q", s.TraceID(), s.ParentID(), jstrace.RequestID(tc.ctx), root.TraceID(), tc.parent, tc.rid)
+			}
+			if sc := s.SpanContext(); sc.TraceID != s.TraceID() || sc.SpanID != s.SpanID() || sc.Sampled || sc.Remote {
+				t.Errorf("SpanContext %+v", sc)
+			}
+			m := jstrace.MapCarrier{}
+			jstrace.Inject(tc.ctx, m)
+			want := "00-" + s.TraceID().String() + "-" + s.SpanID().String() + "-00"
+			if m["traceparent"] != want || m["x-parent-span-id"] != tc.parent.String() {
+				t.Errorf("injected %v, want traceparent %s and parent %q", m, want, tc.parent)
+			}
+			// A span started while a session traces the span probes keeps
+			// everything itself: it must read the same.
+			var fields string
+			sub := jstrace.SubscribeFunc(func(p string) bool { return p == "span:end" }, func(e jstrace.Event) {
+				kv, _ := e.Args() // lent: read here
+				fields = fmt.Sprint(kv)
+			})
+			_, full := jstrace.StartSpan(tc.ctx, "traced")
+			full.End()
+			sub.Close()
+			if full.TraceID() != s.TraceID() || full.ParentID() != s.SpanID() {
+				t.Errorf("traced child: trace %s parent %s, want %s %s", full.TraceID(), full.ParentID(), s.TraceID(), s.SpanID())
+			}
+			for _, f := range []string{"request_id " + tc.rid, "trace_id " + s.TraceID().String(), "parent_id " + s.SpanID().String()} {
+				if !strings.Contains(fields, f) {
+					t.Errorf("span:end %s lacks %q", fields, f)
+				}
+			}
+		})
+	}
+	// Across a hop: the receiver's remote parent is the sender's span.
+	m := jstrace.MapCarrier{}
+	jstrace.Inject(ctx1, m)
+	_, next := jstrace.StartSpan(jstrace.Extract(context.Background(), m), "next hop")
+	defer next.End()
+	if next.TraceID() != root.TraceID() || next.ParentID() != root.SpanID() || next.IsSampled() {
+		t.Errorf("next hop: trace %s parent %s sampled %v", next.TraceID(), next.ParentID(), next.IsSampled())
+	}
+	// A context names its span.
+	if got := fmt.Sprint(ctx1); !strings.Contains(got, root.TraceID().String()+"/"+root.SpanID().String()) {
+		t.Errorf("root's context prints %q", got)
+	}
+}
