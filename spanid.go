@@ -3,7 +3,7 @@ package jstrace
 import (
 	"encoding/hex"
 	"math/bits"
-	"math/rand/v2"
+	_ "unsafe" // go:linkname
 	"strconv"
 )
 
@@ -112,7 +112,7 @@ func unhex(c byte) (byte, bool) {
 // two 8-byte stores just wrote, which the CPU cannot forward).
 func newTraceBits() (w uint32, lo uint64) {
 	for {
-		w, lo = rand.Uint32(), rand.Uint64()
+		w, lo = uint32(runtimeRand()), runtimeRand()
 		// Valid: a trace ID not all zero, and a root span ID not zero
 		// (rootSpanID mixes hi ^ lo rotated, which a bijection maps to
 		// zero only from zero).
@@ -148,9 +148,16 @@ func mix64(x uint64) uint64 {
 
 // newSpanID returns a random valid span ID.
 func newSpanID() uint64 {
-	id := rand.Uint64()
+	id := runtimeRand()
 	for id == 0 {
-		id = rand.Uint64()
+		id = runtimeRand()
 	}
 	return id
 }
+
+// runtimeRand is the runtime's generator, math/rand/v2's global one
+// without its interface call: the runtime keeps it for the packages that
+// link to it, as procPin.
+//
+//go:linkname runtimeRand runtime.rand
+func runtimeRand() uint64

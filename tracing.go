@@ -42,6 +42,7 @@ type tracing struct {
 	res        *Resource
 	sampler    Sampler
 	ids        idSampler // sampler, when it is one of this package's; else nil
+	fixed      fixedSampling
 	stack      bool
 	serviceSet bool // Service was given, not defaulted
 }
@@ -51,9 +52,26 @@ var tracingCfg atomic.Pointer[tracing]
 // defaultService is the last name given to DefaultService.
 var defaultService atomic.Pointer[string]
 
+// fixedSampling is what a constant sampler decides, known without asking
+// it (a call through an interface, at every root span).
+type fixedSampling uint8
+
+const (
+	askSampler fixedSampling = iota
+	sampleNone
+	sampleAll
+)
+
 // sample asks the sampler about a new trace, its ID given as its two
 // big-endian halves.
 func (t *tracing) sample(hi, lo uint64, operation string) bool {
+	if t.fixed != askSampler {
+		return t.fixed == sampleAll
+	}
+	return t.ask(hi, lo, operation)
+}
+
+func (t *tracing) ask(hi, lo uint64, operation string) bool {
 	if t.ids != nil {
 		return t.ids.sampleIDs(hi, lo, operation)
 	}
@@ -67,6 +85,10 @@ func tracingConfig() *tracing {
 	if t := tracingCfg.Load(); t != nil {
 		return t
 	}
+	return defaultTracing()
+}
+
+func defaultTracing() *tracing {
 	tracingCfg.CompareAndSwap(nil, resolveTracing(TracingOptions{}))
 	return tracingCfg.Load()
 }
@@ -116,6 +138,12 @@ func resolveTracing(o TracingOptions) *tracing {
 		t.sampler = AlwaysSample()
 	}
 	t.ids, _ = t.sampler.(idSampler)
+	if c, ok := t.sampler.(constSampler); ok {
+		t.fixed = sampleNone
+		if c {
+			t.fixed = sampleAll
+		}
+	}
 	r := &Resource{Service: o.Service, Version: o.Version}
 	if d := defaultService.Load(); r.Service == "" && d != nil {
 		r.Service = *d
