@@ -3,8 +3,8 @@ package jstrace
 import (
 	"encoding/hex"
 	"math/bits"
-	_ "unsafe" // go:linkname
 	"strconv"
+	_ "unsafe" // go:linkname
 )
 
 // A TraceID identifies a trace: every span of one request, across every
