@@ -125,16 +125,26 @@ func (s *Span) parentID() SpanID {
 }
 
 // carry returns the request ID and tracestate s carries: those of the
-// context it derives from, kept where the span has room for them.
+// context it derives from, kept where the span has room for them, else
+// found above it: a chain of spans nobody needs is walked up to the first
+// that keeps them (a loop, not a recursion: chains can be deep).
 func (s *Span) carry() *reqInfo {
-	switch {
-	case s.flags&spanFull != 0:
-		return s.full().carry
-	case s.flags&spanRemote != 0:
-		return (*remoteContext)(unsafe.Pointer(s.head())).carry
+	for {
+		switch {
+		case s.flags&spanFull != 0:
+			return s.full().carry
+		case s.flags&spanRemote != 0:
+			return (*remoteContext)(unsafe.Pointer(s.head())).carry
+		}
+		switch v := s.head().Context.Value(ctxKey{}).(type) {
+		case *Span:
+			s = v
+		case *reqInfo:
+			return v
+		default:
+			return nil
+		}
 	}
-	info, _ := infoOf(s.head().Context)
-	return info
 }
 
 // state returns s's state: nil for a span nobody needed at its start,

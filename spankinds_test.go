@@ -88,3 +88,20 @@ func TestSpansNobodyNeedsReadAsOthers(t *testing.T) {
 		t.Errorf("root's context prints %q", got)
 	}
 }
+
+// A chain of spans nobody needs, as a recursion starting a span a level
+// makes, still finds the request ID and tracestate above it.
+func TestDeepChainOfLeanSpans(t *testing.T) {
+	jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+	t.Cleanup(func() { jstrace.SetTracing(jstrace.TracingOptions{}) })
+	ctx := jstrace.Extract(context.Background(), jstrace.MapCarrier{"traceparent": tp00, "tracestate": "a=1"})
+	ctx = jstrace.WithRequestID(ctx, "deep")
+	var parent, s *jstrace.Span
+	for i := 0; i < 100000; i++ {
+		parent = s
+		ctx, s = jstrace.StartSpan(ctx, "level")
+	}
+	if jstrace.RequestID(ctx) != "deep" || s.SpanContext().TraceState != "a=1" || s.ParentID() != parent.SpanID() {
+		t.Errorf("request ID %q, tracestate %q, parent %s (want %s)", jstrace.RequestID(ctx), s.SpanContext().TraceState, s.ParentID(), parent.SpanID())
+	}
+}
