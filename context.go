@@ -11,9 +11,9 @@ type ctxKey struct{}
 // reqInfo is what a context of WithRequestID carries for probes: the
 // request ID and the span of the context it derives from, found by one
 // lookup; and what spans started under it share (Span.carry): the request
-// ID and the W3C tracestate of the trace. Spans that have no room for it
-// (spankinds.go) find it in the context they derive from. It is immutable
-// once in a context.
+// ID and the W3C tracestate of the trace. A lean child that keeps no
+// pointer to it finds it through its parent (spankinds.go). It is
+// immutable once in a context.
 type reqInfo struct {
 	id    string
 	state string

@@ -32,9 +32,11 @@ import (
 // copy's methods may corrupt memory; go vet reports copies).
 type Span struct {
 	_ noCopy // go vet's copylocks reports copies: see Span.head
-	// flags say which kind of context holds the span (spankinds.go) and
-	// whether its trace is sampled; set once, at its start.
+	// flags say whether its trace is sampled and who needs the span, and
+	// kind which kind of context holds it (spankinds.go; 0 for a Span not
+	// made by StartSpan or Extract); both set once, at its start.
 	flags uint8
+	kind  spanKind
 	// mu guards the spanState of a span that has one, and holds whether it
 	// ended. A rootContext's span, which never locks, keeps 32 random bits
 	// of its trace ID in its word instead.
@@ -43,12 +45,9 @@ type Span struct {
 
 const (
 	spanSampled      = 1 << iota // the trace is sampled: record and export
-	spanRemote                   // a parent in another process (Extract), in a remoteContext: never started or ended here
 	spanRemoteParent             // this span's parent is remote
-	spanFull                     // the span lives in a spanContext, with a spanState: see state
-	spanRecords                  // its record goes to the exporters (spanFull is set too)
-	spanNoParent                 // a root: it has no parent (a remote span has none here either)
-	spanInRoot                   // the span lives in a rootContext (spanNoParent is set too)
+	spanRecords                  // its record goes to the exporters (its kind is kindFull)
+	spanUpInfo                   // a leanContext's up is a *reqInfo, not a *Span
 )
 
 // noCopy makes go vet's copylocks check report copies of what holds
@@ -145,39 +144,28 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	var hi, lo, id uint64 // hi and lo: a new trace's ID; id: a child's
 	if p != nil {
 		flags = p.flags & spanSampled
-		if p.flags&spanRemote != 0 {
+		if p.kind == kindRemote {
 			flags |= spanRemoteParent
 		}
 		id = newSpanID()
 	} else {
 		w, lo = newTraceBits()
 		hi = traceHi(w, lo)
-		flags = spanNoParent
 		if cfg.sample(hi, lo, name) {
-			flags |= spanSampled
+			flags = spanSampled
 		}
 	}
 	startOn := spanStartProbe.Enabled()
 	record := flags&spanSampled != 0 && spanSinks.Load() != nil
 	if !record && !startOn && !spanEndProbe.Enabled() {
-		if flags == spanNoParent { // an unsampled root
-			c := &rootContext{spanHead: spanHead{Context: ctx}, lo: lo}
-			c.span.flags = spanNoParent | spanInRoot
-			c.span.mu.w = w
-			return c, &c.span
-		}
-		c := &leanContext{spanHead: spanHead{Context: ctx}}
-		c.span.flags = flags
-		c.ids.set(p, hi, lo, id)
-		return c, &c.span
+		return startLean(ctx, v, p, flags, w, hi, lo, id)
 	}
-	flags |= spanFull
 	if record {
 		flags |= spanRecords
 	}
 	c := &spanContext{spanHead: spanHead{Context: ctx}, carry: infoIn(v)}
 	s, st := &c.span, &c.st
-	s.flags = flags
+	s.flags, s.kind = flags, kindFull
 	c.ids.set(p, hi, lo, id)
 	if p != nil {
 		_, c.parent = p.ids()
@@ -326,7 +314,7 @@ func (s *Span) End() {
 	// A span nobody wanted at start (not recording, no session on the span
 	// probes: no state, no clock read) has nothing to end: this much is
 	// inlined into the caller.
-	if s != nil && s.flags&spanFull != 0 {
+	if s != nil && s.kind == kindFull {
 		s.end()
 	}
 }

@@ -39,7 +39,7 @@ func (s *Span) SpanContext() SpanContext {
 		SpanID:     id,
 		Sampled:    s.flags&spanSampled != 0,
 		TraceState: s.carry().traceState(),
-		Remote:     s.flags&spanRemote != 0,
+		Remote:     s.kind == kindRemote,
 	}
 }
 
@@ -73,9 +73,9 @@ func withRemoteParent(ctx context.Context, t TraceID, id SpanID, sampled bool, s
 	}
 	c := &remoteContext{spanHead: spanHead{Context: ctx}, carry: info}
 	c.ids.traceID, c.ids.id = t, id
-	c.span.flags = spanRemote
+	c.span.kind = kindRemote
 	if sampled {
-		c.span.flags |= spanSampled
+		c.span.flags = spanSampled
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace"
 )
@@ -104,4 +105,72 @@ func TestDeepChainOfLeanSpans(t *testing.T) {
 	if jstrace.RequestID(ctx) != "deep" || s.SpanContext().TraceState != "a=1" || s.ParentID() != parent.SpanID() {
 		t.Errorf("request ID %q, tracestate %q, parent %s (want %s)", jstrace.RequestID(ctx), s.SpanContext().TraceState, s.ParentID(), parent.SpanID())
 	}
+}
+
+// fallbackCtx answers Value from the request context it points to, which
+// the caller changes: gin's Context with ContextWithFallback, reused
+// across requests, is one.
+type fallbackCtx struct {
+	context.Context
+	req context.Context
+}
+
+func (c *fallbackCtx) Value(key any) any { return c.req.Value(key) }
+
+// A span answers what it was started with, whatever the context it
+// started from answers later: a middleware that starts a span from a
+// framework's context and then stores the span's context in that
+// framework context's request makes the framework context answer the
+// span itself (a lookup of the span's parent through it would never
+// end), and a pooled context reused for the next request answers that
+// request's span (a lookup would give the wrong parent and request ID).
+// Found by a review (helper) of the 32- and 48-byte contexts, which first
+// looked these up again.
+func TestSpanKeepsWhatItStartedWith(t *testing.T) {
+	for _, sampler := range []jstrace.Sampler{jstrace.NeverSample(), jstrace.AlwaysSample()} {
+		t.Run(fmt.Sprint(sampler), func(t *testing.T) {
+			jstrace.SetTracing(jstrace.TracingOptions{Sampler: sampler})
+			t.Cleanup(func() { jstrace.SetTracing(jstrace.TracingOptions{}) })
+			ctxA, rootA := jstrace.StartSpan(jstrace.WithRequestID(context.Background(), "A"), "A")
+			gc := &fallbackCtx{Context: context.Background(), req: ctxA}
+			ctx, child := jstrace.StartSpan(gc, "handler of A")
+			gc.req = ctx // c.Request = c.Request.WithContext(ctx)
+			check := func(when string) {
+				t.Helper()
+				done := make(chan struct{})
+				var parent jstrace.SpanID
+				var rid string
+				m := jstrace.MapCarrier{}
+				go func() {
+					defer close(done)
+					parent, rid = child.ParentID(), jstrace.RequestID(ctx)
+					jstrace.Inject(ctx, m)
+				}()
+				select {
+				case <-done:
+				case <-time.After(5 * time.Second):
+					t.Fatalf("%s: ParentID, RequestID or Inject does not return", when)
+				}
+				if parent != rootA.SpanID() || rid != "A" || m["x-parent-span-id"] != rootA.SpanID().String() || child.TraceID() != rootA.TraceID() {
+					t.Errorf("%s: parent %s, request %q, injected %v; want A's (%s)", when, parent, rid, m, rootA.SpanID())
+				}
+			}
+			check("while the framework's context answers the span")
+			ctxB, _ := jstrace.StartSpan(jstrace.WithRequestID(context.Background(), "B"), "B")
+			gc.req = ctxB // the pooled context serves the next request
+			check("once the framework's context serves another request")
+		})
+	}
+}
+
+// A zero Span, made without StartSpan, answers zero IDs like a nil one
+// and does nothing.
+func TestZeroSpan(t *testing.T) {
+	var s jstrace.Span
+	if s.TraceID().IsValid() || s.SpanID().IsValid() || s.ParentID().IsValid() || s.IsSampled() || s.IsRecording() || s.SpanContext() != (jstrace.SpanContext{}) {
+		t.Errorf("a zero Span reads %+v, parent %s", s.SpanContext(), s.ParentID())
+	}
+	s.SetTag("k", "v")
+	s.SetError(fmt.Errorf("x"))
+	s.End()
 }

@@ -120,6 +120,28 @@ func BenchmarkSpan(b *testing.B) {
 			s.End()
 		}
 	})
+	// jstrace-unsampled-child: an unsampled child nobody needs (48 bytes:
+	// its ID and pointers to its parent and trace's root); -request-id, a
+	// root started from a context that carries a request ID, which it
+	// keeps (48 bytes). Both added 2026-12-01.
+	b.Run("jstrace-unsampled-child", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+		parent, _ := jstrace.StartSpan(ctx, "parent")
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(parent, "op")
+			s.End()
+		}
+	})
+	b.Run("jstrace-unsampled-request-id", func(b *testing.B) {
+		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
+		rctx := jstrace.WithRequestID(ctx, "4bf92f3577b34da6a3ce929d0e0e4736")
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			_, s := jstrace.StartSpan(rctx, "op")
+			s.End()
+		}
+	})
 	// jstrace-unsampled-traced: an unsampled span while a flight recorder
 	// keeps the span probes (what a session tracing them costs a span:
 	// its context, a pooled record for its name, two clock reads, two
