@@ -36,8 +36,9 @@ import (
 // chain of lean children to the first that has one.
 //
 // Every kind begins with a spanHead, so the Span is at the same offset in
-// each, and its kind says which holds it; remoteContext and spanContext
-// keep their IDs at the same offset too (TestSpanContextLayouts).
+// each (TestSpanContextLayouts), and its kind says which holds it: each
+// is read through a pointer to its own type only (checkptr, on under
+// -race, stops a program that views an object through a larger type).
 
 // spanKind is the kind of context a span lives in; 0 for a Span not made
 // by StartSpan or Extract (a zero Span: its methods answer zero IDs).
@@ -158,8 +159,11 @@ func (s *Span) full() *spanContext         { return (*spanContext)(s.head()) }
 // ids returns s's trace ID and span ID.
 func (s *Span) ids() (t TraceID, id SpanID) {
 	switch s.kind {
-	case kindFull, kindRemote: // their IDs are at the same offset
+	case kindFull:
 		d := &s.full().ids
+		return d.traceID, d.id
+	case kindRemote: // not through full(): a remoteContext is smaller (checkptr)
+		d := &s.remote().ids
 		return d.traceID, d.id
 	case kindLean:
 		t, _ = s.lean().owner.ids()
