@@ -72,6 +72,15 @@ func (discardSpans) ExportSpans(context.Context, []*jstrace.SpanData) error { re
 func (discardSpans) Shutdown(context.Context) error                         { return nil }
 func (discardSpans) BorrowsSpans()                                          {}
 
+// startEnd runs b's loop: start a span from ctx, end it.
+func startEnd(b *testing.B, ctx context.Context) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_, s := jstrace.StartSpan(ctx, "op")
+		s.End()
+	}
+}
+
 func BenchmarkSpan(b *testing.B) {
 	ctx := context.Background()
 	defer jstrace.SetTracing(jstrace.TracingOptions{})
@@ -114,11 +123,7 @@ func BenchmarkSpan(b *testing.B) {
 	})
 	b.Run("jstrace-unsampled", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_, s := jstrace.StartSpan(ctx, "op")
-			s.End()
-		}
+		startEnd(b, ctx)
 	})
 	// jstrace-unsampled-child: an unsampled child nobody needs (48 bytes:
 	// its ID and pointers to its parent and trace's root); -request-id, a
@@ -127,20 +132,12 @@ func BenchmarkSpan(b *testing.B) {
 	b.Run("jstrace-unsampled-child", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
 		parent, _ := jstrace.StartSpan(ctx, "parent")
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_, s := jstrace.StartSpan(parent, "op")
-			s.End()
-		}
+		startEnd(b, parent)
 	})
 	b.Run("jstrace-unsampled-request-id", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
 		rctx := jstrace.WithRequestID(ctx, "4bf92f3577b34da6a3ce929d0e0e4736")
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_, s := jstrace.StartSpan(rctx, "op")
-			s.End()
-		}
+		startEnd(b, rctx)
 	})
 	// jstrace-unsampled-traced: an unsampled span while a flight recorder
 	// keeps the span probes (what a session tracing them costs a span:
@@ -150,19 +147,11 @@ func BenchmarkSpan(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.NeverSample()})
 		f := jstrace.SubscribeFlight(func(p string) bool { return p == "span:start" || p == "span:end" }, 1<<20)
 		defer f.Close()
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_, s := jstrace.StartSpan(ctx, "op")
-			s.End()
-		}
+		startEnd(b, ctx)
 	})
 	b.Run("jstrace-sampled-noexporter", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
-		b.ReportAllocs()
-		for i := 0; i < b.N; i++ {
-			_, s := jstrace.StartSpan(ctx, "op")
-			s.End()
-		}
+		startEnd(b, ctx)
 	})
 	b.Run("jstrace-sampled-exported", func(b *testing.B) {
 		jstrace.SetTracing(jstrace.TracingOptions{Sampler: jstrace.AlwaysSample()})
