@@ -2,6 +2,7 @@ package jstrace
 
 import (
 	"context"
+	"encoding/binary"
 	"runtime"
 	"sync/atomic"
 	"time"
@@ -166,10 +167,14 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 	c := &spanContext{spanHead: spanHead{Context: ctx}, carry: infoIn(v)}
 	s, st := &c.span, &c.st
 	s.flags, s.kind = flags, kindFull
-	c.ids.set(p, hi, lo, id)
 	if p != nil {
-		_, c.parent = p.ids()
+		c.ids.traceID, c.parent = p.ids()
+	} else {
+		binary.BigEndian.PutUint64(c.ids.traceID[:8], hi)
+		binary.BigEndian.PutUint64(c.ids.traceID[8:], lo)
+		id = rootSpanID(hi, lo)
 	}
+	binary.BigEndian.PutUint64(c.ids.id[:], id)
 	st.start = now()
 	if record {
 		st.rec = newSpanData(s, name, st.start, cfg)
@@ -186,8 +191,11 @@ func StartSpan(ctx context.Context, name string, kv ...any) (context.Context, *S
 // SpanFromContext returns the span ctx holds, or nil. After [Extract] it
 // is the remote parent: its IDs are valid, its other methods do nothing.
 func SpanFromContext(ctx context.Context) *Span {
-	_, s := infoOf(ctx)
-	return s
+	if ctx == nil {
+		return nil
+	}
+	return spanIn(ctx.Value(ctxKey{})) // not infoOf: the request ID may take a walk up the spans
+
 }
 
 // TraceID returns the span's trace ID; the zero TraceID for a nil span.

@@ -235,17 +235,3 @@ func (s *Span) state() *spanState {
 	}
 	return &s.full().st
 }
-
-// set stores the IDs of a new span: a new trace's (p == nil, the trace
-// ID's halves hi and lo, and its root's derived ID), or p's trace's with
-// id.
-func (d *spanIDs) set(p *Span, hi, lo, id uint64) {
-	if p == nil {
-		binary.BigEndian.PutUint64(d.traceID[:8], hi)
-		binary.BigEndian.PutUint64(d.traceID[8:], lo)
-		id = rootSpanID(hi, lo)
-	} else {
-		d.traceID, _ = p.ids()
-	}
-	binary.BigEndian.PutUint64(d.id[:], id)
-}
