@@ -47,6 +47,7 @@ func init() {
 		NewTraces:  func(h link.Host[Trace]) *Traces { return &Traces{host: h} },
 		ParseTrace: parseTrace,
 		LoadTrace:  loadTrace,
+		OnBounded:  func(t *Traces, pattern string, fn func(*Trace)) { t.on(pattern, fn, true) },
 	}
 }
 

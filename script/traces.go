@@ -52,11 +52,21 @@ const (
 // with the pattern's position. A pattern that matches no probe in any
 // attached process (a typo: "request:ned") makes the CLI warn, naming the
 // probes it nearly matches.
-func (t *Traces) On(pattern string, fn func(*Trace)) {
+func (t *Traces) On(pattern string, fn func(*Trace)) { t.on(pattern, fn, false) }
+
+// on is On; bounded says the sandbox proved fn ends in a bounded number
+// of steps (see link.BoundedHost).
+func (t *Traces) on(pattern string, fn func(*Trace), bounded bool) {
 	if fn == nil {
 		panic(fmt.Sprintf("traces.On(%q): nil handler", pattern))
 	}
-	if err := t.host.On(pattern, fn); err != nil {
+	var err error
+	if h, ok := t.host.(link.BoundedHost[Trace]); ok && bounded {
+		err = h.OnBounded(pattern, fn)
+	} else {
+		err = t.host.On(pattern, fn)
+	}
+	if err != nil {
 		panic(fmt.Sprintf("traces.On(%.80q): %v", pattern, err))
 	}
 }

@@ -140,7 +140,15 @@ type Engine struct {
 	everyKind  callKind
 	dead       bool // owned by the engine goroutine: the script was stopped
 
-	// Owned by the engine goroutine.
+	// Handlers that may run on the goroutine of their probe (see Inline):
+	// bounded is set once there is one; inlined counts the traces they
+	// were called for there, demoted the handlers sent back to the queue.
+	bounded          atomic.Bool
+	inlined, demoted atomic.Uint64
+
+	// Owned by whoever holds mu: the engine goroutine for each stretch of
+	// its work, or Inline.
+	mu       sync.Mutex
 	handlers []handler
 	routes   map[string][]int // trace name → indexes into handlers
 	timers   timers
@@ -154,6 +162,8 @@ type handler struct {
 	set     *match.Set // the pattern, compiled
 	fn      func(*script.Trace)
 	kind    *callKind // nil for native handlers, which are not script code
+	bounded bool      // ends by construction: see OnBounded
+	slow    uint8     // its inline calls in a row that took over inlineBudget
 }
 
 // Start is New, then Run. On error the engine is abandoned: the cleanup
@@ -279,22 +289,28 @@ func (e *Engine) loop() {
 	for {
 		select {
 		case fn := <-e.tasks:
-			e.pins.pin()
-			fn()
-			e.pins.unpin()
+			e.stretch(fn)
 		case b := <-e.events:
-			e.pins.pin()
-			e.deliver(b)
-			e.pins.unpin()
+			e.stretch(func() { e.deliver(b) })
 		case <-e.timers.C():
-			e.pins.pin()
-			y := yielder{pins: &e.pins}
-			e.timers.fire(func(fn func()) { e.runTimer(fn); y.step(yieldCheck) })
-			e.pins.unpin()
+			e.stretch(func() {
+				y := yielder{pins: &e.pins}
+				e.timers.fire(func(fn func()) { e.runTimer(fn); y.step(yieldCheck) })
+			})
 		case <-e.quit:
 			return
 		}
 	}
+}
+
+// stretch runs fn, a stretch of work, pinned (see pinning) and holding
+// the engine's lock (see Inline).
+func (e *Engine) stretch(fn func()) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.pins.pin()
+	defer e.pins.unpin()
+	fn()
 }
 
 // deliver calls the handlers of each trace of b, in order, unless the
@@ -308,19 +324,7 @@ func (e *Engine) deliver(b Batch) {
 			return
 		}
 		e.advance(t.Time)
-		idx, ok := e.routes[t.Name]
-		if !ok {
-			for i, h := range e.handlers {
-				if h.set.Match(t.Name) {
-					idx = append(idx, i)
-				}
-			}
-			if len(e.routes) > 4096 {
-				clear(e.routes) // emitted names can be made up at run time
-			}
-			e.routes[t.Name] = idx
-		}
-		for _, i := range idx {
+		for _, i := range e.route(t.Name) {
 			h := e.handlers[i]
 			if h.kind == nil { // native: an Aggregation
 				h.fn(t)
@@ -465,12 +469,20 @@ func (e *Engine) finish(deadline time.Time) {
 // that names the script position yaegi reported for it. After the call it
 // enforces the limits: a script killed by the watchdog, or past MaxFaults,
 // is detached and runs no more.
-func (e *Engine) call(k *callKind, fn func()) (err error) {
+func (e *Engine) call(k *callKind, fn func()) (err error) { return e.run(k, true, fn) }
+
+// run is call; watched says whether the watchdog watches it (Inline's
+// calls are not: they end by construction).
+func (e *Engine) run(k *callKind, watched bool, fn func()) (err error) {
 	e.trail.reset()
-	e.current.Store(k)
-	e.calls.Add(1)
-	defer func() {
+	if watched {
+		e.current.Store(k)
 		e.calls.Add(1)
+	}
+	defer func() {
+		if watched {
+			e.calls.Add(1)
+		}
 		r := recover()
 		if _, ok := r.(halt.Halted); ok {
 			r = nil // native code unwound out of a killed script: not a fault

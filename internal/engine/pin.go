@@ -93,6 +93,16 @@ func (p *pinning) unpin() {
 	}
 }
 
+// account adds d, the time of script code run outside a stretch (see
+// Engine.Inline), to the engine's CPU and busy time; the caller holds the
+// engine's lock, which orders it with pin and unpin.
+func (p *pinning) account(d time.Duration) {
+	p.seq.Add(1)
+	p.used.Add(int64(d))
+	p.wall.Add(int64(d))
+	p.seq.Add(1)
+}
+
 // read calls f until it runs entirely between two updates of the pinning.
 func (p *pinning) read(f func()) {
 	for {

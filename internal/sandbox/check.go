@@ -76,6 +76,7 @@ type policy struct {
 // checked is a parsed, checked script.
 type checked struct {
 	file   *ast.File
+	info   *types.Info
 	remote map[string]*ast.ImportSpec // imports marked RemoteMark, by local name
 }
 
@@ -119,7 +120,7 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	}
 	newSizes(f, info).check(&c, f)
 	c.errs.sort()
-	return &checked{file: f, remote: c.remote}, c.errs.err()
+	return &checked{file: f, info: info, remote: c.remote}, c.errs.err()
 }
 
 type checker struct {

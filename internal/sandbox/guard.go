@@ -16,7 +16,8 @@ const guardName = "jstrace_guard_"
 const guardPath = "github.com/jstrace-go/jstrace/internal/sandbox/guard"
 
 var guardSymbols = map[string]reflect.Value{
-	"Len": reflect.ValueOf(guard.Len),
+	"Len":       reflect.ValueOf(guard.Len),
+	"OnBounded": reflect.ValueOf(guard.OnBounded),
 }
 
 // guardMakes rewrites every make(T, n[, m]) of the file into
@@ -46,8 +47,17 @@ func guardMakes(f *ast.File) {
 		found = true
 		return true
 	})
-	if !found {
-		return
+	if found {
+		importGuard(f)
+	}
+}
+
+// importGuard imports package guard into f, once.
+func importGuard(f *ast.File) {
+	for _, spec := range f.Imports {
+		if spec.Name != nil && spec.Name.Name == guardName {
+			return
+		}
 	}
 	spec := &ast.ImportSpec{Name: ast.NewIdent(guardName), Path: &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(guardPath)}}
 	f.Imports = append(f.Imports, spec)

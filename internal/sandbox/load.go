@@ -210,6 +210,9 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		}
 	}
 	f.Decls = withoutMain(f.Decls)
+	if inlineHandlers(f, ck.info) {
+		importGuard(f)
+	}
 	guardMakes(f)
 	if err := x.useImports(f.Imports); err != nil {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}

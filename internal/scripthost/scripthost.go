@@ -60,3 +60,13 @@ func ParseTrace(rec []byte, o Origin) (*script.Trace, error) { return ctors.Pars
 // when a getter asks, and getters fail safely on malformed fields. t then
 // aliases rec, which must not be modified afterwards.
 func LoadTrace(t *script.Trace, rec []byte, o Origin) error { return ctors.LoadTrace(t, rec, o) }
+
+// OnBounded is t.On for a handler the sandbox proved to end in a bounded
+// number of steps; a host that is a BoundedHost is told so.
+func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace)) {
+	ctors.OnBounded(t, pattern, fn)
+}
+
+// A BoundedHost is a Host that runs handlers which end by construction
+// its own way (see link.BoundedHost).
+type BoundedHost = link.BoundedHost[script.Trace]

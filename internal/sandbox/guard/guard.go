@@ -5,6 +5,8 @@ package guard
 
 import (
 	"fmt"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/script"
 	"reflect"
 	"strings"
 )
@@ -59,4 +61,11 @@ func checkRepeat(n, count int) {
 	if n > 0 && count > MaxAlloc/n {
 		panic(fmt.Sprintf("Repeat of %d bytes %d times exceeds the scripts' limit of %d MiB", n, count, MaxAlloc>>20))
 	}
+}
+
+// OnBounded is t.On(pattern, fn) for a handler the sandbox proved to end
+// in a bounded number of steps, into which it rewrites such calls; the
+// host may run such handlers where their probe fires.
+func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace)) {
+	scripthost.OnBounded(t, pattern, fn)
 }

@@ -96,6 +96,18 @@ type Constructors[T, TS any] struct {
 	// LoadTrace fills t from an event record this process encoded itself,
 	// decoding only its header; t aliases rec.
 	LoadTrace func(t *T, rec []byte, o Origin) error
+	// OnBounded is Traces.On for a handler the sandbox proved to end in
+	// a bounded number of steps: a host that is a BoundedHost is told.
+	OnBounded func(ts *TS, pattern string, fn func(*T))
+}
+
+// A BoundedHost is a Host that can run handlers which end by
+// construction (no loop, no recursion, no call of a function value: see
+// the sandbox) other than as it runs the rest: the agent, on the goroutine
+// that fires the probe. OnBounded is On for them.
+type BoundedHost[T any] interface {
+	Host[T]
+	OnBounded(pattern string, fn func(*T)) error
 }
 
 // Script holds package script's Constructors[script.Trace, script.Traces],

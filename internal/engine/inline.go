@@ -1,0 +1,127 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// Handlers that end by construction (see the sandbox: no loop, no
+// recursion, no call of a function value) may run on the goroutine that
+// fires their probe, when the script runs nothing else and nothing is
+// queued before them: an event that comes alone then costs the traced
+// process no hand-off to the engine goroutine, nor a wake-up of its
+// watchdog, which could stop nothing such a handler does. Everything else
+// about them is as for queued handlers: one call at a time with the rest
+// of the script (the engine's lock), panics recovered and counted, their
+// time counted against the script's CPU budget.
+//
+// What they cannot bound is the time a native function takes on large
+// data (fmt of a large map): calls that take longer than inlineBudget
+// send their handler to the queue from then on.
+
+// inlineBudget is the longest a bounded handler may run on the caller's
+// goroutine: one that ran longer inlineSlow calls in a row (once could be
+// the scheduler's doing, which wall time cannot tell) is queued from then
+// on.
+const (
+	inlineBudget = 100 * time.Microsecond
+	inlineSlow   = 3
+)
+
+// OnBounded is On for a handler the sandbox proved to end in a bounded
+// number of steps: Inline may run it on its caller's goroutine.
+func (e *Engine) OnBounded(pattern string, fn func(*script.Trace)) error {
+	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
+	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true}); err != nil {
+		return err
+	}
+	e.bounded.Store(true)
+	return nil
+}
+
+// Inline runs the handlers of a trace named name on the calling goroutine,
+// now, if it can: the script runs nothing else at this moment, no trace
+// waits for the handlers (Pending is 0, and so is *ahead, the caller's
+// count of traces on their way to Dispatch), and every handler of that
+// name is bounded (OnBounded) or native. Then mk makes the trace, with the
+// engine's lock held, and Inline returns true once the handlers have run
+// (or if mk returned nil: a record that does not load). Otherwise it
+// returns false at once and the caller queues the trace, which keeps
+// each goroutine's traces in the order it fired them.
+//
+// Inline is safe for concurrent use. It never waits: not for the lock,
+// nor for the engine goroutine.
+func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trace) bool {
+	if !e.bounded.Load() || e.pending.Load() != 0 || ahead.Load() != 0 || !e.mu.TryLock() {
+		return false
+	}
+	defer e.mu.Unlock()
+	if e.dead || e.timers.virtual || e.pending.Load() != 0 || ahead.Load() != 0 || e.killReason.Load() != nil || e.stopped() {
+		return false
+	}
+	idx := e.route(name)
+	if len(idx) == 0 {
+		return false // the queue finds no handler either, and says nothing
+	}
+	for _, i := range idx {
+		if h := e.handlers[i]; h.kind != nil && !h.bounded {
+			return false
+		}
+	}
+	start := time.Now()
+	if t := mk(); t != nil {
+		last := start
+		for _, i := range idx {
+			h := e.handlers[i]
+			if e.dead {
+				break
+			}
+			if h.kind == nil {
+				h.fn(t)
+				continue
+			}
+			err := e.run(h.kind, false, func() { h.fn(t) })
+			now := time.Now()
+			if h := &e.handlers[i]; now.Sub(last) <= inlineBudget {
+				h.slow = 0
+			} else if h.slow++; h.slow == inlineSlow {
+				h.bounded = false
+				e.demoted.Add(1)
+			}
+			last = now
+			if err != nil && !errors.Is(err, errDetached) {
+				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
+			}
+		}
+		e.inlined.Add(1)
+	}
+	e.pins.account(time.Since(start))
+	return true
+}
+
+// Inlined returns how many traces Inline handled, and how many handlers
+// it sent to the queue for taking longer than inlineBudget.
+func (e *Engine) Inlined() (traces, demoted uint64) { return e.inlined.Load(), e.demoted.Load() }
+
+// route returns the indexes of the handlers of traces named name, in
+// order; the engine's lock is held.
+func (e *Engine) route(name string) []int {
+	if idx, ok := e.routes[name]; ok {
+		return idx
+	}
+	var idx []int
+	for i, h := range e.handlers {
+		if h.set.Match(name) {
+			idx = append(idx, i)
+		}
+	}
+	if len(e.routes) > 4096 {
+		clear(e.routes) // emitted names can be made up at run time
+	}
+	e.routes[name] = idx
+	return idx
+}

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+const inlineSrc = `package main
+
+import (
+	"fmt"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var n int
+var last string
+
+func Remote(traces *script.Traces) {
+	traces.On("fast:*", func(t *script.Trace) {
+		n++
+		last = t.Name
+		if t.Name == "fast:panic" {
+			var m map[string]int
+			m["x"] = 1
+		}
+	})
+	traces.On("loop:*", func(t *script.Trace) {
+		for i := 0; i < 3; i++ {
+			n++
+		}
+	})
+	traces.On("both:*", func(t *script.Trace) { n++ })
+	traces.On("both:*", func(t *script.Trace) {
+		for i := 0; i < 1; i++ {
+			n++
+		}
+	})
+	traces.OnCleanup(func() { fmt.Println("n", n, "last", last) })
+}
+`
+
+func trace(name string) func() *script.Trace {
+	return func() *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
+}
+
+// TestInline: a bounded handler runs on the caller's goroutine; a handler
+// that loops, or a name one of whose handlers loops, is left to the queue;
+// nothing runs inline while traces are queued or on their way.
+func TestInline(t *testing.T) {
+	out := &fakeOutput{}
+	e, err := Start("s.go", []byte(inlineSrc), Remote, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ahead atomic.Int64
+	if !e.Inline("fast:a", &ahead, trace("fast:a")) {
+		t.Fatal("a bounded handler was not run inline")
+	}
+	for _, name := range []string{"loop:a", "both:a", "other"} {
+		if e.Inline(name, &ahead, trace(name)) {
+			t.Errorf("%s: run inline", name)
+		}
+	}
+	ahead.Store(1)
+	if e.Inline("fast:b", &ahead, trace("fast:b")) {
+		t.Error("run inline while a trace was on its way to the queue")
+	}
+	ahead.Store(0)
+	if !e.Inline("fast:panic", &ahead, trace("fast:panic")) {
+		t.Error("fast:panic not run inline")
+	}
+	if got, _ := e.Inlined(); got != 2 {
+		t.Errorf("Inlined = %d, want 2", got)
+	}
+	if err := e.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if got := out.printed.String(); got != "n 2 last fast:panic\n" {
+		t.Errorf("cleanup printed %q", got)
+	}
+	if len(out.faults) != 1 || !strings.Contains(out.faults[0], "assignment to entry in nil map") {
+		t.Errorf("faults = %q, want the panic of fast:panic", out.faults)
+	}
+	if e.Inline("fast:c", &ahead, trace("fast:c")) {
+		t.Error("run inline after Stop")
+	}
+}
+
+// TestInlineOrder: from many goroutines at once, with the queue taking
+// what Inline does not, every trace is handled once, and each goroutine's
+// in the order it fired them.
+func TestInlineOrder(t *testing.T) {
+	const src = `package main
+
+import (
+	"fmt"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var last = map[string]int{}
+var bad, n int
+
+func Remote(traces *script.Traces) {
+	traces.On("g:*", func(t *script.Trace) {
+		n++
+		i := t.Int("i")
+		if i != last[t.Name]+1 {
+			bad++
+		}
+		last[t.Name] = i
+	})
+	traces.OnCleanup(func() { fmt.Println(n, bad) })
+}
+`
+	out := &fakeOutput{}
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Block: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const goroutines, each = 4, 2000
+	var (
+		ahead  atomic.Int64
+		mu     sync.Mutex // the queue: Dispatch in order of ahead's increments
+		wg     sync.WaitGroup
+		inline atomic.Int64
+	)
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			name := string(rune('a' + g))
+			sub := jstrace.Subscribe(nil, 4096)
+			defer sub.Close()
+			for i := 1; i <= each; i++ {
+				mk := func() *script.Trace { return parsed(t, sub, "g:"+name, i) }
+				if i%64 == 0 {
+					time.Sleep(100 * time.Microsecond) // let the queue drain
+				}
+				if e.Inline("g:"+name, &ahead, mk) {
+					inline.Add(1)
+					continue
+				}
+				mu.Lock()
+				ahead.Add(1)
+				if err := e.Dispatch(Batch{Traces: []*script.Trace{mk()}}); err != nil {
+					t.Error(err)
+				}
+				ahead.Add(-1)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := e.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if got, want := out.printed.String(), "8000 0\n"; got != want {
+		t.Errorf("handled, out of order: %q, want %q", got, want)
+	}
+	t.Logf("%d of %d inline", inline.Load(), goroutines*each)
+	if inline.Load() == 0 {
+		t.Error("none inline")
+	}
+}
+
+// parsed returns a trace named name with the field i, encoded through sub.
+func parsed(t *testing.T, sub *jstrace.Subscription, name string, i int) *script.Trace {
+	sub.Emit(name, "i", i)
+	rec, _, err := protocol.NextRecord(sub.Read(nil))
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	tr, err := scripthost.ParseTrace(rec, scripthost.Origin{})
+	if err != nil {
+		t.Error(err)
+		return nil
+	}
+	return tr
+}
