@@ -162,6 +162,23 @@ func (s *Subscription) Dropped() uint64 {
 	return s.ring.dropped.Load()
 }
 
+// Forward writes e's record into the subscription's buffer, as a probe the
+// subscription matched would have, and reports whether it was written
+// (false: dropped and counted, as in Emit). It is how the function of a
+// [SubscribeFunc] subscription hands on an event it does not take at once,
+// to be read later with the rest; e is the event it was lent.
+func (s *Subscription) Forward(e Event) bool {
+	d := e.d
+	if d == nil || s.fn != nil {
+		return false
+	}
+	d.encode()
+	if s.flight != nil {
+		return s.flight.write(d.framed)
+	}
+	return s.ring.write(d.framed)
+}
+
 // Emit writes a record of an event emitted by a script (rather than fired by
 // a probe) into the subscription's buffer, timestamped now. It returns the
 // size of the encoded record, and whether it was written (false: dropped

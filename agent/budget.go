@@ -31,7 +31,8 @@ type Totals struct {
 	// for the sessions' total on a loaded host.
 	MaxCPU float64
 	// MaxMemory bounds the bytes the sessions hold together: their event
-	// buffers (BufferSize each), the traces queued for their handlers,
+	// buffers (two of BufferSize each: the events for the CLI and those
+	// waiting for the handlers), the traces queued for their handlers,
 	// their Aggregations' groups and the shipped groups (traces.Ship)
 	// waiting to be sent, at most 8 MiB a session. A session that would take it past is
 	// refused; past it, the sessions holding the most are detached until
@@ -63,7 +64,7 @@ const budgetWindows = 3
 type governor struct {
 	totals Totals
 	limits Limits
-	buffer int64         // a session's event buffer
+	buffer int64         // a session's event buffers
 	window time.Duration // one second
 	log    *slog.Logger
 	aggs   aggCounter
@@ -100,7 +101,7 @@ func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
 	return &governor{
 		totals:   o.Totals,
 		limits:   o.Limits,
-		buffer:   int64(o.BufferSize),
+		buffer:   2 * int64(o.BufferSize), // the session buffer and the handler queue
 		window:   time.Second,
 		log:      log,
 		aggs:     aggCounter{max: o.Totals.MaxAggregations},

@@ -197,7 +197,7 @@ func TestTotalCPUIsBounded(t *testing.T) {
 // The memory sessions hold counts against the total: their buffers at
 // attach, their Aggregations' groups as they grow.
 func TestTotalMemoryIsBounded(t *testing.T) {
-	a := start(t, agent.Options{BufferSize: 1 << 20, Totals: agent.Totals{MaxMemory: 5 << 19}})
+	a := start(t, agent.Options{BufferSize: 1 << 19, Totals: agent.Totals{MaxMemory: 5 << 19}})
 	c1, _ := mustAttach(t, a, busyScript)
 	c2, _ := mustAttach(t, a, busyScript)
 	_, _, err := attachErr(t, a, busyScript)

@@ -30,7 +30,7 @@ func Remote(traces *script.Traces) {
 // Sessions whose scripts are still loading hold their buffers: attaches
 // at once are held to Totals.MaxMemory as if one followed the other.
 func TestConcurrentAttachesReserveMemory(t *testing.T) {
-	a := start(t, agent.Options{BufferSize: 1 << 20, Totals: agent.Totals{MaxMemory: 5 << 19}})
+	a := start(t, agent.Options{BufferSize: 1 << 19, Totals: agent.Totals{MaxMemory: 5 << 19}})
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	ok, busy := 0, 0
@@ -52,7 +52,7 @@ func TestConcurrentAttachesReserveMemory(t *testing.T) {
 	}
 	wg.Wait()
 	if ok != 2 || busy != 2 {
-		t.Fatalf("%d sessions attached, %d refused; want 2 and 2 (2.5 MiB for buffers of 1 MiB)", ok, busy)
+		t.Fatalf("%d sessions attached, %d refused; want 2 and 2 (2.5 MiB for sessions of two 512-KiB buffers)", ok, busy)
 	}
 }
 

@@ -26,28 +26,19 @@ const gather = 10 * time.Millisecond
 // pump.run).
 const quiet = 2 * gather
 
-// route says where the events of a probe go.
-type route uint8
-
-const (
-	routeCLI    route = 1 << iota // raw, to Local
-	routeScript                   // to the remote handlers
-)
-
-// The pump moves a session's buffered records: probe events to the CLI
-// and/or the remote handlers, emitted events to the CLI. It is the only
-// reader of the subscription and the only writer of the events stream.
+// The pump moves a session's buffered records: from the session buffer
+// (sub: the probe events Local wants, and the events Remote emitted) to
+// the CLI, and from the handler queue (queue, see handlers.go) to the
+// remote handlers. It is the only reader of both and the only writer of
+// the events stream.
 type pump struct {
-	s       *session
-	raw     []byte
-	out     []byte
-	routes  map[string]route // probe name → route, for routes version
-	version uint64
-	broken  bool           // the events stream failed: discard
-	traces  []script.Trace // the current chunk of traces
-	bytes   []byte         // the current chunk of record copies
-	ships   []byte         // shipped groups taken from the session's queue
-	last    time.Time      // when the buffer last turned non-empty (Ready)
+	s      *session
+	raw    []byte
+	out    []byte
+	broken bool      // the events stream failed: discard
+	chunks chunks    // of the traces it hands to the handlers
+	ships  []byte    // shipped groups taken from the session's queue
+	last   time.Time // when a buffer last turned non-empty (Ready)
 
 	flushReq chan chan struct{}
 	quit     chan struct{}
@@ -57,7 +48,6 @@ type pump struct {
 func newPump(s *session) *pump {
 	return &pump{
 		s:        s,
-		routes:   map[string]route{},
 		flushReq: make(chan chan struct{}),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
@@ -69,23 +59,9 @@ func (p *pump) run() {
 	for {
 		select {
 		case <-p.s.sub.Ready():
-			// An event after a quiet spell (none arrived to an empty
-			// buffer for quiet) is read at once: the goroutine that
-			// fired its probe is running, so the pass costs no thread a
-			// wake-up of its own, where waiting for a timer would wake
-			// the process again, for a pass that most likely finds that
-			// one event.
-			// Otherwise events gather for a moment, so that a steady
-			// stream costs the service at most a hundred passes a second
-			// rather than one per event, unless they come fast enough to
-			// fill a quarter of the buffer meanwhile: then it is read as
-			// it fills.
-			now := time.Now()
-			if now.Sub(p.last) < quiet {
-				p.gather()
-			}
-			p.last = now
-			p.pass()
+			p.ready()
+		case <-p.s.queue.Ready():
+			p.ready()
 		case <-p.s.ships.ready:
 			p.pass()
 		case ack := <-p.flushReq:
@@ -94,19 +70,49 @@ func (p *pump) run() {
 		case <-p.quit:
 			p.pass()
 			p.s.events.Close()
-			// Probes that saw the subscription just before it closed may
-			// have written since: count them rather than lose them silently.
-			for b := p.s.sub.Read(p.raw[:0]); len(b) > 0; {
-				_, rest, err := protocol.NextRecord(b)
-				if err != nil {
-					break
-				}
-				p.s.lost.Add(1)
-				b = rest
-			}
+			// Probes that saw the subscriptions just before they closed
+			// may have written since: count them rather than lose them
+			// silently.
+			p.s.lost.Add(countRecords(p.s.sub.Read(p.raw[:0])))
+			p.s.lost.Add(countRecords(p.s.queue.Read(p.raw[:0])))
 			return
 		}
 	}
+}
+
+// ready is a pass when a buffer turned non-empty.
+func (p *pump) ready() {
+	// An event after a quiet spell (none arrived to an empty
+	// buffer for quiet) is read at once: the goroutine that
+	// fired its probe is running, so the pass costs no thread a
+	// wake-up of its own, where waiting for a timer would wake
+	// the process again, for a pass that most likely finds that
+	// one event.
+	// Otherwise events gather for a moment, so that a steady
+	// stream costs the service at most a hundred passes a second
+	// rather than one per event, unless they come fast enough to
+	// fill a quarter of the buffer meanwhile: then it is read as
+	// it fills.
+	now := time.Now()
+	if now.Sub(p.last) < quiet {
+		p.gather()
+	}
+	p.last = now
+	p.pass()
+}
+
+// countRecords returns how many records b holds.
+func countRecords(b []byte) uint64 {
+	n := uint64(0)
+	for len(b) > 0 {
+		_, rest, err := protocol.NextRecord(b)
+		if err != nil {
+			break
+		}
+		n++
+		b = rest
+	}
+	return n
 }
 
 // gather waits a moment for events to accumulate, until the buffer passes
@@ -117,6 +123,7 @@ func (p *pump) gather() {
 	select {
 	case <-t.C:
 	case <-p.s.sub.Filling():
+	case <-p.s.queue.Filling():
 	case ack := <-p.flushReq:
 		p.pass()
 		close(ack)
@@ -143,24 +150,16 @@ func (p *pump) stop() {
 // pass moves every buffered record.
 func (p *pump) pass() {
 	// A pending Filling signal is about what this pass reads: drop it, so
-	// that the next gather waits for the buffer to fill again.
-	select {
-	case <-p.s.sub.Filling():
-	default:
+	// that the next gather waits for a buffer to fill again.
+	for _, c := range []<-chan struct{}{p.s.sub.Filling(), p.s.queue.Filling()} {
+		select {
+		case <-c:
+		default:
+		}
 	}
+	p.toHandlers()
+	out := p.out[:0]
 	p.raw = p.s.sub.Read(p.raw[:0])
-	if len(p.raw) == 0 {
-		p.sendShips(p.out[:0])
-		return
-	}
-	if v := p.s.version.Load(); v != p.version {
-		clear(p.routes)
-		p.version = v
-	}
-	var (
-		batch = engine.Batch{Traces: make([]*script.Trace, 0, min(len(p.raw)/32, 4096))}
-		out   = p.out[:0]
-	)
 	for i, b := 0, p.raw; len(b) > 0; i++ {
 		if i%pumpYield == pumpYield-1 {
 			runtime.Gosched() // see pumpYield
@@ -169,36 +168,45 @@ func (p *pump) pass() {
 		if err != nil {
 			break // cannot happen: the buffer holds what probes wrote
 		}
-		kind, name, err := protocol.PeekRecord(rec)
-		if err != nil {
-			b = rest
-			continue
-		}
-		r := routeCLI // emitted events always go to the CLI
-		if kind == protocol.RecordEvent {
-			r = p.route(name)
-		}
-		if r&routeCLI != 0 {
-			out = binary.AppendUvarint(out, uint64(len(rec)))
-			out = append(out, rec...)
-			if len(out) >= maxBatch {
-				p.send(out)
-				out = out[:0]
-			}
-		}
-		if r&routeScript != 0 {
-			t, own := p.newTrace(rec)
-			if scripthost.LoadTrace(t, own, p.s.a.origin) == nil {
-				batch.Traces = append(batch.Traces, t)
-				batch.Bytes += len(own)
-			}
+		out = binary.AppendUvarint(out, uint64(len(rec)))
+		out = append(out, rec...)
+		if len(out) >= maxBatch {
+			p.send(out)
+			out = out[:0]
 		}
 		b = rest
 	}
 	p.sendShips(out)
+}
+
+// toHandlers hands the handler queue's records to the engine.
+func (p *pump) toHandlers() {
+	p.raw = p.s.queue.Read(p.raw[:0])
+	if len(p.raw) == 0 {
+		return
+	}
+	batch := engine.Batch{Traces: make([]*script.Trace, 0, min(len(p.raw)/32, 4096))}
+	n := int64(0)
+	for i, b := 0, p.raw; len(b) > 0; i++ {
+		if i%pumpYield == pumpYield-1 {
+			runtime.Gosched() // see pumpYield
+		}
+		rec, rest, err := protocol.NextRecord(b)
+		if err != nil {
+			break // cannot happen: the buffer holds what probes wrote
+		}
+		n++
+		t, own := p.chunks.newTrace(rec)
+		if scripthost.LoadTrace(t, own, p.s.a.origin) == nil {
+			batch.Traces = append(batch.Traces, t)
+			batch.Bytes += len(own)
+		}
+		b = rest
+	}
 	if len(batch.Traces) > 0 {
 		p.s.eng.Dispatch(batch)
 	}
+	p.s.ahead.Add(-n) // dispatched (or dropped and counted): Pending has them
 }
 
 // sendShips sends out, the batch so far, with the shipped groups queued
@@ -233,51 +241,6 @@ func (p *pump) sendShips(out []byte) {
 // service's goroutines run: a full buffer holds tens of thousands, and with
 // few Ps (GOMAXPROCS=1) requests would wait for all of them.
 const pumpYield = 32
-
-// Traces handed to the handlers, and copies of their records, are carved
-// out of chunks: two allocations per chunk instead of two per event. A
-// trace a script keeps pins its chunk of chunkTraces traces and the records
-// those hold: records over chunkRecord bytes get allocations of their own,
-// so that is at most chunkTraces × chunkRecord bytes plus one chunkBytes
-// chunk, some 320 KiB, never the session's buffer.
-const (
-	chunkTraces = 256
-	chunkBytes  = 64 << 10
-	chunkRecord = 1 << 10
-)
-
-// newTrace returns a Trace to fill and a copy of rec of its own.
-func (p *pump) newTrace(rec []byte) (*script.Trace, []byte) {
-	if len(rec) > chunkRecord {
-		return new(script.Trace), append([]byte(nil), rec...)
-	}
-	if len(p.traces) == cap(p.traces) {
-		p.traces = make([]script.Trace, 0, chunkTraces)
-	}
-	p.traces = p.traces[:len(p.traces)+1]
-	if cap(p.bytes)-len(p.bytes) < len(rec) {
-		p.bytes = make([]byte, 0, max(chunkBytes, len(rec)))
-	}
-	start := len(p.bytes)
-	p.bytes = append(p.bytes, rec...)
-	return &p.traces[len(p.traces)-1], p.bytes[start:len(p.bytes):len(p.bytes)]
-}
-
-func (p *pump) route(name []byte) route {
-	if r, ok := p.routes[string(name)]; ok {
-		return r
-	}
-	n := string(name)
-	var r route
-	if p.s.local.Match(n) {
-		r |= routeCLI
-	}
-	if p.s.remote.Load().Match(n) {
-		r |= routeScript
-	}
-	p.routes[n] = r
-	return r
-}
 
 // send writes one Events frame. Writing blocks while the CLI does not read,
 // which lets the session buffer fill and probes drop (and count) events.

@@ -42,10 +42,17 @@ type session struct {
 	ctl    *yamux.Stream
 	events *yamux.Stream
 
-	local   *match.Set                // probes forwarded raw to the CLI
-	remote  atomic.Pointer[match.Set] // probes the remote handlers want
-	version atomic.Uint64             // bumped when remote changes
-	sub     *jstrace.Subscription
+	local  *match.Set                // probes forwarded raw to the CLI
+	remote atomic.Pointer[match.Set] // probes the remote handlers want
+	sub    *jstrace.Subscription     // the session buffer: to the CLI
+	// The remote handlers' events (see handlers.go): handlers sees them
+	// as their probes fire, queue holds those that wait for the engine
+	// goroutine, ahead counts those in queue or on their way to the
+	// engine, chunks hands out the traces of those that do not wait.
+	handlers *jstrace.Subscription
+	queue    *jstrace.Subscription
+	ahead    atomic.Int64
+	chunks   chunks
 	// loading is set while the script's entry point runs: its On calls
 	// then only record the patterns, applied to sub once it returns, so
 	// that a script calling On in a loop costs one pass over the probes,
@@ -113,6 +120,8 @@ func (s *session) run() {
 	}
 	s.sub = jstrace.Subscribe(s.local.Match, s.a.opts.BufferSize)
 	defer s.sub.Close()
+	s.queue = jstrace.Subscribe(nil, s.a.opts.BufferSize)
+	defer s.queue.Close()
 	l := s.a.opts.Limits
 	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, Limits: engine.Limits{
 		HandlerTimeout: l.HandlerTimeout,
@@ -125,6 +134,8 @@ func (s *session) run() {
 		return
 	}
 	defer s.fed.close()
+	s.handlers = jstrace.SubscribeFunc(nil, s.handlerEvent)
+	defer s.handlers.Close()
 	s.loading.Store(true)
 	err = s.eng.Run(s.attach.Name, []byte(s.attach.Source), engine.Remote)
 	s.loading.Store(false)
@@ -155,6 +166,7 @@ func (s *session) run() {
 	// deadline, so a CLI that stopped reading cannot hold the session (the
 	// pump may be blocked writing to it right now).
 	s.sub.Close()
+	s.handlers.Close()
 	s.fed.close()
 	s.events.SetWriteDeadline(time.Now().Add(flushTimeout))
 	p.flush()
@@ -164,12 +176,13 @@ func (s *session) run() {
 	p.stop()
 	s.console.close(flushTimeout)
 	stats := s.stats()
+	inlined, _ := s.eng.Inlined()
 	s.fw.Send(protocol.FrameDone, &stats)
 	s.ctl.SetReadDeadline(time.Now().Add(lingerTimeout))
 	<-ctlDone
 	s.log.Info("session ended", "duration", time.Since(start).Round(time.Millisecond),
 		"events", stats.Events, "dropped", stats.Dropped, "handler_dropped", stats.HandlerDropped,
-		"console_dropped", stats.ConsoleDropped, "errors", stats.Errors)
+		"console_dropped", stats.ConsoleDropped, "errors", stats.Errors, "handled_inline", inlined)
 }
 
 // readControl reads the control stream until it ends. stop is closed on
@@ -241,7 +254,7 @@ func (s *session) waitStop(stop <-chan struct{}) {
 func (s *session) stats() protocol.Stats {
 	return protocol.Stats{
 		Events:         s.sent.Load(),
-		Dropped:        s.sub.Dropped() + s.lost.Load(),
+		Dropped:        s.sub.Dropped() + s.queue.Dropped() + s.lost.Load(),
 		HandlerDropped: s.eng.Dropped(),
 		ConsoleDropped: s.console.droppedBytes(),
 		Errors:         s.eng.Faults(),
@@ -303,20 +316,19 @@ func (s *session) Fault(msg string) {
 // Subscribed updates the subscription with the remote handlers' patterns.
 func (s *session) Subscribed(set *match.Set) {
 	s.remote.Store(set)
-	s.version.Add(1)
 	if !s.loading.Load() {
 		s.resubscribe()
 	}
 }
 
-// resubscribe makes sub match the local and the newest remote patterns.
-// The match runs for every probe, outside the registry's lock.
+// resubscribe makes handlers match the newest remote patterns. The match
+// runs for every probe, outside the registry's lock.
 func (s *session) resubscribe() {
 	s.subMu.Lock()
 	defer s.subMu.Unlock()
-	local, remote := s.local, s.remote.Load()
+	remote := s.remote.Load()
 	if remote.Len() == 0 {
 		return
 	}
-	s.sub.SetMatch(func(name string) bool { return local.Match(name) || remote.Match(name) })
+	s.handlers.SetMatch(remote.Match)
 }

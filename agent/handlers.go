@@ -1,0 +1,83 @@
+package agent
+
+import (
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// The events of the probes the script's Remote handlers want reach them
+// one of two ways. A subscription function (handlers) sees each as its
+// probe fires. If every handler of that probe ends by construction (see
+// engine.Engine.Inline) and the script is idle with nothing queued, the
+// handlers run there and then, on the goroutine that fired the probe: an
+// event that comes alone costs the service no hand-off to another
+// goroutine, and so no wake-up of an idle thread. Otherwise the event goes
+// into the session's handler queue (queue, a buffer of its own), which
+// the pump reads and hands to the engine goroutine in batches, as every
+// event went before. ahead counts the events between the two: in queue,
+// or read from it and not yet dispatched; none runs inline while there are
+// any, so each goroutine's events reach the handlers in the order it fired
+// them.
+
+// handlerEvent is the handlers subscription's function.
+func (s *session) handlerEvent(e jstrace.Event) {
+	if s.eng.Inline(e.Name(), &s.ahead, func() *script.Trace { return s.inlineTrace(e) }) {
+		return
+	}
+	s.ahead.Add(1)
+	if !s.queue.Forward(e) {
+		s.ahead.Add(-1) // dropped, and counted
+	}
+}
+
+// inlineTrace returns the trace of e for handlers that run inline, or nil
+// if its record does not load. It is called with the engine's lock held,
+// which guards chunks.
+func (s *session) inlineTrace(e jstrace.Event) *script.Trace {
+	rec := e.Record()
+	if rec == nil {
+		s.queue.Forward(e) // too large: dropped and counted there
+		return nil
+	}
+	t, own := s.chunks.newTrace(rec)
+	if scripthost.LoadTrace(t, own, s.a.origin) != nil {
+		return nil
+	}
+	return t
+}
+
+// Traces handed to the handlers, and copies of their records, are carved
+// out of chunks: two allocations per chunk instead of two per event. A
+// trace a script keeps pins its chunk of chunkTraces traces and the records
+// those hold: records over chunkRecord bytes get allocations of their own,
+// so that is at most chunkTraces × chunkRecord bytes plus one chunkBytes
+// chunk, some 320 KiB, never the session's buffer.
+const (
+	chunkTraces = 256
+	chunkBytes  = 64 << 10
+	chunkRecord = 1 << 10
+)
+
+// chunks hands out traces and record copies; one goroutine at a time.
+type chunks struct {
+	traces []script.Trace // the current chunk of traces
+	bytes  []byte         // the current chunk of record copies
+}
+
+// newTrace returns a Trace to fill and a copy of rec of its own.
+func (c *chunks) newTrace(rec []byte) (*script.Trace, []byte) {
+	if len(rec) > chunkRecord {
+		return new(script.Trace), append([]byte(nil), rec...)
+	}
+	if len(c.traces) == cap(c.traces) {
+		c.traces = make([]script.Trace, 0, chunkTraces)
+	}
+	c.traces = c.traces[:len(c.traces)+1]
+	if cap(c.bytes)-len(c.bytes) < len(rec) {
+		c.bytes = make([]byte, 0, max(chunkBytes, len(rec)))
+	}
+	start := len(c.bytes)
+	c.bytes = append(c.bytes, rec...)
+	return &c.traces[len(c.traces)-1], c.bytes[start:len(c.bytes):len(c.bytes)]
+}
