@@ -316,3 +316,21 @@ func (h *rateHandler) result(b *testing.B) (int, latencies) {
 	}
 	return n, latencies{p50: quantile(0.5), p99: quantile(0.99), max: time.Duration(worst)}
 }
+
+// BenchmarkHandlerInProbe: one event through BenchmarkHandlerRate's
+// handler (which ends by construction, so the agent runs it where its
+// probe fires when nothing is queued), fired in a loop by one goroutine:
+// the whole cost, encoding and the trace's copy included, paid by the
+// goroutine that fires the probe.
+func BenchmarkHandlerInProbe(b *testing.B) {
+	s := attachRate(b, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		ratep.Emit("id", i, "method", "GET", "status", 200, "duration", time.Duration(i))
+	}
+	b.StopTimer()
+	if n, lat := s.stop(b); n+int(lat.dropped) != b.N {
+		b.Fatalf("handled %d and dropped %d of %d events", n, lat.dropped, b.N)
+	}
+}

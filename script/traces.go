@@ -14,7 +14,9 @@ import (
 // process and what the Remote functions emitted.
 //
 // All handlers, Every callbacks and cleanup functions of one script instance
-// run one at a time, on one goroutine, so script state needs no locks.
+// run one at a time, so script state needs no locks: on the script's
+// goroutine, or for handlers that end by construction, on the goroutine
+// that fired the probe (see docs/scripts.md, "Where handlers run").
 // Traces' methods may be called from them, and from Remote and Local.
 type Traces struct {
 	host link.Host[Trace]

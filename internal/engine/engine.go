@@ -148,11 +148,12 @@ type Engine struct {
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
 	// its work, or Inline.
-	mu       sync.Mutex
-	handlers []handler
-	routes   map[string][]int // trace name → indexes into handlers
-	timers   timers
-	cleanups []func()
+	mu        sync.Mutex
+	slowCalls int // Inline's calls that took over inlineBudget
+	handlers  []handler
+	routes    map[string][]int // trace name → indexes into handlers
+	timers    timers
+	cleanups  []func()
 
 	stopOnce sync.Once
 }

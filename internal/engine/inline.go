@@ -26,10 +26,13 @@ import (
 // inlineBudget is the longest a bounded handler may run on the caller's
 // goroutine: one that ran longer inlineSlow calls in a row (once could be
 // the scheduler's doing, which wall time cannot tell) is queued from then
-// on.
+// on, and after inlineSlowTotal such calls of any handlers, however
+// spaced, so are all (what a script can make the service wait is bounded
+// in total, not per handler).
 const (
-	inlineBudget = 100 * time.Microsecond
-	inlineSlow   = 3
+	inlineBudget    = 100 * time.Microsecond
+	inlineSlow      = 3
+	inlineSlowTotal = 64
 )
 
 // OnBounded is On for a handler the sandbox proved to end in a bounded
@@ -88,9 +91,14 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 			now := time.Now()
 			if h := &e.handlers[i]; now.Sub(last) <= inlineBudget {
 				h.slow = 0
-			} else if h.slow++; h.slow == inlineSlow {
-				h.bounded = false
-				e.demoted.Add(1)
+			} else {
+				if h.slow++; h.slow == inlineSlow {
+					h.bounded = false
+					e.demoted.Add(1)
+				}
+				if e.slowCalls++; e.slowCalls == inlineSlowTotal {
+					e.bounded.Store(false) // none inline from now on
+				}
 			}
 			last = now
 			if err != nil && !errors.Is(err, errDetached) {

@@ -193,3 +193,40 @@ func parsed(t *testing.T, sub *jstrace.Subscription, name string, i int) *script
 	}
 	return tr
 }
+
+// A bounded handler whose calls take long (a native on large data) runs
+// inline no more after inlineSlow of them in a row.
+func TestInlineSlowHandlerQueued(t *testing.T) {
+	const src = `package main
+
+import (
+	"strings"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var n int
+
+func Remote(traces *script.Traces) {
+	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 64<<20)) })
+	traces.On("fast", func(t *script.Trace) { n++ })
+}
+`
+	e, err := Start("s.go", []byte(src), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	for i := range inlineSlow + 2 {
+		if got, want := e.Inline("slow", &ahead, trace("slow")), i < inlineSlow; got != want {
+			t.Errorf("call %d: Inline = %v, want %v", i, got, want)
+		}
+	}
+	if _, demoted := e.Inlined(); demoted != 1 {
+		t.Errorf("demoted = %d, want 1", demoted)
+	}
+	if !e.Inline("fast", &ahead, trace("fast")) {
+		t.Error("another handler no longer inline")
+	}
+}
