@@ -208,7 +208,7 @@ import (
 var n int
 
 func Remote(traces *script.Traces) {
-	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 64<<20)) })
+	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 200<<20)) })
 	traces.On("fast", func(t *script.Trace) { n++ })
 }
 `
