@@ -94,6 +94,7 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach' -benchtime 5x -count 3 | tee results/attach.txt
 	cd bench && $(GO) test -run '^$$' -bench 'HandlerRate' -benchtime 1x | tee results/rate.txt
+	cd bench && $(GO) test -run '^$$' -bench 'HandlerInProbe' -benchtime 200000x -count 5 | tee -a results/rate.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Span|PropagationHop)$$' -count 5 | tee results/spans.txt
 	$(GO) test -run '^$$' -bench 'File|Redis' -count 3 ./internal/tracestore | tee bench/results/stores.txt
 	$(GO) test -run '^$$' -bench 'Receiver|DecodeNDJSON|Render|ShowFromFile' -count 3 ./internal/collector ./internal/waterfall ./internal/cli | tee bench/results/collector.txt

@@ -17,9 +17,16 @@ type action struct {
 	s      *session
 	reason string // detach for it
 	note   int64  // else tell the script its Aggregations hold this
+	watch  bool   // else check its handlers running where probes fired
 }
 
 func (a action) do() {
+	if a.watch {
+		// A handler that runs away where its probe fired is stopped by
+		// whoever sees it first; in an idle service, this tick.
+		a.s.eng.CheckInline()
+		return
+	}
 	if a.reason != "" {
 		a.s.eng.Kill(a.reason)
 		a.s.Detach(a.reason)
@@ -74,6 +81,7 @@ func (g *governor) tick(span time.Duration) ([]action, bool) {
 		if u.detached {
 			continue
 		}
+		acts = append(acts, action{s: s, watch: true})
 		if p := s.fed.pool; !u.noted && p.Used() >= p.Limit()-p.Limit()/32 {
 			u.noted = true
 			acts = append(acts, action{s: s, note: p.Limit()})

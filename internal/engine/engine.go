@@ -144,6 +144,9 @@ type Engine struct {
 	// bounded is set once there is one; inlined counts the traces they
 	// were called for there, demoted the handlers sent back to the queue.
 	bounded          atomic.Bool
+	inlineOff        atomic.Bool  // too many slow calls: none inline any more
+	inlineSince      atomic.Int64 // when the running inline call began (since wallBase), 0 if none
+	inlineHeap       atomic.Uint64
 	inlined, demoted atomic.Uint64
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
@@ -307,7 +310,11 @@ func (e *Engine) loop() {
 // stretch runs fn, a stretch of work, pinned (see pinning) and holding
 // the engine's lock (see Inline).
 func (e *Engine) stretch(fn func()) {
-	e.mu.Lock()
+	for !e.mu.TryLock() {
+		// An inline call runs: watch it while waiting (see CheckInline).
+		e.CheckInline()
+		time.Sleep(100 * time.Microsecond)
+	}
 	defer e.mu.Unlock()
 	e.pins.pin()
 	defer e.pins.unpin()

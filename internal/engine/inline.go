@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"runtime/metrics"
 	"sync/atomic"
 	"time"
 
@@ -20,22 +21,32 @@ import (
 // time counted against the script's CPU budget.
 //
 // What they cannot bound is the time a native function takes on large
-// data (fmt of a large map): calls that take longer than inlineBudget
-// send their handler to the queue from then on.
+// data (fmt of a large map, a string compared with itself forty times in
+// a row): calls that take longer than inlineBudget send their handler to
+// the queue from then on; and a call that runs past HandlerTimeout, or
+// allocates more than a call may, is stopped by whoever is awake to see
+// it (CheckInline), as the watchdog stops a queued call, but without
+// waking anything for calls that end in time: the goroutines whose
+// Inline finds the engine's lock taken (in a busy service, at once), the
+// engine goroutine waiting for the lock, the host's periodic check (the
+// agent's governor, once a second).
 
 // inlineBudget is the longest a bounded handler may run on the caller's
 // goroutine: one that ran longer inlineSlow calls in a row is queued from
-// then on, and after inlineSlowTotal such calls of any handlers, however
-// spaced, so are all (what a script can make the service wait is bounded
-// in total, not per handler). It is wall time, which the runtime stretches
-// now and then (a GC assist, a preemption, a stack to grow: 100 µs every
-// few hundred calls of a 2-µs handler on a busy 2-vCPU machine), so it is
-// set well above a handler's time, and a handler is demoted only for a
-// run of such calls.
+// then on; and once inlineSlowTotal such calls of any handlers, however
+// spaced, make more than one in inlineSlowShare of the traces handled
+// inline, so are all (a script cannot make a share of the service's
+// requests wait by spacing its slow calls). It is wall time, which the
+// machine stretches now and then (a GC assist, a preemption, a thread
+// descheduled: past 100 µs every few hundred calls of a 2-µs handler on a
+// busy 2-vCPU machine, past 1 ms one in some 10,000), so it is set well
+// above a handler's time, a handler is demoted only for a run of such
+// calls, and the script for a share of them.
 const (
 	inlineBudget    = time.Millisecond
 	inlineSlow      = 3
 	inlineSlowTotal = 64
+	inlineSlowShare = 1000
 )
 
 // OnBounded is On for a handler the sandbox proved to end in a bounded
@@ -62,7 +73,11 @@ func (e *Engine) OnBounded(pattern string, fn func(*script.Trace)) error {
 // Inline is safe for concurrent use. It never waits: not for the lock,
 // nor for the engine goroutine.
 func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trace) bool {
-	if !e.bounded.Load() || e.pending.Load() != 0 || ahead.Load() != 0 || !e.mu.TryLock() {
+	if !e.bounded.Load() || e.inlineOff.Load() || e.pending.Load() != 0 || ahead.Load() != 0 {
+		return false
+	}
+	if !e.mu.TryLock() {
+		e.CheckInline() // the holder may be an inline call that runs away
 		return false
 	}
 	defer e.mu.Unlock()
@@ -79,6 +94,9 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 		}
 	}
 	start := time.Now()
+	e.inlineHeap.Store(0)
+	e.inlineSince.Store(max(int64(start.Sub(wallBase)), 1))
+	defer e.inlineSince.Store(0)
 	if t := mk(); t != nil {
 		last := start
 		for _, i := range idx {
@@ -99,8 +117,8 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 					h.bounded = false
 					e.demoted.Add(1)
 				}
-				if e.slowCalls++; e.slowCalls == inlineSlowTotal {
-					e.bounded.Store(false) // none inline from now on
+				if e.slowCalls++; e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load() {
+					e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
 				}
 			}
 			last = now
@@ -135,4 +153,48 @@ func (e *Engine) route(name string) []int {
 	}
 	e.routes[name] = idx
 	return idx
+}
+
+// inlineWatch is how long an inline call runs before CheckInline looks at
+// what it allocated: runtime/metrics costs a few microseconds to read.
+const inlineWatch = 5 * time.Millisecond
+
+// CheckInline stops the script (and returns why) if a handler running
+// where its probe fired has run longer than Limits.HandlerTimeout, or
+// allocated more than a call may (see maxCallAlloc) since a check first
+// saw it run past inlineWatch; else it returns "". A host calls it
+// periodically (the agent's governor); Inline calls it when it finds the
+// lock taken. Safe for concurrent use; one atomic load when no such call
+// runs.
+func (e *Engine) CheckInline() string {
+	since := e.inlineSince.Load()
+	if since == 0 {
+		return ""
+	}
+	ran := time.Duration(int64(time.Since(wallBase)) - since)
+	if ran < inlineWatch {
+		return ""
+	}
+	var reason string
+	if b := e.limits.HandlerTimeout; b > 0 && ran > b {
+		reason = fmt.Sprintf("a handler ran longer than %v where its probe fired", b)
+	} else {
+		heap := heapBytes()
+		if e.inlineHeap.CompareAndSwap(0, heap) || heap <= e.inlineHeap.Load()+maxCallAlloc {
+			return ""
+		}
+		reason = fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20)
+	}
+	if e.inlineSince.Load() != since {
+		return "" // that call ended meanwhile
+	}
+	e.kill(reason)
+	return reason
+}
+
+// heapBytes returns the bytes of the heap's objects.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	return metricValue(s[0])
 }

@@ -49,6 +49,17 @@ func Remote(traces *script.Traces) {
 }
 `
 
+// inlineSoon is e.Inline, retried for a moment while the engine goroutine
+// still holds its lock from the task that started it (Start returns as
+// the entry point's task ends, before its stretch does).
+func inlineSoon(e *Engine, name string, ahead *atomic.Int64) bool {
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
+		if e.Inline(name, ahead, trace(name)) || time.Now().After(deadline) {
+			return e.inlined.Load() > 0
+		}
+	}
+}
+
 func trace(name string) func() *script.Trace {
 	return func() *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
 }
@@ -63,7 +74,7 @@ func TestInline(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ahead atomic.Int64
-	if !e.Inline("fast:a", &ahead, trace("fast:a")) {
+	if !inlineSoon(e, "fast:a", &ahead) {
 		t.Fatal("a bounded handler was not run inline")
 	}
 	for _, name := range []string{"loop:a", "both:a", "other"} {
@@ -208,7 +219,7 @@ import (
 var n int
 
 func Remote(traces *script.Traces) {
-	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 200<<20)) })
+	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 32<<20)) })
 	traces.On("fast", func(t *script.Trace) { n++ })
 }
 `
@@ -218,6 +229,9 @@ func Remote(traces *script.Traces) {
 	}
 	defer e.Stop(context.Background())
 	var ahead atomic.Int64
+	if !inlineSoon(e, "fast", &ahead) {
+		t.Fatal("not inline")
+	}
 	for i := range inlineSlow + 2 {
 		if got, want := e.Inline("slow", &ahead, trace("slow")), i < inlineSlow; got != want {
 			t.Errorf("call %d: Inline = %v, want %v", i, got, want)
@@ -228,5 +242,116 @@ func Remote(traces *script.Traces) {
 	}
 	if !e.Inline("fast", &ahead, trace("fast")) {
 		t.Error("another handler no longer inline")
+	}
+}
+
+// Slow calls spaced between fast ones (never inlineSlow in a row) turn
+// inline calls off for the whole script once there are inlineSlowTotal of
+// them, more than one in inlineSlowShare.
+func TestInlineSpacedSlowCallsBounded(t *testing.T) {
+	const src = `package main
+
+import (
+	"strings"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var n int
+
+func Remote(traces *script.Traces) {
+	traces.On("alt:*", func(t *script.Trace) {
+		if t.Name == "alt:slow" {
+			n += len(strings.Repeat("x", 16<<20))
+		}
+	})
+}
+`
+	e, err := Start("s.go", []byte(src), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	slow := 0
+	for ; slow < 2*inlineSlowTotal; slow++ {
+		if !e.Inline("alt:slow", &ahead, trace("alt:slow")) {
+			break
+		}
+		if !e.Inline("alt:fast", &ahead, trace("alt:fast")) {
+			break
+		}
+	}
+	if slow != inlineSlowTotal-1 {
+		t.Errorf("inline stopped after %d slow calls, want %d", slow+1, inlineSlowTotal)
+	}
+	if e.Inline("alt:fast", &ahead, trace("alt:fast")) {
+		t.Error("still inline")
+	}
+	if _, demoted := e.Inlined(); demoted != 0 {
+		t.Errorf("demoted = %d, want 0: no run of slow calls", demoted)
+	}
+}
+
+// A bounded handler whose natives take long (a 32-MiB string compared
+// with itself, forty times) is stopped past HandlerTimeout by whoever
+// sees it: here a goroutine whose Inline finds the lock taken.
+func TestInlineRunawayStopped(t *testing.T) {
+	const src = `package main
+
+import (
+	"strings"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var a, b string
+var n int
+
+func eq() {
+	if strings.EqualFold(a, b) { n++ }
+	if strings.EqualFold(a, b) { n++ }
+	if strings.EqualFold(a, b) { n++ }
+	if strings.EqualFold(a, b) { n++ }
+	if strings.EqualFold(a, b) { n++ }
+}
+
+func eq5() { eq(); eq(); eq(); eq(); eq() }
+
+func Remote(traces *script.Traces) {
+	a, b = strings.Repeat("x", 32<<20), strings.Repeat("x", 32<<20)
+	traces.On("slow", func(t *script.Trace) { eq5(); eq5(); eq5(); eq5() })
+	traces.On("other", func(t *script.Trace) { n++ })
+}
+`
+	out := &fakeOutput{}
+	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: Limits{HandlerTimeout: 50 * time.Millisecond, SetupTimeout: 10 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	done := make(chan time.Duration)
+	go func() {
+		start := time.Now()
+		e.Inline("slow", &ahead, trace("slow"))
+		done <- time.Since(start)
+	}()
+	for {
+		select {
+		case d := <-done:
+			t.Logf("held %v, kill reason %v", d, e.killReason.Load())
+			if d > time.Second {
+				t.Errorf("the runaway call held its goroutine %v", d)
+			}
+			out.mu.Lock()
+			defer out.mu.Unlock()
+			if len(out.detached) != 1 || !strings.Contains(out.detached[0], "where its probe fired") {
+				t.Errorf("detached %q", out.detached)
+			}
+			return
+		case <-time.After(time.Millisecond):
+			e.Inline("other", &ahead, trace("other"))
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"strconv"
 )
 
 // Handlers that end by construction run where their probe fires.
@@ -27,14 +28,18 @@ import (
 //     method value): calls name a script function or a native one;
 //   - no recursion, and at most maxInlineSteps syntax nodes counted along
 //     every call (f calling g twice counts g twice);
-//   - no call of a native function that takes a function (it may call it
-//     in a loop: sort.Slice, strings.Map, traces.On, traces.Every), nor of
-//     a package outside inlinePackages (a service's own packages may take
-//     locks the probe's caller holds; sort and json take time that grows
-//     with their input; slices and cmp are interpreted loops).
+//   - no call of a native function that takes a function or an interface
+//     with methods (it may call it in a loop: sort.Slice, strings.Map,
+//     Buffer.ReadFrom), nor of a package outside inlinePackages (sort and
+//     json take time that grows with their input; slices and cmp are
+//     interpreted loops), nor of a method of package script other than a
+//     Trace's and scriptCalls (On, Aggregate, Every take the probe
+//     registry's lock, which the probe's caller may hold);
 //
 // and the script declares no methods (natives call them through
-// interfaces — fmt calling String — where no call site shows it).
+// interfaces — fmt calling String — where no call site shows it), nor
+// imports a package the service opted in (its values' methods are the
+// service's code, which may take a lock the probe's caller holds).
 // Goroutines, channels and select are refused in every script already.
 //
 // What natives cost grows with the data they are given (fmt of a large
@@ -60,6 +65,11 @@ var inlinePackages = map[string]bool{
 func inlineHandlers(f *ast.File, info *types.Info) bool {
 	if info == nil {
 		return false
+	}
+	for _, spec := range f.Imports {
+		if path, err := strconv.Unquote(spec.Path.Value); err != nil || !allowed(path) {
+			return false // a service's own package: its values' methods are the service's code
+		}
 	}
 	b := bounds{info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}}
 	for _, d := range f.Decls {
@@ -132,12 +142,51 @@ func (b *bounds) isOn(call *ast.CallExpr) bool {
 	if recv == nil {
 		return false
 	}
+	// The receiver expression itself, not a struct embedding it: the
+	// rewrite passes it as the *script.Traces argument.
+	return isTraces(recv.Type()) && isTraces(b.info.TypeOf(sel.X))
+}
+
+// isTraces reports whether t is *script.Traces.
+func isTraces(t types.Type) bool {
+	ptr, ok := t.(*types.Pointer)
+	if !ok {
+		return false
+	}
+	named, ok := ptr.Elem().(*types.Named)
+	return ok && named.Obj().Name() == "Traces" && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() == ScriptPackage
+}
+
+// scriptCalls are the methods of package script a bounded handler may
+// call besides a Trace's: none changes what the session subscribes to or
+// registers (On, Aggregate, Every, Ship take the registry's lock, which a
+// service may hold where a probe fires).
+var scriptCalls = map[string]bool{
+	"Emit": true, "Log": true, "Logf": true, "Error": true, "Errorf": true,
+	"Dump": true, "Dir": true, "Args": true,
+}
+
+// scriptAllowed reports whether fn, of package script, may be called.
+func scriptAllowed(fn *types.Func) bool {
+	recv := fn.Type().(*types.Signature).Recv()
+	if recv == nil {
+		return false
+	}
 	ptr, ok := recv.Type().(*types.Pointer)
 	if !ok {
 		return false
 	}
 	named, ok := ptr.Elem().(*types.Named)
-	return ok && named.Obj().Name() == "Traces"
+	if !ok {
+		return false
+	}
+	switch named.Obj().Name() {
+	case "Trace":
+		return true
+	case "Traces":
+		return scriptCalls[fn.Name()]
+	}
+	return false
 }
 
 // fn returns the cost of the script function fn: what its body runs.
@@ -205,7 +254,10 @@ func (b *bounds) call(call *ast.CallExpr) int {
 		if obj.Pkg() == nil {
 			return 0 // error's Error: the script declares no methods, so a native's
 		}
-		if obj.Pkg() == nil || !inlinePackages[obj.Pkg().Path()] || takesFunc(obj.Type().(*types.Signature)) {
+		if obj.Pkg() == nil || !inlinePackages[obj.Pkg().Path()] || callsBack(obj.Type().(*types.Signature)) {
+			return unbounded
+		}
+		if obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj) {
 			return unbounded
 		}
 		return 0
@@ -214,15 +266,24 @@ func (b *bounds) call(call *ast.CallExpr) int {
 	}
 }
 
-// takesFunc reports whether a parameter of sig is, or holds, a function.
-func takesFunc(sig *types.Signature) bool {
+// callsBack reports whether a parameter of sig is, or holds, a function or
+// an interface with methods (an io.Reader: a Buffer may be made to read
+// from itself for ever): what the callee may call, maybe in a loop.
+// Values of the empty interface (fmt's) have no methods a script could
+// have written: it declares none.
+func callsBack(sig *types.Signature) bool {
 	for v := range sig.Params().Variables() {
 		t := v.Type()
 		if s, ok := t.Underlying().(*types.Slice); ok {
 			t = s.Elem()
 		}
-		if _, ok := t.Underlying().(*types.Signature); ok {
+		switch u := t.Underlying().(type) {
+		case *types.Signature:
 			return true
+		case *types.Interface:
+			if u.NumMethods() > 0 {
+				return true
+			}
 		}
 	}
 	return false

@@ -79,6 +79,10 @@ func twice8() { twice7(); twice7() }
 func twice9() { twice8(); twice8() }
 `, `traces.On("a", func(t *script.Trace) { twice9() })`, false},
 		{"few calls", "", `traces.On("a", func(t *script.Trace) { twice0(); twice0() })`, true},
+		{"emit and log", "", `traces.On("a", func(t *script.Trace) { traces.Emit("x", "n", n); traces.Logf("%d", n) })`, true},
+		{"aggregate", "", `traces.On("a", func(t *script.Trace) { traces.Aggregate("b", script.Agg{}) })`, false},
+		{"native taking an interface", "", `traces.On("a", func(t *script.Trace) { var b strings.Builder; fmt.Fprint(&b, n) })`, false},
+		{"traces embedded", "type W struct{ *script.Traces }\n", `w := W{traces}; w.On("a", count)`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,6 +96,33 @@ func twice9() { twice8(); twice8() }
 				t.Errorf("bounded = %v, want %v\n%s", got, tt.want, src)
 			}
 		})
+	}
+}
+
+// A script importing a package the service opted in gets no bounded
+// handler: that package's values have methods natives would call.
+func TestInlineHandlersOptedIn(t *testing.T) {
+	src := `package main
+
+import (
+	"example.com/svc/state" //jstrace:remote
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var _ = state.X
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.On("a", func(t *script.Trace) { n++ })
+}
+`
+	ck, err := check(token.NewFileSet(), "s.go", []byte(src), policy{remoteMarked: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inlineHandlers(ck.file, ck.info) || bounded(ck.file) {
+		t.Error("a handler of a script importing an opted-in package was rewritten")
 	}
 }
 
@@ -118,17 +149,20 @@ func bounded(f *ast.File) bool {
 	return false
 }
 
-// TestBoundedHandlerRuns: a rewritten script loads and its handler is
-// registered through OnBounded, behaving as On does in a host that does
-// not tell bounded handlers apart.
+// TestBoundedHandlerRuns: a rewritten script loads (On through a struct
+// embedding Traces included, which is not rewritten).
 func TestBoundedHandlerRuns(t *testing.T) {
 	src := `package main
 
 import "github.com/jstrace-go/jstrace/script"
 
+type W struct{ *script.Traces }
+
 func Remote(traces *script.Traces) {
 	n := 0
 	traces.On("a:*", func(t *script.Trace) { n++ })
+	w := W{traces}
+	w.On("b:*", func(t *script.Trace) { n++ })
 }
 `
 	s, err := Load("s.go", []byte(src), Options{})

@@ -68,7 +68,7 @@ func (b *Buffer) Peek(n int) ([]byte, error)            { return b.b.Peek(n) }
 func (b *Buffer) Read(p []byte) (int, error)            { return b.b.Read(p) }
 func (b *Buffer) ReadByte() (byte, error)               { return b.b.ReadByte() }
 func (b *Buffer) ReadBytes(delim byte) ([]byte, error)  { return b.b.ReadBytes(delim) }
-func (b *Buffer) ReadFrom(r io.Reader) (int64, error)   { return b.b.ReadFrom(r) }
+func (b *Buffer) ReadFrom(r io.Reader) (int64, error)   { checkSource(b, r); return b.b.ReadFrom(r) }
 func (b *Buffer) ReadRune() (rune, int, error)          { return b.b.ReadRune() }
 func (b *Buffer) ReadString(delim byte) (string, error) { return b.b.ReadString(delim) }
 func (b *Buffer) Reset()                                { b.b.Reset() }
@@ -91,4 +91,13 @@ func HTMLEscape(dst *Buffer, src []byte) { json.HTMLEscape(&dst.b, src) }
 // IndentBuffer is Indent into a Buffer.
 func IndentBuffer(dst *Buffer, src []byte, prefix, indent string) error {
 	return Indent(&dst.b, src, prefix, indent)
+}
+
+// checkSource panics, in the script, if b would read from itself: a
+// Buffer reading itself always has more to read, in native code no
+// watchdog can stop.
+func checkSource(b *Buffer, r io.Reader) {
+	if r, ok := r.(*Buffer); ok && r == b {
+		panic("bytes.Buffer.ReadFrom: a buffer cannot read from itself")
+	}
 }
