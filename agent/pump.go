@@ -203,8 +203,10 @@ func (p *pump) toHandlers() {
 		}
 		b = rest
 	}
-	if len(batch.Traces) > 0 {
-		p.s.eng.Dispatch(batch)
+	if len(batch.Traces) > 0 && p.s.eng.Dispatch(batch) != nil {
+		// The script has stopped: probes that saw the subscription just
+		// before it closed wrote these since. Counted, not lost silently.
+		p.s.lost.Add(uint64(len(batch.Traces)))
 	}
 	p.s.ahead.Add(-n) // dispatched (or dropped and counted): Pending has them
 }
