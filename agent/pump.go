@@ -158,15 +158,21 @@ func (p *pump) pass() {
 		}
 	}
 	p.toHandlers()
-	out := p.out[:0]
 	p.raw = p.s.sub.Read(p.raw[:0])
-	for i, b := 0, p.raw; len(b) > 0; i++ {
+	p.sendShips(p.appendRecords(p.out[:0], p.raw))
+}
+
+// appendRecords appends the records of b to out, the Events frame being
+// filled, each prefixed by its length, sending out whenever it passes
+// maxBatch, and returns what is left of it.
+func (p *pump) appendRecords(out, b []byte) []byte {
+	for i := 0; len(b) > 0; i++ {
 		if i%pumpYield == pumpYield-1 {
 			runtime.Gosched() // see pumpYield
 		}
 		rec, rest, err := protocol.NextRecord(b)
 		if err != nil {
-			break // cannot happen: the buffer holds what probes wrote
+			break // cannot happen: the buffers hold what probes and Ship wrote
 		}
 		out = binary.AppendUvarint(out, uint64(len(rec)))
 		out = append(out, rec...)
@@ -176,7 +182,7 @@ func (p *pump) pass() {
 		}
 		b = rest
 	}
-	p.sendShips(out)
+	return out
 }
 
 // toHandlers hands the handler queue's records to the engine.
@@ -217,19 +223,7 @@ func (p *pump) toHandlers() {
 // protocol.MaxFrameSize.
 func (p *pump) sendShips(out []byte) {
 	p.ships = p.s.ships.take(p.ships[:0])
-	for b := p.ships; len(b) > 0; {
-		rec, rest, err := protocol.NextRecord(b)
-		if err != nil {
-			break // cannot happen: Ship wrote them
-		}
-		out = binary.AppendUvarint(out, uint64(len(rec)))
-		out = append(out, rec...)
-		if len(out) >= maxBatch {
-			p.send(out)
-			out = out[:0]
-		}
-		b = rest
-	}
+	out = p.appendRecords(out, p.ships)
 	if len(out) > 0 {
 		p.send(out)
 	}
