@@ -74,7 +74,7 @@ type session struct {
 	detachReason string
 	detached     chan struct{}
 
-	emitRate, consoleRate rate // owned by the engine goroutine
+	emitRate, consoleRate rate // owned by whoever holds the engine's lock (see engine.Output)
 
 	ships *shipQueue // shipped groups waiting for the pump (see Ship)
 }
@@ -271,7 +271,8 @@ func (s *session) detachedWhy() string {
 	}
 }
 
-// The engine.Output methods, called on the engine goroutine.
+// The engine.Output methods, called with the engine's lock held: on the
+// engine goroutine, or where a probe fired (see handlers.go).
 
 var _ engine.Output = (*session)(nil)
 

@@ -29,8 +29,10 @@ import (
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// Output receives what a script produces. Its methods are called on the
-// engine goroutine.
+// Output receives what a script produces. Its methods are called one at a
+// time, with the engine's lock held: on the engine goroutine, or on a
+// goroutine whose Inline runs handlers (the agent: one that fired a
+// probe), so they must not block.
 type Output interface {
 	// Emit sends an event emitted by the script.
 	Emit(name string, kv []any)
