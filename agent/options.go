@@ -89,8 +89,10 @@ type Options struct {
 	// any peer can cause them). Default: slog.Default().
 	Logger *slog.Logger
 
-	// BufferSize is the size in bytes of each session's event buffer;
-	// events that do not fit are dropped and counted. Default: 1 MiB.
+	// BufferSize is the size in bytes of each of a session's two event
+	// buffers (the events for the CLI, and those waiting for the
+	// script's handlers); events that do not fit are dropped and
+	// counted. Default: 1 MiB.
 	BufferSize int
 
 	// MaxSessions bounds the sessions attached at once; more are refused.
