@@ -158,7 +158,11 @@ func Remote(traces *script.Traces) {
 			for i := 1; i <= each; i++ {
 				mk := func() *script.Trace { return parsed(t, sub, "g:"+name, i) }
 				if i%64 == 0 {
-					time.Sleep(100 * time.Microsecond) // let the queue drain
+					// Let the queue drain (however loaded the machine), so
+					// that some of the next traces can go inline.
+					for deadline := time.Now().Add(time.Second); (e.Pending() > 0 || ahead.Load() > 0) && time.Now().Before(deadline); {
+						time.Sleep(100 * time.Microsecond)
+					}
 				}
 				if e.Inline("g:"+name, &ahead, mk) {
 					inline.Add(1)
