@@ -111,7 +111,7 @@ var (
 type Engine struct {
 	out      Output
 	block    bool
-	tasks    chan func()
+	tasks    chan task
 	events   chan Batch
 	quit     chan struct{} // closed when the engine stops: Stop done, or Abandon
 	quitOnce sync.Once
@@ -194,7 +194,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		block:    opts.Block,
 		maxTr:    int64(cmp.Or(opts.MaxPending, 65536)),
 		maxBytes: int64(cmp.Or(opts.MaxPendingBytes, 16<<20)),
-		tasks:    make(chan func()),
+		tasks:    make(chan task),
 		events:   make(chan Batch, queueLen),
 		room:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
@@ -259,11 +259,18 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 // Args returns the script's arguments (Options.Args): traces.Args.
 func (e *Engine) Args() []string { return slices.Clone(e.args) }
 
+// A task is work for the engine goroutine: done, if not nil, is closed
+// once fn's stretch has ended.
+type task struct {
+	fn   func()
+	done chan struct{}
+}
+
 // Do runs fn on the engine goroutine and waits for it.
 func (e *Engine) Do(fn func()) error {
 	done := make(chan struct{})
 	select {
-	case e.tasks <- func() { defer close(done); fn() }:
+	case e.tasks <- task{fn, done}:
 	case <-e.quit:
 		return ErrStopped
 	}
@@ -294,8 +301,11 @@ func (e *Engine) loop() {
 	defer e.pins.halt.Release()
 	for {
 		select {
-		case fn := <-e.tasks:
-			e.stretch(fn)
+		case t := <-e.tasks:
+			e.stretch(t.fn)
+			if t.done != nil {
+				close(t.done) // after the stretch: its lock is free (see Inline)
+			}
 		case b := <-e.events:
 			e.stretch(func() { e.deliver(b) })
 		case <-e.timers.C():
@@ -385,7 +395,7 @@ func (e *Engine) Stop(ctx context.Context) error {
 	e.stopOnce.Do(func() {
 		go func() {
 			select {
-			case e.tasks <- func() { e.finish(deadline) }:
+			case e.tasks <- task{fn: func() { e.finish(deadline) }}:
 			case <-e.exited:
 			}
 		}()

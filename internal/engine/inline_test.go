@@ -49,9 +49,9 @@ func Remote(traces *script.Traces) {
 }
 `
 
-// inlineSoon is e.Inline, retried for a moment while the engine goroutine
-// still holds its lock from the task that started it (Start returns as
-// the entry point's task ends, before its stretch does).
+// inlineSoon is e.Inline, retried for a moment (a test's first trace must
+// go inline; Start returns once the stretch that ran the entry point has
+// released the engine's lock, which an early CI run found it did not).
 func inlineSoon(e *Engine, name string, ahead *atomic.Int64) bool {
 	for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
 		if e.Inline(name, ahead, trace(name)) || time.Now().After(deadline) {
@@ -266,7 +266,7 @@ var n int
 func Remote(traces *script.Traces) {
 	traces.On("alt:*", func(t *script.Trace) {
 		if t.Name == "alt:slow" {
-			n += len(strings.Repeat("x", 16<<20))
+			n += len(strings.Repeat("x", 32<<20))
 		}
 	})
 }
@@ -277,6 +277,9 @@ func Remote(traces *script.Traces) {
 	}
 	defer e.Stop(context.Background())
 	var ahead atomic.Int64
+	if !inlineSoon(e, "alt:fast", &ahead) {
+		t.Fatal("not inline")
+	}
 	slow := 0
 	for ; slow < 2*inlineSlowTotal; slow++ {
 		if !e.Inline("alt:slow", &ahead, trace("alt:slow")) {
@@ -335,6 +338,9 @@ func Remote(traces *script.Traces) {
 	}
 	defer e.Stop(context.Background())
 	var ahead atomic.Int64
+	if !inlineSoon(e, "other", &ahead) {
+		t.Fatal("not inline")
+	}
 	done := make(chan time.Duration)
 	go func() {
 		start := time.Now()
