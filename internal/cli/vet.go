@@ -19,13 +19,16 @@ type VetOptions struct {
 	IO *output
 	// Files are the scripts to check (the arguments), at least one.
 	Files []string
+	// Handlers also says where an agent runs each Remote handler of a
+	// clean script (--handlers). Default: false.
+	Handlers bool
 }
 
 // NewCmdVet returns the vet command: its arguments become VetOptions for
 // runF, or for runVet if runF is nil.
 func NewCmdVet(out *output, runF func(context.Context, *VetOptions) error) *cobra.Command {
 	opts := &VetOptions{IO: out}
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "vet <script.go>...",
 		Short: "Check scripts as jstrace would, without running them",
 		Long: `vet checks scripts as jstrace and the agents do before they run them:
@@ -38,9 +41,16 @@ them) and runs no script code.
 Problems are printed as file:line:col: message, one a line. vet exits 0
 when every script is clean, 4 when one is not, 2 when a file cannot be
 read. Imports marked //jstrace:remote are left to the agents that opt
-them in, as the CLI leaves them when it runs the script.`,
-		Example: `  jstrace vet examples/scripts/*.go`,
-		Args:    cobra.MinimumNArgs(1),
+them in, as the CLI leaves them when it runs the script.
+
+With --handlers, vet also prints, for each traces.On call outside Local,
+where the agents run its handler: where its probe fires (a handler that
+ends by construction, when nothing is queued before it), or on the
+script's goroutine, with the first thing that keeps it from running
+where its probe fires (see docs/scripts.md, "Where handlers run").`,
+		Example: `  jstrace vet examples/scripts/*.go
+  jstrace vet --handlers examples/scripts/latency-by-status.go`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Files = args
 			if runF != nil {
@@ -49,6 +59,8 @@ them in, as the CLI leaves them when it runs the script.`,
 			return runVet(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Handlers, "handlers", false, "also say where the agents run each Remote handler, and why")
+	return cmd
 }
 
 // runVet checks every file, prints the problems found and fails with
@@ -73,6 +85,19 @@ func runVet(ctx context.Context, opts *VetOptions) error {
 		}
 		for _, e := range errs {
 			opts.IO.write(opts.IO.stderr, e+"\n")
+		}
+		if len(errs) == 0 && opts.Handlers {
+			places, err := sandbox.Handlers(path, srcs[i])
+			if err != nil {
+				return err // vetScript found none: cannot happen
+			}
+			for _, p := range places {
+				where := "runs where its probe fires"
+				if !p.Inline {
+					where = "runs on the script's goroutine: " + p.Why
+				}
+				opts.IO.write(opts.IO.stdout, fmt.Sprintf("%s: handler %s\n", p.Pos, where))
+			}
 		}
 		if len(errs) > 0 {
 			problems += len(errs)

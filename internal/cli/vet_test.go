@@ -107,3 +107,41 @@ func TestVetMissingFile(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
 }
+
+// vet --handlers says where the agents run each Remote handler, and why
+// one that loops runs on the script's goroutine; Local's are not listed.
+func TestVetHandlers(t *testing.T) {
+	t.Chdir(t.TempDir())
+	const src = `//go:build ignore
+
+package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.On("request:end", func(t *script.Trace) { n++ })
+	traces.On("request:start", func(t *script.Trace) {
+		for i := 0; i < 3; i++ {
+			n++
+		}
+	})
+}
+
+func Local(traces *script.Traces) {
+	traces.On("request:*", func(t *script.Trace) {})
+}
+`
+	if err := os.WriteFile("h.go", []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Run(context.Background(), []string{"vet", "--handlers", "h.go"}, &stdout, &stderr); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, &stderr)
+	}
+	want := "h.go:9:2: handler runs where its probe fires\n" +
+		"h.go:10:2: handler runs on the script's goroutine: h.go:11:3: a loop\n"
+	if stdout.String() != want {
+		t.Errorf("stdout:\n%s\nwant:\n%s", &stdout, want)
+	}
+}

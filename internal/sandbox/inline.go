@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
 	"go/types"
@@ -66,61 +67,98 @@ func inlineHandlers(f *ast.File, info *types.Info) bool {
 	if info == nil {
 		return false
 	}
-	for _, spec := range f.Imports {
-		if path, err := strconv.Unquote(spec.Path.Value); err != nil || !allowed(path) {
-			return false // a service's own package: its values' methods are the service's code
-		}
-	}
-	b := bounds{info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}}
-	for _, d := range f.Decls {
-		fd, ok := d.(*ast.FuncDecl)
-		if !ok {
+	found := false
+	for _, p := range placeHandlers(nil, f, info) {
+		if !p.inline {
 			continue
 		}
-		if fd.Recv != nil {
-			return false // see above: natives may call methods
-		}
-		if fn, ok := info.Defs[fd.Name].(*types.Func); ok && fd.Body != nil {
-			b.decls[fn] = fd
-		}
-	}
-	found := false
-	ast.Inspect(f, func(n ast.Node) bool {
-		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 2 || call.Ellipsis.IsValid() || !b.isOn(call) {
-			return true
-		}
-		var steps int
-		switch h := ast.Unparen(call.Args[1]).(type) {
-		case *ast.FuncLit:
-			steps = b.body(h.Body)
-		case *ast.Ident:
-			fn, ok := info.Uses[h].(*types.Func)
-			if !ok || b.decls[fn] == nil {
-				return true
-			}
-			steps = b.fn(fn)
-		default:
-			return true
-		}
-		if steps > maxInlineSteps {
-			return true
-		}
+		call := p.call
 		sel := call.Fun.(*ast.SelectorExpr)
 		// traces.On(p, fn) → guard.OnBounded(traces, p, fn), positions kept.
 		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "OnBounded"}}
 		call.Args = append([]ast.Expr{sel.X}, call.Args...)
 		found = true
+	}
+	return found
+}
+
+// A placement is where the handler of one traces.On call runs.
+type placement struct {
+	call   *ast.CallExpr
+	inline bool
+	why    string // if not: the first reason found, with its position if fset was given
+}
+
+// placeHandlers says, for each traces.On call of f, whether its handler
+// is bounded, and if not why. fset, if not nil, positions the reasons.
+func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) []placement {
+	b := bounds{fset: fset, info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}}
+	var whole string // a reason that holds for the whole script
+	for _, spec := range f.Imports {
+		if path, err := strconv.Unquote(spec.Path.Value); err != nil || !allowed(path) {
+			whole = b.at(spec.Pos(), "the script imports a package of the service's (natives would call its code)")
+			break
+		}
+	}
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok {
+			continue
+		}
+		if fd.Recv != nil && whole == "" {
+			whole = b.at(fd.Pos(), "the script declares methods (natives may call them unseen, as fmt calls String)")
+		}
+		if fn, ok := info.Defs[fd.Name].(*types.Func); ok && fd.Body != nil {
+			b.decls[fn] = fd
+		}
+	}
+	var out []placement
+	ast.Inspect(f, func(n ast.Node) bool {
+		call, ok := n.(*ast.CallExpr)
+		if !ok || len(call.Args) != 2 || call.Ellipsis.IsValid() || !b.isOn(call) {
+			return true
+		}
+		p := placement{call: call, why: whole}
+		if p.why == "" {
+			var steps int
+			switch h := ast.Unparen(call.Args[1]).(type) {
+			case *ast.FuncLit:
+				steps, p.why = b.body(h.Body)
+			case *ast.Ident:
+				if fn, ok := info.Uses[h].(*types.Func); ok && b.decls[fn] != nil {
+					steps, p.why = b.fn(fn)
+				} else {
+					p.why = b.at(h.Pos(), "the handler is a function value")
+				}
+			default:
+				p.why = b.at(h.Pos(), "the handler is a function value")
+			}
+			if p.why == "" && steps > maxInlineSteps {
+				p.why = b.at(call.Args[1].Pos(), fmt.Sprintf("the handler may run more than %d steps", maxInlineSteps))
+			}
+		}
+		p.inline = p.why == ""
+		out = append(out, p)
 		return true
 	})
-	return found
+	return out
 }
 
 // bounds measures what script code may run.
 type bounds struct {
+	fset  *token.FileSet
 	info  *types.Info
 	decls map[*types.Func]*ast.FuncDecl // the script's functions
 	steps map[*types.Func]int           // their cost, once known; unbounded while being measured
+	whys  map[*types.Func]string        // why a function is unbounded, if it is
+}
+
+// at returns msg at pos, if positions are wanted.
+func (b *bounds) at(pos token.Pos, msg string) string {
+	if b.fset == nil || !pos.IsValid() {
+		return msg
+	}
+	return fmt.Sprintf("%s: %s", b.fset.Position(pos), msg)
 }
 
 // unbounded is a cost above any limit; costs add up saturating at it.
@@ -189,21 +227,31 @@ func scriptAllowed(fn *types.Func) bool {
 	return false
 }
 
-// fn returns the cost of the script function fn: what its body runs.
-func (b *bounds) fn(fn *types.Func) int {
+// fn returns the cost of the script function fn (what its body runs),
+// and why it is unbounded if it is.
+func (b *bounds) fn(fn *types.Func) (int, string) {
 	if s, ok := b.steps[fn]; ok {
-		return s // known, or being measured: recursion
+		if s >= unbounded && b.whys[fn] == "" {
+			return s, b.at(b.decls[fn].Pos(), fmt.Sprintf("%s calls itself, through the functions it calls", fn.Name()))
+		}
+		return s, b.whys[fn] // known, or being measured: recursion
 	}
 	b.steps[fn] = unbounded
-	s := b.body(b.decls[fn].Body)
-	b.steps[fn] = s
-	return s
+	s, why := b.body(b.decls[fn].Body)
+	b.steps[fn], b.whys[fn] = s, why
+	return s, why
 }
 
-// body returns the cost of running n once: its nodes, and each call's
-// callee's cost.
-func (b *bounds) body(n ast.Node) int {
-	steps := 0
+// body returns the cost of running n once (its nodes, and each call's
+// callee's cost), and why it is unbounded if it is.
+func (b *bounds) body(n ast.Node) (int, string) {
+	steps, why := 0, ""
+	stop := func(pos token.Pos, reason string) {
+		steps = unbounded
+		if why == "" {
+			why = b.at(pos, reason)
+		}
+	}
 	ast.Inspect(n, func(n ast.Node) bool {
 		if steps >= unbounded || n == nil {
 			return false
@@ -211,27 +259,34 @@ func (b *bounds) body(n ast.Node) int {
 		steps++
 		switch n := n.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
-			steps = unbounded
+			stop(n.Pos(), "a loop")
 		case *ast.BranchStmt:
 			if n.Tok == token.GOTO {
-				steps = unbounded
+				stop(n.Pos(), "goto")
 			}
 		case *ast.FuncLit:
 			return false // defined here, run only if called: calls of values are refused
 		case *ast.CallExpr:
-			steps = add(steps, b.call(n))
+			c, cwhy := b.call(n)
+			if c >= unbounded {
+				stop(n.Pos(), cwhy)
+			}
+			steps = add(steps, c)
 		}
 		return true
 	})
-	return steps
+	if steps >= unbounded && why == "" {
+		why = b.at(n.Pos(), fmt.Sprintf("more than %d steps", maxInlineSteps))
+	}
+	return steps, why
 }
 
 // call returns the cost of what call runs besides its arguments: nothing
 // for conversions and builtins, the callee's cost for a script function;
-// unbounded for a function value or a native off the list.
-func (b *bounds) call(call *ast.CallExpr) int {
+// unbounded, and why, for a function value or a native off the list.
+func (b *bounds) call(call *ast.CallExpr) (int, string) {
 	if tv, ok := b.info.Types[call.Fun]; ok && tv.IsType() {
-		return 0
+		return 0, ""
 	}
 	var id *ast.Ident
 	switch f := ast.Unparen(call.Fun).(type) {
@@ -240,29 +295,36 @@ func (b *bounds) call(call *ast.CallExpr) int {
 	case *ast.SelectorExpr:
 		id = f.Sel
 	case *ast.IndexExpr, *ast.IndexListExpr:
-		return unbounded // an instantiated generic function: interpreted source
+		return unbounded, "a call of a generic function (interpreted source)"
 	default:
-		return unbounded
+		return unbounded, "a call of a function value"
 	}
 	switch obj := b.info.Uses[id].(type) {
 	case *types.Builtin:
-		return 0
+		return 0, ""
 	case *types.Func:
 		if b.decls[obj] != nil {
-			return b.fn(obj)
+			c, why := b.fn(obj)
+			if c >= unbounded && why != "" {
+				why = fmt.Sprintf("a call of %s, which has %s", obj.Name(), why)
+			}
+			return c, why
 		}
 		if obj.Pkg() == nil {
-			return 0 // error's Error: the script declares no methods, so a native's
+			return 0, "" // error's Error: the script declares no methods, so a native's
 		}
-		if obj.Pkg() == nil || !inlinePackages[obj.Pkg().Path()] || callsBack(obj.Type().(*types.Signature)) {
-			return unbounded
+		name := obj.Pkg().Name() + "." + obj.Name()
+		switch {
+		case !inlinePackages[obj.Pkg().Path()]:
+			return unbounded, fmt.Sprintf("a call of %s (package %s may take time that grows with its input)", name, obj.Pkg().Path())
+		case callsBack(obj.Type().(*types.Signature)):
+			return unbounded, fmt.Sprintf("a call of %s, which takes a function or an interface it may call", name)
+		case obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj):
+			return unbounded, fmt.Sprintf("a call of %s, which changes the session's subscriptions", obj.Name())
 		}
-		if obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj) {
-			return unbounded
-		}
-		return 0
+		return 0, ""
 	default:
-		return unbounded // a variable, a field: a function value
+		return unbounded, "a call of a function value"
 	}
 }
 
@@ -287,4 +349,37 @@ func callsBack(sig *types.Signature) bool {
 		}
 	}
 	return false
+}
+
+// A HandlerPlace is where an agent runs the handler of one traces.On call
+// of Remote: where its probe fires, or on the script's goroutine, and why.
+type HandlerPlace struct {
+	Pos    token.Position // of the traces.On call
+	Inline bool           // where its probe fires, when nothing is queued before it
+	Why    string         // if not Inline: the first thing found that keeps it from it, positioned
+}
+
+// Handlers checks src as Check does, then says where an agent runs the
+// handler of each traces.On call outside Local (see docs/scripts.md,
+// "Where handlers run").
+func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
+	fset := token.NewFileSet()
+	ck, err := check(fset, filename, src, policy{remoteMarked: true})
+	if err != nil {
+		return nil, err
+	}
+	var local ast.Node
+	for _, d := range ck.file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && fd.Name.Name == "Local" {
+			local = fd
+		}
+	}
+	var out []HandlerPlace
+	for _, p := range placeHandlers(fset, ck.file, ck.info) {
+		if local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
+			continue // Local's handlers run in the CLI
+		}
+		out = append(out, HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why})
+	}
+	return out, nil
 }
