@@ -41,7 +41,7 @@ func (s *session) inlineTrace(e jstrace.Event) *script.Trace {
 		return nil
 	}
 	t, own := s.chunks.newTrace(rec)
-	if scripthost.LoadTrace(t, own, s.a.origin) != nil {
+	if scripthost.LoadNamedTrace(t, own, e.Name(), s.a.origin) != nil {
 		return nil
 	}
 	return t

@@ -47,6 +47,7 @@ func init() {
 		NewTraces:  func(h link.Host[Trace]) *Traces { return &Traces{host: h} },
 		ParseTrace: parseTrace,
 		LoadTrace:  loadTrace,
+		LoadNamed:  loadNamedTrace,
 		OnBounded:  func(t *Traces, pattern string, fn func(*Trace)) { t.on(pattern, fn, true) },
 	}
 }
@@ -68,12 +69,19 @@ func parseTrace(rec []byte, o link.Origin) (*Trace, error) {
 }
 
 // loadTrace is scripthost.LoadTrace.
-func loadTrace(t *Trace, rec []byte, o link.Origin) error {
+func loadTrace(t *Trace, rec []byte, o link.Origin) error { return loadNamedTrace(t, rec, "", o) }
+
+// loadNamedTrace is scripthost.LoadNamedTrace: loadTrace, with the
+// record's name given ("": decoded) to save its allocation.
+func loadNamedTrace(t *Trace, rec []byte, name string, o link.Origin) error {
 	d := recordHeader(rec)
 	if d.err != nil {
 		return d.err
 	}
-	*t = Trace{Name: string(d.name), Time: time.Unix(0, d.time), Hostname: o.Hostname, Title: o.Title, PID: o.PID, fields: d.fields}
+	if name == "" || len(name) != len(d.name) {
+		name = string(d.name)
+	}
+	*t = Trace{Name: name, Time: time.Unix(0, d.time), Hostname: o.Hostname, Title: o.Title, PID: o.PID, fields: d.fields}
 	return nil
 }
 

@@ -351,7 +351,7 @@ func (e *Engine) deliver(b Batch) {
 				y.step(1)
 				continue
 			}
-			if err := e.call(h.kind, func() { h.fn(t) }); err != nil && !errors.Is(err, errDetached) {
+			if err := e.run(h.kind, true, nil, h.fn, t); err != nil && !errors.Is(err, errDetached) {
 				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
 			y.step(yieldCheck)
@@ -489,11 +489,12 @@ func (e *Engine) finish(deadline time.Time) {
 // that names the script position yaegi reported for it. After the call it
 // enforces the limits: a script killed by the watchdog, or past MaxFaults,
 // is detached and runs no more.
-func (e *Engine) call(k *callKind, fn func()) (err error) { return e.run(k, true, fn) }
+func (e *Engine) call(k *callKind, fn func()) (err error) { return e.run(k, true, fn, nil, nil) }
 
-// run is call; watched says whether the watchdog watches it (Inline's
-// calls are not: they end by construction).
-func (e *Engine) run(k *callKind, watched bool, fn func()) (err error) {
+// run is call, of fn or else of handler h with trace t; watched says
+// whether the watchdog watches it (Inline's calls are not: they end by
+// construction).
+func (e *Engine) run(k *callKind, watched bool, fn func(), h func(*script.Trace), t *script.Trace) (err error) {
 	e.trail.reset()
 	if watched {
 		e.current.Store(k)
@@ -524,7 +525,11 @@ func (e *Engine) run(k *callKind, watched bool, fn func()) (err error) {
 			err = fmt.Errorf("%w: %s", errDetached, *reason)
 		}
 	}()
-	fn()
+	if h != nil {
+		h(t) // a handler: no closure to make for each trace
+	} else {
+		fn()
+	}
 	return nil
 }
 

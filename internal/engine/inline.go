@@ -108,7 +108,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 				h.fn(t)
 				continue
 			}
-			err := e.run(h.kind, false, func() { h.fn(t) })
+			err := e.run(h.kind, false, nil, h.fn, t)
 			now := time.Now()
 			if h := &e.handlers[i]; now.Sub(last) <= inlineBudget {
 				h.slow = 0

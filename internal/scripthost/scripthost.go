@@ -61,6 +61,13 @@ func ParseTrace(rec []byte, o Origin) (*script.Trace, error) { return ctors.Pars
 // aliases rec, which must not be modified afterwards.
 func LoadTrace(t *script.Trace, rec []byte, o Origin) error { return ctors.LoadTrace(t, rec, o) }
 
+// LoadNamedTrace is LoadTrace for a record named name, which the Trace
+// then takes as its Name rather than a copy of the record's (the agent
+// has its probe's name at hand).
+func LoadNamedTrace(t *script.Trace, rec []byte, name string, o Origin) error {
+	return ctors.LoadNamed(t, rec, name, o)
+}
+
 // OnBounded is t.On for a handler the sandbox proved to end in a bounded
 // number of steps; a host that is a BoundedHost is told so.
 func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace)) {

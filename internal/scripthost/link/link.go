@@ -96,6 +96,10 @@ type Constructors[T, TS any] struct {
 	// LoadTrace fills t from an event record this process encoded itself,
 	// decoding only its header; t aliases rec.
 	LoadTrace func(t *T, rec []byte, o Origin) error
+	// LoadNamed is LoadTrace for a record whose name the caller has as a
+	// string already (what its probe is named): the Trace takes it
+	// rather than a copy of the record's.
+	LoadNamed func(t *T, rec []byte, name string, o Origin) error
 	// OnBounded is Traces.On for a handler the sandbox proved to end in
 	// a bounded number of steps: a host that is a BoundedHost is told.
 	OnBounded func(ts *TS, pattern string, fn func(*T))
