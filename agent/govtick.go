@@ -24,7 +24,9 @@ func (a action) do() {
 	if a.watch {
 		// A handler that runs away where its probe fired is stopped by
 		// whoever sees it first; in an idle service, this tick.
-		a.s.eng.CheckInline()
+		if reason := a.s.eng.CheckInline(); reason != "" {
+			a.s.Detach(reason) // if the handler's script code had returned already
+		}
 		return
 	}
 	if a.reason != "" {

@@ -145,10 +145,15 @@ type Engine struct {
 	// Handlers that may run on the goroutine of their probe (see Inline):
 	// bounded is set once there is one; inlined counts the traces they
 	// were called for there, demoted the handlers sent back to the queue.
-	bounded          atomic.Bool
-	inlineOff        atomic.Bool  // too many slow calls: none inline any more
-	inlineSince      atomic.Int64 // when the running inline call began (since wallBase), 0 if none
-	inlineHeap       atomic.Uint64
+	bounded     atomic.Bool
+	inlineOff   atomic.Bool  // too many slow calls: none inline any more
+	inlineSince atomic.Int64 // when the running inline call began (since wallBase), 0 if none
+	lockWanted  atomic.Bool  // the engine goroutine waits for mu: Inline leaves it
+	// CheckInline's: one checker at a time; the heap when it first looked
+	// at the call that began at heapCall (an inlineSince).
+	checkMu          sync.Mutex
+	heapCall         int64
+	heapBase         uint64
 	inlined, demoted atomic.Uint64
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
@@ -314,6 +319,21 @@ func (e *Engine) loop() {
 				e.timers.fire(func(fn func()) { e.runTimer(fn); y.step(yieldCheck) })
 			})
 		case <-e.quit:
+			e.dropQueued()
+			return
+		}
+	}
+}
+
+// dropQueued counts the batches still queued as dropped: the engine has
+// stopped (Dispatch queued them while its cleanups ran, say).
+func (e *Engine) dropQueued() {
+	for {
+		select {
+		case b := <-e.events:
+			e.dropped.Add(uint64(len(b.Traces)))
+			e.done(b)
+		default:
 			return
 		}
 	}
@@ -322,10 +342,16 @@ func (e *Engine) loop() {
 // stretch runs fn, a stretch of work, pinned (see pinning) and holding
 // the engine's lock (see Inline).
 func (e *Engine) stretch(fn func()) {
-	for !e.mu.TryLock() {
-		// An inline call runs: watch it while waiting (see CheckInline).
-		e.CheckInline()
-		time.Sleep(100 * time.Microsecond)
+	if !e.mu.TryLock() {
+		// An inline call runs: no other starts now (probes firing in a
+		// tight loop would keep the lock from us), and this one is
+		// watched while we wait (see CheckInline).
+		e.lockWanted.Store(true)
+		for !e.mu.TryLock() {
+			e.CheckInline()
+			time.Sleep(100 * time.Microsecond)
+		}
+		e.lockWanted.Store(false)
 	}
 	defer e.mu.Unlock()
 	e.pins.pin()

@@ -73,7 +73,7 @@ func (e *Engine) OnBounded(pattern string, fn func(*script.Trace)) error {
 // Inline is safe for concurrent use. It never waits: not for the lock,
 // nor for the engine goroutine.
 func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trace) bool {
-	if !e.bounded.Load() || e.inlineOff.Load() || e.pending.Load() != 0 || ahead.Load() != 0 {
+	if !e.bounded.Load() || e.inlineOff.Load() || e.lockWanted.Load() || e.pending.Load() != 0 || ahead.Load() != 0 {
 		return false
 	}
 	if !e.mu.TryLock() {
@@ -94,9 +94,8 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 		}
 	}
 	start := time.Now()
-	e.inlineHeap.Store(0)
 	e.inlineSince.Store(max(int64(start.Sub(wallBase)), 1))
-	defer e.inlineSince.Store(0)
+	var faults []string // reported once the call is over: Output may take its time
 	if t := mk(); t != nil {
 		last := start
 		for _, i := range idx {
@@ -123,12 +122,16 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 			}
 			last = now
 			if err != nil && !errors.Is(err, errDetached) {
-				e.out.Fault(fmt.Sprintf("%s: %v", h.kind.what, err))
+				faults = append(faults, fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
 		}
 		e.inlined.Add(1)
 	}
+	e.inlineSince.Store(0)
 	e.pins.account(time.Since(start))
+	for _, f := range faults {
+		e.out.Fault(f)
+	}
 	return true
 }
 
@@ -160,27 +163,37 @@ func (e *Engine) route(name string) []int {
 const inlineWatch = 5 * time.Millisecond
 
 // CheckInline stops the script (and returns why) if a handler running
-// where its probe fired has run longer than Limits.HandlerTimeout, or
-// allocated more than a call may (see maxCallAlloc) since a check first
-// saw it run past inlineWatch; else it returns "". A host calls it
-// periodically (the agent's governor); Inline calls it when it finds the
-// lock taken. Safe for concurrent use; one atomic load when no such call
-// runs.
+// where its probe fired has run longer than Limits.HandlerTimeout (wall
+// time: a service stopped meanwhile, by SIGSTOP or a paused VM, has its
+// session detached), or allocated more than a call may (see maxCallAlloc)
+// since a check first saw it run past inlineWatch; else it returns "". A
+// host calls it periodically (the agent's governor); Inline calls it when
+// it finds the lock taken. Safe for concurrent use, and never waits: one
+// atomic load when no such call runs, and one checker at a time reads
+// the heap.
 func (e *Engine) CheckInline() string {
 	since := e.inlineSince.Load()
 	if since == 0 {
 		return ""
 	}
 	ran := time.Duration(int64(time.Since(wallBase)) - since)
-	if ran < inlineWatch {
+	if ran < inlineWatch || !e.checkMu.TryLock() {
 		return ""
 	}
+	defer e.checkMu.Unlock()
 	var reason string
 	if b := e.limits.HandlerTimeout; b > 0 && ran > b {
 		reason = fmt.Sprintf("a handler ran longer than %v where its probe fired", b)
 	} else {
 		heap := heapBytes()
-		if e.inlineHeap.CompareAndSwap(0, heap) || heap <= e.inlineHeap.Load()+maxCallAlloc {
+		if e.inlineSince.Load() != since {
+			return "" // that call ended meanwhile
+		}
+		if e.heapCall != since { // the first look at this call: its baseline
+			e.heapCall, e.heapBase = since, heap
+			return ""
+		}
+		if heap <= e.heapBase+maxCallAlloc {
 			return ""
 		}
 		reason = fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20)

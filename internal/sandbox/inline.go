@@ -320,7 +320,7 @@ func (b *bounds) call(call *ast.CallExpr) (int, string) {
 		case callsBack(obj.Type().(*types.Signature)):
 			return unbounded, fmt.Sprintf("a call of %s, which takes a function or an interface it may call", name)
 		case obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj):
-			return unbounded, fmt.Sprintf("a call of %s, which changes the session's subscriptions", obj.Name())
+			return unbounded, fmt.Sprintf("a call of %s, not one of package script's a handler may make where its probe fires", obj.Name())
 		}
 		return 0, ""
 	default:
