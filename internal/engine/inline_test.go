@@ -221,9 +221,16 @@ import (
 )
 
 var n int
+var a, b string
 
 func Remote(traces *script.Traces) {
-	traces.On("slow", func(t *script.Trace) { n += len(strings.Repeat("x", 32<<20)) })
+	a, b = strings.Repeat("x", 8<<20), strings.Repeat("x", 8<<20)
+	traces.On("slow", func(t *script.Trace) {
+		// Over a millisecond, in CPU alone (no garbage to disturb tests
+		// running beside this one).
+		if strings.EqualFold(a, b) { n++ }
+		if strings.EqualFold(a, b) { n++ }
+	})
 	traces.On("fast", func(t *script.Trace) { n++ })
 }
 `
@@ -262,11 +269,13 @@ import (
 )
 
 var n int
+var a, b string
 
 func Remote(traces *script.Traces) {
+	a, b = strings.Repeat("x", 8<<20), strings.Repeat("x", 8<<20)
 	traces.On("alt:*", func(t *script.Trace) {
-		if t.Name == "alt:slow" {
-			n += len(strings.Repeat("x", 32<<20))
+		if t.Name == "alt:slow" && strings.EqualFold(a, b) && strings.EqualFold(a, b) {
+			n++
 		}
 	})
 }
@@ -381,9 +390,13 @@ import (
 )
 
 var n int
+var a, b string
 
 func Remote(traces *script.Traces) {
-	traces.On("busy", func(t *script.Trace) { n += len(strings.Repeat("x", 2<<20)) })
+	a, b = strings.Repeat("x", 1<<19), strings.Repeat("x", 1<<19)
+	traces.On("busy", func(t *script.Trace) {
+		if strings.EqualFold(a, b) { n++ }
+	})
 	traces.OnCleanup(func() { fmt.Println("cleanup") })
 }
 `
