@@ -209,10 +209,10 @@ func parsed(t *testing.T, sub *jstrace.Subscription, name string, i int) *script
 	return tr
 }
 
-// A bounded handler whose calls take long (a native on large data) runs
-// inline no more after inlineSlow of them in a row.
-func TestInlineSlowHandlerQueued(t *testing.T) {
-	const src = `package main
+// slowHead begins a script whose handlers compare a and b, two 8-MiB
+// strings: over a millisecond for two comparisons, in CPU alone (no
+// garbage to disturb tests running beside these).
+const slowHead = `package main
 
 import (
 	"strings"
@@ -225,9 +225,12 @@ var a, b string
 
 func Remote(traces *script.Traces) {
 	a, b = strings.Repeat("x", 8<<20), strings.Repeat("x", 8<<20)
-	traces.On("slow", func(t *script.Trace) {
-		// Over a millisecond, in CPU alone (no garbage to disturb tests
-		// running beside this one).
+`
+
+// A bounded handler whose calls take long (a native on large data) runs
+// inline no more after inlineSlow of them in a row.
+func TestInlineSlowHandlerQueued(t *testing.T) {
+	const src = slowHead + `	traces.On("slow", func(t *script.Trace) {
 		if strings.EqualFold(a, b) { n++ }
 		if strings.EqualFold(a, b) { n++ }
 	})
@@ -260,20 +263,7 @@ func Remote(traces *script.Traces) {
 // inline calls off for the whole script once there are inlineSlowTotal of
 // them, more than one in inlineSlowShare.
 func TestInlineSpacedSlowCallsBounded(t *testing.T) {
-	const src = `package main
-
-import (
-	"strings"
-
-	"github.com/jstrace-go/jstrace/script"
-)
-
-var n int
-var a, b string
-
-func Remote(traces *script.Traces) {
-	a, b = strings.Repeat("x", 8<<20), strings.Repeat("x", 8<<20)
-	traces.On("alt:*", func(t *script.Trace) {
+	const src = slowHead + `	traces.On("alt:*", func(t *script.Trace) {
 		if t.Name == "alt:slow" && strings.EqualFold(a, b) && strings.EqualFold(a, b) {
 			n++
 		}
