@@ -244,14 +244,7 @@ const pumpYield = 32
 // deadline of the session's end) the stream is broken: what would have been
 // sent is counted as lost.
 func (p *pump) send(batch []byte) {
-	n := uint64(0)
-	for b := batch; len(b) > 0; n++ {
-		_, rest, err := protocol.NextRecord(b)
-		if err != nil {
-			break
-		}
-		b = rest
-	}
+	n := countRecords(batch)
 	if !p.broken {
 		if err := protocol.WriteFrame(p.s.events, protocol.FrameEvents, batch); err == nil {
 			p.s.sent.Add(n)

@@ -186,13 +186,20 @@ func (b *bounds) isOn(call *ast.CallExpr) bool {
 }
 
 // isTraces reports whether t is *script.Traces.
-func isTraces(t types.Type) bool {
+func isTraces(t types.Type) bool { return scriptType(t) == "Traces" }
+
+// scriptType returns the name of the type of package script that t
+// points to, or "".
+func scriptType(t types.Type) string {
 	ptr, ok := t.(*types.Pointer)
 	if !ok {
-		return false
+		return ""
 	}
 	named, ok := ptr.Elem().(*types.Named)
-	return ok && named.Obj().Name() == "Traces" && named.Obj().Pkg() != nil && named.Obj().Pkg().Path() == ScriptPackage
+	if !ok || named.Obj().Pkg() == nil || named.Obj().Pkg().Path() != ScriptPackage {
+		return ""
+	}
+	return named.Obj().Name()
 }
 
 // scriptCalls are the methods of package script a bounded handler may
@@ -210,15 +217,7 @@ func scriptAllowed(fn *types.Func) bool {
 	if recv == nil {
 		return false
 	}
-	ptr, ok := recv.Type().(*types.Pointer)
-	if !ok {
-		return false
-	}
-	named, ok := ptr.Elem().(*types.Named)
-	if !ok {
-		return false
-	}
-	switch named.Obj().Name() {
+	switch scriptType(recv.Type()) {
 	case "Trace":
 		return true
 	case "Traces":
