@@ -31,8 +31,13 @@ demo-collect: build
 
 ## test: static checks, every test with the race detector, then the
 ## zero-allocation guards again on the normal build (what services run).
+## The end-to-end tests (internal/e2e) run after the rest rather than beside
+## it: some time real services for a few seconds, and the other packages'
+## tests would take the cores from them.
+E2E := ./internal/e2e
 test: lint jaeger redis chromium
-	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 ./...
+	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/internal/e2e$$')
+	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 $(E2E)
 	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 
 ## jaeger: build the Jaeger v2 that package otel's tests start (minutes

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/yamux"
@@ -45,13 +46,15 @@ func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *ya
 		}
 		want = set
 	}
-	select {
-	case a.dumps <- struct{}{}:
-		defer func() { <-a.dumps }()
-	default:
+	// The slot is given back once the dump is written, not when the CLI
+	// closes the stream: a second dump right after the first is not told
+	// the agent is busy with one already read.
+	release, ok := take(a.dumps)
+	if !ok {
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another dump is under way"})
 		return nil
 	}
+	defer release()
 	recs, st := a.flight.Snapshot(nil)
 	recs, n := keepRecords(recs, want)
 	head := protocol.Flight{
@@ -77,8 +80,22 @@ func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *ya
 		}
 		recs = recs[cut:]
 	}
+	release()
 	awaitClose(fr, ctl)
 	return nil
+}
+
+// take takes a one-place slot if it is free, and returns the function
+// that gives it back: once, however often it is called (an early release
+// and a deferred one).
+func take(slot chan struct{}) (release func(), ok bool) {
+	select {
+	case slot <- struct{}{}:
+	default:
+		return nil, false
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-slot }) }, true
 }
 
 // keepRecords compacts recs (length-prefixed records) in place to those of

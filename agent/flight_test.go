@@ -128,6 +128,27 @@ func TestFlightDump(t *testing.T) {
 	}
 }
 
+// The dump slot bounds the snapshots held, not the connections: once a
+// dump is written, the next one is served even while the first CLI has
+// yet to close its stream.
+func TestFlightDumpsBackToBack(t *testing.T) {
+	a := start(t, agent.Options{Flight: agent.Flight{Size: 64 << 10, Probes: []string{"fl2:*"}}})
+	p := jstrace.NewProbe("fl2:x")
+	for i := range 100 {
+		p.Emit("i", i)
+	}
+	first := dial(t, a, "") // open until the test ends
+	for i := range 3 {
+		c := first
+		if i > 0 {
+			c = dial(t, a, "")
+		}
+		if _, recs, err := c.Dump(&protocol.Dump{}); err != nil || len(names(t, recs)) != 100 {
+			t.Fatalf("dump %d: %v", i, err)
+		}
+	}
+}
+
 func TestFlightDumpWithoutRecorder(t *testing.T) {
 	a := start(t, agent.Options{})
 	_, _, err := dial(t, a, "").Dump(&protocol.Dump{})

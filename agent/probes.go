@@ -38,13 +38,12 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 		}
 		want = set.Match
 	}
-	select {
-	case a.lists <- struct{}{}:
-		defer func() { <-a.lists }()
-	default:
+	release, ok := take(a.lists) // given back once written, as a dump's
+	if !ok {
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another probe listing is under way"})
 		return nil
 	}
+	defer release()
 	s := newSampler(jstrace.Probes())
 	start := time.Now()
 	if req.Window > 0 {
@@ -97,6 +96,7 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 	if err := fw.Send(protocol.FrameProbeList, &protocol.ProbeList{Window: window, Probes: list}); err != nil {
 		return err
 	}
+	release()
 	awaitClose(fr, ctl)
 	return nil
 }
