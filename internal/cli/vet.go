@@ -92,9 +92,12 @@ func runVet(ctx context.Context, opts *VetOptions) error {
 				return err // vetScript found none: cannot happen
 			}
 			for _, p := range places {
-				where := "runs where its probe fires"
-				if !p.Inline {
+				where := "runs where its probe fires, compiled"
+				switch {
+				case !p.Inline:
 					where = "runs on the script's goroutine: " + p.Why
+				case !p.Compiled:
+					where = "runs where its probe fires, interpreted: " + p.NotCompiled
 				}
 				opts.IO.write(opts.IO.stdout, fmt.Sprintf("%s: handler %s\n", p.Pos, where))
 			}

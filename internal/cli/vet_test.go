@@ -126,6 +126,12 @@ func Remote(traces *script.Traces) {
 			n++
 		}
 	})
+	traces.On("request:error", func(t *script.Trace) {
+		switch t.Int("status") {
+		case 500:
+			n++
+		}
+	})
 }
 
 func Local(traces *script.Traces) {
@@ -139,8 +145,9 @@ func Local(traces *script.Traces) {
 	if code := Run(context.Background(), []string{"vet", "--handlers", "h.go"}, &stdout, &stderr); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
-	want := "h.go:9:2: handler runs where its probe fires\n" +
-		"h.go:10:2: handler runs on the script's goroutine: h.go:11:3: a loop\n"
+	want := "h.go:9:2: handler runs where its probe fires, compiled\n" +
+		"h.go:10:2: handler runs on the script's goroutine: h.go:11:3: a loop\n" +
+		"h.go:15:2: handler runs where its probe fires, interpreted: h.go:16:3: a switch\n"
 	if stdout.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", &stdout, want)
 	}

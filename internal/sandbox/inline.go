@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"io"
+	"reflect"
 	"strconv"
 )
 
@@ -63,12 +65,16 @@ var inlinePackages = map[string]bool{
 
 // inlineHandlers rewrites the traces.On calls of f whose handler is
 // bounded into guard.OnBounded calls, and reports whether it rewrote any.
-func inlineHandlers(f *ast.File, info *types.Info) bool {
+// Those whose handler also compiles (compile.go), with natives from
+// natives, get it compiled: guard.OnBounded(traces, p,
+// guard.Compiled(fn, k, &v...)), where k indexes the returned specs and
+// the v are the variables the handler shares with the script.
+func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name string) (reflect.Value, bool)) (found bool, specs []*handlerSpec) {
 	if info == nil {
-		return false
+		return false, nil
 	}
-	found := false
-	for _, p := range placeHandlers(nil, f, info) {
+	places, decls := placeHandlers(nil, f, info)
+	for _, p := range places {
 		if !p.inline {
 			continue
 		}
@@ -78,20 +84,40 @@ func inlineHandlers(f *ast.File, info *types.Info) bool {
 		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "OnBounded"}}
 		call.Args = append([]ast.Expr{sel.X}, call.Args...)
 		found = true
+		if natives == nil || p.fn == nil {
+			continue
+		}
+		var scope *types.Scope
+		if fs := info.Scopes[f]; fs != nil {
+			scope = fs.Innermost(call.Pos())
+		}
+		spec, err := compileHandler(info, decls, natives, p.fn, scope, call.Pos())
+		if err != nil {
+			continue // interpreted
+		}
+		fn := call.Args[2]
+		args := []ast.Expr{fn, &ast.BasicLit{ValuePos: fn.Pos(), Kind: token.INT, Value: strconv.Itoa(len(specs))}}
+		for _, v := range spec.captured {
+			args = append(args, &ast.UnaryExpr{OpPos: fn.Pos(), Op: token.AND, X: &ast.Ident{NamePos: fn.Pos(), Name: v.Name()}})
+		}
+		call.Args[2] = &ast.CallExpr{Fun: &ast.SelectorExpr{X: &ast.Ident{NamePos: fn.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: fn.Pos(), Name: "Compiled"}}, Lparen: fn.Pos(), Args: args, Rparen: fn.End()}
+		specs = append(specs, spec)
 	}
-	return found
+	return found, specs
 }
 
 // A placement is where the handler of one traces.On call runs.
 type placement struct {
 	call   *ast.CallExpr
+	fn     ast.Node // the handler: a function literal or a script function's declaration; nil for a value
 	inline bool
 	why    string // if not: the first reason found, with its position if fset was given
 }
 
 // placeHandlers says, for each traces.On call of f, whether its handler
 // is bounded, and if not why. fset, if not nil, positions the reasons.
-func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) []placement {
+// It also returns the script's function declarations.
+func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placement, map[*types.Func]*ast.FuncDecl) {
 	b := bounds{fset: fset, info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}}
 	var whole string // a reason that holds for the whole script
 	for _, spec := range f.Imports {
@@ -123,9 +149,11 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) []placeme
 			var steps int
 			switch h := ast.Unparen(call.Args[1]).(type) {
 			case *ast.FuncLit:
+				p.fn = h
 				steps, p.why = b.body(h.Body)
 			case *ast.Ident:
 				if fn, ok := info.Uses[h].(*types.Func); ok && b.decls[fn] != nil {
+					p.fn = b.decls[fn]
 					steps, p.why = b.fn(fn)
 				} else {
 					p.why = b.at(h.Pos(), "the handler is a function value")
@@ -141,7 +169,7 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) []placeme
 		out = append(out, p)
 		return true
 	})
-	return out
+	return out, b.decls
 }
 
 // bounds measures what script code may run.
@@ -356,6 +384,11 @@ type HandlerPlace struct {
 	Pos    token.Position // of the traces.On call
 	Inline bool           // where its probe fires, when nothing is queued before it
 	Why    string         // if not Inline: the first thing found that keeps it from it, positioned
+	// Compiled says that an Inline handler runs as compiled code, not
+	// interpreted; NotCompiled, if not, the first thing found that keeps
+	// it from, positioned.
+	Compiled    bool
+	NotCompiled string
 }
 
 // Handlers checks src as Check does, then says where an agent runs the
@@ -374,11 +407,21 @@ func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 		}
 	}
 	var out []HandlerPlace
-	for _, p := range placeHandlers(fset, ck.file, ck.info) {
+	places, decls := placeHandlers(fset, ck.file, ck.info)
+	natives := nativesOf(io.Discard)
+	for _, p := range places {
 		if local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
 			continue // Local's handlers run in the CLI
 		}
-		out = append(out, HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why})
+		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why}
+		if p.inline {
+			_, err := compileHandler(ck.info, decls, natives, p.fn, ck.info.Scopes[ck.file].Innermost(p.call.Pos()), p.call.Pos())
+			hp.Compiled = err == nil
+			if nc, ok := err.(*notCompiled); ok {
+				hp.NotCompiled = fmt.Sprintf("%s: %s", fset.Position(nc.pos), nc.msg)
+			}
+		}
+		out = append(out, hp)
 	}
 	return out, nil
 }

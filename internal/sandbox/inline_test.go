@@ -91,7 +91,7 @@ func twice9() { twice8(); twice8() }
 			if err != nil {
 				t.Fatalf("check: %v\n%s", err, src)
 			}
-			inlineHandlers(ck.file, ck.info)
+			inlineHandlers(ck.file, ck.info, nil)
 			if got := bounded(ck.file); got != tt.want {
 				t.Errorf("bounded = %v, want %v\n%s", got, tt.want, src)
 			}
@@ -121,7 +121,7 @@ func Remote(traces *script.Traces) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inlineHandlers(ck.file, ck.info) || bounded(ck.file) {
+	if found, _ := inlineHandlers(ck.file, ck.info, nil); found || bounded(ck.file) {
 		t.Error("a handler of a script importing an opted-in package was rewritten")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/traefik/yaegi/interp"
 
@@ -77,6 +78,10 @@ type Interp struct {
 	stdout io.Writer
 	// halt is thrown by Kill (see package halt).
 	halt *halt.Switch
+	// bound counts the compiled handlers bound (see useCompiled).
+	bound atomic.Int64
+	// noCompile keeps every handler interpreted (tests compare the two).
+	noCompile bool
 }
 
 // New returns an interpreter set up as the package documentation says.
@@ -210,8 +215,18 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		}
 	}
 	f.Decls = withoutMain(f.Decls)
-	if inlineHandlers(f, ck.info) {
+	natives := nativesOf(x.stdout)
+	if x.noCompile {
+		natives = nil
+	}
+	found, specs := inlineHandlers(f, ck.info, natives)
+	if found {
 		importGuard(f)
+	}
+	if len(specs) > 0 {
+		if err := x.useCompiled(specs); err != nil {
+			return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
+		}
 	}
 	guardMakes(f)
 	if err := x.useImports(f.Imports); err != nil {

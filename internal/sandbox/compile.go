@@ -1,0 +1,382 @@
+package sandbox
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"io"
+	"reflect"
+	"strconv"
+	"time"
+	"unsafe"
+
+	"github.com/traefik/yaegi/interp"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// Bounded handlers compiled to Go closures.
+//
+// A bounded handler (inline.go) still costs yaegi's call: a couple of
+// microseconds and 26 allocations when warm, tens of microseconds when the
+// events are far apart and the interpreter's working set has left the
+// caches (bench/README.md, "Handlers where their probe fires"). Most
+// handlers are a few lines over numbers and strings: count, add a
+// duration, keep a maximum, bump a map entry. compileHandler turns such a
+// handler into a tree of Go closures, one per node, as a tree-walking
+// interpreter does with no interpreter around it: the handler then costs
+// what its operations cost.
+//
+// What compiles is a subset of what is bounded; everything else stays
+// interpreted, with the same semantics:
+//   - values of type int, int64, time.Duration, float64, string, bool,
+//     time.Time, *script.Trace and *script.Traces; and, among the variables
+//     the handler shares with the rest of the script, arrays, slices and
+//     maps of them (int or string keys);
+//   - if/else, blocks, return, assignments (=, :=, op=, ++, --), var
+//     declarations, and calls of script functions over such values with at
+//     most one result;
+//   - the Trace's fields and getters, traces.Emit, Log and Logf, and the
+//     allowlisted natives whose signatures natives.go knows.
+//
+// Variables declared outside the handler (Remote's locals, package
+// variables) are shared with the interpreted code through their
+// addresses: the rewrite passes &v for each (guard.Compiled), and yaegi's
+// variables live at a fixed address for their lifetime, so both sides
+// read and write the same memory. The host calls a script's handlers one
+// at a time (the engine's lock), compiled or not.
+
+// A kind is how the compiled code holds a value.
+type kind uint8
+
+const (
+	kInvalid kind = iota
+	kInt          // int, int64, time.Duration: an int64
+	kFloat        // float64
+	kStr          // string
+	kBool         // bool
+	kTime         // time.Time
+	kTrace        // *script.Trace
+	kTraces       // *script.Traces
+)
+
+// scalarKind returns how values of t are held, or kInvalid if they are not
+// compiled. A 32-bit int would need wrapping at 32 bits: not compiled.
+func scalarKind(t types.Type) kind {
+	switch t := t.(type) {
+	case *types.Basic:
+		switch t.Kind() {
+		case types.Int, types.UntypedInt, types.UntypedRune:
+			if strconv.IntSize != 64 {
+				return kInvalid
+			}
+			return kInt
+		case types.Int64:
+			return kInt
+		case types.Float64, types.UntypedFloat:
+			return kFloat
+		case types.String, types.UntypedString:
+			return kStr
+		case types.Bool, types.UntypedBool:
+			return kBool
+		}
+	case *types.Named:
+		obj := t.Obj()
+		if obj.Pkg() != nil && obj.Pkg().Path() == "time" {
+			switch obj.Name() {
+			case "Duration":
+				return kInt
+			case "Time":
+				return kTime
+			}
+		}
+	case *types.Pointer:
+		switch scriptType(t) {
+		case "Trace":
+			return kTrace
+		case "Traces":
+			return kTraces
+		}
+	}
+	return kInvalid
+}
+
+// goType returns the Go type of values of the compiled type t, or nil.
+func goType(t types.Type) reflect.Type {
+	switch t := t.(type) {
+	case *types.Basic:
+		switch t.Kind() {
+		case types.Int:
+			return reflect.TypeFor[int]()
+		case types.Int64:
+			return reflect.TypeFor[int64]()
+		case types.Float64:
+			return reflect.TypeFor[float64]()
+		case types.String:
+			return reflect.TypeFor[string]()
+		case types.Bool:
+			return reflect.TypeFor[bool]()
+		}
+	case *types.Named:
+		switch scalarKind(t) {
+		case kInt:
+			return reflect.TypeFor[time.Duration]()
+		case kTime:
+			return reflect.TypeFor[time.Time]()
+		}
+	case *types.Pointer:
+		switch scalarKind(t) {
+		case kTrace:
+			return reflect.TypeFor[*script.Trace]()
+		case kTraces:
+			return reflect.TypeFor[*script.Traces]()
+		}
+	case *types.Array:
+		if e := goType(t.Elem()); e != nil {
+			return reflect.ArrayOf(int(t.Len()), e)
+		}
+	case *types.Slice:
+		if e := goType(t.Elem()); e != nil {
+			return reflect.SliceOf(e)
+		}
+	case *types.Map:
+		k, v := goType(t.Key()), goType(t.Elem())
+		if k != nil && v != nil {
+			return reflect.MapOf(k, v)
+		}
+	}
+	return nil
+}
+
+// notCompiled is why a handler is not compiled: the first construct found
+// outside the compiled subset.
+type notCompiled struct {
+	pos token.Pos
+	msg string
+}
+
+func (e *notCompiled) Error() string { return e.msg }
+
+// A handlerSpec is a bounded handler found compilable when the script was
+// checked: what binding it to the variables it shares needs.
+type handlerSpec struct {
+	info     *types.Info
+	decls    map[*types.Func]*ast.FuncDecl
+	natives  func(path, name string) (reflect.Value, bool)
+	params   *ast.FieldList
+	body     *ast.BlockStmt
+	captured []*types.Var // the shared variables, in the order their addresses are passed
+	halt     *halt.Switch // the interpreter's, once bound: see halted
+}
+
+// compileHandler compiles the handler fn (a function literal or the
+// declaration of a script function) of a traces.On call at callPos, with
+// stand-in variables: it returns the spec to bind later and the shared
+// variables, or why the handler does not compile. scope is the scope at
+// the call, where each shared variable must be named by its own name.
+func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, natives func(path, name string) (reflect.Value, bool), fn ast.Node, scope *types.Scope, callPos token.Pos) (spec *handlerSpec, err error) {
+	spec = &handlerSpec{info: info, decls: decls, natives: natives}
+	switch fn := fn.(type) {
+	case *ast.FuncLit:
+		spec.params, spec.body = fn.Type.Params, fn.Body
+	case *ast.FuncDecl:
+		spec.params, spec.body = fn.Type.Params, fn.Body
+	default:
+		return nil, &notCompiled{fn.Pos(), "the handler is a function value"}
+	}
+	c := spec.compiler(nil)
+	if _, err := c.handler(); err != nil {
+		return nil, err
+	}
+	for _, v := range c.captured {
+		if scope == nil {
+			return nil, &notCompiled{v.Pos(), "no scope at the call"}
+		}
+		if _, obj := scope.LookupParent(v.Name(), callPos); obj != v {
+			return nil, &notCompiled{v.Pos(), fmt.Sprintf("%s is not in scope where the handler is registered", v.Name())}
+		}
+	}
+	spec.captured = c.captured
+	return spec, nil
+}
+
+// bind compiles the handler again over the shared variables at ptrs (the
+// addresses the rewritten call passes, in spec.captured's order).
+func (spec *handlerSpec) bind(ptrs []any) (func(*script.Trace), error) {
+	if len(ptrs) != len(spec.captured) {
+		return nil, fmt.Errorf("%d shared variables, want %d", len(ptrs), len(spec.captured))
+	}
+	at := make(map[*types.Var]unsafe.Pointer, len(ptrs))
+	for i, v := range spec.captured {
+		want := goType(v.Type())
+		got := reflect.TypeOf(ptrs[i])
+		if want == nil || got == nil || got != reflect.PointerTo(want) {
+			return nil, fmt.Errorf("%s: a %v, want a pointer to %v", v.Name(), got, want)
+		}
+		at[v] = reflect.ValueOf(ptrs[i]).UnsafePointer()
+	}
+	c := spec.compiler(at)
+	return c.handler()
+}
+
+func (spec *handlerSpec) compiler(at map[*types.Var]unsafe.Pointer) *compiler {
+	return &compiler{spec: spec, info: spec.info, at: at, vars: map[*types.Var]*cell{}}
+}
+
+// A compiler turns one handler, and the script functions it calls, into
+// closures.
+type compiler struct {
+	spec     *handlerSpec
+	info     *types.Info
+	at       map[*types.Var]unsafe.Pointer // shared variables' addresses; nil when only checking
+	vars     map[*types.Var]*cell          // every variable met so far
+	captured []*types.Var                  // shared variables, in the order met
+	fn       *funcCtx                      // the function being compiled
+}
+
+// funcCtx is the function whose body is being compiled: where return
+// puts its result.
+type funcCtx struct {
+	result *cell // nil if it has none
+}
+
+// A cell is a variable's storage: p points to an int64, float64, string,
+// bool, time.Time, *script.Trace or *script.Traces (by k), or, for the
+// shared containers, to the array, slice or map.
+type cell struct {
+	k   kind
+	typ types.Type
+	p   unsafe.Pointer
+}
+
+func (c *compiler) fail(n ast.Node, format string, args ...any) error {
+	return &notCompiled{n.Pos(), fmt.Sprintf(format, args...)}
+}
+
+// newCell allocates storage for a variable of type t held as k.
+func newCell(t types.Type, k kind) *cell {
+	var p unsafe.Pointer
+	switch k {
+	case kInt:
+		p = unsafe.Pointer(new(int64))
+	case kFloat:
+		p = unsafe.Pointer(new(float64))
+	case kStr:
+		p = unsafe.Pointer(new(string))
+	case kBool:
+		p = unsafe.Pointer(new(bool))
+	case kTime:
+		p = unsafe.Pointer(new(time.Time))
+	case kTrace:
+		p = unsafe.Pointer(new(*script.Trace))
+	case kTraces:
+		p = unsafe.Pointer(new(*script.Traces))
+	}
+	return &cell{k: k, typ: t, p: p}
+}
+
+// local declares a variable of the code being compiled.
+func (c *compiler) local(n ast.Node, v *types.Var) (*cell, error) {
+	k := scalarKind(v.Type())
+	if k == kInvalid {
+		return nil, c.fail(n, "a local variable of type %s", v.Type())
+	}
+	cl := newCell(v.Type(), k)
+	c.vars[v] = cl
+	return cl, nil
+}
+
+// variable returns the cell of v: a local already declared, or a shared
+// variable, met now for the first time.
+func (c *compiler) variable(n ast.Node, v *types.Var) (*cell, error) {
+	if cl := c.vars[v]; cl != nil {
+		return cl, nil
+	}
+	if goType(v.Type()) == nil {
+		return nil, c.fail(n, "%s has type %s", v.Name(), v.Type())
+	}
+	if _, ok := v.Type().(*types.Basic); ok && v.Type().(*types.Basic).Kind() == types.Int && strconv.IntSize != 64 {
+		return nil, c.fail(n, "a 32-bit int")
+	}
+	cl := &cell{k: scalarKind(v.Type()), typ: v.Type()}
+	if c.at != nil {
+		cl.p = c.at[v]
+		if cl.p == nil {
+			return nil, c.fail(n, "%s was not bound", v.Name())
+		}
+	} else {
+		cl.p = reflect.New(goType(v.Type())).UnsafePointer()
+	}
+	c.vars[v] = cl
+	c.captured = append(c.captured, v)
+	return cl, nil
+}
+
+// handler compiles the handler's body into the function the host calls.
+func (c *compiler) handler() (func(*script.Trace), error) {
+	var tp *cell
+	if ps := c.spec.params.List; len(ps) == 1 && len(ps[0].Names) == 1 {
+		if v, ok := c.info.Defs[ps[0].Names[0]].(*types.Var); ok {
+			var err error
+			if tp, err = c.local(ps[0], v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	c.fn = &funcCtx{}
+	body, err := c.block(c.spec.body.List)
+	if err != nil {
+		return nil, err
+	}
+	if tp == nil {
+		return func(*script.Trace) { body() }, nil
+	}
+	tptr := (**script.Trace)(tp.p)
+	return func(t *script.Trace) {
+		*tptr = t
+		body()
+		*tptr = nil // keep no trace alive between calls
+	}, nil
+}
+
+// nativesOf returns the lookup of the function name of an allowlisted
+// package path as a script printing to stdout sees it (fmt's printing
+// there, the guarded versions of the others).
+func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
+	return func(path, name string) (reflect.Value, bool) {
+		if !allowed(path) || path == ScriptPackage {
+			return reflect.Value{}, false
+		}
+		_, t := table(path, stdout)
+		v, ok := t[name]
+		return v, ok && v.Kind() == reflect.Func
+	}
+}
+
+// useCompiled hands the interpreter guard.Compiled, which binds the
+// compiled handlers of specs to the variables they share with the script
+// as the script registers them: the interpreted function, if binding
+// fails.
+func (x *Interp) useCompiled(specs []*handlerSpec) error {
+	for _, spec := range specs {
+		spec.halt = x.halt
+	}
+	compiled := func(fn func(*script.Trace), k int, ptrs ...any) func(*script.Trace) {
+		if k < 0 || k >= len(specs) {
+			return fn
+		}
+		h, err := specs[k].bind(ptrs)
+		if err != nil {
+			return fn
+		}
+		x.bound.Add(1)
+		return h
+	}
+	return x.i.Use(interp.Exports{guardPath + "/guard": {"Compiled": reflect.ValueOf(compiled)}})
+}
+
+// CompiledHandlers returns how many handlers the script registered so far
+// run as compiled code.
+func (x *Interp) CompiledHandlers() int { return int(x.bound.Load()) }

@@ -1,0 +1,349 @@
+package sandbox
+
+import (
+	"fmt"
+	"go/ast"
+	"go/constant"
+	"go/token"
+	"go/types"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// An expr is a compiled expression: the function of its kind returns its
+// value.
+type expr struct {
+	k  kind
+	t  types.Type
+	i  func() int64
+	f  func() float64
+	s  func() string
+	b  func() bool
+	tm func() time.Time
+	tr func() *script.Trace
+	ts func() *script.Traces
+	do func() // a call whose results, if any, are not used
+}
+
+// expr compiles e, which must have a value of a compiled kind.
+func (c *compiler) expr(e ast.Expr) (expr, error) {
+	tv := c.info.Types[e]
+	if tv.Value != nil {
+		return c.constant(e, tv)
+	}
+	switch e := e.(type) {
+	case *ast.ParenExpr:
+		return c.expr(e.X)
+	case *ast.Ident:
+		v, ok := c.info.Uses[e].(*types.Var)
+		if !ok {
+			return expr{}, c.fail(e, "%s is not a variable", e.Name)
+		}
+		cl, err := c.variable(e, v)
+		if err != nil {
+			return expr{}, err
+		}
+		if cl.k == kInvalid {
+			return expr{}, c.fail(e, "%s is used as a whole", e.Name)
+		}
+		return load(cl), nil
+	case *ast.BinaryExpr:
+		return c.binary(e)
+	case *ast.UnaryExpr:
+		return c.unary(e)
+	case *ast.CallExpr:
+		x, ok, err := c.call(e)
+		if err == nil && !ok {
+			err = c.fail(e, "a call with no single result used as a value")
+		}
+		return x, err
+	case *ast.SelectorExpr:
+		return c.field(e)
+	case *ast.IndexExpr:
+		p, err := c.index(e)
+		if err != nil {
+			return expr{}, err
+		}
+		return p.read(), nil
+	}
+	return expr{}, c.fail(e, "%s", construct(e))
+}
+
+// construct names a construct compiled code lacks, for vet --handlers.
+func construct(n ast.Node) string {
+	switch n := n.(type) {
+	case *ast.SwitchStmt:
+		return "a switch"
+	case *ast.TypeSwitchStmt:
+		return "a type switch"
+	case *ast.DeferStmt:
+		return "defer"
+	case *ast.BranchStmt:
+		return n.Tok.String()
+	case *ast.LabeledStmt:
+		return "a label"
+	case *ast.CompositeLit:
+		return "a composite literal"
+	case *ast.FuncLit:
+		return "a function literal"
+	case *ast.SliceExpr:
+		return "a slice expression"
+	case *ast.TypeAssertExpr:
+		return "a type assertion"
+	case *ast.StarExpr:
+		return "a pointer dereference"
+	case *ast.IndexListExpr:
+		return "a generic instantiation"
+	}
+	return fmt.Sprintf("a %T", n)
+}
+
+// constant compiles a constant expression of a compiled type.
+func (c *compiler) constant(e ast.Expr, tv types.TypeAndValue) (expr, error) {
+	x := expr{k: scalarKind(tv.Type), t: tv.Type}
+	v := tv.Value
+	switch x.k {
+	case kInt:
+		n, exact := constant.Int64Val(constant.ToInt(v))
+		if !exact {
+			return expr{}, c.fail(e, "a constant out of range")
+		}
+		x.i = func() int64 { return n }
+	case kFloat:
+		f, _ := constant.Float64Val(constant.ToFloat(v))
+		x.f = func() float64 { return f }
+	case kStr:
+		s := constant.StringVal(v)
+		x.s = func() string { return s }
+	case kBool:
+		b := constant.BoolVal(v)
+		x.b = func() bool { return b }
+	default:
+		return expr{}, c.fail(e, "a constant of type %s", tv.Type)
+	}
+	return x, nil
+}
+
+// load reads a scalar variable.
+func load(cl *cell) expr {
+	x := expr{k: cl.k, t: cl.typ}
+	switch cl.k {
+	case kInt:
+		p := (*int64)(cl.p)
+		x.i = func() int64 { return *p }
+	case kFloat:
+		p := (*float64)(cl.p)
+		x.f = func() float64 { return *p }
+	case kStr:
+		p := (*string)(cl.p)
+		x.s = func() string { return *p }
+	case kBool:
+		p := (*bool)(cl.p)
+		x.b = func() bool { return *p }
+	case kTime:
+		p := (*time.Time)(cl.p)
+		x.tm = func() time.Time { return *p }
+	case kTrace:
+		p := (**script.Trace)(cl.p)
+		x.tr = func() *script.Trace { return *p }
+	case kTraces:
+		p := (**script.Traces)(cl.p)
+		x.ts = func() *script.Traces { return *p }
+	}
+	return x
+}
+
+func (c *compiler) unary(e *ast.UnaryExpr) (expr, error) {
+	x, err := c.expr(e.X)
+	if err != nil {
+		return expr{}, err
+	}
+	switch {
+	case e.Op == token.ADD && (x.k == kInt || x.k == kFloat):
+		return x, nil
+	case e.Op == token.SUB && x.k == kInt:
+		f := x.i
+		x.i = func() int64 { return -f() }
+		return x, nil
+	case e.Op == token.SUB && x.k == kFloat:
+		f := x.f
+		x.f = func() float64 { return -f() }
+		return x, nil
+	case e.Op == token.XOR && x.k == kInt:
+		f := x.i
+		x.i = func() int64 { return ^f() }
+		return x, nil
+	case e.Op == token.NOT && x.k == kBool:
+		f := x.b
+		x.b = func() bool { return !f() }
+		return x, nil
+	}
+	return expr{}, c.fail(e, "the operator %s on %s", e.Op, x.t)
+}
+
+func (c *compiler) binary(e *ast.BinaryExpr) (expr, error) {
+	out := expr{k: scalarKind(c.info.TypeOf(e)), t: c.info.TypeOf(e)}
+	if out.k == kInvalid {
+		return expr{}, c.fail(e, "a value of type %s", out.t)
+	}
+	if e.Op == token.SHL || e.Op == token.SHR {
+		return expr{}, c.fail(e, "a shift")
+	}
+	x, err := c.expr(e.X)
+	if err != nil {
+		return expr{}, err
+	}
+	y, err := c.expr(e.Y)
+	if err != nil {
+		return expr{}, err
+	}
+	if x.k != y.k {
+		return expr{}, c.fail(e, "operands of kinds %d and %d", x.k, y.k)
+	}
+	switch e.Op {
+	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+		out.b = compare(e.Op, x, y)
+		if out.b == nil {
+			return expr{}, c.fail(e, "%s compared", x.t)
+		}
+		return out, nil
+	case token.LAND:
+		a, b := x.b, y.b
+		out.b = func() bool { return a() && b() }
+		return out, nil
+	case token.LOR:
+		a, b := x.b, y.b
+		out.b = func() bool { return a() || b() }
+		return out, nil
+	}
+	switch x.k {
+	case kInt:
+		out.i = arithInt(e.Op, x.i, y.i)
+		if out.i != nil {
+			return out, nil
+		}
+	case kFloat:
+		out.f = arithFloat(e.Op, x.f, y.f)
+		if out.f != nil {
+			return out, nil
+		}
+	case kStr:
+		if e.Op == token.ADD {
+			a, b := x.s, y.s
+			out.s = func() string { return a() + b() }
+			return out, nil
+		}
+	}
+	return expr{}, c.fail(e, "the operator %s on %s", e.Op, x.t)
+}
+
+// arithInt returns a op b for ints, wrapping at 64 bits as Go does; nil for
+// an operator it does not know. Division by zero panics, as in Go.
+func arithInt(op token.Token, a, b func() int64) func() int64 {
+	switch op {
+	case token.ADD:
+		return func() int64 { return a() + b() }
+	case token.SUB:
+		return func() int64 { return a() - b() }
+	case token.MUL:
+		return func() int64 { return a() * b() }
+	case token.QUO:
+		return func() int64 { return a() / b() }
+	case token.REM:
+		return func() int64 { return a() % b() }
+	case token.AND:
+		return func() int64 { return a() & b() }
+	case token.OR:
+		return func() int64 { return a() | b() }
+	case token.XOR:
+		return func() int64 { return a() ^ b() }
+	case token.AND_NOT:
+		return func() int64 { return a() &^ b() }
+	}
+	return nil
+}
+
+func arithFloat(op token.Token, a, b func() float64) func() float64 {
+	switch op {
+	case token.ADD:
+		return func() float64 { return a() + b() }
+	case token.SUB:
+		return func() float64 { return a() - b() }
+	case token.MUL:
+		return func() float64 { return a() * b() }
+	case token.QUO:
+		return func() float64 { return a() / b() }
+	}
+	return nil
+}
+
+// compare returns x op y for comparable kinds, or nil.
+func compare(op token.Token, x, y expr) func() bool {
+	switch x.k {
+	case kInt:
+		return ordered(op, x.i, y.i)
+	case kFloat:
+		return ordered(op, x.f, y.f)
+	case kStr:
+		return ordered(op, x.s, y.s)
+	case kBool:
+		a, b := x.b, y.b
+		switch op {
+		case token.EQL:
+			return func() bool { return a() == b() }
+		case token.NEQ:
+			return func() bool { return a() != b() }
+		}
+	}
+	return nil
+}
+
+func ordered[T int64 | float64 | string](op token.Token, a, b func() T) func() bool {
+	switch op {
+	case token.EQL:
+		return func() bool { return a() == b() }
+	case token.NEQ:
+		return func() bool { return a() != b() }
+	case token.LSS:
+		return func() bool { return a() < b() }
+	case token.LEQ:
+		return func() bool { return a() <= b() }
+	case token.GTR:
+		return func() bool { return a() > b() }
+	case token.GEQ:
+		return func() bool { return a() >= b() }
+	}
+	return nil
+}
+
+// field compiles a Trace's exported field.
+func (c *compiler) field(e *ast.SelectorExpr) (expr, error) {
+	if _, ok := c.info.Uses[e.Sel].(*types.Var); !ok {
+		return expr{}, c.fail(e, "a selector that is not a field")
+	}
+	x, err := c.expr(e.X)
+	if err != nil {
+		return expr{}, err
+	}
+	if x.k != kTrace {
+		return expr{}, c.fail(e, "a field of %s", x.t)
+	}
+	t := x.tr
+	out := expr{k: scalarKind(c.info.TypeOf(e)), t: c.info.TypeOf(e)}
+	switch e.Sel.Name {
+	case "Name":
+		out.s = func() string { return t().Name }
+	case "Hostname":
+		out.s = func() string { return t().Hostname }
+	case "Title":
+		out.s = func() string { return t().Title }
+	case "PID":
+		out.i = func() int64 { return int64(t().PID) }
+	case "Time":
+		out.tm = func() time.Time { return t().Time }
+	default:
+		return expr{}, c.fail(e, "the field %s", e.Sel.Name)
+	}
+	return out, nil
+}

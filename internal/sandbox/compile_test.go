@@ -1,0 +1,260 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// compileHead declares the state a handler shares with the script; the
+// "dump" handler (interpreted: it has a loop) prints all of it.
+const compileHead = `package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var g int
+var gs string
+
+%s
+
+func Remote(traces *script.Traces) {
+	n, errors := 0, 0
+	var total time.Duration
+	var f float64
+	var s string
+	var b bool
+	var last time.Time
+	var hist [8]int
+	sl := make([]int, 4)
+	m := map[string]int{}
+	mi := map[int]int{}
+	md := map[string]time.Duration{}
+	ms := map[string]string{}
+	mf := map[string]float64{}
+	mb := map[int]bool{}
+	var mn map[string]int
+	traces.On("x", func(t *script.Trace) {
+%s
+	})
+	traces.On("dump", func(t *script.Trace) {
+		for i := 0; i < 1; i++ {
+		}
+		traces.Log(n, errors, total, f, s, b, last.UnixNano(), hist, sl, m, mi, md, ms, mf, mb, g, gs)
+	})
+	_, _, _, _, _, _, _ = math.Pi, strconv.Itoa, strings.ToUpper, fmt.Sprint, last, hist, mn
+}
+`
+
+// compileCases are handlers run both compiled and interpreted: each must
+// leave the same state, print and emit the same, and panic alike.
+var compileCases = []struct {
+	name, decls, body string
+	compiles          bool
+}{
+	{"count", "", `n++`, true},
+	{"bench handler", "", `n++
+		total += t.Dur("duration")
+		if t.Int("status") >= 500 {
+			errors++
+		}`, true},
+	{"rate handler", "", `n++
+		if n%3 != 0 {
+			return
+		}
+		d := time.Since(t.Time)
+		if d > total {
+			total = d / d
+		}
+		i := int(d / (100 * time.Hour))
+		if i > 7 {
+			i = 7
+		}
+		hist[i]++`, true},
+	{"maps", "", `m[t.Str("path")]++
+		mi[t.Int("status")] += 2
+		md[t.Str("path")] += t.Dur("duration")
+		ms[t.Str("path")] = ms[t.Str("path")] + "," + strconv.Itoa(t.Int("status"))
+		mf["x"] += t.Float("ratio") * 2
+		mb[t.Int("status")] = !mb[t.Int("status")]`, true},
+	{"strings and natives", "", `s = strings.ToUpper(t.Str("path")) + t.Name
+		if strings.HasPrefix(t.Str("path"), "/a") && !strings.Contains(s, "zz") || len(s) > 100 {
+			b = !b
+		}
+		gs = fmt.Sprintf("%s:%d:%v", t.Str("path"), t.Int("status"), t.Dur("duration"))
+		f = math.Max(f, t.Float("ratio")) + math.Sqrt(2)`, true},
+	{"emit and log", "", `traces.Emit("y", "n", n, "d", t.Dur("duration"), "p", t.Str("path"), "f", 1.5, "b", true, "pid", t.PID)
+		traces.Logf("%d %s", t.Int("status"), t.Name)
+		traces.Log("x", n, total)`, true},
+	{"script functions", `func bucket(d time.Duration) int {
+	if d < time.Millisecond {
+		return 0
+	}
+	return clamp(int(d/time.Millisecond), 7)
+}
+
+func clamp(i, hi int) (out int) {
+	out = i
+	if i > hi {
+		out = hi
+	}
+	return
+}
+
+func note(traces *script.Traces, s string) { g++; gs += s }`, `hist[bucket(t.Dur("duration"))]++
+		note(traces, t.Str("path"))`, true},
+	{"assignments", "", `a, c := t.Int("status"), t.Str("path")
+		a, n = n, a
+		var z int
+		var w = 3
+		z += w * 2
+		z -= 1
+		z *= 3
+		z /= 2
+		z %= 7
+		z |= 8
+		z &^= 1
+		z ^= 2
+		errors += z
+		_ = c
+		s += c
+		f -= float64(a) / 3
+		sl[n%4] += int(f)
+		n--`, true},
+	{"conversions and durations", "", `d := t.Dur("duration")
+		f += d.Seconds() + float64(d.Milliseconds())
+		total += time.Duration(int64(f)) + time.Duration(d.Microseconds())*time.Microsecond
+		s = d.String()
+		n = int(t.Time.Sub(t.Time.Add(-d)) / time.Millisecond)
+		last = t.Time`, true},
+	{"if else chains", "", `if st := t.Int("status"); st >= 500 {
+			errors++
+		} else if st >= 400 {
+			n += 10
+		} else {
+			n++
+		}
+		if !t.Has("path") || t.Bool("slow") {
+			return
+		}
+		g++`, true},
+	{"panics: index", "", `hist[t.Int("status")%10]++`, true},
+	{"panics: divide", "", `n = 100 / (t.Int("status") - 404)`, true},
+	{"panics: nil map", "", `m[t.Str("path")] = 1
+		if t.Int("status") == 500 {
+			mn["x"]++
+		}`, true},
+	{"fields", "", `s = t.Name + t.Hostname + t.Title
+		n += t.PID`, true},
+	// Not compiled: interpreted, inline as before.
+	{"switch", "", `switch t.Int("status") {
+		case 500:
+			errors++
+		}`, false},
+	{"struct value", "type P struct{ x int }", `p := P{1}
+		n += p.x`, false},
+	{"closure", "", `f := func() { n++ }
+		_ = f`, false},
+	{"local map", "", `var mm map[string]int
+		_ = mm`, false},
+	{"unknown native", "", `n += strings.Count(t.Str("path"), "/") + strings.Index(t.Str("path"), "b")
+		s = strings.Repeat("a", 2)`, false},
+}
+
+func TestCompiledHandlersMatchInterpreted(t *testing.T) {
+	sub := jstrace.Subscribe(nil, 1<<20)
+	defer sub.Close()
+	base := time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC)
+	var traces []*script.Trace
+	for i := range 40 {
+		kv := []any{"status", []int{200, 404, 500, 201, 503}[i%5], "duration", time.Duration(i*i) * 137 * time.Microsecond, "ratio", float64(i) / 7}
+		if i%7 != 3 {
+			kv = append(kv, "path", fmt.Sprintf("/%c/%d", 'a'+i%3, i))
+		}
+		if i%11 == 0 {
+			kv = append(kv, "slow", true)
+		}
+		sub.Emit("x", kv...)
+		rec, _, err := protocol.NextRecord(sub.Read(nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, err := scripthost.ParseTrace(rec, scripthost.Origin{Hostname: "h", Title: "svc", PID: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.Time = base.Add(time.Duration(i) * time.Second)
+		traces = append(traces, tr)
+	}
+	for _, tc := range compileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := fmt.Sprintf(compileHead, tc.decls, tc.body)
+			interpreted, n0 := runHandler(t, src, false, traces)
+			compiled, n1 := runHandler(t, src, true, traces)
+			if n0 != 0 || (n1 == 1) != tc.compiles {
+				t.Fatalf("compiled handlers: %d without compiling, %d with; want %v\n%s", n0, n1, tc.compiles, src)
+			}
+			if compiled != interpreted {
+				t.Errorf("compiled:\n%s\ninterpreted:\n%s", compiled, interpreted)
+			}
+		})
+	}
+}
+
+// runHandler runs the x handler of src over traces, then dumps the state,
+// and returns what the script printed and emitted, and which calls
+// panicked; and how many handlers ran compiled.
+func runHandler(t *testing.T, src string, compile bool, traces []*script.Trace) (string, int) {
+	t.Helper()
+	h := &recordingHost{}
+	x, err := New(Options{Stdout: &h.out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.noCompile = !compile
+	s, err := x.Load("c.go", []byte(src))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, src)
+	}
+	s.Remote(scripthost.NewTraces(h))
+	if len(h.handlers) != 2 {
+		t.Fatalf("%d handlers", len(h.handlers))
+	}
+	for i, tr := range traces {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					fmt.Fprintf(&h.out, "call %d panicked\n", i)
+				}
+			}()
+			h.handlers[0](tr)
+		}()
+	}
+	h.handlers[1](traces[0])
+	return h.out.String(), x.CompiledHandlers()
+}
+
+// recordingHost is fakeHost keeping what is emitted, in order with what
+// is printed.
+type recordingHost struct {
+	fakeHost
+	out strings.Builder
+}
+
+func (h *recordingHost) Emit(name string, kv []any) { fmt.Fprintf(&h.out, "emit %s %v\n", name, kv) }
+func (h *recordingHost) Print(stream byte, text string) {
+	h.out.WriteString(text)
+}
