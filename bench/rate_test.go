@@ -153,6 +153,16 @@ type rateSession struct {
 }
 
 func attachRate(b testing.TB, every int) *rateSession {
+	return attachRateScript(b, every, rateScript)
+}
+
+// rateScriptInterpreted is rateScript with its bucket clamped by a
+// switch, which bounded handlers may have and compiled ones may not
+// (docs/scripts.md, "Where handlers run"): the handler is interpreted
+// where its probe fires.
+var rateScriptInterpreted = strings.Replace(rateScript, "if i > 1000 {", "switch {\n\t\tcase i > 1000:", 1)
+
+func attachRateScript(b testing.TB, every int, src string) *rateSession {
 	quiet := slog.New(slog.DiscardHandler)
 	a, err := agent.Listen(agent.Options{NoDiscovery: true, Logger: quiet})
 	if err != nil {
@@ -165,7 +175,7 @@ func attachRate(b testing.TB, every int) *rateSession {
 		b.Fatal(err)
 	}
 	s := &rateSession{a: a, c: c, h: &rateHandler{}}
-	att := &protocol.Attach{Name: "rate.go", Source: rateScript, Args: []string{strconv.Itoa(every)},
+	att := &protocol.Attach{Name: "rate.go", Source: src, Args: []string{strconv.Itoa(every)},
 		Flags: protocol.AttachWarnings | protocol.AttachGroups} // the CLI's defaults
 	if _, err := c.Attach(att, s.h); err != nil {
 		b.Fatal(err)
@@ -319,11 +329,18 @@ func (h *rateHandler) result(b *testing.B) (int, latencies) {
 
 // BenchmarkHandlerInProbe: one event through BenchmarkHandlerRate's
 // handler (which ends by construction, so the agent runs it where its
-// probe fires when nothing is queued), fired in a loop by one goroutine:
-// the whole cost, encoding and the trace's copy included, paid by the
-// goroutine that fires the probe.
-func BenchmarkHandlerInProbe(b *testing.B) {
-	s := attachRate(b, 1)
+// probe fires when nothing is queued, and compiles to Go closures), fired
+// in a loop by one goroutine: the whole cost, encoding and the trace's
+// copy included, paid by the goroutine that fires the probe.
+func BenchmarkHandlerInProbe(b *testing.B) { handlerInProbe(b, rateScript) }
+
+// BenchmarkHandlerInProbeInterpreted: the same with the handler
+// interpreted where its probe fires (it has a switch, which compiled
+// handlers lack): the cost before handlers were compiled.
+func BenchmarkHandlerInProbeInterpreted(b *testing.B) { handlerInProbe(b, rateScriptInterpreted) }
+
+func handlerInProbe(b *testing.B, src string) {
+	s := attachRateScript(b, 1, src)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

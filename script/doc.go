@@ -29,7 +29,11 @@
 // # Handlers and aggregations
 //
 // A handler passed to On is interpreted: each call costs about a
-// microsecond, and each getter it calls about as much. For the common
+// microsecond, and each getter it calls about as much. In Remote, a short
+// handler without loops over numbers, strings, durations and the trace's
+// getters is compiled instead when the agent loads the script, and costs
+// a few hundred nanoseconds (jstrace vet --handlers says which are; see
+// docs/scripts.md, "Where handlers run"). For the common
 // reductions (counts, sums, extremes and percentiles of a field, grouped by
 // another) Traces.Aggregate does the work in compiled code as traces
 // arrive — in Remote, on the goroutine that fires the probe, before Emit
