@@ -36,16 +36,9 @@ func (c *compiler) expr(e ast.Expr) (expr, error) {
 	case *ast.ParenExpr:
 		return c.expr(e.X)
 	case *ast.Ident:
-		v, ok := c.info.Uses[e].(*types.Var)
-		if !ok {
-			return expr{}, c.fail(e, "%s is not a variable", e.Name)
-		}
-		cl, err := c.variable(e, v)
+		cl, err := c.scalar(e)
 		if err != nil {
 			return expr{}, err
-		}
-		if cl.k == kInvalid {
-			return expr{}, c.fail(e, "%s is used as a whole", e.Name)
 		}
 		return load(cl), nil
 	case *ast.BinaryExpr:

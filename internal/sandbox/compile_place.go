@@ -107,25 +107,32 @@ func storeOther(cl *cell, x expr) func() {
 func (c *compiler) place(e ast.Expr) (place, error) {
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
-		v, ok := c.info.Uses[e].(*types.Var)
-		if !ok {
-			v, ok = c.info.Defs[e].(*types.Var)
-		}
-		if !ok {
-			return place{}, c.fail(e, "%s is not a variable", e.Name)
-		}
-		cl, err := c.variable(e, v)
+		cl, err := c.scalar(e)
 		if err != nil {
 			return place{}, err
-		}
-		if cl.k == kInvalid {
-			return place{}, c.fail(e, "%s is assigned as a whole", e.Name)
 		}
 		return varPlace(cl), nil
 	case *ast.IndexExpr:
 		return c.index(e)
 	}
 	return place{}, c.fail(e, "an assignment to a %T", e)
+}
+
+// scalar returns the cell of the variable id names (used, or redeclared
+// by a :=), which must hold a scalar: containers are used by element only.
+func (c *compiler) scalar(id *ast.Ident) (*cell, error) {
+	v, ok := c.info.Uses[id].(*types.Var)
+	if !ok {
+		v, ok = c.info.Defs[id].(*types.Var)
+	}
+	if !ok {
+		return nil, c.fail(id, "%s is not a variable", id.Name)
+	}
+	cl, err := c.variable(id, v)
+	if err == nil && cl.k == kInvalid {
+		err = c.fail(id, "%s is used as a whole", id.Name)
+	}
+	return cl, err
 }
 
 // index compiles an element of a shared array, slice or map.
