@@ -93,8 +93,11 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 			return false
 		}
 	}
-	start := time.Now()
-	e.inlineSince.Store(max(int64(start.Sub(wallBase)), 1))
+	// Monotonic readings only (time.Since of a base reads one clock;
+	// time.Now reads two): two a trace with one handler.
+	start := time.Since(wallBase)
+	e.inlineSince.Store(max(int64(start), 1))
+	end := start
 	var faults []string // reported once the call is over: Output may take its time
 	if t := mk(); t != nil {
 		last := start
@@ -108,8 +111,8 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 				continue
 			}
 			err := e.run(h.kind, false, nil, h.fn, t)
-			now := time.Now()
-			if h := &e.handlers[i]; now.Sub(last) <= inlineBudget {
+			now := time.Since(wallBase)
+			if h := &e.handlers[i]; now-last <= inlineBudget {
 				h.slow = 0
 			} else {
 				if h.slow++; h.slow == inlineSlow {
@@ -120,7 +123,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 					e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
 				}
 			}
-			last = now
+			last, end = now, now
 			if err != nil && !errors.Is(err, errDetached) {
 				faults = append(faults, fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
@@ -128,7 +131,10 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 		e.inlined.Add(1)
 	}
 	e.inlineSince.Store(0)
-	e.pins.account(time.Since(start))
+	if end == start { // no handler timed: a native one, or no trace
+		end = time.Since(wallBase)
+	}
+	e.pins.account(end - start)
 	for _, f := range faults {
 		e.out.Fault(f)
 	}
