@@ -35,9 +35,11 @@ import (
 //     time.Time, *script.Trace and *script.Traces; and, among the variables
 //     the handler shares with the rest of the script, arrays, slices and
 //     maps of them (int or string keys);
-//   - if/else, blocks, return, assignments (=, :=, op=, ++, --), var
-//     declarations, and calls of script functions over such values with at
-//     most one result;
+//   - if/else, blocks, return, assignments (=, :=, op=, ++, --; several
+//     at once only to variables), var declarations, and calls of script
+//     functions over such values with at most one result, unnamed, that
+//     set no package variable (the interpreter, as gc, reads a variable
+//     after the calls beside it, g + inc(); compiled code where it stands);
 //   - the Trace's fields and getters, traces.Emit, Log and Logf, and the
 //     allowlisted natives whose signatures natives.go knows.
 //
@@ -240,6 +242,7 @@ type compiler struct {
 // puts its result.
 type funcCtx struct {
 	result *cell // nil if it has none
+	nested bool  // a script function the handler calls, not the handler
 }
 
 // A cell is a variable's storage: p points to an int64, float64, string,

@@ -35,6 +35,9 @@ func (c *compiler) call(e *ast.CallExpr) (x expr, ok bool, err error) {
 	default:
 		return expr{}, false, c.fail(e, "a call of a function value")
 	}
+	if b, ok := c.info.Uses[id].(*types.Builtin); ok {
+		return c.builtin(e, b.Name())
+	}
 	args := make([]expr, len(e.Args))
 	for i, a := range e.Args {
 		if args[i], err = c.expr(a); err != nil {
@@ -42,8 +45,6 @@ func (c *compiler) call(e *ast.CallExpr) (x expr, ok bool, err error) {
 		}
 	}
 	switch obj := c.info.Uses[id].(type) {
-	case *types.Builtin:
-		return c.builtin(e, obj.Name(), args)
 	case *types.Func:
 		if d := c.spec.decls[obj]; d != nil && recv == nil {
 			return c.scriptCall(e, d, args)
@@ -105,18 +106,24 @@ func (c *compiler) conversion(e *ast.CallExpr, t types.Type) (expr, error) {
 	return expr{}, c.fail(e, "a conversion of %s to %s", x.t, t)
 }
 
-func (c *compiler) builtin(e *ast.CallExpr, name string, args []expr) (expr, bool, error) {
+func (c *compiler) builtin(e *ast.CallExpr, name string) (expr, bool, error) {
 	out := expr{k: kInt, t: types.Typ[types.Int]}
-	switch {
-	case name == "len" && len(args) == 1 && args[0].k == kStr:
-		f := args[0].s
+	if name != "len" || len(e.Args) != 1 {
+		return expr{}, false, c.fail(e, "a call of %s", name)
+	}
+	if scalarKind(c.info.TypeOf(e.Args[0])) == kStr {
+		x, err := c.expr(e.Args[0])
+		if err != nil {
+			return expr{}, false, err
+		}
+		f := x.s
 		out.i = func() int64 { return int64(len(f())) }
 		return out, true, nil
-	case name == "len" && len(e.Args) == 1:
-		id := identOf(e.Args[0])
+	}
+	if id := identOf(e.Args[0]); id != nil {
 		v, ok := c.info.Uses[id].(*types.Var)
 		if !ok {
-			break
+			return expr{}, false, c.fail(e, "len of %s", id.Name)
 		}
 		cl, err := c.variable(id, v)
 		if err != nil {
@@ -157,32 +164,24 @@ func (c *compiler) scriptCall(e *ast.CallExpr, d *ast.FuncDecl, args []expr) (ex
 	if len(params) != len(args) {
 		return expr{}, false, c.fail(e, "a call of %s with %d arguments", d.Name.Name, len(args))
 	}
-	fc := &funcCtx{}
+	fc := &funcCtx{nested: true}
 	var zero stmt
 	if ft.Results != nil {
 		if ft.Results.NumFields() != 1 {
 			return expr{}, false, c.fail(e, "a call of %s, which has %d results", d.Name.Name, ft.Results.NumFields())
 		}
 		r := ft.Results.List[0]
-		var t types.Type
-		if len(r.Names) == 1 {
-			v, _ := c.info.Defs[r.Names[0]].(*types.Var)
-			if v == nil {
-				return expr{}, false, c.fail(e, "a result without a variable")
-			}
-			cl, err := c.local(r, v)
-			if err != nil {
-				return expr{}, false, err
-			}
-			fc.result = cl
-		} else {
-			t = c.info.TypeOf(r.Type)
-			k := scalarKind(t)
-			if k == kInvalid {
-				return expr{}, false, c.fail(e, "a result of type %s", t)
-			}
-			fc.result = newCell(t, k)
+		if len(r.Names) > 0 {
+			// The interpreter starts a named result of f in n = f() at
+			// n's value, not at zero (its result slot is n's storage).
+			return expr{}, false, c.fail(e, "a call of %s, whose result is named", d.Name.Name)
 		}
+		t := c.info.TypeOf(r.Type)
+		k := scalarKind(t)
+		if k == kInvalid {
+			return expr{}, false, c.fail(e, "a result of type %s", t)
+		}
+		fc.result = newCell(t, k)
 		zero = zeroOf(fc.result)
 	}
 	outer := c.fn

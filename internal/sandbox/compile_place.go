@@ -104,7 +104,25 @@ func storeOther(cl *cell, x expr) func() {
 }
 
 // place compiles an assignment's left-hand side.
+//
+// A script function the handler calls may set only its own variables:
+// compiled code reads a variable where it stands in an expression, and
+// both gc and the interpreter read it after the calls beside it (g +
+// inc(), m[g] = set(…)); with no function setting a variable the handler
+// reads, the order cannot show. Only script functions can: natives get
+// no pointer to a script variable.
 func (c *compiler) place(e ast.Expr) (place, error) {
+	if c.fn.nested {
+		root := ast.Unparen(e)
+		if ix, ok := root.(*ast.IndexExpr); ok {
+			root = ast.Unparen(ix.X)
+		}
+		if id, ok := root.(*ast.Ident); ok {
+			if v, ok := c.info.Uses[id].(*types.Var); ok && v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
+				return place{}, c.fail(e, "a script function sets the package variable %s", id.Name)
+			}
+		}
+	}
 	switch e := ast.Unparen(e).(type) {
 	case *ast.Ident:
 		cl, err := c.scalar(e)

@@ -248,36 +248,32 @@ func (c *compiler) assign(s *ast.AssignStmt) (stmt, error) {
 		}
 		return func() bool { set(ix()); return false }, nil
 	}
-	// a, b = b, a: the indexes and the values first, then the stores.
-	tmps := make([]*cell, len(xs))
+	// a, b = b, a: the values first, then the stores. Only to variables:
+	// Go checks every index before it stores anything (and the
+	// interpreter drops a map element's store here).
+	for i, p := range ps {
+		if p != nil && p.index != nil {
+			return nil, c.fail(s.Lhs[i], "an element among several assignments")
+		}
+	}
 	eval := make([]func(), len(xs))
-	sets := make([]func(key), len(xs))
-	ixs := make([]func() key, len(xs))
-	keys := make([]key, len(xs))
+	var sets []func(key)
 	for i, x := range xs {
 		if ps[i] == nil {
 			eval[i] = x.run()
 			continue
 		}
-		tmps[i] = newCell(x.t, x.k)
-		set := store(varPlace(tmps[i]), x)
+		tmp := newCell(x.t, x.k)
+		set := store(varPlace(tmp), x)
 		eval[i] = func() { set(key{}) }
-		sets[i] = store(*ps[i], load(tmps[i]))
-		ixs[i] = ps[i].index
+		sets = append(sets, store(*ps[i], load(tmp)))
 	}
 	return func() bool {
-		for i, ix := range ixs {
-			if ix != nil {
-				keys[i] = ix()
-			}
-		}
 		for _, e := range eval {
 			e()
 		}
-		for i, set := range sets {
-			if set != nil {
-				set(keys[i])
-			}
+		for _, set := range sets {
+			set(key{})
 		}
 		return false
 	}, nil

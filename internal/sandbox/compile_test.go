@@ -106,15 +106,14 @@ var compileCases = []struct {
 	return clamp(int(d/time.Millisecond), 7)
 }
 
-func clamp(i, hi int) (out int) {
-	out = i
+func clamp(i, hi int) int {
 	if i > hi {
-		out = hi
+		return hi
 	}
-	return
+	return i
 }
 
-func note(traces *script.Traces, s string) { g++; gs += s }`, `hist[bucket(t.Dur("duration"))]++
+func note(traces *script.Traces, s string) { traces.Log("note", s, len(s)) }`, `hist[bucket(t.Dur("duration"))]++
 		note(traces, t.Str("path"))`, true},
 	{"assignments", "", `a, c := t.Int("status"), t.Str("path")
 		a, n = n, a
@@ -160,6 +159,9 @@ func note(traces *script.Traces, s string) { g++; gs += s }`, `hist[bucket(t.Dur
 	{"fields", "", `s = t.Name + t.Hostname + t.Title
 		n += t.PID`, true},
 	// Not compiled: interpreted, inline as before.
+	{"a script function setting a package variable", `func inc() int { g++; return 1 }`, `n = g + inc()`, false},
+	{"a named result", `func acc(x int) (r int) { r += x; return }`, `n = acc(1)`, false},
+	{"an element among several assignments", "", `n, hist[t.Int("status")/50] = n+1, 5`, false},
 	{"switch", "", `switch t.Int("status") {
 		case 500:
 			errors++
@@ -175,6 +177,25 @@ func note(traces *script.Traces, s string) { g++; gs += s }`, `hist[bucket(t.Dur
 }
 
 func TestCompiledHandlersMatchInterpreted(t *testing.T) {
+	traces := compileTraces(t)
+	for _, tc := range compileCases {
+		t.Run(tc.name, func(t *testing.T) {
+			src := fmt.Sprintf(compileHead, tc.decls, tc.body)
+			interpreted, n0 := runHandler(t, src, false, traces)
+			compiled, n1 := runHandler(t, src, true, traces)
+			if n0 != 0 || (n1 == 1) != tc.compiles {
+				t.Fatalf("compiled handlers: %d without compiling, %d with; want %v\n%s", n0, n1, tc.compiles, src)
+			}
+			if compiled != interpreted {
+				t.Errorf("compiled:\n%s\ninterpreted:\n%s", compiled, interpreted)
+			}
+		})
+	}
+}
+
+// compileTraces returns 40 traces of probe x with status, duration,
+// ratio, and on most a path.
+func compileTraces(t *testing.T) []*script.Trace {
 	sub := jstrace.Subscribe(nil, 1<<20)
 	defer sub.Close()
 	base := time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC)
@@ -199,19 +220,7 @@ func TestCompiledHandlersMatchInterpreted(t *testing.T) {
 		tr.Time = base.Add(time.Duration(i) * time.Second)
 		traces = append(traces, tr)
 	}
-	for _, tc := range compileCases {
-		t.Run(tc.name, func(t *testing.T) {
-			src := fmt.Sprintf(compileHead, tc.decls, tc.body)
-			interpreted, n0 := runHandler(t, src, false, traces)
-			compiled, n1 := runHandler(t, src, true, traces)
-			if n0 != 0 || (n1 == 1) != tc.compiles {
-				t.Fatalf("compiled handlers: %d without compiling, %d with; want %v\n%s", n0, n1, tc.compiles, src)
-			}
-			if compiled != interpreted {
-				t.Errorf("compiled:\n%s\ninterpreted:\n%s", compiled, interpreted)
-			}
-		})
-	}
+	return traces
 }
 
 // runHandler runs the x handler of src over traces, then dumps the state,
