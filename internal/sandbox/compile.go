@@ -171,6 +171,16 @@ type handlerSpec struct {
 	body     *ast.BlockStmt
 	captured []*types.Var // the shared variables, in the order their addresses are passed
 	halt     *halt.Switch // the interpreter's, once bound: see halted
+	name     string       // the handler's name in a panic's trail: main.Remote.func, main.f
+	fset     *token.FileSet
+	stderr   io.Writer // where a panic's trail goes, once bound; nil: nowhere
+}
+
+// A site is where compiled code runs: the statement last begun, and the
+// function it is in, for a panic's trail.
+type site struct {
+	pos token.Pos
+	fn  string
 }
 
 // compileHandler compiles the handler fn (a function literal or the
@@ -178,13 +188,17 @@ type handlerSpec struct {
 // stand-in variables: it returns the spec to bind later and the shared
 // variables, or why the handler does not compile. scope is the scope at
 // the call, where each shared variable must be named by its own name.
-func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, natives func(path, name string) (reflect.Value, bool), fn ast.Node, scope *types.Scope, callPos token.Pos) (spec *handlerSpec, err error) {
+// enclosing names the top-level function the call is in, for a panic's
+// trail.
+func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, natives func(path, name string) (reflect.Value, bool), fn ast.Node, scope *types.Scope, callPos token.Pos, enclosing string) (spec *handlerSpec, err error) {
 	spec = &handlerSpec{info: info, decls: decls, natives: natives}
 	switch fn := fn.(type) {
 	case *ast.FuncLit:
 		spec.params, spec.body = fn.Type.Params, fn.Body
+		spec.name = "main." + enclosing + ".func"
 	case *ast.FuncDecl:
 		spec.params, spec.body = fn.Type.Params, fn.Body
+		spec.name = "main." + fn.Name.Name
 	default:
 		return nil, &notCompiled{fn.Pos(), "the handler is a function value"}
 	}
@@ -224,7 +238,7 @@ func (spec *handlerSpec) bind(ptrs []any) (func(*script.Trace), error) {
 }
 
 func (spec *handlerSpec) compiler(at map[*types.Var]unsafe.Pointer) *compiler {
-	return &compiler{spec: spec, info: spec.info, at: at, vars: map[*types.Var]*cell{}}
+	return &compiler{spec: spec, info: spec.info, at: at, vars: map[*types.Var]*cell{}, cur: new(*site), fnName: spec.name}
 }
 
 // A compiler turns one handler, and the script functions it calls, into
@@ -236,6 +250,8 @@ type compiler struct {
 	vars     map[*types.Var]*cell          // every variable met so far
 	captured []*types.Var                  // shared variables, in the order met
 	fn       *funcCtx                      // the function being compiled
+	cur      **site                        // the site running now, set by each statement
+	fnName   string                        // the name of the function being compiled
 }
 
 // funcCtx is the function whose body is being compiled: where return
@@ -333,15 +349,36 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 	if err != nil {
 		return nil, err
 	}
-	if tp == nil {
-		return func(*script.Trace) { body() }, nil
+	var tptr **script.Trace
+	if tp != nil {
+		tptr = (**script.Trace)(tp.p)
 	}
-	tptr := (**script.Trace)(tp.p)
+	cur, spec := c.cur, c.spec
 	return func(t *script.Trace) {
-		*tptr = t
+		if tptr != nil {
+			*tptr = t
+			defer func() { *tptr = nil }() // keep no trace alive between calls
+		}
+		*cur = nil
+		defer func() {
+			if r := recover(); r != nil {
+				spec.trail(*cur)
+				panic(r)
+			}
+		}()
 		body()
-		*tptr = nil // keep no trace alive between calls
 	}, nil
+}
+
+// trail writes what the interpreter writes on its standard error when a
+// panic unwinds a frame ("file:line:col: panic: main.Remote.func(...)"),
+// which the engine reads the panic's position from; the position is the
+// statement's that panicked.
+func (spec *handlerSpec) trail(at *site) {
+	if spec.stderr == nil || spec.fset == nil || at == nil {
+		return
+	}
+	fmt.Fprintf(spec.stderr, "%s: panic: %s(...)\n", spec.fset.Position(at.pos), at.fn)
 }
 
 // nativesOf returns the lookup of the function name of an allowlisted
@@ -364,7 +401,7 @@ func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
 // fails.
 func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	for _, spec := range specs {
-		spec.halt = x.halt
+		spec.halt, spec.fset, spec.stderr = x.halt, x.i.FileSet(), x.stderr
 	}
 	compiled := func(fn func(*script.Trace), k int, ptrs ...any) func(*script.Trace) {
 		if k < 0 || k >= len(specs) {

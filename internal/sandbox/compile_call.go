@@ -184,10 +184,10 @@ func (c *compiler) scriptCall(e *ast.CallExpr, d *ast.FuncDecl, args []expr) (ex
 		fc.result = newCell(t, k)
 		zero = zeroOf(fc.result)
 	}
-	outer := c.fn
-	c.fn = fc
+	outer, outerName := c.fn, c.fnName
+	c.fn, c.fnName = fc, "main."+d.Name.Name
 	body, err := c.block(d.Body.List)
-	c.fn = outer
+	c.fn, c.fnName = outer, outerName
 	if err != nil {
 		return expr{}, false, err
 	}

@@ -19,9 +19,14 @@ func (c *compiler) block(list []ast.Stmt) (stmt, error) {
 		if err != nil {
 			return nil, err
 		}
-		if cs != nil {
-			ss = append(ss, cs)
+		if cs == nil {
+			continue
 		}
+		if _, nested := s.(*ast.BlockStmt); !nested && s.Pos().IsValid() {
+			at, cur, run := &site{pos: s.Pos(), fn: c.fnName}, c.cur, cs
+			cs = func() bool { *cur = at; return run() }
+		}
+		ss = append(ss, cs)
 	}
 	switch len(ss) {
 	case 0:

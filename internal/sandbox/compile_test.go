@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -266,4 +267,65 @@ type recordingHost struct {
 func (h *recordingHost) Emit(name string, kv []any) { fmt.Fprintf(&h.out, "emit %s %v\n", name, kv) }
 func (h *recordingHost) Print(stream byte, text string) {
 	h.out.WriteString(text)
+}
+
+// A panic in a compiled handler leaves the trail an interpreted one does
+// on the interpreter's standard error (the engine reads its position from
+// there), with the position of the statement that panicked, in a script
+// function called from the handler too.
+func TestCompiledPanicTrail(t *testing.T) {
+	src := `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func div(a, b int) int {
+	return a / b
+}
+
+func Remote(traces *script.Traces) {
+	m := map[string]int(nil)
+	n := 0
+	traces.On("a", func(t *script.Trace) {
+		n++
+		m["x"] = n
+	})
+	traces.On("b", func(t *script.Trace) {
+		n += div(1, t.Int("zero"))
+	})
+}
+`
+	for _, compile := range []bool{false, true} {
+		var stderr strings.Builder
+		x, err := New(Options{Stderr: &stderr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x.noCompile = !compile
+		s, err := x.Load("p.go", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &recordingHost{}
+		s.Remote(scripthost.NewTraces(h))
+		if got := x.CompiledHandlers(); (got == 2) != compile {
+			t.Fatalf("compile %v: %d handlers compiled", compile, got)
+		}
+		var lines []string
+		for _, fn := range h.handlers {
+			stderr.Reset()
+			func() {
+				defer func() { recover() }()
+				fn(&script.Trace{})
+			}()
+			first, _, _ := strings.Cut(stderr.String(), "\n")
+			lines = append(lines, first)
+		}
+		want := []string{"p.go:13:3: panic: main.Remote.func(...)", "p.go:6:9: panic: main.div(...)"} // the interpreter's positions
+		if compile {
+			want = []string{"p.go:14:3: panic: main.Remote.func(...)", "p.go:6:2: panic: main.div(...)"}
+		}
+		if !slices.Equal(lines, want) {
+			t.Errorf("compile %v: trails %q, want %q", compile, lines, want)
+		}
+	}
 }

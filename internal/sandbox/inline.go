@@ -91,7 +91,7 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		if fs := info.Scopes[f]; fs != nil {
 			scope = fs.Innermost(call.Pos())
 		}
-		spec, err := compileHandler(info, decls, natives, p.fn, scope, call.Pos())
+		spec, err := compileHandler(info, decls, natives, p.fn, scope, call.Pos(), enclosingFunc(f, call.Pos()))
 		if err != nil {
 			continue // interpreted
 		}
@@ -104,6 +104,16 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		specs = append(specs, spec)
 	}
 	return found, specs
+}
+
+// enclosingFunc names the top-level function of f that pos is in.
+func enclosingFunc(f *ast.File, pos token.Pos) string {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Pos() <= pos && pos < fd.End() {
+			return fd.Name.Name
+		}
+	}
+	return ""
 }
 
 // A placement is where the handler of one traces.On call runs.
@@ -415,7 +425,7 @@ func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 		}
 		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why}
 		if p.inline {
-			_, err := compileHandler(ck.info, decls, natives, p.fn, ck.info.Scopes[ck.file].Innermost(p.call.Pos()), p.call.Pos())
+			_, err := compileHandler(ck.info, decls, natives, p.fn, ck.info.Scopes[ck.file].Innermost(p.call.Pos()), p.call.Pos(), enclosingFunc(ck.file, p.call.Pos()))
 			hp.Compiled = err == nil
 			if nc, ok := err.(*notCompiled); ok {
 				hp.NotCompiled = fmt.Sprintf("%s: %s", fset.Position(nc.pos), nc.msg)

@@ -76,6 +76,9 @@ type Interp struct {
 	used map[string]bool
 	// stdout is where the script's fmt.Print* write.
 	stdout io.Writer
+	// stderr is the interpreter's standard error, where a panic names
+	// the frames it unwinds (compiled handlers write there the same way).
+	stderr io.Writer
 	// halt is thrown by Kill (see package halt).
 	halt *halt.Switch
 	// bound counts the compiled handlers bound (see useCompiled).
@@ -118,7 +121,7 @@ func New(opts Options) (*Interp, error) {
 	// nothing that compiles.
 	i.Compile(")")
 	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, used: map[string]bool{},
-		stdout: orDiscard(opts.Stdout), halt: &halt.Switch{}}, nil
+		stdout: orDiscard(opts.Stdout), stderr: orDiscard(opts.Stderr), halt: &halt.Switch{}}, nil
 }
 
 // useImports hands the interpreter the tables of the allowlisted standard
