@@ -381,15 +381,28 @@ func (spec *handlerSpec) trail(at *site) {
 	fmt.Fprintf(spec.stderr, "%s: panic: %s(...)\n", spec.fset.Position(at.pos), at.fn)
 }
 
+// native returns the function name of package path as this interpreter's
+// script sees it (the table useImports handed over: fmt's printing to the
+// script's output, the guarded versions of the others).
+func (x *Interp) native(path, name string) (reflect.Value, bool) {
+	v, ok := x.used[path][name]
+	return v, ok && path != ScriptPackage && v.Kind() == reflect.Func
+}
+
 // nativesOf returns the lookup of the function name of an allowlisted
-// package path as a script printing to stdout sees it (fmt's printing
-// there, the guarded versions of the others).
+// package path as a script printing to stdout sees it, for vet: the
+// tables an interpreter would be handed.
 func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
+	tables := map[string]map[string]reflect.Value{} // fmt's is made for stdout: once
 	return func(path, name string) (reflect.Value, bool) {
 		if !allowed(path) || path == ScriptPackage {
 			return reflect.Value{}, false
 		}
-		_, t := table(path, stdout)
+		t, ok := tables[path]
+		if !ok {
+			_, t = table(path, stdout)
+			tables[path] = t
+		}
 		v, ok := t[name]
 		return v, ok && v.Kind() == reflect.Func
 	}

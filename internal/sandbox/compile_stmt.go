@@ -14,6 +14,7 @@ type stmt func() bool
 
 func (c *compiler) block(list []ast.Stmt) (stmt, error) {
 	ss := make([]stmt, 0, len(list))
+	var sites []*site // each statement's, nil for a nested block's (its own say)
 	for _, s := range list {
 		cs, err := c.stmt(s)
 		if err != nil {
@@ -22,23 +23,44 @@ func (c *compiler) block(list []ast.Stmt) (stmt, error) {
 		if cs == nil {
 			continue
 		}
+		var at *site
 		if _, nested := s.(*ast.BlockStmt); !nested && s.Pos().IsValid() {
-			at, cur, run := &site{pos: s.Pos(), fn: c.fnName}, c.cur, cs
-			cs = func() bool { *cur = at; return run() }
+			at = &site{pos: s.Pos(), fn: c.fnName}
 		}
-		ss = append(ss, cs)
+		ss, sites = append(ss, cs), append(sites, at)
 	}
+	// The block notes where it is before each statement (a panic's trail),
+	// in its own loop: no closure more a statement.
+	cur := c.cur
 	switch len(ss) {
 	case 0:
 		return func() bool { return false }, nil
 	case 1:
-		return ss[0], nil
+		a, at := ss[0], sites[0]
+		if at == nil {
+			return a, nil
+		}
+		return func() bool { *cur = at; return a() }, nil
 	case 2:
-		a, b := ss[0], ss[1]
-		return func() bool { return a() || b() }, nil
+		a, b, aAt, bAt := ss[0], ss[1], sites[0], sites[1]
+		return func() bool {
+			if aAt != nil {
+				*cur = aAt
+			}
+			if a() {
+				return true
+			}
+			if bAt != nil {
+				*cur = bAt
+			}
+			return b()
+		}, nil
 	}
 	return func() bool {
-		for _, s := range ss {
+		for i, s := range ss {
+			if at := sites[i]; at != nil {
+				*cur = at
+			}
 			if s() {
 				return true
 			}

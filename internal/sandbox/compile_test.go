@@ -329,3 +329,52 @@ func Remote(traces *script.Traces) {
 		}
 	}
 }
+
+// A handler that is a script function shares the package's variables; at
+// the traces.On call a local of the same name would be what &g names, so
+// such a handler is not compiled (and the package variable is counted).
+func TestCompiledHandlerShadowedAtCall(t *testing.T) {
+	src := `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+var g int
+
+func h(t *script.Trace) { g++ }
+
+func Remote(traces *script.Traces) {
+	g := 100
+	traces.On("x", h)
+	traces.On("dump", func(t *script.Trace) {
+		for i := 0; i < 1; i++ {
+		}
+		traces.Log(g)
+	})
+}
+
+func Local(traces *script.Traces) { traces.Log(g) }
+`
+	for _, shadowed := range []bool{true, false} {
+		s := src
+		if !shadowed {
+			s = strings.Replace(s, "g := 100", "k := 100\n\t_ = k", 1)
+		}
+		x, err := New(Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc, err := x.Load("s.go", []byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := &recordingHost{}
+		sc.Remote(scripthost.NewTraces(h))
+		h.handlers[0](&script.Trace{})
+		h.handlers[0](&script.Trace{})
+		h.out.Reset()
+		sc.Local(scripthost.NewTraces(h))
+		if got := x.CompiledHandlers(); (got == 1) == shadowed || h.out.String() != "2\n" {
+			t.Errorf("shadowed %v: %d compiled, package g %q after two events", shadowed, got, h.out.String())
+		}
+	}
+}

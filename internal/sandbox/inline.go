@@ -87,11 +87,7 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		if natives == nil || p.fn == nil {
 			continue
 		}
-		var scope *types.Scope
-		if fs := info.Scopes[f]; fs != nil {
-			scope = fs.Innermost(call.Pos())
-		}
-		spec, err := compileHandler(info, decls, natives, p.fn, scope, call.Pos(), enclosingFunc(f, call.Pos()))
+		spec, err := compileHandler(info, decls, natives, p.fn, scopeAt(info, f, call.Pos()), call.Pos(), enclosingFunc(f, call.Pos()))
 		if err != nil {
 			continue // interpreted
 		}
@@ -104,6 +100,25 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		specs = append(specs, spec)
 	}
 	return found, specs
+}
+
+// scopeAt returns the innermost scope of f at pos, from the package's
+// scope tree (which the type checker builds whether or not Info records
+// its scopes); nil if not found.
+func scopeAt(info *types.Info, f *ast.File, pos token.Pos) *types.Scope {
+	obj := info.Defs[f.Name] // the package name has none: take a declaration's
+	if obj == nil {
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok {
+				obj = info.Defs[fd.Name]
+				break
+			}
+		}
+	}
+	if obj == nil || obj.Pkg() == nil {
+		return nil
+	}
+	return obj.Pkg().Scope().Innermost(pos)
 }
 
 // enclosingFunc names the top-level function of f that pos is in.
@@ -425,7 +440,7 @@ func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 		}
 		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why}
 		if p.inline {
-			_, err := compileHandler(ck.info, decls, natives, p.fn, ck.info.Scopes[ck.file].Innermost(p.call.Pos()), p.call.Pos(), enclosingFunc(ck.file, p.call.Pos()))
+			_, err := compileHandler(ck.info, decls, natives, p.fn, scopeAt(ck.info, ck.file, p.call.Pos()), p.call.Pos(), enclosingFunc(ck.file, p.call.Pos()))
 			hp.Compiled = err == nil
 			if nc, ok := err.(*notCompiled); ok {
 				hp.NotCompiled = fmt.Sprintf("%s: %s", fset.Position(nc.pos), nc.msg)

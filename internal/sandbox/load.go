@@ -72,8 +72,9 @@ type Interp struct {
 	localOnly bool
 	// generic: the generic packages compiled so far (see useGeneric).
 	generic map[string]bool
-	// used: the standard packages handed over so far (see useImports).
-	used map[string]bool
+	// used: the standard packages handed over so far, and their tables
+	// (see useImports), where compiled handlers find their natives.
+	used map[string]map[string]reflect.Value
 	// stdout is where the script's fmt.Print* write.
 	stdout io.Writer
 	// stderr is the interpreter's standard error, where a panic names
@@ -120,7 +121,7 @@ func New(opts Options) (*Interp, error) {
 	// that no generic package is compiled at set-up): make one here, of
 	// nothing that compiles.
 	i.Compile(")")
-	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, used: map[string]bool{},
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, used: map[string]map[string]reflect.Value{},
 		stdout: orDiscard(opts.Stdout), stderr: orDiscard(opts.Stderr), halt: &halt.Switch{}}, nil
 }
 
@@ -133,11 +134,11 @@ func (x *Interp) useImports(imports []*ast.ImportSpec) error {
 	exports := interp.Exports{}
 	for _, imp := range imports {
 		path, err := strconv.Unquote(imp.Path.Value)
-		if err != nil || x.used[path] {
+		if _, done := x.used[path]; err != nil || done {
 			continue
 		}
 		if key, t := table(path, x.stdout); t != nil {
-			x.used[path] = true
+			x.used[path] = t
 			exports[key] = t
 		}
 	}
@@ -218,7 +219,10 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		}
 	}
 	f.Decls = withoutMain(f.Decls)
-	natives := nativesOf(x.stdout)
+	if err := x.useImports(f.Imports); err != nil {
+		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
+	}
+	natives := x.native
 	if x.noCompile {
 		natives = nil
 	}
@@ -232,9 +236,6 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		}
 	}
 	guardMakes(f)
-	if err := x.useImports(f.Imports); err != nil {
-		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
-	}
 	if err := x.useGeneric(f); err != nil {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}

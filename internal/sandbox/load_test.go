@@ -470,12 +470,12 @@ func Remote(traces *script.Traces) {
 		t.Fatal(err)
 	}
 	for _, p := range []string{"sort", "strings"} {
-		if !x.used[p] {
+		if x.used[p] == nil {
 			t.Errorf("%s not handed over", p)
 		}
 	}
 	for _, p := range []string{"regexp", "time", "encoding/json", "fmt"} {
-		if x.used[p] {
+		if x.used[p] != nil {
 			t.Errorf("%s handed over though not imported", p)
 		}
 	}

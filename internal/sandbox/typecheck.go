@@ -103,7 +103,6 @@ func (c *checker) typeCheck(f *ast.File) *types.Info {
 		Defs:      map[*ast.Ident]types.Object{},
 		Uses:      map[*ast.Ident]types.Object{},
 		Instances: map[*ast.Ident]types.Instance{},
-		Scopes:    map[ast.Node]*types.Scope{}, // where a compiled handler's variables are named (compile.go)
 	}
 	n := 0
 	conf := types.Config{
