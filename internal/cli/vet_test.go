@@ -127,10 +127,8 @@ func Remote(traces *script.Traces) {
 		}
 	})
 	traces.On("request:error", func(t *script.Trace) {
-		switch t.Int("status") {
-		case 500:
-			n++
-		}
+		n++
+		traces.Dump(t)
 	})
 }
 
@@ -147,7 +145,7 @@ func Local(traces *script.Traces) {
 	}
 	want := "h.go:9:2: handler runs where its probe fires, compiled\n" +
 		"h.go:10:2: handler runs on the script's goroutine: h.go:11:3: a loop\n" +
-		"h.go:15:2: handler runs where its probe fires, interpreted: h.go:16:3: a switch\n"
+		"h.go:15:2: handler runs where its probe fires, interpreted: h.go:17:3: the Traces method Dump\n"
 	if stdout.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", &stdout, want)
 	}

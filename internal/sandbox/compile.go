@@ -35,13 +35,15 @@ import (
 //     time.Time, *script.Trace and *script.Traces; and, among the variables
 //     the handler shares with the rest of the script, arrays, slices and
 //     maps of them (int or string keys);
-//   - if/else, blocks, return, assignments (=, :=, op=, ++, --; several
-//     at once only to variables), var declarations, and calls of script
-//     functions over such values with at most one result, unnamed, that
-//     set no package variable (the interpreter, as gc, reads a variable
-//     after the calls beside it, g + inc(); compiled code where it stands);
-//   - the Trace's fields and getters, traces.Emit, Log and Logf, and the
-//     allowlisted natives whose signatures natives.go knows.
+//   - if/else, switch (without fallthrough), blocks, return, assignments
+//     (=, :=, op=, ++, --; several at once only to variables), var
+//     declarations, and calls of script functions over such values with
+//     at most one result, unnamed, that set no package variable (the
+//     interpreter, as gc, reads a variable after the calls beside it,
+//     g + inc(); compiled code where it stands);
+//   - the Trace's fields and getters, traces.Emit, Log, Logf, Error and
+//     Errorf, and the allowlisted natives whose signatures
+//     compile_native.go knows.
 //
 // Variables declared outside the handler (Remote's locals, package
 // variables) are shared with the interpreted code through their

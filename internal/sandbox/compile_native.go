@@ -45,16 +45,22 @@ func (c *compiler) method(e *ast.CallExpr, r expr, name string, args []expr) (ex
 				break
 			}
 			return c.spec.stoppable(expr{do: func() { ts().Emit(n(), kv()...) }}), false, nil
-		case name == "Log":
+		case name == "Log" || name == "Error":
 			a := boxAll(args)
 			if a == nil {
 				break
 			}
+			if name == "Error" {
+				return c.spec.stoppable(expr{do: func() { ts().Error(a()...) }}), false, nil
+			}
 			return c.spec.stoppable(expr{do: func() { ts().Log(a()...) }}), false, nil
-		case name == "Logf" && len(args) >= 1 && args[0].k == kStr:
+		case (name == "Logf" || name == "Errorf") && len(args) >= 1 && args[0].k == kStr:
 			f, a := args[0].s, boxAll(args[1:])
 			if a == nil {
 				break
+			}
+			if name == "Errorf" {
+				return c.spec.stoppable(expr{do: func() { ts().Errorf(f(), a()...) }}), false, nil
 			}
 			return c.spec.stoppable(expr{do: func() { ts().Logf(f(), a()...) }}), false, nil
 		}

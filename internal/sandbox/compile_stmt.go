@@ -101,6 +101,8 @@ func (c *compiler) stmt(s ast.Stmt) (stmt, error) {
 		return c.varDecl(s)
 	case *ast.IfStmt:
 		return c.ifStmt(s)
+	case *ast.SwitchStmt:
+		return c.switchStmt(s)
 	case *ast.ReturnStmt:
 		return c.returnStmt(s)
 	}
@@ -174,6 +176,92 @@ func (c *compiler) ifStmt(s *ast.IfStmt) (stmt, error) {
 			return then()
 		}
 		return els()
+	}, nil
+}
+
+// switchStmt compiles a switch as the chain of ifs it is: the tag (if
+// any) evaluated once, each case's expressions in order until one
+// matches, then its body; default if none did. No fallthrough.
+func (c *compiler) switchStmt(s *ast.SwitchStmt) (stmt, error) {
+	var init stmt
+	if s.Init != nil {
+		var err error
+		if init, err = c.stmt(s.Init); err != nil {
+			return nil, err
+		}
+	}
+	var tag *cell // holds the tag's value for the cases to compare with
+	var setTag func(key)
+	if s.Tag != nil {
+		x, err := c.expr(s.Tag)
+		if err != nil {
+			return nil, err
+		}
+		if x.k != kInt && x.k != kStr && x.k != kBool && x.k != kFloat {
+			return nil, c.fail(s.Tag, "a switch on %s", x.t)
+		}
+		tag = newCell(x.t, x.k)
+		setTag = store(varPlace(tag), x)
+	}
+	type arm struct {
+		conds []func() bool
+		body  stmt
+	}
+	var arms []arm
+	var dflt stmt
+	for _, cl := range s.Body.List {
+		cc := cl.(*ast.CaseClause)
+		for _, st := range cc.Body {
+			if br, ok := st.(*ast.BranchStmt); ok && br.Tok == token.FALLTHROUGH {
+				return nil, c.fail(br, "fallthrough")
+			}
+		}
+		body, err := c.block(cc.Body)
+		if err != nil {
+			return nil, err
+		}
+		if cc.List == nil {
+			dflt = body
+			continue
+		}
+		a := arm{body: body}
+		for _, e := range cc.List {
+			x, err := c.expr(e)
+			if err != nil {
+				return nil, err
+			}
+			if tag == nil {
+				if x.k != kBool {
+					return nil, c.fail(e, "a case of %s", x.t)
+				}
+				a.conds = append(a.conds, x.b)
+				continue
+			}
+			if x.k != tag.k {
+				return nil, c.fail(e, "a case of %s", x.t)
+			}
+			a.conds = append(a.conds, compare(token.EQL, load(tag), x))
+		}
+		arms = append(arms, a)
+	}
+	return func() bool {
+		if init != nil {
+			init()
+		}
+		if setTag != nil {
+			setTag(key{})
+		}
+		for _, a := range arms {
+			for _, cond := range a.conds {
+				if cond() {
+					return a.body()
+				}
+			}
+		}
+		if dflt != nil {
+			return dflt()
+		}
+		return false
 	}, nil
 }
 

@@ -163,10 +163,42 @@ func note(traces *script.Traces, s string) { traces.Log("note", s, len(s)) }`, `
 	{"a script function setting a package variable", `func inc() int { g++; return 1 }`, `n = g + inc()`, false},
 	{"a named result", `func acc(x int) (r int) { r += x; return }`, `n = acc(1)`, false},
 	{"an element among several assignments", "", `n, hist[t.Int("status")/50] = n+1, 5`, false},
-	{"switch", "", `switch t.Int("status") {
+	{"switches", "", `switch t.Int("status") {
+		case 500, 503:
+			errors++
+		case 404:
+			n += 2
+		default:
+			n++
+		}
+		switch p := t.Str("path"); {
+		case p == "":
+			s += "-"
+		case strings.HasPrefix(p, "/a"):
+			s += "a"
+			if n > 30 {
+				return
+			}
+			g++
+		default:
+			s += "o"
+		}
+		switch t.Str("path") {
+		case "/b/1", "/b/4":
+			hist[1]++
+		}
+		switch {
+		}
+		gs += "."`, true},
+	{"a switch with fallthrough", "", `switch t.Int("status") {
 		case 500:
 			errors++
+			fallthrough
+		case 404:
+			n++
 		}`, false},
+	{"errors printed", "", `traces.Error("e", t.Int("status"))
+		traces.Errorf("%s %v", t.Str("path"), t.Dur("duration"))`, true},
 	{"struct value", "type P struct{ x int }", `p := P{1}
 		n += p.x`, false},
 	{"closure", "", `f := func() { n++ }
@@ -266,7 +298,7 @@ type recordingHost struct {
 
 func (h *recordingHost) Emit(name string, kv []any) { fmt.Fprintf(&h.out, "emit %s %v\n", name, kv) }
 func (h *recordingHost) Print(stream byte, text string) {
-	h.out.WriteString(text)
+	fmt.Fprintf(&h.out, "[%d] %s", stream, text)
 }
 
 // A panic in a compiled handler leaves the trail an interpreted one does
@@ -373,7 +405,7 @@ func Local(traces *script.Traces) { traces.Log(g) }
 		h.handlers[0](&script.Trace{})
 		h.out.Reset()
 		sc.Local(scripthost.NewTraces(h))
-		if got := x.CompiledHandlers(); (got == 1) == shadowed || h.out.String() != "2\n" {
+		if got := x.CompiledHandlers(); (got == 1) == shadowed || h.out.String() != "[1] 2\n" {
 			t.Errorf("shadowed %v: %d compiled, package g %q after two events", shadowed, got, h.out.String())
 		}
 	}
