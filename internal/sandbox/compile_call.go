@@ -12,7 +12,7 @@ import (
 
 // call compiles a call: a conversion, a builtin, a script function, a
 // method of package script, time's or of a Duration, or a native whose
-// signature natives.go knows. ok reports a single result, as an expr of
+// signature compile_native.go knows. ok reports a single result, as an expr of
 // its kind; otherwise the expr's do runs the call.
 func (c *compiler) call(e *ast.CallExpr) (x expr, ok bool, err error) {
 	if e.Ellipsis.IsValid() {
