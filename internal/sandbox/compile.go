@@ -113,6 +113,9 @@ func goType(t types.Type) reflect.Type {
 	case *types.Basic:
 		switch t.Kind() {
 		case types.Int:
+			if strconv.IntSize != 64 {
+				return nil // a 32-bit int would need wrapping at 32 bits
+			}
 			return reflect.TypeFor[int]()
 		case types.Int64:
 			return reflect.TypeFor[int64]()
@@ -318,9 +321,6 @@ func (c *compiler) variable(n ast.Node, v *types.Var) (*cell, error) {
 	if goType(v.Type()) == nil {
 		return nil, c.fail(n, "%s has type %s", v.Name(), v.Type())
 	}
-	if _, ok := v.Type().(*types.Basic); ok && v.Type().(*types.Basic).Kind() == types.Int && strconv.IntSize != 64 {
-		return nil, c.fail(n, "a 32-bit int")
-	}
 	cl := &cell{k: scalarKind(v.Type()), typ: v.Type()}
 	if c.at != nil {
 		cl.p = c.at[v]
@@ -359,10 +359,12 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 	return func(t *script.Trace) {
 		if tptr != nil {
 			*tptr = t
-			defer func() { *tptr = nil }() // keep no trace alive between calls
 		}
 		*cur = nil
-		defer func() {
+		defer func() { // one defer a call: this is the hot path
+			if tptr != nil {
+				*tptr = nil // keep no trace alive between calls
+			}
 			if r := recover(); r != nil {
 				spec.trail(*cur)
 				panic(r)

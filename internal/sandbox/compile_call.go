@@ -4,10 +4,8 @@ import (
 	"go/ast"
 	"go/types"
 	"reflect"
-	"time"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
-	"github.com/jstrace-go/jstrace/script"
 )
 
 // call compiles a call: a conversion, a builtin, a script function, a
@@ -221,32 +219,7 @@ func (c *compiler) scriptCall(e *ast.CallExpr, d *ast.FuncDecl, args []expr) (ex
 	if fc.result == nil {
 		return expr{do: run}, false, nil
 	}
-	res := load(fc.result)
-	out := expr{k: res.k, t: res.t}
-	switch res.k {
-	case kInt:
-		f := res.i
-		out.i = func() int64 { run(); return f() }
-	case kFloat:
-		f := res.f
-		out.f = func() float64 { run(); return f() }
-	case kStr:
-		f := res.s
-		out.s = func() string { run(); return f() }
-	case kBool:
-		f := res.b
-		out.b = func() bool { run(); return f() }
-	case kTime:
-		f := res.tm
-		out.tm = func() time.Time { run(); return f() }
-	case kTrace:
-		f := res.tr
-		out.tr = func() *script.Trace { run(); return f() }
-	case kTraces:
-		f := res.ts
-		out.ts = func() *script.Traces { run(); return f() }
-	}
-	return out, true, nil
+	return load(fc.result).after(run), true, nil
 }
 
 // halted returns the check compiled code makes before each call of a
@@ -270,27 +243,4 @@ func (spec *handlerSpec) halted() func() {
 
 // stoppable makes x, a native's call, check first whether the script was
 // killed.
-func (spec *handlerSpec) stoppable(x expr) expr {
-	h := spec.halted()
-	switch {
-	case x.do != nil:
-		f := x.do
-		x.do = func() { h(); f() }
-	case x.i != nil:
-		f := x.i
-		x.i = func() int64 { h(); return f() }
-	case x.f != nil:
-		f := x.f
-		x.f = func() float64 { h(); return f() }
-	case x.s != nil:
-		f := x.s
-		x.s = func() string { h(); return f() }
-	case x.b != nil:
-		f := x.b
-		x.b = func() bool { h(); return f() }
-	case x.tm != nil:
-		f := x.tm
-		x.tm = func() time.Time { h(); return f() }
-	}
-	return x
-}
+func (spec *handlerSpec) stoppable(x expr) expr { return x.after(spec.halted()) }

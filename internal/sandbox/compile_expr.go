@@ -26,6 +26,38 @@ type expr struct {
 	do func() // a call whose results, if any, are not used
 }
 
+// after returns x with f run before its value is computed (or its call
+// made, for a do).
+func (x expr) after(f func()) expr {
+	switch {
+	case x.do != nil:
+		g := x.do
+		x.do = func() { f(); g() }
+	case x.i != nil:
+		g := x.i
+		x.i = func() int64 { f(); return g() }
+	case x.f != nil:
+		g := x.f
+		x.f = func() float64 { f(); return g() }
+	case x.s != nil:
+		g := x.s
+		x.s = func() string { f(); return g() }
+	case x.b != nil:
+		g := x.b
+		x.b = func() bool { f(); return g() }
+	case x.tm != nil:
+		g := x.tm
+		x.tm = func() time.Time { f(); return g() }
+	case x.tr != nil:
+		g := x.tr
+		x.tr = func() *script.Trace { f(); return g() }
+	case x.ts != nil:
+		g := x.ts
+		x.ts = func() *script.Traces { f(); return g() }
+	}
+	return x
+}
+
 // expr compiles e, which must have a value of a compiled kind.
 func (c *compiler) expr(e ast.Expr) (expr, error) {
 	tv := c.info.Types[e]
