@@ -123,7 +123,18 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *
 		nc = tc
 	}
 	log := opts.Log
-	if err := protocol.WritePreamble(nc); err != nil {
+	// The Hello goes with the preamble, a round trip fewer, unless it
+	// carries a token and nothing has proven the peer an agent yet: a
+	// token may open other agents too, and a mistyped address must not
+	// receive it. A discovery file's secret opens only its own agent, and
+	// TLS has verified the peer.
+	hello := protocol.Hello{Token: opts.Token, Secret: opts.Secret, Client: jstrace.Version}
+	early := opts.Token == "" || opts.TLS != nil
+	first := protocol.AppendPreamble(nil)
+	if early {
+		first = protocol.AppendFrame(first, protocol.FrameHello, hello.Append(nil))
+	}
+	if _, err := nc.Write(first); err != nil {
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
 	if v, err := protocol.ReadPreamble(nc); err != nil {
@@ -132,9 +143,10 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *
 		}
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
-	hello := protocol.Hello{Token: opts.Token, Secret: opts.Secret, Client: jstrace.Version}
-	if err := protocol.WriteFrame(nc, protocol.FrameHello, hello.Append(nil)); err != nil {
-		return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
+	if !early {
+		if err := protocol.WriteFrame(nc, protocol.FrameHello, hello.Append(nil)); err != nil {
+			return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
+		}
 	}
 	c = &Conn{Addr: addr, nc: nc, log: log, done: make(chan struct{})}
 	t, payload, err := protocol.ReadFrameExact(nc, protocol.MaxFrameSize)

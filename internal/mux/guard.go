@@ -169,13 +169,14 @@ func (p *parser) check(now time.Time) error {
 
 // guard is the connection under a yamux session: it checks what the peer
 // sends against the budgets and closes the connection when one is
-// exceeded, and bounds each write. Read is called by yamux's receiving
-// goroutine only, Write by its sending goroutine only; Err may be called
-// from any goroutine.
+// exceeded, and bounds each write (write.go). Read is called by yamux's
+// receiving goroutine only, Write by its sending goroutine only; Err may
+// be called from any goroutine.
 type guard struct {
 	net.Conn
 	p            *parser
 	writeTimeout time.Duration
+	w            writer // Write's state
 
 	mu    sync.Mutex
 	abuse error
@@ -200,11 +201,6 @@ func (g *guard) Read(b []byte) (int, error) {
 		}
 	}
 	return n, err
-}
-
-func (g *guard) Write(b []byte) (int, error) {
-	g.Conn.SetWriteDeadline(time.Now().Add(g.writeTimeout))
-	return g.Conn.Write(b)
 }
 
 // Err returns the budget the peer exceeded, or nil.

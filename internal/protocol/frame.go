@@ -20,8 +20,13 @@ const MaxFrameSize = 4 << 20
 
 // WritePreamble writes the connection preamble: magic and version.
 func WritePreamble(w io.Writer) error {
-	_, err := w.Write(append(magic[:], Version))
+	_, err := w.Write(AppendPreamble(nil))
 	return err
+}
+
+// AppendPreamble appends the connection preamble to b.
+func AppendPreamble(b []byte) []byte {
+	return append(append(b, magic[:]...), Version)
 }
 
 // ReadPreamble reads the peer's preamble and returns its version. It returns
