@@ -123,7 +123,7 @@ func (s *session) run() {
 	s.queue = jstrace.Subscribe(nil, s.a.opts.BufferSize)
 	defer s.queue.Close()
 	l := s.a.opts.Limits
-	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, Limits: engine.Limits{
+	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, RemoteOnly: true, Limits: engine.Limits{
 		HandlerTimeout: l.HandlerTimeout,
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,

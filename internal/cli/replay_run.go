@@ -235,7 +235,7 @@ func (rp *replayer) remoteFor(tr *script.Trace, kind protocol.RecordKind) *repla
 	rp.remotes[o] = r
 	rp.order = append(rp.order, r)
 	var err error
-	r.eng, err = engine.Start(rp.name, rp.src, engine.Remote, r, engine.Options{Block: true, Args: rp.opts.Args, Clock: tr.Time})
+	r.eng, err = engine.Start(rp.name, rp.src, engine.Remote, r, engine.Options{Block: true, RemoteOnly: true, Args: rp.opts.Args, Clock: tr.Time})
 	if err != nil {
 		r.failed = true
 		rp.failed = withCode(ExitScript, fmt.Errorf("Remote (run here, with the packages every agent allows; none a service opts in): %w", err))

@@ -61,10 +61,10 @@ type Options struct {
 	Block bool
 	// Limits bound the script; the zero value sets none.
 	Limits Limits
-	// Packages and LocalOnly are passed to the sandbox (see
+	// Packages, LocalOnly and RemoteOnly are passed to the sandbox (see
 	// sandbox.Options).
-	Packages  map[string]map[string]reflect.Value
-	LocalOnly bool
+	Packages              map[string]map[string]reflect.Value
+	LocalOnly, RemoteOnly bool
 	// Feed, when set, is how native Aggregations get their traces: it is
 	// called on the engine goroutine for each traces.Aggregate with the
 	// pattern (valid) and the Aggregation's feed, whose Event function the
@@ -213,7 +213,7 @@ func New(out Output, opts Options) (*Engine, error) {
 
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init(opts.Clock)
-	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly})
+	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly, RemoteOnly: opts.RemoteOnly})
 	if err != nil {
 		return nil, err
 	}

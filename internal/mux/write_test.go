@@ -29,10 +29,10 @@ func TestWriteCoalescesSmallDataFrames(t *testing.T) {
 	big := bytes.Repeat([]byte("b"), coalesceMax+1)
 	writes := [][]byte{
 		header(typeWindowUpdate, flagSYN, 1, 0), // a stream opens: alone
-		header(typeData, 0, 1, 1), {0x01}, // its kind: one write
+		header(typeData, 0, 1, 1), {0x01},       // its kind: one write
 		header(typeData, 0, 1, 5), []byte("hello"), // one write
 		header(typeData, 0, 3, uint32(len(big))), big, // two writes
-		header(typePing, flagSYN, 0, 7), // alone
+		header(typePing, flagSYN, 0, 7),                // alone
 		header(typeData, 0, 1, 3), []byte("not three"), // not its payload: two writes
 		header(typeData, 0, 1, 0), // an empty data frame: alone
 	}

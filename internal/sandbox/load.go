@@ -38,6 +38,11 @@ type Options struct {
 	// its Remote function and those imports: the CLI's view of a script
 	// whose Remote uses packages only the agents have. Default: false.
 	LocalOnly bool
+	// RemoteOnly compiles what the script's Remote can reach and no more:
+	// Local, the functions only it calls and the imports only they use
+	// are left out (after the whole script is checked). An agent's view
+	// of a script. Default: false.
+	RemoteOnly bool
 }
 
 // A Script is a loaded script: its top-level declarations have been
@@ -68,8 +73,8 @@ func (emptyFS) Open(name string) (fs.File, error) {
 type Interp struct {
 	i   *interp.Interpreter
 	pol policy
-	// localOnly: see Options.LocalOnly.
-	localOnly bool
+	// localOnly and remoteOnly: see Options.
+	localOnly, remoteOnly bool
 	// generic: the generic packages compiled so far (see useGeneric).
 	generic map[string]bool
 	// used: the standard packages handed over so far, and their tables
@@ -121,7 +126,7 @@ func New(opts Options) (*Interp, error) {
 	// that no generic package is compiled at set-up): make one here, of
 	// nothing that compiles.
 	i.Compile(")")
-	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, generic: map[string]bool{}, used: map[string]map[string]reflect.Value{},
+	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, remoteOnly: opts.RemoteOnly, generic: map[string]bool{}, used: map[string]map[string]reflect.Value{},
 		stdout: orDiscard(opts.Stdout), stderr: orDiscard(opts.Stderr), halt: &halt.Switch{}}, nil
 }
 
@@ -217,6 +222,9 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		if err := withoutRemote(x.i.FileSet(), ck); err != nil {
 			return nil, err
 		}
+	}
+	if x.remoteOnly {
+		onlyRemote(ck)
 	}
 	f.Decls = withoutMain(f.Decls)
 	if err := x.useImports(f.Imports); err != nil {
