@@ -88,7 +88,9 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	if pre.nests(pre.fset.AddFile(filename, -1, len(src)), src) {
 		return nil, pre.errs
 	}
-	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments)
+	// Names are resolved by the type checker: the parser's own resolution
+	// (deprecated) was a fifth of an agent's check.
+	f, err := parser.ParseFile(fset, filename, src, parser.AllErrors|parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		if el, ok := err.(scanner.ErrorList); ok {
 			return nil, fromScanner(el)
@@ -116,6 +118,9 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	}
 	info := c.typeCheck(f)
 	if len(c.errs) > 0 {
+		return nil, c.errs
+	}
+	if c.builtins(f, info); len(c.errs) > 0 {
 		return nil, c.errs
 	}
 	newSizes(f, info).check(&c, f)
@@ -200,9 +205,6 @@ func (c *checker) node(n ast.Node) bool {
 	case *ast.ChanType:
 		c.errorf(n.Pos(), "channels are not allowed in scripts")
 	case *ast.RangeStmt:
-		if rangesOverInt(n.X) {
-			c.errorf(n.X.Pos(), "range over an integer is not supported by the script interpreter: use for i := 0; i < n; i++")
-		}
 		if _, ok := n.X.(*ast.FuncLit); ok {
 			c.errorf(n.X.Pos(), "range over a function is not supported by the script interpreter")
 		}
@@ -216,15 +218,41 @@ func (c *checker) node(n ast.Node) bool {
 		if n.Name == guardName {
 			c.errorf(n.Pos(), "%s is a reserved name", guardName)
 		}
-	case *ast.CallExpr:
-		if id, ok := n.Fun.(*ast.Ident); ok && id.Obj == nil {
-			switch id.Name {
-			case "min", "max", "clear":
-				c.errorf(id.Pos(), "the %s builtin is not supported by the script interpreter: write it out", id.Name)
-			}
-		}
 	}
 	return true
+}
+
+// builtins refuses what the interpreter lacks of Go 1.22 and later, which
+// only types tell apart: ranging over an integer, and the min, max and
+// clear builtins (a script's own func max is fine).
+func (c *checker) builtins(f *ast.File, info *types.Info) {
+	ast.Inspect(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.RangeStmt:
+			if t := info.Types[n.X].Type; t != nil && isInteger(t) {
+				c.errorf(n.X.Pos(), "range over an integer is not supported by the script interpreter: use for i := 0; i < n; i++")
+			}
+		case *ast.CallExpr:
+			if id, ok := ast.Unparen(n.Fun).(*ast.Ident); ok && isBuiltin(info, id) {
+				switch id.Name {
+				case "min", "max", "clear":
+					c.errorf(id.Pos(), "the %s builtin is not supported by the script interpreter: write it out", id.Name)
+				}
+			}
+		}
+		return true
+	})
+}
+
+func isInteger(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsInteger != 0
+}
+
+// isBuiltin reports whether id names a builtin function in a checked file.
+func isBuiltin(info *types.Info, id *ast.Ident) bool {
+	_, ok := info.Uses[id].(*types.Builtin)
+	return ok
 }
 
 // noDerefWrite refuses writes through a pointer (*p = v, *p++): a script
@@ -234,21 +262,6 @@ func (c *checker) noDerefWrite(lhs ast.Expr) {
 	if star, ok := ast.Unparen(lhs).(*ast.StarExpr); ok {
 		c.errorf(star.Pos(), "writing through a pointer (*p = …) is not allowed in scripts: it could change the traced process's own values")
 	}
-}
-
-// rangesOverInt reports the integer range expressions visible without type
-// checking: literals and len/cap calls.
-func rangesOverInt(x ast.Expr) bool {
-	switch x := ast.Unparen(x).(type) {
-	case *ast.BasicLit:
-		return x.Kind == token.INT
-	case *ast.CallExpr:
-		id, ok := x.Fun.(*ast.Ident)
-		return ok && id.Obj == nil && (id.Name == "len" || id.Name == "cap")
-	case *ast.BinaryExpr:
-		return rangesOverInt(x.X) || rangesOverInt(x.Y)
-	}
-	return false
 }
 
 // entryPoints checks Remote and Local: at least one, each declared as

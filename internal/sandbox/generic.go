@@ -49,7 +49,7 @@ var genericSources = sync.OnceValue(func() map[string]string {
 		if err != nil {
 			continue
 		}
-		guardMakes(f)
+		guardMakes(f, resolvedByParser)
 		var b strings.Builder
 		if err := printer.Fprint(&b, fset, f); err != nil {
 			continue

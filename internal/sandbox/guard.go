@@ -3,6 +3,7 @@ package sandbox
 import (
 	"go/ast"
 	"go/token"
+	"go/types"
 	"reflect"
 	"strconv"
 
@@ -22,8 +23,10 @@ var guardSymbols = map[string]reflect.Value{
 
 // guardMakes rewrites every make(T, n[, m]) of the file into
 // make(T, guard.Len(int64(n), T(nil))[, …]), so that a script cannot ask
-// for gigabytes in one expression, and imports package guard.
-func guardMakes(f *ast.File) {
+// for gigabytes in one expression, and imports package guard. declared
+// reports the identifiers that name something of the file's own (a
+// script's func make), which are left alone.
+func guardMakes(f *ast.File, declared func(*ast.Ident) bool) {
 	found := false
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
@@ -31,7 +34,7 @@ func guardMakes(f *ast.File) {
 			return true
 		}
 		id, ok := call.Fun.(*ast.Ident)
-		if !ok || id.Name != "make" || id.Obj != nil || len(call.Args) < 2 {
+		if !ok || id.Name != "make" || declared(id) || len(call.Args) < 2 {
 			return true
 		}
 		typ := call.Args[0]
@@ -63,3 +66,21 @@ func importGuard(f *ast.File) {
 	f.Imports = append(f.Imports, spec)
 	f.Decls = append([]ast.Decl{&ast.GenDecl{Tok: token.IMPORT, Specs: []ast.Spec{spec}}}, f.Decls...)
 }
+
+// declaredIn returns guardMakes' test for a type-checked file: an
+// identifier the checker did not resolve to a builtin is the script's own,
+// and one it has no record of (written by a rewrite) is guarded.
+func declaredIn(info *types.Info) func(*ast.Ident) bool {
+	return func(id *ast.Ident) bool {
+		obj, ok := info.Uses[id]
+		if !ok {
+			return false
+		}
+		_, builtin := obj.(*types.Builtin)
+		return !builtin
+	}
+}
+
+// resolvedByParser is guardMakes' test for a file parsed with the
+// parser's own resolution (yaegi's generic sources).
+func resolvedByParser(id *ast.Ident) bool { return id.Obj != nil }

@@ -243,7 +243,7 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 			return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 		}
 	}
-	guardMakes(f)
+	guardMakes(f, declaredIn(ck.info))
 	if err := x.useGeneric(f); err != nil {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}

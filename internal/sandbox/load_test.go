@@ -92,7 +92,9 @@ func TestCheckRejects(t *testing.T) {
 		{"select", "func Remote(traces *script.Traces) { select {} }", "select is not allowed"},
 		{"range over int", "func Remote(traces *script.Traces) { for i := range 10 { _ = i } }", "range over an integer is not supported"},
 		{"range over len", "func Remote(traces *script.Traces) { s := []int{}; for i := range len(s) { _ = i } }", "range over an integer is not supported"},
+		{"range over an int variable", "func Remote(traces *script.Traces) { n := 3; for i := range n { _ = i } }", "range over an integer is not supported"},
 		{"min builtin", "func Remote(traces *script.Traces) { _ = min(1, 2) }", "ok.go:6:42: the min builtin is not supported"},
+		{"max builtin in parentheses", "func Remote(traces *script.Traces) { _ = (max)(1, 2) }", "ok.go:6:43: the max builtin is not supported"},
 		{"no entry point", "func Helper() {}", "a script must define func Remote"},
 		{"bad signature", "func Remote(n int) {}", "Remote must be declared as func Remote(traces *script.Traces)"},
 		{"syntax", "func Remote(traces *script.Traces) { x := }", "ok.go:6:43: expected operand"},
@@ -119,9 +121,16 @@ func TestCheckRejects(t *testing.T) {
 func TestCheckAllowsShadowedBuiltins(t *testing.T) {
 	src := header + `
 func min(a, b int) int { if a < b { return a }; return b }
-func Remote(traces *script.Traces) { _ = min(1, 2) }` + footer
-	if _, err := Load("ok.go", []byte(src), Options{}); err != nil {
+func make(a, b int) int { return a * b }
+func Remote(traces *script.Traces) { fmt.Println(min(1, 2), make(3, 4)) }` + footer
+	var out bytes.Buffer
+	s, err := Load("ok.go", []byte(src), Options{Stdout: &out})
+	if err != nil {
 		t.Fatal(err)
+	}
+	s.Remote(nil)
+	if out.String() != "1 12\n" {
+		t.Fatalf("printed %q: a script's own make was taken for the builtin", out.String())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 )
 
 // withoutRemote removes Remote and the imports marked RemoteMark from a
@@ -38,7 +39,7 @@ func withoutRemote(fset *token.FileSet, ck *checked) error {
 		if !ok {
 			return true
 		}
-		if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil && ck.remote[id.Name] != nil {
+		if id, ok := sel.X.(*ast.Ident); ok && isPackage(ck.info, id) && ck.remote[id.Name] != nil {
 			errs.add(fset.Position(id.Pos()), fmt.Sprintf("%s is marked %s: use it in Remote only", id.Name, RemoteMark))
 		}
 		return true
@@ -53,4 +54,10 @@ func isMarked(ck *checked, spec *ast.ImportSpec) bool {
 		}
 	}
 	return false
+}
+
+// isPackage reports whether id names an imported package.
+func isPackage(info *types.Info, id *ast.Ident) bool {
+	_, ok := info.Uses[id].(*types.PkgName)
+	return ok
 }
