@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/traefik/yaegi/interp"
@@ -87,6 +88,8 @@ type Interp struct {
 	stderr io.Writer
 	// halt is thrown by Kill (see package halt).
 	halt *halt.Switch
+	// named: see name.
+	named sync.Once
 	// bound counts the compiled handlers bound (see useCompiled).
 	bound atomic.Int64
 	// noCompile keeps every handler interpreted (tests compare the two).
@@ -121,11 +124,6 @@ func New(opts Options) (*Interp, error) {
 	if err := i.Use(exports); err != nil {
 		return nil, fmt.Errorf("set up interpreter: %w", err)
 	}
-	// yaegi names the interpreter's source on its first compilation from
-	// source (a write Kill's concurrent evaluations would race on, now
-	// that no generic package is compiled at set-up): make one here, of
-	// nothing that compiles.
-	i.Compile(")")
 	return &Interp{i: i, pol: pol, localOnly: opts.LocalOnly, remoteOnly: opts.RemoteOnly, generic: map[string]bool{}, used: map[string]map[string]reflect.Value{},
 		stdout: orDiscard(opts.Stdout), stderr: orDiscard(opts.Stderr), halt: &halt.Switch{}}, nil
 }
@@ -213,6 +211,7 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 			p, err = nil, ErrorList{{Msg: fmt.Sprintf("%s: the script interpreter failed: %v", filename, r)}}
 		}
 	}()
+	x.name()
 	ck, err := check(x.i.FileSet(), filename, src, x.pol)
 	if err != nil {
 		return nil, err
@@ -298,11 +297,24 @@ func (x *Interp) Run(p *Program) (s *Script, err error) {
 // a billion.
 func (x *Interp) Kill() {
 	x.halt.Throw()
+	x.name()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for range 30 {
 		x.i.EvalWithContext(ctx, ")")
 	}
+}
+
+// name makes yaegi name the interpreter's source, which it does on its
+// first compilation from source (a write two of Kill's evaluations, or
+// one and a generic package's compilation, would race on), with one of
+// nothing that compiles. It runs once, at the first Compile or Kill: on
+// the goroutine that compiles, whose stack the check grows anyway, rather
+// than on the one that made the interpreter (the parser's recursion grew
+// that goroutine's stack for this alone: 4 % of the agents' CPU in the
+// 1,000-agent benchmark's profile).
+func (x *Interp) name() {
+	x.named.Do(func() { x.i.Compile(")") })
 }
 
 // Halt returns the interpreter's kill switch, which Kill throws: the
