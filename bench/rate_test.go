@@ -16,6 +16,7 @@ import (
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/client"
+	"github.com/jstrace-go/jstrace/internal/cpuclock"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -41,9 +42,21 @@ import (
 // Run with -benchtime=1x; about 5 minutes in all.
 func BenchmarkHandlerRate(b *testing.B) {
 	// A session that receives no event: its cost per second.
-	b.Run("idle", func(b *testing.B) { benchRate(b, 0) })
-	for _, rate := range []int{10, 100, 500, 1000, 10000, 100000} {
-		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchRate(b, rate) })
+	b.Run("idle", func(b *testing.B) { benchRate(b, 0, rateScript) })
+	for _, rate := range rates {
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchRate(b, rate, rateScript) })
+	}
+}
+
+var rates = []int{10, 100, 500, 1000, 10000, 100000}
+
+// BenchmarkHandlerRateNative: the same sweep with a native Aggregation in
+// place of the handler (fed where the probe fires, no script code run an
+// event): what an event costs the process when the least is done with it,
+// the reference for the handler's figures at each rate.
+func BenchmarkHandlerRateNative(b *testing.B) {
+	for _, rate := range rates {
+		b.Run(fmt.Sprintf("rate=%d", rate), func(b *testing.B) { benchRate(b, rate, rateScriptNative) })
 	}
 }
 
@@ -89,9 +102,31 @@ func Remote(traces *script.Traces) {
 }
 `
 
+// rateScriptNative counts and aggregates the events' durations natively;
+// its result line is rateScript's, every event in the first bucket (an
+// aggregation is fed before the probe returns).
+const rateScriptNative = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	agg := traces.Aggregate("bench:rate", script.Agg{Of: "duration"})
+	traces.OnCleanup(func() {
+		n := 0
+		for _, g := range agg.Snapshot() {
+			n += g.Count
+		}
+		var hist [1001]int
+		hist[0] = n
+		traces.Log("rate", n, 0, hist[:])
+	})
+}
+`
+
 type usage struct {
 	cpu     time.Duration
-	cs, vcs int64 // context switches: all, voluntary
+	cs, vcs int64         // context switches: all, voluntary
+	inEmit  time.Duration // the probe's goroutine's CPU in Emit (pace)
 }
 
 func getUsage(b testing.TB) usage {
@@ -109,26 +144,43 @@ func getUsage(b testing.TB) usage {
 // pace fires events of probe p for d, at random times at rate events a
 // second on average (a Poisson process: independent arrivals, as requests
 // come to a service; the same times in every window of a rate), and
-// returns how many it fired. Events due while it slept fire when it wakes.
-func pace(p *jstrace.Probe, rate int, d time.Duration) int {
+// returns how many it fired and, up to timedRate, the CPU time of the
+// calls to Emit: its thread's clock, read around each, what the probe's
+// own goroutine spent (an inline handler included) where the process's
+// usage is noisy, at low rates. Above, two reads an event (a system call
+// each) would change what is measured, and a goroutine preempted in Emit
+// charges it what its thread ran meanwhile. Events due while it slept
+// fire when it wakes.
+func pace(p *jstrace.Probe, rate int, d time.Duration) (int, time.Duration) {
 	if rate == 0 {
 		time.Sleep(d)
-		return 0
+		return 0, 0
 	}
+	var inEmit time.Duration
 	rng := rand.New(rand.NewPCG(1, uint64(rate)))
 	start := time.Now()
 	var due time.Duration
 	for n := 0; ; n++ {
 		due += time.Duration(rng.ExpFloat64() / float64(rate) * float64(time.Second))
 		if due > d {
-			return n
+			return n, inEmit
 		}
 		if wait := due - time.Since(start); wait > 0 {
 			time.Sleep(wait)
 		}
+		if rate > timedRate {
+			p.Emit("id", n, "method", "GET", "status", 200, "duration", time.Duration(n))
+			continue
+		}
+		t0, _ := cpuclock.Self()
 		p.Emit("id", n, "method", "GET", "status", 200, "duration", time.Duration(n))
+		t1, _ := cpuclock.Self()
+		inEmit += t1 - t0
 	}
 }
+
+// timedRate is the highest rate at which pace times each Emit.
+const timedRate = 1000
 
 // window paces probe p at rate for d and returns the usage of the process
 // meanwhile, and until settle after the last event (so that the handlers'
@@ -136,10 +188,10 @@ func pace(p *jstrace.Probe, rate int, d time.Duration) int {
 func window(b *testing.B, p *jstrace.Probe, rate int, d time.Duration) (usage, int) {
 	const settle = 30 * time.Millisecond // > the pump's gather
 	u0 := getUsage(b)
-	n := pace(p, rate, d)
+	n, inEmit := pace(p, rate, d)
 	time.Sleep(settle)
 	u1 := getUsage(b)
-	return usage{cpu: u1.cpu - u0.cpu, cs: u1.cs - u0.cs, vcs: u1.vcs - u0.vcs}, n
+	return usage{cpu: u1.cpu - u0.cpu, cs: u1.cs - u0.cs, vcs: u1.vcs - u0.vcs, inEmit: inEmit}, n
 }
 
 // rateRounds is how many control and traced windows alternate.
@@ -233,7 +285,7 @@ func benchIdle(b *testing.B) {
 // subscribes to (the control) alternate with windows firing the handler's.
 // The differences are the cost of an event through the handler, beside
 // which the session's own cost (benchIdle) is fixed per second.
-func benchRate(b *testing.B, rate int) {
+func benchRate(b *testing.B, rate int, src string) {
 	if rate == 0 {
 		benchIdle(b)
 		return
@@ -246,8 +298,8 @@ func benchRate(b *testing.B, rate int) {
 	if rate > 1000 {
 		every = 16
 	}
-	s := attachRate(b, every)
-	var cpu, cs, vcs []float64
+	s := attachRateScript(b, every, src)
+	var cpu, cs, vcs, inProbe []float64
 	fired := 0
 	for range rateRounds {
 		base, nb := window(b, rateOff, rate, d)
@@ -257,6 +309,7 @@ func benchRate(b *testing.B, rate int) {
 		cpu = append(cpu, perEvent(int64(traced.cpu), int64(base.cpu))/1e3)
 		cs = append(cs, perEvent(traced.cs, base.cs))
 		vcs = append(vcs, perEvent(traced.vcs, base.vcs))
+		inProbe = append(inProbe, (float64(traced.inEmit)/float64(n)-float64(base.inEmit)/float64(nb))/1e3)
 	}
 	got, lat := s.stop(b)
 	if got+int(lat.dropped) != fired {
@@ -265,6 +318,9 @@ func benchRate(b *testing.B, rate int) {
 	b.ReportMetric(median(cpu), "cpu-µs/event")
 	b.ReportMetric(median(cs), "cs/event")
 	b.ReportMetric(median(vcs), "vcs/event")
+	if rate <= timedRate {
+		b.ReportMetric(median(inProbe), "in-probe-cpu-µs/event")
+	}
 	b.ReportMetric(lat.p50.Seconds()*1e3, "p50-ms")
 	b.ReportMetric(lat.p99.Seconds()*1e3, "p99-ms")
 	b.ReportMetric(lat.max.Seconds()*1e3, "max-ms")
