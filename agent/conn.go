@@ -58,7 +58,12 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 	}
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
-		protocol.WritePreamble(c) // so that a CLI can say which versions differ
+		// So that a CLI can say which versions differ. A CLI sends its Hello
+		// without waiting for this answer: closing with it unread would
+		// reset the connection, which on some systems loses the answer.
+		if protocol.WritePreamble(c) == nil && errors.Is(err, protocol.ErrVersion) {
+			linger(c)
+		}
 		a.refusals.note(log, a.log, slog.LevelDebug, "bad preamble", "err", err)
 		return
 	}

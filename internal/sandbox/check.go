@@ -244,9 +244,40 @@ func (c *checker) builtins(f *ast.File, info *types.Info) {
 	})
 }
 
+// isInteger reports whether t is an integer type, or a type parameter
+// whose type set holds one (for range over it ranges over an integer).
 func isInteger(t types.Type) bool {
+	if p, ok := t.(*types.TypeParam); ok {
+		return holdsInteger(p.Constraint(), map[types.Type]bool{})
+	}
 	b, ok := t.Underlying().(*types.Basic)
 	return ok && b.Info()&types.IsInteger != 0
+}
+
+// holdsInteger reports whether a constraint's type set may hold an
+// integer type: a term of its unions, or of the interfaces it embeds.
+func holdsInteger(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Info()&types.IsInteger != 0
+	case *types.Union:
+		for i := range u.Len() {
+			if holdsInteger(u.Term(i).Type(), seen) {
+				return true
+			}
+		}
+	case *types.Interface:
+		for i := range u.NumEmbeddeds() {
+			if holdsInteger(u.EmbeddedType(i), seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // isBuiltin reports whether id names a builtin function in a checked file.

@@ -33,7 +33,7 @@ func guardMakes(f *ast.File, declared func(*ast.Ident) bool) {
 		if !ok {
 			return true
 		}
-		id, ok := call.Fun.(*ast.Ident)
+		id, ok := ast.Unparen(call.Fun).(*ast.Ident) // (make)(…): the interpreter refuses it today
 		if !ok || id.Name != "make" || declared(id) || len(call.Args) < 2 {
 			return true
 		}
