@@ -160,7 +160,9 @@ func TestShopSpanP99(t *testing.T) {
 	// The last table, printed at the end.
 	i := strings.LastIndex(r.stdout, "SERVICE ")
 	if i < 0 {
-		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+		load.Process.Signal(os.Interrupt) // its summary: how many requests it made, and how they ended
+		load.Wait()
+		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s\nload:\n%s", r.stdout, r.stderr, loadLog.String())
 	}
 	table := r.stdout[i:]
 	for _, re := range []*regexp.Regexp{
