@@ -8,7 +8,6 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
@@ -142,8 +141,8 @@ func (c *checker) errorf(pos token.Pos, format string, args ...any) {
 
 func (c *checker) imports(f *ast.File) {
 	for _, spec := range f.Imports {
-		path, err := strconv.Unquote(spec.Path.Value)
-		if err != nil {
+		path, ok := importPath(spec)
+		if !ok {
 			c.errorf(spec.Path.Pos(), "bad import path %s", spec.Path.Value)
 			continue
 		}

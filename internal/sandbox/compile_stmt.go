@@ -139,13 +139,18 @@ func (x expr) run() func() {
 	return func() {}
 }
 
+// initStmt compiles an if's or a switch's init statement; nil if none.
+func (c *compiler) initStmt(s ast.Stmt) (stmt, error) {
+	if s == nil {
+		return nil, nil
+	}
+	return c.stmt(s)
+}
+
 func (c *compiler) ifStmt(s *ast.IfStmt) (stmt, error) {
-	var init stmt
-	if s.Init != nil {
-		var err error
-		if init, err = c.stmt(s.Init); err != nil {
-			return nil, err
-		}
+	init, err := c.initStmt(s.Init)
+	if err != nil {
+		return nil, err
 	}
 	cond, err := c.expr(s.Cond)
 	if err != nil {
@@ -183,12 +188,9 @@ func (c *compiler) ifStmt(s *ast.IfStmt) (stmt, error) {
 // any) evaluated once, each case's expressions in order until one
 // matches, then its body; default if none did. No fallthrough.
 func (c *compiler) switchStmt(s *ast.SwitchStmt) (stmt, error) {
-	var init stmt
-	if s.Init != nil {
-		var err error
-		if init, err = c.stmt(s.Init); err != nil {
-			return nil, err
-		}
+	init, err := c.initStmt(s.Init)
+	if err != nil {
+		return nil, err
 	}
 	var tag *cell // holds the tag's value for the cases to compare with
 	var setTag func(key)

@@ -146,7 +146,7 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placem
 	b := bounds{fset: fset, info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}}
 	var whole string // a reason that holds for the whole script
 	for _, spec := range f.Imports {
-		if path, err := strconv.Unquote(spec.Path.Value); err != nil || !allowed(path) {
+		if path, ok := importPath(spec); !ok || !allowed(path) {
 			whole = b.at(spec.Pos(), "the script imports a package of the service's (natives would call its code)")
 			break
 		}
