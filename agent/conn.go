@@ -175,16 +175,16 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter fun
 	if err != nil {
 		return err
 	}
-	// A dump and a probe listing run one at a time each (they are
-	// refused, busy, beyond): they need not hold a handshake slot, which
-	// they would for as long as a slow CLI reads them.
+	// A dump and a probe listing run one at a time each: once one holds
+	// its own slot it gives back the handshake slot, which it would
+	// otherwise hold for as long as a slow CLI reads it. Until then (the
+	// wait for that slot, a refusal) it holds the handshake slot, so that
+	// the connections waiting stay bounded.
 	switch t {
 	case protocol.FrameDump:
-		release()
-		return a.dump(fw, fr, ctl, payload)
+		return a.dump(fw, fr, ctl, payload, release)
 	case protocol.FrameProbesRequest:
-		release()
-		return a.probes(fw, fr, ctl, payload)
+		return a.probes(fw, fr, ctl, payload, release)
 	}
 	var attach protocol.Attach
 	if t != protocol.FrameAttach {

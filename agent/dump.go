@@ -25,8 +25,10 @@ const dumpFrame = 1 << 20
 // runs at a time, so that the agent holds at most one snapshot besides the
 // recorder: while it is taken, two copies of it (the shards' bytes and
 // those bytes in time order) and an index of 32 bytes per record, then
-// the one in time order; another CLI meanwhile is told the agent is busy.
-func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte) error {
+// the one in time order; another CLI meanwhile waits for the slot up to
+// slotWait, then is told the agent is busy. handshake gives back the
+// connection's handshake slot; it is called once the dump holds its own.
+func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte, handshake func()) error {
 	ctl.SetReadDeadline(time.Time{})
 	var req protocol.Dump
 	if err := req.Decode(payload); err != nil {
@@ -49,11 +51,12 @@ func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *ya
 	// The slot is given back once the dump is written, not when the CLI
 	// closes the stream: a second dump right after the first is not told
 	// the agent is busy with one already read.
-	release, ok := take(a.dumps)
+	release, ok := take(a.dumps, slotWait, a.ending)
 	if !ok {
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another dump is under way"})
 		return nil
 	}
+	handshake()
 	defer release()
 	recs, st := a.flight.Snapshot(nil)
 	recs, n := keepRecords(recs, want)
@@ -85,14 +88,28 @@ func (a *Agent) dump(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *ya
 	return nil
 }
 
-// take takes a one-place slot if it is free, and returns the function
-// that gives it back: once, however often it is called (an early release
-// and a deferred one).
-func take(slot chan struct{}) (release func(), ok bool) {
+// slotWait is how long a dump or a probe listing waits for its slot
+// before the CLI is told the agent is busy. A CLI that has read the last
+// frame of one dump may ask for the next before the agent has given the
+// slot back; it waits for that, not for a dump held by a slow reader.
+const slotWait = 2 * time.Second
+
+// take takes a one-place slot, waiting up to wait for it to be free (not
+// past ending), and returns the function that gives it back: once, however
+// often it is called (an early release and a deferred one).
+func take(slot chan struct{}, wait time.Duration, ending <-chan struct{}) (release func(), ok bool) {
 	select {
 	case slot <- struct{}{}:
 	default:
-		return nil, false
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case slot <- struct{}{}:
+		case <-t.C:
+			return nil, false
+		case <-ending:
+			return nil, false
+		}
 	}
 	var once sync.Once
 	return func() { once.Do(func() { <-slot }) }, true

@@ -20,9 +20,11 @@ const probeListBytes = 512 << 10
 // probes answers a ProbesRequest on the control stream: it subscribes to
 // the matching probes for the window (each then costs what an enabled
 // probe costs, plus a count), and sends every matching registered probe
-// with its hits and the fields seen. One runs at a time (another CLI is
-// told the agent is busy); a dump may run meanwhile.
-func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte) error {
+// with its hits and the fields seen. One runs at a time (another CLI waits
+// for the slot up to slotWait, then is told the agent is busy); a dump may
+// run meanwhile. handshake gives back the connection's handshake slot; it
+// is called once the listing holds its own.
+func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *yamux.Stream, payload []byte, handshake func()) error {
 	ctl.SetReadDeadline(time.Time{})
 	var req protocol.ProbesRequest
 	if err := req.Decode(payload); err != nil {
@@ -38,11 +40,12 @@ func (a *Agent) probes(fw *protocol.FrameWriter, fr *protocol.FrameReader, ctl *
 		}
 		want = set.Match
 	}
-	release, ok := take(a.lists) // given back once written, as a dump's
+	release, ok := take(a.lists, slotWait, a.ending) // given back once written, as a dump's
 	if !ok {
 		refuse(fw, fr, ctl, &protocol.Error{Code: protocol.CodeBusy, Message: "another probe listing is under way"})
 		return nil
 	}
+	handshake()
 	defer release()
 	s := newSampler(jstrace.Probes())
 	start := time.Now()
