@@ -3,12 +3,14 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -72,6 +74,32 @@ func (e *env) startShop(paymentArgs []string, environ ...string) *shop {
 }
 
 func (s *shop) procs() []*shopProc { return []*shopProc{s.gateway, s.orders, s.payments} }
+
+// stacks ends the services with SIGQUIT and returns what each printed
+// last: its goroutines' stacks, for a test that failed with the services
+// seemingly stuck.
+func (s *shop) stacks() string {
+	var b strings.Builder
+	for _, p := range s.procs() {
+		if p.cmd.ProcessState == nil {
+			p.cmd.Process.Signal(syscall.SIGQUIT)
+			done := make(chan struct{})
+			go func() { p.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				p.cmd.Process.Kill()
+				<-done
+			}
+		}
+		log := p.log.String()
+		if len(log) > 64<<10 {
+			log = "…" + log[len(log)-64<<10:]
+		}
+		fmt.Fprintf(&b, "%s (pid %d) log:\n%s\n", p.role, p.pid, log)
+	}
+	return b.String()
+}
 
 // shopTitles selects the three services with jstrace -t.
 const shopTitles = "{gateway,orders,payments}"
@@ -141,7 +169,7 @@ func TestShopSpanP99(t *testing.T) {
 	// without the orders spans below them), and such a trace charges the
 	// whole wait to the gateway's call (seen in CI: slowest service:
 	// gateway, 699 ms in "POST 127.0.0.1:…").
-	run := e.jstraceStart("--duration", "7s", "-t", shopTitles, "examples/scripts/span-p99.go")
+	run := e.jstraceStart("-v", "--duration", "7s", "-t", shopTitles, "examples/scripts/span-p99.go")
 	for _, p := range []*shopProc{s.gateway, s.orders, s.payments} {
 		e.waitSessions(p.pid, 1)
 	}
@@ -162,7 +190,7 @@ func TestShopSpanP99(t *testing.T) {
 	if i < 0 {
 		load.Process.Signal(os.Interrupt) // its summary: how many requests it made, and how they ended
 		load.Wait()
-		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s\nload:\n%s", r.stdout, r.stderr, loadLog.String())
+		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s\nload:\n%s\n%s", r.stdout, r.stderr, loadLog.String(), s.stacks())
 	}
 	table := r.stdout[i:]
 	for _, re := range []*regexp.Regexp{
