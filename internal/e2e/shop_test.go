@@ -1,7 +1,7 @@
 package e2e
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,7 +155,10 @@ func shopTurn(t *testing.T) {
 // The span-p99 example script, attached to the three services under load
 // with payments often slow and sometimes failing, names payments as the
 // slow service, though every span upstream of it lasts as long, and
-// counts its errors.
+// counts its errors. The load is a number of checkouts, not a time: the
+// session ends (Ctrl-C) once every one has been answered, and its last
+// table then holds every checkout's spans, which the agents send before
+// they end (CI, at full load, once saw a 7-second session take 11).
 func TestShopSpanP99(t *testing.T) {
 	t.Parallel()
 	shopTurn(t)
@@ -169,18 +173,23 @@ func TestShopSpanP99(t *testing.T) {
 	// without the orders spans below them), and such a trace charges the
 	// whole wait to the gateway's call (seen in CI: slowest service:
 	// gateway, 699 ms in "POST 127.0.0.1:…").
-	run := e.jstraceStart("-v", "--duration", "7s", "-t", shopTitles, "examples/scripts/span-p99.go")
-	for _, p := range []*shopProc{s.gateway, s.orders, s.payments} {
+	run := e.jstraceStart("-v", "-t", shopTitles, "examples/scripts/span-p99.go")
+	for _, p := range s.procs() {
 		e.waitSessions(p.pid, 1)
 	}
-	load := exec.Command(shopBin.get(t), "-role", "load", "-gateway", s.gateway.http, "-rps", "10", "-quiet")
-	var loadLog bytes.Buffer
-	load.Stdout, load.Stderr = &loadLog, &loadLog
-	if err := load.Start(); err != nil {
-		t.Fatal(err)
+	const checkouts = 40
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	load := exec.CommandContext(ctx, shopBin.get(t), "-role", "load", "-gateway", s.gateway.http, "-rps", "10", "-n", strconv.Itoa(checkouts), "-quiet")
+	out, err := load.CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), strconv.Itoa(checkouts)+" checkouts:") {
+		t.Fatalf("load: %v\n%s\n%s", err, out, s.stacks())
 	}
-	t.Cleanup(func() { load.Process.Kill(); load.Wait() })
-
+	failed := "0" // charges that failed, each an error on "charge card"
+	if m := regexp.MustCompile(`  502 payment failed ×(\d+)`).FindStringSubmatch(string(out)); m != nil {
+		failed = m[1]
+	}
+	run.signal(sigint)
 	r := run.wait(t, time.Minute)
 	if r.code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
@@ -188,22 +197,23 @@ func TestShopSpanP99(t *testing.T) {
 	// The last table, printed at the end.
 	i := strings.LastIndex(r.stdout, "SERVICE ")
 	if i < 0 {
-		load.Process.Signal(os.Interrupt) // its summary: how many requests it made, and how they ended
-		load.Wait()
-		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s\nload:\n%s\n%s", r.stdout, r.stderr, loadLog.String(), s.stacks())
+		t.Fatalf("no table\nstdout:\n%s\nstderr:\n%s\nload:\n%s\n%s", r.stdout, r.stderr, out, s.stacks())
 	}
 	table := r.stdout[i:]
 	for _, re := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^SERVICE +OPERATION +SPANS +ERRORS +P50 +P99 +MAX +SELF P99$`),
-		regexp.MustCompile(`(?m)^gateway +validate cart +[1-9]\d* +0 `),
+		regexp.MustCompile(`(?m)^gateway +validate cart +` + strconv.Itoa(checkouts) + ` +0 `),
 		regexp.MustCompile(`(?m)^orders +reserve stock +[1-9]\d* +0 `),
 		// Half the charges wait 600 ms: p99 and self p99 are over it.
-		regexp.MustCompile(`(?m)^payments +charge card +[1-9]\d* +[1-9]\d* +\S+ +6\d\d(\.\d+)?ms +\S+ +6\d\d(\.\d+)?ms$`),
+		regexp.MustCompile(`(?m)^payments +charge card +[1-9]\d* +` + failed + ` +\S+ +6\d\d(\.\d+)?ms +\S+ +6\d\d(\.\d+)?ms$`),
 		regexp.MustCompile(`(?m)^slowest service: payments \(p99 of its own time per trace 6\d\d(\.\d+)?ms, most in "charge card"\)$`),
 	} {
 		if !re.MatchString(table) {
-			t.Errorf("output lacks %s\nstdout:\n%s\nstderr:\n%s", re, r.stdout, r.stderr)
+			t.Errorf("output lacks %s\nstdout:\n%s\nstderr:\n%s\nload:\n%s", re, r.stdout, r.stderr, out)
 		}
+	}
+	if strings.Contains(table, "traces left out") {
+		t.Errorf("every checkout was answered before the session ended, yet:\n%s", table)
 	}
 }
 
