@@ -77,7 +77,19 @@ func full(b []byte) bool { return len(b)-frameHdr > MaxRecordSize }
 func appendFields(b []byte, kv []any) []byte {
 	for len(kv) > 0 && !full(b) {
 		if k, ok := kv[0].(string); ok && len(kv) > 1 { // the common case first
-			b = appendValue(appendString(b, k), kv[1], 0)
+			b = appendString(b, k)
+			// The commonest values here, in the loop: appendValue is a
+			// call, and its type switch a search.
+			switch v := kv[1].(type) {
+			case int:
+				b = binary.AppendVarint(append(b, tagInt), int64(v))
+			case string:
+				b = appendString(append(b, tagString), v)
+			case time.Duration:
+				b = binary.AppendVarint(append(b, tagDuration), int64(v))
+			default:
+				b = appendValue(b, v, 0)
+			}
 			kv = kv[2:]
 			continue
 		}
@@ -105,9 +117,14 @@ func appendFields(b []byte, kv []any) []byte {
 }
 
 func appendString(b []byte, s string) []byte {
-	if len(s) < 0x80 { // the common case: one length byte
+	if len(s) < 0x80 { // the common case, inlined: one length byte
 		return append(append(b, byte(len(s))), s...)
 	}
+	return appendLongString(b, s)
+}
+
+// appendLongString is appendString for strings of 128 bytes or more.
+func appendLongString(b []byte, s string) []byte {
 	if len(s) <= MaxValueLen {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		return append(b, s...)
