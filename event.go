@@ -118,6 +118,29 @@ func (e *Event) Args() (kv []any, plain bool) {
 	return d.kv, true
 }
 
+// Fields returns the event's fields as the probe was given them,
+// alternating keys and values, with ok true when they are all of its
+// fields (a context's and a channel's joined in front, as for Args) and
+// an even number of at most 64 values. It checks nothing else, in constant
+// time, where Args looks at every value: a consumer that reads only some
+// fields checks every key and the values it reads, and where one of them
+// is not as Args calls plain (a key that is not a string means that keys
+// and values are not paired as the record pairs them) decodes the record
+// instead.
+//
+// What Args says of its slice and values holds here too: valid only until
+// the subscriber's function returns.
+func (e *Event) Fields() (kv []any, ok bool) {
+	d := e.d
+	if d == nil {
+		return nil, true
+	}
+	if d.head != nil || d.mixed || len(d.kv)%2 != 0 || len(d.kv) > 2*maxPlainPairs {
+		return nil, false
+	}
+	return d.kv, true
+}
+
 // Record returns the event's encoded record (see docs/protocol.md; no
 // length prefix), encoding it on first use; nil if it would exceed
 // MaxRecordSize.

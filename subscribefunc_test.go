@@ -1,6 +1,7 @@
 package jstrace_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -100,6 +101,42 @@ func TestEventArgsPlain(t *testing.T) {
 		p.Emit(tc.kv...)
 		if plain != tc.plain {
 			t.Errorf("%v: plain %v", tc.kv, plain)
+		}
+	}
+}
+
+// Fields gives the fields as given when they are all of the event's,
+// whatever their values (a context's joined in front of short ones); not
+// when a context's are apart, nor for an odd count or more than 64 values.
+func TestEventFields(t *testing.T) {
+	p := jstrace.NewProbe("func:fields")
+	var got string
+	s := jstrace.SubscribeFunc(func(n string) bool { return n == "func:fields" }, func(e jstrace.Event) {
+		kv, ok := e.Fields()
+		got = fmt.Sprint(ok, kv)
+	})
+	defer s.Close()
+	many := make([]any, 66)
+	for i := range many {
+		many[i] = "k"
+	}
+	for _, tc := range []struct {
+		emit func()
+		want string
+	}{
+		{func() { p.Emit() }, "true []"},
+		{func() { p.Emit("status", 200, "err", fmt.Errorf("x"), "list", []int{1}) }, "true [status 200 err x list [1]]"},
+		{func() { p.Emit(1, 2) }, "true [1 2]"},
+		{func() { p.Emit("odd") }, "false []"},
+		{func() { p.Emit(many...) }, "false []"},
+		{func() { p.Emit(many[:64]...) }, fmt.Sprint(true, many[:64])},
+		{func() { p.EmitContext(jstrace.WithRequestID(context.Background(), "r"), "status", 200) }, "true [request_id r status 200]"},
+		{func() { p.EmitContext(jstrace.WithRequestID(context.Background(), "r"), many[:64]...) }, "false []"}, // the context's fields apart
+		{func() { p.EmitContext(context.Background(), "status", 200) }, "true [status 200]"},
+	} {
+		tc.emit()
+		if got != tc.want {
+			t.Errorf("Fields: %s, want %s", got, tc.want)
 		}
 	}
 }

@@ -32,11 +32,12 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 			a.drop()
 		}
 	}()
-	if kv, plain := e.Args(); plain {
-		// Storage on the stack, sized for one By field (the common case:
-		// less to clear per event) or for several.
-		var done bool
-		if len(a.s.by) <= 1 && !a.s.where.active() {
+	// Storage on the stack, sized for one By field (the common case: less
+	// to clear per event) or for several. The commonest aggregation checks
+	// only the fields it reads (plainSimple), the others every field
+	// (Args).
+	if len(a.s.by) <= 1 && !a.s.where.active() {
+		if kv, ok := e.Fields(); ok {
 			var kb [maxPlainKey]byte
 			if key, v, ok, simple := a.plainSimple(kv, kb[:0]); simple {
 				if a.update(key, v, ok) {
@@ -44,7 +45,10 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 				}
 				return
 			}
-		} else if len(a.s.by) <= 1 {
+		}
+	} else if kv, plain := e.Args(); plain {
+		var done bool
+		if len(a.s.by) <= 1 {
 			var kb [maxPlainKey]byte
 			done = a.addPlain1(kv, kb[:0])
 		} else {
@@ -99,10 +103,12 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 	return done
 }
 
-// plainSimple reads the key and value of plain fields for at most one
-// By field and no Where, the commonest aggregation, in as little code as
-// the probe's path can have (addPlain1 evaluates a Where first); done is
-// false as for addPlain1.
+// plainSimple reads the key and value of the fields as given
+// (jstrace.Event.Fields) for at most one By field and no Where, the
+// commonest aggregation, in as little code as the probe's path can have
+// (addPlain1 evaluates a Where first); done is false as for addPlain1, and
+// when a key is not a short string or the Of value is not plain
+// (jstrace.Event.Args): the record then says what the fields are.
 func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, ok, done bool) {
 	var by, of any
 	byKey := &noKey
@@ -110,11 +116,14 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 		byKey = &a.s.by[0]
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
-		if byKey.ok && k == byKey.key {
+		k, isString := kv[i].(string)
+		if !isString || len(k) > maxPlainField {
+			return nil, 0, false, false
+		}
+		if byKey.ok && sameKey(k, byKey.key) {
 			by = kv[i+1]
 		}
-		if a.s.of.ok && k == a.s.of.key {
+		if a.s.of.ok && sameKey(k, a.s.of.key) {
 			of = kv[i+1]
 		}
 	}
@@ -125,9 +134,34 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 	}
 	ok = true
 	if a.spec.Of != "" {
-		v, ok = plainNumber(of)
+		if v, ok = plainNumber(of); !ok && of != nil && !plainOther(of) {
+			return nil, 0, false, false
+		}
 	}
 	return key, v, ok, true
+}
+
+// sameKey is k == key, the first bytes compared first: keys of one length
+// (method, status) are told apart without a call to compare them.
+func sameKey(k, key string) bool {
+	return len(k) == len(key) && (len(k) == 0 || k[0] == key[0]) && k == key
+}
+
+// maxPlainField is the longest key, and string value, that
+// jstrace.Event.Args calls plain.
+const maxPlainField = 1 << 10
+
+// plainOther reports whether x is a plain value (jstrace.Event.Args) that
+// is not a number: a string or a bool, which an Of field reads as missing
+// from the record too.
+func plainOther(x any) bool {
+	switch x := x.(type) {
+	case string:
+		return len(x) <= maxPlainField
+	case bool:
+		return true
+	}
+	return false
 }
 
 // noKey is the rawKey of no field.

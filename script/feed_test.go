@@ -58,7 +58,8 @@ func randomFields(r *rand.Rand) []any {
 	statuses := []any{200, int64(404), int32(500), uint(201), uint64(301), uint32(302), int8(7), uint16(8),
 		"ok", "slow", strings.Repeat("s", 65), true, 1.5, time.Second, statusCode(503), errors.New("failed")}
 	durations := []any{time.Duration(r.ExpFloat64() * 1e6), r.IntN(1e6), uint64(r.IntN(1e6)), r.Float64() * 1e6,
-		float32(r.Float64() * 1e6), int8(r.IntN(100)), math.NaN(), math.Inf(1), "n/a", false}
+		float32(r.Float64() * 1e6), int8(r.IntN(100)), math.NaN(), math.Inf(1), "n/a", false,
+		statusCode(r.IntN(1e6)), strings.Repeat("d", 2000), []int{1}}
 	kv := []any{"id", r.IntN(1000), "path", "/users/7"}
 	if r.IntN(8) != 0 {
 		kv = append(kv, "status", statuses[r.IntN(len(statuses))])
@@ -73,6 +74,16 @@ func randomFields(r *rand.Rand) []any {
 		kv = append(kv, "status", 299) // a repeated key: the last wins
 	case 2:
 		kv = append(kv, "pid", 7) // a reserved key
+	case 3:
+		// Not plain, in fields the aggregations do not read.
+		kv = append(kv, "err", errors.New("failed"), "body", strings.Repeat("b", 2000), "tags", []string{"a"})
+	case 4:
+		// A key that is not a string: the record pairs the keys and
+		// values after it otherwise than kv does (status is "status"
+		// there, then "v" is a value with no key).
+		kv = append(kv, slog.Int("attr", 1), "status", "status", "v")
+	case 5:
+		kv = append(kv, strings.Repeat("k", 2000), 1) // a long key
 	}
 	return kv
 }
