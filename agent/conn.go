@@ -40,9 +40,9 @@ const (
 // serve runs one connection. Everything before authentication happens on
 // the raw connection under one deadline: the multiplexer (and its
 // per-frame goroutines) only starts for a peer that proved who it is.
-// release frees the connection's handshake slot once its request is known
-// (a dump and a probe listing have a slot of their own); enter frees it
-// and reports whether a session may start (not once the agent is ending).
+// release frees the connection's handshake slot once a dump or a probe
+// listing holds a slot of its own; enter frees it and reports whether a
+// session may start (not once the agent is ending).
 func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 	peer := c.RemoteAddr().String()
 	if peer == "" || peer == "@" {

@@ -3,6 +3,7 @@ package script
 import (
 	"encoding/binary"
 	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -117,7 +118,7 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, isString := kv[i].(string)
-		if !isString || len(k) > maxPlainField {
+		if !isString || len(k) > maxPlainField || !bounded(kv[i+1]) {
 			return nil, 0, false, false
 		}
 		if byKey.ok && sameKey(k, byKey.key) {
@@ -139,6 +140,28 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 		}
 	}
 	return key, v, ok, true
+}
+
+// bounded reports whether v's encoding is bounded, so that at most 32 such
+// fields can never make a record too large to keep (jstrace.MaxRecordSize,
+// past which the record's way drops the event): values of any kind but a
+// container (slice, array, map, struct, pointer, interface), whose text or
+// bytes the encoding cuts. The commonest types are plain comparisons.
+func bounded(v any) bool {
+	switch v.(type) {
+	case string, int, time.Duration, nil:
+		return true
+	}
+	return boundedKind(v)
+}
+
+// boundedKind is bounded for the other types.
+func boundedKind(v any) bool {
+	switch reflect.TypeOf(v).Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct, reflect.Pointer, reflect.Interface:
+		return false
+	}
+	return true
 }
 
 // sameKey is k == key, the first bytes compared first: keys of one length

@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -235,4 +236,64 @@ func sameSums(got, want []script.Group) {
 			g.Sum = w.Sum
 		}
 	}
+}
+
+// An event whose record is too large to keep (a field the aggregation does
+// not read holds megabytes) is dropped and counted both ways, not counted
+// as given where the probe fires and lost from the record.
+func TestAggregateUnreadFieldTooLarge(t *testing.T) {
+	const name = "feedtest:large"
+	spec := script.Agg{By: "status", Of: "duration"}
+	byEvent := fed(t, name, spec)
+	byTrace, move := decoded(t, name, spec)
+	rows := make([]string, 256)
+	for i := range rows {
+		rows[i] = strings.Repeat("r", 16<<10)
+	}
+	probe := jstrace.NewProbe(name)
+	probe.Emit("status", 200, "duration", time.Millisecond, "rows", rows) // 4 MiB encoded
+	probe.Emit("status", 200, "duration", time.Millisecond, "note", strings.Repeat("n", 1<<20))
+	move()
+	got, want := byEvent.Take(), byTrace.Take()
+	if !reflect.DeepEqual(got, want) || byEvent.Dropped() != 1 || byTrace.Dropped() != 0 {
+		t.Fatalf("by event %v, dropped %d; by trace %v, dropped %d (the subscription's)", got, byEvent.Dropped(), want, byTrace.Dropped())
+	}
+	if len(got) != 1 || got[0].Count != 1 {
+		t.Fatalf("groups %v: want the second event's alone", got)
+	}
+}
+
+// The keys an Aggregation notes for its field report are its own copies:
+// a probe's key built at run time may be on its caller's stack, which is
+// written over once the probe returns.
+func TestAggregateNotedKeysCopied(t *testing.T) {
+	const name = "feedtest:stackkey"
+	h := &host{}
+	scripthost.NewTraces(h).Aggregate(name, script.Agg{By: "status"})
+	sub := jstrace.SubscribeFunc(func(n string) bool { return n == name }, h.aggs[0].Event)
+	defer sub.Close()
+	emitBuiltKey(jstrace.NewProbe(name), 42) // no status: its keys are noted
+	scribble(64)
+	if seen := h.aggs[0].Fields().Seen; !reflect.DeepEqual(seen, []string{"key42"}) {
+		t.Fatalf("seen %q, want [key42]", seen)
+	}
+}
+
+//go:noinline
+func emitBuiltKey(p *jstrace.Probe, n int) {
+	p.Emit("key"+strconv.Itoa(n), 1) // the key in a buffer on this stack
+}
+
+// scribble writes over the stack below its caller's frame.
+//
+//go:noinline
+func scribble(depth int) byte {
+	var b [256]byte
+	for i := range b {
+		b[i] = 'Z'
+	}
+	if depth == 0 {
+		return b[7]
+	}
+	return scribble(depth-1) + b[depth%256]
 }

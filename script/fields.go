@@ -2,6 +2,7 @@ package script
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost/link"
@@ -76,11 +77,13 @@ func (a *Aggregation) noteFields(fields []byte) {
 }
 
 // noteKey adds a raw key, as scripts read it, to seen; the caller holds mu.
+// The key is copied: a probe's keys may be on its caller's stack (see
+// jstrace.Event.Args), gone once the probe returns.
 func (a *Aggregation) noteKey(raw string) {
 	if len(a.seen) >= maxSeenFields || len(raw) > maxSeenKey || raw == "" {
 		return
 	}
 	if k := link.PresentKey(raw); !slices.Contains(a.seen, k) {
-		a.seen = append(a.seen, k)
+		a.seen = append(a.seen, strings.Clone(k))
 	}
 }
