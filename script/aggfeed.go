@@ -118,7 +118,12 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
 		k, isString := kv[i].(string)
-		if !isString || len(k) > maxPlainField || !bounded(kv[i+1]) {
+		if !isString || len(k) > maxPlainField {
+			return nil, 0, false, false
+		}
+		// Every value's encoding bounded (see boundedKind), the
+		// commonest types told by their type word alone, in the loop.
+		if v := kv[i+1]; !isStr(v) && !isInt(v) && !isDur(v) && !boundedKind(v) {
 			return nil, 0, false, false
 		}
 		if byKey.ok && sameKey(k, byKey.key) {
@@ -142,22 +147,23 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 	return key, v, ok, true
 }
 
-// bounded reports whether v's encoding is bounded, so that at most 32 such
-// fields can never make a record too large to keep (jstrace.MaxRecordSize,
-// past which the record's way drops the event): values of any kind but a
-// container (slice, array, map, struct, pointer, interface), whose text or
-// bytes the encoding cuts. The commonest types are plain comparisons.
-func bounded(v any) bool {
-	switch v.(type) {
-	case string, int, time.Duration, nil:
+// isStr, isInt and isDur compare a value's type word: a type switch
+// loads the type's hash first, from another cache line.
+func isStr(v any) bool { _, ok := v.(string); return ok }
+func isInt(v any) bool { _, ok := v.(int); return ok }
+func isDur(v any) bool { _, ok := v.(time.Duration); return ok }
+
+// boundedKind tells whether a value's encoding is bounded, so that at most
+// 32 such fields can never make a record too large to keep
+// (jstrace.MaxRecordSize, past which the record's way drops the event):
+// a value of any kind but a container (slice, array, map, struct, pointer,
+// interface), whose text or bytes the encoding cuts.
+func boundedKind(v any) bool {
+	t := reflect.TypeOf(v)
+	if t == nil {
 		return true
 	}
-	return boundedKind(v)
-}
-
-// boundedKind is bounded for the other types.
-func boundedKind(v any) bool {
-	switch reflect.TypeOf(v).Kind() {
+	switch t.Kind() {
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct, reflect.Pointer, reflect.Interface:
 		return false
 	}
