@@ -199,6 +199,39 @@ func ExampleSubscribeFunc() {
 	// Output: 3
 }
 
+// A subscriber that reads one field of events as given: it checks every
+// key, and the value it reads; anything else it would read from the
+// record (here it just counts it).
+func ExampleEvent_Fields() {
+	reqEnd := jstrace.NewProbe("example:fields:request:end")
+	var slow, other int
+	sub := jstrace.SubscribeFunc(func(probe string) bool { return probe == "example:fields:request:end" },
+		func(e jstrace.Event) {
+			kv, ok := e.Fields()
+			var d time.Duration
+			for i := 0; ok && i < len(kv); i += 2 {
+				k, isKey := kv[i].(string)
+				ok = isKey
+				if k == "duration" {
+					d, ok = kv[i+1].(time.Duration)
+				}
+			}
+			switch {
+			case !ok:
+				other++ // decode e.Record() instead
+			case d > 100*time.Millisecond:
+				slow++
+			}
+		})
+	defer sub.Close()
+
+	reqEnd.Emit("status", 200, "duration", 250*time.Millisecond, "user", struct{ ID int }{7})
+	reqEnd.Emit("status", 200, "duration", 20*time.Millisecond)
+	reqEnd.Emit("status", 500, "duration", "n/a")
+	fmt.Println(slow, other)
+	// Output: 1 1
+}
+
 // Buffered and function subscriptions to one probe, in any order, see the
 // same record: encoded once, by whichever asks first.
 func TestSubscribeFuncMixed(t *testing.T) {
