@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func Remote(traces *script.Traces) {
 		if parallel {
 			name += "-parallel"
 		}
-		b.Run(name, func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, parallel) })
+		b.Run(name, func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, parallel, false) })
 	}
 	// Richer Aggs in the probe: keys of two fields, a predicate (half the
 	// events pass it), both, and a linear histogram.
@@ -88,8 +89,11 @@ func Remote(traces *script.Traces) {
 		{"linear", `script.Agg{By: "status", Of: "duration", Hist: script.Linear(0, 1e6, 1e4)}`},
 	} {
 		remote := strings.Replace(cases[2].remote, `script.Agg{By: "status", Of: "duration"}`, tc.agg, 1)
-		b.Run("aggregate-in-probe-"+tc.name, func(b *testing.B) { benchAggregateInProbe(b, remote, false) })
+		b.Run("aggregate-in-probe-"+tc.name, func(b *testing.B) { benchAggregateInProbe(b, remote, false, false) })
 	}
+	// An error in a field the aggregation does not read, as probes often
+	// carry one.
+	b.Run("aggregate-in-probe-err", func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, false, true) })
 	b.Run("native-two-getters", func(b *testing.B) {
 		t := new(script.Trace)
 		scripthost.LoadTrace(t, rec, scripthost.Origin{})
@@ -110,7 +114,13 @@ func Remote(traces *script.Traces) {
 	})
 }
 
-func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
+// errReset is an error a probe carries in a field the aggregation does
+// not read.
+var errReset = errors.New("connection reset by peer")
+
+// benchAggregateInProbe feeds the Aggregation of remote from a probe with
+// five fields (withErr: and an error), from one goroutine or every core.
+func benchAggregateInProbe(b *testing.B, remote string, parallel, withErr bool) {
 	src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {\n\t" +
 		strings.ReplaceAll(remote, "bench:call", "bench:in-probe") + "\n}\n"
 	feed := func(pattern string, f scripthost.Feed) error {
@@ -125,6 +135,12 @@ func benchAggregateInProbe(b *testing.B, remote string, parallel bool) {
 	defer e.Stop(context.Background())
 	b.ReportAllocs()
 	b.ResetTimer()
+	if withErr {
+		for i := 0; i < b.N; i++ {
+			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i), "err", errReset)
+		}
+		return
+	}
 	if !parallel {
 		for i := 0; i < b.N; i++ {
 			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))

@@ -2,6 +2,8 @@ package script
 
 import (
 	"encoding/binary"
+	"fmt"
+	"log/slog"
 	"math"
 	"reflect"
 	"strconv"
@@ -24,8 +26,8 @@ import (
 const maxPlainKey = 64
 
 // addEvent aggregates one event as its probe fires it, on the probe's
-// goroutine: from its fields as given when they are plain (no encoding,
-// no decoding), else from its record. It allocates only for a new group,
+// goroutine: from its fields as given when the record would hold the same
+// (no encoding, no decoding), else from its record. It allocates only for a new group,
 // and never panics.
 func (a *Aggregation) addEvent(e jstrace.Event) {
 	defer func() {
@@ -33,12 +35,13 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 			a.drop()
 		}
 	}()
-	// Storage on the stack, sized for one By field (the common case: less
-	// to clear per event) or for several. The commonest aggregation checks
-	// only the fields it reads (plainSimple), the others every field
-	// (Args).
-	if len(a.s.by) <= 1 && !a.s.where.active() {
-		if kv, ok := e.Fields(); ok {
+	// The fields as given (jstrace.Event.Fields), each pair checked as it
+	// is read (pairKey) and each value read checked plain; storage on the
+	// stack, sized for one By field (the common case: less to clear per
+	// event) or for several.
+	if kv, ok := e.Fields(); ok {
+		var done bool
+		if len(a.s.by) <= 1 && !a.s.where.active() {
 			var kb [maxPlainKey]byte
 			if key, v, ok, simple := a.plainSimple(kv, kb[:0]); simple {
 				if a.update(key, v, ok) {
@@ -46,10 +49,7 @@ func (a *Aggregation) addEvent(e jstrace.Event) {
 				}
 				return
 			}
-		}
-	} else if kv, plain := e.Args(); plain {
-		var done bool
-		if len(a.s.by) <= 1 {
+		} else if len(a.s.by) <= 1 {
 			var kb [maxPlainKey]byte
 			done = a.addPlain1(kv, kb[:0])
 		} else {
@@ -79,19 +79,24 @@ func (a *Aggregation) drop() {
 	a.mu.Unlock()
 }
 
-// addPlain1 and addPlainN aggregate plain fields (jstrace.Event.Args),
-// read as the record would present them, for at most one By field with a
-// Where (without one, addEvent calls plainSimple itself) and for several:
-// the values stay in locals, the key is built in buf. done is false when
-// they cannot (a By or Where value that is not a string or an integer,
-// or a long string): the caller then decodes the record.
+// addPlain1 and addPlainN aggregate the fields as given
+// (jstrace.Event.Fields), each pair checked by pairKey, read as the record
+// would present them, for at most one By field with a Where (without one,
+// addEvent calls plainSimple itself) and for several: the values stay in
+// locals, the key is built in buf. done is false when they cannot (a pair
+// the record holds otherwise, a By, Of or Where value that is not plain
+// or that they leave to the record, a long string): the caller then
+// decodes the record.
 func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 	var wv any
-	if w := &a.s.where.field; w.ok {
-		for i := 0; i+1 < len(kv); i += 2 {
-			if k, _ := kv[i].(string); k == w.key {
-				wv = kv[i+1]
-			}
+	w := &a.s.where.field
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, ok := pairKey(kv[i], kv[i+1])
+		if !ok && !pairBounded(kv[i], kv[i+1]) {
+			return false
+		}
+		if w.ok && sameKey(k, w.key) {
+			wv = kv[i+1]
 		}
 	}
 	if pass, known := a.wherePlain(kv, wv); !known || !pass {
@@ -117,12 +122,12 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 		byKey = &a.s.by[0]
 	}
 	for i := 0; i+1 < len(kv); i += 2 {
+		// pairKey's checks, written out: on this path the compiler
+		// branches on each at once (a few ns an event).
 		k, isString := kv[i].(string)
 		if !isString || len(k) > maxPlainField {
 			return nil, 0, false, false
 		}
-		// Every value's encoding bounded (see boundedKind), the
-		// commonest types told by their type word alone, in the loop.
 		if v := kv[i+1]; !isStr(v) && !isInt(v) && !isDur(v) && !boundedKind(v) {
 			return nil, 0, false, false
 		}
@@ -140,12 +145,35 @@ func (a *Aggregation) plainSimple(kv []any, buf []byte) (key []byte, v float64, 
 	}
 	ok = true
 	if a.spec.Of != "" {
-		if v, ok = plainNumber(of); !ok && of != nil && !plainOther(of) {
+		if v, ok = plainNumber(of); !ok && !missingNumber(of) {
 			return nil, 0, false, false
 		}
 	}
 	return key, v, ok, true
 }
+
+// pairKey returns the key of a pair of fields as given, and whether the
+// record holds the pair as such, in the commonest case: the key a string
+// of at most maxPlainField bytes (else the record pairs keys and values
+// otherwise), the value a string, an int or a duration (told by the type
+// word alone). When ok is false, pairBounded tells for other values.
+func pairKey(k, v any) (key string, ok bool) {
+	s, ok := k.(string)
+	return s, ok && len(s) <= maxPlainField && (isStr(v) || isInt(v) || isDur(v))
+}
+
+// pairBounded is pairKey's ok for any value: one whose encoding is bounded
+// (see boundedKind).
+func pairBounded(k, v any) bool {
+	s, ok := k.(string)
+	return ok && len(s) <= maxPlainField && boundedKind(v)
+}
+
+// missingNumber reports whether v, which plainNumber did not take, reads
+// as a missing number from the record too: absent (nil), or a plain value
+// that is not a number (jstrace.Event.Args). Other values (a named
+// integer type, a Stringer) go the record's way.
+func missingNumber(v any) bool { return v == nil || plainOther(v) }
 
 // isStr, isInt and isDur compare a value's type word: a type switch
 // loads the type's hash first, from another cache line.
@@ -156,9 +184,17 @@ func isDur(v any) bool { _, ok := v.(time.Duration); return ok }
 // boundedKind tells whether a value's encoding is bounded, so that at most
 // 32 such fields can never make a record too large to keep
 // (jstrace.MaxRecordSize, past which the record's way drops the event):
-// a value of any kind but a container (slice, array, map, struct, pointer,
-// interface), whose text or bytes the encoding cuts.
+// an error or a fmt.Stringer, which the encoding writes as its text, or a
+// value of any kind but a container (slice, array, map, struct, pointer,
+// interface), whose text or bytes it cuts. A slog.Value, a Stringer the
+// encoding writes as its value (a group, say), is not.
 func boundedKind(v any) bool {
+	switch v.(type) {
+	case slog.Value:
+		return false
+	case error, fmt.Stringer:
+		return true
+	}
 	t := reflect.TypeOf(v)
 	if t == nil {
 		return true
@@ -210,7 +246,10 @@ func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 	var by [MaxBy]any
 	var of, wv any
 	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
+		k, ok := pairKey(kv[i], kv[i+1])
+		if !ok && !pairBounded(kv[i], kv[i+1]) {
+			return false
+		}
 		for j := range s.by {
 			if s.by[j].ok && k == s.by[j].key {
 				by[j] = kv[i+1]
@@ -221,6 +260,11 @@ func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 		}
 		if s.where.field.ok && k == s.where.field.key {
 			wv = kv[i+1]
+		}
+	}
+	if a.spec.Of != "" {
+		if _, ok := plainNumber(of); !ok && !missingNumber(of) {
+			return false
 		}
 	}
 	if pass, known := a.wherePlain(kv, wv); !known || !pass {

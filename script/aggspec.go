@@ -201,6 +201,9 @@ func (p *pred) strBytes(s []byte) bool { return (string(s) == p.s) == (p.op == "
 func (p *pred) plain(v any) (ok, done bool) {
 	if p.num {
 		x, isNum := plainNumber(v)
+		if !isNum && !missingNumber(v) {
+			return false, false // a named number type, say: the record's way
+		}
 		return p.numeric(x, isNum), true
 	}
 	switch x := v.(type) {

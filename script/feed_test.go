@@ -68,7 +68,7 @@ func randomFields(r *rand.Rand) []any {
 	if r.IntN(8) != 0 {
 		kv = append(kv, "duration", durations[r.IntN(len(durations))])
 	}
-	switch r.IntN(10) {
+	switch r.IntN(12) {
 	case 0:
 		kv = append(kv, slog.Int("attr", 1)) // not plain
 	case 1:
@@ -85,6 +85,10 @@ func randomFields(r *rand.Rand) []any {
 		kv = append(kv, slog.Int("attr", 1), "status", "status", "v")
 	case 5:
 		kv = append(kv, strings.Repeat("k", 2000), 1) // a long key
+	case 6:
+		// As in case 4, with the pairs as given leaving status as it was
+		// and the record's making it "ok".
+		kv = append(kv, slog.Int("attr", 1), "status", "ok", "v")
 	}
 	return kv
 }
@@ -95,7 +99,8 @@ func TestAggregateFeedsAgree(t *testing.T) {
 	for _, spec := range []script.Agg{{By: "status", Of: "duration"}, {By: "_pid", Of: "id"}, {Of: "status"}, {},
 		{By: "status,path", Of: "duration"}, {By: "path,status,_pid", Of: "duration", Where: "duration>=1000"},
 		{By: "status", Where: "status==ok"}, {By: "status", Where: "status!=slow"}, {By: "id,status", Where: "status<300"},
-		{Of: "duration", Hist: script.Linear(0, 1e6, 1e4)}, {By: "status", Of: "duration", Hist: script.Pow2(), Where: "status!=200"}} {
+		{Of: "duration", Hist: script.Linear(0, 1e6, 1e4)}, {By: "status", Of: "duration", Hist: script.Pow2(), Where: "status!=200"},
+		{By: "status", Where: "duration>=1000"}, {By: "path,status", Of: "id", Where: "duration<500000"}} {
 		const name = "feedtest:agree"
 		byEvent := fed(t, name, spec)
 		byTrace, move := decoded(t, name, spec)
@@ -250,16 +255,23 @@ func TestAggregateUnreadFieldTooLarge(t *testing.T) {
 	for i := range rows {
 		rows[i] = strings.Repeat("r", 16<<10)
 	}
+	attrs := make([]slog.Attr, 256)
+	for i := range attrs {
+		attrs[i] = slog.String(strconv.Itoa(i), rows[i])
+	}
+	long := strings.Repeat("n", 1<<20)
 	probe := jstrace.NewProbe(name)
 	probe.Emit("status", 200, "duration", time.Millisecond, "rows", rows) // 4 MiB encoded
-	probe.Emit("status", 200, "duration", time.Millisecond, "note", strings.Repeat("n", 1<<20))
+	probe.Emit("status", 200, "duration", time.Millisecond, "group", slog.GroupValue(attrs...))
+	probe.Emit("status", 201, "duration", time.Millisecond, "note", long) // cut: counted
+	probe.Emit("status", 201, "duration", time.Millisecond, "err", errors.New(long))
 	move()
 	got, want := byEvent.Take(), byTrace.Take()
-	if !reflect.DeepEqual(got, want) || byEvent.Dropped() != 1 || byTrace.Dropped() != 0 {
+	if !reflect.DeepEqual(got, want) || byEvent.Dropped() != 2 || byTrace.Dropped() != 0 {
 		t.Fatalf("by event %v, dropped %d; by trace %v, dropped %d (the subscription's)", got, byEvent.Dropped(), want, byTrace.Dropped())
 	}
-	if len(got) != 1 || got[0].Count != 1 {
-		t.Fatalf("groups %v: want the second event's alone", got)
+	if len(got) != 1 || got[0].Count != 2 {
+		t.Fatalf("groups %v: want the last two events' alone", got)
 	}
 }
 
