@@ -96,7 +96,9 @@ func (a *Aggregation) addPlain1(kv []any, buf []byte) (done bool) {
 			return false
 		}
 		if w.ok && sameKey(k, w.key) {
-			wv = kv[i+1]
+			if wv = kv[i+1]; wv == nil {
+				return false // a nil value: present in the record ("" to Str), missing here
+			}
 		}
 	}
 	if pass, known := a.wherePlain(kv, wv); !known || !pass {
@@ -252,14 +254,18 @@ func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 		}
 		for j := range s.by {
 			if s.by[j].ok && k == s.by[j].key {
-				by[j] = kv[i+1]
+				if by[j] = kv[i+1]; by[j] == nil {
+					return false
+				}
 			}
 		}
 		if s.of.ok && k == s.of.key {
 			of = kv[i+1]
 		}
 		if s.where.field.ok && k == s.where.field.key {
-			wv = kv[i+1]
+			if wv = kv[i+1]; wv == nil {
+				return false
+			}
 		}
 	}
 	if a.spec.Of != "" {

@@ -208,6 +208,9 @@ func (p *pred) plain(v any) (ok, done bool) {
 	}
 	switch x := v.(type) {
 	case string:
+		if len(x) > maxPlainField {
+			return false, false // the record may hold it cut
+		}
 		return p.str(x), true
 	case bool:
 		return p.str(strconv.FormatBool(x)), true

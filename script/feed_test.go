@@ -57,10 +57,10 @@ type statusCode int // a named type: not plain, so encoded
 // missing, and sometimes fields that make the event not plain.
 func randomFields(r *rand.Rand) []any {
 	statuses := []any{200, int64(404), int32(500), uint(201), uint64(301), uint32(302), int8(7), uint16(8),
-		"ok", "slow", strings.Repeat("s", 65), true, 1.5, time.Second, statusCode(503), errors.New("failed")}
+		"ok", "slow", strings.Repeat("s", 65), true, 1.5, time.Second, statusCode(503), errors.New("failed"), nil}
 	durations := []any{time.Duration(r.ExpFloat64() * 1e6), r.IntN(1e6), uint64(r.IntN(1e6)), r.Float64() * 1e6,
 		float32(r.Float64() * 1e6), int8(r.IntN(100)), math.NaN(), math.Inf(1), "n/a", false,
-		statusCode(r.IntN(1e6)), strings.Repeat("d", 2000), []int{1}}
+		statusCode(r.IntN(1e6)), strings.Repeat("d", 2000), []int{1}, nil}
 	kv := []any{"id", r.IntN(1000), "path", "/users/7"}
 	if r.IntN(8) != 0 {
 		kv = append(kv, "status", statuses[r.IntN(len(statuses))])
@@ -308,4 +308,73 @@ func scribble(depth int) byte {
 		return b[7]
 	}
 	return scribble(depth-1) + b[depth%256]
+}
+
+// A nil error passed as a field ("err", err with err == nil) is a nil any:
+// the record holds it (tagNil), which Trace.Str reads as "", while the
+// in-probe Where reads it as a missing field.
+func TestAggregateWhereOnNilValue(t *testing.T) {
+	var nilErr error
+	for _, spec := range []script.Agg{
+		{By: "status", Where: `err==""`},
+		{By: "status", Where: `err!=""`},
+		{By: "status,path", Where: `err!=""`},
+		{By: "status,path"},
+	} {
+		const name = "feedtest:nil"
+		byEvent := fed(t, name, spec)
+		byTrace, move := decoded(t, name, spec)
+		probe := jstrace.NewProbe(name)
+		probe.Emit("status", 200, "path", "/a", "err", nilErr)
+		probe.Emit("status", 500, "path", "/a", "err", errors.New("boom"))
+		move()
+		got, want := byEvent.Take(), byTrace.Take()
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: by event %v\nby trace %v", spec, got, want)
+		}
+	}
+}
+
+// A Where string predicate on a string longer than jstrace.MaxValueLen:
+// the record holds it cut.
+func TestAggregateWhereOnLongString(t *testing.T) {
+	long := strings.Repeat("x", jstrace.MaxValueLen+1)
+	spec := script.Agg{By: "status", Where: "body==`" + long + "`"}
+	const name = "feedtest:long"
+	byEvent := fed(t, name, spec)
+	byTrace, move := decoded(t, name, spec)
+	jstrace.NewProbe(name).Emit("status", 200, "body", long)
+	move()
+	got, want := byEvent.Take(), byTrace.Take()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("by event %v\nby trace %v", got, want)
+	}
+}
+
+// The field report: a By (several) field whose value is nil is missing
+// in the probe, present in the record (a key too long to be noted as
+// seen shows it).
+func TestAggregateFieldReportNilBy(t *testing.T) {
+	long := strings.Repeat("u", 65)
+	spec := script.Agg{By: long + ",status"}
+	const name = "feedtest:report"
+	hE, hT := &host{}, &host{}
+	scripthost.NewTraces(hE).Aggregate(name, spec)
+	scripthost.NewTraces(hT).Aggregate(name, spec)
+	subE := jstrace.SubscribeFunc(func(n string) bool { return n == name }, hE.aggs[0].Event)
+	defer subE.Close()
+	subT := jstrace.Subscribe(func(n string) bool { return n == name }, 1<<20)
+	defer subT.Close()
+	jstrace.NewProbe(name).Emit(long, nil, "status", 200)
+	for b := subT.Read(nil); len(b) > 0; {
+		rec, rest, err := protocol.NextRecord(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hT.aggs[0].Trace(parse(t, rec))
+		b = rest
+	}
+	if e, tr := hE.aggs[0].Fields(), hT.aggs[0].Fields(); !reflect.DeepEqual(e, tr) {
+		t.Errorf("field report by event %+v, by trace %+v", e, tr)
+	}
 }
