@@ -268,8 +268,9 @@ func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 			}
 		}
 	}
+	v, ok := 0.0, true // the Of value, read once
 	if a.spec.Of != "" {
-		if _, ok := plainNumber(of); !ok && !missingNumber(of) {
+		if v, ok = plainNumber(of); !ok && !missingNumber(of) {
 			return false
 		}
 	}
@@ -291,7 +292,9 @@ func (a *Aggregation) addPlainN(kv []any, buf []byte) (done bool) {
 	if a.byHad(func(j int) bool { return by[j] != nil }) {
 		a.noteArgs(kv)
 	}
-	a.addPlainValue(kv, key, of)
+	if a.update(key, v, ok) {
+		a.noteArgs(kv)
+	}
 	return true
 }
 
@@ -305,17 +308,6 @@ func (a *Aggregation) wherePlain(kv []any, wv any) (pass, known bool) {
 		a.noteArgs(kv)
 	}
 	return a.s.where.plain(wv)
-}
-
-// addPlainValue adds the Of value of plain fields to the group of key.
-func (a *Aggregation) addPlainValue(kv []any, key []byte, of any) {
-	v, ok := 0.0, true
-	if a.spec.Of != "" {
-		v, ok = plainNumber(of)
-	}
-	if a.update(key, v, ok) {
-		a.noteArgs(kv)
-	}
 }
 
 // byHad records which of several By fields a trace had; it reports

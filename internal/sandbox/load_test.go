@@ -125,15 +125,21 @@ func TestCheckAllowsShadowedBuiltins(t *testing.T) {
 func min(a, b int) int { if a < b { return a }; return b }
 func make(a, b int) int { return a * b }
 func Remote(traces *script.Traces) { fmt.Println(min(1, 2), make(3, 4)) }` + footer
+	if out := remoteOutput(t, "ok.go", src); out != "1 12\n" {
+		t.Fatalf("printed %q: a script's own make was taken for the builtin", out)
+	}
+}
+
+// remoteOutput loads src and returns what its Remote printed.
+func remoteOutput(t *testing.T, name, src string) string {
+	t.Helper()
 	var out bytes.Buffer
-	s, err := Load("ok.go", []byte(src), Options{Stdout: &out})
+	s, err := Load(name, []byte(src), Options{Stdout: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Remote(nil)
-	if out.String() != "1 12\n" {
-		t.Fatalf("printed %q: a script's own make was taken for the builtin", out.String())
-	}
+	return out.String()
 }
 
 func TestLoadReportsCompileErrorsWithPosition(t *testing.T) {
@@ -520,13 +526,7 @@ func TestUnionConstraint(t *testing.T) {
 	if err := Check("u.go", []byte(src)); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	s, err := Load("u.go", []byte(src), Options{Stdout: &out})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Remote(nil)
-	if out.String() != "6 1.5\n" {
-		t.Fatalf("printed %q", out.String())
+	if out := remoteOutput(t, "u.go", src); out != "6 1.5\n" {
+		t.Fatalf("printed %q", out)
 	}
 }
