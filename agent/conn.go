@@ -162,6 +162,10 @@ func stream(sess *mux.Session, want protocol.StreamKind, timeout time.Duration) 
 // attach reads an authenticated CLI's Attach and runs the session. A CLI
 // that only wanted the Welcome (jstrace ls) has closed the connection.
 func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter func() bool) error {
+	// The acknowledgements of the three streams go out in one write
+	// (mux/cork.go), unless a dump or a probe listing answers first.
+	sess.Cork()
+	defer sess.Uncork()
 	ctl, err := stream(sess, protocol.StreamControl, attachTimeout)
 	if err != nil {
 		return err
@@ -180,6 +184,9 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter fun
 	// otherwise hold for as long as a slow CLI reads it. Until then (the
 	// wait for that slot, a refusal) it holds the handshake slot, so that
 	// the connections waiting stay bounded.
+	if t != protocol.FrameAttach {
+		sess.Uncork()
+	}
 	switch t {
 	case protocol.FrameDump:
 		return a.dump(fw, fr, ctl, payload, release)
@@ -204,6 +211,7 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter fun
 		return err
 	}
 	defer console.Close()
+	sess.Uncork()
 
 	if n := a.sessions.Add(1); int(n) > a.opts.MaxSessions {
 		a.sessions.Add(-1)

@@ -25,6 +25,10 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		return nil, fmt.Errorf("%s: %w", c.Addr, err)
 	}
 	c.sess = sess
+	// The opens, the streams' kinds and the Attach go out in one write
+	// (mux/cork.go).
+	sess.Cork()
+	defer sess.Uncork()
 	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
 		return nil, err
 	}
@@ -42,6 +46,9 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	// the script is bounded like the answer.
 	c.ctl.SetWriteDeadline(time.Now().Add(attachTimeout))
 	sendErr := c.fw.Send(protocol.FrameAttach, a)
+	if err := sess.Uncork(); sendErr == nil {
+		sendErr = err
+	}
 	c.ctl.SetWriteDeadline(time.Time{})
 	timeout := attachTimeout
 	if sendErr != nil {

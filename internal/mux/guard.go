@@ -177,6 +177,7 @@ type guard struct {
 	p            *parser
 	writeTimeout time.Duration
 	w            writer // Write's state
+	c            cork   // see cork.go
 
 	mu    sync.Mutex
 	abuse error

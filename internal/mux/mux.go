@@ -55,7 +55,12 @@ func Server(c net.Conn, log *slog.Logger) (*Session, error) {
 // Client starts the CLI's side of a connection.
 func Client(c net.Conn, log *slog.Logger) (*Session, error) {
 	g := newGuard(c, 0)
-	s, err := yamux.Client(g, config(log))
+	conf := config(log)
+	// The CLI bounds each exchange on a stream it opens (an attach's
+	// answer, a dump) itself: no timer and goroutine a stream for the
+	// agent's acknowledgement.
+	conf.StreamOpenTimeout = 0
+	s, err := yamux.Client(g, conf)
 	if err != nil {
 		return nil, err
 	}

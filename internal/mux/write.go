@@ -34,6 +34,11 @@ type writer struct {
 }
 
 func (g *guard) Write(b []byte) (int, error) {
+	if g.c.on.Load() {
+		if n, ok, err := g.corked(b); ok {
+			return n, err
+		}
+	}
 	w := &g.w
 	if !w.held && len(b) == headerSize && b[1] == typeData {
 		if n := binary.BigEndian.Uint32(b[8:]); n > 0 && n <= coalesceMax {

@@ -87,24 +87,31 @@ func TestWriteDeadlineMoves(t *testing.T) {
 
 // FuzzWriteKeepsBytes: whatever sequence of writes yamux makes (headers of
 // any type and length, payloads of any size), the bytes sent are the bytes
-// written, in order, but for a data frame's header still waiting for its
+// written, in order, corked or not, but for a data frame's header still waiting for its
 // payload.
 func FuzzWriteKeepsBytes(f *testing.F) {
 	f.Add([]byte{0, 5, 1, 0, 0, 2, 2, 0})
 	f.Add([]byte{0, 3, 3, 1, 9, 0, 1})
+	f.Add([]byte{3, 0, 0, 16, 0, 5, 1, 2, 2, 0, 4, 0, 0, 5})
 	f.Fuzz(func(t *testing.T, plan []byte) {
 		r := &recorder{}
 		g := newGuard(r, 0)
+		s := &Session{g: g}
+		defer s.Uncork()
 		var all []byte
 		for i := 0; i+1 < len(plan); i += 2 {
 			var w []byte
-			switch n := int(plan[i+1]); plan[i] % 3 {
+			switch n := int(plan[i+1]); plan[i] % 5 {
 			case 0: // a header: data frames' lengths near the payloads below
-				w = header(plan[i+1]%4, 0, 1, uint32(n%8))
+				w = header(plan[i+1]%4, uint16(n>>4)%4, 1, uint32(n%8))
 			case 1: // a payload
 				w = bytes.Repeat([]byte{plan[i]}, n%8)
-			default: // a payload too large to copy
+			case 2: // a payload too large to copy
 				w = make([]byte, coalesceMax+n)
+			case 3:
+				s.Cork()
+			default:
+				s.Uncork()
 			}
 			if len(w) == 0 {
 				continue
@@ -114,6 +121,7 @@ func FuzzWriteKeepsBytes(f *testing.F) {
 			}
 			all = append(all, w...)
 		}
+		s.Uncork()
 		got := r.sent()
 		if g.w.held {
 			got = append(got, g.w.hdr[:]...)

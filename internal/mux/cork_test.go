@@ -1,0 +1,207 @@
+package mux
+
+import (
+	"bytes"
+	"io"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// countingConn counts the writes to a connection.
+type countingConn struct {
+	net.Conn
+	writes atomic.Int64
+}
+
+func (c *countingConn) Write(b []byte) (int, error) {
+	c.writes.Add(1)
+	return c.Conn.Write(b)
+}
+
+// tcpPair returns the two ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := ln.Accept()
+		accepted <- c
+	}()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server = <-accepted
+	if server == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+// A session's set-up, as the CLI and the agent make it, corked on both
+// sides: the CLI's opens, kinds and Attach are one write, the agent's
+// three acknowledgements another, and every byte arrives.
+func TestCorkedSetUp(t *testing.T) {
+	for _, size := range []int{100, 40 << 10, 600 << 10} { // within a cork; past corkMax; past a stream's window
+		cc, sc := tcpPair(t)
+		cw, sw := &countingConn{Conn: cc}, &countingConn{Conn: sc}
+		log := slog.New(slog.DiscardHandler)
+		cli, err := Client(cw, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cli.Close()
+		srv, err := Server(sw, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		attach := bytes.Repeat([]byte("a"), size)
+
+		got := make(chan error, 1)
+		go func() {
+			srv.Cork()
+			defer srv.Uncork()
+			for kind := range byte(Streams) {
+				st, err := Accept(srv, 5*time.Second)
+				if err != nil {
+					got <- err
+					return
+				}
+				want := []byte{kind}
+				if kind == 0 {
+					want = append(want, attach...)
+				}
+				b := make([]byte, len(want))
+				if _, err := io.ReadFull(st, b); err != nil || !bytes.Equal(b, want) {
+					got <- err
+					return
+				}
+			}
+			got <- srv.Uncork()
+		}()
+
+		cli.Cork()
+		for kind := range byte(Streams) {
+			st, err := cli.OpenStream()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := []byte{kind}
+			if kind == 0 {
+				b = append(b, attach...)
+			}
+			if _, err := st.Write(b); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := cli.Uncork(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case err := <-got:
+			if err != nil {
+				t.Fatalf("%d bytes: the agent's side: %v", size, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%d bytes: the set-up did not complete", size)
+		}
+		if size <= corkMax/2 {
+			if n := cw.writes.Load(); n != 1 {
+				t.Errorf("%d bytes: the CLI's side made %d writes, want 1", size, n)
+			}
+			if n := sw.writes.Load(); n != 1 {
+				t.Errorf("%d bytes: the agent's side made %d writes, want 1", size, n)
+			}
+		}
+	}
+}
+
+// The frames a peer may wait on end a cork, sent with what it held; the
+// writes after them go out as they come.
+func TestCorkEndsOnAwaitedFrames(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		frame []byte
+	}{
+		{"ping", header(typePing, flagSYN, 0, 1)},
+		{"ping answer", header(typePing, flagACK, 0, 1)},
+		{"go away", header(typeGoAway, 0, 0, 0)},
+		{"window credit", header(typeWindowUpdate, 0, 1, 1<<16)},
+		{"past corkMax", make([]byte, corkMax)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &recorder{}
+			g := newGuard(r, 0)
+			s := &Session{g: g}
+			s.Cork()
+			defer s.Uncork()
+			held := [][]byte{
+				header(typeWindowUpdate, flagSYN, 1, 0), // an open
+				header(typeWindowUpdate, flagACK, 2, 0), // an acknowledgement
+				header(typeData, 0, 1, 1), {7},          // data
+			}
+			for _, w := range held {
+				g.Write(w)
+			}
+			if len(r.writes) != 0 {
+				t.Fatalf("%d writes while corked", len(r.writes))
+			}
+			g.Write(tt.frame)
+			want := append(bytes.Join(held, nil), tt.frame...)
+			if len(r.writes) != 1 || !bytes.Equal(r.writes[0], want) {
+				t.Fatalf("%d writes, want one of what the cork held and the frame", len(r.writes))
+			}
+			g.Write(header(typeWindowUpdate, flagSYN, 3, 0))
+			if len(r.writes) != 2 {
+				t.Fatalf("%d writes: the cork did not end", len(r.writes))
+			}
+		})
+	}
+}
+
+// A cork nobody ends sends what it holds after corkHold.
+func TestCorkHoldIsBounded(t *testing.T) {
+	cc, sc := tcpPair(t)
+	g := newGuard(cc, 0)
+	s := &Session{g: g}
+	s.Cork()
+	g.Write(header(typeWindowUpdate, flagSYN, 1, 0))
+	sc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := make([]byte, headerSize)
+	if _, err := io.ReadFull(sc, b); err != nil {
+		t.Fatalf("what the cork held never came: %v", err)
+	}
+	if g.c.on.Load() {
+		t.Fatal("still corked after sending")
+	}
+}
+
+// A data frame's header written before the cork, its payload during it:
+// they go out together, in order, at Uncork.
+func TestCorkAfterAHeldHeader(t *testing.T) {
+	r := &recorder{}
+	g := newGuard(r, 0)
+	s := &Session{g: g}
+	hdr := header(typeData, 0, 1, 3)
+	g.Write(hdr) // held by write.go, for its payload
+	s.Cork()
+	g.Write([]byte("abc"))
+	if len(r.writes) != 0 {
+		t.Fatalf("%d writes while corked", len(r.writes))
+	}
+	if err := s.Uncork(); err != nil {
+		t.Fatal(err)
+	}
+	if want := append(bytes.Clone(hdr), "abc"...); len(r.writes) != 1 || !bytes.Equal(r.writes[0], want) {
+		t.Fatalf("writes %x, want one of %x", r.writes, want)
+	}
+}
