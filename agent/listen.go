@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -36,7 +37,11 @@ func listen(o Options) (net.Listener, error) {
 		if err := checkExposure(o); err != nil {
 			return nil, err
 		}
-		l, err := net.Listen("tcp", o.Addr)
+		// No TCP keepalive on the connections accepted: the multiplexer
+		// pings the CLI itself (internal/mux), and the handshake has its
+		// deadline; TCP's would cost four system calls a connection.
+		lc := net.ListenConfig{KeepAlive: -1}
+		l, err := lc.Listen(context.Background(), "tcp", o.Addr)
 		if err != nil {
 			return nil, err
 		}

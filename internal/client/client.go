@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/yamux"
@@ -53,10 +54,13 @@ type Conn struct {
 	fw   *protocol.FrameWriter
 
 	done      chan struct{} // closed when the session's readers have ended
+	readers   atomic.Int32  // the session's readers still reading
 	mu        sync.Mutex
 	stats     protocol.Stats
 	gotDone   bool
 	readerErr error
+	ended     bool   // done is closed
+	onEnd     func() // see OnEnd
 }
 
 // Options say how to reach and convince an agent. The zero value dials
@@ -79,7 +83,10 @@ func Dial(ctx context.Context, addr string, opts Options) (*Conn, error) {
 	if path, ok := strings.CutPrefix(addr, "unix:"); ok {
 		network, dialAddr = "unix", path
 	}
-	var d net.Dialer
+	// No TCP keepalive: the multiplexer pings the agent itself (mux), and
+	// the handshake has its deadline; TCP's would cost four system calls
+	// a connection to set.
+	d := net.Dialer{KeepAlive: -1}
 	nc, err := d.DialContext(ctx, network, dialAddr)
 	if err != nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, err)
