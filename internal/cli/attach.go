@@ -183,7 +183,7 @@ func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, er
 	if t.opts.Verbose {
 		t.out.errorf("attached to %s (%s)", who, c.addr)
 	}
-	go t.watch(c.addr, a)
+	conn.OnEnd(func() { t.ended(c.addr, a) })
 	return attached, who, nil
 }
 
@@ -195,11 +195,12 @@ func (t *tracer) forget(addr string, d time.Duration) {
 	t.skip[addr] = time.Now().Add(d)
 }
 
-// watch waits for an agent's session to end. An agent that leaves before
-// the end is reported, and may join again later.
-func (t *tracer) watch(addr string, a *agent) {
+// ended is called once an agent's session has ended (client.Conn.OnEnd).
+// An agent that leaves before the end is reported, and may join again
+// later.
+func (t *tracer) ended(addr string, a *agent) {
 	defer t.wg.Done()
-	stats, err := a.conn.Wait(0)
+	stats, err := a.conn.Wait(0) // at once: the session has ended
 	a.conn.Close()
 	t.mu.Lock()
 	if stats != (protocol.Stats{}) {

@@ -56,7 +56,7 @@ type tracer struct {
 	unwarned int             // warnings not printed because warned was full
 	console  budgets         // each agent's console output
 	changed  chan struct{}   // an agent left
-	wg       sync.WaitGroup  // the watch goroutines
+	wg       sync.WaitGroup  // the attached sessions not yet ended (ended)
 	started  atomic.Bool     // Local has returned; attach is set
 	detached int             // agents that stopped the script for a limit
 

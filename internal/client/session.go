@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
 	"time"
 
 	"github.com/jstrace-go/jstrace/internal/mux"
@@ -67,10 +66,9 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}
 	c.ctl.SetReadDeadline(time.Time{})
 
-	var wg sync.WaitGroup
-	wg.Add(3)
+	c.readers.Store(3)
 	go func() {
-		defer wg.Done()
+		defer c.readerDone()
 		c.readStream(protocol.NewFrameReader(events), func(t protocol.FrameType, p []byte) error {
 			if t != protocol.FrameEvents {
 				return fmt.Errorf("%w: %v frame on the events stream", protocol.ErrMalformed, t)
@@ -80,7 +78,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer wg.Done()
+		defer c.readerDone()
 		c.readStream(protocol.NewFrameReader(console), func(t protocol.FrameType, p []byte) error {
 			var m protocol.Console
 			if t != protocol.FrameConsole {
@@ -94,7 +92,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 		})
 	}()
 	go func() {
-		defer wg.Done()
+		defer c.readerDone()
 		// c.fr, which read Attached: what it buffered after it (a Warning
 		// sent at once) is the control stream's next frames.
 		c.readStream(c.fr, func(t protocol.FrameType, p []byte) error {
@@ -125,11 +123,37 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 			return io.EOF // Done is the last control frame
 		})
 	}()
-	go func() {
-		wg.Wait()
-		close(c.done)
-	}()
 	return &attached, nil
+}
+
+// readerDone is called by each of a session's three readers as it ends;
+// the last one ends the session.
+func (c *Conn) readerDone() {
+	if c.readers.Add(-1) > 0 {
+		return
+	}
+	c.mu.Lock()
+	c.ended = true
+	fn := c.onEnd
+	c.mu.Unlock()
+	close(c.done)
+	if fn != nil {
+		fn()
+	}
+}
+
+// OnEnd arranges for fn to be called once the session has ended, cleanly
+// or not (Done is closed, Wait returns at once): on the goroutine that saw
+// it end, or now on the caller's if it has. A Conn has one at most.
+func (c *Conn) OnEnd(fn func()) {
+	c.mu.Lock()
+	if !c.ended {
+		c.onEnd = fn
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	fn()
 }
 
 // readStream reads frames from fr until the stream ends, passing them to

@@ -118,3 +118,57 @@ func fakeAgent(t *testing.T, ln net.Listener) {
 	}
 	<-sess.CloseChan() // until the client closes
 }
+
+// OnEnd's function runs once the session has ended, once; one given after
+// the end runs at once.
+func TestOnEnd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		fakeAgent(t, ln)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, ln.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Attach(&protocol.Attach{Name: "s.go", Source: "package main"}, &warnings{got: make(chan protocol.Warning, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan struct{}, 2)
+	c.OnEnd(func() {
+		select {
+		case <-c.Done():
+		default:
+			t.Error("OnEnd's function ran before Done was closed")
+		}
+		ended <- struct{}{}
+	})
+	select {
+	case <-ended:
+		t.Fatal("OnEnd's function ran while the session was on")
+	case <-time.After(100 * time.Millisecond):
+	}
+	c.Close()
+	select {
+	case <-ended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("OnEnd's function did not run when the session ended")
+	}
+	now := false
+	c.OnEnd(func() { now = true })
+	if !now {
+		t.Fatal("OnEnd after the end did not run its function at once")
+	}
+	<-served
+	if len(ended) != 0 {
+		t.Fatal("OnEnd's function ran twice")
+	}
+}
