@@ -56,6 +56,11 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 			return
 		}
 	}
+	// The CLI's preamble and Hello are read through a buffer, a read for
+	// both, and so is the rest of the connection (protocol.BufConn).
+	raw := c
+	bc := protocol.NewBufConn(c)
+	c = bc
 	_, err := protocol.ReadPreamble(c)
 	if errors.Is(err, protocol.ErrBadMagic) || errors.Is(err, protocol.ErrVersion) {
 		// So that a CLI can say which versions differ. A CLI sends its Hello
@@ -71,10 +76,15 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 		log.Debug("connection closed before handshake", "err", err)
 		return
 	}
-	if err := protocol.WritePreamble(c); err != nil {
+	// A CLI that sent its Hello with its preamble is not waiting for ours:
+	// it goes with the answer, a write fewer.
+	var pre []byte
+	if bc.Buffered() > 0 {
+		pre = protocol.AppendPreamble(nil)
+	} else if err := protocol.WritePreamble(c); err != nil {
 		return
 	}
-	if err := a.hello(c, peer); err != nil {
+	if err := a.hello(c, raw, pre, peer); err != nil {
 		if !errors.Is(err, io.EOF) {
 			a.refusals.note(log, a.log, slog.LevelDebug, "handshake failed", "err", err)
 		}
@@ -97,24 +107,29 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 	}
 }
 
-// hello reads the CLI's Hello on the raw connection, authenticates it and
-// answers Welcome, or Error and closes.
-func (a *Agent) hello(c net.Conn, peer string) error {
-	t, payload, err := protocol.ReadFrameExact(c, maxHello)
-	if err != nil {
-		return err
-	}
+// hello reads the CLI's Hello on the connection (before the multiplexer),
+// authenticates it and answers Welcome, or Error and closes. raw is the
+// connection as accepted, which authentication asks who is at the other
+// end; pre (the agent's preamble, or nil) goes before the answer.
+func (a *Agent) hello(c, raw net.Conn, pre []byte, peer string) error {
 	var hello protocol.Hello
-	if t != protocol.FrameHello {
-		return fmt.Errorf("%w: got %v, want Hello", protocol.ErrMalformed, t)
+	t, payload, err := protocol.ReadFrameExact(c, maxHello)
+	if err == nil && t != protocol.FrameHello {
+		err = fmt.Errorf("%w: got %v, want Hello", protocol.ErrMalformed, t)
 	}
-	if err := hello.Decode(payload); err != nil {
+	if err == nil {
+		err = hello.Decode(payload)
+	}
+	if err != nil {
+		if pre != nil {
+			c.Write(pre) // as to any peer that sent a jstrace preamble
+		}
 		return err
 	}
-	how, err := a.authenticate(&hello, c)
+	how, err := a.authenticate(&hello, raw)
 	if err != nil {
 		e := &protocol.Error{Code: protocol.CodeAuth, Message: err.Error()}
-		if protocol.WriteFrame(c, protocol.FrameError, e.Append(nil)) == nil {
+		if protocol.WriteFrameAfter(c, pre, protocol.FrameError, e.Append(nil)) == nil {
 			linger(c)
 		}
 		return err
@@ -129,7 +144,7 @@ func (a *Agent) hello(c net.Conn, peer string) error {
 		Sessions: a.Sessions(),
 		Probes:   jstrace.Probes(),
 	}
-	return protocol.WriteFrame(c, protocol.FrameWelcome, welcome.Append(nil))
+	return protocol.WriteFrameAfter(c, pre, protocol.FrameWelcome, welcome.Append(nil))
 }
 
 // linger waits briefly for the peer to close after a refusal, so that

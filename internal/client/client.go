@@ -144,7 +144,10 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *
 	if _, err := nc.Write(first); err != nil {
 		return nil, fmt.Errorf("%s: %w", addr, err)
 	}
-	if v, err := protocol.ReadPreamble(nc); err != nil {
+	// The agent's preamble and Welcome are read through a buffer, a read
+	// for both, and so is the rest of the connection (protocol.BufConn).
+	bc := protocol.NewBufConn(nc)
+	if v, err := protocol.ReadPreamble(bc); err != nil {
 		if errors.Is(err, protocol.ErrVersion) {
 			return nil, fmt.Errorf("%s: %w: agent speaks %d, this jstrace speaks %d", addr, protocol.ErrVersion, v, protocol.Version)
 		}
@@ -155,8 +158,8 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *
 			return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
 		}
 	}
-	c = &Conn{Addr: addr, nc: nc, log: log, done: make(chan struct{})}
-	t, payload, err := protocol.ReadFrameExact(nc, protocol.MaxFrameSize)
+	c = &Conn{Addr: addr, nc: bc, log: log, done: make(chan struct{})}
+	t, payload, err := protocol.ReadFrameExact(bc, protocol.MaxFrameSize)
 	if err == nil {
 		err = decodeReply(t, payload, protocol.FrameWelcome, &c.Welcome)
 	}

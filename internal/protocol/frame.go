@@ -96,10 +96,17 @@ func AppendFrame(b []byte, t FrameType, payload []byte) []byte {
 
 // WriteFrame writes one frame to w in a single Write call.
 func WriteFrame(w io.Writer, t FrameType, payload []byte) error {
+	return WriteFrameAfter(w, nil, t, payload)
+}
+
+// WriteFrameAfter writes pre and then one frame, in one write (the
+// agent's preamble with its first answer).
+func WriteFrameAfter(w io.Writer, pre []byte, t FrameType, payload []byte) error {
 	if len(payload) > MaxFrameSize {
 		return fmt.Errorf("write %v frame of %d bytes: %w", t, len(payload), ErrTooLarge)
 	}
-	_, err := w.Write(AppendFrame(make([]byte, 0, len(payload)+binary.MaxVarintLen32+1), t, payload))
+	b := append(make([]byte, 0, len(pre)+len(payload)+binary.MaxVarintLen32+1), pre...)
+	_, err := w.Write(AppendFrame(b, t, payload))
 	return err
 }
 
