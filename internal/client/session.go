@@ -132,11 +132,11 @@ func (c *Conn) readerDone() {
 	if c.readers.Add(-1) > 0 {
 		return
 	}
+	close(c.done) // before ended: OnEnd's function sees it closed
 	c.mu.Lock()
 	c.ended = true
 	fn := c.onEnd
 	c.mu.Unlock()
-	close(c.done)
 	if fn != nil {
 		fn()
 	}

@@ -172,3 +172,29 @@ func TestOnEnd(t *testing.T) {
 		t.Fatal("OnEnd's function ran twice")
 	}
 }
+
+// OnEnd given while the last reader ends: its function sees Done closed
+// whichever goroutine runs it (a review found it could run between the two).
+func TestOnEndRacingTheEnd(t *testing.T) {
+	early := 0
+	for range 5000 {
+		c := &Conn{done: make(chan struct{})}
+		c.readers.Store(1)
+		go c.readerDone()
+		ran := make(chan bool, 1)
+		c.OnEnd(func() {
+			select {
+			case <-c.Done():
+				ran <- true
+			default:
+				ran <- false
+			}
+		})
+		if !<-ran {
+			early++
+		}
+	}
+	if early > 0 {
+		t.Fatalf("%d of 5000: OnEnd's function ran before Done was closed", early)
+	}
+}

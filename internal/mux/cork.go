@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"cmp"
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
@@ -20,9 +21,12 @@ import (
 // the peer waiting sends the cork's bytes at once, the frame with them,
 // and ends the cork: a window update that is not a stream's open or its
 // acknowledgement (credit the peer may be waiting for), a ping or its
-// answer, and corkMax bytes. And it ends corkHold after Cork whatever
-// happens. So a cork delays a frame by corkHold at most, and never
-// makes either side wait on the other.
+// answer, and corkMax bytes. An acknowledgement carries credit too (the
+// window beyond a stream's first 256 KiB), which a peer needs once it has
+// sent that much: the cork ends when the peer has sent corkMax bytes
+// since it began. And it ends corkHold after Cork whatever happens. So a
+// cork delays a frame by corkHold at most, and makes neither side wait
+// on the other.
 
 const (
 	// corkMax is the most a cork holds; a write that would take it past
@@ -37,7 +41,9 @@ const flagACK = 2
 
 // cork is guard's corking state.
 type cork struct {
-	on    atomic.Bool // read by Write before it takes the lock
+	on    atomic.Bool  // read by Write and Read before the lock is taken
+	recv  atomic.Int64 // bytes received since Cork (see Read)
+	hold  time.Duration
 	mu    sync.Mutex
 	buf   []byte
 	timer *time.Timer
@@ -52,8 +58,17 @@ func (s *Session) Cork() {
 	if c.on.Load() {
 		return
 	}
+	c.recv.Store(0)
 	c.on.Store(true)
-	c.timer = time.AfterFunc(corkHold, func() { g.Uncork() })
+	c.timer = time.AfterFunc(cmp.Or(c.hold, corkHold), func() { g.Uncork() })
+}
+
+// received notes n bytes from the peer, and ends the cork once the peer
+// has sent corkMax since it began. Called by yamux's receiving goroutine.
+func (g *guard) received(n int) {
+	if c := &g.c; c.on.Load() && c.recv.Add(int64(n)) > corkMax {
+		g.Uncork()
+	}
 }
 
 // Uncork sends what the cork holds, in one write, and ends it. An error
@@ -74,7 +89,9 @@ func (g *guard) uncorkLocked(b []byte) error {
 	if !c.on.Load() {
 		return nil
 	}
-	c.on.Store(false)
+	// The cork stays on until its bytes are out: the sending goroutine,
+	// seeing it, waits for c.mu instead of writing past them.
+	defer c.on.Store(false)
 	c.timer.Stop()
 	c.buf = append(c.buf, b...)
 	if len(c.buf) == 0 {

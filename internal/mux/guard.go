@@ -200,6 +200,7 @@ func (g *guard) Read(b []byte) (int, error) {
 			g.Conn.Close()
 			return 0, perr
 		}
+		g.received(n)
 	}
 	return n, err
 }
