@@ -186,7 +186,7 @@ func (a *Agent) attach(sess *mux.Session, peer string, release func(), enter fun
 		return err
 	}
 	defer ctl.Close()
-	fr := protocol.NewFrameReader(ctl)
+	fr := protocol.NewFrameReaderSize(ctl, protocol.SmallBuffer)
 	fr.SetMaxSize(maxAttach)
 	fw := protocol.NewFrameWriter(ctl)
 	ctl.SetReadDeadline(time.Now().Add(attachTimeout))

@@ -77,7 +77,7 @@ func (c *Conn) request(t protocol.FrameType, req protocol.Message, want protocol
 	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
 		return err
 	}
-	c.fr = protocol.NewFrameReader(c.ctl)
+	c.fr = protocol.NewFrameReaderSize(c.ctl, protocol.SmallBuffer)
 	c.fw = protocol.NewFrameWriter(c.ctl)
 	c.ctl.SetDeadline(time.Now().Add(timeout))
 	// The agent may have read the request, answered and closed before the

@@ -31,7 +31,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	if c.ctl, err = c.open(protocol.StreamControl); err != nil {
 		return nil, err
 	}
-	c.fr = protocol.NewFrameReader(c.ctl)
+	c.fr = protocol.NewFrameReaderSize(c.ctl, protocol.SmallBuffer)
 	c.fw = protocol.NewFrameWriter(c.ctl)
 	events, err := c.open(protocol.StreamEvents)
 	if err != nil {
@@ -79,7 +79,7 @@ func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error)
 	}()
 	go func() {
 		defer c.readerDone()
-		c.readStream(protocol.NewFrameReader(console), func(t protocol.FrameType, p []byte) error {
+		c.readStream(protocol.NewFrameReaderSize(console, protocol.SmallBuffer), func(t protocol.FrameType, p []byte) error {
 			var m protocol.Console
 			if t != protocol.FrameConsole {
 				return fmt.Errorf("%w: %v frame on the console stream", protocol.ErrMalformed, t)

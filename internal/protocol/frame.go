@@ -119,9 +119,20 @@ type FrameReader struct {
 }
 
 // NewFrameReader returns a FrameReader reading from r, accepting frames of
-// up to MaxFrameSize.
-func NewFrameReader(r io.Reader) *FrameReader {
-	return &FrameReader{r: bufio.NewReaderSize(r, 16<<10), max: MaxFrameSize}
+// up to MaxFrameSize, through a 16 KiB buffer: for a stream of many small
+// frames (events), a read of r for many.
+func NewFrameReader(r io.Reader) *FrameReader { return NewFrameReaderSize(r, 16<<10) }
+
+// SmallBuffer is a FrameReader's buffer for a stream of few frames (the
+// control and console streams): a frame's payload larger than the buffer
+// is read from r directly, so the buffer only sets how many frames one
+// read of r can bring. A buffer costs its pages where it is read into,
+// and first-touched pages are dear on some machines (bench/README.md).
+const SmallBuffer = 1 << 10
+
+// NewFrameReaderSize is NewFrameReader with a buffer of size bytes.
+func NewFrameReaderSize(r io.Reader, size int) *FrameReader {
+	return &FrameReader{r: bufio.NewReaderSize(r, size), max: MaxFrameSize}
 }
 
 // SetMaxSize lowers (or restores, up to MaxFrameSize) the largest payload

@@ -71,29 +71,38 @@ func TestMessagesRoundTrip(t *testing.T) {
 	}
 }
 
+// Frames written are read back, through a FrameReader's default buffer and
+// through a small one (payloads past it are read around it).
 func TestFrames(t *testing.T) {
-	var buf bytes.Buffer
-	fw := NewFrameWriter(&buf)
-	for _, tt := range messages() {
-		if err := fw.Send(tt.t, tt.m); err != nil {
+	msgs := append(messages(), struct {
+		name string
+		t    FrameType
+		m    decodable
+	}{"long console", FrameConsole, &Console{Text: strings.Repeat("x", 3*SmallBuffer+5)}})
+	for _, size := range []int{16 << 10, SmallBuffer} {
+		var buf bytes.Buffer
+		fw := NewFrameWriter(&buf)
+		for _, tt := range msgs {
+			if err := fw.Send(tt.t, tt.m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := fw.Send(FrameStop, nil); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := fw.Send(FrameStop, nil); err != nil {
-		t.Fatal(err)
-	}
-	fr := NewFrameReader(&buf)
-	for _, tt := range messages() {
-		ft, p, err := fr.ReadFrame()
-		if err != nil || ft != tt.t || !bytes.Equal(p, tt.m.Append(nil)) {
-			t.Fatalf("frame %s: type %v err %v", tt.name, ft, err)
+		fr := NewFrameReaderSize(&buf, size)
+		for _, tt := range msgs {
+			ft, p, err := fr.ReadFrame()
+			if err != nil || ft != tt.t || !bytes.Equal(p, tt.m.Append(nil)) {
+				t.Fatalf("buffer %d: frame %s: type %v err %v", size, tt.name, ft, err)
+			}
 		}
-	}
-	if ft, p, err := fr.ReadFrame(); err != nil || ft != FrameStop || len(p) != 0 {
-		t.Fatalf("Stop frame: %v %v %v", ft, p, err)
-	}
-	if _, _, err := fr.ReadFrame(); err != io.EOF {
-		t.Fatalf("end of stream: %v", err)
+		if ft, p, err := fr.ReadFrame(); err != nil || ft != FrameStop || len(p) != 0 {
+			t.Fatalf("buffer %d: Stop frame: %v %v %v", size, ft, p, err)
+		}
+		if _, _, err := fr.ReadFrame(); err != io.EOF {
+			t.Fatalf("buffer %d: end of stream: %v", size, err)
+		}
 	}
 }
 
