@@ -41,9 +41,9 @@ const flagACK = 2
 
 // cork is guard's corking state.
 type cork struct {
-	on    atomic.Bool  // read by Write and Read before the lock is taken
-	recv  atomic.Int64 // bytes received since Cork (see Read)
-	hold  time.Duration
+	on    atomic.Bool   // read by Write and Read before the lock is taken
+	recv  atomic.Int64  // bytes received since Cork (see Read)
+	hold  time.Duration // how long a cork lasts at most: corkHold if 0 (tests set it)
 	mu    sync.Mutex
 	buf   []byte
 	timer *time.Timer
