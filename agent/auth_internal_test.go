@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/nettest"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -46,23 +47,7 @@ func TestAuthenticate(t *testing.T) {
 }
 
 func TestPeerUID(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	s := <-accepted
-	defer s.Close()
+	_, s := nettest.TCPPair(t)
 	uid, _, ok := peerUID(s)
 	if !ok {
 		t.Skip("peer credentials not available on this platform")
@@ -75,22 +60,7 @@ func TestPeerUID(t *testing.T) {
 // A socket its owner has closed lingers in the kernel's table as uid 0:
 // it must not count as root, nor as anyone.
 func TestPeerUIDOfClosedSocket(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := <-accepted
-	defer s.Close()
+	c, s := nettest.TCPPair(t)
 	c.Close()
 	time.Sleep(50 * time.Millisecond)
 	if uid, _, ok := peerUID(s); ok {

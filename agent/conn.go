@@ -77,9 +77,13 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 		return
 	}
 	// A CLI that sent its Hello with its preamble is not waiting for ours:
-	// it goes with the answer, a write fewer.
+	// it goes with the answer, a write fewer; but only when the whole
+	// Hello is here, so that no wait on the peer (whose deadline would be
+	// the write's too) comes between the two, and the peer gets the
+	// preamble in every case (a review found one that stalled mid-Hello
+	// did not).
 	var pre []byte
-	if bc.Buffered() > 0 {
+	if bc.FrameBuffered() {
 		pre = protocol.AppendPreamble(nil)
 	} else if err := protocol.WritePreamble(c); err != nil {
 		return

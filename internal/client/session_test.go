@@ -24,27 +24,8 @@ func (w *warnings) Warning(_ *Conn, m protocol.Warning) { w.got <- m }
 // that came with the answer must not be lost with the reader that read
 // the answer.
 func TestWarningWithAttached(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		fakeAgent(t, ln)
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, ln.Addr().String(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	h := &warnings{got: make(chan protocol.Warning, 1)}
-	if _, err := c.Attach(&protocol.Attach{Name: "s.go", Source: "package main"}, h); err != nil {
-		t.Fatal(err)
-	}
+	c, served := attachToFake(t, h)
 	select {
 	case w := <-h.got:
 		if w.Pattern != "nosuch:*" {
@@ -55,6 +36,32 @@ func TestWarningWithAttached(t *testing.T) {
 	}
 	c.Close()
 	<-served
+}
+
+// attachToFake attaches h to a fakeAgent, whose end is served.
+func attachToFake(t *testing.T, h Handler) (c *Conn, served <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fakeAgent(t, ln)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err = Dial(ctx, ln.Addr().String(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, err := c.Attach(&protocol.Attach{Name: "s.go", Source: "package main"}, h); err != nil {
+		t.Fatal(err)
+	}
+	return c, done
 }
 
 // fakeAgent answers one connection as an agent would, up to Attached,
@@ -122,26 +129,7 @@ func fakeAgent(t *testing.T, ln net.Listener) {
 // OnEnd's function runs once the session has ended, once; one given after
 // the end runs at once.
 func TestOnEnd(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	served := make(chan struct{})
-	go func() {
-		defer close(served)
-		fakeAgent(t, ln)
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := Dial(ctx, ln.Addr().String(), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if _, err := c.Attach(&protocol.Attach{Name: "s.go", Source: "package main"}, &warnings{got: make(chan protocol.Warning, 1)}); err != nil {
-		t.Fatal(err)
-	}
+	c, served := attachToFake(t, &warnings{got: make(chan protocol.Warning, 1)})
 	ended := make(chan struct{}, 2)
 	c.OnEnd(func() {
 		select {

@@ -6,56 +6,21 @@ import (
 	"log/slog"
 	"net"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace/internal/nettest"
 )
-
-// countingConn counts the writes to a connection.
-type countingConn struct {
-	net.Conn
-	writes atomic.Int64
-}
-
-func (c *countingConn) Write(b []byte) (int, error) {
-	c.writes.Add(1)
-	return c.Conn.Write(b)
-}
-
-// tcpPair returns the two ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server net.Conn) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, _ := ln.Accept()
-		accepted <- c
-	}()
-	client, err = net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	server = <-accepted
-	if server == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { client.Close(); server.Close() })
-	return client, server
-}
 
 // A session's set-up, as the CLI and the agent make it, corked on both
 // sides: the CLI's opens, kinds and Attach are one write, the agent's
 // three acknowledgements another, and every byte arrives.
 func TestCorkedSetUp(t *testing.T) {
 	for _, size := range []int{100, 40 << 10, 600 << 10} { // within a cork; past corkMax; past a stream's window
-		cc, sc := tcpPair(t)
-		cw, sw := &countingConn{Conn: cc}, &countingConn{Conn: sc}
+		cc, sc := nettest.TCPPair(t)
+		cw, sw := &nettest.CountingConn{Conn: cc}, &nettest.CountingConn{Conn: sc}
 		log := slog.New(slog.DiscardHandler)
 		cli, err := Client(cw, log)
 		if err != nil {
@@ -118,10 +83,10 @@ func TestCorkedSetUp(t *testing.T) {
 			t.Fatalf("%d bytes: the set-up did not complete", size)
 		}
 		if size <= corkMax/2 {
-			if n := cw.writes.Load(); n != 1 {
+			if n := cw.Writes(); n != 1 {
 				t.Errorf("%d bytes: the CLI's side made %d writes, want 1", size, n)
 			}
-			if n := sw.writes.Load(); n != 1 {
+			if n := sw.Writes(); n != 1 {
 				t.Errorf("%d bytes: the agent's side made %d writes, want 1", size, n)
 			}
 		}
@@ -173,7 +138,7 @@ func TestCorkEndsOnAwaitedFrames(t *testing.T) {
 
 // A cork nobody ends sends what it holds after corkHold.
 func TestCorkHoldIsBounded(t *testing.T) {
-	cc, sc := tcpPair(t)
+	cc, sc := nettest.TCPPair(t)
 	g := newGuard(cc, 0)
 	s := &Session{g: g}
 	s.Cork()
@@ -273,7 +238,7 @@ func TestUncorkKeepsOrder(t *testing.T) {
 // not when the hold ends (here an hour; a review found a 600 KiB Attach
 // waited for the hold).
 func TestCorkReleasesCredit(t *testing.T) {
-	cc, sc := tcpPair(t)
+	cc, sc := nettest.TCPPair(t)
 	// No keepalive, whose ping and answer would end the cork in 5 s.
 	conf := config(slog.New(slog.DiscardHandler))
 	conf.EnableKeepAlive = false

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bufio"
+	"encoding/binary"
 	"net"
 )
 
@@ -34,3 +35,14 @@ func (c *BufConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // Buffered reports how many bytes have been received and not yet read.
 func (c *BufConn) Buffered() int { return c.r.Buffered() }
+
+// FrameBuffered reports whether the buffer holds a whole frame, whose
+// read then waits on nothing: not whether the frame is well formed.
+func (c *BufConn) FrameBuffered() bool {
+	b, _ := c.r.Peek(c.r.Buffered())
+	if len(b) < 1 {
+		return false
+	}
+	n, k := binary.Uvarint(b[1:])
+	return k > 0 && n <= uint64(len(b)-1-k)
+}

@@ -34,3 +34,21 @@ func TestBufConnHandsOnTheRest(t *testing.T) {
 		t.Fatalf("read %d bytes after the handshake (%v), want the %d that followed", len(got), err, len(rest))
 	}
 }
+
+// FrameBuffered: a whole frame in the buffer, and nothing less.
+func TestFrameBuffered(t *testing.T) {
+	frame := AppendFrame(nil, FrameHello, bytes.Repeat([]byte("h"), 200)) // a two-byte length
+	for n := 0; n <= len(frame); n++ {
+		a, b := net.Pipe()
+		go a.Write(frame[:n])
+		bc := NewBufConn(b)
+		if n > 0 {
+			bc.r.Peek(n) // fill the buffer with what was sent
+		}
+		if got, want := bc.FrameBuffered(), n == len(frame); got != want {
+			t.Errorf("%d of the frame's %d bytes buffered: FrameBuffered() = %v", n, len(frame), got)
+		}
+		a.Close()
+		b.Close()
+	}
+}

@@ -157,8 +157,9 @@ func (fr *FrameReader) ReadFrame() (FrameType, []byte, error) {
 }
 
 // ReadFrameExact reads one frame of at most max bytes from r without
-// reading past it (no buffering): the handshake frames on a raw connection,
-// before the multiplexer takes it over.
+// reading past it (r a byte at a time, then the payload): the handshake
+// frames on a raw connection, or on a BufConn, which keeps what it read
+// ahead for the multiplexer that takes the connection over.
 func ReadFrameExact(r io.Reader, max int) (FrameType, []byte, error) {
 	return readFrame(byteReader{r}, min(max, MaxFrameSize), nil)
 }
