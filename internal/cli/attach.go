@@ -137,7 +137,9 @@ func (t *tracer) noMatch(others []string) error {
 // try dials one candidate and attaches the script if it matches.
 func (t *tracer) try(ctx context.Context, c candidate) (attachResult, string, error) {
 	dctx, cancel := context.WithTimeout(ctx, dialTimeout)
-	conn, err := client.Dial(dctx, c.addr, t.opts.dialOptions(t.tls, c))
+	opts := t.opts.dialOptions(t.tls, c)
+	opts.Watchdog = t.watchdog
+	conn, err := client.Dial(dctx, c.addr, opts)
 	cancel()
 	if err != nil {
 		t.forget(c.addr, retryFailed)

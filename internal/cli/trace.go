@@ -18,6 +18,7 @@ import (
 
 	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/engine"
+	"github.com/jstrace-go/jstrace/internal/mux"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -47,6 +48,9 @@ type tracer struct {
 	eng    *engine.Engine
 	attach protocol.Attach
 	tls    *tls.Config // nil: plain TCP
+	// watchdog watches the sessions for their agents' silence; nil: each
+	// session pings its agent (client.Options.Watchdog).
+	watchdog *mux.Watchdog
 
 	mu       sync.Mutex
 	agents   map[string]*agent    // by address: attaching or attached
@@ -208,6 +212,10 @@ func runSource(ctx context.Context, opts *TraceOptions, name string, src []byte)
 	if err != nil {
 		return err
 	}
+	// One goroutine listens for the agents' silence, not a keepalive a
+	// session (mux.Watchdog); closed once every session has been.
+	t.watchdog = &mux.Watchdog{}
+	defer t.watchdog.Close()
 
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

@@ -48,7 +48,8 @@ type Conn struct {
 
 	nc   net.Conn
 	log  *slog.Logger
-	sess *mux.Session // nil until Attach
+	wd   *mux.Watchdog // Options.Watchdog
+	sess *mux.Session  // nil until Attach
 	ctl  *yamux.Stream
 	fr   *protocol.FrameReader
 	fw   *protocol.FrameWriter
@@ -71,6 +72,10 @@ type Options struct {
 	Secret string      // the secret of the agent's discovery file
 	TLS    *tls.Config // nil: plain TCP
 	Log    *slog.Logger
+	// Watchdog, if not nil, watches an attached session for the agent's
+	// silence in place of the session's own keepalive (mux.Watchdog).
+	// Default: nil, the session pings the agent itself.
+	Watchdog *mux.Watchdog
 }
 
 // Dial connects to the agent at addr ("host:port" or "unix:/path") and
@@ -158,7 +163,7 @@ func handshake(ctx context.Context, nc net.Conn, addr string, opts Options) (c *
 			return nil, fmt.Errorf("%s: send Hello: %w", addr, err)
 		}
 	}
-	c = &Conn{Addr: addr, nc: bc, log: log, done: make(chan struct{})}
+	c = &Conn{Addr: addr, nc: bc, log: log, wd: opts.Watchdog, done: make(chan struct{})}
 	t, payload, err := protocol.ReadFrameExact(bc, protocol.MaxFrameSize)
 	if err == nil {
 		err = decodeReply(t, payload, protocol.FrameWelcome, &c.Welcome)

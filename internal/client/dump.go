@@ -69,7 +69,7 @@ func noEOF(err error) error {
 // replaces Attach, and reads the answer of type want into m (an Error as a
 // *protocol.Error); the control stream's deadline is now+timeout.
 func (c *Conn) request(t protocol.FrameType, req protocol.Message, want protocol.FrameType, m interface{ Decode([]byte) error }, timeout time.Duration) error {
-	sess, err := mux.Client(c.nc, c.log)
+	sess, err := mux.Client(c.nc, c.log, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", c.Addr, err)
 	}

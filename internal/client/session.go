@@ -19,7 +19,7 @@ const attachTimeout = 30 * time.Second
 // until Wait returns. A script the agent refuses is a *protocol.Error with
 // Code protocol.CodeScript.
 func (c *Conn) Attach(a *protocol.Attach, h Handler) (*protocol.Attached, error) {
-	sess, err := mux.Client(c.nc, c.log)
+	sess, err := mux.Client(c.nc, c.log, c.wd)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Addr, err)
 	}

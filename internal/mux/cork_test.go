@@ -22,7 +22,7 @@ func TestCorkedSetUp(t *testing.T) {
 		cc, sc := nettest.TCPPair(t)
 		cw, sw := &nettest.CountingConn{Conn: cc}, &nettest.CountingConn{Conn: sc}
 		log := slog.New(slog.DiscardHandler)
-		cli, err := Client(cw, log)
+		cli, err := Client(cw, log, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

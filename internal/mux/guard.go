@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -176,16 +177,23 @@ type guard struct {
 	net.Conn
 	p            *parser
 	writeTimeout time.Duration
-	w            writer // Write's state
-	c            cork   // see cork.go
+	w            writer       // Write's state
+	c            cork         // see cork.go
+	heard        atomic.Int64 // when bytes last arrived, in Unix nanoseconds (see Watchdog)
 
 	mu    sync.Mutex
 	abuse error
 }
 
 func newGuard(c net.Conn, maxStreams int) *guard {
-	return &guard{Conn: c, p: newParser(maxStreams), writeTimeout: writeTimeout}
+	g := &guard{Conn: c, p: newParser(maxStreams), writeTimeout: writeTimeout}
+	g.heard.Store(time.Now().UnixNano())
+	return g
 }
+
+// lastHeard returns when bytes last arrived from the peer (or when the
+// guard was made).
+func (g *guard) lastHeard() time.Time { return time.Unix(0, g.heard.Load()) }
 
 func (g *guard) Read(b []byte) (int, error) {
 	if g.p.err != nil {
@@ -193,7 +201,9 @@ func (g *guard) Read(b []byte) (int, error) {
 	}
 	n, err := g.Conn.Read(b)
 	if n > 0 {
-		if perr := g.p.feed(b[:n], time.Now()); perr != nil {
+		now := time.Now()
+		g.heard.Store(now.UnixNano())
+		if perr := g.p.feed(b[:n], now); perr != nil {
 			g.mu.Lock()
 			g.abuse = perr
 			g.mu.Unlock()

@@ -17,7 +17,7 @@ import (
 func config(log *slog.Logger) *yamux.Config {
 	c := yamux.DefaultConfig()
 	c.AcceptBacklog = 4
-	c.KeepAliveInterval = 5 * time.Second
+	c.KeepAliveInterval = keepAliveInterval
 	c.ConnectionWriteTimeout = 10 * time.Second
 	c.StreamOpenTimeout = 10 * time.Second
 	c.StreamCloseTimeout = 10 * time.Second
@@ -26,6 +26,10 @@ func config(log *slog.Logger) *yamux.Config {
 	c.Logger = logger{log}
 	return c
 }
+
+// keepAliveInterval is how often a session pings its peer; an agent's
+// pings are also what a CLI's Watchdog listens for. A variable for tests.
+var keepAliveInterval = 5 * time.Second
 
 // Streams is how many streams the CLI opens on a connection (control,
 // events, console): the agent accepts no more, and the CLI none.
@@ -52,19 +56,26 @@ func Server(c net.Conn, log *slog.Logger) (*Session, error) {
 	return &Session{s, g}, nil
 }
 
-// Client starts the CLI's side of a connection.
-func Client(c net.Conn, log *slog.Logger) (*Session, error) {
+// Client starts the CLI's side of a connection. With a Watchdog (w not
+// nil) the session does not ping the agent itself: w closes it once the
+// agent has been silent too long.
+func Client(c net.Conn, log *slog.Logger, w *Watchdog) (*Session, error) {
 	g := newGuard(c, 0)
 	conf := config(log)
 	// The CLI bounds each exchange on a stream it opens (an attach's
 	// answer, a dump) itself: no timer and goroutine a stream for the
 	// agent's acknowledgement.
 	conf.StreamOpenTimeout = 0
+	conf.EnableKeepAlive = w == nil
 	s, err := yamux.Client(g, conf)
 	if err != nil {
 		return nil, err
 	}
-	return &Session{s, g}, nil
+	sess := &Session{s, g}
+	if w != nil {
+		w.watch(sess)
+	}
+	return sess, nil
 }
 
 // Accept waits up to timeout for the peer to open a stream.

@@ -1,0 +1,125 @@
+package mux
+
+import (
+	"encoding/binary"
+	"log/slog"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/yamux"
+
+	"github.com/jstrace-go/jstrace/internal/nettest"
+)
+
+// pingCounter counts the pings (not their answers) written to a connection.
+type pingCounter struct {
+	net.Conn
+	pings atomic.Int64
+}
+
+func (c *pingCounter) Write(b []byte) (int, error) {
+	for p := b; len(p) >= headerSize; p = p[headerSize:] {
+		if p[1] == typePing && binary.BigEndian.Uint16(p[2:])&flagSYN != 0 {
+			c.pings.Add(1)
+		}
+		if p[1] == typeData {
+			break // a payload follows: not headers any more
+		}
+	}
+	return c.Conn.Write(b)
+}
+
+// agentEnd starts the agent's end of a pair with yamux's keepalive every
+// interval, or none if interval is 0.
+func agentEnd(t *testing.T, c net.Conn, interval time.Duration) {
+	conf := config(slog.New(slog.DiscardHandler))
+	conf.EnableKeepAlive = interval > 0
+	if interval > 0 {
+		conf.KeepAliveInterval = interval
+	}
+	s, err := yamux.Server(newGuard(c, Streams), conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+}
+
+// A watched session whose agent says nothing is closed; one whose agent
+// pings stays open, and sends no pings of its own.
+func TestWatchdog(t *testing.T) {
+	// The agent pings every 400 ms: often enough for a test, rarely enough
+	// for the CLI's ping budget (a burst of 16, then one a second).
+	w := &Watchdog{Silence: time.Second, Every: 50 * time.Millisecond}
+	defer w.Close()
+	// A session that kept its own keepalive would ping within the test.
+	defer func(d time.Duration) { keepAliveInterval = d }(keepAliveInterval)
+	keepAliveInterval = 100 * time.Millisecond
+	log := slog.New(slog.DiscardHandler)
+
+	quietCLI, quietAgent := nettest.TCPPair(t)
+	agentEnd(t, quietAgent, 0)
+	quiet, err := Client(quietCLI, log, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chattyCLI, chattyAgent := nettest.TCPPair(t)
+	agentEnd(t, chattyAgent, 400*time.Millisecond)
+	pc := &pingCounter{Conn: chattyCLI}
+	chatty, err := Client(pc, log, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer chatty.Close()
+
+	select {
+	case <-quiet.CloseChan():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the session of a silent agent was not closed")
+	}
+	time.Sleep(2 * w.Silence) // the chatty one has had as long
+	if chatty.IsClosed() {
+		t.Fatal("the session of an agent that pings was closed")
+	}
+	if n := pc.pings.Load(); n != 0 {
+		t.Fatalf("a watched session sent %d pings of its own", n)
+	}
+	w.mu.Lock()
+	_, watched := w.sessions[quiet]
+	w.mu.Unlock()
+	if watched {
+		t.Fatal("a closed session is still watched")
+	}
+}
+
+// Close stops the watchdog's goroutine; a session made after it is not
+// watched (and not closed by it).
+func TestWatchdogClose(t *testing.T) {
+	w := &Watchdog{Silence: 50 * time.Millisecond, Every: 10 * time.Millisecond}
+	cli, agent := nettest.TCPPair(t)
+	agentEnd(t, agent, 0)
+	s, err := Client(cli, slog.New(slog.DiscardHandler), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	w.Close()
+	select {
+	case <-w.done:
+	default:
+		t.Fatal("Close returned before the watchdog's goroutine ended")
+	}
+	w.Close() // twice: nothing
+	cli2, agent2 := nettest.TCPPair(t)
+	agentEnd(t, agent2, 0)
+	s2, err := Client(cli2, slog.New(slog.DiscardHandler), w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	time.Sleep(200 * time.Millisecond)
+	if s2.IsClosed() {
+		t.Fatal("a closed watchdog closed a session")
+	}
+}
