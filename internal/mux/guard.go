@@ -179,7 +179,7 @@ type guard struct {
 	writeTimeout time.Duration
 	w            writer       // Write's state
 	c            cork         // see cork.go
-	heard        atomic.Int64 // when bytes last arrived, in Unix nanoseconds (see Watchdog)
+	heard        atomic.Int64 // when bytes last arrived, in nanoseconds since monoBase (see Watchdog)
 
 	mu    sync.Mutex
 	abuse error
@@ -187,13 +187,17 @@ type guard struct {
 
 func newGuard(c net.Conn, maxStreams int) *guard {
 	g := &guard{Conn: c, p: newParser(maxStreams), writeTimeout: writeTimeout}
-	g.heard.Store(time.Now().UnixNano())
+	g.heard.Store(int64(time.Since(monoBase)))
 	return g
 }
 
+// monoBase is what heard counts from: the monotonic clock, so that a step
+// of the wall clock neither closes every watched session nor none.
+var monoBase = time.Now()
+
 // lastHeard returns when bytes last arrived from the peer (or when the
-// guard was made).
-func (g *guard) lastHeard() time.Time { return time.Unix(0, g.heard.Load()) }
+// guard was made), on the monotonic clock.
+func (g *guard) lastHeard() time.Time { return monoBase.Add(time.Duration(g.heard.Load())) }
 
 func (g *guard) Read(b []byte) (int, error) {
 	if g.p.err != nil {
@@ -202,7 +206,7 @@ func (g *guard) Read(b []byte) (int, error) {
 	n, err := g.Conn.Read(b)
 	if n > 0 {
 		now := time.Now()
-		g.heard.Store(now.UnixNano())
+		g.heard.Store(int64(now.Sub(monoBase)))
 		if perr := g.p.feed(b[:n], now); perr != nil {
 			g.mu.Lock()
 			g.abuse = perr
