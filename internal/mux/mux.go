@@ -72,8 +72,8 @@ func Client(c net.Conn, log *slog.Logger, w *Watchdog) (*Session, error) {
 		return nil, err
 	}
 	sess := &Session{s, g}
-	if w != nil {
-		w.watch(sess)
+	if w != nil && !w.watch(sess) {
+		go keepAlive(sess) // a watchdog closed already: pings as without one
 	}
 	return sess, nil
 }

@@ -18,7 +18,8 @@ import (
 type Watchdog struct {
 	// Silence is how long a peer may say nothing before its session is
 	// closed; Every, how often sessions are looked at. Set before the
-	// first Client; defaults: three keepalive intervals (15 s), and one.
+	// first Client; defaults: three keepalive intervals (15 s), and a
+	// second (a dead peer's session is closed within 16 s).
 	Silence, Every time.Duration
 
 	mu       sync.Mutex
@@ -30,12 +31,12 @@ type Watchdog struct {
 }
 
 // watch starts watching s, and the watchdog's goroutine if it is the
-// first. After Close it does nothing: s goes unwatched.
-func (w *Watchdog) watch(s *Session) {
+// first. After Close it reports false, and does nothing.
+func (w *Watchdog) watch(s *Session) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
-		return
+		return false
 	}
 	if !w.started {
 		w.started = true
@@ -43,11 +44,31 @@ func (w *Watchdog) watch(s *Session) {
 		w.quit, w.done = make(chan struct{}), make(chan struct{})
 		every := w.Every
 		if every <= 0 {
-			every = keepAliveInterval
+			every = time.Second
 		}
 		go w.run(every)
 	}
 	w.sessions[s] = struct{}{}
+	return true
+}
+
+// keepAlive pings s's peer every keepAliveInterval and closes s when a
+// ping fails, as yamux's keepalive would: for a session a closed Watchdog
+// turned away, which must not go without either.
+func keepAlive(s *Session) {
+	t := time.NewTicker(keepAliveInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.CloseChan():
+			return
+		case <-t.C:
+			if _, err := s.Ping(); err != nil {
+				s.Close()
+				return
+			}
+		}
+	}
 }
 
 func (w *Watchdog) run(every time.Duration) {

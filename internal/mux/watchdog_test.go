@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"log/slog"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -94,8 +95,11 @@ func TestWatchdog(t *testing.T) {
 }
 
 // Close stops the watchdog's goroutine; a session made after it is not
-// watched (and not closed by it).
+// watched (and not closed by it) but pings its peer itself, as a session
+// without a watchdog does (a review found it went without either).
 func TestWatchdogClose(t *testing.T) {
+	defer func(d time.Duration) { keepAliveInterval = d }(keepAliveInterval)
+	keepAliveInterval = 50 * time.Millisecond
 	w := &Watchdog{Silence: 50 * time.Millisecond, Every: 10 * time.Millisecond}
 	cli, agent := nettest.TCPPair(t)
 	agentEnd(t, agent, 0)
@@ -113,13 +117,33 @@ func TestWatchdogClose(t *testing.T) {
 	w.Close() // twice: nothing
 	cli2, agent2 := nettest.TCPPair(t)
 	agentEnd(t, agent2, 0)
-	s2, err := Client(cli2, slog.New(slog.DiscardHandler), w)
+	pc := &pingCounter{Conn: cli2}
+	s2, err := Client(pc, slog.New(slog.DiscardHandler), w)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s2.Close()
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	if s2.IsClosed() {
 		t.Fatal("a closed watchdog closed a session")
+	}
+	if pc.pings.Load() == 0 {
+		t.Fatal("a session a closed watchdog turned away does not ping its peer")
+	}
+}
+
+// When a peer was last heard from is a time on the monotonic clock, which
+// Time.String shows as "m=": silence is then measured on it, and a step
+// of the wall clock cannot close every watched session, nor none (a
+// review found it was wall time).
+func TestLastHeardIsMonotonic(t *testing.T) {
+	cli, agent := nettest.TCPPair(t)
+	g := newGuard(cli, 0)
+	go agent.Write([]byte{0})
+	if _, err := g.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if h := g.lastHeard().String(); !strings.Contains(h, " m=") {
+		t.Fatalf("last heard %s: no monotonic reading", h)
 	}
 }
