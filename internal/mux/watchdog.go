@@ -108,8 +108,8 @@ func (w *Watchdog) check(now time.Time) {
 	}
 }
 
-// Close stops the watchdog, once the last session it watches has been
-// made: the sessions go on, unwatched.
+// Close stops the watchdog. The sessions it watched that are still open
+// go on pinging their peers themselves, as later ones do (watch).
 func (w *Watchdog) Close() {
 	w.mu.Lock()
 	started := w.started && !w.closed
@@ -117,8 +117,15 @@ func (w *Watchdog) Close() {
 	if started {
 		close(w.quit)
 	}
+	left := w.sessions
+	w.sessions = nil
 	w.mu.Unlock()
 	if started {
 		<-w.done
+	}
+	for s := range left {
+		if !s.IsClosed() {
+			go keepAlive(s)
+		}
 	}
 }

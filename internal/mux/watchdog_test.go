@@ -94,20 +94,27 @@ func TestWatchdog(t *testing.T) {
 	}
 }
 
-// Close stops the watchdog's goroutine; a session made after it is not
-// watched (and not closed by it) but pings its peer itself, as a session
-// without a watchdog does (a review found it went without either).
+// Close stops the watchdog's goroutine. A session it watched, still open,
+// and one made after it, each ping their peer themselves, as a session
+// without a watchdog does: a session has one or the other (a review found
+// the one made after went without either).
 func TestWatchdogClose(t *testing.T) {
 	defer func(d time.Duration) { keepAliveInterval = d }(keepAliveInterval)
 	keepAliveInterval = 50 * time.Millisecond
-	w := &Watchdog{Silence: 50 * time.Millisecond, Every: 10 * time.Millisecond}
-	cli, agent := nettest.TCPPair(t)
-	agentEnd(t, agent, 0)
-	s, err := Client(cli, slog.New(slog.DiscardHandler), w)
-	if err != nil {
-		t.Fatal(err)
+	w := &Watchdog{Silence: time.Hour}
+	log := slog.New(slog.DiscardHandler)
+	session := func() (*Session, *pingCounter) {
+		cli, agent := nettest.TCPPair(t)
+		agentEnd(t, agent, 0)
+		pc := &pingCounter{Conn: cli}
+		s, err := Client(pc, log, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s, pc
 	}
-	defer s.Close()
+	before, pcBefore := session()
 	w.Close()
 	select {
 	case <-w.done:
@@ -115,20 +122,19 @@ func TestWatchdogClose(t *testing.T) {
 		t.Fatal("Close returned before the watchdog's goroutine ended")
 	}
 	w.Close() // twice: nothing
-	cli2, agent2 := nettest.TCPPair(t)
-	agentEnd(t, agent2, 0)
-	pc := &pingCounter{Conn: cli2}
-	s2, err := Client(pc, slog.New(slog.DiscardHandler), w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
+	after, pcAfter := session()
 	time.Sleep(300 * time.Millisecond)
-	if s2.IsClosed() {
-		t.Fatal("a closed watchdog closed a session")
-	}
-	if pc.pings.Load() == 0 {
-		t.Fatal("a session a closed watchdog turned away does not ping its peer")
+	for _, c := range []struct {
+		name string
+		s    *Session
+		pc   *pingCounter
+	}{{"watched until Close", before, pcBefore}, {"made after Close", after, pcAfter}} {
+		if c.s.IsClosed() {
+			t.Errorf("%s: closed", c.name)
+		}
+		if c.pc.pings.Load() == 0 {
+			t.Errorf("%s: does not ping its peer", c.name)
+		}
 	}
 }
 
