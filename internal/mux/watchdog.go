@@ -1,6 +1,7 @@
 package mux
 
 import (
+	"cmp"
 	"sync"
 	"time"
 )
@@ -42,11 +43,7 @@ func (w *Watchdog) watch(s *Session) bool {
 		w.started = true
 		w.sessions = map[*Session]struct{}{}
 		w.quit, w.done = make(chan struct{}), make(chan struct{})
-		every := w.Every
-		if every <= 0 {
-			every = time.Second
-		}
-		go w.run(every)
+		go w.run(cmp.Or(w.Every, time.Second))
 	}
 	w.sessions[s] = struct{}{}
 	return true
@@ -87,10 +84,7 @@ func (w *Watchdog) run(every time.Duration) {
 
 // check closes the silent sessions and forgets the closed ones.
 func (w *Watchdog) check(now time.Time) {
-	silence := w.Silence
-	if silence <= 0 {
-		silence = 3 * keepAliveInterval
-	}
+	silence := cmp.Or(w.Silence, 3*keepAliveInterval)
 	var silent []*Session
 	w.mu.Lock()
 	for s := range w.sessions {
