@@ -84,7 +84,10 @@ func (w *Watchdog) run(every time.Duration) {
 
 // check closes the silent sessions and forgets the closed ones.
 func (w *Watchdog) check(now time.Time) {
-	silence := cmp.Or(w.Silence, 3*keepAliveInterval)
+	silence := w.Silence
+	if silence <= 0 {
+		silence = 3 * keepAliveInterval // read only then: tests change it
+	}
 	var silent []*Session
 	w.mu.Lock()
 	for s := range w.sessions {
