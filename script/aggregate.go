@@ -216,7 +216,7 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 		sh.missing++
 		return a.wantKeys(ok, false, key)
 	}
-	g := sh.groups[string(key)]
+	g := sh.group(key)
 	fresh := g == nil
 	if fresh {
 		if g = a.newGroup(sh, key, v); g == nil {
@@ -335,6 +335,7 @@ func (a *Aggregation) take() map[string]*Group {
 		sh.mu.Lock()
 		gs := sh.groups
 		sh.groups = make(map[string]*Group, len(gs))
+		sh.recent = recentGroups{}
 		a.mu.Lock()
 		a.bytes -= sh.bytes
 		a.limits.Pool.Give(sh.bytes)

@@ -31,7 +31,51 @@ type aggShard struct {
 	missing int               // guarded by mu
 	dropped int               // guarded by mu
 	bytes   int64             // what groups hold, also counted in Aggregation.bytes; guarded by mu
+	recent  recentGroups      // guarded by mu
 	_       [64]byte
+}
+
+// recentGroups remembers the groups of a shard found last, by their
+// keys, in front of its map: most aggregations see few keys (statuses,
+// methods, routes), and finding one here is a few byte compares where the
+// map hashes the key and searches (a seventh of an aggregated event).
+// Slots are picked by a key's length and its first and last bytes, so
+// that keys differing at either end ("200", "201", "500") take different
+// ones; keys longer than recentKeyLen are not remembered. The map stays
+// the truth: an entry is a group the map holds under its key, and the
+// whole is forgotten when the map is (take).
+type recentGroups [recentSlots]recentGroup
+
+type recentGroup struct {
+	g   *Group // nil: empty
+	n   uint8
+	key [recentKeyLen]byte
+}
+
+const (
+	recentSlots  = 8  // a power of two
+	recentKeyLen = 23 // an entry is 32 bytes
+)
+
+func recentSlot(key []byte) int {
+	if len(key) == 0 {
+		return 0
+	}
+	return int(key[0]^key[len(key)-1]^byte(len(key))) & (recentSlots - 1)
+}
+
+// group returns the group of key in sh, nil if it has none, remembering
+// what it finds in the map; the caller holds sh.mu.
+func (sh *aggShard) group(key []byte) *Group {
+	e := &sh.recent[recentSlot(key)]
+	if int(e.n) == len(key) && string(e.key[:e.n]) == string(key) && e.g != nil {
+		return e.g
+	}
+	g := sh.groups[string(key)]
+	if g != nil && len(key) <= recentKeyLen {
+		e.g, e.n = g, uint8(copy(e.key[:], key))
+	}
+	return g
 }
 
 // maxShards bounds an Aggregation's shards.

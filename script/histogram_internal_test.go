@@ -26,6 +26,34 @@ func TestBucketError(t *testing.T) {
 	}
 }
 
+// bucketOf reads the bucket off a value's bits; it must agree with its
+// definition by math.Frexp for every finite positive value: powers of two
+// and their neighbours, the sub-buckets' edges, subnormals and random bit
+// patterns.
+func TestBucketOfBits(t *testing.T) {
+	vals := []float64{math.SmallestNonzeroFloat64, math.Nextafter(0x1p-1022, 0), 0x1p-1022, 1e-300, 1, 1.0625, math.Nextafter(1.0625, 0), 1500, 1e9, math.MaxFloat64}
+	for e := -1074; e <= 1023; e++ {
+		p := math.Ldexp(1, e)
+		vals = append(vals, p, math.Nextafter(p, 0), math.Nextafter(p, math.Inf(1)), p*1.5)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 100000 {
+		v := math.Float64frombits(r.Uint64() &^ (1 << 63))
+		if v > 0 && !math.IsInf(v, 0) && !math.IsNaN(v) {
+			vals = append(vals, v)
+		}
+		vals = append(vals, float64(r.Int64N(1e10)+1)) // durations in ns
+	}
+	for _, v := range vals {
+		if v <= 0 || math.IsInf(v, 0) {
+			continue
+		}
+		if got, want := bucketOf(v), bucketOfFrexp(v); got != want {
+			t.Fatalf("bucketOf(%g) = %d, want %d", v, got, want)
+		}
+	}
+}
+
 // A histogram never holds more than maxSpan buckets of one sign, however
 // far apart its values are; the outliers go to the edge buckets.
 func TestHistogramSpanIsBounded(t *testing.T) {
