@@ -200,6 +200,9 @@ type Group struct {
 	Min   float64
 	Max   float64
 	hist  histogram
+	// mapKey is the group's key in its shard's map: Key with one By
+	// field, the values' encoding (splitKey) with several.
+	mapKey string
 }
 
 // update adds v (when ok; else counts a missing Of) to the group of key.
@@ -266,9 +269,11 @@ func maxf(x, y float64) float64 {
 
 // A lineGroup is a Group alone on its cache lines: 192 bytes, a size class
 // whose objects start on a line, so that the groups of two shards, written
-// by two cores, never share one (a Group alone is 176 bytes: two shards'
-// groups of one key, allocated one after the other, shared a line and cost
-// twice as much as one goroutine's when two cores fed them).
+// by two cores, never share one (a Group was 176 bytes before it held
+// its map key: two shards' groups of one key, allocated one after the
+// other, shared a line and cost twice as much as one goroutine's when two
+// cores fed them). A Group is 192 bytes now; the padding keeps it so if
+// it shrinks, and the build fails if it outgrows the class.
 type lineGroup struct {
 	Group
 	_ [192 - unsafe.Sizeof(Group{})]byte
@@ -299,11 +304,11 @@ func (a *Aggregation) newGroup(sh *aggShard, key []byte, v float64) *Group {
 	lg := &lineGroup{Group: Group{Min: v, Max: v, hist: histogram{lay: layoutOf(a.s.hist)}}}
 	g := &lg.Group
 	g.Keys, g.Key = a.splitKey(key)
+	g.mapKey = k
 	if len(a.s.by) == 1 {
-		sh.groups[g.Key] = g // the same string
-	} else {
-		sh.groups[k] = g
+		g.mapKey = g.Key // the same string
 	}
+	sh.groups[g.mapKey] = g
 	return g
 }
 

@@ -35,45 +35,51 @@ type aggShard struct {
 	_       [64]byte
 }
 
-// recentGroups remembers the groups of a shard found last, by their
-// keys, in front of its map: most aggregations see few keys (statuses,
-// methods, routes), and finding one here is a few byte compares where the
-// map hashes the key and searches (a seventh of an aggregated event).
-// Slots are picked by a key's length and its first and last bytes, so
-// that keys differing at either end ("200", "201", "500") take different
-// ones; keys longer than recentKeyLen are not remembered. The map stays
-// the truth: an entry is a group the map holds under its key, and the
-// whole is forgotten when the map is (take).
+// recentGroups remembers the groups of a shard found last, in front of
+// its map: most aggregations see few keys (statuses, methods, routes),
+// and finding one here is a compare of the key with the group's own
+// (Group.mapKey) where the map hashes the key and searches (a seventh of
+// an aggregated event). Slots are picked by a key's length and its first
+// and last bytes, so that keys differing at either end ("200", "201",
+// "500") take different ones. Each entry has a tag of its key (keyTag),
+// so that most misses are told without reading the group, a cold line
+// when keys are many: a miss costs a compare and two stores. The map
+// stays the truth: an entry is a group the map holds, and the whole is
+// forgotten when the map is (take).
 type recentGroups [recentSlots]recentGroup
 
 type recentGroup struct {
+	tag uint32
 	g   *Group // nil: empty
-	n   uint8
-	key [recentKeyLen]byte
 }
 
-const (
-	recentSlots  = 8  // a power of two
-	recentKeyLen = 23 // an entry is 32 bytes
-)
+const recentSlots = 8 // a power of two
 
-func recentSlot(key []byte) int {
-	if len(key) == 0 {
+// keyTag is a key's length and three of its bytes (first, middle, last),
+// 0 for the empty key; recentSlot picks a slot from it.
+func keyTag(key []byte) uint32 {
+	n := len(key)
+	if n == 0 {
 		return 0
 	}
-	return int(key[0]^key[len(key)-1]^byte(len(key))) & (recentSlots - 1)
+	return uint32(n&0xff) | uint32(key[0])<<8 | uint32(key[n/2])<<16 | uint32(key[n-1])<<24
+}
+
+func recentSlot(tag uint32) int {
+	return int(tag^tag>>8^tag>>24) & (recentSlots - 1)
 }
 
 // group returns the group of key in sh, nil if it has none, remembering
 // what it finds in the map; the caller holds sh.mu.
 func (sh *aggShard) group(key []byte) *Group {
-	e := &sh.recent[recentSlot(key)]
-	if int(e.n) == len(key) && string(e.key[:e.n]) == string(key) && e.g != nil {
+	tag := keyTag(key)
+	e := &sh.recent[recentSlot(tag)]
+	if e.tag == tag && e.g != nil && e.g.mapKey == string(key) {
 		return e.g
 	}
 	g := sh.groups[string(key)]
-	if g != nil && len(key) <= recentKeyLen {
-		e.g, e.n = g, uint8(copy(e.key[:], key))
+	if g != nil {
+		e.tag, e.g = tag, g
 	}
 	return g
 }

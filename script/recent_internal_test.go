@@ -7,7 +7,7 @@ import (
 )
 
 // The groups a shard remembers (recentGroups) are only a shortcut to its
-// map: keys that share a slot, keys too long to remember and the empty
+// map: keys that share a tag or a slot, long keys and the empty
 // key each count in their own group, and a Take forgets them all, so that
 // what comes after it counts in new groups.
 func TestRecentGroups(t *testing.T) {
@@ -15,11 +15,15 @@ func TestRecentGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	keys := []string{"", "200", "201", "500", "GET", strings.Repeat("x", recentKeyLen), strings.Repeat("y", recentKeyLen+1)}
-	// Keys that share a slot with "200".
-	for i := 0; len(keys) < 12; i++ {
+	keys := []string{"", "200", "201", "500", "GET", strings.Repeat("x", 23), strings.Repeat("y", 300), "a,b"}
+	// Keys of one tag, then keys that share a slot with "200".
+	keys = append(keys, "a1b2c", "a2b1c", "/users/7/a", "/users/8/a")
+	if keyTag([]byte("a1b2c")) != keyTag([]byte("a2b1c")) || keyTag([]byte("/users/7/a")) != keyTag([]byte("/users/8/a")) {
+		t.Fatal("the keys meant to share a tag do not")
+	}
+	for i := 0; len(keys) < 16; i++ {
 		k := fmt.Sprint(i)
-		if recentSlot([]byte(k)) == recentSlot([]byte("200")) && k != "200" {
+		if recentSlot(keyTag([]byte(k))) == recentSlot(keyTag([]byte("200"))) && k != "200" {
 			keys = append(keys, k)
 		}
 	}

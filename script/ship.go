@@ -206,7 +206,8 @@ func (a *Aggregation) mergeShipped(sh *aggShard, sg *protocol.Group, buf []byte)
 		g = &Group{Keys: sg.Keys, Key: strings.Join(sg.Keys, ","), Count: int(sg.Count), Sum: sg.Sum, Min: sg.Min, Max: sg.Max,
 			hist: histogram{lay: layoutOf(a.s.hist), zeros: sg.Zeros,
 				pos: buckets{off: sg.Pos.Off, n: sg.Pos.N}, neg: buckets{off: sg.Neg.Off, n: sg.Neg.N}}}
-		sh.groups[string(key)] = g
+		g.mapKey = string(key)
+		sh.groups[g.mapKey] = g
 		return
 	}
 	if sg.Count == 0 {
