@@ -272,11 +272,13 @@ func maxf(x, y float64) float64 {
 // by two cores, never share one (a Group was 176 bytes before it held
 // its map key: two shards' groups of one key, allocated one after the
 // other, shared a line and cost twice as much as one goroutine's when two
-// cores fed them). A Group is 192 bytes now; the padding keeps it so if
-// it shrinks, and the build fails if it outgrows the class.
+// cores fed them). The padding comes first: a zero-length array last
+// would grow the struct by a word, to 200 bytes and the 208-byte class,
+// whose objects straddle lines (TestLineGroupSize). The build fails if a
+// Group outgrows 192 bytes.
 type lineGroup struct {
-	Group
 	_ [192 - unsafe.Sizeof(Group{})]byte
+	Group
 }
 
 // groupCost is what a group costs besides its key's bytes and its

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // The groups a shard remembers (recentGroups) are only a shortcut to its
@@ -44,5 +45,13 @@ func TestRecentGroups(t *testing.T) {
 		if fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Fatalf("round %d: took %v, want %v", round, got, want)
 		}
+	}
+}
+
+// A lineGroup fills the 192-byte size class exactly, whose objects start
+// on cache lines: two shards' groups never share one.
+func TestLineGroupSize(t *testing.T) {
+	if n := unsafe.Sizeof(lineGroup{}); n != 192 {
+		t.Fatalf("a lineGroup is %d bytes, want 192", n)
 	}
 }
