@@ -226,6 +226,7 @@ func (a *Aggregation) update(key []byte, v float64, ok bool) (note bool) {
 			sh.dropped++
 			return false
 		}
+		sh.remember(key, g)
 		note = a.wantKeys(ok, fresh, key)
 	}
 	if a.spec.Of == "" {

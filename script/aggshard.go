@@ -84,6 +84,12 @@ func (sh *aggShard) group(key []byte) *Group {
 	return g
 }
 
+// remember puts g, just made, in key's slot; the caller holds sh.mu.
+func (sh *aggShard) remember(key []byte, g *Group) {
+	tag := keyTag(key)
+	sh.recent[recentSlot(tag)] = recentGroup{tag, g}
+}
+
 // maxShards bounds an Aggregation's shards.
 const maxShards = 16
 

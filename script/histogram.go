@@ -78,7 +78,7 @@ const (
 
 // bucketOf returns the bucket of a finite v > 0: with v = frac × 2^exp,
 // frac in [0.5, 1), the bucket is exp×subBuckets plus the sub-bucket of
-// frac, (2×frac−1)×subBuckets rounded down (bucketOfFrexp).
+// frac, (2×frac−1)×subBuckets rounded down.
 //
 // For a normal v that is its bits read as an integer: the biased exponent
 // (exp+1022) and the mantissa's top subBits bits, which are the
@@ -86,19 +86,13 @@ const (
 // subtraction give the bucket, inlined (math.Frexp is a call, on the
 // probe's path). A subnormal, whose exponent field is 0, is first made
 // normal by an exact multiplication by 2^64. TestBucketOfBits compares
-// this with bucketOfFrexp.
+// this with the definition, by math.Frexp.
 func bucketOf(v float64) int32 {
 	var sub int32
 	if math.Float64bits(v)>>52 == 0 {
 		v, sub = v*0x1p64, 64*subBuckets
 	}
 	return int32(math.Float64bits(v)>>(52-subBits)) - 1022*subBuckets - sub
-}
-
-// bucketOfFrexp is bucketOf by its definition.
-func bucketOfFrexp(v float64) int32 {
-	frac, exp := math.Frexp(v) // v = frac × 2^exp, frac in [0.5, 1)
-	return int32(exp)*subBuckets + int32((2*frac-1)*subBuckets)
 }
 
 func (h *histogram) add(v float64) {
@@ -115,11 +109,13 @@ func (h *histogram) slot(v float64) (*buckets, int32) {
 	if h.lay.kind != protocol.HistLogLinear {
 		return h.slotOther(v)
 	}
-	b := &h.pos
+	var b *buckets
 	switch {
+	case v > 0:
+		b = &h.pos
 	case v < 0:
 		b, v = &h.neg, -v
-	case v == 0:
+	default: // a zero (or a NaN, which callers filter out)
 		return nil, 0
 	}
 	return b, bucketOf(v)

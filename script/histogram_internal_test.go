@@ -54,6 +54,12 @@ func TestBucketOfBits(t *testing.T) {
 	}
 }
 
+// bucketOfFrexp is bucketOf by its definition.
+func bucketOfFrexp(v float64) int32 {
+	frac, exp := math.Frexp(v) // v = frac × 2^exp, frac in [0.5, 1)
+	return int32(exp)*subBuckets + int32((2*frac-1)*subBuckets)
+}
+
 // A histogram never holds more than maxSpan buckets of one sign, however
 // far apart its values are; the outliers go to the edge buckets.
 func TestHistogramSpanIsBounded(t *testing.T) {

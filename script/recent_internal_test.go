@@ -16,6 +16,8 @@ func TestRecentGroups(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	a.shards = newShards(1) // whichever P the test runs on
+	sh := &a.shards[0]
 	keys := []string{"", "200", "201", "500", "GET", strings.Repeat("x", 23), strings.Repeat("y", 300), "a,b"}
 	// Keys of one tag, then keys that share a slot with "200".
 	keys = append(keys, "a1b2c", "a2b1c", "/users/7/a", "/users/8/a")
@@ -37,6 +39,9 @@ func TestRecentGroups(t *testing.T) {
 			}
 			want[k]++
 			a.update([]byte(k), float64(i+1), true)
+			if e := sh.recent[recentSlot(keyTag([]byte(k)))]; e.g != sh.groups[k] {
+				t.Fatalf("round %d: %q's slot holds %v, not its group", round, k, e.g)
+			}
 		}
 		got := map[string]int{}
 		for _, g := range a.Take() {
