@@ -152,11 +152,9 @@ func BenchmarkEnabled(b *testing.B) {
 		b.ReportAllocs()
 		b.ResetTimer()
 		u := getUsage(b)
-		b.RunParallel(func(pb *testing.PB) {
-			n := 0
-			for pb.Next() {
-				n++
-				p.Emit("id", n, "method", method, "status", 200, "duration", time.Duration(n))
+		onEveryCore(b, func(n int) {
+			for i := range n {
+				p.Emit("id", i, "method", method, "status", 200, "duration", time.Duration(i))
 			}
 		})
 		b.StopTimer()
@@ -188,13 +186,13 @@ func BenchmarkEnabled(b *testing.B) {
 		defer sub.Close()
 		b.ReportAllocs()
 		b.ResetTimer()
-		b.RunParallel(func(pb *testing.PB) {
-			n := 0
-			for pb.Next() {
-				n++
-				p.Emit("id", n, "method", method, "status", 200, "duration", time.Duration(n))
+		u := getUsage(b)
+		onEveryCore(b, func(n int) {
+			for i := range n {
+				p.Emit("id", i, "method", method, "status", 200, "duration", time.Duration(i))
 			}
 		})
+		reportCPU(b, u)
 	})
 	b.Run("otel-sdk-span", func(b *testing.B) {
 		exp := tracetest.NewNoopExporter()

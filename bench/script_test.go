@@ -147,11 +147,13 @@ func benchAggregateInProbe(b *testing.B, remote string, parallel, withErr bool) 
 		}
 		return
 	}
-	b.RunParallel(func(pb *testing.PB) {
-		for i := 0; pb.Next(); i++ {
+	u := getUsage(b)
+	onEveryCore(b, func(n int) {
+		for i := range n {
 			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))
 		}
 	})
+	reportCPU(b, u) // the CPU an event with every core firing: issue 16's measure
 }
 
 var tpInProbe = jstrace.NewProbe("bench:in-probe")
