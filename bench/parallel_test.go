@@ -9,11 +9,11 @@ import (
 // onEveryCore runs work on GOMAXPROCS goroutines at once, each given its
 // share n of b.N iterations to loop over itself. It is RunParallel
 // without testing.PB, the per-goroutine counter RunParallel's loops
-// decrement on every iteration: 32 bytes each, allocated one after the
-// other, so that in about half the runs two goroutines' counters share a
-// cache line and bounce it between the cores on every iteration. That
-// made the parallel benchmarks here bimodal, the slow mode twice as
-// costly an event (bench/README.md, Probe call sites).
+// decrement on every iteration: 32 bytes each, so that two allocated
+// from one span share a cache line and bounce it between the cores on
+// every iteration. With it the parallel benchmarks here were bimodal,
+// the slow mode twice as costly an event (bench/README.md, Probe call
+// sites).
 func onEveryCore(b *testing.B, work func(n int)) {
 	procs := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
