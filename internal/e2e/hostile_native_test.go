@@ -62,6 +62,12 @@ func TestHostileNatives(t *testing.T) {
 		{"json.Encoder of a pointer cycle", `traces.On("request:end", func(t *script.Trace) { n := &N{}; n.Next = n; json.NewEncoder(&bytes.Buffer{}).Encode(n) })`, -1, "json: value contains itself"},
 		{"errors.Join of itself", `traces.On("request:end", func(t *script.Trace) { e := errors.New("x"); for i := 0; i < 40; i++ { e = errors.Join(e, e) }; traces.Log(e) })`, -1, "errors: error tree value too large"},
 	}
+	// long are the cases whose script builds its value over many Every
+	// callbacks before the call under test: their sessions last 10 s, not
+	// 4. Under -race, with the lanes side by side on two cores, the 15
+	// callbacks of the deep []any once took more than 4 s (the session
+	// ended, exit 0, before json.Marshal ran).
+	long := map[string]bool{"json.Marshal of a deep []any": true, "json.MarshalIndent of a deep map": true}
 	// The cases run in lanes side by side, each lane against a service of
 	// its own, one case at a time: each CPU check sees its own service.
 	const lanes = 4
@@ -74,7 +80,7 @@ func TestHostileNatives(t *testing.T) {
 			idle := svc.cpuRate(t, 2*time.Second)
 			for i, tt := range tests {
 				if i%lanes == lane {
-					t.Run(tt.name, func(t *testing.T) { hostileNative(le.sub(t), svc, idle, tt.remote, tt.code, tt.want) })
+					t.Run(tt.name, func(t *testing.T) { hostileNative(le.sub(t), svc, idle, tt.remote, tt.code, tt.want, long[tt.name]) })
 				}
 			}
 			if log := svc.log.String(); strings.Contains(log, "panic:") || strings.Contains(log, "fatal error") || svc.cmd.ProcessState != nil {
@@ -87,7 +93,7 @@ func TestHostileNatives(t *testing.T) {
 // hostileNative runs a script whose Remote has the given body against svc,
 // wants jstrace to exit with code (-1: any) saying want, and the service,
 // whose CPU use was idle before any session, to give its CPU back.
-func hostileNative(e *env, svc *service, idle float64, remote string, code int, want string) {
+func hostileNative(e *env, svc *service, idle float64, remote string, code int, want string, long bool) {
 	t := e.t
 	src := e.script("native.go", `package main
 
@@ -139,7 +145,11 @@ func Remote(traces *script.Traces) {
 }
 `)
 	start := time.Now()
-	r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", "4s", src)
+	duration := "4s"
+	if long {
+		duration = "10s"
+	}
+	r := e.jstrace("-p", strconv.Itoa(svc.pid), "--duration", duration, src)
 	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("jstrace took %v", d)
 	}
