@@ -98,7 +98,7 @@ bench:
 	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall|MachineParallel' -count 5 | tee results/probes.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach|MachinePageFault' -benchtime 5x -count 3 | tee results/attach.txt
-	cd bench && $(GO) test -run '^$$' -bench 'HandlerRate' -benchtime 1x | tee results/rate.txt
+	cd bench && $(GO) test -run '^$$' -bench 'HandlerRate|IsolatedEvent' -benchtime 1x | tee results/rate.txt
 	cd bench && $(GO) test -run '^$$' -bench 'HandlerInProbe' -benchtime 200000x -count 5 | tee -a results/rate.txt
 	cd bench && $(GO) test -run '^$$' -bench '^Benchmark(Span|PropagationHop)$$' -count 5 | tee results/spans.txt
 	$(GO) test -run '^$$' -bench 'File|Redis' -count 3 ./internal/tracestore | tee bench/results/stores.txt

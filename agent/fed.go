@@ -3,7 +3,6 @@ package agent
 import (
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,7 +62,8 @@ var errEnding = errors.New("the session is ending")
 
 // sampleEvery is how often (one event in sampleEvery, at random) a
 // reduction is timed: the samples, scaled, estimate the time of them all
-// for a few nanoseconds per event, spent drawing a random number.
+// for about a nanosecond per event, spent drawing a random number
+// (cheaprand).
 const sampleEvery = 64
 
 // subscribe starts feeding f with the events of the probes matching
@@ -95,7 +95,7 @@ func (f *fed) subscribe(pattern string, feed scripthost.Feed) error {
 	event := feed.Event
 	timer := &reductionTimer{cpu: &f.cpu, event: event}
 	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, func(e jstrace.Event) {
-		if rand.Uint32()%sampleEvery != 0 {
+		if cheaprand()%sampleEvery != 0 {
 			event(e)
 			return
 		}

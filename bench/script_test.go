@@ -80,6 +80,18 @@ func Remote(traces *script.Traces) {
 		}
 		b.Run(name, func(b *testing.B) { benchAggregateInProbe(b, cases[2].remote, parallel, false) })
 	}
+	// The same through a real agent's session, attached over loopback by
+	// the CLI's client: the agent's own per-event work included (it samples
+	// one reduction in 64 to time it for the session's CPU budget).
+	b.Run("aggregate-in-agent", func(b *testing.B) {
+		s := attachRateScript(b, 1, aggregateAgentScript)
+		b.Cleanup(func() { s.a.Close(); s.c.Close() })
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))
+		}
+	})
 	// Richer Aggs in the probe: keys of two fields, a predicate (half the
 	// events pass it), both, and a linear histogram.
 	for _, tc := range []struct{ name, agg string }{
@@ -157,6 +169,17 @@ func benchAggregateInProbe(b *testing.B, remote string, parallel, withErr bool) 
 }
 
 var tpInProbe = jstrace.NewProbe("bench:in-probe")
+
+// aggregateAgentScript is the aggregate case's Aggregation as a script an
+// agent runs.
+const aggregateAgentScript = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	traces.Aggregate("bench:in-probe", script.Agg{By: "status", Of: "duration"})
+}
+`
 
 // encodeRecord is a request:end-like record, as a probe encodes it.
 func encodeRecord(b *testing.B) []byte {
