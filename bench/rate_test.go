@@ -215,8 +215,14 @@ func attachRate(b testing.TB, every int) *rateSession {
 var rateScriptInterpreted = strings.Replace(rateScript, "hist[i]++", "hist[i<<0]++", 1)
 
 func attachRateScript(b testing.TB, every int, src string) *rateSession {
-	quiet := slog.New(slog.DiscardHandler)
-	a, err := agent.Listen(agent.Options{NoDiscovery: true, Logger: quiet})
+	return attachSession(b, every, src, agent.Options{})
+}
+
+// attachSession is attachRateScript with an agent of opts (its discovery
+// off and its log discarded).
+func attachSession(b testing.TB, every int, src string, opts agent.Options) *rateSession {
+	opts.NoDiscovery, opts.Logger = true, slog.New(slog.DiscardHandler)
+	a, err := agent.Listen(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

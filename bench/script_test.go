@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/agent"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/protocol"
@@ -82,14 +83,22 @@ func Remote(traces *script.Traces) {
 	}
 	// The same through a real agent's session, attached over loopback by
 	// the CLI's client: the agent's own per-event work included (it samples
-	// one reduction in 64 to time it for the session's CPU budget).
+	// one reduction in 64 to time it for the session's CPU budget). A loop
+	// of probes is all reductions: under the default budget (half a CPU)
+	// the agent would detach the session within seconds, and the rest of
+	// the loop would time disabled probes. The budget here is two CPUs,
+	// and the script's count must be every event.
 	b.Run("aggregate-in-agent", func(b *testing.B) {
-		s := attachRateScript(b, 1, aggregateAgentScript)
-		b.Cleanup(func() { s.a.Close(); s.c.Close() })
+		s := attachSession(b, 1, aggregateAgentScript, agent.Options{
+			Limits: agent.Limits{MaxCPU: 2}, Totals: agent.Totals{MaxCPU: 2}})
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
 			tpInProbe.Emit("id", i, "method", "GET", "path", "/users/7", "status", 200+i%2, "duration", time.Duration(i))
+		}
+		b.StopTimer()
+		if n, lat := s.stop(b); n != b.N || lat.dropped != 0 {
+			b.Fatalf("aggregated %d and dropped %d of %d events", n, lat.dropped, b.N)
 		}
 	})
 	// Richer Aggs in the probe: keys of two fields, a predicate (half the
@@ -171,13 +180,21 @@ func benchAggregateInProbe(b *testing.B, remote string, parallel, withErr bool) 
 var tpInProbe = jstrace.NewProbe("bench:in-probe")
 
 // aggregateAgentScript is the aggregate case's Aggregation as a script an
-// agent runs.
+// agent runs; its result line is rateScriptNative's (rateHandler.result).
 const aggregateAgentScript = `package main
 
 import "github.com/jstrace-go/jstrace/script"
 
 func Remote(traces *script.Traces) {
-	traces.Aggregate("bench:in-probe", script.Agg{By: "status", Of: "duration"})
+	agg := traces.Aggregate("bench:in-probe", script.Agg{By: "status", Of: "duration"})
+	traces.OnCleanup(func() {
+		n := 0
+		for _, g := range agg.Snapshot() {
+			n += g.Count
+		}
+		var hist [1001]int
+		traces.Log("rate", n, 0, hist[:])
+	})
 }
 `
 
