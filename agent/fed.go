@@ -62,8 +62,7 @@ var errEnding = errors.New("the session is ending")
 
 // sampleEvery is how often (one event in sampleEvery, at random) a
 // reduction is timed: the samples, scaled, estimate the time of them all
-// for about a nanosecond per event, spent drawing a random number
-// (cheaprand).
+// for ~2 ns per event, spent drawing a random number (cheaprand).
 const sampleEvery = 64
 
 // subscribe starts feeding f with the events of the probes matching

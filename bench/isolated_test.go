@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -27,16 +28,13 @@ import (
 //   - interpreted: the same handler interpreted.
 //
 // The gaps are slept: 1, 10 and 100 ms (1,000, 100 and 10 events a
-// second, one at a time). "thrash" reads 16 MiB of other memory right
-// before each event, and sleeps not at all: the data caches and TLB
-// emptied, the time not passed.
+// second, one at a time). "thrash" reads 128 MiB of other memory right
+// before each event, and sleeps not at all: the data caches (the last
+// level too, up to 64 MiB) and the TLB emptied, the time not passed.
 func BenchmarkIsolatedEvent(b *testing.B) {
 	noop := jstrace.NewProbe("bench:isolated-noop")
 	sub := jstrace.SubscribeFunc(func(p string) bool { return p == "bench:isolated-noop" }, func(jstrace.Event) {})
 	b.Cleanup(sub.Close)
-	fire := func(p *jstrace.Probe) func() {
-		return func() { p.Emit("id", 1, "method", "GET", "status", 200, "duration", time.Millisecond) }
-	}
 	gaps := []struct {
 		name string
 		n    int // events
@@ -45,29 +43,40 @@ func BenchmarkIsolatedEvent(b *testing.B) {
 		{"gap=1ms", 300, func() { time.Sleep(time.Millisecond) }},
 		{"gap=10ms", 100, func() { time.Sleep(10 * time.Millisecond) }},
 		{"gap=100ms", 30, func() { time.Sleep(100 * time.Millisecond) }},
-		{"thrash", 200, thrashCaches},
+		{"thrash", 100, thrashCaches},
 	}
 	cases := []struct {
 		name, src string // src: the session's script, if any
-		fire      func()
+		probe     *jstrace.Probe
 	}{
-		{"off", "", fire(rateOff)},
-		{"noop", "", fire(noop)},
-		{"native", rateScriptNative, fire(ratep)},
-		{"compiled", rateScript, fire(ratep)},
-		{"interpreted", rateScriptInterpreted, fire(ratep)},
+		{"off", "", rateOff},
+		{"noop", "", noop},
+		{"native", rateScriptNative, ratep},
+		{"compiled", rateScript, ratep},
+		{"interpreted", rateScriptInterpreted, ratep},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
+			fired := 0
+			fire := func() {
+				c.probe.Emit("id", 1, "method", "GET", "status", 200, "duration", time.Millisecond)
+				fired++
+			}
 			if c.src != "" {
+				// The session must have seen every event, attached to
+				// the end: else a row would time a disabled probe.
 				s := attachRateScript(b, 1, c.src)
-				b.Cleanup(func() { s.a.Close(); s.c.Close() })
+				b.Cleanup(func() {
+					if n, lat := s.stop(b); n+int(lat.dropped) != fired {
+						b.Errorf("the session handled %d and dropped %d of %d events", n, lat.dropped, fired)
+					}
+				})
 			}
 			for _, g := range gaps {
 				b.Run(g.name, func(b *testing.B) {
 					for range b.N {
 						clock := isolated(b, g.n, g.wait, func() {})
-						took := isolated(b, g.n, g.wait, c.fire)
+						took := isolated(b, g.n, g.wait, fire)
 						b.ReportMetric(float64(took-clock)/1e3, "cpu-µs/event")
 					}
 				})
@@ -77,8 +86,11 @@ func BenchmarkIsolatedEvent(b *testing.B) {
 }
 
 // isolated runs f n times, each after wait, and returns the median of the
-// thread's CPU time around f.
+// thread's CPU time around f, the goroutine locked to its thread (else a
+// preemption between the two reads would mix two threads' clocks).
 func isolated(b *testing.B, n int, wait, f func()) time.Duration {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	d := make([]time.Duration, 0, n)
 	for range n {
 		wait()
@@ -97,7 +109,7 @@ func isolated(b *testing.B, n int, wait, f func()) time.Duration {
 // thrashMem is read by thrashCaches; it is written first, so that reading
 // it faults no page in.
 var thrashMem = sync.OnceValue(func() []byte {
-	m := make([]byte, 16<<20)
+	m := make([]byte, 128<<20)
 	for i := range m {
 		m[i] = 1
 	}
@@ -106,8 +118,9 @@ var thrashMem = sync.OnceValue(func() []byte {
 
 var thrashSink byte
 
-// thrashCaches reads a byte of every line of thrashMem: the data caches
-// and the TLB then hold it, not what an event's path reads.
+// thrashCaches reads a byte of every line of thrashMem, four times this
+// machine's last-level cache (32 MiB): the data caches and the TLB then
+// hold it, not what an event's path reads.
 func thrashCaches() {
 	m := thrashMem()
 	var s byte

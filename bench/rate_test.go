@@ -226,6 +226,7 @@ func attachSession(b testing.TB, every int, src string, opts agent.Options) *rat
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { a.Close() }) // if a step below fails (Close is idempotent)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c, err := client.Dial(ctx, a.Addr().String(), client.Options{})
@@ -236,6 +237,7 @@ func attachSession(b testing.TB, every int, src string, opts agent.Options) *rat
 	att := &protocol.Attach{Name: "rate.go", Source: src, Args: []string{strconv.Itoa(every)},
 		Flags: protocol.AttachWarnings | protocol.AttachGroups} // the CLI's defaults
 	if _, err := c.Attach(att, s.h); err != nil {
+		c.Close()
 		b.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond) // the session settles
