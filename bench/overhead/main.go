@@ -98,7 +98,7 @@ func main() {
 	control := flag.Bool("control", false, "first compare untraced runs with untraced runs, to show the machine's own noise")
 	flag.Float64Var(&load, "load", 0.5, "the measured rate as a fraction of the saturation rate")
 	flag.DurationVar(&settle, "settle", 2*time.Second, "how long to wait after attaching a session before measuring")
-	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs to this directory (files already there are kept)")
+	profile := flag.String("profile", "", "write CPU profiles of the services during their first untraced and traced runs, at load and saturated (<name>-max.pprof), to this directory (files already there are kept)")
 	script := flag.String("script", "aggregate", "the scripts of the traced runs, comma-separated: aggregate (a native Aggregation of every request:end), handler (an interpreted handler for every request:end) or a file")
 	flag.StringVar(&flight, "flight", "", "compare only a service running a flight recorder (JSTRACE_FLIGHT, e.g. 8MiB:request:*), and no session, with one without: what recording costs the host")
 	flag.StringVar(&enable, "enable", "", "compare only a service with the probe of this name enabled by a subscription that does nothing, and no session, with one without: what firing it alone costs")
@@ -209,13 +209,20 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	if flight != "" {
 		control, runs, name, bName = true, nil, "flight", "b+flight"
 	}
-	saturater := func(svc *service) func() stats {
-		return func() stats { return saturated(svc, path, workers, duration/2) }
+	// saturater returns a closed-loop run against svc, and its first, with
+	// -profile, writes a CPU profile to file (if not "").
+	saturater := func(svc *service, file string) func() stats {
+		return func() stats {
+			if profile != "" && file != "" {
+				defer profileOnce(svc, filepath.Join(profile, file), duration/2)()
+			}
+			return saturated(svc, path, workers, duration/2)
+		}
 	}
 	if control {
 		header()
 		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), 0, rounds)
-		satA, satB := alternate("a max", saturater(svcs[0]), bName+" max", saturater(svcs[1]), 0, 2*satRounds)
+		satA, satB := alternate("a max", saturater(svcs[0], "untraced-max.pprof"), bName+" max", saturater(svcs[1], ""), 0, 2*satRounds)
 		cs := byLoad(name, "a", bName, as, bs)
 		cs[0].setSaturation(satA, satB)
 		results = append(results, cs...)
@@ -233,7 +240,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 				a, b := alternate("untraced", measurer(u, "untraced.pprof"), r.name, measurer(t, r.name+".pprof"),
 					half*(rounds/2), rounds/2+half*(rounds%2))
 				as, bs = append(as, a...), append(bs, b...)
-				a, b = alternate("untraced max", saturater(u), r.name+" max", saturater(t), half*satRounds, satRounds)
+				a, b = alternate("untraced max", saturater(u, "untraced-max.pprof"), r.name+" max", saturater(t, r.name+"-max.pprof"), half*satRounds, satRounds)
 				satA, satB = append(satA, a...), append(satB, b...)
 			})
 			if err != nil {
