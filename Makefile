@@ -95,7 +95,7 @@ BENCHSTAT := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCHOUT  := bench/results
 bench:
 	@mkdir -p $(BENCHOUT)
-	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall|MachineParallel' -count 5 | tee results/probes.txt
+	cd bench && $(GO) test -run '^$$' -bench 'Disabled|Enabled|ScriptCall|MachineParallel|ProbeInService' -count 5 | tee results/probes.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Throughput|Footprint|SessionMemory' -benchtime 1x -count 3 | tee results/throughput.txt
 	cd bench && $(GO) test -run '^$$' -bench 'Attach|MachinePageFault' -benchtime 5x -count 3 | tee results/attach.txt
 	cd bench && $(GO) test -run '^$$' -bench 'HandlerRate|IsolatedEvent' -benchtime 1x | tee results/rate.txt
