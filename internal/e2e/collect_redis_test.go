@@ -28,13 +28,18 @@ func TestTwoCollectorsOneRedis(t *testing.T) {
 	for _, p := range s.procs() {
 		e.waitSessions(p.pid, len(runs))
 	}
+	// At least checkouts, and on until one has failed, so that "errors"
+	// has a trace to print: a payment fails with probability 0.3, and ten
+	// in a row succeed 2.8 % of the time (60 in a row, 5e-10).
 	const checkouts = 10
 	var traces []string
-	for range checkouts {
+	failed := false
+	for len(traces) < checkouts || !failed && len(traces) < 60 {
 		resp, rc := s.checkout(t)
 		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusBadGateway {
 			t.Fatalf("checkout: %d %+v", resp.StatusCode, rc)
 		}
+		failed = failed || resp.StatusCode == http.StatusBadGateway
 		trace := resp.Header.Get("X-Trace-ID")
 		traces = append(traces, trace)
 		// Every collector has the hops before they stop: span:end events
@@ -58,7 +63,7 @@ func TestTwoCollectorsOneRedis(t *testing.T) {
 	}
 	rs, fs := open(redis), open(file)
 	sums := map[string]tracestore.Summary{}
-	list, err := rs.Recent(ctx, tracestore.Query{Limit: checkouts})
+	list, err := rs.Recent(ctx, tracestore.Query{Limit: len(traces)})
 	if err != nil {
 		t.Fatal(err)
 	}
