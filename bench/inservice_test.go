@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/agent"
 )
 
 //go:generate go run ./genwork -o work_gen_test.go
@@ -31,7 +30,7 @@ func BenchmarkProbeInService(b *testing.B) {
 			}
 		}
 		b.StopTimer()
-		workSink = x
+		sink = x
 	}
 	b.Run("work-only", func(b *testing.B) { inService(b, nil) })
 	b.Run("off", func(b *testing.B) { inService(b, rateOff) })
@@ -43,18 +42,11 @@ func BenchmarkProbeInService(b *testing.B) {
 	})
 	session := func(script string, p *jstrace.Probe) func(b *testing.B) {
 		return func(b *testing.B) {
-			// A budget of two CPUs: a loop of probes must not be detached
-			// (see aggregate-in-agent).
-			s := attachSession(b, 1, script, agent.Options{
-				Limits: agent.Limits{MaxCPU: 2}, Totals: agent.Totals{MaxCPU: 2}})
+			s := attachSession(b, 1, script, loopBudget)
 			inService(b, p)
-			if n, lat := s.stop(b); n != b.N || lat.dropped != 0 {
-				b.Fatalf("the script saw %d and dropped %d of %d events", n, lat.dropped, b.N)
-			}
+			s.stopSawAll(b, b.N)
 		}
 	}
 	b.Run("aggregate-in-agent", session(aggregateAgentScript, tpInProbe))
 	b.Run("compiled-handler", session(rateScript, ratep))
 }
-
-var workSink uint64

@@ -116,8 +116,6 @@ var thrashMem = sync.OnceValue(func() []byte {
 	return m
 })
 
-var thrashSink byte
-
 // thrashCaches reads a byte of every line of thrashMem, four times this
 // machine's last-level cache (32 MiB): the data caches and the TLB then
 // hold it, not what an event's path reads.
@@ -127,5 +125,5 @@ func thrashCaches() {
 	for i := 0; i < len(m); i += 64 {
 		s += m[i]
 	}
-	thrashSink = s
+	sink = uint64(s)
 }

@@ -244,6 +244,20 @@ func attachSession(b testing.TB, every int, src string, opts agent.Options) *rat
 	return s
 }
 
+// loopBudget is the CPU budget of the sessions benchmarks feed from a loop
+// of probes: the loop is all reductions, past the default budget (half a
+// CPU), and the agent would detach the session within seconds, leaving
+// the rest of the loop to time disabled probes.
+var loopBudget = agent.Options{Limits: agent.Limits{MaxCPU: 2}, Totals: agent.Totals{MaxCPU: 2}}
+
+// stopSawAll ends the session and fails unless its script saw every one
+// of the fired events, none dropped.
+func (s *rateSession) stopSawAll(b *testing.B, fired int) {
+	if n, lat := s.stop(b); n != fired || lat.dropped != 0 {
+		b.Fatalf("the script saw %d and dropped %d of %d events", n, lat.dropped, fired)
+	}
+}
+
 // stop ends the session and returns what the script handled and the
 // latencies it saw.
 func (s *rateSession) stop(b *testing.B) (int, latencies) {
