@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"testing"
 
 	"github.com/jstrace-go/jstrace/internal/engine"
@@ -56,19 +57,33 @@ func BenchmarkFootprint(b *testing.B) {
 
 // BenchmarkSessionMemory: the heap one session's script instance takes in
 // the agent (the interpreter with its symbol tables and the compiled
-// script), to state with the fixed buffers what a session costs.
+// script), to state with the fixed buffers what a session costs; and of
+// it, the part the garbage collector marks at every collection
+// (KB-GC-scan-during) and the part it goes on marking after the session
+// ended (KB-GC-scan-left): a service under load collects tens of times a
+// second (bench/README.md, "What a session leaves to the collector").
 func BenchmarkSessionMemory(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		runtime.GC()
-		var m0, m1 runtime.MemStats
-		runtime.ReadMemStats(&m0)
+		heap0, scan0 := heapAndScan()
 		e, err := engine.Start("agg.go", []byte(remoteScript), engine.Remote, discard{}, engine.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		runtime.GC()
-		runtime.ReadMemStats(&m1)
-		b.ReportMetric(float64(int64(m1.HeapAlloc)-int64(m0.HeapAlloc))/(1<<20), "MB-per-script")
+		heap1, scan1 := heapAndScan()
 		e.Stop(context.Background())
+		_, scan2 := heapAndScan()
+		b.ReportMetric(float64(heap1-heap0)/(1<<20), "MB-per-script")
+		b.ReportMetric(float64(scan1-scan0)/(1<<10), "KB-GC-scan-during")
+		b.ReportMetric(float64(scan2-scan0)/(1<<10), "KB-GC-scan-left")
 	}
+}
+
+// heapAndScan collects, then returns the live heap and the heap the
+// collector scanned (both in bytes).
+func heapAndScan() (heap, scan int64) {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
+	runtime.GC()
+	runtime.GC() // a weak pointer's target, freed in the first, is gone from the second's figures
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
 }

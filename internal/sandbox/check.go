@@ -7,6 +7,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -66,10 +67,10 @@ func Check(filename string, src []byte) error {
 
 // policy says which imports beyond the allowlist a check accepts.
 type policy struct {
-	extra          map[string]bool           // opted in by the embedding service (agent)
-	pkgs           map[string]*types.Package // their types, for the type checker
-	foreignStrings int64                     // their longest string constant
-	remoteMarked   bool                      // imports marked RemoteMark (the CLI)
+	extra          map[string]bool                     // opted in by the embedding service (agent)
+	packages       map[string]map[string]reflect.Value // their symbols, for the type checker
+	foreignStrings int64                               // their longest string constant
+	remoteMarked   bool                                // imports marked RemoteMark (the CLI)
 }
 
 // checked is a parsed, checked script.
@@ -96,7 +97,7 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 		}
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}
-	c := checker{fset: fset, pol: pol, remote: map[string]*ast.ImportSpec{}}
+	c := checker{fset: fset, pol: pol, remote: map[string]*ast.ImportSpec{}, host: currentHostCache()}
 	if f.Name.Name != "main" {
 		c.errorf(f.Name.Pos(), "a script must be package main, not %s", f.Name.Name)
 	}
@@ -133,6 +134,7 @@ type checker struct {
 	errs      ErrorList
 	scriptPkg string                     // local name of the script package, "" if not imported
 	remote    map[string]*ast.ImportSpec // imports marked RemoteMark, by local name
+	host      *hostCache                 // the host's types, held for the check
 }
 
 func (c *checker) errorf(pos token.Pos, format string, args ...any) {

@@ -211,9 +211,10 @@ type hook func()
 // The types built from the symbol tables have the process's real sizes.
 func TestHostTypesHaveRealSizes(t *testing.T) {
 	n := 0
-	for key, syms := range scriptTables() {
+	h := currentHostCache()
+	for key, syms := range h.tables() {
 		path := key[:strings.LastIndexByte(key, '/')]
-		pkg := hostTypes.importable(path, syms)
+		pkg := h.types.importable(path, syms)
 		for name, v := range syms {
 			if strings.HasPrefix(name, "_") || v.Kind() != reflect.Pointer || !v.IsNil() {
 				continue

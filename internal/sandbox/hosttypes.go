@@ -9,15 +9,13 @@ import (
 	"sync"
 )
 
-// hostTypes describes the Go types of the process to go/types: the
+// A universe describes the Go types of the process to go/types: the
 // allowlist's packages (the interpreter's symbol tables are reflect values,
 // from which the checker builds types.Package objects with real signatures,
 // methods and field layouts), the packages their types come from, and the
-// packages an agent opts in. It is one per process, built on demand; every
-// method may be called from any goroutine. The objects it hands out are
-// complete and never change afterwards, so checkers share them.
-var hostTypes = &universe{pkgs: map[string]*types.Package{}, types: map[reflect.Type]types.Type{}, filled: map[string]bool{}}
-
+// packages an agent opts in. Each hostCache has one, built on demand;
+// every method may be called from any goroutine. The objects it hands out
+// are complete and never change afterwards, so checkers share them.
 type universe struct {
 	mu     sync.Mutex
 	pkgs   map[string]*types.Package // by import path, allowlisted or not

@@ -117,7 +117,10 @@ func New(opts Options) (*Interp, error) {
 		exports[useKey(path)] = syms
 		pol.extra[path] = true
 	}
-	pol.pkgs = optedIn(opts.Packages)
+	pol.packages = make(map[string]map[string]reflect.Value, len(opts.Packages))
+	for path, syms := range opts.Packages {
+		pol.packages[path] = maps.Clone(syms)
+	}
 	for _, syms := range opts.Packages {
 		pol.foreignStrings = max(pol.foreignStrings, longestString(syms))
 	}

@@ -6,12 +6,8 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"reflect"
 	"runtime"
 	"strings"
-	"sync"
-
-	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
 )
 
 // The checker type-checks every script with go/types before the interpreter
@@ -26,42 +22,30 @@ var gcSizes = types.SizesFor("gc", runtime.GOARCH)
 // maxTypeErrors bounds the type errors reported for one script.
 const maxTypeErrors = 10
 
-// scriptTables are the symbol tables as scripts get them (symbols.Tables:
-// the guarded functions and types in place of the originals), made once
-// for the checker: the types it checks against are the interpreter's.
-var scriptTables = sync.OnceValue(symbols.Tables)
-
 // allowlistPackage returns the types.Package of an allowlisted path, or nil.
-func allowlistPackage(path string) (*types.Package, error) {
+func (h *hostCache) allowlistPackage(path string) (*types.Package, error) {
 	switch {
 	case path == ScriptPackage:
-		return hostTypes.importable(path, scriptSymbols), nil
+		return h.types.importable(path, scriptSymbols), nil
 	case genericDeps[path] != nil:
-		return genericPackage(path)
+		h.generic.Lock()
+		defer h.generic.Unlock()
+		return h.checkGeneric(path)
 	}
-	syms, ok := scriptTables()[useKey(path)]
+	// The symbol tables as scripts get them (symbols.Tables: the guarded
+	// functions and types in place of the originals): the types the
+	// checker checks against are the interpreter's.
+	syms, ok := h.tables()[useKey(path)]
 	if !ok {
 		return nil, nil
 	}
-	return hostTypes.importable(path, syms), nil
+	return h.types.importable(path, syms), nil
 }
 
-// genericPackages are yaegi's generic sources, type-checked once.
-var genericPackages = struct {
-	sync.Mutex
-	pkgs map[string]*types.Package
-}{pkgs: map[string]*types.Package{}}
-
-func genericPackage(path string) (*types.Package, error) {
-	genericPackages.Lock()
-	defer genericPackages.Unlock()
-	return checkGeneric(path)
-}
-
-// checkGeneric type-checks one generic source, and its imports first; the
-// lock is held.
-func checkGeneric(path string) (*types.Package, error) {
-	if p, ok := genericPackages.pkgs[path]; ok {
+// checkGeneric type-checks one of yaegi's generic sources, and its imports
+// first, once per cache; h.generic is locked.
+func (h *hostCache) checkGeneric(path string) (*types.Package, error) {
+	if p, ok := h.generic.pkgs[path]; ok {
 		return p, nil
 	}
 	src, ok := plainGenericSources()[path]
@@ -78,7 +62,7 @@ func checkGeneric(path string) (*types.Package, error) {
 			if genericDeps[dep] == nil {
 				return nil, fmt.Errorf("package %s imports %s", path, dep)
 			}
-			return checkGeneric(dep)
+			return h.checkGeneric(dep)
 		}),
 		Sizes: gcSizes,
 	}
@@ -86,7 +70,7 @@ func checkGeneric(path string) (*types.Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("type-check package %s: %w", path, err)
 	}
-	genericPackages.pkgs[path] = p
+	h.generic.pkgs[path] = p
 	return p, nil
 }
 
@@ -127,21 +111,14 @@ func (c *checker) typeCheck(f *ast.File) *types.Info {
 const errUnavailable = "jstrace: available to the agents only"
 
 func (c *checker) importPackage(path string) (*types.Package, error) {
-	if p := c.pol.pkgs[path]; p != nil {
-		return p, nil
+	if syms, ok := c.pol.packages[path]; ok {
+		// An agent's opted-in package: two agents in one process may opt
+		// different symbols in under one path. Its types are the cache's.
+		return c.host.types.fresh(path, syms), nil
 	}
-	p, err := allowlistPackage(path)
+	p, err := c.host.allowlistPackage(path)
 	if err != nil || p != nil {
 		return p, err
 	}
 	return nil, fmt.Errorf("%s", errUnavailable)
-}
-
-// optedIn returns the types.Packages of an agent's Packages option.
-func optedIn(pkgs map[string]map[string]reflect.Value) map[string]*types.Package {
-	out := make(map[string]*types.Package, len(pkgs))
-	for path, syms := range pkgs {
-		out[path] = hostTypes.fresh(path, syms)
-	}
-	return out
 }

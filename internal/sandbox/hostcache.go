@@ -1,0 +1,57 @@
+package sandbox
+
+import (
+	"go/types"
+	"reflect"
+	"sync"
+	"weak"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
+)
+
+// hostCache is what type-checking a script needs of the process and can
+// keep from one check to the next: the host's types as go/types objects
+// (universe), the symbol tables as scripts get them, and yaegi's generic
+// sources type-checked.
+//
+// It lives while a check holds it, and until the garbage collector next
+// finds nothing holding it: checks that overlap or follow each other
+// closely (an agent's sessions attaching together, a hundred agents in one
+// process) share one; the next check after that builds another. Kept for
+// the life of the process, as it was, it is ~270 KiB of pointers that
+// every collection marks again in a service that is no longer traced:
+// measured at the example service's saturation, a third of a millisecond
+// a collection, 40 collections a second (bench/README.md, "What a session
+// leaves to the collector").
+type hostCache struct {
+	types   *universe
+	tables  func() map[string]map[string]reflect.Value // symbols.Tables, made on first use
+	generic struct {
+		sync.Mutex
+		pkgs map[string]*types.Package
+	}
+}
+
+var hostCaches struct {
+	sync.Mutex
+	current weak.Pointer[hostCache]
+}
+
+// currentHostCache returns the live cache, or a new empty one. The caller
+// keeps it reachable for as long as it uses what it returns: every object
+// it hands out belongs to it, and objects of two caches are never the
+// same type to go/types.
+func currentHostCache() *hostCache {
+	hostCaches.Lock()
+	defer hostCaches.Unlock()
+	if h := hostCaches.current.Value(); h != nil {
+		return h
+	}
+	h := &hostCache{
+		types:  &universe{pkgs: map[string]*types.Package{}, types: map[reflect.Type]types.Type{}, filled: map[string]bool{}},
+		tables: sync.OnceValue(symbols.Tables),
+	}
+	h.generic.pkgs = map[string]*types.Package{}
+	hostCaches.current = weak.Make(h)
+	return h
+}
