@@ -23,6 +23,11 @@ type comparison struct {
 	// with a 90% confidence interval of its median; nil if not measured.
 	sat          spread
 	satLo, satHi float64
+	// tog is b's CPU a request against a's when both are loaded at once
+	// (together), per round, minus one, with a 90% confidence interval of
+	// its median; nil if not measured.
+	tog          spread
+	togLo, togHi float64
 }
 
 // setSaturation fills c's saturation figures from the paired closed-loop

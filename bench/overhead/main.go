@@ -103,6 +103,7 @@ func main() {
 	flag.StringVar(&flight, "flight", "", "compare only a service running a flight recorder (JSTRACE_FLIGHT, e.g. 8MiB:request:*), and no session, with one without: what recording costs the host")
 	flag.StringVar(&enable, "enable", "", "compare only a service with the probe of this name enabled by a subscription that does nothing, and no session, with one without: what firing it alone costs")
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
+	flag.IntVar(&togetherRounds, "together-rounds", 6, "runs per half of a script's measurement (twice that in the control) that load both services at once, saturated, and compare the CPU each spends a request")
 	flag.IntVar(&satRounds, "saturation-rounds", 4, "closed-loop runs of each side, alternated, per half of a script's measurement (twice that in the control), that compare saturation throughput")
 	combineRuns := flag.Bool("combine", false, "measure nothing: combine the per-round p99 ratios of the earlier outputs of this program named as arguments")
 	flag.Parse()
@@ -223,8 +224,10 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		header()
 		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), 0, rounds)
 		satA, satB := alternate("a max", saturater(svcs[0], "untraced-max.pprof"), bName+" max", saturater(svcs[1], ""), 0, 2*satRounds)
+		tog := togetherRuns(svcs[0], svcs[1], bName, path, workers, 2*togetherRounds, duration/2)
 		cs := byLoad(name, "a", bName, as, bs)
 		cs[0].setSaturation(satA, satB)
+		cs[0].setTogether(tog)
 		results = append(results, cs...)
 		fmt.Println()
 	}
@@ -234,6 +237,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		// difference between the processes falls on one side.
 		header()
 		var as, bs, satA, satB []stats
+		var tog spread
 		for half, traced := range []int{1, 0} {
 			u, t := svcs[1-traced], svcs[traced]
 			err := underSession(bin, runDir, r.file, r.name, t, func() {
@@ -242,6 +246,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 				as, bs = append(as, a...), append(bs, b...)
 				a, b = alternate("untraced max", saturater(u, "untraced-max.pprof"), r.name+" max", saturater(t, r.name+"-max.pprof"), half*satRounds, satRounds)
 				satA, satB = append(satA, a...), append(satB, b...)
+				tog = append(tog, togetherRuns(u, t, r.name, path, workers, togetherRounds, duration/2)...)
 			})
 			if err != nil {
 				return err
@@ -249,6 +254,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		}
 		cs := byLoad(r.name, "untraced", r.name, as, bs)
 		cs[0].setSaturation(satA, satB)
+		cs[0].setTogether(tog)
 		results = append(results, cs...)
 		fmt.Println()
 	}
@@ -256,9 +262,10 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	fmt.Printf("max throughput: closed loop, %d connections, %v runs alternated; median of the per-round ratios (90%% confidence interval, bootstrap over rounds);\n", workers, duration/2)
 	fmt.Printf("p99 per round: median of the per-round ratios (90%% confidence interval, bootstrap over rounds); service CPU likewise (interquartile range);\n")
 	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds):\n")
-	fmt.Printf("%-14s %22s %24s %24s %30s\n", "", "max throughput", "p99 per round", "p99 pooled", "service CPU")
+	fmt.Printf("CPU a request, loaded together: both services saturated at once on their core, %d connections each, %v runs; median of the per-run ratios (90%% confidence interval, bootstrap over runs);\n", workers/2, duration/2)
+	fmt.Printf("%-14s %22s %24s %24s %24s %30s\n", "", "max throughput", "CPU a request together", "p99 per round", "p99 pooled", "service CPU")
 	for _, c := range results {
-		fmt.Printf("%-14s %22s %24s %24s %30s\n", c.name, c.saturation(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
+		fmt.Printf("%-14s %22s %24s %24s %24s %30s\n", c.name, c.saturation(), c.togetherString(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
 			pooledString(c.pooled, c.pooledLo, c.pooledHi), c.cpu.String(100, "% of a core"))
 	}
 	fmt.Printf("at load: the rounds whose two runs kept the service's core at most %.0f%% busy on average, as at calibration;\n", 100*load*slack)

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// togetherRounds is how many runs per half of a script's measurement load
+// both services at once (-together-rounds).
+var togetherRounds int
+
+// together loads both services at once for d, closed loop, each with half
+// the workers, and returns the CPU time each spent per request it served
+// (in seconds). The two share one core (the harness pins both to it): the
+// machine's changes of speed, which make two runs a few seconds apart
+// differ by several percent, fall on both alike, and what they cost a
+// request is compared within the same seconds. Both are saturated, so the
+// comparison is of the same thing as the closed-loop runs', CPU a request,
+// in the harder case of two processes' caches taking turns on a core.
+func together(a, b *service, path string, workers int, d time.Duration) (ca, cb float64) {
+	half := max(1, workers/2)
+	ea, eb := a.connect(half, path), b.connect(half, path)
+	a0, b0 := threadsCPU(a.pid()), threadsCPU(b.pid())
+	var na, nb atomic.Int64
+	deadline := time.Now().Add(d)
+	loop := func(clients []*client, n *atomic.Int64) {
+		withClients(clients, func(c *client) {
+			for time.Now().Before(deadline) {
+				if c.get() == nil {
+					n.Add(1)
+				}
+			}
+		})
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() { loop(ea, &na) })
+	wg.Go(func() { loop(eb, &nb) })
+	wg.Wait()
+	a1, b1 := threadsCPU(a.pid()), threadsCPU(b.pid())
+	return (a1 - a0).Seconds() / float64(max(1, na.Load())), (b1 - b0).Seconds() / float64(max(1, nb.Load()))
+}
+
+// togetherRuns runs n rounds of together, u untraced and t traced, prints
+// them, and returns the traced side's CPU a request against the untraced
+// one's, minus one, per round.
+func togetherRuns(u, t *service, tName, path string, workers, n int, d time.Duration) spread {
+	var s spread
+	for range n {
+		cu, ct := together(u, t, path, workers, d)
+		fmt.Printf("%-12s %10s %10s %10s %10s %9.2fµs a request; untraced %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 1e6*ct, 1e6*cu, 100*(ct/cu-1))
+		s = append(s, ct/cu-1)
+	}
+	return s
+}
+
+// setTogether fills c's loaded-together figures.
+func (c *comparison) setTogether(s spread) {
+	c.tog = slices.Clone(s)
+	slices.Sort(c.tog)
+	c.togLo, c.togHi = c.tog.medianInterval()
+}
+
+// togetherString formats the loaded-together figures, or "-".
+func (c comparison) togetherString() string {
+	if len(c.tog) == 0 {
+		return "-"
+	}
+	return pooledString(c.tog.quantile(0.5), c.togLo, c.togHi)
+}
+
+// threadsCPU returns the CPU time process pid's threads have run, from
+// /proc/<pid>/task/*/schedstat (nanoseconds; /proc/<pid>/stat counts in
+// hundredths of a second, a percent of a 1-s run). Threads that ended are
+// not counted: the services' runtimes keep theirs.
+func threadsCPU(pid int) time.Duration {
+	files, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	var ns int64
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		var run int64
+		if _, err := fmt.Sscan(strings.TrimSpace(string(b)), &run); err == nil {
+			ns += run
+		}
+	}
+	return time.Duration(ns)
+}
