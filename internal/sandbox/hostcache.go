@@ -17,12 +17,13 @@ import (
 // It lives while a check holds it, and until the garbage collector next
 // finds nothing holding it: checks that overlap or follow each other
 // closely (an agent's sessions attaching together, a hundred agents in one
-// process) share one; the next check after that builds another. Kept for
-// the life of the process, as it was, it is ~270 KiB of pointers that
-// every collection marks again in a service that is no longer traced:
-// measured at the example service's saturation, a third of a millisecond
-// a collection, 40 collections a second (bench/README.md, "What a session
-// leaves to the collector").
+// process) share one; the next check after that builds another (~1.5 ms
+// for a script importing time, strconv and slices). Kept for the life of
+// the process, as it was, it left ~150 KiB of pointers that every
+// collection marks again in a service no longer traced: a session's
+// scannable heap left behind went from 231 to 78 KiB (what remains is
+// reflect's and the symbol tables' own caches; BenchmarkSessionMemory,
+// KB-GC-scan-left).
 type hostCache struct {
 	types   *universe
 	tables  func() map[string]map[string]reflect.Value // symbols.Tables, made on first use
