@@ -83,7 +83,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 func heapAndScan() (heap, scan int64) {
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
 	runtime.GC()
-	runtime.GC() // a weak pointer's target, freed in the first, is gone from the second's figures
+	runtime.GC() // and what the first left to the next (sync.Pool's victims)
 	metrics.Read(s)
 	return int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
 }

@@ -78,6 +78,7 @@ type checked struct {
 	file   *ast.File
 	info   *types.Info
 	remote map[string]*ast.ImportSpec // imports marked RemoteMark, by local name
+	host   *hostCache                 // whose types info's objects are
 }
 
 func check(fset *token.FileSet, filename string, src []byte, pol policy) (*checked, error) {
@@ -125,7 +126,7 @@ func check(fset *token.FileSet, filename string, src []byte, pol policy) (*check
 	}
 	newSizes(f, info).check(&c, f)
 	c.errs.sort()
-	return &checked{file: f, info: info, remote: c.remote}, c.errs.err()
+	return &checked{file: f, info: info, remote: c.remote, host: c.host}, c.errs.err()
 }
 
 type checker struct {

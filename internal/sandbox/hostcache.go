@@ -14,11 +14,13 @@ import (
 // (universe), the symbol tables as scripts get them, and yaegi's generic
 // sources type-checked.
 //
-// It lives while a check holds it, and until the garbage collector next
-// finds nothing holding it: checks that overlap or follow each other
-// closely (an agent's sessions attaching together, a hundred agents in one
-// process) share one; the next check after that builds another (~1.5 ms
-// for a script importing time, strconv and slices). Kept for the life of
+// It lives while a check holds it, or an interpreter whose compiled
+// handlers keep the check's types (Interp.host), and until the garbage
+// collector next finds nothing holding it: checks that overlap or follow
+// each other closely (an agent's sessions attaching together, a hundred
+// agents in one process), and sessions attached while one with compiled
+// handlers runs, share one; the next check after that builds another
+// (~1.5 ms for a script importing time, strconv and slices). Kept for the life of
 // the process, as it was, it left ~150 KiB of pointers that every
 // collection marks again in a service no longer traced: a session's
 // scannable heap left behind went from 231 to 78 KiB (what remains is

@@ -43,11 +43,60 @@ func TestHostCacheLivesWhileChecksHoldIt(t *testing.T) {
 	if hostCaches.current.Value() != nil {
 		t.Fatal("the host's types outlived every check that held them")
 	}
+	// A session's interpreter holds no cache when its script has no
+	// compiled handler: nothing of the check outlives it.
 	x, err := New(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := x.Compile("a.go", []byte(cacheScript)); err != nil {
+	p, err := x.Compile("a.go", []byte(cacheScript))
+	if err != nil {
 		t.Fatalf("a check after the cache was freed: %v", err)
+	}
+	runtime.GC()
+	runtime.GC()
+	if hostCaches.current.Value() != nil {
+		t.Fatal("an interpreter without compiled handlers kept the host's types")
+	}
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(p)
+}
+
+const handlerScript = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	n := 0
+	traces.On("a:b", func(t *script.Trace) { n += t.Int("v") })
+	traces.OnCleanup(func() { _ = n })
+}
+`
+
+// Compiled handlers keep their check's types, and so the cache they came
+// from: the interpreter holds it, so that a session attached meanwhile
+// shares it instead of building a copy beside it, and lets it go with
+// itself.
+func TestHostCacheSharedWithCompiledHandlers(t *testing.T) {
+	x, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Compile("h.go", []byte(handlerScript)); err != nil {
+		t.Fatal(err)
+	}
+	if x.host == nil {
+		t.Fatal("the handler was not compiled, or its interpreter holds no cache")
+	}
+	runtime.GC()
+	runtime.GC()
+	if h := currentHostCache(); h != x.host {
+		t.Fatal("a check while compiled handlers live got a cache of its own")
+	}
+	x = nil
+	runtime.GC()
+	runtime.GC()
+	if hostCaches.current.Value() != nil {
+		t.Fatal("the host's types outlived the interpreter that held them")
 	}
 }

@@ -27,7 +27,8 @@ type universe struct {
 // scope: functions, variables, constants (a typed constant of a basic type
 // is a constant, as the interpreter treats it) and types. Names yaegi adds
 // for its own use (_Interface wrappers) are left out. The allowlist's
-// packages are made once; call it with the same syms for the same path.
+// packages are made once per cache; call it with the same syms for the
+// same path.
 func (u *universe) importable(path string, syms map[string]reflect.Value) *types.Package {
 	u.mu.Lock()
 	defer u.mu.Unlock()

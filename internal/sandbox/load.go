@@ -74,6 +74,11 @@ func (emptyFS) Open(name string) (fs.File, error) {
 type Interp struct {
 	i   *interp.Interpreter
 	pol policy
+	// host is the cache of the host's types the check used, held while
+	// compiled handlers keep the check's types (their specs' info): a
+	// session attached meanwhile shares it rather than building its own
+	// copy beside it (see hostCache).
+	host *hostCache
 	// localOnly and remoteOnly: see Options.
 	localOnly, remoteOnly bool
 	// generic: the generic packages compiled so far (see useGeneric).
@@ -241,6 +246,7 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		importGuard(f)
 	}
 	if len(specs) > 0 {
+		x.host = ck.host
 		if err := x.useCompiled(specs); err != nil {
 			return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 		}
