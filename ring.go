@@ -74,10 +74,10 @@ func shardsFor(size int) int {
 // a slice of them, or another ring could be given the bytes meanwhile.
 func newShardedRing(size, n int) *ring {
 	r := &ring{shards: make([]ringShard, n), ready: make(chan struct{}, 1), filling: make(chan struct{}, 1)}
-	bufs := make([]*[]byte, n)
+	bufs := make([][]byte, n)
 	for i := range r.shards {
 		bufs[i] = ringMemory(size / n)
-		r.shards[i].buf = *bufs[i]
+		r.shards[i].buf = bufs[i]
 	}
 	if size/n >= poolMin {
 		runtime.AddCleanup(&r.shards[0], freeRingMemory, bufs)

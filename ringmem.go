@@ -25,29 +25,27 @@ var ringPools [64]sync.Pool
 // for tests.
 var ringsOut atomic.Int64
 
-// ringMemory returns n bytes for a ring's shard, not necessarily zero, in
-// a box that stays reachable for as long as the bytes are used: the ring
-// hands its boxes to freeRingMemory, which gives them back once nothing
-// can touch them any more (see newShardedRing).
-func ringMemory(n int) *[]byte {
+// ringMemory returns n bytes for a ring's shard, not necessarily zero;
+// freeRingMemory gives them back once nothing can touch them any more
+// (see newShardedRing).
+func ringMemory(n int) []byte {
 	if n < poolMin {
-		b := make([]byte, n)
-		return &b
+		return make([]byte, n)
 	}
 	ringsOut.Add(1)
 	if v, _ := ringPools[bits.Len(uint(n))].Get().(*[]byte); v != nil && len(*v) == n {
-		return v
+		return *v
 	}
-	return bigRingMemory(n)
+	return make([]byte, n)
 }
 
 // freeRingMemory gives back the buffers ringMemory returned (those too
 // small to pool are left to the collector).
-func freeRingMemory(bufs []*[]byte) {
+func freeRingMemory(bufs [][]byte) {
 	for _, b := range bufs {
-		if len(*b) >= poolMin {
+		if len(b) >= poolMin {
 			ringsOut.Add(-1)
-			ringPools[bits.Len(uint(len(*b)))].Put(b)
+			ringPools[bits.Len(uint(len(b)))].Put(&b)
 		}
 	}
 }

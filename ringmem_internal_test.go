@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,27 +82,4 @@ func TestRingMemoryOutlivesItsWriters(t *testing.T) {
 	}
 	open = nil
 	settle(0)
-}
-
-// Session buffers live outside the Go heap where the platform allows (see
-// bigRingMemory): a subscription's buffers add nothing to the heap the
-// collector paces itself by.
-func TestRingMemoryOffHeap(t *testing.T) {
-	if !offHeapRings {
-		t.Skip("session buffers are on the heap in this build")
-	}
-	live := func() int64 {
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		return int64(s[0].Value.Uint64())
-	}
-	before := live()
-	s := Subscribe(func(string) bool { return false }, 4<<20)
-	grew := live() - before
-	s.Close()
-	runtime.KeepAlive(s)
-	if grew >= 1<<20 {
-		t.Errorf("a subscription's 4-MiB buffer grew the live heap by %d bytes", grew)
-	}
 }

@@ -41,11 +41,6 @@ type Subscription struct {
 // other registrations. It must be safe for concurrent use. A nil match
 // subscribes to nothing.
 //
-// A buffer of 64 KiB or more lives outside the Go heap where the platform
-// allows (Linux, macOS, the BSDs; not in race-detector builds): it holds
-// no pointers, and on the heap it would make a service with a small heap
-// collect more often.
-//
 // A buffer of 512 KiB or more is split in as many parts as the process has
 // processors (GOMAXPROCS, at most 8, each at least 256 KiB), so that probes
 // firing on several cores do not contend for one lock; [Subscription.Read]

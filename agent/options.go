@@ -92,10 +92,7 @@ type Options struct {
 	// BufferSize is the size in bytes of each of a session's two event
 	// buffers (the events for the CLI, and those waiting for the
 	// script's handlers); events that do not fit are dropped and
-	// counted. On Linux, macOS and the BSDs the buffers are mapped
-	// outside the Go heap (they hold no pointers): they count in the
-	// process's resident memory but not in the heap the garbage collector
-	// paces itself by, nor in GOMEMLIMIT. Default: 1 MiB.
+	// counted. Default: 1 MiB.
 	BufferSize int
 
 	// MaxSessions bounds the sessions attached at once; more are refused.
