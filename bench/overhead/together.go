@@ -17,23 +17,30 @@ var togetherRounds int
 
 // together loads both services at once for d, closed loop, each with half
 // the workers, and returns the CPU time each spent per request it served
-// (in seconds). The two share one core (the harness pins both to it): the
-// machine's changes of speed, which make two runs a few seconds apart
-// differ by several percent, fall on both alike, and what they cost a
-// request is compared within the same seconds. Both are saturated, so the
-// comparison is of the same thing as the closed-loop runs', CPU a request,
-// in the harder case of two processes' caches taking turns on a core.
-func together(a, b *service, path string, workers int, d time.Duration) (ca, cb float64) {
+// (in seconds); ok is false if either side served nothing, failed a
+// request or used no CPU (a service gone, /proc unreadable): the run
+// measures nothing. With the harness's pinning (-pin) the two share one
+// core: the machine's changes of speed, which make two runs a few seconds
+// apart differ by several percent, fall on both alike, and what they cost
+// a request is compared within the same seconds. Both are saturated, so
+// the comparison is of the same thing as the closed-loop runs', CPU a
+// request, in the harder case of two processes' caches taking turns on a
+// core. busy is the two services' CPU time per second of the run
+// together: near 1 if they, not the load generator, were the limit.
+func together(a, b *service, path string, workers int, d time.Duration) (ca, cb, busy float64, ok bool) {
 	half := max(1, workers/2)
 	ea, eb := a.connect(half, path), b.connect(half, path)
 	a0, b0 := threadsCPU(a.pid()), threadsCPU(b.pid())
-	var na, nb atomic.Int64
-	deadline := time.Now().Add(d)
+	var na, nb, errs atomic.Int64
+	start := time.Now()
+	deadline := start.Add(d)
 	loop := func(clients []*client, n *atomic.Int64) {
 		withClients(clients, func(c *client) {
 			for time.Now().Before(deadline) {
 				if c.get() == nil {
 					n.Add(1)
+				} else {
+					errs.Add(1)
 				}
 			}
 		})
@@ -42,18 +49,30 @@ func together(a, b *service, path string, workers int, d time.Duration) (ca, cb 
 	wg.Go(func() { loop(ea, &na) })
 	wg.Go(func() { loop(eb, &nb) })
 	wg.Wait()
-	a1, b1 := threadsCPU(a.pid()), threadsCPU(b.pid())
-	return (a1 - a0).Seconds() / float64(max(1, na.Load())), (b1 - b0).Seconds() / float64(max(1, nb.Load()))
+	elapsed := time.Since(start)
+	da, db := threadsCPU(a.pid())-a0, threadsCPU(b.pid())-b0
+	if na.Load() == 0 || nb.Load() == 0 || errs.Load() != 0 || da <= 0 || db <= 0 {
+		return 0, 0, 0, false
+	}
+	return da.Seconds() / float64(na.Load()), db.Seconds() / float64(nb.Load()), (da + db).Seconds() / elapsed.Seconds(), true
 }
 
 // togetherRuns runs n rounds of together, u untraced and t traced, prints
 // them, and returns the traced side's CPU a request against the untraced
-// one's, minus one, per round.
+// one's, minus one, per run that measured something.
 func togetherRuns(u, t *service, tName, path string, workers, n int, d time.Duration) spread {
+	if serviceCPU < 0 {
+		fmt.Println("(no runs loading both services at once: without -pin they do not share a core)")
+		return nil
+	}
 	var s spread
 	for range n {
-		cu, ct := together(u, t, path, workers, d)
-		fmt.Printf("%-12s %10s %10s %10s %10s %9.2fµs a request; untraced %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 1e6*ct, 1e6*cu, 100*(ct/cu-1))
+		cu, ct, busy, ok := together(u, t, path, workers, d)
+		if !ok {
+			fmt.Printf("%-12s a run that measured nothing (a service served nothing, failed, or its CPU time could not be read): left out\n", tName+" together")
+			continue
+		}
+		fmt.Printf("%-12s %10s %10s %10s %10s %9.1f%%  %.2fµs a request; untraced %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 100*busy, 1e6*ct, 1e6*cu, 100*(ct/cu-1))
 		s = append(s, ct/cu-1)
 	}
 	return s
