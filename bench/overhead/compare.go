@@ -42,11 +42,15 @@ func (c *comparison) setSaturation(as, bs []stats) {
 }
 
 // saturation formats the saturation throughput figures, or "-".
-func (c comparison) saturation() string {
-	if len(c.sat) == 0 {
+func (c comparison) saturation() string { return medianString(c.sat, c.satLo, c.satHi) }
+
+// medianString formats the median of s and its interval lo…hi, or "-" if
+// s is empty.
+func medianString(s spread, lo, hi float64) string {
+	if len(s) == 0 {
 		return "-"
 	}
-	return pooledString(c.sat.quantile(0.5), c.satLo, c.satHi)
+	return pooledString(s.quantile(0.5), lo, hi)
 }
 
 // spread is a sample of per-round differences, sorted.

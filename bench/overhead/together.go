@@ -86,12 +86,7 @@ func (c *comparison) setTogether(s spread) {
 }
 
 // togetherString formats the loaded-together figures, or "-".
-func (c comparison) togetherString() string {
-	if len(c.tog) == 0 {
-		return "-"
-	}
-	return pooledString(c.tog.quantile(0.5), c.togLo, c.togHi)
-}
+func (c comparison) togetherString() string { return medianString(c.tog, c.togLo, c.togHi) }
 
 // threadsCPU returns the CPU time process pid's threads have run, from
 // /proc/<pid>/task/*/schedstat (nanoseconds; /proc/<pid>/stat counts in
