@@ -30,7 +30,8 @@ demo-collect: build
 	./tools/demo-collect.sh
 
 ## test: static checks, every test with the race detector, then the
-## zero-allocation guards again on the normal build (what services run).
+## zero-allocation guards again on the normal build (what services run),
+## and the host-impact harness's own tests (bench is a module of its own).
 ## The end-to-end tests (internal/e2e) run after the rest rather than beside
 ## it: some time real services for a few seconds, and the other packages'
 ## tests would take the cores from them.
