@@ -20,11 +20,11 @@ import (
 // each other closely (an agent's sessions attaching together, a hundred
 // agents in one process), and sessions attached while one with compiled
 // handlers runs, share one; the next check after that builds another
-// (~1.5 ms for a script importing time, strconv and slices). Kept for the life of
-// the process, as it was, it left ~150 KiB of pointers that every
-// collection marks again in a service no longer traced: a session's
-// scannable heap left behind went from 231 to 78 KiB (what remains is
-// reflect's and the symbol tables' own caches; BenchmarkSessionMemory,
+// (~1.5 ms for a script importing time, strconv and slices). Kept for
+// the life of the process, as it was, it was ~150 KiB of pointers that
+// every collection marked again in a service no longer traced: what a
+// session leaves for the collector to mark went from 231 to 80 KiB
+// (reflect's and the symbol tables' own caches; BenchmarkSessionMemory,
 // KB-GC-scan-left).
 type hostCache struct {
 	types   *universe
