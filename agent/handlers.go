@@ -22,7 +22,7 @@ import (
 
 // handlerEvent is the handlers subscription's function.
 func (s *session) handlerEvent(e jstrace.Event) {
-	if s.eng.Inline(e.Name(), &s.ahead, func() *script.Trace { return s.inlineTrace(e) }) {
+	if s.eng.Inline(e.Name(), &s.ahead, func(borrowed bool) *script.Trace { return s.inlineTrace(e, borrowed) }) {
 		return
 	}
 	s.ahead.Add(1)
@@ -32,15 +32,22 @@ func (s *session) handlerEvent(e jstrace.Event) {
 }
 
 // inlineTrace returns the trace of e for handlers that run inline, or nil
-// if its record does not load. It is called with the engine's lock held,
-// which guards chunks.
-func (s *session) inlineTrace(e jstrace.Event) *script.Trace {
+// if its record does not load; borrowed, one that the handlers keep
+// nothing of (see engine.Engine.Inline). It is called with the engine's
+// lock held, which guards chunks.
+func (s *session) inlineTrace(e jstrace.Event, borrowed bool) *script.Trace {
 	rec := e.Record()
 	if rec == nil {
 		s.queue.Forward(e) // too large: dropped and counted there
 		return nil
 	}
-	t, own := s.chunks.newTrace(rec)
+	var t *script.Trace
+	var own []byte
+	if borrowed {
+		t, own = s.chunks.lend(rec)
+	} else {
+		t, own = s.chunks.newTrace(rec)
+	}
 	if scripthost.LoadNamedTrace(t, own, e.Name(), s.a.origin) != nil {
 		return nil
 	}
@@ -63,6 +70,23 @@ const (
 type chunks struct {
 	traces []script.Trace // the current chunk of traces
 	bytes  []byte         // the current chunk of record copies
+	// lent is the trace lend hands out again and again, and lentRec the
+	// copy of its record: the record must be on the heap, not on the
+	// probe's stack (which moves when it grows, and a trace on the heap
+	// would point into the old one), but need not be new.
+	lent    script.Trace
+	lentRec []byte
+}
+
+// lend returns a trace to fill and a copy of rec, both reused by the next
+// call: for handlers that keep nothing of their trace, an event costs no
+// allocation and touches memory that the last one warmed.
+func (c *chunks) lend(rec []byte) (*script.Trace, []byte) {
+	if len(rec) > chunkRecord {
+		return &c.lent, append([]byte(nil), rec...) // not kept past this call
+	}
+	c.lentRec = append(c.lentRec[:0], rec...)
+	return &c.lent, c.lentRec
 }
 
 // newTrace returns a Trace to fill and a copy of rec of its own.

@@ -48,7 +48,9 @@ func init() {
 		ParseTrace: parseTrace,
 		LoadTrace:  loadTrace,
 		LoadNamed:  loadNamedTrace,
-		OnBounded:  func(t *Traces, pattern string, fn func(*Trace)) { t.on(pattern, fn, true) },
+		OnBounded: func(t *Traces, pattern string, fn func(*Trace), borrows bool) {
+			t.on(pattern, fn, true, borrows)
+		},
 	}
 }
 

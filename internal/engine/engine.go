@@ -174,6 +174,7 @@ type handler struct {
 	fn      func(*script.Trace)
 	kind    *callKind // nil for native handlers, which are not script code
 	bounded bool      // ends by construction: see OnBounded
+	borrows bool      // keeps nothing of its trace: see OnBounded (native handlers: false)
 	slow    uint8     // its inline calls in a row that took over inlineBudget
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -49,11 +50,14 @@ const (
 	inlineSlowShare = 1000
 )
 
+var _ scripthost.BoundedHost = (*Engine)(nil)
+
 // OnBounded is On for a handler the sandbox proved to end in a bounded
-// number of steps: Inline may run it on its caller's goroutine.
-func (e *Engine) OnBounded(pattern string, fn func(*script.Trace)) error {
+// number of steps: Inline may run it on its caller's goroutine; and, if
+// borrows (it keeps nothing of its trace), hand it a trace that is reused.
+func (e *Engine) OnBounded(pattern string, fn func(*script.Trace), borrows bool) error {
 	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
-	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true}); err != nil {
+	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true, borrows: borrows}); err != nil {
 		return err
 	}
 	e.bounded.Store(true)
@@ -66,13 +70,16 @@ func (e *Engine) OnBounded(pattern string, fn func(*script.Trace)) error {
 // count of traces on their way to Dispatch), and every handler of that
 // name is bounded (OnBounded) or native. Then mk makes the trace, with the
 // engine's lock held, and Inline returns true once the handlers have run
-// (or if mk returned nil: a record that does not load). Otherwise it
+// (or if mk returned nil: a record that does not load). borrowed tells mk
+// that every handler of the trace borrows it (OnBounded): it may return
+// one it reuses, which no handler keeps past its call, rather than one of
+// its own. Otherwise it
 // returns false at once and the caller queues the trace, which keeps
 // each goroutine's traces in the order it fired them.
 //
 // Inline is safe for concurrent use. It never waits: not for the lock,
 // nor for the engine goroutine.
-func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trace) bool {
+func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool) *script.Trace) bool {
 	if !e.bounded.Load() || e.inlineOff.Load() || e.lockWanted.Load() || e.pending.Load() != 0 || ahead.Load() != 0 {
 		return false
 	}
@@ -88,10 +95,13 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 	if len(idx) == 0 {
 		return false // the queue finds no handler either, and says nothing
 	}
+	borrowed := true
 	for _, i := range idx {
-		if h := e.handlers[i]; h.kind != nil && !h.bounded {
+		h := &e.handlers[i]
+		if h.kind != nil && !h.bounded {
 			return false
 		}
+		borrowed = borrowed && h.borrows
 	}
 	// Monotonic readings only (time.Since of a base reads one clock;
 	// time.Now reads two): two a trace with one handler.
@@ -99,7 +109,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func() *script.Trac
 	e.inlineSince.Store(max(int64(start), 1))
 	end := start
 	var faults []string // reported once the call is over: Output may take its time
-	if t := mk(); t != nil {
+	if t := mk(borrowed); t != nil {
 		last := start
 		for _, i := range idx {
 			h := e.handlers[i]

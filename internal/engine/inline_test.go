@@ -60,8 +60,8 @@ func inlineSoon(e *Engine, name string, ahead *atomic.Int64) bool {
 	}
 }
 
-func trace(name string) func() *script.Trace {
-	return func() *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
+func trace(name string) func(bool) *script.Trace {
+	return func(bool) *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
 }
 
 // TestInline: a bounded handler runs on the caller's goroutine; a handler
@@ -156,7 +156,7 @@ func Remote(traces *script.Traces) {
 			sub := jstrace.Subscribe(nil, 4096)
 			defer sub.Close()
 			for i := 1; i <= each; i++ {
-				mk := func() *script.Trace { return parsed(t, sub, "g:"+name, i) }
+				mk := func(bool) *script.Trace { return parsed(t, sub, "g:"+name, i) }
 				if i%64 == 0 {
 					// Let the queue drain (however loaded the machine), so
 					// that some of the next traces can go inline.
@@ -170,7 +170,7 @@ func Remote(traces *script.Traces) {
 				}
 				mu.Lock()
 				ahead.Add(1)
-				if err := e.Dispatch(Batch{Traces: []*script.Trace{mk()}}); err != nil {
+				if err := e.Dispatch(Batch{Traces: []*script.Trace{mk(false)}}); err != nil {
 					t.Error(err)
 				}
 				ahead.Add(-1)

@@ -14,6 +14,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
 
@@ -175,6 +176,7 @@ type handlerSpec struct {
 	params   *ast.FieldList
 	body     *ast.BlockStmt
 	captured []*types.Var // the shared variables, in the order their addresses are passed
+	borrows  bool         // the handler keeps nothing of its trace (see borrows)
 	halt     *halt.Switch // the interpreter's, once bound: see halted
 	name     string       // the handler's name in a panic's trail: main.Remote.func, main.f
 	fset     *token.FileSet
@@ -220,6 +222,7 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 		}
 	}
 	spec.captured = c.captured
+	spec.borrows = borrows(info, spec.params, spec.body)
 	return spec, nil
 }
 
@@ -412,26 +415,26 @@ func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
 	}
 }
 
-// useCompiled hands the interpreter guard.Compiled, which binds the
-// compiled handlers of specs to the variables they share with the script
-// as the script registers them: the interpreted function, if binding
-// fails.
+// useCompiled hands the interpreter guard.OnCompiled, which binds the
+// compiled handler k of specs to the variables it shares with the script
+// (at ptrs) as the script registers it, and registers it as bounded, and
+// borrowing its trace if it does: the interpreted function fn, bounded
+// and not borrowing, if binding fails.
 func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	for _, spec := range specs {
 		spec.halt, spec.fset, spec.stderr = x.halt, x.i.FileSet(), x.stderr
 	}
-	compiled := func(fn func(*script.Trace), k int, ptrs ...any) func(*script.Trace) {
-		if k < 0 || k >= len(specs) {
-			return fn
+	onCompiled := func(t *script.Traces, pattern string, fn func(*script.Trace), k int, ptrs ...any) {
+		if k >= 0 && k < len(specs) {
+			if h, err := specs[k].bind(ptrs); err == nil {
+				x.bound.Add(1)
+				scripthost.OnBounded(t, pattern, h, specs[k].borrows)
+				return
+			}
 		}
-		h, err := specs[k].bind(ptrs)
-		if err != nil {
-			return fn
-		}
-		x.bound.Add(1)
-		return h
+		scripthost.OnBounded(t, pattern, fn, false)
 	}
-	return x.i.Use(interp.Exports{guardPath + "/guard": {"Compiled": reflect.ValueOf(compiled)}})
+	return x.i.Use(interp.Exports{guardPath + "/guard": {"OnCompiled": reflect.ValueOf(onCompiled)}})
 }
 
 // CompiledHandlers returns how many handlers the script registered so far

@@ -66,9 +66,9 @@ var inlinePackages = map[string]bool{
 // inlineHandlers rewrites the traces.On calls of f whose handler is
 // bounded into guard.OnBounded calls, and reports whether it rewrote any.
 // Those whose handler also compiles (compile.go), with natives from
-// natives, get it compiled: guard.OnBounded(traces, p,
-// guard.Compiled(fn, k, &v...)), where k indexes the returned specs and
-// the v are the variables the handler shares with the script.
+// natives, get it compiled: guard.OnCompiled(traces, p, fn, k, &v...),
+// where k indexes the returned specs and the v are the variables the
+// handler shares with the script.
 func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name string) (reflect.Value, bool)) (found bool, specs []*handlerSpec) {
 	if info == nil {
 		return false, nil
@@ -92,11 +92,11 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 			continue // interpreted
 		}
 		fn := call.Args[2]
-		args := []ast.Expr{fn, &ast.BasicLit{ValuePos: fn.Pos(), Kind: token.INT, Value: strconv.Itoa(len(specs))}}
+		call.Fun.(*ast.SelectorExpr).Sel.Name = "OnCompiled"
+		call.Args = append(call.Args, &ast.BasicLit{ValuePos: fn.Pos(), Kind: token.INT, Value: strconv.Itoa(len(specs))})
 		for _, v := range spec.captured {
-			args = append(args, &ast.UnaryExpr{OpPos: fn.Pos(), Op: token.AND, X: &ast.Ident{NamePos: fn.Pos(), Name: v.Name()}})
+			call.Args = append(call.Args, &ast.UnaryExpr{OpPos: fn.Pos(), Op: token.AND, X: &ast.Ident{NamePos: fn.Pos(), Name: v.Name()}})
 		}
-		call.Args[2] = &ast.CallExpr{Fun: &ast.SelectorExpr{X: &ast.Ident{NamePos: fn.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: fn.Pos(), Name: "Compiled"}}, Lparen: fn.Pos(), Args: args, Rparen: fn.End()}
 		specs = append(specs, spec)
 	}
 	return found, specs

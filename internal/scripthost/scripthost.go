@@ -69,9 +69,10 @@ func LoadNamedTrace(t *script.Trace, rec []byte, name string, o Origin) error {
 }
 
 // OnBounded is t.On for a handler the sandbox proved to end in a bounded
-// number of steps; a host that is a BoundedHost is told so.
-func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace)) {
-	ctors.OnBounded(t, pattern, fn)
+// number of steps, and, if borrows, to keep nothing of its trace; a host
+// that is a BoundedHost is told so.
+func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace), borrows bool) {
+	ctors.OnBounded(t, pattern, fn, borrows)
 }
 
 // A BoundedHost is a Host that runs handlers which end by construction

@@ -101,17 +101,21 @@ type Constructors[T, TS any] struct {
 	// rather than a copy of the record's.
 	LoadNamed func(t *T, rec []byte, name string, o Origin) error
 	// OnBounded is Traces.On for a handler the sandbox proved to end in
-	// a bounded number of steps: a host that is a BoundedHost is told.
-	OnBounded func(ts *TS, pattern string, fn func(*T))
+	// a bounded number of steps: a host that is a BoundedHost is told,
+	// with borrows (see BoundedHost).
+	OnBounded func(ts *TS, pattern string, fn func(*T), borrows bool)
 }
 
 // A BoundedHost is a Host that can run handlers which end by
 // construction (no loop, no recursion, no call of a function value: see
 // the sandbox) other than as it runs the rest: the agent, on the goroutine
-// that fires the probe. OnBounded is On for them.
+// that fires the probe. OnBounded is On for them; borrows says that fn
+// keeps nothing of the trace it is given once it returns (the sandbox
+// proved that the trace is only read, never stored or passed on), so
+// that the host may hand it a trace, and record, that it reuses.
 type BoundedHost[T any] interface {
 	Host[T]
-	OnBounded(pattern string, fn func(*T)) error
+	OnBounded(pattern string, fn func(*T), borrows bool) error
 }
 
 // Script holds package script's Constructors[script.Trace, script.Traces],

@@ -1,0 +1,116 @@
+package sandbox
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/script"
+)
+
+// lendingHost is a BoundedHost that does what the agent does with a
+// handler that borrows its trace: it hands it the same Trace, refilled,
+// event after event. Others get a trace of their own each time.
+type lendingHost struct {
+	recordingHost
+	borrows []bool // of the bounded handlers, which come first
+	lent    script.Trace
+}
+
+func (h *lendingHost) OnBounded(p string, fn func(*script.Trace), borrows bool) error {
+	h.borrows = append(h.borrows, borrows)
+	return h.On(p, fn)
+}
+
+// fire hands handler i the event of rec as its host would.
+func (h *lendingHost) fire(t *testing.T, i int, rec []byte) {
+	t.Helper()
+	tr := new(script.Trace)
+	if h.borrows[i] {
+		tr = &h.lent
+	}
+	if err := scripthost.LoadTrace(tr, rec, scripthost.Origin{}); err != nil {
+		t.Fatal(err)
+	}
+	h.handlers[i](tr)
+}
+
+// A compiled handler that only reads its trace's fields and getters
+// borrows it; one that stores it, passes it on or uses it any other way
+// keeps it, and sees what it kept unchanged when the host lends the next
+// trace to the others.
+func TestCompiledHandlersBorrowOnlyWhatTheyRead(t *testing.T) {
+	const src = `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var n, bad, sum int
+var last *script.Trace
+var worst time.Duration
+
+func id(t *script.Trace) int { return t.Int("i") }
+
+func Remote(traces *script.Traces) {
+	traces.On("x", func(t *script.Trace) {
+		%s
+	})
+	traces.On("dump", func(t *script.Trace) {
+		for i := 0; i < 1; i++ {
+		}
+		traces.Log(n, bad, sum)
+	})
+}
+`
+	for _, c := range []struct {
+		body    string
+		borrows bool
+	}{
+		{`n++; sum += t.Int("i"); if d := time.Since(t.Time); d > worst { worst = d }`, true},
+		{`if t.Has("i") && t.Str("path") != "" { n++; sum += t.Int("i") }; traces.Log(t.Name)`, true},
+		{`n++; sum += t.Int("i"); last = t`, false},
+		{`if n > 0 && t.Int("i") != last.Int("i")+1 { bad++ }; n++; sum += t.Int("i"); last = t`, false},
+		{`n++; sum += id(t)`, false},
+		{`n++; sum += t.Int("i"); traces.Log(t)`, false},
+	} {
+		t.Run(c.body, func(t *testing.T) {
+			h := &lendingHost{}
+			x, err := New(Options{Stdout: &h.out})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := x.Load("b.go", []byte(fmt.Sprintf(src, c.body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Remote(scripthost.NewTraces(h))
+			if x.CompiledHandlers() != 1 || len(h.borrows) != 1 {
+				t.Fatalf("%d handlers compiled, %d bounded; want the first of two, only", x.CompiledHandlers(), len(h.borrows))
+			}
+			if h.borrows[0] != c.borrows {
+				t.Errorf("borrows %v, want %v", h.borrows[0], c.borrows)
+			}
+			sub := jstrace.Subscribe(nil, 1<<20)
+			defer sub.Close()
+			for i := 1; i <= 20; i++ {
+				sub.Emit("x", "i", i, "path", strings.Repeat("p", i))
+				rec, _, err := protocol.NextRecord(sub.Read(nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.fire(t, 0, rec)
+			}
+			h.out.Reset()
+			h.handlers[1](&script.Trace{})
+			if got, want := h.out.String(), "[1] 20 0 210\n"; got != want {
+				t.Errorf("dump %q, want %q", got, want)
+			}
+		})
+	}
+}
