@@ -96,15 +96,8 @@ func Remote(traces *script.Traces) {
 			if h.borrows[0] != c.borrows {
 				t.Errorf("borrows %v, want %v", h.borrows[0], c.borrows)
 			}
-			sub := jstrace.Subscribe(nil, 1<<20)
-			defer sub.Close()
 			for i := 1; i <= 20; i++ {
-				sub.Emit("x", "i", i, "path", strings.Repeat("p", i))
-				rec, _, err := protocol.NextRecord(sub.Read(nil))
-				if err != nil {
-					t.Fatal(err)
-				}
-				h.fire(t, 0, rec)
+				h.fire(t, 0, recordWith(t, "i", i, "path", strings.Repeat("p", i)))
 			}
 			h.out.Reset()
 			h.handlers[1](&script.Trace{})
@@ -113,4 +106,27 @@ func Remote(traces *script.Traces) {
 			}
 		})
 	}
+}
+
+// recordWith returns the record of an event of probe x with fields kv.
+func recordWith(t *testing.T, kv ...any) []byte {
+	t.Helper()
+	sub := jstrace.Subscribe(nil, 1<<16)
+	defer sub.Close()
+	sub.Emit("x", kv...)
+	rec, _, err := protocol.NextRecord(sub.Read(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
+}
+
+// traceWith returns a trace of probe x with fields kv.
+func traceWith(t *testing.T, kv ...any) *script.Trace {
+	t.Helper()
+	tr, err := scripthost.ParseTrace(recordWith(t, kv...), scripthost.Origin{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
 }

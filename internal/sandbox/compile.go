@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/token"
@@ -229,6 +230,9 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 // bind compiles the handler again over the shared variables at ptrs (the
 // addresses the rewritten call passes, in spec.captured's order).
 func (spec *handlerSpec) bind(ptrs []any) (func(*script.Trace), error) {
+	if spec.info == nil {
+		return nil, errors.New("settled: the handler is interpreted")
+	}
 	if len(ptrs) != len(spec.captured) {
 		return nil, fmt.Errorf("%d shared variables, want %d", len(ptrs), len(spec.captured))
 	}
@@ -424,17 +428,32 @@ func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	for _, spec := range specs {
 		spec.halt, spec.fset, spec.stderr = x.halt, x.i.FileSet(), x.stderr
 	}
+	x.specs = specs
 	onCompiled := func(t *script.Traces, pattern string, fn func(*script.Trace), k int, ptrs ...any) {
-		if k >= 0 && k < len(specs) {
-			if h, err := specs[k].bind(ptrs); err == nil {
+		if k >= 0 && k < len(x.specs) {
+			if h, err := x.specs[k].bind(ptrs); err == nil {
 				x.bound.Add(1)
-				scripthost.OnBounded(t, pattern, h, specs[k].borrows)
+				scripthost.OnBounded(t, pattern, h, x.specs[k].borrows)
 				return
 			}
 		}
 		scripthost.OnBounded(t, pattern, fn, false)
 	}
 	return x.i.Use(interp.Exports{guardPath + "/guard": {"OnCompiled": reflect.ValueOf(onCompiled)}})
+}
+
+// settle lets go of what compiling handlers needs once the script's entry
+// point has run, where scripts register their handlers: the check's types
+// and the cache of the host's they belong to (hostCache), which every
+// collection of the service would otherwise mark again while the session
+// lasts. A handler registered later (from an Every callback, say) runs
+// interpreted, bounded as before: the same semantics, at the
+// interpreter's cost.
+func (x *Interp) settle() {
+	for _, spec := range x.specs {
+		spec.info, spec.decls, spec.natives, spec.params, spec.body, spec.captured = nil, nil, nil, nil, nil, nil
+	}
+	x.specs, x.host = nil, nil
 }
 
 // CompiledHandlers returns how many handlers the script registered so far

@@ -3,6 +3,8 @@ package sandbox
 import (
 	"runtime"
 	"testing"
+
+	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
 
 const cacheScript = `package main
@@ -73,10 +75,10 @@ func Remote(traces *script.Traces) {
 }
 `
 
-// Compiled handlers keep their check's types, and so the cache they came
-// from: the interpreter holds it, so that a session attached meanwhile
-// shares it instead of building a copy beside it, and lets it go with
-// itself.
+// Compiling handlers needs their check's types, and so the cache they came
+// from: until the script's entry point has run, the interpreter holds it,
+// so that a session attached meanwhile shares it instead of building a
+// copy beside it, and lets it go with itself.
 func TestHostCacheSharedWithCompiledHandlers(t *testing.T) {
 	x, err := New(Options{})
 	if err != nil {
@@ -99,4 +101,62 @@ func TestHostCacheSharedWithCompiledHandlers(t *testing.T) {
 	if hostCaches.current.Value() != nil {
 		t.Fatal("the host's types outlived the interpreter that held them")
 	}
+}
+
+const settleScript = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+var n int
+
+func count(traces *script.Traces) { traces.On("x", func(t *script.Trace) { n += t.Int("v") }) }
+
+func Remote(traces *script.Traces) { count(traces) }
+
+func Local(traces *script.Traces) {
+	count(traces)
+	traces.OnCleanup(func() { traces.Log(n) })
+}
+`
+
+// Once the script's entry point has run, its compiled handlers keep
+// nothing of the check: the host's types are freed while the session
+// lasts, and a handler registered afterwards runs interpreted, with the
+// same effect.
+func TestHostCacheReleasedOnceEntryRan(t *testing.T) {
+	x, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := x.Load("s.go", []byte(settleScript))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &recordingHost{}
+	s.Remote(scripthost.NewTraces(h))
+	if x.CompiledHandlers() != 1 || x.host != nil {
+		t.Fatalf("%d handlers compiled, cache held %v; want 1, none", x.CompiledHandlers(), x.host != nil)
+	}
+	runtime.GC()
+	runtime.GC()
+	if hostCaches.current.Value() != nil {
+		t.Error("the host's types outlived the script's entry point")
+	}
+	s.Local(scripthost.NewTraces(h)) // registers the same handler again, interpreted
+	if x.CompiledHandlers() != 1 || len(h.handlers) != 2 {
+		t.Fatalf("%d handlers compiled of %d; want 1 of 2", x.CompiledHandlers(), len(h.handlers))
+	}
+	for i := 1; i <= 3; i++ {
+		tr := traceWith(t, "v", i)
+		h.handlers[0](tr)
+		h.handlers[1](tr)
+	}
+	h.out.Reset()
+	for _, f := range h.cleanups {
+		f()
+	}
+	if got := h.out.String(); got != "[1] 12\n" {
+		t.Errorf("the handlers counted %q, want 12 from both", got)
+	}
+	runtime.KeepAlive(x)
 }

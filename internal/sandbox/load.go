@@ -75,7 +75,8 @@ type Interp struct {
 	i   *interp.Interpreter
 	pol policy
 	// host is the cache of the host's types the check used, held while
-	// compiled handlers keep the check's types (their specs' info): a
+	// handlers may still be compiled against the check's types (their
+	// specs' info), until the script's entry point has run (settle): a
 	// session attached meanwhile shares it rather than building its own
 	// copy beside it (see hostCache).
 	host *hostCache
@@ -95,6 +96,9 @@ type Interp struct {
 	halt *halt.Switch
 	// named: see name.
 	named sync.Once
+	// specs are the handlers compiled, until the script's entry point
+	// has run (see settle).
+	specs []*handlerSpec
 	// bound counts the compiled handlers bound (see useCompiled).
 	bound atomic.Int64
 	// noCompile keeps every handler interpreted (tests compare the two).
@@ -287,7 +291,20 @@ func (x *Interp) Run(p *Program) (s *Script, err error) {
 			return nil, ErrorList{{Msg: fmt.Sprintf("%s: Local has type %s, want func(*script.Traces)", filename, v.Type())}}
 		}
 	}
+	s.Remote, s.Local = x.settling(s.Remote), x.settling(s.Local)
 	return s, nil
+}
+
+// settling returns entry, which settles the interpreter once it returns
+// (see settle); nil if entry is nil.
+func (x *Interp) settling(entry func(*script.Traces)) func(*script.Traces) {
+	if entry == nil {
+		return nil
+	}
+	return func(t *script.Traces) {
+		defer x.settle()
+		entry(t)
+	}
 }
 
 // Kill stops the interpreted code running now, loops and recursion
