@@ -144,7 +144,8 @@ type Engine struct {
 
 	// Handlers that may run on the goroutine of their probe (see Inline):
 	// bounded is set once there is one; inlined counts the traces they
-	// were called for there, demoted the handlers sent back to the queue.
+	// were called for there (but for the last few: see unpublished),
+	// demoted the handlers sent back to the queue.
 	bounded     atomic.Bool
 	inlineOff   atomic.Bool  // too many slow calls: none inline any more
 	inlineSince atomic.Int64 // when the running inline call began (since wallBase), 0 if none
@@ -158,8 +159,9 @@ type Engine struct {
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
 	// its work, or Inline.
-	mu        sync.Mutex
-	slowCalls int // Inline's calls that took over inlineBudget
+	mu          sync.Mutex
+	slowCalls   int // Inline's calls that took over inlineBudget
+	unpublished unpublished
 	handlers  []handler
 	routes    map[string][]int // trace name → indexes into handlers
 	timers    timers
@@ -355,6 +357,7 @@ func (e *Engine) stretch(fn func()) {
 		e.lockWanted.Store(false)
 	}
 	defer e.mu.Unlock()
+	e.publishInline()
 	e.pins.pin()
 	defer e.pins.unpin()
 	fn()

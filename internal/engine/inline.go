@@ -129,7 +129,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool)
 					h.bounded = false
 					e.demoted.Add(1)
 				}
-				if e.slowCalls++; e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load() {
+				if e.slowCalls++; e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load()+e.unpublished.traces {
 					e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
 				}
 			}
@@ -138,13 +138,15 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool)
 				faults = append(faults, fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
 		}
-		e.inlined.Add(1)
+		e.unpublished.traces++
 	}
 	e.inlineSince.Store(0)
 	if end == start { // no handler timed: a native one, or no trace
 		end = time.Since(wallBase)
 	}
-	e.pins.account(end - start)
+	if u := &e.unpublished; u.add(end-start) || faults != nil {
+		e.publishInline()
+	}
 	for _, f := range faults {
 		e.out.Fault(f)
 	}
@@ -152,8 +154,58 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool)
 }
 
 // Inlined returns how many traces Inline handled, and how many handlers
-// it sent to the queue for taking longer than inlineBudget.
-func (e *Engine) Inlined() (traces, demoted uint64) { return e.inlined.Load(), e.demoted.Load() }
+// it sent to the queue for taking longer than inlineBudget. If script
+// code runs at that moment, up to publishEvery of the latest traces may
+// be missing.
+func (e *Engine) Inlined() (traces, demoted uint64) {
+	if e.mu.TryLock() {
+		e.publishInline()
+		e.mu.Unlock()
+	}
+	return e.inlined.Load(), e.demoted.Load()
+}
+
+// What Inline counts (the traces, and the time of the calls, which it
+// adds to the engine's CPU and busy time) it publishes in bunches: each
+// publication is four locked instructions on the pinning's counters and
+// one on inlined's, against an inline call's total of four (the lock, and
+// inlineSince set and cleared). A bunch is published once it holds
+// publishEvery traces or publishTime of calls, and at the start of the
+// engine goroutine's every stretch of work (stretch): the budgets, read
+// once a window of a second, miss at most publishTime of it, and
+// nothing once the engine has stopped.
+const (
+	publishEvery = 64
+	publishTime  = 50 * time.Microsecond
+)
+
+// unpublished is what Inline counted and has not published yet; guarded
+// by the engine's lock.
+type unpublished struct {
+	traces uint64
+	calls  uint64
+	time   time.Duration
+}
+
+// add counts the time of one inline call, and reports whether the bunch
+// is due.
+func (u *unpublished) add(d time.Duration) bool {
+	u.calls++
+	u.time += d
+	return u.calls >= publishEvery || u.time >= publishTime
+}
+
+// publishInline adds what Inline counted to the engine's counters; the
+// caller holds the engine's lock.
+func (e *Engine) publishInline() {
+	u := &e.unpublished
+	if u.calls == 0 && u.traces == 0 {
+		return
+	}
+	e.pins.account(u.time)
+	e.inlined.Add(u.traces)
+	*u = unpublished{}
+}
 
 // route returns the indexes of the handlers of traces named name, in
 // order; the engine's lock is held.

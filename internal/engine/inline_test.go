@@ -55,7 +55,8 @@ func Remote(traces *script.Traces) {
 func inlineSoon(e *Engine, name string, ahead *atomic.Int64) bool {
 	for deadline := time.Now().Add(time.Second); ; time.Sleep(time.Millisecond) {
 		if e.Inline(name, ahead, trace(name)) || time.Now().After(deadline) {
-			return e.inlined.Load() > 0
+			n, _ := e.Inlined()
+			return n > 0
 		}
 	}
 }

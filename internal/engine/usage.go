@@ -4,7 +4,9 @@ import "time"
 
 // CPU returns the CPU time the engine goroutine has spent on the script so
 // far (its stretches of work, the running one included), read from the
-// thread CPU clock; 0 where there is none. Hosts add it to other work done
+// thread CPU clock, and the time of handlers run where their probe fired
+// (Inline; but for at most publishTime of the latest calls); 0 where
+// there is none. Hosts add it to other work done
 // for the script, to hold budgets the watchdog does not see. Safe for
 // concurrent use.
 func (e *Engine) CPU() time.Duration { return e.pins.total() }
