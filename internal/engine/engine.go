@@ -162,10 +162,10 @@ type Engine struct {
 	mu          sync.Mutex
 	slowCalls   int // Inline's calls that took over inlineBudget
 	unpublished unpublished
-	handlers  []handler
-	routes    map[string][]int // trace name → indexes into handlers
-	timers    timers
-	cleanups  []func()
+	handlers    []handler
+	routes      map[string][]int // trace name → indexes into handlers
+	timers      timers
+	cleanups    []func()
 
 	stopOnce sync.Once
 }
