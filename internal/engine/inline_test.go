@@ -426,3 +426,35 @@ func Remote(traces *script.Traces) {
 		t.Error("the cleanup did not run")
 	}
 }
+
+// The time of inline calls counts in the engine's CPU and busy time, and
+// the traces in Inlined, published in bunches: a few calls, far under a
+// bunch, count as soon as Inlined publishes them, or the engine's next
+// stretch of work; the time counted is no more than the calls took.
+func TestInlineCountsPublished(t *testing.T) {
+	e, err := Start("s.go", []byte(inlineSrc), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	if !inlineSoon(e, "fast:a", &ahead) {
+		t.Fatal("a bounded handler was not run inline")
+	}
+	n0, _ := e.Inlined()
+	cpu0, busy0 := e.CPU(), e.Busy()
+	var took time.Duration
+	const calls = 5
+	for range calls {
+		start := time.Now()
+		if !e.Inline("fast:b", &ahead, trace("fast:b")) {
+			t.Fatal("not inline")
+		}
+		took += time.Since(start)
+	}
+	n, _ := e.Inlined()
+	cpu, busy := e.CPU()-cpu0, e.Busy()-busy0
+	if n-n0 != calls || cpu <= 0 || busy <= 0 || cpu > took || busy > took {
+		t.Errorf("%d traces inline, CPU %v, busy %v; want %d, both in (0, %v]", n-n0, cpu, busy, calls, took)
+	}
+}
