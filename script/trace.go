@@ -51,6 +51,8 @@ func init() {
 		OnBounded: func(t *Traces, pattern string, fn func(*Trace), borrows bool) {
 			t.on(pattern, fn, true, borrows)
 		},
+		Fields:  fieldsReader,
+		Getters: getters,
 	}
 }
 
@@ -178,8 +180,10 @@ func keyIs(k []byte, key string) bool {
 // Get returns the value of the field key, decoded (see Trace for the Go
 // types), or nil if it is missing. When a key appears more than once,
 // the last one wins.
-func (t *Trace) Get(key string) any {
-	v := t.lookup(key)
+func (t *Trace) Get(key string) any { return decodeOf(t.lookup(key)) }
+
+// decodeOf is Get of an encoded value (nil: missing).
+func decodeOf(v []byte) any {
 	if v == nil {
 		return nil
 	}
@@ -202,11 +206,8 @@ type scalar struct {
 	f    float64
 }
 
-// scalar decodes the field key if it is a number, a duration, a time or a
-// bool; kind is 0xff if it is missing or of another kind.
-func (t *Trace) scalar(key string) scalar { return scalarOf(t.lookup(key)) }
-
-// scalarOf decodes an encoded value as Trace.scalar does.
+// scalarOf decodes an encoded value if it is a number, a duration, a time
+// or a bool; kind is 0xff if it is missing (nil) or of another kind.
 func scalarOf(v []byte) scalar {
 	if len(v) == 0 {
 		return scalar{kind: 0xff}
@@ -232,8 +233,12 @@ func scalarOf(v []byte) scalar {
 
 // Int returns the field key as an int: integers (signed or not), and
 // durations in nanoseconds; floats are truncated.
-func (t *Trace) Int(key string) int {
-	switch s := t.scalar(key); s.kind {
+func (t *Trace) Int(key string) int { return intOf(t.lookup(key)) }
+
+// intOf is Int of an encoded value (nil: missing), and so on for the
+// getters below: what compiled handlers read fields with.
+func intOf(v []byte) int {
+	switch s := scalarOf(v); s.kind {
 	case protocol.KindInt, protocol.KindDuration:
 		return int(s.i)
 	case protocol.KindUint:
@@ -245,8 +250,10 @@ func (t *Trace) Int(key string) int {
 }
 
 // Uint returns the field key as a uint.
-func (t *Trace) Uint(key string) uint {
-	switch s := t.scalar(key); s.kind {
+func (t *Trace) Uint(key string) uint { return uintOf(t.lookup(key)) }
+
+func uintOf(v []byte) uint {
+	switch s := scalarOf(v); s.kind {
 	case protocol.KindUint:
 		return uint(s.u)
 	case protocol.KindInt:
@@ -258,8 +265,10 @@ func (t *Trace) Uint(key string) uint {
 }
 
 // Float returns the field key as a float64: floats and integers.
-func (t *Trace) Float(key string) float64 {
-	switch s := t.scalar(key); s.kind {
+func (t *Trace) Float(key string) float64 { return floatOf(t.lookup(key)) }
+
+func floatOf(v []byte) float64 {
+	switch s := scalarOf(v); s.kind {
 	case protocol.KindFloat:
 		return s.f
 	case protocol.KindInt:
@@ -272,8 +281,10 @@ func (t *Trace) Float(key string) float64 {
 
 // Str returns the field key as a string: strings and error texts as they
 // are, any other value formatted with fmt, "" if missing.
-func (t *Trace) Str(key string) string {
-	switch x := t.Get(key).(type) {
+func (t *Trace) Str(key string) string { return strOf(t.lookup(key)) }
+
+func strOf(v []byte) string {
+	switch x := decodeOf(v).(type) {
 	case nil:
 		return ""
 	case string:
@@ -288,12 +299,16 @@ func (t *Trace) Str(key string) string {
 }
 
 // Bool returns the field key as a bool.
-func (t *Trace) Bool(key string) bool { return t.scalar(key).kind == protocol.KindTrue }
+func (t *Trace) Bool(key string) bool { return boolOf(t.lookup(key)) }
+
+func boolOf(v []byte) bool { return scalarOf(v).kind == protocol.KindTrue }
 
 // Dur returns the field key as a time.Duration: durations, and integers
 // taken as nanoseconds.
-func (t *Trace) Dur(key string) time.Duration {
-	switch s := t.scalar(key); s.kind {
+func (t *Trace) Dur(key string) time.Duration { return durOf(t.lookup(key)) }
+
+func durOf(v []byte) time.Duration {
+	switch s := scalarOf(v); s.kind {
 	case protocol.KindDuration, protocol.KindInt:
 		return time.Duration(s.i)
 	case protocol.KindUint:
@@ -304,8 +319,10 @@ func (t *Trace) Dur(key string) time.Duration {
 
 // TimeField returns the field key as a time.Time (not the trace's own
 // time, which is t.Time).
-func (t *Trace) TimeField(key string) time.Time {
-	tm, _ := t.Get(key).(time.Time)
+func (t *Trace) TimeField(key string) time.Time { return timeOf(t.lookup(key)) }
+
+func timeOf(v []byte) time.Time {
+	tm, _ := decodeOf(v).(time.Time)
 	return tm
 }
 

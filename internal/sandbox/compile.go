@@ -210,6 +210,7 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 	default:
 		return nil, &notCompiled{fn.Pos(), "the handler is a function value"}
 	}
+	spec.borrows = borrows(info, spec.params, spec.body)
 	c := spec.compiler(nil)
 	if _, err := c.handler(); err != nil {
 		return nil, err
@@ -223,7 +224,6 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 		}
 	}
 	spec.captured = c.captured
-	spec.borrows = borrows(info, spec.params, spec.body)
 	return spec, nil
 }
 
@@ -263,6 +263,7 @@ type compiler struct {
 	captured []*types.Var                  // shared variables, in the order met
 	fn       *funcCtx                      // the function being compiled
 	cur      **site                        // the site running now, set by each statement
+	fields   *fields                       // the handler's trace's fields it reads in one pass, if it borrows the trace
 	fnName   string                        // the name of the function being compiled
 }
 
@@ -351,6 +352,9 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 			if tp, err = c.local(ps[0], v); err != nil {
 				return nil, err
 			}
+			if c.spec.borrows {
+				c.fields = &fields{param: v}
+			}
 		}
 	}
 	c.fn = &funcCtx{}
@@ -358,6 +362,7 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 	if err != nil {
 		return nil, err
 	}
+	f := c.fields.ready()
 	var tptr **script.Trace
 	if tp != nil {
 		tptr = (**script.Trace)(tp.p)
@@ -371,6 +376,10 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 		defer func() { // one defer a call: this is the hot path
 			if tptr != nil {
 				*tptr = nil // keep no trace alive between calls
+			}
+			if f != nil && f.done {
+				clear(f.vals) // nor its record
+				f.done = false
 			}
 			if r := recover(); r != nil {
 				spec.trail(*cur)

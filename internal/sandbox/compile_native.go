@@ -16,6 +16,9 @@ func (c *compiler) method(e *ast.CallExpr, r expr, name string, args []expr) (ex
 		if len(args) != 1 || args[0].k != kStr {
 			break
 		}
+		if x, ok := c.fieldRead(e, name); ok {
+			return x, true, nil
+		}
 		t, k := r.tr, args[0].s
 		switch name {
 		case "Int":

@@ -159,6 +159,16 @@ func note(traces *script.Traces, s string) { traces.Log("note", s, len(s)) }`, `
 		}`, true},
 	{"fields", "", `s = t.Name + t.Hostname + t.Title
 		n += t.PID`, true},
+	{"getters of one trace read in one pass", "", `if t.Has("_pid") || t.Has("pid") {
+			g += t.Int("_pid") + t.Int("pid") + t.Int("")
+		}
+		n += t.Int("status") + int(t.Dur("duration")/time.Microsecond) + int(t.Float("ratio"))
+		s += t.Str("path") + t.Str("status") + t.Str("nothing")
+		if t.Bool("slow") && t.Int("status") > 0 {
+			errors++
+		}
+		last = t.TimeField("nothing")
+		total += t.Dur("status")`, true},
 	// Not compiled: interpreted, inline as before.
 	{"a script function setting a package variable", `func inc() int { g++; return 1 }`, `n = g + inc()`, false},
 	{"a named result", `func acc(x int) (r int) { r += x; return }`, `n = acc(1)`, false},
@@ -240,6 +250,9 @@ func compileTraces(t *testing.T) []*script.Trace {
 		}
 		if i%11 == 0 {
 			kv = append(kv, "slow", true)
+		}
+		if i%13 == 5 { // a key twice (the last wins), and one presented as "_pid"
+			kv = append(kv, "status", 299+i, "pid", i, "", i)
 		}
 		sub.Emit("x", kv...)
 		rec, _, err := protocol.NextRecord(sub.Read(nil))

@@ -78,3 +78,12 @@ func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace), borrows
 // A BoundedHost is a Host that runs handlers which end by construction
 // its own way (see link.BoundedHost).
 type BoundedHost = link.BoundedHost[script.Trace]
+
+// TraceFields returns a reader of the fields keys of a trace in one pass,
+// each value as the getters would read it for its key, nil if missing
+// (see link.Constructors.Fields): what compiled handlers read their
+// trace's fields with, decoding them with Getters.
+func TraceFields(keys []string) func(t *script.Trace, vals [][]byte) { return ctors.Fields(keys) }
+
+// Getters decode a field's encoded value as the Trace's getters do.
+var Getters = ctors.Getters

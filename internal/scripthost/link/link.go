@@ -104,6 +104,27 @@ type Constructors[T, TS any] struct {
 	// a bounded number of steps: a host that is a BoundedHost is told,
 	// with borrows (see BoundedHost).
 	OnBounded func(ts *TS, pattern string, fn func(*T), borrows bool)
+	// Fields returns a function that reads the fields keys (as scripts
+	// name them) of a trace in one pass: vals[i] (len(keys) of them) is
+	// then the encoded value the getters would read for keys[i], nil if
+	// the trace has none. vals alias the trace's record.
+	Fields func(keys []string) func(t *T, vals [][]byte)
+	// Getters decode such values as the Trace's getters do.
+	Getters Getters
+}
+
+// Getters are the Trace's getters of the same names, reading a field's
+// encoded value (nil if missing) rather than looking the field up; Time
+// is TimeField.
+type Getters struct {
+	Int   func([]byte) int
+	Uint  func([]byte) uint
+	Float func([]byte) float64
+	Dur   func([]byte) time.Duration
+	Bool  func([]byte) bool
+	Str   func([]byte) string
+	Time  func([]byte) time.Time
+	Has   func([]byte) bool
 }
 
 // A BoundedHost is a Host that can run handlers which end by
