@@ -463,6 +463,9 @@ func (x *Interp) settle() {
 		spec.info, spec.decls, spec.natives, spec.params, spec.body, spec.captured = nil, nil, nil, nil, nil, nil
 	}
 	x.specs, x.host = nil, nil
+	for path := range x.used {
+		x.used[path] = nil // handed over (yaegi copied it); compiling natives no more
+	}
 }
 
 // CompiledHandlers returns how many handlers the script registered so far
