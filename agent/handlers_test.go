@@ -9,7 +9,9 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/agent"
+	"github.com/jstrace-go/jstrace/internal/client"
 	"github.com/jstrace-go/jstrace/internal/protocol"
+	"github.com/jstrace-go/jstrace/script"
 )
 
 // The handler checks that each goroutine's events come in the order it
@@ -61,6 +63,20 @@ func TestHandlersInlineAndQueuedKeepOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	r, stats := result(t, c, rec)
+	n, bad := r.Int("n"), r.Int("bad")
+	if stats.Dropped != 0 || stats.HandlerDropped != 0 {
+		t.Skipf("events dropped (%d, %d): the machine is too slow for this test", stats.Dropped, stats.HandlerDropped)
+	}
+	if n != goroutines*each || bad != 0 {
+		t.Errorf("the handler saw %d events, %d out of order; want %d, none", n, bad, goroutines*each)
+	}
+}
+
+// result stops the session of c and returns the one trace it sent, the
+// script's "result", and the session's stats.
+func result(t *testing.T, c *client.Conn, rec *recorder) (*script.Trace, protocol.Stats) {
+	t.Helper()
 	c.Stop()
 	stats, err := c.Wait(10 * time.Second)
 	if err != nil {
@@ -71,13 +87,7 @@ func TestHandlersInlineAndQueuedKeepOrder(t *testing.T) {
 	if len(rec.traces) != 1 || rec.traces[0].Name != "result" {
 		t.Fatalf("got %d traces, want the script's result", len(rec.traces))
 	}
-	n, bad := rec.traces[0].Int("n"), rec.traces[0].Int("bad")
-	if stats.Dropped != 0 || stats.HandlerDropped != 0 {
-		t.Skipf("events dropped (%d, %d): the machine is too slow for this test", stats.Dropped, stats.HandlerDropped)
-	}
-	if n != goroutines*each || bad != 0 {
-		t.Errorf("the handler saw %d events, %d out of order; want %d, none", n, bad, goroutines*each)
-	}
+	return rec.traces[0], stats
 }
 
 // Two compiled handlers run where their probes fire: one only reads its
@@ -130,17 +140,7 @@ func TestInlineHandlersBorrowWhatTheyOnlyRead(t *testing.T) {
 	for i := 1; i <= n; i++ {
 		keep.Emit("i", i)
 	}
-	c.Stop()
-	stats, err := c.Wait(10 * time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec.mu.Lock()
-	defer rec.mu.Unlock()
-	if len(rec.traces) != 1 || rec.traces[0].Name != "result" {
-		t.Fatalf("got %d traces, want the script's result", len(rec.traces))
-	}
-	r := rec.traces[0]
+	r, stats := result(t, c, rec)
 	if stats.Dropped != 0 || stats.HandlerDropped != 0 {
 		t.Fatalf("events dropped (%d, %d)", stats.Dropped, stats.HandlerDropped)
 	}
