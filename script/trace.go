@@ -30,8 +30,8 @@ import (
 // field is read as t.Int("_pid").
 //
 // A Trace is a copy: it never points into the traced process's memory, and a
-// handler may keep it after returning. It is not modified after it is
-// handed to a handler, so it is safe to read from any goroutine.
+// handler may keep it after returning. It is not modified while a handler
+// can reach it, so it is safe to read from any goroutine.
 type Trace struct {
 	Name     string    // probe name, or the name given to traces.Emit
 	Time     time.Time // when the probe fired, on the traced host's clock

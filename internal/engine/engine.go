@@ -158,7 +158,7 @@ type Engine struct {
 	inlined, demoted atomic.Uint64
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
-	// its work, or Inline.
+	// its work, Inline, or Inlined when it finds mu free.
 	mu          sync.Mutex
 	slowCalls   int // Inline's calls that took over inlineBudget
 	unpublished unpublished

@@ -458,3 +458,77 @@ func TestInlineCountsPublished(t *testing.T) {
 		t.Errorf("%d traces inline, CPU %v, busy %v; want %d, both in (0, %v]", n-n0, cpu, busy, calls, took)
 	}
 }
+
+// Inline lends a trace (tells mk borrowed) only when every handler of its
+// name borrows it: not with a handler that keeps it, nor with a native
+// one (an Aggregation fed traces) beside a borrowing one.
+func TestInlineLendsOnlyToBorrowers(t *testing.T) {
+	const src = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+var n int
+var last *script.Trace
+
+func Remote(traces *script.Traces) {
+	traces.On("read:*", func(t *script.Trace) { n += t.Int("i") })
+	traces.On("keep:*", func(t *script.Trace) { last = t })
+	traces.On("mixed:*", func(t *script.Trace) { n += t.Int("i") })
+	traces.On("mixed:*", func(t *script.Trace) { last = t })
+	traces.Aggregate("agg:*", script.Agg{})
+	traces.On("agg:*", func(t *script.Trace) { n += t.Int("i") })
+}
+`
+	e, err := Start("l.go", []byte(src), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	inlineSoon(e, "read:a", &ahead)
+	for name, want := range map[string]bool{"read:b": true, "keep:b": false, "mixed:b": false, "agg:b": false} {
+		var lent, called bool
+		mk := func(borrowed bool) *script.Trace {
+			lent, called = borrowed, true
+			return &script.Trace{Name: name}
+		}
+		if !e.Inline(name, &ahead, mk) || !called || lent != want {
+			t.Errorf("%s: inline %v, lent %v; want inline, lent %v", name, called, lent, want)
+		}
+	}
+}
+
+// Without Inlined's publication: a bunch is published once it holds
+// publishEvery traces, and what is left at the start of the engine's next
+// stretch of work.
+func TestInlineCountsPublishedInBunches(t *testing.T) {
+	e, err := Start("s.go", []byte(inlineSrc), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	var ahead atomic.Int64
+	if !inlineSoon(e, "fast:a", &ahead) {
+		t.Fatal("a bounded handler was not run inline")
+	}
+	inline := func(calls int) {
+		for range calls {
+			if !e.Inline("fast:b", &ahead, trace("fast:b")) {
+				t.Fatal("not inline")
+			}
+		}
+	}
+	n0, _ := e.Inlined() // all published: the count to start from
+	cpu0 := e.CPU()
+	inline(publishEvery)
+	if n, cpu := e.inlined.Load(), e.CPU(); n == n0 || cpu <= cpu0 {
+		t.Errorf("after a bunch of calls: %d traces published, CPU %v more; want some, more", n-n0, cpu-cpu0)
+	}
+	inline(3)
+	if err := e.Flush(); err != nil { // a stretch of the engine's
+		t.Fatal(err)
+	}
+	if n := e.inlined.Load(); n-n0 != publishEvery+3 {
+		t.Errorf("after a stretch: %d traces published, want %d", n-n0, publishEvery+3)
+	}
+}

@@ -2,7 +2,9 @@ package sandbox
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
+	"slices"
 )
 
 // Handlers that only read their trace borrow it.
@@ -79,13 +81,35 @@ func readOnly(info *types.Info, id *ast.Ident, stack []ast.Node) bool {
 	}
 	switch obj := info.Uses[sel.Sel].(type) {
 	case *types.Var:
-		return obj.IsField()
+		return obj.IsField() && !written(sel, stack[:len(stack)-1])
 	case *types.Func:
 		if len(stack) < 2 || !traceGetters[obj.Name()] {
 			return false
 		}
 		call, isCall := stack[len(stack)-2].(*ast.CallExpr)
 		return isCall && call.Fun == sel
+	}
+	return false
+}
+
+// written reports whether the field selection sel, under the nodes of
+// stack (innermost last), is written or has its address taken (t.PID++,
+// t.Name = s, &t.Time): a handler doing so keeps, or changes, what the
+// host lends it. Compiled handlers do none of these today; the proof
+// does not lean on that.
+func written(sel *ast.SelectorExpr, stack []ast.Node) bool {
+	if len(stack) == 0 {
+		return false
+	}
+	switch p := stack[len(stack)-1].(type) {
+	case *ast.ParenExpr:
+		return true // (t.PID)++: not told apart
+	case *ast.UnaryExpr:
+		return p.Op == token.AND
+	case *ast.IncDecStmt:
+		return p.X == sel
+	case *ast.AssignStmt:
+		return slices.Contains(p.Lhs, ast.Expr(sel))
 	}
 	return false
 }

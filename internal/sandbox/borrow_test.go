@@ -2,6 +2,9 @@ package sandbox
 
 import (
 	"fmt"
+	"go/ast"
+	"go/token"
+	"slices"
 	"strings"
 	"testing"
 
@@ -129,4 +132,91 @@ func traceWith(t *testing.T, kv ...any) *script.Trace {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// The proof refuses a handler that writes its trace's fields or takes
+// their address, whatever the compiler accepts; a read of a field or a
+// getter's result stays a read.
+func TestBorrowsRefusesWrites(t *testing.T) {
+	const src = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+var p *int
+
+func Remote(traces *script.Traces) {
+	traces.On("x", func(t *script.Trace) {
+		%s
+	})
+}
+`
+	for _, c := range []struct {
+		body    string
+		borrows bool
+	}{
+		{`n := t.PID + t.Int("i"); _ = n`, true},
+		{`tm := t.Time; _ = tm`, true},
+		{`p = &t.PID`, false},
+		{`t.PID++`, false},
+		{`(t.PID)++`, false},
+		{`t.Name = "y"`, false},
+		{`t.Name, t.PID = "y", 1`, false},
+	} {
+		ck, err := check(token.NewFileSet(), "b.go", []byte(fmt.Sprintf(src, c.body)), policy{})
+		if err != nil {
+			t.Logf("%s: refused by the checker already: %v", c.body, err)
+			continue
+		}
+		var lit *ast.FuncLit
+		ast.Inspect(ck.file, func(n ast.Node) bool {
+			if l, ok := n.(*ast.FuncLit); ok {
+				lit = l
+			}
+			return lit == nil
+		})
+		if got := borrows(ck.info, lit.Type.Params, lit.Body); got != c.borrows {
+			t.Errorf("%s: borrows %v, want %v", c.body, got, c.borrows)
+		}
+	}
+}
+
+// A handler that borrows its trace reads the fields its getters name in
+// one pass, each key once; one that keeps its trace calls the getters.
+func TestCompiledGettersReadInOnePass(t *testing.T) {
+	const src = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+var n int
+var s string
+var last *script.Trace
+
+func Remote(traces *script.Traces) {
+	traces.On("read", func(t *script.Trace) { n += t.Int("a") + t.Int("b") + t.Int("a"); s += t.Str("c") })
+	traces.On("keep", func(t *script.Trace) { n += t.Int("a"); last = t })
+}
+`
+	x, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.Compile("f.go", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.specs) != 2 {
+		t.Fatalf("%d handlers compiled, want 2", len(x.specs))
+	}
+	for i, want := range [][]string{{"a", "b", "c"}, nil} {
+		c := x.specs[i].compiler(nil)
+		if _, err := c.handler(); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if f := c.fields.ready(); f != nil {
+			got = f.keys
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("handler %d reads %q in one pass, want %q", i, got, want)
+		}
+	}
 }

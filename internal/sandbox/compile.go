@@ -49,7 +49,7 @@ import (
 //
 // Variables declared outside the handler (Remote's locals, package
 // variables) are shared with the interpreted code through their
-// addresses: the rewrite passes &v for each (guard.Compiled), and yaegi's
+// addresses: the rewrite passes &v for each (guard.OnCompiled), and yaegi's
 // variables live at a fixed address for their lifetime, so both sides
 // read and write the same memory. The host calls a script's handlers one
 // at a time (the engine's lock), compiled or not.

@@ -49,7 +49,9 @@ type Options struct {
 // A Script is a loaded script: its top-level declarations have been
 // evaluated and its entry points extracted. Calling Remote or Local (and
 // the handlers they register) runs the interpreter; a Script's functions
-// must be called from one goroutine at a time.
+// must be called from one goroutine at a time. The first entry point to
+// return settles the interpreter (see Interp.settle): handlers a later
+// call registers run interpreted.
 type Script struct {
 	Remote func(*script.Traces) // nil if the script has no Remote
 	Local  func(*script.Traces) // nil if the script has no Local
