@@ -105,6 +105,7 @@ func main() {
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
 	flag.IntVar(&togetherRounds, "together-rounds", 6, "runs per half of a script's measurement (twice that in the control) that load both services at once, saturated, and compare the CPU each spends a request")
 	flag.IntVar(&satRounds, "saturation-rounds", 4, "closed-loop runs of each side, alternated, per half of a script's measurement (twice that in the control), that compare saturation throughput")
+	flag.StringVar(&againstBin, "against", "", "measure nothing else: compare the build in this directory (its jstrace and service) with -bin's, both services traced by each script at once, loaded together: 2× -together-rounds runs")
 	combineRuns := flag.Bool("combine", false, "measure nothing: combine the per-round p99 ratios of the earlier outputs of this program named as arguments")
 	flag.Parse()
 	if *combineRuns {
@@ -129,6 +130,13 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if againstBin != "" {
+		runs, err := scriptRuns(script, dir)
+		if err != nil {
+			return err
+		}
+		return compareBuilds(bin, againstBin, dir, runs, workers, 2*togetherRounds, duration/2)
+	}
 	runDir := filepath.Join(dir, "run")
 
 	// Two identical services: in every round one of them is traced and
@@ -178,22 +186,9 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		}
 	}
 
-	type run struct{ name, file string }
-	var runs []run
-	for _, name := range strings.Split(script, ",") {
-		if name == "" {
-			continue
-		}
-		r := run{strings.TrimSuffix(filepath.Base(name), ".go"), name}
-		for _, sc := range scripts {
-			if sc.name == name {
-				r = run{name, filepath.Join(dir, name+".go")}
-				if err := os.WriteFile(r.file, []byte(sc.src), 0o600); err != nil {
-					return err
-				}
-			}
-		}
-		runs = append(runs, r)
+	runs, err := scriptRuns(script, dir)
+	if err != nil {
+		return err
 	}
 	header := func() {
 		fmt.Printf("%-12s %10s %10s %10s %10s %10s %10s\n", "", "req/s", "p50", "p99", "errors", "CPU", "generator")
@@ -224,7 +219,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		header()
 		as, bs := alternate("a", measurer(svcs[0], "untraced.pprof"), bName, measurer(svcs[1], ""), 0, rounds)
 		satA, satB := alternate("a max", saturater(svcs[0], "untraced-max.pprof"), bName+" max", saturater(svcs[1], ""), 0, 2*satRounds)
-		tog := togetherRuns(svcs[0], svcs[1], bName, path, workers, 2*togetherRounds, duration/2)
+		tog := togetherRuns(svcs[0], svcs[1], "a", bName, path, workers, 2*togetherRounds, duration/2)
 		cs := byLoad(name, "a", bName, as, bs)
 		cs[0].setSaturation(satA, satB)
 		cs[0].setTogether(tog)
@@ -246,7 +241,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 				as, bs = append(as, a...), append(bs, b...)
 				a, b = alternate("untraced max", saturater(u, "untraced-max.pprof"), r.name+" max", saturater(t, r.name+"-max.pprof"), half*satRounds, satRounds)
 				satA, satB = append(satA, a...), append(satB, b...)
-				tog = append(tog, togetherRuns(u, t, r.name, path, workers, togetherRounds, duration/2)...)
+				tog = append(tog, togetherRuns(u, t, "untraced", r.name, path, workers, togetherRounds, duration/2)...)
 			})
 			if err != nil {
 				return err
@@ -272,6 +267,31 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	fmt.Printf("slower: the others, in which the machine ran slower (at most %.0f%% of its speed at calibration): the load on the service was higher\n", 100/slack)
 	fmt.Println("targets: throughput no worse than -5% (the open-loop runs above keep up with the offered rate unless they report errors), p99 no worse than +10%")
 	return nil
+}
+
+// A scriptRun is one script of -script: its name, and its file.
+type scriptRun struct{ name, file string }
+
+// scriptRuns returns the scripts of -script, the harness's own written
+// into dir.
+func scriptRuns(script, dir string) ([]scriptRun, error) {
+	var runs []scriptRun
+	for _, name := range strings.Split(script, ",") {
+		if name == "" {
+			continue
+		}
+		r := scriptRun{strings.TrimSuffix(filepath.Base(name), ".go"), name}
+		for _, sc := range scripts {
+			if sc.name == name {
+				r = scriptRun{name, filepath.Join(dir, name+".go")}
+				if err := os.WriteFile(r.file, []byte(sc.src), 0o600); err != nil {
+					return nil, err
+				}
+			}
+		}
+		runs = append(runs, r)
+	}
+	return runs, nil
 }
 
 // underSession attaches a session running script to the service traced,

@@ -57,10 +57,10 @@ func together(a, b *service, path string, workers int, d time.Duration) (ca, cb,
 	return da.Seconds() / float64(na.Load()), db.Seconds() / float64(nb.Load()), (da + db).Seconds() / elapsed.Seconds(), true
 }
 
-// togetherRuns runs n rounds of together, u untraced and t traced, prints
-// them, and returns the traced side's CPU a request against the untraced
-// one's, minus one, per run that measured something.
-func togetherRuns(u, t *service, tName, path string, workers, n int, d time.Duration) spread {
+// togetherRuns runs n rounds of together, u (named uName: untraced) and t
+// (tName: traced), prints them, and returns t's CPU a request against u's,
+// minus one, per run that measured something.
+func togetherRuns(u, t *service, uName, tName, path string, workers, n int, d time.Duration) spread {
 	if serviceCPU < 0 {
 		fmt.Println("(no runs loading both services at once: without -pin they do not share a core)")
 		return nil
@@ -72,7 +72,7 @@ func togetherRuns(u, t *service, tName, path string, workers, n int, d time.Dura
 			fmt.Printf("%-12s a run that measured nothing (a service served nothing, failed, or its CPU time could not be read): left out\n", tName+" together")
 			continue
 		}
-		fmt.Printf("%-12s %10s %10s %10s %10s %9.1f%%  %.2fµs a request; untraced %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 100*busy, 1e6*ct, 1e6*cu, 100*(ct/cu-1))
+		fmt.Printf("%-12s %10s %10s %10s %10s %9.1f%%  %.2fµs a request; %s %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 100*busy, 1e6*ct, uName, 1e6*cu, 100*(ct/cu-1))
 		s = append(s, ct/cu-1)
 	}
 	return s
