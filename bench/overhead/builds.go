@@ -32,8 +32,8 @@ func compareBuilds(bin, against, dir string, runs []scriptRun, workers, n int, d
 				return err
 			}
 			for _, x := range s {
-				if half == 1 { // a/b: against over bin
-					x = 1/(1+x) - 1
+				if half == 1 { // b/a was bin over against
+					x = crossed(x)
 				}
 				all[i] = append(all[i], x)
 			}
@@ -72,3 +72,6 @@ func buildsTogether(bins [2]string, dir string, r scriptRun, workers, n int, d t
 	})
 	return s, errors.Join(err, inner)
 }
+
+// crossed turns a ratio b/a − 1 into a/b − 1.
+func crossed(x float64) float64 { return 1/(1+x) - 1 }
