@@ -432,22 +432,14 @@ func Remote(traces *script.Traces) {
 // bunch, count as soon as Inlined publishes them, or the engine's next
 // stretch of work; the time counted is no more than the calls took.
 func TestInlineCountsPublished(t *testing.T) {
-	e, err := Start("s.go", []byte(inlineSrc), Remote, &fakeOutput{}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Stop(context.Background())
-	var ahead atomic.Int64
-	if !inlineSoon(e, "fast:a", &ahead) {
-		t.Fatal("a bounded handler was not run inline")
-	}
+	e, ahead := startInline(t)
 	n0, _ := e.Inlined()
 	cpu0, busy0 := e.CPU(), e.Busy()
 	var took time.Duration
 	const calls = 5
 	for range calls {
 		start := time.Now()
-		if !e.Inline("fast:b", &ahead, trace("fast:b")) {
+		if !e.Inline("fast:b", ahead, trace("fast:b")) {
 			t.Fatal("not inline")
 		}
 		took += time.Since(start)
@@ -502,18 +494,10 @@ func Remote(traces *script.Traces) {
 // publishEvery traces, and what is left at the start of the engine's next
 // stretch of work.
 func TestInlineCountsPublishedInBunches(t *testing.T) {
-	e, err := Start("s.go", []byte(inlineSrc), Remote, &fakeOutput{}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Stop(context.Background())
-	var ahead atomic.Int64
-	if !inlineSoon(e, "fast:a", &ahead) {
-		t.Fatal("a bounded handler was not run inline")
-	}
+	e, ahead := startInline(t)
 	inline := func(calls int) {
 		for range calls {
-			if !e.Inline("fast:b", &ahead, trace("fast:b")) {
+			if !e.Inline("fast:b", ahead, trace("fast:b")) {
 				t.Fatal("not inline")
 			}
 		}
@@ -531,4 +515,21 @@ func TestInlineCountsPublishedInBunches(t *testing.T) {
 	if n := e.inlined.Load(); n-n0 != publishEvery+3 {
 		t.Errorf("after a stretch: %d traces published, want %d", n-n0, publishEvery+3)
 	}
+}
+
+// startInline starts inlineSrc's engine, stopped when t ends, once a
+// trace of it has run inline, and returns it with its count of traces
+// ahead.
+func startInline(t *testing.T) (*Engine, *atomic.Int64) {
+	t.Helper()
+	e, err := Start("s.go", []byte(inlineSrc), Remote, &fakeOutput{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Stop(context.Background()) })
+	ahead := new(atomic.Int64)
+	if !inlineSoon(e, "fast:a", ahead) {
+		t.Fatal("a bounded handler was not run inline")
+	}
+	return e, ahead
 }

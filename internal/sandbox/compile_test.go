@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -239,8 +237,6 @@ func TestCompiledHandlersMatchInterpreted(t *testing.T) {
 // compileTraces returns 40 traces of probe x with status, duration,
 // ratio, and on most a path.
 func compileTraces(t *testing.T) []*script.Trace {
-	sub := jstrace.Subscribe(nil, 1<<20)
-	defer sub.Close()
 	base := time.Date(2026, 12, 1, 23, 0, 0, 0, time.UTC)
 	var traces []*script.Trace
 	for i := range 40 {
@@ -254,12 +250,7 @@ func compileTraces(t *testing.T) []*script.Trace {
 		if i%13 == 5 { // a key twice (the last wins), and one presented as "_pid"
 			kv = append(kv, "status", 299+i, "pid", i, "", i)
 		}
-		sub.Emit("x", kv...)
-		rec, _, err := protocol.NextRecord(sub.Read(nil))
-		if err != nil {
-			t.Fatal(err)
-		}
-		tr, err := scripthost.ParseTrace(rec, scripthost.Origin{Hostname: "h", Title: "svc", PID: 42})
+		tr, err := scripthost.ParseTrace(recordWith(t, kv...), scripthost.Origin{Hostname: "h", Title: "svc", PID: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
