@@ -39,7 +39,7 @@ E2E := ./internal/e2e
 test: lint jaeger redis chromium
 	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 $$($(GO) list ./... | grep -v '/internal/e2e$$')
 	JSTRACE_TEST_ARTIFACTS=$(CURDIR)/.artifacts $(GO) test -race -count=1 $(E2E)
-	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
+	$(GO) test -count=1 -run 'Alloc|NotAllocate|WorstAdmitted|RingMemory' . ./script ./internal/match ./jstracehttp ./jstracesql ./export
 	cd bench && $(GO) test -count=1 ./overhead
 
 ## jaeger: build the Jaeger v2 that package otel's tests start (minutes

@@ -1,25 +1,28 @@
 package jstrace
 
 import (
-	"math/bits"
-	"sync"
 	"sync/atomic"
 )
 
-// Session buffers of poolMin bytes or more are reused: a ring nobody can
-// reach any more gives its memory to the next ring of its size, unzeroed
-// (a ring reads only the bytes it wrote). A new Go allocation of a MiB is
-// zeroed whole at once, from memory the heap freed and, often, the
-// scavenger gave back to the system: a page fault a page. On this
-// project's test machine that was 31 % of the CPU of agents attaching
-// (bench/README.md, Attach). The pools are sync.Pools, which the garbage
-// collector empties: a process keeps no buffer for long after its last
-// session ended.
+// A ring's buffers of poolMin bytes or more are the session buffers, a
+// MiB by default. Where they live is the platform's choice:
+//
+//   - On Linux (ringmem_mmap.go), outside the Go heap, in anonymous
+//     mappings: a service's collector neither counts them in its heap,
+//     whose goal they would raise past the runway a small service allocates
+//     into (a session's MiB of buffer made the example service collect
+//     12 % more often, and cost it a point of CPU a request at saturation:
+//     bench/README.md, "A session's buffer outside the heap"), nor zeroes
+//     them; pages a ring never writes are never resident. A freed mapping
+//     gives its pages back to the system and is kept for the next ring of
+//     its size; it is never unmapped, so that no stray slice of it can
+//     fault.
+//   - Elsewhere, and under the race detector, which watches only the
+//     heap's memory (ringmem_heap.go), on the heap, reused through
+//     sync.Pools.
+//
+// A ring reads only the bytes it wrote, so neither kind is zeroed for it.
 const poolMin = 64 << 10
-
-// ringPools are the free buffers by bits.Len of their size (a power of
-// two).
-var ringPools [64]sync.Pool
 
 // ringsOut counts pooled-size buffers handed out and not yet given back,
 // for tests.
@@ -33,10 +36,7 @@ func ringMemory(n int) []byte {
 		return make([]byte, n)
 	}
 	ringsOut.Add(1)
-	if v, _ := ringPools[bits.Len(uint(n))].Get().(*[]byte); v != nil && len(*v) == n {
-		return *v
-	}
-	return make([]byte, n)
+	return pooledMemory(n)
 }
 
 // freeRingMemory gives back the buffers ringMemory returned (those too
@@ -45,7 +45,7 @@ func freeRingMemory(bufs [][]byte) {
 	for _, b := range bufs {
 		if len(b) >= poolMin {
 			ringsOut.Add(-1)
-			ringPools[bits.Len(uint(len(b)))].Put(&b)
+			freePooledMemory(b)
 		}
 	}
 }
