@@ -19,7 +19,7 @@ import (
 
 // fields is what a compiled handler reads of its trace that way.
 type fields struct {
-	param *types.Var // the handler's trace parameter
+	param *types.Var // the handler's trace parameter, while compiling
 	keys  []string   // the keys read, each once
 	read  func(*script.Trace, [][]byte)
 	vals  [][]byte // the keys' values in this call's trace, once done
@@ -94,6 +94,7 @@ func (f *fields) ready() *fields {
 	if f == nil || len(f.keys) == 0 {
 		return nil
 	}
+	f.param = nil // the handler keeps nothing of the check's (see Interp.settle)
 	f.vals = make([][]byte, len(f.keys))
 	f.read = scripthost.TraceFields(f.keys)
 	return f

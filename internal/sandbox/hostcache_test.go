@@ -1,8 +1,11 @@
 package sandbox
 
 import (
+	"go/types"
 	"runtime"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
@@ -159,4 +162,73 @@ func TestHostCacheReleasedOnceEntryRan(t *testing.T) {
 		t.Errorf("the handlers counted %q, want 12 from both", got)
 	}
 	runtime.KeepAlive(x)
+}
+
+// typesScript is the host-impact harness's handler script (bench/overhead)
+// and more: variables of host types (time.Duration, time.Time), a shared
+// map, getters, a callback.
+const typesScript = `package main
+
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	n, errors := 0, 0
+	var total time.Duration
+	var last time.Time
+	byStatus := map[int]time.Duration{}
+	traces.On("request:end", func(t *script.Trace) {
+		n++
+		total += t.Dur("duration")
+		if t.Int("status") >= 500 {
+			errors++
+		}
+		last = t.Time
+		byStatus[t.Int("status")] += t.Dur("duration")
+	})
+	traces.Every(time.Second, func() {
+		traces.Emit("summary", "n", n, "errors", errors, "total", total, "last", last, "codes", len(byStatus))
+		n, errors, total = 0, 0, 0
+	})
+}
+`
+
+// A compiled handler keeps no go/types object of its check: a variable's
+// type is a package's (time.Duration), whose scope reaches every object of
+// every package the check imported, ~200 KiB the collector would mark for
+// the session's life.
+func TestCompiledHandlersKeepNoTypes(t *testing.T) {
+	x, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := x.Load("h.go", []byte(typesScript))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x.host == nil {
+		t.Fatal("the handler was not compiled")
+	}
+	var pkgs []weak.Pointer[types.Package]
+	for _, p := range x.host.types.pkgs {
+		pkgs = append(pkgs, weak.Make(p))
+	}
+	h := &recordingHost{}
+	s.Remote(scripthost.NewTraces(h))
+	if x.CompiledHandlers() != 1 {
+		t.Fatalf("%d handlers compiled, want 1", x.CompiledHandlers())
+	}
+	runtime.GC()
+	runtime.GC()
+	for _, p := range pkgs {
+		if p := p.Value(); p != nil {
+			t.Errorf("package %s's types outlived the script's entry point", p.Path())
+		}
+	}
+	h.handlers[0](traceWith(t, "duration", time.Millisecond, "status", 200))
+	runtime.KeepAlive(x)
+	runtime.KeepAlive(h)
 }
