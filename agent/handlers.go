@@ -2,6 +2,7 @@ package agent
 
 import (
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -22,7 +23,7 @@ import (
 
 // handlerEvent is the handlers subscription's function.
 func (s *session) handlerEvent(e jstrace.Event) {
-	if s.eng.Inline(e.Name(), &s.ahead, func(borrowed bool) *script.Trace { return s.inlineTrace(e, borrowed) }) {
+	if s.eng.Inline(e.Name(), &s.ahead, func(loan scripthost.Loan) *script.Trace { return s.inlineTrace(e, loan) }) {
 		return
 	}
 	s.ahead.Add(1)
@@ -32,10 +33,18 @@ func (s *session) handlerEvent(e jstrace.Event) {
 }
 
 // inlineTrace returns the trace of e for handlers that run inline, or nil
-// if its record does not load; borrowed, one that the handlers keep
-// nothing of (see engine.Engine.Inline). It is called with the engine's
+// if its record does not load; for handlers that keep nothing of it, as
+// loan says (see engine.Engine.Inline), one that is reused, holding only
+// the fields they read if they say which. It is called with the engine's
 // lock held, which guards chunks.
-func (s *session) inlineTrace(e jstrace.Event, borrowed bool) *script.Trace {
+func (s *session) inlineTrace(e jstrace.Event, loan scripthost.Loan) *script.Trace {
+	if loan.Borrows && loan.Keys != nil {
+		if fields, ok := s.chunks.lendFields(&e, loan.Keys); ok {
+			scripthost.LoadFieldsTrace(&s.chunks.lent, e.Name(), e.Time(), fields, s.a.origin)
+			return &s.chunks.lent
+		}
+	}
+	borrowed := loan.Borrows
 	rec := e.Record()
 	if rec == nil {
 		s.queue.Forward(e) // too large: dropped and counted there
@@ -87,6 +96,38 @@ func (c *chunks) lend(rec []byte) (*script.Trace, []byte) {
 	}
 	c.lentRec = append(c.lentRec[:0], rec...)
 	return &c.lent, c.lentRec
+}
+
+// lendFields encodes into lentRec the fields keys of e, each as the last
+// of its key, as e's record would hold them, without encoding the rest of
+// e: for handlers that read those alone (see link.Loan). ok is false if
+// it cannot be sure to: a key that is not a string, or is long (then
+// keys and values may not pair in the record as they do in e's fields), a
+// context's fields (events of EmitContext), or a value read that is not
+// plain (only the probe's encoder knows how it encodes that).
+func (c *chunks) lendFields(e *jstrace.Event, keys []string) (fields []byte, ok bool) {
+	kv, ok := e.Fields()
+	if !ok {
+		return nil, false
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if k, isStr := kv[i].(string); !isStr || len(k) > protocol.MaxPlainLen {
+			return nil, false
+		}
+	}
+	b := c.lentRec[:0]
+	for _, key := range keys {
+		for i := len(kv) - 2; i >= 0; i -= 2 {
+			if k, _ := kv[i].(string); k == key {
+				if b, ok = protocol.AppendPlainField(b, key, kv[i+1]); !ok {
+					return nil, false
+				}
+				break
+			}
+		}
+	}
+	c.lentRec = b
+	return b, true
 }
 
 // newTrace returns a Trace to fill and a copy of rec of its own.

@@ -48,8 +48,11 @@ func init() {
 		ParseTrace: parseTrace,
 		LoadTrace:  loadTrace,
 		LoadNamed:  loadNamedTrace,
-		OnBounded: func(t *Traces, pattern string, fn func(*Trace), borrows bool) {
-			t.on(pattern, fn, true, borrows)
+		OnBounded: func(t *Traces, pattern string, fn func(*Trace), loan link.Loan) {
+			t.on(pattern, fn, true, loan)
+		},
+		LoadFields: func(t *Trace, name string, tm time.Time, fields []byte, o link.Origin) {
+			*t = Trace{Name: name, Time: tm, Hostname: o.Hostname, Title: o.Title, PID: o.PID, fields: fields}
 		},
 		Fields:  fieldsReader,
 		Getters: getters,

@@ -54,18 +54,17 @@ const (
 // with the pattern's position. A pattern that matches no probe in any
 // attached process (a typo: "request:ned") makes the CLI warn, naming the
 // probes it nearly matches.
-func (t *Traces) On(pattern string, fn func(*Trace)) { t.on(pattern, fn, false, false) }
+func (t *Traces) On(pattern string, fn func(*Trace)) { t.on(pattern, fn, false, link.Loan{}) }
 
 // on is On; bounded says the sandbox proved fn ends in a bounded number
-// of steps, borrows that it keeps nothing of its trace (see
-// link.BoundedHost).
-func (t *Traces) on(pattern string, fn func(*Trace), bounded, borrows bool) {
+// of steps, loan what it does with its trace (see link.BoundedHost).
+func (t *Traces) on(pattern string, fn func(*Trace), bounded bool, loan link.Loan) {
 	if fn == nil {
 		panic(fmt.Sprintf("traces.On(%q): nil handler", pattern))
 	}
 	var err error
 	if h, ok := t.host.(link.BoundedHost[Trace]); ok && bounded {
-		err = h.OnBounded(pattern, fn, borrows)
+		err = h.OnBounded(pattern, fn, loan)
 	} else {
 		err = t.host.On(pattern, fn)
 	}

@@ -163,7 +163,7 @@ type Engine struct {
 	slowCalls   int // Inline's calls that took over inlineBudget
 	unpublished unpublished
 	handlers    []handler
-	routes      map[string][]int // trace name → indexes into handlers
+	routes      map[string]*route // by trace name
 	timers      timers
 	cleanups    []func()
 
@@ -174,10 +174,10 @@ type handler struct {
 	pattern string
 	set     *match.Set // the pattern, compiled
 	fn      func(*script.Trace)
-	kind    *callKind // nil for native handlers, which are not script code
-	bounded bool      // ends by construction: see OnBounded
-	borrows bool      // keeps nothing of its trace: see OnBounded (native handlers: false)
-	slow    uint8     // its inline calls in a row that took over inlineBudget
+	kind    *callKind       // nil for native handlers, which are not script code
+	bounded bool            // ends by construction: see OnBounded
+	loan    scripthost.Loan // what it does with its trace: see OnBounded (native handlers: nothing lent)
+	slow    uint8           // its inline calls in a row that took over inlineBudget
 }
 
 // Start is New, then Run. On error the engine is abandoned: the cleanup
@@ -207,7 +207,7 @@ func New(out Output, opts Options) (*Engine, error) {
 		room:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		exited:   make(chan struct{}),
-		routes:   map[string][]int{},
+		routes:   map[string]*route{},
 		limits:   opts.Limits,
 		feed:     opts.Feed,
 		args:     slices.Clone(opts.Args),
@@ -374,7 +374,7 @@ func (e *Engine) deliver(b Batch) {
 			return
 		}
 		e.advance(t.Time)
-		for _, i := range e.route(t.Name) {
+		for _, i := range e.route(t.Name).idx {
 			h := e.handlers[i]
 			if h.kind == nil { // native: an Aggregation
 				h.fn(t)

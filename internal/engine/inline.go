@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/metrics"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -53,11 +54,12 @@ const (
 var _ scripthost.BoundedHost = (*Engine)(nil)
 
 // OnBounded is On for a handler the sandbox proved to end in a bounded
-// number of steps: Inline may run it on its caller's goroutine; and, if
-// borrows (it keeps nothing of its trace), hand it a trace that is reused.
-func (e *Engine) OnBounded(pattern string, fn func(*script.Trace), borrows bool) error {
+// number of steps: Inline may run it on its caller's goroutine; and, if it
+// borrows its trace (it keeps nothing of it), hand it one that is reused,
+// holding only the fields loan.Keys names if it names them.
+func (e *Engine) OnBounded(pattern string, fn func(*script.Trace), loan scripthost.Loan) error {
 	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
-	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true, borrows: borrows}); err != nil {
+	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true, loan: loan}); err != nil {
 		return err
 	}
 	e.bounded.Store(true)
@@ -70,16 +72,17 @@ func (e *Engine) OnBounded(pattern string, fn func(*script.Trace), borrows bool)
 // count of traces on their way to Dispatch), and every handler of that
 // name is bounded (OnBounded) or native. Then mk makes the trace, with the
 // engine's lock held, and Inline returns true once the handlers have run
-// (or if mk returned nil: a record that does not load). borrowed tells mk
-// that every handler of the trace borrows it (OnBounded): it may return
-// one it reuses, which no handler keeps past its call, rather than one of
-// its own. Otherwise it
-// returns false at once and the caller queues the trace, which keeps
-// each goroutine's traces in the order it fired them.
+// (or if mk returned nil: a record that does not load). loan tells mk
+// what the handlers do with the trace: if every one borrows it
+// (OnBounded), mk may return one it reuses, which no handler keeps past
+// its call, rather than one of its own; and if every one names the fields
+// it reads, loan.Keys has them all, and the trace need hold no other.
+// Otherwise it returns false at once and the caller queues the trace,
+// which keeps each goroutine's traces in the order it fired them.
 //
 // Inline is safe for concurrent use. It never waits: not for the lock,
 // nor for the engine goroutine.
-func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool) *script.Trace) bool {
+func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthost.Loan) *script.Trace) bool {
 	if !e.bounded.Load() || e.inlineOff.Load() || e.lockWanted.Load() || e.pending.Load() != 0 || ahead.Load() != 0 {
 		return false
 	}
@@ -91,17 +94,15 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool)
 	if e.dead || e.timers.virtual || e.pending.Load() != 0 || ahead.Load() != 0 || e.killReason.Load() != nil || e.stopped() {
 		return false
 	}
-	idx := e.route(name)
+	r := e.route(name)
+	idx := r.idx
 	if len(idx) == 0 {
 		return false // the queue finds no handler either, and says nothing
 	}
-	borrowed := true
 	for _, i := range idx {
-		h := &e.handlers[i]
-		if h.kind != nil && !h.bounded {
+		if h := &e.handlers[i]; h.kind != nil && !h.bounded {
 			return false
 		}
-		borrowed = borrowed && h.borrows
 	}
 	// Monotonic readings only (time.Since of a base reads one clock;
 	// time.Now reads two): two a trace with one handler.
@@ -109,7 +110,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(borrowed bool)
 	e.inlineSince.Store(max(int64(start), 1))
 	end := start
 	var faults []string // reported once the call is over: Output may take its time
-	if t := mk(borrowed); t != nil {
+	if t := mk(r.loan); t != nil {
 		last := start
 		for _, i := range idx {
 			h := e.handlers[i]
@@ -207,23 +208,43 @@ func (e *Engine) publishInline() {
 	*u = unpublished{}
 }
 
-// route returns the indexes of the handlers of traces named name, in
-// order; the engine's lock is held.
-func (e *Engine) route(name string) []int {
-	if idx, ok := e.routes[name]; ok {
-		return idx
+// route returns the route of traces named name; the engine's lock is
+// held.
+func (e *Engine) route(name string) *route {
+	if r, ok := e.routes[name]; ok {
+		return r
 	}
-	var idx []int
+	r := &route{loan: scripthost.Loan{Borrows: true, Keys: []string{}}}
 	for i, h := range e.handlers {
-		if h.set.Match(name) {
-			idx = append(idx, i)
+		if !h.set.Match(name) {
+			continue
+		}
+		r.idx = append(r.idx, i)
+		switch l := &r.loan; {
+		case !h.loan.Borrows:
+			*l = scripthost.Loan{}
+		case h.loan.Keys == nil:
+			l.Keys = nil
+		case l.Keys != nil:
+			for _, k := range h.loan.Keys {
+				if !slices.Contains(l.Keys, k) {
+					l.Keys = append(l.Keys, k)
+				}
+			}
 		}
 	}
 	if len(e.routes) > 4096 {
 		clear(e.routes) // emitted names can be made up at run time
 	}
-	e.routes[name] = idx
-	return idx
+	e.routes[name] = r
+	return r
+}
+
+// A route is where the traces of a name go: the handlers (indexes into
+// handlers) and what they all do with the trace (see Inline).
+type route struct {
+	idx  []int
+	loan scripthost.Loan
 }
 
 // inlineWatch is how long an inline call runs before CheckInline looks at

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -61,8 +62,8 @@ func inlineSoon(e *Engine, name string, ahead *atomic.Int64) bool {
 	}
 }
 
-func trace(name string) func(bool) *script.Trace {
-	return func(bool) *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
+func trace(name string) func(scripthost.Loan) *script.Trace {
+	return func(scripthost.Loan) *script.Trace { return &script.Trace{Name: name, Time: time.Now()} }
 }
 
 // TestInline: a bounded handler runs on the caller's goroutine; a handler
@@ -157,7 +158,7 @@ func Remote(traces *script.Traces) {
 			sub := jstrace.Subscribe(nil, 4096)
 			defer sub.Close()
 			for i := 1; i <= each; i++ {
-				mk := func(bool) *script.Trace { return parsed(t, sub, "g:"+name, i) }
+				mk := func(scripthost.Loan) *script.Trace { return parsed(t, sub, "g:"+name, i) }
 				if i%64 == 0 {
 					// Let the queue drain (however loaded the machine), so
 					// that some of the next traces can go inline.
@@ -171,7 +172,7 @@ func Remote(traces *script.Traces) {
 				}
 				mu.Lock()
 				ahead.Add(1)
-				if err := e.Dispatch(Batch{Traces: []*script.Trace{mk(false)}}); err != nil {
+				if err := e.Dispatch(Batch{Traces: []*script.Trace{mk(scripthost.Loan{})}}); err != nil {
 					t.Error(err)
 				}
 				ahead.Add(-1)
@@ -453,13 +454,17 @@ func TestInlineCountsPublished(t *testing.T) {
 
 // Inline lends a trace (tells mk borrowed) only when every handler of its
 // name borrows it: not with a handler that keeps it, nor with a native
-// one (an Aggregation fed traces) beside a borrowing one.
+// one (an Aggregation fed traces) beside a borrowing one; and names the
+// fields they read (by their raw keys) when every one reads only fields
+// of constant keys.
 func TestInlineLendsOnlyToBorrowers(t *testing.T) {
 	const src = `package main
 
 import "github.com/jstrace-go/jstrace/script"
 
 var n int
+var k = "j"
+var name string
 var last *script.Trace
 
 func Remote(traces *script.Traces) {
@@ -469,6 +474,16 @@ func Remote(traces *script.Traces) {
 	traces.On("mixed:*", func(t *script.Trace) { last = t })
 	traces.Aggregate("agg:*", script.Agg{})
 	traces.On("agg:*", func(t *script.Trace) { n += t.Int("i") })
+	traces.On("two:*", func(t *script.Trace) { n += t.Int("i") + t.Int("j") })
+	traces.On("two:*", func(t *script.Trace) {
+		if t.Has("i") && t.Dur("d") > 0 {
+			n++
+		}
+	})
+	traces.On("any:*", func(t *script.Trace) { n += t.Int("i") })
+	traces.On("any:*", func(t *script.Trace) { n += t.Int(k) })
+	traces.On("none:*", func(t *script.Trace) { name = t.Name })
+	traces.On("pid:*", func(t *script.Trace) { n += t.Int("_pid") + t.Int("pid") + t.PID })
 }
 `
 	e, err := Start("l.go", []byte(src), Remote, &fakeOutput{}, Options{})
@@ -478,14 +493,24 @@ func Remote(traces *script.Traces) {
 	defer e.Stop(context.Background())
 	var ahead atomic.Int64
 	inlineSoon(e, "read:a", &ahead)
-	for name, want := range map[string]bool{"read:b": true, "keep:b": false, "mixed:b": false, "agg:b": false} {
-		var lent, called bool
-		mk := func(borrowed bool) *script.Trace {
-			lent, called = borrowed, true
+	for name, want := range map[string]scripthost.Loan{
+		"read:b":  {Borrows: true, Keys: []string{"i"}},
+		"keep:b":  {},
+		"mixed:b": {},
+		"agg:b":   {},
+		"two:b":   {Borrows: true, Keys: []string{"i", "j", "d"}},
+		"any:b":   {Borrows: true},
+		"none:b":  {Borrows: true, Keys: []string{}},
+		"pid:b":   {Borrows: true, Keys: []string{"pid"}},
+	} {
+		var lent scripthost.Loan
+		var called bool
+		mk := func(l scripthost.Loan) *script.Trace {
+			lent, called = l, true
 			return &script.Trace{Name: name}
 		}
-		if !e.Inline(name, &ahead, mk) || !called || lent != want {
-			t.Errorf("%s: inline %v, lent %v; want inline, lent %v", name, called, lent, want)
+		if !e.Inline(name, &ahead, mk) || !called || lent.Borrows != want.Borrows || (lent.Keys == nil) != (want.Keys == nil) || !slices.Equal(lent.Keys, want.Keys) {
+			t.Errorf("%s: inline %v, lent %#v; want inline, lent %#v", name, called, lent, want)
 		}
 	}
 }

@@ -2,9 +2,13 @@ package sandbox
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
+
+	"github.com/jstrace-go/jstrace/internal/scripthost"
+	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 )
 
 // Handlers that only read their trace borrow it.
@@ -13,7 +17,7 @@ import (
 // may), so the agent hands each one a trace and a copy of its record of
 // its own: new memory an event, 168 bytes for a request's, which the
 // service's collector then has to reclaim. Most handlers keep nothing:
-// they read a few fields and count. borrows proves it of a compiled
+// they read a few fields and count. loanOf proves it of a compiled
 // handler's code, and the agent then hands such a handler, event after
 // event, the same trace and record buffer (engine.Engine.Inline).
 //
@@ -25,6 +29,13 @@ import (
 // function literal appears in its body. Passing t to anything (a script
 // function, Emit, Log, fmt), storing it, dereferencing it, comparing it or
 // assigning to it makes the handler a keeper.
+//
+// A borrowing handler whose getters all name their field by a constant
+// (t.Int("status"), not t.Int(key)) reads those fields and no other: the
+// agent then encodes those alone, from the probe's arguments, rather
+// than the whole event, which it then scans (agent's lendFields). In the
+// example service, the record of a request's end is five fields, and the
+// harness's handler reads two.
 
 // traceGetters are the Trace methods a borrowing handler may call: each
 // returns a value decoded from the record into memory of its own (a
@@ -34,17 +45,21 @@ var traceGetters = map[string]bool{
 	"Bool": true, "Has": true, "TimeField": true,
 }
 
-// borrows reports whether the handler of spec reads its trace without
-// keeping any of it, as the comment above says.
-func borrows(info *types.Info, params *ast.FieldList, body *ast.BlockStmt) bool {
+// loanOf returns what the handler does with its trace: whether it reads
+// it without keeping any of it (Borrows), as the comment above says, and
+// if so, when every getter it calls has a constant key, the raw keys of
+// the fields it reads (Keys: see link.Loan), so that the host may give it
+// those fields alone.
+func loanOf(info *types.Info, params *ast.FieldList, body *ast.BlockStmt) scripthost.Loan {
 	if params == nil || len(params.List) != 1 || len(params.List[0].Names) > 1 {
-		return false
+		return scripthost.Loan{}
 	}
 	var param types.Object
 	if names := params.List[0].Names; len(names) == 1 {
 		param = info.Defs[names[0]]
 	}
-	ok := true
+	ok, known := true, true
+	keys := []string{}
 	var stack []ast.Node
 	ast.Inspect(body, func(n ast.Node) bool {
 		if !ok {
@@ -60,36 +75,67 @@ func borrows(info *types.Info, params *ast.FieldList, body *ast.BlockStmt) bool 
 			return false
 		case *ast.Ident:
 			if param != nil && info.Uses[n] == param {
-				ok = readOnly(info, n, stack)
+				var u use
+				ok, u = readOnly(info, n, stack)
+				switch raw, isRaw := link.RawKey(u.key); {
+				case !u.getter:
+				case !u.constKey:
+					known = false
+				case isRaw && !slices.Contains(keys, raw):
+					keys = append(keys, raw)
+				}
 			}
 		}
 		stack = append(stack, n)
 		return true
 	})
-	return ok
+	switch {
+	case !ok:
+		return scripthost.Loan{}
+	case !known:
+		return scripthost.Loan{Borrows: true}
+	}
+	return scripthost.Loan{Borrows: true, Keys: keys}
+}
+
+// A use is how a handler reads its trace: a field (t.Name), or a getter
+// (t.Int(key)) whose key may be a constant.
+type use struct {
+	getter   bool
+	key      string
+	constKey bool
 }
 
 // readOnly reports whether the use id of the trace parameter, under the
-// nodes of stack (innermost last), reads a field or calls a getter.
-func readOnly(info *types.Info, id *ast.Ident, stack []ast.Node) bool {
+// nodes of stack (innermost last), reads a field or calls a getter, and
+// which.
+func readOnly(info *types.Info, id *ast.Ident, stack []ast.Node) (bool, use) {
 	if len(stack) == 0 {
-		return false
+		return false, use{}
 	}
 	sel, isSel := stack[len(stack)-1].(*ast.SelectorExpr)
 	if !isSel || sel.X != id {
-		return false
+		return false, use{}
 	}
 	switch obj := info.Uses[sel.Sel].(type) {
 	case *types.Var:
-		return obj.IsField() && !written(sel, stack[:len(stack)-1])
+		return obj.IsField() && !written(sel, stack[:len(stack)-1]), use{}
 	case *types.Func:
 		if len(stack) < 2 || !traceGetters[obj.Name()] {
-			return false
+			return false, use{}
 		}
 		call, isCall := stack[len(stack)-2].(*ast.CallExpr)
-		return isCall && call.Fun == sel
+		if !isCall || call.Fun != sel {
+			return false, use{}
+		}
+		if len(call.Args) == 1 {
+			if v := info.Types[call.Args[0]].Value; v != nil && v.Kind() == constant.String {
+				return true, use{getter: true, key: constant.StringVal(v), constKey: true}
+			}
+		}
+		return true, use{getter: true}
 	}
-	return false
+	return false, use{}
 }
 
 // written reports whether the field selection sel, under the nodes of

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/protocol"
@@ -19,23 +20,32 @@ import (
 // event after event. Others get a trace of their own each time.
 type lendingHost struct {
 	recordingHost
-	borrows []bool // of the bounded handlers, which come first
+	borrows []bool            // of the bounded handlers, which come first
+	loans   []scripthost.Loan // theirs
 	lent    script.Trace
 }
 
-func (h *lendingHost) OnBounded(p string, fn func(*script.Trace), borrows bool) error {
-	h.borrows = append(h.borrows, borrows)
+func (h *lendingHost) OnBounded(p string, fn func(*script.Trace), loan scripthost.Loan) error {
+	h.borrows = append(h.borrows, loan.Borrows)
+	h.loans = append(h.loans, loan)
 	return h.On(p, fn)
 }
 
-// fire hands handler i the event of rec as its host would.
+// fire hands handler i the event of rec as its host would: to a handler
+// that names the fields it reads, a trace holding those alone.
 func (h *lendingHost) fire(t *testing.T, i int, rec []byte) {
 	t.Helper()
 	tr := new(script.Trace)
 	if h.borrows[i] {
 		tr = &h.lent
 	}
-	if err := scripthost.LoadTrace(tr, rec, scripthost.Origin{}); err != nil {
+	if keys := h.loans[i].Keys; h.borrows[i] && keys != nil {
+		r, err := protocol.ParseRecord(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		scripthost.LoadFieldsTrace(tr, string(r.Name), time.Unix(0, r.Time), onlyFields(t, r.Fields, keys), scripthost.Origin{})
+	} else if err := scripthost.LoadTrace(tr, rec, scripthost.Origin{}); err != nil {
 		t.Fatal(err)
 	}
 	h.handlers[i](tr)
@@ -111,6 +121,25 @@ func Remote(traces *script.Traces) {
 	}
 }
 
+// onlyFields returns the last field of each of keys in fields.
+func onlyFields(t *testing.T, fields []byte, keys []string) []byte {
+	t.Helper()
+	last := map[string][]byte{}
+	for f := fields; len(f) > 0; {
+		k, _, rest, err := protocol.NextField(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last[string(k)] = f[:len(f)-len(rest)]
+		f = rest
+	}
+	var out []byte
+	for _, k := range keys {
+		out = append(out, last[k]...)
+	}
+	return out
+}
+
 // recordWith returns the record of an event of probe x with fields kv.
 func recordWith(t *testing.T, kv ...any) []byte {
 	t.Helper()
@@ -174,7 +203,7 @@ func Remote(traces *script.Traces) {
 			}
 			return lit == nil
 		})
-		if got := borrows(ck.info, lit.Type.Params, lit.Body); got != c.borrows {
+		if got := loanOf(ck.info, lit.Type.Params, lit.Body).Borrows; got != c.borrows {
 			t.Errorf("%s: borrows %v, want %v", c.body, got, c.borrows)
 		}
 	}

@@ -176,10 +176,10 @@ type handlerSpec struct {
 	natives  func(path, name string) (reflect.Value, bool)
 	params   *ast.FieldList
 	body     *ast.BlockStmt
-	captured []*types.Var // the shared variables, in the order their addresses are passed
-	borrows  bool         // the handler keeps nothing of its trace (see borrows)
-	halt     *halt.Switch // the interpreter's, once bound: see halted
-	name     string       // the handler's name in a panic's trail: main.Remote.func, main.f
+	captured []*types.Var    // the shared variables, in the order their addresses are passed
+	loan     scripthost.Loan // what the handler does with its trace (see loanOf)
+	halt     *halt.Switch    // the interpreter's, once bound: see halted
+	name     string          // the handler's name in a panic's trail: main.Remote.func, main.f
 	fset     *token.FileSet
 	stderr   io.Writer // where a panic's trail goes, once bound; nil: nowhere
 }
@@ -210,7 +210,7 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 	default:
 		return nil, &notCompiled{fn.Pos(), "the handler is a function value"}
 	}
-	spec.borrows = borrows(info, spec.params, spec.body)
+	spec.loan = loanOf(info, spec.params, spec.body)
 	c := spec.compiler(nil)
 	if _, err := c.handler(); err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func (c *compiler) handler() (func(*script.Trace), error) {
 			if tp, err = c.local(ps[0], v); err != nil {
 				return nil, err
 			}
-			if c.spec.borrows {
+			if c.spec.loan.Borrows {
 				c.fields = &fields{param: v}
 			}
 		}
@@ -430,9 +430,9 @@ func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
 
 // useCompiled hands the interpreter guard.OnCompiled, which binds the
 // compiled handler k of specs to the variables it shares with the script
-// (at ptrs) as the script registers it, and registers it as bounded, and
-// borrowing its trace if it does: the interpreted function fn, bounded
-// and not borrowing, if binding fails.
+// (at ptrs) as the script registers it, and registers it as bounded, with
+// what it does with its trace (loanOf): the interpreted function fn,
+// bounded and lent nothing, if binding fails.
 func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	for _, spec := range specs {
 		spec.halt, spec.fset, spec.stderr = x.halt, x.i.FileSet(), x.stderr
@@ -442,11 +442,11 @@ func (x *Interp) useCompiled(specs []*handlerSpec) error {
 		if k >= 0 && k < len(x.specs) {
 			if h, err := x.specs[k].bind(ptrs); err == nil {
 				x.bound.Add(1)
-				scripthost.OnBounded(t, pattern, h, x.specs[k].borrows)
+				scripthost.OnBounded(t, pattern, h, x.specs[k].loan)
 				return
 			}
 		}
-		scripthost.OnBounded(t, pattern, fn, false)
+		scripthost.OnBounded(t, pattern, fn, scripthost.Loan{})
 	}
 	return x.i.Use(interp.Exports{guardPath + "/guard": {"OnCompiled": reflect.ValueOf(onCompiled)}})
 }

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -205,6 +207,10 @@ func note(traces *script.Traces, s string) { traces.Log("note", s, len(s)) }`, `
 		case 404:
 			n++
 		}`, false},
+	{"getters of keys not constant", "var key = \"status\"", `n += t.Int(key) + t.Int(gs+"ratio")
+		if t.Has(key) {
+			total += t.Dur("duration")
+		}`, true},
 	{"errors printed", "", `traces.Error("e", t.Int("status"))
 		traces.Errorf("%s %v", t.Str("path"), t.Dur("duration"))`, true},
 	{"struct value", "type P struct{ x int }", `p := P{1}
@@ -250,22 +256,42 @@ func compileTraces(t *testing.T) []*script.Trace {
 		if i%13 == 5 { // a key twice (the last wins), and one presented as "_pid"
 			kv = append(kv, "status", 299+i, "pid", i, "", i)
 		}
-		tr, err := scripthost.ParseTrace(recordWith(t, kv...), scripthost.Origin{Hostname: "h", Title: "svc", PID: 42})
+		rec := recordWith(t, kv...)
+		tr, err := scripthost.ParseTrace(rec, scripthost.Origin{Hostname: "h", Title: "svc", PID: 42})
 		if err != nil {
 			t.Fatal(err)
 		}
 		tr.Time = base.Add(time.Duration(i) * time.Second)
 		traces = append(traces, tr)
+		records.Store(tr, rec)
 	}
 	return traces
 }
 
+// records holds the record of each of compileTraces' traces.
+var records sync.Map
+
+// lendFields returns the trace a host lends a handler that reads only the
+// fields keys of tr (see link.Loan): tr with those fields alone.
+func lendFields(t *testing.T, tr *script.Trace, keys []string) *script.Trace {
+	t.Helper()
+	rec, _ := records.Load(tr)
+	r, err := protocol.ParseRecord(rec.([]byte))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lent := new(script.Trace)
+	scripthost.LoadFieldsTrace(lent, tr.Name, tr.Time, onlyFields(t, r.Fields, keys), scripthost.Origin{Hostname: tr.Hostname, Title: tr.Title, PID: tr.PID})
+	return lent
+}
+
 // runHandler runs the x handler of src over traces, then dumps the state,
 // and returns what the script printed and emitted, and which calls
-// panicked; and how many handlers ran compiled.
+// panicked; and how many handlers ran compiled. A compiled handler that
+// names the fields it reads (link.Loan) gets traces with those alone.
 func runHandler(t *testing.T, src string, compile bool, traces []*script.Trace) (string, int) {
 	t.Helper()
-	h := &recordingHost{}
+	h := &lendingHost{}
 	x, err := New(Options{Stdout: &h.out})
 	if err != nil {
 		t.Fatal(err)
@@ -286,6 +312,9 @@ func runHandler(t *testing.T, src string, compile bool, traces []*script.Trace) 
 					fmt.Fprintf(&h.out, "call %d panicked\n", i)
 				}
 			}()
+			if len(h.loans) > 0 && h.loans[0].Borrows && h.loans[0].Keys != nil {
+				tr = lendFields(t, tr, h.loans[0].Keys)
+			}
 			h.handlers[0](tr)
 		}()
 	}

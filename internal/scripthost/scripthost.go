@@ -5,6 +5,8 @@
 package scripthost
 
 import (
+	"time"
+
 	"github.com/jstrace-go/jstrace/internal/scripthost/link"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -71,10 +73,21 @@ func LoadNamedTrace(t *script.Trace, rec []byte, name string, o Origin) error {
 }
 
 // OnBounded is t.On for a handler the sandbox proved to end in a bounded
-// number of steps, and, if borrows, to keep nothing of its trace; a host
-// that is a BoundedHost is told so.
-func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace), borrows bool) {
-	ctors.OnBounded(t, pattern, fn, borrows)
+// number of steps, and to use its trace as loan says; a host that is a
+// BoundedHost is told so.
+func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace), loan Loan) {
+	ctors.OnBounded(t, pattern, fn, loan)
+}
+
+// A Loan is what the sandbox proved of a handler's use of its trace (see
+// link.Loan).
+type Loan = link.Loan
+
+// LoadFieldsTrace fills t with name, tm, the process's origin and fields,
+// encoded as a record's (see link.Constructors.LoadFields); t aliases
+// fields.
+func LoadFieldsTrace(t *script.Trace, name string, tm time.Time, fields []byte, o Origin) {
+	ctors.LoadFields(t, name, tm, fields, o)
 }
 
 // A BoundedHost is a Host that runs handlers which end by construction

@@ -67,5 +67,5 @@ func checkRepeat(n, count int) {
 // in a bounded number of steps, into which it rewrites such calls; the
 // host may run such handlers where their probe fires.
 func OnBounded(t *script.Traces, pattern string, fn func(*script.Trace)) {
-	scripthost.OnBounded(t, pattern, fn, false)
+	scripthost.OnBounded(t, pattern, fn, scripthost.Loan{})
 }

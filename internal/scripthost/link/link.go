@@ -102,8 +102,13 @@ type Constructors[T, TS any] struct {
 	LoadNamed func(t *T, rec []byte, name string, o Origin) error
 	// OnBounded is Traces.On for a handler the sandbox proved to end in
 	// a bounded number of steps: a host that is a BoundedHost is told,
-	// with borrows (see BoundedHost).
-	OnBounded func(ts *TS, pattern string, fn func(*T), borrows bool)
+	// with what the handler does with its trace (see BoundedHost).
+	OnBounded func(ts *TS, pattern string, fn func(*T), loan Loan)
+	// LoadFields fills t with a name, a time and encoded fields (see
+	// NextField in package protocol) that the caller made: the trace of
+	// an event for a handler whose Loan names the only fields it reads.
+	// t aliases fields.
+	LoadFields func(t *T, name string, tm time.Time, fields []byte, o Origin)
 	// Fields returns a function that reads the fields keys (as scripts
 	// name them) of a trace in one pass: vals[i] (len(keys) of them) is
 	// then the encoded value the getters would read for keys[i], nil if
@@ -130,13 +135,25 @@ type Getters struct {
 // A BoundedHost is a Host that can run handlers which end by
 // construction (no loop, no recursion, no call of a function value: see
 // the sandbox) other than as it runs the rest: the agent, on the goroutine
-// that fires the probe. OnBounded is On for them; borrows says that fn
-// keeps nothing of the trace it is given once it returns (the sandbox
-// proved that the trace is only read, never stored or passed on), so
-// that the host may hand it a trace, and record, that it reuses.
+// that fires the probe. OnBounded is On for them; loan says what fn does
+// with the trace it is given.
 type BoundedHost[T any] interface {
 	Host[T]
-	OnBounded(pattern string, fn func(*T), borrows bool) error
+	OnBounded(pattern string, fn func(*T), loan Loan) error
+}
+
+// A Loan is what the sandbox proved of a handler's use of its trace.
+type Loan struct {
+	// Borrows: the handler keeps nothing of the trace once it returns
+	// (it only reads it, never stores it or passes it on), so that the
+	// host may hand it a trace, and record, that it reuses.
+	Borrows bool
+	// Keys, if not nil, are the raw keys (see RawKey) of the only fields
+	// a borrowing handler reads, each by a getter called with a constant
+	// key; it may read the trace's Name, Time, Hostname, Title and PID
+	// too. The host may then hand it a trace holding those fields alone
+	// (LoadFields), or none for an empty Keys. Nil: it may read any.
+	Keys []string
 }
 
 // Script holds package script's Constructors[script.Trace, script.Traces],
@@ -160,6 +177,19 @@ func IsReserved(raw string) bool {
 		}
 	}
 	return false
+}
+
+// RawKey returns the raw field key that scripts see as key (see
+// PresentKey); ok is false if none is ("pid" reads nothing: a field "pid"
+// is presented as "_pid").
+func RawKey(key string) (raw string, ok bool) {
+	switch {
+	case !IsReserved(key):
+		return key, true
+	case key[0] == '_':
+		return key[1:], true
+	}
+	return "", false
 }
 
 // PresentKey returns the key under which scripts see the raw field key.
