@@ -29,6 +29,3 @@ func pooledMemory(n int) []byte {
 func freePooledMemory(b []byte) {
 	ringPools[bits.Len(uint(len(b)))].Put(&b)
 }
-
-// ringMemoryOffHeap says where pooledMemory's buffers live, for tests.
-const ringMemoryOffHeap = false

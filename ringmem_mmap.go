@@ -54,6 +54,3 @@ func freePooledMemory(b []byte) {
 	offHeap.free[len(b)] = append(offHeap.free[len(b)], b)
 	offHeap.mu.Unlock()
 }
-
-// ringMemoryOffHeap says where pooledMemory's buffers live, for tests.
-const ringMemoryOffHeap = true

@@ -51,7 +51,8 @@ type Subscription struct {
 // the Go heap, so that it neither raises the heap's size, which sets how
 // often the collector runs, nor counts in runtime/metrics' heap figures;
 // it counts in the process's resident memory as its pages are written,
-// and leaves it when the subscription is gone.
+// and leaves it once the collector finds the subscription unreachable
+// (after Close, at the next collection).
 //
 // Close releases the subscription.
 func Subscribe(match func(probe string) bool, bufferSize int) *Subscription {

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"fmt"
+	"time"
+
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
@@ -101,17 +104,26 @@ func (c *chunks) lend(rec []byte) (*script.Trace, []byte) {
 // lendFields encodes into lentRec the fields keys of e, each as the last
 // of its key, as e's record would hold them, without encoding the rest of
 // e: for handlers that read those alone (see link.Loan). ok is false if
-// it cannot be sure to: a key that is not a string, or is long (then
-// keys and values may not pair in the record as they do in e's fields), a
-// context's fields (events of EmitContext), or a value read that is not
-// plain (only the probe's encoder knows how it encodes that).
+// it cannot be sure to:
+//
+//   - a key that is not a string, or is long: then keys and values may
+//     not pair in the record as they do in e's arguments;
+//   - a value read that is not plain: only the probe's encoder knows how
+//     it encodes that;
+//   - a value of a kind whose encoding has no small bound (a slice, a
+//     map, a struct): the whole record might exceed MaxRecordSize, and an
+//     event that the whole-record path drops (and counts) must not reach
+//     the handlers this way instead. The others (at most 32 pairs, keys
+//     of at most 1 KiB, strings, errors and Stringers cut at 16 KiB)
+//     keep a record under 600 KiB;
+//   - a long name, which a record cuts.
 func (c *chunks) lendFields(e *jstrace.Event, keys []string) (fields []byte, ok bool) {
 	kv, ok := e.Fields()
-	if !ok {
+	if !ok || len(e.Name()) > protocol.MaxPlainLen {
 		return nil, false
 	}
 	for i := 0; i < len(kv); i += 2 {
-		if k, isStr := kv[i].(string); !isStr || len(k) > protocol.MaxPlainLen {
+		if k, isStr := kv[i].(string); !isStr || len(k) > protocol.MaxPlainLen || !boundedValue(kv[i+1]) {
 			return nil, false
 		}
 	}
@@ -126,8 +138,23 @@ func (c *chunks) lendFields(e *jstrace.Event, keys []string) (fields []byte, ok 
 			}
 		}
 	}
-	c.lentRec = b
+	if cap(b) <= chunkRecord {
+		c.lentRec = b // kept for the next event; a larger one is not
+	}
 	return b, true
+}
+
+// boundedValue reports whether v's encoding is at most ~16 KiB: a plain
+// value, a string, a byte slice, an error or a Stringer (their text cut
+// at jstrace.MaxValueLen), a time, or nil.
+func boundedValue(v any) bool {
+	switch v.(type) {
+	case string, int, time.Duration, int64, uint64, bool, float64, nil,
+		int32, int16, int8, uint, uint32, uint16, uint8, uintptr, float32,
+		time.Time, []byte, error, fmt.Stringer:
+		return true
+	}
+	return false
 }
 
 // newTrace returns a Trace to fill and a copy of rec of its own.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -115,9 +116,17 @@ func TestInlineHandlersReadOnlyTheirFields(t *testing.T) {
 	for i := range n {
 		fire(kept, i)
 	}
+	// An event whose record would be too large is dropped and counted,
+	// whichever handler it is for, even one that reads only a small field.
+	rows := make([]any, 256)
+	for i := range rows {
+		rows[i] = strings.Repeat("r", 16<<10)
+	}
+	lent.Emit("i", 1_000_000, "rows", rows)
+	kept.Emit("i", 1_000_000, "rows", rows)
 	r, stats := result(t, c, rec)
-	if stats.Dropped != 0 || stats.HandlerDropped != 0 || stats.Errors != 0 {
-		t.Fatalf("events dropped (%d, %d), errors %d", stats.Dropped, stats.HandlerDropped, stats.Errors)
+	if stats.Dropped+stats.HandlerDropped != 2 || stats.Errors != 0 {
+		t.Fatalf("events dropped (%d, %d), errors %d; want the two too large", stats.Dropped, stats.HandlerDropped, stats.Errors)
 	}
 	for _, k := range []string{"", "-true", "-has", "-s"} {
 		if l, k := fmt.Sprint(r.Get("lent"+k)), fmt.Sprint(r.Get("kept"+k)); l != k {
@@ -128,8 +137,11 @@ func TestInlineHandlersReadOnlyTheirFields(t *testing.T) {
 		t.Errorf("%d lent traces without their name, time or pid", r.Int("bad"))
 	}
 	// Only the events the fields could not be taken from were encoded
-	// whole (calling String); the others encoded only what was read.
-	if lentCalls != wholes {
-		t.Errorf("%d events of the lent handler encoded whole, want %d", lentCalls, wholes)
+	// whole (calling String); the others encoded only what was read. An
+	// event that found the engine busy (its lock taken, a slow call
+	// demoting the handler under the race detector) is queued, and
+	// encoded whole too: a few may.
+	if lentCalls < wholes || lentCalls > wholes+n/20 {
+		t.Errorf("%d events of the lent handler encoded whole, want %d (and a few queued)", lentCalls, wholes)
 	}
 }

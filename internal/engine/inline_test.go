@@ -452,7 +452,7 @@ func TestInlineCountsPublished(t *testing.T) {
 	}
 }
 
-// Inline lends a trace (tells mk borrowed) only when every handler of its
+// Inline lends a trace (its loan to mk borrows) only when every handler of its
 // name borrows it: not with a handler that keeps it, nor with a native
 // one (an Aggregation fed traces) beside a borrowing one; and names the
 // fields they read (by their raw keys) when every one reads only fields

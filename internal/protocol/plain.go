@@ -13,10 +13,11 @@ const MaxPlainLen = 1 << 10
 // AppendPlainField appends the field key = v to b as a record's fields
 // hold it (see NextField), for v of the types jstrace.Event.Args calls
 // plain: a bool, an integer, a float, a time.Duration or a string of at
-// most 1 KiB, under a key of at most 1 KiB, whose encoding has no cut and no choice. For anything else
-// it returns b unchanged and false: only the probe's encoder knows how it
-// encodes those. What it appends is byte for byte what the probe's
-// encoder appends for the same key and value (TestPlainFieldsAsProbesEncode).
+// most 1 KiB, under a key of at most 1 KiB, whose encoding has no cut and
+// no choice. For anything else it returns b unchanged and false: only the
+// probe's encoder knows how it encodes those. What it appends is byte for
+// byte what the probe's encoder appends for the same key and value
+// (TestPlainFieldsAsProbesEncode).
 func AppendPlainField(b []byte, key string, v any) ([]byte, bool) {
 	if len(key) > MaxPlainLen {
 		return b, false

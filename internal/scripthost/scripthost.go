@@ -61,8 +61,7 @@ func ParseTrace(rec []byte, o Origin) (*script.Trace, error) { return ctors.Pars
 // agent's case): only the record's header is decoded; its fields are read
 // when a getter asks, and getters fail safely on malformed fields. t then
 // aliases rec, which must not be modified while a handler can reach t
-// (after its call, for a handler that borrows its trace: see
-// link.BoundedHost).
+// (after its call, for a handler that borrows its trace: see link.Loan).
 func LoadTrace(t *script.Trace, rec []byte, o Origin) error { return ctors.LoadTrace(t, rec, o) }
 
 // LoadNamedTrace is LoadTrace for a record named name, which the Trace
