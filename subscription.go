@@ -49,7 +49,8 @@ type Subscription struct {
 // counted. The memory of a buffer of 64 KiB or more is reused by later
 // subscriptions once this one is unreachable. On Linux it lives outside
 // the Go heap, so that it neither raises the heap's size, which sets how
-// often the collector runs, nor counts in runtime/metrics' heap figures;
+// often the collector runs, nor counts in runtime/metrics' heap figures
+// or against a memory limit (runtime/debug.SetMemoryLimit);
 // it counts in the process's resident memory as its pages are written,
 // and leaves it once the collector finds the subscription unreachable
 // (after Close, at the next collection).

@@ -92,7 +92,8 @@ type Options struct {
 	// BufferSize is the size in bytes of each of a session's two event
 	// buffers (the events for the CLI, and those waiting for the
 	// script's handlers); events that do not fit are dropped and
-	// counted. Default: 1 MiB.
+	// counted. On Linux they are outside the Go heap (see
+	// jstrace.Subscribe). Default: 1 MiB.
 	BufferSize int
 
 	// MaxSessions bounds the sessions attached at once; more are refused.
