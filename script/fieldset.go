@@ -15,9 +15,7 @@ import (
 func fieldsReader(keys []string) func(*Trace, [][]byte) {
 	raw := make([]rawKey, len(keys))
 	for i, k := range keys {
-		if raw[i] = rawKeyOf(k); !link.IsReserved(k) {
-			raw[i].ok = true // "" too, as lookup reads it
-		}
+		raw[i].key, raw[i].ok = link.RawKey(k) // "" too, as lookup reads it
 	}
 	return func(t *Trace, vals [][]byte) { t.lookupAll(raw, vals) }
 }

@@ -129,13 +129,21 @@ func readOnly(info *types.Info, id *ast.Ident, stack []ast.Node) (bool, use) {
 			return false, use{}
 		}
 		if len(call.Args) == 1 {
-			if v := info.Types[call.Args[0]].Value; v != nil && v.Kind() == constant.String {
-				return true, use{getter: true, key: constant.StringVal(v), constKey: true}
+			if key, ok := constString(info, call.Args[0]); ok {
+				return true, use{getter: true, key: key, constKey: true}
 			}
 		}
 		return true, use{getter: true}
 	}
 	return false, use{}
+}
+
+// constString returns the value of e if it is a string constant.
+func constString(info *types.Info, e ast.Expr) (string, bool) {
+	if v := info.Types[e].Value; v != nil && v.Kind() == constant.String {
+		return constant.StringVal(v), true
+	}
+	return "", false
 }
 
 // written reports whether the field selection sel, under the nodes of

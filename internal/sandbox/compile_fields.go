@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"go/ast"
-	"go/constant"
 	"go/types"
 	"slices"
 	"time"
@@ -50,8 +49,8 @@ func (c *compiler) fieldRead(e *ast.CallExpr, name string) (x expr, ok bool) {
 	if id, isID := sel.X.(*ast.Ident); !isID || c.info.Uses[id] != types.Object(f.param) {
 		return expr{}, false
 	}
-	tv, known := c.info.Types[e.Args[0]]
-	if !known || tv.Value == nil || tv.Value.Kind() != constant.String {
+	key, isConst := constString(c.info, e.Args[0])
+	if !isConst {
 		return expr{}, false
 	}
 	cl := c.vars[f.param]
@@ -59,7 +58,6 @@ func (c *compiler) fieldRead(e *ast.CallExpr, name string) (x expr, ok bool) {
 		return expr{}, false
 	}
 	tp := (**script.Trace)(cl.p)
-	key := constant.StringVal(tv.Value)
 	i := slices.Index(f.keys, key)
 	if i < 0 {
 		i = len(f.keys)
