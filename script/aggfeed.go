@@ -186,26 +186,32 @@ func isDur(v any) bool { _, ok := v.(time.Duration); return ok }
 // boundedKind tells whether a value's encoding is bounded, so that at most
 // 32 such fields can never make a record too large to keep
 // (jstrace.MaxRecordSize, past which the record's way drops the event):
-// an error or a fmt.Stringer, which the encoding writes as its text, or a
-// value of any kind but a container (slice, array, map, struct, pointer,
-// interface), whose text or bytes it cuts. A slog.Value, a Stringer the
-// encoding writes as its value (a group, say), is not.
+// a value of any kind but a container (slice, array, map, struct, pointer,
+// interface), whose text or bytes the encoding cuts, or a container that
+// is an error or a fmt.Stringer, which the encoding writes as its text. A
+// slog.Value, a Stringer the encoding writes as its value (a group, say),
+// is not.
+//
+// The kind is told first: a type switch on interfaces (error,
+// fmt.Stringer) consults a cache that grows with the types it meets, and
+// the commonest values (an id, a count) need none.
 func boundedKind(v any) bool {
-	switch v.(type) {
-	case slog.Value:
-		return false
-	case error, fmt.Stringer:
-		return true
-	}
 	t := reflect.TypeOf(v)
 	if t == nil {
 		return true
 	}
 	switch t.Kind() {
 	case reflect.Slice, reflect.Array, reflect.Map, reflect.Struct, reflect.Pointer, reflect.Interface:
-		return false
+	default:
+		return true
 	}
-	return true
+	switch v.(type) {
+	case slog.Value:
+		return false
+	case error, fmt.Stringer:
+		return true
+	}
+	return false
 }
 
 // sameKey is k == key, the first bytes compared first: keys of one length

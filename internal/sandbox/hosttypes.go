@@ -15,12 +15,20 @@ import (
 // methods and field layouts), the packages their types come from, and the
 // packages an agent opts in. Each hostCache has one, built on demand;
 // every method may be called from any goroutine. The objects it hands out
-// are complete and never change afterwards, so checkers share them.
+// are complete as far as a script can reach them, and what a script can
+// reach never changes afterwards, so checkers share them (see hidden).
 type universe struct {
 	mu     sync.Mutex
 	pkgs   map[string]*types.Package // by import path, allowlisted or not
 	types  map[reflect.Type]types.Type
 	filled map[string]bool // packages whose scope holds a symbol table's names
+
+	// hiding counts the conversions under way of what a script can reach
+	// only through unexported fields; hidden holds the defined types so
+	// reached, whose methods are left out until they are reached
+	// otherwise (see reveal).
+	hiding int
+	hidden map[reflect.Type]*types.Named
 }
 
 // importable returns the package at path with the names of syms in its
@@ -166,6 +174,9 @@ var basicKinds = map[reflect.Kind]types.BasicKind{
 // typ converts a reflect type. u.mu is held.
 func (u *universe) typ(t reflect.Type) types.Type {
 	if tt, ok := u.types[t]; ok {
+		if u.hiding == 0 && len(u.hidden) > 0 {
+			u.reveal(t)
+		}
 		return tt
 	}
 	if t.Name() != "" && t.PkgPath() != "" {
@@ -187,22 +198,38 @@ func (u *universe) named(t reflect.Type) types.Type {
 	n := types.NewNamed(obj, nil, nil)
 	u.types[t] = n
 	n.SetUnderlying(u.literal(t, pkg))
-	if t.Kind() == reflect.Interface {
-		return n
+	if u.hiding > 0 {
+		u.hide(t, n)
+	} else {
+		u.methods(t, n)
 	}
+	return n
+}
+
+// methods adds t's methods, with value and pointer receivers, to n.
+func (u *universe) methods(t reflect.Type, n *types.Named) {
+	if t.Kind() == reflect.Interface {
+		return
+	}
+	pkg := n.Obj().Pkg()
 	seen := map[string]bool{}
 	for i := range t.NumMethod() {
 		m := t.Method(i)
 		seen[m.Name] = true
 		n.AddMethod(u.method(pkg, n, m))
 	}
+	// The pointer's method set holds the value's: look at it only if it
+	// has more (each Method call of a defined type makes its signature with
+	// reflect.FuncOf, cached by reflect for the life of the process).
 	pt := reflect.PointerTo(t)
+	if pt.NumMethod() == t.NumMethod() {
+		return
+	}
 	for i := range pt.NumMethod() {
 		if m := pt.Method(i); !seen[m.Name] {
 			n.AddMethod(u.method(pkg, types.NewPointer(n), m))
 		}
 	}
-	return n
 }
 
 func (u *universe) method(pkg *types.Package, recv types.Type, m reflect.Method) *types.Func {
@@ -259,7 +286,7 @@ func (u *universe) literal(t reflect.Type, pkg *types.Package) types.Type {
 			if f.PkgPath != "" {
 				fpkg = u.pkg(f.PkgPath)
 			}
-			fields[i] = types.NewField(token.NoPos, fpkg, f.Name, u.typ(f.Type), f.Anonymous)
+			fields[i] = types.NewField(token.NoPos, fpkg, f.Name, u.fieldType(f), f.Anonymous)
 		}
 		return types.NewStruct(fields, nil)
 	case reflect.Interface:

@@ -32,10 +32,10 @@ func (h *hostCache) allowlistPackage(path string) (*types.Package, error) {
 		defer h.generic.Unlock()
 		return h.checkGeneric(path)
 	}
-	// The symbol tables as scripts get them (symbols.Tables: the guarded
+	// The symbol tables as scripts get them (symbols.Table: the guarded
 	// functions and types in place of the originals): the types the
 	// checker checks against are the interpreter's.
-	syms, ok := h.tables()[useKey(path)]
+	syms, ok := h.table(useKey(path))
 	if !ok {
 		return nil, nil
 	}

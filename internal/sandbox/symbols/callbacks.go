@@ -2,7 +2,6 @@ package symbols
 
 import (
 	"reflect"
-	"sync"
 
 	"github.com/jstrace-go/jstrace/internal/sandbox/halt"
 )
@@ -15,34 +14,6 @@ import (
 // native types that take a function, regexp's ReplaceAllFunc, ring's Do,
 // cannot be wrapped: yaegi calls them through reflect. Their loops are
 // bounded by their input.)
-
-// checkedTables is Symbols with every function that takes a function
-// argument wrapped; built once.
-var checkedTables = sync.OnceValue(func() map[string]map[string]reflect.Value {
-	t := make(map[string]map[string]reflect.Value, len(Symbols))
-	for k, syms := range Symbols {
-		var m map[string]reflect.Value
-		for name, v := range syms {
-			w, ok := checked(v)
-			if !ok {
-				continue
-			}
-			if m == nil {
-				m = make(map[string]reflect.Value, len(syms))
-				for n, v := range syms {
-					m[n] = v
-				}
-			}
-			m[name] = w
-		}
-		if m != nil {
-			t[k] = m
-		} else {
-			t[k] = syms
-		}
-	}
-	return t
-})
 
 // checked returns fn wrapped so that each of its function arguments calls
 // halt.Check before running, and whether fn takes any (else it is returned
@@ -85,7 +56,7 @@ func checkedCallback(f reflect.Value) reflect.Value {
 }
 
 // Callbacks lists "importpath/name.Func" for every function of the tables
-// that Tables wraps as above, for tests.
+// that Table wraps as above, for tests.
 func Callbacks() []string {
 	var out []string
 	for k, syms := range Symbols {

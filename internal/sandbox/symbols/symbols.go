@@ -102,11 +102,8 @@ func makeTable(poly uint32) *crc32.Table {
 // Tables replaces with pointers to private copies.
 var PointerVars = map[string][]string{}
 
-// Tables returns the symbol tables for one interpreter: Symbols, with the
-// functions that take callbacks wrapped (see checked) and every variable of
-// PointerVars pointing to a copy made for this interpreter, so that a
-// script writing through time.Local or base64.StdEncoding changes neither
-// the host process nor another script.
+// Tables returns the symbol tables of every package for one interpreter,
+// as Table makes each.
 func Tables() map[string]map[string]reflect.Value {
 	t := make(map[string]map[string]reflect.Value, len(Symbols))
 	for k := range Symbols {
@@ -115,23 +112,44 @@ func Tables() map[string]map[string]reflect.Value {
 	return t
 }
 
-// Table returns the table of one package, keyed as in Symbols, for one
-// interpreter, as Tables makes it; nil for a package not allowlisted. An
-// interpreter is given only the packages its script imports.
+// Table returns the symbol table of one package, keyed as in Symbols, for
+// one interpreter; nil for a package not allowlisted. It is Symbols' table
+// with the functions that take callbacks wrapped (see checked), the
+// guarded functions and types in place of the originals, and every
+// variable of PointerVars pointing to a copy made for this interpreter, so
+// that a script writing through time.Local or base64.StdEncoding changes
+// neither the host process nor another script.
+//
+// Nothing is kept from one call to the next: an interpreter is given only
+// the packages its script imports, and a table made once for the process
+// (its wrappers, each with its reflect.MakeFunc closure) would stay for
+// the collector to mark at every collection of a service that is no
+// longer traced.
 func Table(key string) map[string]reflect.Value {
-	base, ok := checkedTables()[key]
+	syms, ok := Symbols[key]
 	if !ok {
 		return nil
 	}
-	funcs, names := guarded[key], PointerVars[key]
-	if funcs == nil && names == nil {
-		return base
+	var m map[string]reflect.Value
+	own := func() {
+		if m == nil {
+			m = maps.Clone(syms)
+		}
 	}
-	m := make(map[string]reflect.Value, len(base)+len(funcs))
-	maps.Copy(m, base)
+	for name, v := range syms {
+		if w, ok := checked(v); ok {
+			own()
+			m[name] = w
+		}
+	}
+	funcs, names := guarded[key], PointerVars[key]
+	if funcs == nil && names == nil && m == nil {
+		return syms
+	}
+	own()
 	maps.Copy(m, funcs)
 	for _, name := range names {
-		m[name] = copyOf(Symbols[key][name])
+		m[name] = copyOf(syms[name])
 	}
 	return m
 }
