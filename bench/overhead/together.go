@@ -15,39 +15,50 @@ import (
 // both services at once (-together-rounds).
 var togetherRounds int
 
-// together loads both services at once for d, closed loop, each with half
-// the workers, and returns the CPU time each spent per request it served
-// (in seconds); ok is false if either side served nothing, failed a
-// request or used no CPU (a service gone, /proc unreadable): the run
-// measures nothing. With the harness's pinning (-pin) the two share one
-// core: the machine's changes of speed, which make two runs a few seconds
-// apart differ by several percent, fall on both alike, and what they cost
-// a request is compared within the same seconds. Both are saturated, so
-// the comparison is of the same thing as the closed-loop runs', CPU a
-// request, in the harder case of two processes' caches taking turns on a
-// core. busy is the two services' CPU time per second of the run
-// together: near 1 if they, not the load generator, were the limit.
+// together loads both services at once for d, closed loop, and returns
+// the CPU time each spent per request it served (in seconds); ok is false
+// if either side served nothing, failed a request or used no CPU (a
+// service gone, /proc unreadable): the run measures nothing. With the
+// harness's pinning (-pin) the two share one core: the machine's changes
+// of speed, which make two runs a few seconds apart differ by several
+// percent, fall on both alike, and what they cost a request is compared
+// within the same seconds. Both are saturated, so the comparison is of
+// the same thing as the closed-loop runs', CPU a request, in the harder
+// case of two processes' caches taking turns on a core. busy is the two
+// services' CPU time per second of the run together: near 1 if they, not
+// the load generator, were the limit.
+//
+// Each of the workers holds a connection to each service and sends its
+// requests to them in turn, so that both serve the same number of
+// requests at the same pace. Loaded each by its own workers, the two
+// shared the core unevenly, by 2:1 now and then, and a service's CPU a
+// request grows with its share (more of its requests find it awake with
+// others queued behind them, fewer are batched): that swung single runs by
+// ±7 %, more than what was measured (bench/README.md, "Both services
+// loaded in step").
 func together(a, b *service, path string, workers int, d time.Duration) (ca, cb, busy float64, ok bool) {
-	half := max(1, workers/2)
-	ea, eb := a.connect(half, path), b.connect(half, path)
+	n := max(1, workers)
+	ea, eb := a.connect(n, path), b.connect(n, path)
 	a0, b0 := threadsCPU(a.pid()), threadsCPU(b.pid())
 	var na, nb, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(d)
-	loop := func(clients []*client, n *atomic.Int64) {
-		withClients(clients, func(c *client) {
+	count := func(c *client, served *atomic.Int64) {
+		if c.get() == nil {
+			served.Add(1)
+		} else {
+			errs.Add(1)
+		}
+	}
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
 			for time.Now().Before(deadline) {
-				if c.get() == nil {
-					n.Add(1)
-				} else {
-					errs.Add(1)
-				}
+				count(ea[i], &na)
+				count(eb[i], &nb)
 			}
 		})
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() { loop(ea, &na) })
-	wg.Go(func() { loop(eb, &nb) })
 	wg.Wait()
 	elapsed := time.Since(start)
 	da, db := threadsCPU(a.pid())-a0, threadsCPU(b.pid())-b0
