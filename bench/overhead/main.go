@@ -257,7 +257,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	fmt.Printf("max throughput: closed loop, %d connections, %v runs alternated; median of the per-round ratios (90%% confidence interval, bootstrap over rounds);\n", workers, duration/2)
 	fmt.Printf("p99 per round: median of the per-round ratios (90%% confidence interval, bootstrap over rounds); service CPU likewise (interquartile range);\n")
 	fmt.Printf("p99 pooled: of every request of a side against every request of the other (90%% confidence interval, bootstrap over rounds):\n")
-	fmt.Printf("CPU a request, loaded together: both services saturated at once on their core, %d connections each, %v runs; median of the per-run ratios (90%% confidence interval, bootstrap over runs);\n", workers/2, duration/2)
+	fmt.Printf("CPU a request, loaded together: both services saturated at once on their core, %d workers each sending to both in turn, %v runs; median of the per-run ratios (90%% confidence interval, bootstrap over runs);\n", workers, duration/2)
 	fmt.Printf("%-14s %22s %24s %24s %24s %30s\n", "", "max throughput", "CPU a request together", "p99 per round", "p99 pooled", "service CPU")
 	for _, c := range results {
 		fmt.Printf("%-14s %22s %24s %24s %24s %30s\n", c.name, c.saturation(), c.togetherString(), pooledString(c.p99.quantile(0.5), c.p99Lo, c.p99Hi),
