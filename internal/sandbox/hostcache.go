@@ -26,9 +26,10 @@ import (
 // a session leaves for the collector to mark went from 231 to 80 KiB
 // (reflect's and the symbol tables' own caches; BenchmarkSessionMemory,
 // KB-GC-scan-left; 44 KiB since the tables are made per interpreter and
-// hidden types converted without methods, see hostreach.go); and held by a session with compiled handlers while it
-// lasted, it made what the collector marks during the session 266 KiB
-// rather than ~97 (KB-GC-scan-during).
+// hidden types converted without methods, see hostreach.go); and held by
+// a session with compiled handlers while it lasted, it made what the
+// collector marks during the session 266 KiB rather than ~97
+// (KB-GC-scan-during).
 type hostCache struct {
 	types  *universe
 	tables struct {
@@ -57,7 +58,7 @@ func currentHostCache() *hostCache {
 		return h
 	}
 	h := &hostCache{
-		types: &universe{pkgs: map[string]*types.Package{}, types: map[reflect.Type]types.Type{}, filled: map[string]bool{}},
+		types: newUniverse(),
 	}
 	h.tables.m = map[string]map[string]reflect.Value{}
 	h.generic.pkgs = map[string]*types.Package{}

@@ -26,10 +26,6 @@ func (*Deep) DeepMethod() int  { return 0 }
 func (Shown) ShownMethod() int { return 0 }
 func (Guts) GutsMethod() int   { return 0 }
 
-func newTestUniverse() *universe {
-	return &universe{pkgs: map[string]*types.Package{}, types: map[reflect.Type]types.Type{}, filled: map[string]bool{}}
-}
-
 // methodsOf returns the names of the methods the universe gave t.
 func methodsOf(u *universe, t reflect.Type) []string {
 	n, ok := u.types[t].(*types.Named)
@@ -47,7 +43,7 @@ func methodsOf(u *universe, t reflect.Type) []string {
 // can reach it another way; then it gets them, and so does what it
 // exposes.
 func TestHostTypesHiddenUntilReached(t *testing.T) {
-	u := newTestUniverse()
+	u := newUniverse()
 	p := u.importable("example.com/p", map[string]reflect.Value{"Outer": reflect.ValueOf((*Outer)(nil))})
 	if p.Scope().Lookup("Outer") == nil {
 		t.Fatal("Outer not declared")

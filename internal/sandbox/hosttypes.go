@@ -31,6 +31,11 @@ type universe struct {
 	hidden map[reflect.Type]*types.Named
 }
 
+// newUniverse returns an empty universe.
+func newUniverse() *universe {
+	return &universe{pkgs: map[string]*types.Package{}, types: map[reflect.Type]types.Type{}, filled: map[string]bool{}}
+}
+
 // importable returns the package at path with the names of syms in its
 // scope: functions, variables, constants (a typed constant of a basic type
 // is a constant, as the interpreter treats it) and types. Names yaegi adds
