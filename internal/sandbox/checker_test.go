@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"fmt"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"os"
@@ -209,6 +210,36 @@ func TestOptedInTypesAreSized(t *testing.T) {
 }
 
 type hook func()
+
+// Every untyped constant of the tables is a constant to the checker, the
+// string ones too, which yaegi's tables hold as *constant.stringVal (they
+// were variables of that type, and time.RFC3339 could not be used).
+func TestHostConstantsAreConstants(t *testing.T) {
+	n := 0
+	h := currentHostCache()
+	for key := range symbols.Symbols {
+		syms, _ := h.table(key)
+		path := key[:strings.LastIndexByte(key, '/')]
+		pkg := h.types.importable(path, syms)
+		for name, v := range syms {
+			if _, ok := v.Interface().(constant.Value); !ok {
+				continue
+			}
+			if _, ok := pkg.Scope().Lookup(name).(*types.Const); !ok {
+				t.Errorf("%s.%s: %v, want a constant", path, name, pkg.Scope().Lookup(name))
+			}
+			n++
+		}
+	}
+	if n < 50 {
+		t.Fatalf("only %d constants", n)
+	}
+	src := scriptOf("import (\n\t\"math\"\n\t\"time\"\n)", "",
+		"const layout = time.RFC3339 + \" \" + time.Kitchen\n_ = time.Now().Format(layout)\nvar a [len(time.DateOnly)]byte\n_ = a\n_ = math.Pi * 2")
+	if err := Check("o.go", []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // The types built from the symbol tables have the process's real sizes.
 func TestHostTypesHaveRealSizes(t *testing.T) {

@@ -118,9 +118,14 @@ func untypedKind(c constant.Value) types.BasicKind {
 }
 
 // untypedConst returns the value of an untyped constant symbol, which yaegi
-// tables hold as a constant.Value.
+// tables hold as a constant.Value: a value of one of go/constant's types,
+// or a pointer to one (strings are *constant.stringVal).
 func untypedConst(v reflect.Value) (constant.Value, bool) {
-	if v.Kind() != reflect.Interface && v.Type().PkgPath() == "go/constant" && v.CanInterface() {
+	t := v.Type()
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if v.Kind() != reflect.Interface && t.PkgPath() == "go/constant" && v.CanInterface() {
 		c, ok := v.Interface().(constant.Value)
 		return c, ok
 	}
