@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+
+	"github.com/jstrace-go/jstrace/internal/sandbox/symbols"
 )
 
 // A universe describes the Go types of the process to go/types: the
@@ -222,38 +224,88 @@ func (u *universe) methods(t reflect.Type, n *types.Named) {
 		return
 	}
 	pkg := n.Obj().Pkg()
+	pt := reflect.PointerTo(t)
+	if names, ok := symbols.Methods(t); ok && u.namedMethods(t, pt, n, names) {
+		return
+	}
+	// A type the tables do not reach: reflect.Type's Method makes each
+	// signature, receiver first, with reflect.FuncOf (see symbols.Methods).
 	seen := map[string]bool{}
 	for i := range t.NumMethod() {
 		m := t.Method(i)
 		seen[m.Name] = true
-		n.AddMethod(u.method(pkg, n, m))
+		n.AddMethod(u.method(pkg, n, m.Name, dropReceiver{m.Type}))
 	}
 	// The pointer's method set holds the value's: look at it only if it
-	// has more (each Method call of a defined type makes its signature with
-	// reflect.FuncOf, cached by reflect for the life of the process).
-	pt := reflect.PointerTo(t)
+	// has more.
 	if pt.NumMethod() == t.NumMethod() {
 		return
 	}
 	for i := range pt.NumMethod() {
 		if m := pt.Method(i); !seen[m.Name] {
-			n.AddMethod(u.method(pkg, types.NewPointer(n), m))
+			n.AddMethod(u.method(pkg, types.NewPointer(n), m.Name, dropReceiver{m.Type}))
 		}
 	}
 }
 
-func (u *universe) method(pkg *types.Package, recv types.Type, m reflect.Method) *types.Func {
-	ft := m.Type // receiver first
-	params := make([]*types.Var, 0, ft.NumIn()-1)
-	for i := 1; i < ft.NumIn(); i++ {
-		params = append(params, types.NewParam(token.NoPos, pkg, "", u.typ(ft.In(i))))
+// namedMethods adds t's methods listed by symbols.Methods to n, each
+// signature read from a method value's type, which the binary holds (no
+// reflect.FuncOf), and reports whether the list matched reflect's counts.
+func (u *universe) namedMethods(t, pt reflect.Type, n *types.Named, names []string) bool {
+	value := 0
+	for _, s := range names {
+		if _, pointer := symbols.MethodName(s); !pointer {
+			value++
+		}
+	}
+	if value != t.NumMethod() || len(names) != pt.NumMethod() {
+		return false
+	}
+	pkg := n.Obj().Pkg()
+	v, pv := reflect.Zero(t), reflect.Zero(pt) // nil pointer: Method only reads its type
+	var ptr types.Type
+	vi := 0
+	for i, s := range names {
+		name, pointer := symbols.MethodName(s)
+		if !pointer {
+			n.AddMethod(u.method(pkg, n, name, v.Method(vi).Type()))
+			vi++
+			continue
+		}
+		if ptr == nil {
+			ptr = types.NewPointer(n)
+		}
+		n.AddMethod(u.method(pkg, ptr, name, pv.Method(i).Type()))
+	}
+	return true
+}
+
+// A signature is a method's signature without its receiver.
+type signature interface {
+	NumIn() int
+	In(int) reflect.Type
+	NumOut() int
+	Out(int) reflect.Type
+	IsVariadic() bool
+}
+
+// dropReceiver is a reflect.Method's Type, receiver first, as a signature.
+type dropReceiver struct{ reflect.Type }
+
+func (d dropReceiver) NumIn() int            { return d.Type.NumIn() - 1 }
+func (d dropReceiver) In(i int) reflect.Type { return d.Type.In(i + 1) }
+
+func (u *universe) method(pkg *types.Package, recv types.Type, name string, ft signature) *types.Func {
+	params := make([]*types.Var, ft.NumIn())
+	for i := range params {
+		params[i] = types.NewParam(token.NoPos, pkg, "", u.typ(ft.In(i)))
 	}
 	sig := types.NewSignatureType(types.NewVar(token.NoPos, pkg, "", recv), nil, nil,
 		types.NewTuple(params...), u.results(ft), ft.IsVariadic())
-	return types.NewFunc(token.NoPos, pkg, m.Name, sig)
+	return types.NewFunc(token.NoPos, pkg, name, sig)
 }
 
-func (u *universe) results(ft reflect.Type) *types.Tuple {
+func (u *universe) results(ft signature) *types.Tuple {
 	res := make([]*types.Var, ft.NumOut())
 	for i := range res {
 		res[i] = types.NewParam(token.NoPos, nil, "", u.typ(ft.Out(i)))

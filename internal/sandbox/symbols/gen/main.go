@@ -17,7 +17,9 @@
 //
 // It also writes script.go, the table of package script, whose every
 // exported name is for scripts (TestScriptAPI in package sandbox pins them):
-// the host's side of the package is in internal/scripthost.
+// the host's side of the package is in internal/scripthost; and
+// methods.go, the method names of the types the tables reach (see
+// writeMethods).
 //
 // Run it with go generate from the symbols directory.
 package main
@@ -80,6 +82,7 @@ var packages = map[string][]string{
 
 func main() {
 	imp := importer.ForCompiler(token.NewFileSet(), "source", nil)
+	left := map[string][]string{scriptPath: nil, guardPath: nil} // what writeMethods leaves out
 	for path, excluded := range packages {
 		pkg, err := imp.Import(path)
 		if err != nil {
@@ -92,6 +95,7 @@ func main() {
 		for _, name := range unsafeVars(pkg) {
 			exclude = append(exclude, "^"+name+"$")
 		}
+		left[path] = append(unsafeVars(pkg), excluded...)
 		ext := extract.Extractor{Dest: "symbols", Exclude: exclude}
 		var buf bytes.Buffer
 		if _, err := ext.Extract(path, "", &buf); err != nil {
@@ -121,7 +125,14 @@ func main() {
 	if err := writeScript(); err != nil {
 		log.Fatalf("extract %s: %v", scriptPath, err)
 	}
+	if err := writeMethods(left); err != nil {
+		log.Fatal(err)
+	}
 }
+
+// guardPath is the package of the guarded replacements that the tables
+// hand out in place of some standard functions and types.
+const guardPath = "github.com/jstrace-go/jstrace/internal/sandbox/guard"
 
 const scriptPath = "github.com/jstrace-go/jstrace/script"
 
