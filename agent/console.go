@@ -31,9 +31,11 @@ const (
 
 // console queues a session's console output and sends it on the console
 // stream from its own goroutine, so a script printing never waits for the
-// network. print, printReason and droppedBytes are safe for concurrent
-// use; run is the sending goroutine; close may be called from any
-// goroutine, more than once.
+// network. The goroutine (run) starts with the first output, or at close:
+// most scripts print nothing, and a parked goroutine is a stack that every
+// collection of the service scans. print, printReason and droppedBytes
+// are safe for concurrent use; close may be called from any goroutine,
+// more than once.
 type console struct {
 	st consoleStream
 
@@ -41,6 +43,7 @@ type console struct {
 	buf     []byte // encoded Console frames
 	dropped uint64 // bytes of text dropped
 	closed  bool
+	started bool // run was started
 
 	ready chan struct{} // the buffer is no longer empty
 	full  chan struct{} // the buffer passed flushSize
@@ -92,7 +95,12 @@ func (c *console) add(stream protocol.ConsoleStream, text string, limit int) {
 	frame := m.Append(nil)
 	c.buf = protocol.AppendFrame(c.buf, protocol.FrameConsole, frame)
 	after := len(c.buf)
+	start := !c.started
+	c.started = true
 	c.mu.Unlock()
+	if start {
+		go c.run()
+	}
 	if before == 0 {
 		signal(c.ready)
 	}
@@ -162,8 +170,13 @@ func (c *console) close(timeout time.Duration) {
 		c.st.SetWriteDeadline(time.Now().Add(timeout))
 		c.mu.Lock()
 		c.closed = true
+		start := !c.started
+		c.started = true
 		c.mu.Unlock()
 		close(c.quit)
+		if start {
+			go c.run() // closes the stream
+		}
 	})
 	<-c.done
 }

@@ -13,7 +13,8 @@ import (
 // output is dropped and counted, but a fault (the reason it is detached)
 // still gets in.
 func TestConsoleKeepsRoomForFaults(t *testing.T) {
-	c := newConsole(nil) // never run: nothing is sent
+	c := newConsole(nil)
+	c.started = true // never run: nothing is sent
 	line := strings.Repeat("x", 1000) + "\n"
 	for range 2 * maxConsoleBuffer / len(line) {
 		c.print(protocol.ConsoleStdout, line)
@@ -60,6 +61,7 @@ type writeLog struct {
 	mu     sync.Mutex
 	writes []time.Time
 	text   strings.Builder
+	closed bool
 }
 
 func (w *writeLog) Write(b []byte) (int, error) {
@@ -70,7 +72,12 @@ func (w *writeLog) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (w *writeLog) Close() error                     { return nil }
+func (w *writeLog) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.closed = true
+	return nil
+}
 func (w *writeLog) SetWriteDeadline(time.Time) error { return nil }
 
 func (w *writeLog) sent() (int, string) {
@@ -86,7 +93,6 @@ func (w *writeLog) sent() (int, string) {
 func TestConsoleCoalesces(t *testing.T) {
 	w := &writeLog{}
 	c := newConsole(w)
-	go c.run()
 	defer c.close(time.Second)
 	line := strings.Repeat("x", 90) + "\n"
 	start := time.Now()
@@ -120,12 +126,35 @@ func TestConsoleCoalesces(t *testing.T) {
 	t.Logf("a lone line sent after %v", time.Since(at))
 }
 
+// A console whose script prints nothing has no goroutine (a stack for
+// every collection to scan); closed, it closes its stream all the same.
+// One that prints starts its goroutine once.
+func TestConsoleStartsWithOutput(t *testing.T) {
+	w := &writeLog{}
+	c := newConsole(w)
+	if c.started {
+		t.Fatal("started before any output")
+	}
+	c.close(time.Second)
+	if !w.closed {
+		t.Fatal("stream not closed")
+	}
+
+	w = &writeLog{}
+	c = newConsole(w)
+	c.print(protocol.ConsoleStdout, "a\n")
+	c.print(protocol.ConsoleStdout, "b\n") // no second goroutine: it would close done twice
+	c.close(time.Second)
+	if _, text := w.sent(); !w.closed || !strings.Contains(text, "a\n") || !strings.Contains(text, "b\n") {
+		t.Fatalf("closed %v, sent %q", w.closed, text)
+	}
+}
+
 // What is queued when the console closes is sent at once, not after the
 // coalesce period, and nothing queued is lost.
 func TestConsoleCloseSendsAtOnce(t *testing.T) {
 	w := &writeLog{}
 	c := newConsole(w)
-	go c.run()
 	want := 0
 	for i := range 1000 {
 		line := strings.Repeat("y", i%50) + "\n"

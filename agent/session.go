@@ -105,7 +105,6 @@ func newSession(a *Agent, peer string, attach *protocol.Attach, fr *protocol.Fra
 
 func (s *session) run() {
 	start := time.Now()
-	go s.console.run()
 	defer s.console.close(flushTimeout)
 	if perr := s.a.gov.admit(s); perr != nil {
 		s.log.Warn("session refused", "reason", perr.Message)

@@ -43,15 +43,16 @@ func (e *Engine) Dispatch(b Batch) error {
 			return ErrStopped
 		}
 	}
+	bp := &b // one allocation a batch, a pump's pass at most
 	if e.block {
 		select {
-		case e.events <- b:
+		case e.events <- bp:
 		case <-e.quit:
 			return ErrStopped
 		}
 	} else {
 		select {
-		case e.events <- b:
+		case e.events <- bp:
 		default:
 			e.dropped.Add(uint64(n))
 			return nil
