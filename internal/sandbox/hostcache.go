@@ -26,9 +26,10 @@ import (
 // a session leaves for the collector to mark went from 231 to 80 KiB
 // (reflect's and the symbol tables' own caches; BenchmarkSessionMemory,
 // KB-GC-scan-left; 44 KiB since the tables are made per interpreter and
-// hidden types converted without methods, see hostreach.go); and held by
-// a session with compiled handlers while it lasted, it made what the
-// collector marks during the session 266 KiB rather than ~97
+// hidden types converted without methods, see hostreach.go; 19 since
+// methods are converted from generated names, see symbols.Methods); and
+// held by a session with compiled handlers while it lasted, it made what
+// the collector marks during the session 266 KiB rather than ~97
 // (KB-GC-scan-during).
 type hostCache struct {
 	types  *universe
