@@ -67,3 +67,27 @@ func TestPeerUIDOfClosedSocket(t *testing.T) {
 		t.Fatalf("the closed peer still authenticates as uid %d", uid)
 	}
 }
+
+// The kernel answers sock_diag here (else the agent reads /proc/net/tcp,
+// whose cost grows with every socket of the host), and says what the
+// table says, for the peer's socket and for a closed one.
+func TestSockDiagAgreesWithTable(t *testing.T) {
+	c, s := nettest.TCPPair(t)
+	peer, local := s.RemoteAddr().(*net.TCPAddr), s.LocalAddr().(*net.TCPAddr)
+	uid, found, err := diagOwner(peer, local)
+	if err != nil {
+		t.Fatalf("sock_diag: %v", err)
+	}
+	want, wantOK := socketOwner("/proc/net/tcp", peer, local)
+	if uid != want || found != wantOK || !found {
+		t.Fatalf("sock_diag: uid %d found %v; /proc/net/tcp: uid %d found %v", uid, found, want, wantOK)
+	}
+	c.Close()
+	time.Sleep(50 * time.Millisecond)
+	if uid, found, err := diagOwner(peer, local); err != nil || found {
+		t.Fatalf("closed peer: uid %d found %v err %v", uid, found, err)
+	}
+	if _, found, err := diagOwner(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, local); err != nil || found {
+		t.Fatalf("no such socket: found %v err %v", found, err)
+	}
+}

@@ -17,8 +17,9 @@ import (
 
 // peerUID returns the uid of the process at the other end of c, when the
 // kernel can tell: SO_PEERCRED for a Unix socket; for a loopback TCP
-// connection, the owner of the peer's socket in /proc/net/tcp{,6}, the way
-// Delve authenticates its local clients. unixSocket says which it was:
+// connection, the owner of the peer's socket, asked of sock_diag
+// (sockdiag_linux.go), or where it cannot be asked found in
+// /proc/net/tcp{,6}, the way Delve authenticates its local clients. unixSocket says which it was:
 // only a Unix socket's uid 0 means root.
 func peerUID(c net.Conn) (uid int, unixSocket bool, ok bool) {
 	if tc, ok := c.(*tls.Conn); ok {
@@ -43,6 +44,9 @@ func peerUID(c net.Conn) (uid int, unixSocket bool, ok bool) {
 		local, ok2 := c.LocalAddr().(*net.TCPAddr)
 		if !ok1 || !ok2 || !peer.IP.IsLoopback() {
 			return 0, false, false
+		}
+		if uid, found, err := diagOwner(peer, local); err == nil {
+			return uid, false, found
 		}
 		for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 			if uid, ok := socketOwner(table, peer, local); ok {
