@@ -5,6 +5,7 @@ import (
 	"go/constant"
 	"go/token"
 	"go/types"
+	"iter"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -211,16 +212,28 @@ func TestOptedInTypesAreSized(t *testing.T) {
 
 type hook func()
 
+// allowlisted yields each allowlisted package, as the current host
+// cache's universe declares it, and its symbol table.
+func allowlisted() iter.Seq2[*types.Package, map[string]reflect.Value] {
+	return func(yield func(*types.Package, map[string]reflect.Value) bool) {
+		h := currentHostCache()
+		for key := range symbols.Symbols {
+			syms, _ := h.table(key)
+			path := key[:strings.LastIndexByte(key, '/')]
+			if !yield(h.types.importable(path, syms), syms) {
+				return
+			}
+		}
+	}
+}
+
 // Every untyped constant of the tables is a constant to the checker, the
 // string ones too, which yaegi's tables hold as *constant.stringVal (they
 // were variables of that type, and time.RFC3339 could not be used).
 func TestHostConstantsAreConstants(t *testing.T) {
 	n := 0
-	h := currentHostCache()
-	for key := range symbols.Symbols {
-		syms, _ := h.table(key)
-		path := key[:strings.LastIndexByte(key, '/')]
-		pkg := h.types.importable(path, syms)
+	for pkg, syms := range allowlisted() {
+		path := pkg.Path()
 		for name, v := range syms {
 			if _, ok := v.Interface().(constant.Value); !ok {
 				continue
@@ -244,11 +257,8 @@ func TestHostConstantsAreConstants(t *testing.T) {
 // The types built from the symbol tables have the process's real sizes.
 func TestHostTypesHaveRealSizes(t *testing.T) {
 	n := 0
-	h := currentHostCache()
-	for key := range symbols.Symbols {
-		syms, _ := h.table(key)
-		path := key[:strings.LastIndexByte(key, '/')]
-		pkg := h.types.importable(path, syms)
+	for pkg, syms := range allowlisted() {
+		path := pkg.Path()
 		for name, v := range syms {
 			if strings.HasPrefix(name, "_") || v.Kind() != reflect.Pointer || !v.IsNil() {
 				continue
