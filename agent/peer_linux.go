@@ -19,8 +19,8 @@ import (
 // kernel can tell: SO_PEERCRED for a Unix socket; for a loopback TCP
 // connection, the owner of the peer's socket, asked of sock_diag
 // (sockdiag_linux.go), or where it cannot be asked found in
-// /proc/net/tcp{,6}, the way Delve authenticates its local clients. unixSocket says which it was:
-// only a Unix socket's uid 0 means root.
+// /proc/net/tcp{,6}, the way Delve authenticates its local clients.
+// unixSocket says which it was: only a Unix socket's uid 0 means root.
 func peerUID(c net.Conn) (uid int, unixSocket bool, ok bool) {
 	if tc, ok := c.(*tls.Conn); ok {
 		c = tc.NetConn()
