@@ -87,7 +87,10 @@ func TestSockDiagAgreesWithTable(t *testing.T) {
 	if uid, found, err := diagOwner(peer, local); err != nil || found {
 		t.Fatalf("closed peer: uid %d found %v err %v", uid, found, err)
 	}
-	if _, found, err := diagOwner(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, local); err != nil || found {
-		t.Fatalf("no such socket: found %v err %v", found, err)
+	// A pair of which neither end exists: the kernel's ENOENT for the
+	// peer cannot be told from a kernel without TCP's handler, for the
+	// agent's own end is not found either: not asked (the table is read).
+	if _, found, err := diagOwner(&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 1}, local); err == nil || found {
+		t.Fatalf("no such pair: found %v err %v", found, err)
 	}
 }
