@@ -43,7 +43,8 @@ func (e *Engine) Dispatch(b Batch) error {
 			return ErrStopped
 		}
 	}
-	bp := &b // one allocation a batch, a pump's pass at most
+	bp := new(Batch) // one allocation a batch queued, a pump's pass at most
+	*bp = b
 	if e.block {
 		select {
 		case e.events <- bp:
