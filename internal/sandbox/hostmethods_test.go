@@ -30,9 +30,19 @@ func TestHostMethodsFromTables(t *testing.T) {
 		if !ok || hidden || rt.Kind() == reflect.Interface || reflect.PointerTo(rt).NumMethod() == 0 {
 			continue
 		}
-		if _, ok := symbols.Methods(rt); !ok {
+		names, ok := symbols.Methods(rt)
+		if !ok {
 			t.Errorf("%v: not in symbols.Methods (run go generate in internal/sandbox/symbols)", rt)
 			continue
+		}
+		value := 0
+		for _, s := range names {
+			if _, pointer := symbols.MethodName(s); !pointer {
+				value++
+			}
+		}
+		if value != rt.NumMethod() || len(names) != reflect.PointerTo(rt).NumMethod() {
+			t.Errorf("%v: symbols.Methods lists %d and %d methods, reflect %d and %d: the universe took reflect's way", rt, value, len(names), rt.NumMethod(), reflect.PointerTo(rt).NumMethod())
 		}
 		want := reflectMethods(u, rt, named)
 		var got []string
