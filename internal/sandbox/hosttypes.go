@@ -252,13 +252,7 @@ func (u *universe) methods(t reflect.Type, n *types.Named) {
 // signature read from a method value's type, which the binary holds (no
 // reflect.FuncOf), and reports whether the list matched reflect's counts.
 func (u *universe) namedMethods(t, pt reflect.Type, n *types.Named, names []string) bool {
-	value := 0
-	for _, s := range names {
-		if _, pointer := symbols.MethodName(s); !pointer {
-			value++
-		}
-	}
-	if value != t.NumMethod() || len(names) != pt.NumMethod() {
+	if value, all := symbols.MethodCounts(names); value != t.NumMethod() || all != pt.NumMethod() {
 		return false
 	}
 	pkg := n.Obj().Pkg()

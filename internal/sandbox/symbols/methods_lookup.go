@@ -46,3 +46,14 @@ func MethodName(s string) (name string, pointer bool) {
 	}
 	return s, false
 }
+
+// MethodCounts returns how many of Methods' entries are in the value's
+// method set (no leading '*'), and how many in the pointer's (all).
+func MethodCounts(methods []string) (value, pointer int) {
+	for _, s := range methods {
+		if _, p := MethodName(s); !p {
+			value++
+		}
+	}
+	return value, len(methods)
+}
