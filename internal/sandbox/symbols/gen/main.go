@@ -92,10 +92,11 @@ func main() {
 		for _, name := range excluded {
 			exclude = append(exclude, "^"+name+"$")
 		}
-		for _, name := range unsafeVars(pkg) {
+		unsafe := unsafeVars(pkg)
+		for _, name := range unsafe {
 			exclude = append(exclude, "^"+name+"$")
 		}
-		left[path] = append(unsafeVars(pkg), excluded...)
+		left[path] = append(unsafe, excluded...)
 		ext := extract.Extractor{Dest: "symbols", Exclude: exclude}
 		var buf bytes.Buffer
 		if _, err := ext.Extract(path, "", &buf); err != nil {
@@ -125,7 +126,7 @@ func main() {
 	if err := writeScript(); err != nil {
 		log.Fatalf("extract %s: %v", scriptPath, err)
 	}
-	if err := writeMethods(left); err != nil {
+	if err := writeMethods(imp, left); err != nil {
 		log.Fatal(err)
 	}
 }

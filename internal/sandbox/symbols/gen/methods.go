@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
-	"go/importer"
-	"go/token"
 	"go/types"
 	"os"
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // writeMethods writes methods.go: the exported method names of every
@@ -21,9 +20,9 @@ import (
 // sandbox converts costs only read-only data; a type left out costs the
 // FuncOfs as before, never correctness.
 //
-// roots maps the tables' package paths to the names they leave out.
-func writeMethods(roots map[string][]string) error {
-	imp := importer.ForCompiler(token.NewFileSet(), "source", nil)
+// roots maps the tables' package paths to the names they leave out; imp
+// is the importer main imported them with.
+func writeMethods(imp types.Importer, roots map[string][]string) error {
 	w := methodWalker{seen: map[types.Type]bool{}, sets: map[string][]string{}}
 	for path, left := range roots {
 		pkg, err := imp.Import(path)
@@ -60,7 +59,7 @@ func writeMethods(roots map[string][]string) error {
 	buf.WriteString("// methods of each defined type the tables reach (see Methods).\n")
 	buf.WriteString("var methodSets = [...]methodSet{\n")
 	for _, k := range keys {
-		i := bytes.IndexByte([]byte(k), 0)
+		i := strings.IndexByte(k, 0)
 		fmt.Fprintf(&buf, "\t{%q, %q, []string{", k[:i], k[i+1:])
 		for j, m := range w.sets[k] {
 			if j > 0 {
