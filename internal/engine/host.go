@@ -19,6 +19,7 @@ var _ scripthost.Host = (*Engine)(nil)
 
 // On adds a handler and publishes the new pattern set.
 func (e *Engine) On(pattern string, fn func(*script.Trace)) error {
+	e.callbacks++
 	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
 	return e.subscribe(handler{pattern: pattern, fn: fn, kind: kind})
 }
@@ -69,10 +70,16 @@ func (e *Engine) Print(stream byte, text string) { e.out.Print(stream, text) }
 func (e *Engine) Now() time.Time { return e.timers.clock() }
 
 // Every schedules fn.
-func (e *Engine) Every(d time.Duration, fn func()) { e.timers.add(d, fn) }
+func (e *Engine) Every(d time.Duration, fn func()) {
+	e.callbacks++
+	e.timers.add(d, fn)
+}
 
 // OnCleanup registers fn for Stop.
-func (e *Engine) OnCleanup(fn func()) { e.cleanups = append(e.cleanups, fn) }
+func (e *Engine) OnCleanup(fn func()) {
+	e.callbacks++
+	e.cleanups = append(e.cleanups, fn)
+}
 
 // A Shipper is an Output that sends shipped aggregation groups
 // (traces.Ship) to the CLI: the agent's session. Outputs that are not

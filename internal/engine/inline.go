@@ -58,6 +58,7 @@ var _ scripthost.BoundedHost = (*Engine)(nil)
 // borrows its trace (it keeps nothing of it), hand it one that is reused,
 // holding only the fields loan.Keys names if it names them.
 func (e *Engine) OnBounded(pattern string, fn func(*script.Trace), loan scripthost.Loan) error {
+	e.callbacks++
 	kind := &callKind{what: fmt.Sprintf("handler for %q", pattern), budget: e.limits.HandlerTimeout}
 	if err := e.subscribe(handler{pattern: pattern, fn: fn, kind: kind, bounded: true, loan: loan}); err != nil {
 		return err

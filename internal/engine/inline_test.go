@@ -303,9 +303,12 @@ func TestInlineSpacedSlowCallsBounded(t *testing.T) {
 
 // A bounded handler whose natives take long (a 32-MiB string compared
 // with itself, forty times) is stopped past HandlerTimeout by whoever
-// sees it: here a goroutine whose Inline finds the lock taken.
+// sees it: here a goroutine whose Inline finds the lock taken. Whether
+// it is interpreted (eq sets a package variable) or compiled, with the
+// interpreter let go (see Released): then the kill throws the Halt
+// switch alone, which the compiled code checks before each native call.
 func TestInlineRunawayStopped(t *testing.T) {
-	const src = `package main
+	const interpreted = `package main
 
 import (
 	"strings"
@@ -332,12 +335,29 @@ func Remote(traces *script.Traces) {
 	traces.On("other", func(t *script.Trace) { n++ })
 }
 `
+	eq := strings.Repeat("\t\tif strings.EqualFold(a, b) { n++ }\n", 40)
+	compiledSrc := "package main\n\nimport (\n\t\"strings\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\n" +
+		"func Remote(traces *script.Traces) {\n\ta, b := strings.Repeat(\"x\", 32<<20), strings.Repeat(\"x\", 32<<20)\n\tn := 0\n" +
+		"\ttraces.On(\"slow\", func(t *script.Trace) {\n" + eq + "\t})\n\ttraces.On(\"other\", func(t *script.Trace) { n++ })\n}\n"
+	for _, compiled := range []bool{false, true} {
+		src := interpreted
+		if compiled {
+			src = compiledSrc
+		}
+		t.Run(map[bool]string{false: "interpreted", true: "compiled"}[compiled], func(t *testing.T) { runaway(t, src, compiled) })
+	}
+}
+
+func runaway(t *testing.T, src string, compiled bool) {
 	out := &fakeOutput{}
 	e, err := Start("s.go", []byte(src), Remote, out, Options{Limits: Limits{HandlerTimeout: 50 * time.Millisecond, SetupTimeout: 10 * time.Second}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Stop(context.Background())
+	if e.Released() != compiled {
+		t.Fatalf("interpreter released %v, want %v", e.Released(), compiled)
+	}
 	var ahead atomic.Int64
 	if !inlineSoon(e, "other", &ahead) {
 		t.Fatal("not inline")

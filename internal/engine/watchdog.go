@@ -59,6 +59,8 @@ func (e *Engine) kill(reason string) {
 	}
 	if x := e.interp.Load(); x != nil {
 		x.Kill()
+	} else {
+		e.pins.halt.Throw() // released: what runs is compiled code
 	}
 }
 

@@ -432,23 +432,39 @@ func nativesOf(stdout io.Writer) func(path, name string) (reflect.Value, bool) {
 // compiled handler k of specs to the variables it shares with the script
 // (at ptrs) as the script registers it, and registers it as bounded, with
 // what it does with its trace (loanOf): the interpreted function fn,
-// bounded and lent nothing, if binding fails.
+// bounded and lent nothing, if binding fails. And guard.EveryCompiled,
+// the same for an Every callback: the interpreted fn if binding fails.
 func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	for _, spec := range specs {
 		spec.halt, spec.fset, spec.stderr = x.halt, x.i.FileSet(), x.stderr
 	}
 	x.specs = specs
+	bind := func(k int, ptrs []any) func(*script.Trace) {
+		if k < 0 || k >= len(x.specs) {
+			return nil
+		}
+		h, err := x.specs[k].bind(ptrs)
+		if err != nil {
+			return nil
+		}
+		x.bound.Add(1)
+		return h
+	}
 	onCompiled := func(t *script.Traces, pattern string, fn func(*script.Trace), k int, ptrs ...any) {
-		if k >= 0 && k < len(x.specs) {
-			if h, err := x.specs[k].bind(ptrs); err == nil {
-				x.bound.Add(1)
-				scripthost.OnBounded(t, pattern, h, x.specs[k].loan)
-				return
-			}
+		if h := bind(k, ptrs); h != nil {
+			x.handlers.Add(1)
+			scripthost.OnBounded(t, pattern, h, x.specs[k].loan)
+			return
 		}
 		scripthost.OnBounded(t, pattern, fn, scripthost.Loan{})
 	}
-	return x.i.Use(interp.Exports{guardPath + "/guard": {"OnCompiled": reflect.ValueOf(onCompiled)}})
+	everyCompiled := func(t *script.Traces, d time.Duration, fn func(), k int, ptrs ...any) {
+		if h := bind(k, ptrs); h != nil {
+			fn = func() { h(nil) }
+		}
+		t.Every(d, fn)
+	}
+	return x.i.Use(interp.Exports{guardPath + "/guard": {"OnCompiled": reflect.ValueOf(onCompiled), "EveryCompiled": reflect.ValueOf(everyCompiled)}})
 }
 
 // settle lets go of what compiling handlers needs once the script's entry
@@ -470,4 +486,13 @@ func (x *Interp) settle() {
 
 // CompiledHandlers returns how many handlers the script registered so far
 // run as compiled code.
-func (x *Interp) CompiledHandlers() int { return int(x.bound.Load()) }
+func (x *Interp) CompiledHandlers() int { return int(x.handlers.Load()) }
+
+// CompiledCallbacks returns how many functions the script handed its host
+// so far are compiled code: handlers and Every callbacks. A host that
+// counts the functions it was handed (On, Every, OnCleanup) and finds
+// them all compiled once the script's entry point has returned may let go
+// of the interpreter: no interpreted code can run any more (only the
+// host calls into a script, and only through those), and the compiled
+// code stops at the Halt switch, which outlives it.
+func (x *Interp) CompiledCallbacks() int { return int(x.bound.Load()) }

@@ -68,7 +68,11 @@ var inlinePackages = map[string]bool{
 // Those whose handler also compiles (compile.go), with natives from
 // natives, get it compiled: guard.OnCompiled(traces, p, fn, k, &v...),
 // where k indexes the returned specs and the v are the variables the
-// handler shares with the script.
+// handler shares with the script. So do the traces.Every calls whose
+// callback is bounded and compiles: guard.EveryCompiled(traces, d, fn, k,
+// &v...). A script whose callbacks all compile runs no interpreted code
+// once its entry point has returned, and its host may let go of the
+// interpreter (see Interp.CompiledCallbacks).
 func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name string) (reflect.Value, bool)) (found bool, specs []*handlerSpec) {
 	if info == nil {
 		return false, nil
@@ -80,10 +84,12 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		}
 		call := p.call
 		sel := call.Fun.(*ast.SelectorExpr)
-		// traces.On(p, fn) → guard.OnBounded(traces, p, fn), positions kept.
-		call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "OnBounded"}}
-		call.Args = append([]ast.Expr{sel.X}, call.Args...)
-		found = true
+		if !p.every {
+			// traces.On(p, fn) → guard.OnBounded(traces, p, fn), positions kept.
+			call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "OnBounded"}}
+			call.Args = append([]ast.Expr{sel.X}, call.Args...)
+			found = true
+		}
 		if natives == nil || p.fn == nil {
 			continue
 		}
@@ -91,8 +97,15 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		if err != nil {
 			continue // interpreted
 		}
+		if p.every {
+			// traces.Every(d, fn) → guard.EveryCompiled(traces, d, fn, k, &v...).
+			call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "EveryCompiled"}}
+			call.Args = append([]ast.Expr{sel.X}, call.Args...)
+			found = true
+		} else {
+			call.Fun.(*ast.SelectorExpr).Sel.Name = "OnCompiled"
+		}
 		fn := call.Args[2]
-		call.Fun.(*ast.SelectorExpr).Sel.Name = "OnCompiled"
 		call.Args = append(call.Args, &ast.BasicLit{ValuePos: fn.Pos(), Kind: token.INT, Value: strconv.Itoa(len(specs))})
 		for _, v := range spec.captured {
 			call.Args = append(call.Args, &ast.UnaryExpr{OpPos: fn.Pos(), Op: token.AND, X: &ast.Ident{NamePos: fn.Pos(), Name: v.Name()}})
@@ -131,16 +144,18 @@ func enclosingFunc(f *ast.File, pos token.Pos) string {
 	return ""
 }
 
-// A placement is where the handler of one traces.On call runs.
+// A placement is where the handler of one traces.On call runs, or
+// whether the callback of one traces.Every call is bounded (every).
 type placement struct {
 	call   *ast.CallExpr
 	fn     ast.Node // the handler: a function literal or a script function's declaration; nil for a value
 	inline bool
 	why    string // if not: the first reason found, with its position if fset was given
+	every  bool   // a traces.Every call: inline says its callback is bounded
 }
 
-// placeHandlers says, for each traces.On call of f, whether its handler
-// is bounded, and if not why. fset, if not nil, positions the reasons.
+// placeHandlers says, for each traces.On and traces.Every call of f,
+// whether its handler is bounded, and if not why. fset, if not nil, positions the reasons.
 // It also returns the script's function declarations.
 func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placement, map[*types.Func]*ast.FuncDecl) {
 	b := bounds{fset: fset, info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}}
@@ -166,10 +181,14 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placem
 	var out []placement
 	ast.Inspect(f, func(n ast.Node) bool {
 		call, ok := n.(*ast.CallExpr)
-		if !ok || len(call.Args) != 2 || call.Ellipsis.IsValid() || !b.isOn(call) {
+		if !ok || len(call.Args) != 2 || call.Ellipsis.IsValid() {
 			return true
 		}
-		p := placement{call: call, why: whole}
+		method := b.tracesMethod(call)
+		if method != "On" && method != "Every" {
+			return true
+		}
+		p := placement{call: call, why: whole, every: method == "Every"}
 		if p.why == "" {
 			var steps int
 			switch h := ast.Unparen(call.Args[1]).(type) {
@@ -219,23 +238,24 @@ const unbounded = maxInlineSteps + 1
 
 func add(a, b int) int { return min(a+b, unbounded) }
 
-// isOn reports whether call is a call of the On method of *script.Traces.
-func (b *bounds) isOn(call *ast.CallExpr) bool {
+// tracesMethod returns the name of the method of *script.Traces that call
+// calls, or "".
+func (b *bounds) tracesMethod(call *ast.CallExpr) string {
 	sel, ok := call.Fun.(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != "On" {
-		return false
+	if !ok {
+		return ""
 	}
 	fn, ok := b.info.Uses[sel.Sel].(*types.Func)
 	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != ScriptPackage {
-		return false
+		return ""
 	}
 	recv := fn.Type().(*types.Signature).Recv()
-	if recv == nil {
-		return false
-	}
 	// The receiver expression itself, not a struct embedding it: the
 	// rewrite passes it as the *script.Traces argument.
-	return isTraces(recv.Type()) && isTraces(b.info.TypeOf(sel.X))
+	if recv == nil || !isTraces(recv.Type()) || !isTraces(b.info.TypeOf(sel.X)) {
+		return ""
+	}
+	return fn.Name()
 }
 
 // isTraces reports whether t is *script.Traces.
@@ -435,8 +455,8 @@ func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 	places, decls := placeHandlers(fset, ck.file, ck.info)
 	natives := nativesOf(io.Discard)
 	for _, p := range places {
-		if local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
-			continue // Local's handlers run in the CLI
+		if p.every || local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
+			continue // an Every callback; Local's handlers run in the CLI
 		}
 		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why}
 		if p.inline {

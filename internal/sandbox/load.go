@@ -101,8 +101,9 @@ type Interp struct {
 	// specs are the handlers compiled, until the script's entry point
 	// has run (see settle).
 	specs []*handlerSpec
-	// bound counts the compiled handlers bound (see useCompiled).
-	bound atomic.Int64
+	// bound counts the compiled functions bound (see useCompiled),
+	// handlers those of them that are handlers.
+	bound, handlers atomic.Int64
 	// noCompile keeps every handler interpreted (tests compare the two).
 	noCompile bool
 }

@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+	"weak"
+)
+
+// A script whose handlers, Every callbacks and cleanup functions are all
+// compiled code runs no interpreted code once its entry point has
+// returned: the engine lets go of the interpreter, which the collector
+// then frees (the weak pointer), and the compiled code goes on running:
+// its handler where the probe fires, its Every callback on the timer and
+// once more at Stop. One interpreted function of any kind keeps the
+// interpreter.
+func TestReleasesInterpreter(t *testing.T) {
+	const compiled = `
+	n := 0
+	traces.On("req", func(t *script.Trace) { n += t.Int("x") + 1 })
+	traces.Every(10*time.Millisecond, func() {
+		traces.Emit("tick", "n", n)
+		n = 0
+	})`
+	for _, tc := range []struct {
+		name, body string
+		released   bool
+	}{
+		{"compiled handler and Every callback", compiled, true},
+		{"no callbacks", `_ = time.Second`, true},
+		{"an Every callback with a loop", compiled + `
+	traces.Every(time.Second, func() {
+		for i := 0; i < 3; i++ { n++ }
+	})`, false},
+		{"a handler that is a function value", compiled + `
+	h := func(t *script.Trace) { n++ }
+	traces.On("other", h)`, false},
+		{"a cleanup function", compiled + `
+	traces.OnCleanup(func() { n++ })`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {" + tc.body + "\n}\n"
+			out := &fakeOutput{}
+			e, err := New(out, Options{Limits: Limits{HandlerTimeout: time.Second, SetupTimeout: 10 * time.Second}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Stop(context.Background())
+			interp := weak.Make(e.interp.Load())
+			if err := e.Run("r.go", []byte(src), Remote); err != nil {
+				t.Fatal(err)
+			}
+			if e.Released() != tc.released {
+				t.Fatalf("released %v, want %v", e.Released(), tc.released)
+			}
+			runtime.GC()
+			if freed := interp.Value() == nil; freed != tc.released {
+				t.Fatalf("interpreter freed %v, want %v", freed, tc.released)
+			}
+			if tc.body != compiled {
+				return
+			}
+			var ahead atomic.Int64
+			if !inlineSoon(e, "req", &ahead) {
+				t.Fatal("the compiled handler did not run inline")
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for ticks(out) < 2 && time.Now().Before(deadline) {
+				time.Sleep(5 * time.Millisecond)
+			}
+			before := ticks(out)
+			if before < 2 {
+				t.Fatalf("%d ticks in 10 s", before)
+			}
+			if err := e.Stop(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if after := ticks(out); after <= before {
+				t.Errorf("%d ticks after Stop, want more than %d: the Every callback runs once more", after, before)
+			}
+			out.mu.Lock()
+			defer out.mu.Unlock()
+			if len(out.faults) != 0 || len(out.detached) != 0 {
+				t.Errorf("faults %q, detached %q", out.faults, out.detached)
+			}
+		})
+	}
+}
+
+func ticks(o *fakeOutput) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return len(slices.DeleteFunc(slices.Clone(o.emits), func(s string) bool { return s != "tick" }))
+}
