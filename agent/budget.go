@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -66,6 +67,7 @@ type governor struct {
 	limits Limits
 	buffer int64         // a session's event buffers
 	window time.Duration // one second
+	clock  *alarm.Clock  // the agent's: its ticker
 	log    *slog.Logger
 	aggs   aggCounter
 	wg     *sync.WaitGroup // the agent's
@@ -97,8 +99,9 @@ type usage struct {
 	detached          bool
 }
 
-func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
+func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup, clock *alarm.Clock) *governor {
 	return &governor{
+		clock:    clock,
 		totals:   o.Totals,
 		limits:   o.Limits,
 		buffer:   2 * int64(o.BufferSize), // the session buffer and the handler queue
@@ -231,7 +234,7 @@ func (g *governor) memory(s *session, u *usage) int64 {
 // counts any more or the agent closes.
 func (g *governor) run() {
 	defer g.wg.Done()
-	t := time.NewTicker(g.window)
+	t := g.clock.NewTicker(g.window)
 	defer t.Stop()
 	last := time.Now()
 	for {

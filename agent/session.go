@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/protocol"
@@ -122,7 +123,7 @@ func (s *session) run() {
 	s.queue = jstrace.Subscribe(nil, s.a.opts.BufferSize)
 	defer s.queue.Close()
 	l := s.a.opts.Limits
-	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, RemoteOnly: true, Limits: engine.Limits{
+	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, RemoteOnly: true, Alarm: s.a.clock, Limits: engine.Limits{
 		HandlerTimeout: l.HandlerTimeout,
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,
@@ -214,13 +215,13 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 func (s *session) waitStop(stop <-chan struct{}) {
 	var tick, warn <-chan time.Time
 	if s.attach.Flags&protocol.AttachStats != 0 {
-		t := time.NewTicker(time.Second)
+		t := s.a.clock.NewTicker(time.Second)
 		defer t.Stop()
 		tick = t.C
 	}
-	var warnTicker *time.Ticker
+	var warnTicker *alarm.Timer
 	if s.warn.enabled() {
-		warnTicker = time.NewTicker(warnEvery)
+		warnTicker = s.a.clock.NewTicker(warnEvery)
 		defer warnTicker.Stop()
 		warn = warnTicker.C
 	}
