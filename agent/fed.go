@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jstrace-go/jstrace"
+	"github.com/jstrace-go/jstrace/internal/cheaprand"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
@@ -62,7 +63,7 @@ var errEnding = errors.New("the session is ending")
 
 // sampleEvery is how often (one event in sampleEvery, at random) a
 // reduction is timed: the samples, scaled, estimate the time of them all
-// for ~2 ns per event, spent drawing a random number (cheaprand).
+// for ~2 ns per event, spent drawing a random number (package cheaprand).
 const sampleEvery = 64
 
 // subscribe starts feeding f with the events of the probes matching
@@ -94,7 +95,7 @@ func (f *fed) subscribe(pattern string, feed scripthost.Feed) error {
 	event := feed.Event
 	timer := &reductionTimer{cpu: &f.cpu, event: event}
 	f.subs = append(f.subs, jstrace.SubscribeFunc(set.Match, func(e jstrace.Event) {
-		if cheaprand()%sampleEvery != 0 {
+		if cheaprand.Uint32()%sampleEvery != 0 {
 			event(e)
 			return
 		}

@@ -153,21 +153,25 @@ type Engine struct {
 	// bounded is set once there is one; inlined counts the traces they
 	// were called for there (but for the last few: see unpublished),
 	// demoted the handlers sent back to the queue.
-	bounded     atomic.Bool
-	inlineOff   atomic.Bool  // too many slow calls: none inline any more
-	inlineSince atomic.Int64 // when the running inline call began (since wallBase), 0 if none
-	lockWanted  atomic.Bool  // the engine goroutine waits for mu: Inline leaves it
-	// CheckInline's: one checker at a time; the heap when it first looked
-	// at the call that began at heapCall (an inlineSince).
-	checkMu          sync.Mutex
-	heapCall         int64
-	heapBase         uint64
-	inlined, demoted atomic.Uint64
+	bounded    atomic.Bool
+	inlineOff  atomic.Bool   // too many slow calls: none inline any more
+	inlineCall atomic.Uint64 // the number of the inline call running, 0 if none
+	lockWanted atomic.Bool   // the engine goroutine waits for mu: Inline leaves it
+	// CheckInline's: one checker at a time; the call it first saw
+	// running (seenCall), when (seenAt, since wallBase), and the heap when
+	// it first looked at it past inlineWatch (heapBase, for heapCall).
+	checkMu            sync.Mutex
+	seenCall, heapCall uint64
+	seenAt             time.Duration
+	heapBase           uint64
+	inlined, demoted   atomic.Uint64
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
 	// its work, Inline, or Inlined when it finds mu free.
 	mu          sync.Mutex
-	slowCalls   int // Inline's calls that took over inlineBudget
+	slowCalls   int    // Inline's calls that took over inlineBudget (estimated: see timeEvery)
+	inlineN     uint64 // Inline's calls so far, numbering them (inlineCall)
+	timeEvery   uint32 // one inline call in timeEvery is timed: inlineTimeEvery, 1 in tests
 	unpublished unpublished
 	handlers    []handler
 	routes      map[string]*route // by trace name
@@ -206,19 +210,20 @@ func Start(name string, src []byte, entry Entry, out Output, opts Options) (*Eng
 // running, but no script: Run loads one. Stop or Abandon releases it.
 func New(out Output, opts Options) (*Engine, error) {
 	e := &Engine{
-		out:      out,
-		block:    opts.Block,
-		maxTr:    int64(cmp.Or(opts.MaxPending, 65536)),
-		maxBytes: int64(cmp.Or(opts.MaxPendingBytes, 16<<20)),
-		tasks:    make(chan task),
-		events:   make(chan *Batch, queueLen),
-		room:     make(chan struct{}, 1),
-		quit:     make(chan struct{}),
-		exited:   make(chan struct{}),
-		routes:   map[string]*route{},
-		limits:   opts.Limits,
-		feed:     opts.Feed,
-		args:     slices.Clone(opts.Args),
+		out:       out,
+		block:     opts.Block,
+		maxTr:     int64(cmp.Or(opts.MaxPending, 65536)),
+		maxBytes:  int64(cmp.Or(opts.MaxPendingBytes, 16<<20)),
+		tasks:     make(chan task),
+		events:    make(chan *Batch, queueLen),
+		room:      make(chan struct{}, 1),
+		quit:      make(chan struct{}),
+		exited:    make(chan struct{}),
+		routes:    map[string]*route{},
+		limits:    opts.Limits,
+		feed:      opts.Feed,
+		args:      slices.Clone(opts.Args),
+		timeEvery: inlineTimeEvery,
 	}
 	e.pins.wake, e.pins.ended = make(chan struct{}, 1), make(chan struct{}, 1)
 

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jstrace-go/jstrace/internal/cheaprand"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 	"github.com/jstrace-go/jstrace/script"
 )
@@ -32,6 +33,20 @@ import (
 // Inline finds the engine's lock taken (in a busy service, at once), the
 // engine goroutine waiting for the lock, the host's periodic check (the
 // agent's governor, once a second).
+//
+// Most inline calls read no clock. A read of the monotonic clock costs
+// tens of nanoseconds on a virtual machine (45 ns here), and the two a
+// timed call takes were a sixth of a compiled handler's cost where its
+// probe fires. One call in timeEvery (inlineTimeEvery), drawn at random so
+// that a script cannot tell which, is timed: its time, times timeEvery,
+// is what the calls cost the script's CPU budget, and it alone is held
+// against inlineBudget, its slowness counting for timeEvery calls. A
+// handler slow at every call is queued after some inlineSlow × timeEvery
+// calls (48, at ~1 ms each) rather than inlineSlow. CheckInline numbers
+// the calls instead of timing them: it stops a call seen running for
+// longer than HandlerTimeout since a check first saw it, which takes one
+// check more than timing it from its start (with the governor's alone,
+// within HandlerTimeout and two seconds rather than one).
 
 // inlineBudget is the longest a bounded handler may run on the caller's
 // goroutine: one that ran longer inlineSlow calls in a row is queued from
@@ -49,6 +64,7 @@ const (
 	inlineSlow      = 3
 	inlineSlowTotal = 64
 	inlineSlowShare = 1000
+	inlineTimeEvery = 16
 )
 
 var _ scripthost.BoundedHost = (*Engine)(nil)
@@ -106,9 +122,15 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 		}
 	}
 	// Monotonic readings only (time.Since of a base reads one clock;
-	// time.Now reads two): two a trace with one handler.
-	start := time.Since(wallBase)
-	e.inlineSince.Store(max(int64(start), 1))
+	// time.Now reads two): two a timed trace with one handler, none for
+	// the others.
+	e.inlineN++
+	e.inlineCall.Store(e.inlineN)
+	timed := e.timeEvery <= 1 || cheaprand.Uint32()%e.timeEvery == 0
+	var start time.Duration
+	if timed {
+		start = time.Since(wallBase)
+	}
 	end := start
 	var faults []string // reported once the call is over: Output may take its time
 	if t := mk(r.loan); t != nil {
@@ -123,36 +145,51 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 				continue
 			}
 			err := e.run(h.kind, false, nil, h.fn, t)
-			now := time.Since(wallBase)
-			if h := &e.handlers[i]; now-last <= inlineBudget {
-				h.slow = 0
-			} else {
-				if h.slow++; h.slow == inlineSlow {
-					h.bounded = false
-					e.demoted.Add(1)
-				}
-				if e.slowCalls++; e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load()+e.unpublished.traces {
-					e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
-				}
+			if timed {
+				now := time.Since(wallBase)
+				e.judge(i, now-last)
+				last, end = now, now
 			}
-			last, end = now, now
 			if err != nil && !errors.Is(err, errDetached) {
 				faults = append(faults, fmt.Sprintf("%s: %v", h.kind.what, err))
 			}
 		}
 		e.unpublished.traces++
 	}
-	e.inlineSince.Store(0)
-	if end == start { // no handler timed: a native one, or no trace
-		end = time.Since(wallBase)
+	e.inlineCall.Store(0)
+	var took time.Duration
+	if timed {
+		if end == start { // no handler timed: a native one, or no trace
+			end = time.Since(wallBase)
+		}
+		took = (end - start) * time.Duration(e.timeEvery)
 	}
-	if u := &e.unpublished; u.add(end-start) || faults != nil {
+	if u := &e.unpublished; u.add(took) || faults != nil {
 		e.publishInline()
 	}
 	for _, f := range faults {
 		e.out.Fault(f)
 	}
 	return true
+}
+
+// judge holds a timed call of handler i, which took d, against
+// inlineBudget; the caller holds mu. A slow call counts for timeEvery
+// calls of the script's.
+func (e *Engine) judge(i int, d time.Duration) {
+	h := &e.handlers[i]
+	if d <= inlineBudget {
+		h.slow = 0
+		return
+	}
+	if h.slow++; h.slow == inlineSlow {
+		h.bounded = false
+		e.demoted.Add(1)
+	}
+	e.slowCalls += int(e.timeEvery)
+	if e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load()+e.unpublished.traces {
+		e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
+	}
 }
 
 // Inlined returns how many traces Inline handled, and how many handlers
@@ -262,25 +299,30 @@ const inlineWatch = 5 * time.Millisecond
 // atomic load when no such call runs, and one checker at a time reads
 // the heap.
 func (e *Engine) CheckInline() string {
-	since := e.inlineSince.Load()
-	if since == 0 {
-		return ""
-	}
-	ran := time.Duration(int64(time.Since(wallBase)) - since)
-	if ran < inlineWatch || !e.checkMu.TryLock() {
+	call := e.inlineCall.Load()
+	if call == 0 || !e.checkMu.TryLock() {
 		return ""
 	}
 	defer e.checkMu.Unlock()
+	now := time.Since(wallBase)
+	if e.seenCall != call { // the first sight of this call
+		e.seenCall, e.seenAt = call, now
+		return ""
+	}
+	ran := now - e.seenAt // at least: the call began before
+	if ran < inlineWatch {
+		return ""
+	}
 	var reason string
 	if b := e.limits.HandlerTimeout; b > 0 && ran > b {
 		reason = fmt.Sprintf("a handler ran longer than %v where its probe fired", b)
 	} else {
 		heap := heapBytes()
-		if e.inlineSince.Load() != since {
+		if e.inlineCall.Load() != call {
 			return "" // that call ended meanwhile
 		}
-		if e.heapCall != since { // the first look at this call: its baseline
-			e.heapCall, e.heapBase = since, heap
+		if e.heapCall != call { // the first look at this call: its baseline
+			e.heapCall, e.heapBase = call, heap
 			return ""
 		}
 		if heap <= e.heapBase+maxCallAlloc {
@@ -288,7 +330,7 @@ func (e *Engine) CheckInline() string {
 		}
 		reason = fmt.Sprintf("one call of the script allocated more than %d MiB", maxCallAlloc>>20)
 	}
-	if e.inlineSince.Load() != since {
+	if e.inlineCall.Load() != call {
 		return "" // that call ended meanwhile
 	}
 	e.kill(reason)

@@ -244,6 +244,7 @@ func TestInlineSlowHandlerQueued(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Stop(context.Background())
+	e.timeEvery = 1 // every call timed: the counts below are exact
 	var ahead atomic.Int64
 	if !inlineSoon(e, "fast", &ahead) {
 		t.Fatal("not inline")
@@ -277,6 +278,7 @@ func TestInlineSpacedSlowCallsBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Stop(context.Background())
+	e.timeEvery = 1 // every call timed: the counts below are exact
 	var ahead atomic.Int64
 	if !inlineSoon(e, "alt:fast", &ahead) {
 		t.Fatal("not inline")
@@ -454,6 +456,7 @@ func Remote(traces *script.Traces) {
 // stretch of work; the time counted is no more than the calls took.
 func TestInlineCountsPublished(t *testing.T) {
 	e, ahead := startInline(t)
+	e.timeEvery = 1 // every call timed: the time below is exact
 	n0, _ := e.Inlined()
 	cpu0, busy0 := e.CPU(), e.Busy()
 	var took time.Duration

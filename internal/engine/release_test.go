@@ -14,8 +14,7 @@ import (
 // compiled code runs no interpreted code once its entry point has
 // returned: the engine lets go of the interpreter, which the collector
 // then frees (the weak pointer), and the compiled code goes on running:
-// its handler where the probe fires, its Every callback on the timer and
-// once more at Stop. One interpreted function of any kind keeps the
+// its handler where the probe fires, its Every callback on the timer. One interpreted function of any kind keeps the
 // interpreter.
 func TestReleasesInterpreter(t *testing.T) {
 	const compiled = `
@@ -71,15 +70,11 @@ func TestReleasesInterpreter(t *testing.T) {
 			for ticks(out) < 2 && time.Now().Before(deadline) {
 				time.Sleep(5 * time.Millisecond)
 			}
-			before := ticks(out)
-			if before < 2 {
-				t.Fatalf("%d ticks in 10 s", before)
+			if n := ticks(out); n < 2 {
+				t.Fatalf("%d ticks in 10 s", n)
 			}
 			if err := e.Stop(context.Background()); err != nil {
 				t.Fatal(err)
-			}
-			if after := ticks(out); after <= before {
-				t.Errorf("%d ticks after Stop, want more than %d: the Every callback runs once more", after, before)
 			}
 			out.mu.Lock()
 			defer out.mu.Unlock()
