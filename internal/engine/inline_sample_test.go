@@ -12,14 +12,7 @@ import (
 // time the calls count against the budget, the timed ones' scaled, is of
 // the order of what they all took.
 func TestInlineTimedSample(t *testing.T) {
-	const src = slowHead + `	traces.On("slow", func(t *script.Trace) {
-		if strings.EqualFold(a, b) { n++ }
-		if strings.EqualFold(a, b) { n++ }
-	})
-	traces.On("fast", func(t *script.Trace) { n++ })
-}
-`
-	e, err := Start("s.go", []byte(src), Remote, &fakeOutput{}, Options{})
+	e, err := Start("s.go", []byte(slowAndFast), Remote, &fakeOutput{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -229,17 +229,20 @@ func Remote(traces *script.Traces) {
 	a, b = strings.Repeat("x", 8<<20), strings.Repeat("x", 8<<20)
 `
 
-// A bounded handler whose calls take long (a native on large data) runs
-// inline no more after inlineSlow of them in a row.
-func TestInlineSlowHandlerQueued(t *testing.T) {
-	const src = slowHead + `	traces.On("slow", func(t *script.Trace) {
+// slowAndFast has a handler of "slow" traces that takes over a
+// millisecond a call, and one of "fast" traces.
+const slowAndFast = slowHead + `	traces.On("slow", func(t *script.Trace) {
 		if strings.EqualFold(a, b) { n++ }
 		if strings.EqualFold(a, b) { n++ }
 	})
 	traces.On("fast", func(t *script.Trace) { n++ })
 }
 `
-	e, err := Start("s.go", []byte(src), Remote, &fakeOutput{}, Options{})
+
+// A bounded handler whose calls take long (a native on large data) runs
+// inline no more after inlineSlow of them in a row.
+func TestInlineSlowHandlerQueued(t *testing.T) {
+	e, err := Start("s.go", []byte(slowAndFast), Remote, &fakeOutput{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
