@@ -21,6 +21,7 @@
 package alarm
 
 import (
+	"math"
 	"sync"
 	"time"
 )
@@ -36,6 +37,7 @@ type Clock struct {
 	tried    bool        // the kernel timer was asked for
 	armed    []*Timer    // the Timers due, in no order
 	armedAt  int64       // when the kernel timer fires; 0 if disarmed
+	fallback *time.Timer // fires in its place while setting it fails (see arm)
 	closed   bool
 	loopDone chan struct{} // closed when the goroutine returns; nil if none started
 }
@@ -160,6 +162,9 @@ func (c *Clock) Close() error {
 	c.closed = true
 	k, done := c.kernel, c.loopDone
 	c.armed = nil
+	if c.fallback != nil {
+		c.fallback.Stop()
+	}
 	c.mu.Unlock()
 	if k == nil {
 		return nil
@@ -199,11 +204,24 @@ func (c *Clock) schedule(t *Timer, d time.Duration) {
 		t.slot = len(c.armed)
 		c.armed = append(c.armed, t)
 	}
-	t.due = c.now() + max(int64(d), 1)
+	t.due = later(c.now(), int64(max(d, 1)))
 	if c.armedAt == 0 || t.due < c.armedAt {
 		c.arm(t.due)
 	}
 }
+
+// later returns now+d, or math.MaxInt64 where that overflows (Every(
+// math.MaxInt64): "never"), as Go timers saturate.
+func later(now, d int64) int64 {
+	if d > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + d
+}
+
+// maxArm is the farthest the kernel timer is set: a Timer due later gets
+// it set again when it fires, for nothing.
+const maxArm = 24 * time.Hour
 
 // unschedule removes t from the Timers due; the caller holds mu. The
 // kernel timer may then fire early, for nothing: it is set again then.
@@ -220,17 +238,22 @@ func (c *Clock) unschedule(t *Timer) {
 }
 
 // arm sets the kernel timer to fire at due (since base), or disarms it
-// (due == 0); the caller holds mu. A failure leaves the Timers to the
-// next expiry that does happen: it cannot fail for a valid descriptor
-// and duration, and the descriptor is the Clock's own.
+// (due == 0); the caller holds mu. Should setting it fail (it cannot for
+// a valid descriptor and duration, and the descriptor is the Clock's
+// own), a Go timer fires in its place, so that no Timer is lost.
 func (c *Clock) arm(due int64) {
 	d := time.Duration(0)
 	if due != 0 {
-		d = time.Duration(max(due-c.now(), 1))
+		d = min(time.Duration(max(due-c.now(), 1)), maxArm)
 	}
-	if c.kernel.set(d) == nil {
-		c.armedAt = due
+	if c.fallback != nil {
+		c.fallback.Stop()
+		c.fallback = nil
 	}
+	if err := c.kernel.set(d); err != nil && d > 0 {
+		c.fallback = time.AfterFunc(d, c.fire)
+	}
+	c.armedAt = due
 }
 
 // loop waits for the kernel timer and fires the Timers due.
@@ -244,7 +267,10 @@ func (c *Clock) loop(k kernelTimer) {
 			if closed {
 				return
 			}
-			continue // interrupted: the timer is still set
+			// Not closed, the read cannot fail; should it, not in a
+			// tight loop (a Go timer for a moment, in this case only).
+			time.Sleep(10 * time.Millisecond)
+			continue
 		}
 		c.fire()
 	}
@@ -272,9 +298,9 @@ func (c *Clock) fire() {
 				c.unschedule(t)
 				continue // the last Timer moved to i
 			}
-			t.due += int64(t.period)
+			t.due = later(t.due, int64(t.period))
 			if t.due <= now { // overran: no burst of ticks to catch up
-				t.due = now + int64(t.period)
+				t.due = later(now, int64(t.period))
 			}
 		}
 		if next == 0 || t.due < next {

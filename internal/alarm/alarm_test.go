@@ -1,6 +1,7 @@
 package alarm
 
 import (
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -132,4 +133,28 @@ func waitsIO(stacks string) bool {
 		}
 	}
 	return false
+}
+
+// A Timer due past the end of time (an Every of math.MaxInt64: "never")
+// leaves the others on time, and the ones made after it: its due time
+// saturates, as a Go timer's does, rather than wrapping round.
+func TestFarTimer(t *testing.T) {
+	c := New()
+	defer c.Close()
+	never := c.NewTicker(time.Duration(math.MaxInt64))
+	defer never.Stop()
+	tk := c.NewTicker(5 * time.Millisecond)
+	defer tk.Stop()
+	for i := range 3 {
+		if !received(tk.C, 5*time.Second) {
+			t.Fatalf("tick %d missing beside a timer due never", i)
+		}
+	}
+	never.Reset(time.Duration(math.MaxInt64 - 1))
+	if !received(c.NewTimer(5*time.Millisecond).C, 5*time.Second) {
+		t.Fatal("a timer made after one due never did not fire")
+	}
+	if received(never.C, 20*time.Millisecond) {
+		t.Error("a timer due never fired")
+	}
 }

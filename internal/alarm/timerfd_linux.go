@@ -34,7 +34,17 @@ func newKernelTimer() (kernelTimer, error) {
 		syscall.Close(int(fd))
 		return nil, errors.New("timerfd: not a file")
 	}
-	return &timerfd{f: f}, nil
+	t := &timerfd{f: f}
+	// A policy may let it be made and not set: then Go timers.
+	if err := t.set(time.Hour); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := t.set(0); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return t, nil
 }
 
 // itimerspec is struct itimerspec: no interval, the expiry relative.

@@ -157,19 +157,22 @@ type Engine struct {
 	inlineOff  atomic.Bool   // too many slow calls: none inline any more
 	inlineCall atomic.Uint64 // the number of the inline call running, 0 if none
 	lockWanted atomic.Bool   // the engine goroutine waits for mu: Inline leaves it
-	// CheckInline's: one checker at a time; the call it first saw
-	// running (seenCall), when (seenAt, since wallBase), and the heap when
-	// it first looked at it past inlineWatch (heapBase, for heapCall).
-	checkMu            sync.Mutex
-	seenCall, heapCall uint64
-	seenAt             time.Duration
-	heapBase           uint64
-	inlined, demoted   atomic.Uint64
+	// CheckInline's: the call it first saw running (seenCall), and when
+	// (seenAt, since wallBase), set together under checkMu, which one
+	// checker at a time holds past inlineWatch; the heap when it first
+	// looked at the call past that (heapBase, for heapCall).
+	checkMu          sync.Mutex
+	seenCall         atomic.Uint64
+	seenAt           atomic.Int64
+	heapCall         uint64
+	heapBase         uint64
+	inlined, demoted atomic.Uint64
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
 	// its work, Inline, or Inlined when it finds mu free.
 	mu          sync.Mutex
 	slowCalls   int    // Inline's calls that took over inlineBudget (estimated: see timeEvery)
+	slowTimed   int    // the timed ones among them
 	inlineN     uint64 // Inline's calls so far, numbering them (inlineCall)
 	timeEvery   uint32 // one inline call in timeEvery is timed: inlineTimeEvery, 1 in tests
 	unpublished unpublished
@@ -270,7 +273,7 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 		if err = e.call(setup, func() { fn(scripthost.NewTraces(e)) }); err != nil && !strings.Contains(err.Error(), name+":") {
 			err = fmt.Errorf("%s: %w", name, err) // no position from yaegi: name the file at least
 		}
-		if err == nil && e.callbacks == x.CompiledCallbacks() {
+		if err == nil && x.Releasable(e.callbacks) {
 			e.interp.Store(nil) // see Released
 		}
 	})
@@ -283,7 +286,7 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 // Released reports whether the engine let go of its interpreter: when the
 // script's entry point returned, every function it had handed over (its
 // handlers, Every callbacks and cleanup functions) was compiled code (see
-// sandbox.Interp.CompiledCallbacks), so no interpreted code could run any
+// sandbox.Interp.Releasable), so no interpreted code could run any
 // more, and the interpreter's ~100 KiB of nodes, scopes and tables would
 // only be marked by every collection of the host's while the script
 // lasted (bench/README.md, "What a session's presence is made of").

@@ -42,7 +42,10 @@ import (
 // is what the calls cost the script's CPU budget, and it alone is held
 // against inlineBudget, its slowness counting for timeEvery calls. A
 // handler slow at every call is queued after some inlineSlow × timeEvery
-// calls (48, at ~1 ms each) rather than inlineSlow. CheckInline numbers
+// calls (48, at ~1 ms each) rather than inlineSlow, and the script's
+// handlers once inlineSlowTimed timed slow calls at least (so that one
+// stretched by the machine counts for no more than one) make the
+// estimate pass inlineSlowTotal and its share. CheckInline numbers
 // the calls instead of timing them: it stops a call seen running for
 // longer than HandlerTimeout since a check first saw it, which takes one
 // check more than timing it from its start (with the governor's alone,
@@ -64,6 +67,7 @@ const (
 	inlineSlow      = 3
 	inlineSlowTotal = 64
 	inlineSlowShare = 1000
+	inlineSlowTimed = 8
 	inlineTimeEvery = 16
 )
 
@@ -162,7 +166,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 		if end == start { // no handler timed: a native one, or no trace
 			end = time.Since(wallBase)
 		}
-		took = (end - start) * time.Duration(e.timeEvery)
+		took = scaled(end-start, e.timeEvery)
 	}
 	if u := &e.unpublished; u.add(took) || faults != nil {
 		e.publishInline()
@@ -171,6 +175,20 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 		e.out.Fault(f)
 	}
 	return true
+}
+
+// scaled is what a timed call that took d counts for the timeEvery calls
+// it stands for: up to inlineBudget, timeEvery times over; beyond, once.
+// A call stretched by the machine (a preemption, a thread descheduled for
+// milliseconds) would otherwise count sixteen times over against the
+// budget; and one slow for its own sake is queued within a few dozen
+// calls, then timed by the watchdog whole.
+func scaled(d time.Duration, timeEvery uint32) time.Duration {
+	n := time.Duration(timeEvery)
+	if d <= inlineBudget {
+		return d * n
+	}
+	return inlineBudget*n + d - inlineBudget
 }
 
 // judge holds a timed call of handler i, which took d, against
@@ -187,7 +205,8 @@ func (e *Engine) judge(i int, d time.Duration) {
 		e.demoted.Add(1)
 	}
 	e.slowCalls += int(e.timeEvery)
-	if e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load()+e.unpublished.traces {
+	e.slowTimed++
+	if e.slowTimed >= inlineSlowTimed && e.slowCalls >= inlineSlowTotal && uint64(e.slowCalls)*inlineSlowShare > e.inlined.Load()+e.unpublished.traces {
 		e.inlineOff.Store(true) // none inline from now on, whatever OnBounded comes
 	}
 }
@@ -300,18 +319,24 @@ const inlineWatch = 5 * time.Millisecond
 // the heap.
 func (e *Engine) CheckInline() string {
 	call := e.inlineCall.Load()
-	if call == 0 || !e.checkMu.TryLock() {
+	if call == 0 {
+		return ""
+	}
+	if e.seenCall.Load() != call { // the first sight of this call
+		if e.checkMu.TryLock() {
+			e.seenAt.Store(int64(time.Since(wallBase)))
+			e.seenCall.Store(call)
+			e.checkMu.Unlock()
+		}
+		return ""
+	}
+	ran := time.Since(wallBase) - time.Duration(e.seenAt.Load()) // at least: the call began before
+	if ran < inlineWatch || !e.checkMu.TryLock() {
 		return ""
 	}
 	defer e.checkMu.Unlock()
-	now := time.Since(wallBase)
-	if e.seenCall != call { // the first sight of this call
-		e.seenCall, e.seenAt = call, now
-		return ""
-	}
-	ran := now - e.seenAt // at least: the call began before
-	if ran < inlineWatch {
-		return ""
+	if e.seenCall.Load() != call {
+		return "" // another checker saw the next call meanwhile
 	}
 	var reason string
 	if b := e.limits.HandlerTimeout; b > 0 && ran > b {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"reflect"
 	"runtime"
 	"slices"
 	"sync/atomic"
@@ -39,6 +40,17 @@ func TestReleasesInterpreter(t *testing.T) {
 	traces.On("other", h)`, false},
 		{"a cleanup function", compiled + `
 	traces.OnCleanup(func() { n++ })`, false},
+		// A compiled registration on a Traces without a host panics; the
+		// script recovers: it must not count for the interpreted one.
+		{"a forged compiled registration", compiled + `
+	func() {
+		defer func() { recover() }()
+		fake := new(script.Traces)
+		fake.Every(time.Second, func() { n++ })
+	}()
+	traces.Every(time.Second, func() {
+		for i := 0; i < 3; i++ { n++ }
+	})`, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := "package main\n\nimport (\n\t\"time\"\n\n\t\"github.com/jstrace-go/jstrace/script\"\n)\n\nfunc Remote(traces *script.Traces) {" + tc.body + "\n}\n"
@@ -89,4 +101,34 @@ func ticks(o *fakeOutput) int {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return len(slices.DeleteFunc(slices.Clone(o.emits), func(s string) bool { return s != "tick" }))
+}
+
+// A script that imports a package of the service's keeps its interpreter:
+// the service's functions might keep one of the script's to call later.
+func TestServicePackageKeepsInterpreter(t *testing.T) {
+	const src = `package main
+
+import (
+	"example.com/svc"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+func Remote(traces *script.Traces) {
+	_ = svc.Name
+}
+`
+	e, err := New(&fakeOutput{}, Options{Packages: map[string]map[string]reflect.Value{
+		"example.com/svc": {"Name": reflect.ValueOf("svc")},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(context.Background())
+	if err := e.Run("r.go", []byte(src), Remote); err != nil {
+		t.Fatal(err)
+	}
+	if e.Released() {
+		t.Error("released the interpreter of a script importing a service's package")
+	}
 }

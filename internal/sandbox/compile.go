@@ -447,20 +447,26 @@ func (x *Interp) useCompiled(specs []*handlerSpec) error {
 		if err != nil {
 			return nil
 		}
-		x.bound.Add(1)
 		return h
 	}
+	// A compiled function counts once its host has it: the receiver is
+	// the script's expression, and a Traces the script made itself (no
+	// host) panics, which the script may recover from (see
+	// CompiledCallbacks).
 	onCompiled := func(t *script.Traces, pattern string, fn func(*script.Trace), k int, ptrs ...any) {
 		if h := bind(k, ptrs); h != nil {
-			x.handlers.Add(1)
 			scripthost.OnBounded(t, pattern, h, x.specs[k].loan)
+			x.handlers.Add(1)
+			x.bound.Add(1)
 			return
 		}
 		scripthost.OnBounded(t, pattern, fn, scripthost.Loan{})
 	}
 	everyCompiled := func(t *script.Traces, d time.Duration, fn func(), k int, ptrs ...any) {
 		if h := bind(k, ptrs); h != nil {
-			fn = func() { h(nil) }
+			t.Every(d, func() { h(nil) })
+			x.bound.Add(1)
+			return
 		}
 		t.Every(d, fn)
 	}
@@ -489,10 +495,19 @@ func (x *Interp) settle() {
 func (x *Interp) CompiledHandlers() int { return int(x.handlers.Load()) }
 
 // CompiledCallbacks returns how many functions the script handed its host
-// so far are compiled code: handlers and Every callbacks. A host that
-// counts the functions it was handed (On, Every, OnCleanup) and finds
-// them all compiled once the script's entry point has returned may let go
-// of the interpreter: no interpreted code can run any more (only the
-// host calls into a script, and only through those), and the compiled
-// code stops at the Halt switch, which outlives it.
+// so far are compiled code: handlers and Every callbacks, each counted
+// once the host's On or Every returned.
 func (x *Interp) CompiledCallbacks() int { return int(x.bound.Load()) }
+
+// Releasable reports whether, handed functions in all by the script
+// (what its host's On, OnBounded, Every and OnCleanup were called with,
+// counted as they are called), the host may let go of the interpreter:
+// they are all compiled code, and the script imports no package of the
+// service's (Options.Packages), whose functions might keep one of the
+// script's to call later. No interpreted code can then run any more (only
+// the host calls into the script, through those), and the compiled code
+// stops at the Halt switch, which outlives the interpreter. Call it
+// between calls into the script.
+func (x *Interp) Releasable(handed int) bool {
+	return !x.foreign && handed == int(x.bound.Load())
+}

@@ -101,9 +101,12 @@ type Interp struct {
 	// specs are the handlers compiled, until the script's entry point
 	// has run (see settle).
 	specs []*handlerSpec
-	// bound counts the compiled functions bound (see useCompiled),
-	// handlers those of them that are handlers.
+	// bound counts the compiled functions bound and registered (see
+	// useCompiled), handlers those of them that are handlers.
 	bound, handlers atomic.Int64
+	// foreign: the script imports a package of Options.Packages (see
+	// Releasable).
+	foreign bool
 	// noCompile keeps every handler interpreted (tests compare the two).
 	noCompile bool
 }
@@ -241,6 +244,11 @@ func (x *Interp) Compile(filename string, src []byte) (p *Program, err error) {
 		onlyRemote(ck)
 	}
 	f.Decls = withoutMain(f.Decls)
+	for _, spec := range f.Imports {
+		if path, ok := importPath(spec); ok && x.pol.extra[path] {
+			x.foreign = true
+		}
+	}
 	if err := x.useImports(f.Imports); err != nil {
 		return nil, ErrorList{{Pos: token.Position{Filename: filename}, Msg: err.Error()}}
 	}
