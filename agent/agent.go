@@ -15,7 +15,6 @@ import (
 
 	"github.com/jstrace-go/jstrace"
 	"github.com/jstrace-go/jstrace/export"
-	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/discovery"
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
@@ -42,7 +41,6 @@ type Agent struct {
 
 	sessions   atomic.Int32
 	gov        *governor      // the sessions' budgets
-	clock      *alarm.Clock   // the sessions' timers: no Go timer pending while they wait (see package alarm)
 	handshakes chan struct{}  // a slot per connection not yet in a session
 	refused    atomic.Uint64  // connections closed for want of a slot
 	refusals   refusalLog     // rate-limits warnings about unauthenticated peers
@@ -92,8 +90,7 @@ func Listen(opts Options) (*Agent, error) {
 	}
 	a.flight, a.flightStart = startFlight(opts.Flight), time.Now().UnixNano()
 	a.hurry, a.hurryNow = context.WithCancel(context.Background())
-	a.clock = alarm.New()
-	a.gov = newGovernor(opts, a.log, &a.wg, a.clock)
+	a.gov = newGovernor(opts, a.log, &a.wg)
 	if !opts.NoDiscovery {
 		a.secret = newSecret()
 		a.unreg, err = discovery.Register(opts.RunDir, discovery.Entry{

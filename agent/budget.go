@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
@@ -67,7 +66,6 @@ type governor struct {
 	limits Limits
 	buffer int64         // a session's event buffers
 	window time.Duration // one second
-	clock  *alarm.Clock  // the agent's: its ticker
 	log    *slog.Logger
 	aggs   aggCounter
 	wg     *sync.WaitGroup // the agent's
@@ -99,9 +97,8 @@ type usage struct {
 	detached          bool
 }
 
-func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup, clock *alarm.Clock) *governor {
+func newGovernor(o Options, log *slog.Logger, wg *sync.WaitGroup) *governor {
 	return &governor{
-		clock:    clock,
 		totals:   o.Totals,
 		limits:   o.Limits,
 		buffer:   2 * int64(o.BufferSize), // the session buffer and the handler queue
@@ -234,7 +231,7 @@ func (g *governor) memory(s *session, u *usage) int64 {
 // counts any more or the agent closes.
 func (g *governor) run() {
 	defer g.wg.Done()
-	t := g.clock.NewTicker(g.window)
+	t := time.NewTicker(g.window)
 	defer t.Stop()
 	last := time.Now()
 	for {

@@ -95,7 +95,7 @@ func (a *Agent) serve(c net.Conn, release func(), enter func() bool) {
 		return
 	}
 	c.SetDeadline(time.Time{})
-	sess, err := mux.Server(c, log, a.clock)
+	sess, err := mux.Server(c, log)
 	if err != nil {
 		a.dropped.note(log, a.log, slog.LevelDebug, "multiplexer failed", "err", err)
 		return

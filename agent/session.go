@@ -14,7 +14,6 @@ import (
 	"github.com/hashicorp/yamux"
 
 	"github.com/jstrace-go/jstrace"
-	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/engine"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/protocol"
@@ -123,7 +122,7 @@ func (s *session) run() {
 	s.queue = jstrace.Subscribe(nil, s.a.opts.BufferSize)
 	defer s.queue.Close()
 	l := s.a.opts.Limits
-	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, RemoteOnly: true, Alarm: s.a.clock, Limits: engine.Limits{
+	s.eng, err = engine.New(s, engine.Options{Packages: s.a.opts.Packages, RemoteOnly: true, Limits: engine.Limits{
 		HandlerTimeout: l.HandlerTimeout,
 		SetupTimeout:   l.SetupTimeout,
 		MaxCPU:         l.MaxCPU,
@@ -215,13 +214,13 @@ func (s *session) readControl() (stop, done <-chan struct{}) {
 func (s *session) waitStop(stop <-chan struct{}) {
 	var tick, warn <-chan time.Time
 	if s.attach.Flags&protocol.AttachStats != 0 {
-		t := s.a.clock.NewTicker(time.Second)
+		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		tick = t.C
 	}
-	var warnTicker *alarm.Timer
+	var warnTicker *time.Ticker
 	if s.warn.enabled() {
-		warnTicker = s.a.clock.NewTicker(warnEvery)
+		warnTicker = time.NewTicker(warnEvery)
 		defer warnTicker.Stop()
 		warn = warnTicker.C
 	}

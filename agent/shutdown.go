@@ -98,7 +98,6 @@ func (a *Agent) finish() {
 		a.flight.Close()
 	}
 	a.gov.close()
-	a.clock.Close() // every session and the governor have returned
 	a.refusals.close(a.log)
 	a.dropped.close(a.log)
 	a.hurryNow()

@@ -39,7 +39,7 @@ func oldAgent(t *testing.T) string {
 		}
 		w := protocol.Welcome{Agent: "0.0.9", PID: 1, Title: "old", Hostname: "h"}
 		protocol.WriteFrame(c, protocol.FrameWelcome, w.Append(nil))
-		sess, err := mux.Server(c, slog.New(slog.DiscardHandler), nil)
+		sess, err := mux.Server(c, slog.New(slog.DiscardHandler))
 		if err != nil {
 			return
 		}

@@ -86,7 +86,7 @@ func fakeAgent(t *testing.T, ln net.Listener) {
 	}
 	welcome := protocol.Welcome{PID: 1, Title: "fake", Hostname: "h"}
 	protocol.WriteFrame(nc, protocol.FrameWelcome, welcome.Append(nil))
-	sess, err := mux.Server(nc, slog.New(slog.DiscardHandler), nil)
+	sess, err := mux.Server(nc, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Error(err)
 		return

@@ -21,7 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jstrace-go/jstrace/internal/alarm"
 	"github.com/jstrace-go/jstrace/internal/match"
 	"github.com/jstrace-go/jstrace/internal/printable"
 	"github.com/jstrace-go/jstrace/internal/sandbox"
@@ -75,10 +74,6 @@ type Options struct {
 	// traces.Aggregate fail. Default: nil, Aggregations receive the traces
 	// given to Dispatch, like handlers.
 	Feed func(pattern string, f scripthost.Feed) error
-	// Alarm, if not nil, keeps the timer of the script's Every
-	// callbacks, so that no Go timer is pending while the engine waits
-	// (see package alarm). Default: nil, a Go timer.
-	Alarm *alarm.Clock
 	// Args are the script's arguments, what traces.Args returns.
 	// Default: nil, none.
 	Args []string
@@ -231,7 +226,7 @@ func New(out Output, opts Options) (*Engine, error) {
 	e.pins.wake, e.pins.ended = make(chan struct{}, 1), make(chan struct{}, 1)
 
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
-	e.timers.init(opts.Clock, opts.Alarm)
+	e.timers.init(opts.Clock)
 	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly, RemoteOnly: opts.RemoteOnly})
 	if err != nil {
 		return nil, err

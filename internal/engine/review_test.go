@@ -15,7 +15,7 @@ func TestReviewVirtualClockHugeGap(t *testing.T) {
 		t.Run(every.String(), func(t *testing.T) {
 			var ts timers
 			t0 := time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
-			ts.init(t0, nil)
+			ts.init(t0)
 			defer ts.stop()
 			n := 0
 			ts.add(every, func() { n++ })

@@ -1,9 +1,8 @@
 package engine
 
 import (
+	"math"
 	"time"
-
-	"github.com/jstrace-go/jstrace/internal/alarm"
 )
 
 // MaxTimers bounds the Every callbacks of one script.
@@ -14,14 +13,13 @@ const MaxTimers = 256
 // does.
 const maxCatchUp = 100000
 
-// timers runs the Every callbacks of a script with a single timer (of
-// Options.Alarm: no Go timer pending while the engine waits, see package
-// alarm), so an idle script costs no goroutine and wakes up only when a
-// callback is due. With a virtual clock (Options.Clock) the timer never
-// fires: advance moves the clock and runs what fell due. It is owned by
-// the engine goroutine.
+// timers runs the Every callbacks of a script with a single time.Timer, so
+// an idle script costs no goroutine and wakes up only when a callback is
+// due. With a virtual clock (Options.Clock) the time.Timer never fires:
+// advance moves the clock and runs what fell due. It is owned by the
+// engine goroutine.
 type timers struct {
-	t       *alarm.Timer
+	t       *time.Timer
 	list    []*timer
 	virtual bool
 	now     time.Time // the virtual clock's time
@@ -34,10 +32,9 @@ type timer struct {
 }
 
 // init prepares the timers, on the wall clock, or on a virtual clock
-// starting at start if start is not zero; their timer is a's.
-func (ts *timers) init(start time.Time, a *alarm.Clock) {
-	ts.t = a.NewTimer(time.Hour)
-	ts.t.Stop()
+// starting at start if start is not zero.
+func (ts *timers) init(start time.Time) {
+	ts.t = time.NewTimer(math.MaxInt64)
 	ts.virtual, ts.now = !start.IsZero(), start
 }
 

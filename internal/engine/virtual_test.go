@@ -81,7 +81,7 @@ func TestVirtualClock(t *testing.T) {
 func TestVirtualClockCatchUp(t *testing.T) {
 	var ts timers
 	t0 := time.Unix(0, 0)
-	ts.init(t0, nil)
+	ts.init(t0)
 	defer ts.stop()
 	n := 0
 	ts.add(time.Millisecond, func() { n++ })

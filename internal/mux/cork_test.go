@@ -27,7 +27,7 @@ func TestCorkedSetUp(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer cli.Close()
-		srv, err := Server(sw, log, nil)
+		srv, err := Server(sw, log)
 		if err != nil {
 			t.Fatal(err)
 		}

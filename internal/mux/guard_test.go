@@ -197,7 +197,7 @@ func TestParserSustainedFloods(t *testing.T) {
 func TestPingFloodClosesSession(t *testing.T) {
 	a, b := net.Pipe()
 	defer b.Close()
-	sess, err := Server(a, slog.New(slog.DiscardHandler), nil)
+	sess, err := Server(a, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/yamux"
-
-	"github.com/jstrace-go/jstrace/internal/alarm"
 )
 
 // config is tuned for a tracing connection: few streams, dead peers noticed
@@ -48,21 +46,14 @@ type Session struct {
 // connection, or nil.
 func (s *Session) Abuse() error { return s.g.Err() }
 
-// Server starts the agent's side of a connection. Its keepalive pings the
-// peer every keepAliveInterval on a ticker of clock's, so that no Go timer
-// is pending between pings (see package alarm; yamux's own keepalive
-// waits on one); with a nil clock, on a Go ticker.
-func Server(c net.Conn, log *slog.Logger, clock *alarm.Clock) (*Session, error) {
+// Server starts the agent's side of a connection.
+func Server(c net.Conn, log *slog.Logger) (*Session, error) {
 	g := newGuard(c, Streams)
-	conf := config(log)
-	conf.EnableKeepAlive = false
-	s, err := yamux.Server(g, conf)
+	s, err := yamux.Server(g, config(log))
 	if err != nil {
 		return nil, err
 	}
-	sess := &Session{s, g}
-	go keepAlive(sess, clock, keepAliveInterval)
-	return sess, nil
+	return &Session{s, g}, nil
 }
 
 // Client starts the CLI's side of a connection. With a Watchdog (w not
@@ -82,7 +73,7 @@ func Client(c net.Conn, log *slog.Logger, w *Watchdog) (*Session, error) {
 	}
 	sess := &Session{s, g}
 	if w != nil && !w.watch(sess) {
-		go keepAlive(sess, nil, keepAliveInterval) // a watchdog closed already: pings as without one
+		go keepAlive(sess) // a watchdog closed already: pings as without one
 	}
 	return sess, nil
 }

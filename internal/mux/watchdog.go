@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"sync"
 	"time"
-
-	"github.com/jstrace-go/jstrace/internal/alarm"
 )
 
 // A Watchdog ends the client sessions it watches whose peer has been
@@ -51,13 +49,11 @@ func (w *Watchdog) watch(s *Session) bool {
 	return true
 }
 
-// keepAlive pings s's peer every interval (keepAliveInterval, read by
-// the caller), on a ticker of clock's (a Go ticker if clock is nil), and
-// closes s when a ping fails, as yamux's keepalive would: for an agent's
-// session, and for a session a closed Watchdog turned away, which must
-// not go without either.
-func keepAlive(s *Session, clock *alarm.Clock, interval time.Duration) {
-	t := clock.NewTicker(interval)
+// keepAlive pings s's peer every keepAliveInterval and closes s when a
+// ping fails, as yamux's keepalive would: for a session a closed Watchdog
+// turned away, which must not go without either.
+func keepAlive(s *Session) {
+	t := time.NewTicker(keepAliveInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -126,7 +122,7 @@ func (w *Watchdog) Close() {
 	}
 	for s := range left {
 		if !s.IsClosed() {
-			go keepAlive(s, nil, keepAliveInterval)
+			go keepAlive(s)
 		}
 	}
 }
