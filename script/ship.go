@@ -26,6 +26,15 @@ type shipper interface {
 	Ship(name string, g *protocol.Groups) error
 }
 
+// nativeScheduler is a host that schedules Go code of package script's
+// own apart from the script's functions (the agent's engine, which lets
+// go of its interpreter once it holds no function of the script's: see
+// engine.Engine.Released).
+type nativeScheduler interface {
+	EveryNative(d time.Duration, fn func())
+	OnCleanupNative(fn func())
+}
+
 // Ship sends, from Remote, the groups of a to Local: every ShipEvery and
 // once more when the session ends, it takes them (as Take does: do not
 // Take a elsewhere; Snapshot reads the current interval) and sends them,
@@ -63,6 +72,11 @@ func (t *Traces) Ship(name string, a *Aggregation) {
 			}
 		}
 		missing, dropped = m, d
+	}
+	if n, ok := t.host.(nativeScheduler); ok {
+		n.EveryNative(ShipEvery, ship)
+		n.OnCleanupNative(ship)
+		return
 	}
 	t.host.Every(ShipEvery, ship)
 	t.host.OnCleanup(ship)

@@ -75,6 +75,14 @@ func (e *Engine) Every(d time.Duration, fn func()) {
 	e.timers.add(d, fn)
 }
 
+// EveryNative is Every for Go code of package script's own (traces.Ship's
+// shipments), which is not the script's: it does not keep the engine
+// from letting go of the interpreter (see Released).
+func (e *Engine) EveryNative(d time.Duration, fn func()) { e.timers.add(d, fn) }
+
+// OnCleanupNative is OnCleanup for Go code of package script's own.
+func (e *Engine) OnCleanupNative(fn func()) { e.cleanups = append(e.cleanups, fn) }
+
 // OnCleanup registers fn for Stop.
 func (e *Engine) OnCleanup(fn func()) {
 	e.callbacks++

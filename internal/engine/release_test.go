@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"weak"
+
+	"github.com/jstrace-go/jstrace/internal/protocol"
 )
 
 // A script whose handlers, Every callbacks and cleanup functions are all
@@ -130,5 +132,47 @@ func Remote(traces *script.Traces) {
 	}
 	if e.Released() {
 		t.Error("released the interpreter of a script importing a service's package")
+	}
+}
+
+// shippingOutput is fakeOutput that takes shipped groups.
+type shippingOutput struct {
+	fakeOutput
+	shipped atomic.Int64
+}
+
+func (o *shippingOutput) Ship(name string, g *protocol.Groups) error {
+	if g != nil {
+		o.shipped.Add(1)
+	}
+	return nil
+}
+
+// traces.Ship's shipments are Go code of package script's, not the
+// script's: a Remote that only ships its Aggregations (the cluster's
+// latency, examples/scripts/cluster-p99.go) lets go of the interpreter,
+// and its groups are shipped all the same, every ShipEvery and at Stop.
+func TestShipReleasesInterpreter(t *testing.T) {
+	const src = `package main
+
+import "github.com/jstrace-go/jstrace/script"
+
+func Remote(traces *script.Traces) {
+	traces.Ship("routes", traces.Aggregate("request:end", script.Agg{By: "path", Of: "duration"}))
+}
+`
+	out := &shippingOutput{}
+	e, err := Start("s.go", []byte(src), Remote, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !e.Released() {
+		t.Error("a script that only ships kept its interpreter")
+	}
+	if err := e.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if out.shipped.Load() == 0 {
+		t.Error("nothing shipped at Stop")
 	}
 }
