@@ -284,7 +284,8 @@ func (e *Engine) Run(name string, src []byte, entry Entry) error {
 // sandbox.Interp.Releasable), so no interpreted code could run any
 // more, and the interpreter's ~100 KiB of nodes, scopes and tables would
 // only be marked by every collection of the host's while the script
-// lasted (bench/README.md, "What a session's presence is made of").
+// lasted (bench/README.md, "A script all compiled drops its
+// interpreter").
 // Kill then throws the Halt switch the compiled code checks.
 func (e *Engine) Released() bool { return e.interp.Load() == nil }
 
