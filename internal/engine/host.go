@@ -72,7 +72,7 @@ func (e *Engine) Now() time.Time { return e.timers.clock() }
 // Every schedules fn.
 func (e *Engine) Every(d time.Duration, fn func()) {
 	e.callbacks++
-	e.timers.add(d, fn)
+	e.EveryNative(d, fn)
 }
 
 // EveryNative is Every for Go code of package script's own (traces.Ship's
@@ -86,7 +86,7 @@ func (e *Engine) OnCleanupNative(fn func()) { e.cleanups = append(e.cleanups, fn
 // OnCleanup registers fn for Stop.
 func (e *Engine) OnCleanup(fn func()) {
 	e.callbacks++
-	e.cleanups = append(e.cleanups, fn)
+	e.OnCleanupNative(fn)
 }
 
 // A Shipper is an Output that sends shipped aggregation groups

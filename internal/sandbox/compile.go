@@ -451,8 +451,7 @@ func (x *Interp) useCompiled(specs []*handlerSpec) error {
 	}
 	// A compiled function counts once its host has it: the receiver is
 	// the script's expression, and a Traces the script made itself (no
-	// host) panics, which the script may recover from (see
-	// CompiledCallbacks).
+	// host) panics, which the script may recover from (see Releasable).
 	onCompiled := func(t *script.Traces, pattern string, fn func(*script.Trace), k int, ptrs ...any) {
 		if h := bind(k, ptrs); h != nil {
 			scripthost.OnBounded(t, pattern, h, x.specs[k].loan)

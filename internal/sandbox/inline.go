@@ -72,7 +72,7 @@ var inlinePackages = map[string]bool{
 // callback is bounded and compiles: guard.EveryCompiled(traces, d, fn, k,
 // &v...). A script whose callbacks all compile runs no interpreted code
 // once its entry point has returned, and its host may let go of the
-// interpreter (see Interp.CompiledCallbacks).
+// interpreter (see Interp.Releasable).
 func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name string) (reflect.Value, bool)) (found bool, specs []*handlerSpec) {
 	if info == nil {
 		return false, nil
@@ -86,8 +86,7 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		sel := call.Fun.(*ast.SelectorExpr)
 		if !p.every {
 			// traces.On(p, fn) → guard.OnBounded(traces, p, fn), positions kept.
-			call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "OnBounded"}}
-			call.Args = append([]ast.Expr{sel.X}, call.Args...)
+			toGuard(call, sel, "OnBounded")
 			found = true
 		}
 		if natives == nil || p.fn == nil {
@@ -99,8 +98,7 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		}
 		if p.every {
 			// traces.Every(d, fn) → guard.EveryCompiled(traces, d, fn, k, &v...).
-			call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: "EveryCompiled"}}
-			call.Args = append([]ast.Expr{sel.X}, call.Args...)
+			toGuard(call, sel, "EveryCompiled")
 			found = true
 		} else {
 			call.Fun.(*ast.SelectorExpr).Sel.Name = "OnCompiled"
@@ -113,6 +111,13 @@ func inlineHandlers(f *ast.File, info *types.Info, natives func(path, name strin
 		specs = append(specs, spec)
 	}
 	return found, specs
+}
+
+// toGuard rewrites call, traces.M(args) with sel its traces.M, into
+// guard.name(traces, args), positions kept.
+func toGuard(call *ast.CallExpr, sel *ast.SelectorExpr, name string) {
+	call.Fun = &ast.SelectorExpr{X: &ast.Ident{NamePos: sel.Pos(), Name: guardName}, Sel: &ast.Ident{NamePos: sel.Sel.Pos(), Name: name}}
+	call.Args = append([]ast.Expr{sel.X}, call.Args...)
 }
 
 // scopeAt returns the innermost scope of f at pos, from the package's
