@@ -59,7 +59,7 @@ where its probe fires (see docs/scripts.md, "Where handlers run").`,
 			return runVet(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().BoolVar(&opts.Handlers, "handlers", false, "also say where the agents run each Remote handler, and why")
+	cmd.Flags().BoolVar(&opts.Handlers, "handlers", false, "also say where the agents run each Remote handler, whether each Every callback compiles, and why")
 	return cmd
 }
 
@@ -92,6 +92,10 @@ func runVet(ctx context.Context, opts *VetOptions) error {
 				return err // vetScript found none: cannot happen
 			}
 			for _, p := range places {
+				if p.Every {
+					opts.IO.write(opts.IO.stdout, fmt.Sprintf("%s: Every callback %s\n", p.Pos, everyPlace(p)))
+					continue
+				}
 				where := "runs where its probe fires, compiled"
 				switch {
 				case !p.Inline:
@@ -111,6 +115,18 @@ func runVet(ctx context.Context, opts *VetOptions) error {
 		return exitf(ExitScript, "vet: %d problem(s) in %d of %d script(s)", problems, bad, len(opts.Files))
 	}
 	return nil
+}
+
+// everyPlace says whether an Every callback runs compiled, and if not
+// why.
+func everyPlace(p sandbox.HandlerPlace) string {
+	switch {
+	case !p.Inline:
+		return "interpreted: " + p.Why
+	case !p.Compiled:
+		return "interpreted: " + p.NotCompiled
+	}
+	return "compiled"
 }
 
 // vetScript compiles src as the CLI does before it runs a script (the

@@ -109,14 +109,19 @@ func TestVetMissingFile(t *testing.T) {
 }
 
 // vet --handlers says where the agents run each Remote handler, and why
-// one that loops runs on the script's goroutine; Local's are not listed.
+// one that loops runs on the script's goroutine, and whether each Every
+// callback compiles; Local's handlers are not listed.
 func TestVetHandlers(t *testing.T) {
 	t.Chdir(t.TempDir())
 	const src = `//go:build ignore
 
 package main
 
-import "github.com/jstrace-go/jstrace/script"
+import (
+	"time"
+
+	"github.com/jstrace-go/jstrace/script"
+)
 
 func Remote(traces *script.Traces) {
 	n := 0
@@ -130,6 +135,12 @@ func Remote(traces *script.Traces) {
 		n++
 		traces.Dump(t)
 	})
+	traces.Every(time.Second, func() {
+		for i := 0; i < 3; i++ {
+			n--
+		}
+	})
+	traces.Every(time.Second, func() { traces.Dump(n) })
 }
 
 func Local(traces *script.Traces) {
@@ -143,9 +154,11 @@ func Local(traces *script.Traces) {
 	if code := Run(context.Background(), []string{"vet", "--handlers", "h.go"}, &stdout, &stderr); code != ExitOK {
 		t.Fatalf("exit %d: %s", code, &stderr)
 	}
-	want := "h.go:9:2: handler runs where its probe fires, compiled\n" +
-		"h.go:10:2: handler runs on the script's goroutine: h.go:11:3: a loop\n" +
-		"h.go:15:2: handler runs where its probe fires, interpreted: h.go:17:3: the Traces method Dump\n"
+	want := "h.go:13:2: handler runs where its probe fires, compiled\n" +
+		"h.go:14:2: handler runs on the script's goroutine: h.go:15:3: a loop\n" +
+		"h.go:19:2: handler runs where its probe fires, interpreted: h.go:21:3: the Traces method Dump\n" +
+		"h.go:23:2: Every callback compiled\n" +
+		"h.go:28:2: Every callback interpreted: h.go:28:37: the Traces method Dump\n"
 	if stdout.String() != want {
 		t.Errorf("stdout:\n%s\nwant:\n%s", &stdout, want)
 	}

@@ -45,7 +45,13 @@ import (
 //     g + inc(); compiled code where it stands);
 //   - the Trace's fields and getters, traces.Emit, Log, Logf, Error and
 //     Errorf, and the allowlisted natives whose signatures
-//     compile_native.go knows.
+//     compile_native.go knows, and those of several results that
+//     compile_tuple.go knows (n, err := strconv.Atoi(s); an error is
+//     compared with nil, passed on, or asked its Error());
+//   - in Every callbacks (which may loop: inline.go), for and range
+//     loops, break and continue (compile_loop.go), an Aggregation's Take,
+//     Snapshot, Missing and Dropped, and the fields and methods of the
+//     Groups ranged over (compile_other.go).
 //
 // Variables declared outside the handler (Remote's locals, package
 // variables) are shared with the interpreted code through their
@@ -66,6 +72,9 @@ const (
 	kTime         // time.Time
 	kTrace        // *script.Trace
 	kTraces       // *script.Traces
+	kAgg          // *script.Aggregation (compile_other.go)
+	kGroup        // script.Group: a range variable's
+	kErr          // error: a native's second result's
 )
 
 // scalarKind returns how values of t are held, or kInvalid if they are not
@@ -104,9 +113,11 @@ func scalarKind(t types.Type) kind {
 			return kTrace
 		case "Traces":
 			return kTraces
+		case "Aggregation":
+			return kAgg
 		}
 	}
-	return kInvalid
+	return otherKind(t)
 }
 
 // goType returns the Go type of values of the compiled type t, or nil.
@@ -141,6 +152,8 @@ func goType(t types.Type) reflect.Type {
 			return reflect.TypeFor[*script.Trace]()
 		case kTraces:
 			return reflect.TypeFor[*script.Traces]()
+		case kAgg:
+			return reflect.TypeFor[*script.Aggregation]()
 		}
 	case *types.Array:
 		if e := goType(t.Elem()); e != nil {
@@ -265,6 +278,7 @@ type compiler struct {
 	cur      **site                        // the site running now, set by each statement
 	fields   *fields                       // the handler's trace's fields it reads in one pass, if it borrows the trace
 	fnName   string                        // the name of the function being compiled
+	loop     *loop                         // the innermost loop of that function around what is compiled, if any
 }
 
 // funcCtx is the function whose body is being compiled: where return
@@ -305,6 +319,10 @@ func newCell(t types.Type, k kind) *cell {
 		p = unsafe.Pointer(new(*script.Trace))
 	case kTraces:
 		p = unsafe.Pointer(new(*script.Traces))
+	default:
+		if ops := others[k]; ops != nil {
+			p = ops.alloc()
+		}
 	}
 	return &cell{k: k, typ: t, p: p}
 }

@@ -182,10 +182,10 @@ func (c *compiler) scriptCall(e *ast.CallExpr, d *ast.FuncDecl, args []expr) (ex
 		fc.result = newCell(t, k)
 		zero = zeroOf(fc.result)
 	}
-	outer, outerName := c.fn, c.fnName
-	c.fn, c.fnName = fc, "main."+d.Name.Name
+	outer, outerName, outerLoop := c.fn, c.fnName, c.loop
+	c.fn, c.fnName, c.loop = fc, "main."+d.Name.Name, nil
 	body, err := c.block(d.Body.List)
-	c.fn, c.fnName = outer, outerName
+	c.fn, c.fnName, c.loop = outer, outerName, outerLoop
 	if err != nil {
 		return expr{}, false, err
 	}

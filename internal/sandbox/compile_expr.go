@@ -23,6 +23,7 @@ type expr struct {
 	tm func() time.Time
 	tr func() *script.Trace
 	ts func() *script.Traces
+	o  any    // the kinds of others: a func() T, as its ops say
 	do func() // a call whose results, if any, are not used
 }
 
@@ -54,6 +55,8 @@ func (x expr) after(f func()) expr {
 	case x.ts != nil:
 		g := x.ts
 		x.ts = func() *script.Traces { f(); return g() }
+	case x.o != nil:
+		x.o = others[x.k].after(x.o, f)
 	}
 	return x
 }
@@ -175,6 +178,10 @@ func load(cl *cell) expr {
 	case kTraces:
 		p := (**script.Traces)(cl.p)
 		x.ts = func() *script.Traces { return *p }
+	default:
+		if ops := others[cl.k]; ops != nil {
+			x.o = ops.load(cl.p)
+		}
 	}
 	return x
 }
@@ -214,6 +221,9 @@ func (c *compiler) binary(e *ast.BinaryExpr) (expr, error) {
 	}
 	if e.Op == token.SHL || e.Op == token.SHR {
 		return expr{}, c.fail(e, "a shift")
+	}
+	if x, ok, err := c.nilCompare(e); ok {
+		return x, err
 	}
 	x, err := c.expr(e.X)
 	if err != nil {
@@ -350,6 +360,9 @@ func (c *compiler) field(e *ast.SelectorExpr) (expr, error) {
 	x, err := c.expr(e.X)
 	if err != nil {
 		return expr{}, err
+	}
+	if x.k == kGroup {
+		return c.groupField(e, x)
 	}
 	if x.k != kTrace {
 		return expr{}, c.fail(e, "a field of %s", x.t)

@@ -111,6 +111,8 @@ func (c *compiler) method(e *ast.CallExpr, r expr, name string, args []expr) (ex
 			return expr{}, false, c.fail(e, "the Time method %s", name)
 		}
 		return x, true, nil
+	case kGroup, kAgg, kErr:
+		return c.otherMethod(e, r, name, args)
 	}
 	return expr{}, false, c.fail(e, "the method %s of %s", name, r.t)
 }
@@ -140,6 +142,8 @@ func box(x expr) func() any {
 	case x.k == kTraces:
 		f := x.ts
 		return func() any { return f() }
+	case x.o != nil:
+		return others[x.k].box(x.o)
 	}
 	b, ok := t.(*types.Basic)
 	if !ok {

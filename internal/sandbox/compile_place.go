@@ -100,6 +100,9 @@ func storeOther(cl *cell, x expr) func() {
 		v, f := (**script.Traces)(cl.p), x.ts
 		return func() { *v = f() }
 	}
+	if ops := others[cl.k]; ops != nil && x.o != nil {
+		return ops.store(cl.p, x.o)
+	}
 	return nil
 }
 

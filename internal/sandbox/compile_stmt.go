@@ -105,6 +105,12 @@ func (c *compiler) stmt(s ast.Stmt) (stmt, error) {
 		return c.switchStmt(s)
 	case *ast.ReturnStmt:
 		return c.returnStmt(s)
+	case *ast.ForStmt:
+		return c.forStmt(s)
+	case *ast.RangeStmt:
+		return c.rangeStmt(s)
+	case *ast.BranchStmt:
+		return c.branch(s)
 	}
 	return nil, c.fail(s, "%s", construct(s))
 }
@@ -135,6 +141,8 @@ func (x expr) run() func() {
 	case x.ts != nil:
 		f := x.ts
 		return func() { f() }
+	case x.o != nil:
+		return others[x.k].run(x.o)
 	}
 	return func() {}
 }
@@ -218,7 +226,7 @@ func (c *compiler) switchStmt(s *ast.SwitchStmt) (stmt, error) {
 				return nil, c.fail(br, "fallthrough")
 			}
 		}
-		body, err := c.block(cc.Body)
+		body, err := c.caseBody(cc.Body)
 		if err != nil {
 			return nil, err
 		}
@@ -265,6 +273,16 @@ func (c *compiler) switchStmt(s *ast.SwitchStmt) (stmt, error) {
 		}
 		return false
 	}, nil
+}
+
+// caseBody compiles a switch's case: a break in it would be the
+// switch's.
+func (c *compiler) caseBody(list []ast.Stmt) (stmt, error) {
+	if c.loop != nil {
+		c.loop.switches++
+		defer func() { c.loop.switches-- }()
+	}
+	return c.block(list)
 }
 
 func (c *compiler) returnStmt(s *ast.ReturnStmt) (stmt, error) {
@@ -332,6 +350,9 @@ func (c *compiler) assign(s *ast.AssignStmt) (stmt, error) {
 			return nil, c.fail(s, "the assignment %s", s.Tok)
 		}
 		return c.opAssign(s, s.Lhs[0], op, s.Rhs[0])
+	}
+	if len(s.Rhs) == 1 && len(s.Lhs) > 1 {
+		return c.tupleAssign(s)
 	}
 	if len(s.Lhs) != len(s.Rhs) {
 		return nil, c.fail(s, "an assignment of a call's several results")
@@ -508,6 +529,11 @@ func zeroOf(cl *cell) stmt {
 	case kTraces:
 		p := (**script.Traces)(cl.p)
 		return func() bool { *p = nil; return false }
+	}
+	if ops := others[cl.k]; ops != nil {
+		z := ops.zero
+		p := cl.p
+		return func() bool { z(p); return false }
 	}
 	return func() bool { return false }
 }

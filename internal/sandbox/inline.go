@@ -45,6 +45,12 @@ import (
 // service's code, which may take a lock the probe's caller holds).
 // Goroutines, channels and select are refused in every script already.
 //
+// An Every callback is held to the same rules but for loops, which it
+// may have (and an Aggregation's Take, Snapshot, Missing and Dropped,
+// which it may call): it runs on the script's goroutine, under the
+// watchdog, and compiled loops check the Halt switch each iteration. Those
+// that compile run as compiled code too.
+//
 // What natives cost grows with the data they are given (fmt of a large
 // map): the host times each call and queues a handler whose call took too
 // long from then on.
@@ -150,7 +156,8 @@ func enclosingFunc(f *ast.File, pos token.Pos) string {
 }
 
 // A placement is where the handler of one traces.On call runs, or
-// whether the callback of one traces.Every call is bounded (every).
+// whether the callback of one traces.Every call is bounded, loops
+// allowed (every).
 type placement struct {
 	call   *ast.CallExpr
 	fn     ast.Node // the handler: a function literal or a script function's declaration; nil for a value
@@ -164,6 +171,11 @@ type placement struct {
 // It also returns the script's function declarations.
 func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placement, map[*types.Func]*ast.FuncDecl) {
 	b := bounds{fset: fset, info: info, decls: map[*types.Func]*ast.FuncDecl{}, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}}
+	// Every callbacks run on the script's goroutine, under the watchdog:
+	// theirs may loop (compiled loops check the Halt switch each
+	// iteration); the rest of the rules hold, recursion included (calls
+	// of script functions are compiled where they are made).
+	bl := bounds{fset: fset, info: info, decls: b.decls, steps: map[*types.Func]int{}, whys: map[*types.Func]string{}, loops: true}
 	var whole string // a reason that holds for the whole script
 	for _, spec := range f.Imports {
 		if path, ok := importPath(spec); !ok || !allowed(path) {
@@ -194,6 +206,10 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placem
 			return true
 		}
 		p := placement{call: call, why: whole, every: method == "Every"}
+		b := &b
+		if p.every {
+			b = &bl
+		}
 		if p.why == "" {
 			var steps int
 			switch h := ast.Unparen(call.Args[1]).(type) {
@@ -228,6 +244,7 @@ type bounds struct {
 	decls map[*types.Func]*ast.FuncDecl // the script's functions
 	steps map[*types.Func]int           // their cost, once known; unbounded while being measured
 	whys  map[*types.Func]string        // why a function is unbounded, if it is
+	loops bool                          // loops are allowed: an Every callback's code
 }
 
 // at returns msg at pos, if positions are wanted.
@@ -289,17 +306,28 @@ var scriptCalls = map[string]bool{
 	"Dump": true, "Dir": true, "Args": true,
 }
 
-// scriptAllowed reports whether fn, of package script, may be called.
-func scriptAllowed(fn *types.Func) bool {
+// everyCalls are the methods of an Aggregation an Every callback may
+// call besides: what it reads of its groups (Take and Snapshot sort
+// them, in time that grows with their number: not where probes fire).
+var everyCalls = map[string]bool{"Take": true, "Snapshot": true, "Missing": true, "Dropped": true}
+
+// scriptAllowed reports whether fn, of package script, may be called;
+// every: from an Every callback.
+func scriptAllowed(fn *types.Func, every bool) bool {
 	recv := fn.Type().(*types.Signature).Recv()
 	if recv == nil {
 		return false
+	}
+	if n, ok := recv.Type().(*types.Named); ok && n.Obj().Name() == "Group" {
+		return true // a Group's reads (Merge's receiver is a pointer)
 	}
 	switch scriptType(recv.Type()) {
 	case "Trace":
 		return true
 	case "Traces":
 		return scriptCalls[fn.Name()]
+	case "Aggregation":
+		return every && everyCalls[fn.Name()]
 	}
 	return false
 }
@@ -336,7 +364,9 @@ func (b *bounds) body(n ast.Node) (int, string) {
 		steps++
 		switch n := n.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
-			stop(n.Pos(), "a loop")
+			if !b.loops {
+				stop(n.Pos(), "a loop")
+			}
 		case *ast.BranchStmt:
 			if n.Tok == token.GOTO {
 				stop(n.Pos(), "goto")
@@ -396,7 +426,7 @@ func (b *bounds) call(call *ast.CallExpr) (int, string) {
 			return unbounded, fmt.Sprintf("a call of %s (package %s may take time that grows with its input)", name, obj.Pkg().Path())
 		case callsBack(obj.Type().(*types.Signature)):
 			return unbounded, fmt.Sprintf("a call of %s, which takes a function or an interface it may call", name)
-		case obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj):
+		case obj.Pkg().Path() == ScriptPackage && !scriptAllowed(obj, b.loops):
 			return unbounded, fmt.Sprintf("a call of %s, not one of package script's a handler may make where its probe fires", obj.Name())
 		}
 		return 0, ""
@@ -430,8 +460,10 @@ func callsBack(sig *types.Signature) bool {
 
 // A HandlerPlace is where an agent runs the handler of one traces.On call
 // of Remote: where its probe fires, or on the script's goroutine, and why.
+// Or, Every, whether the callback of one traces.Every call compiles.
 type HandlerPlace struct {
-	Pos    token.Position // of the traces.On call
+	Pos    token.Position // of the traces.On or traces.Every call
+	Every  bool           // a traces.Every call: Inline says it is bounded, loops allowed
 	Inline bool           // where its probe fires, when nothing is queued before it
 	Why    string         // if not Inline: the first thing found that keeps it from it, positioned
 	// Compiled says that an Inline handler runs as compiled code, not
@@ -442,8 +474,9 @@ type HandlerPlace struct {
 }
 
 // Handlers checks src as Check does, then says where an agent runs the
-// handler of each traces.On call outside Local (see docs/scripts.md,
-// "Where handlers run").
+// handler of each traces.On call outside Local, and whether each
+// traces.Every callback compiles (see docs/scripts.md, "Where handlers
+// run").
 func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 	fset := token.NewFileSet()
 	ck, err := check(fset, filename, src, policy{remoteMarked: true})
@@ -460,10 +493,10 @@ func Handlers(filename string, src []byte) ([]HandlerPlace, error) {
 	places, decls := placeHandlers(fset, ck.file, ck.info)
 	natives := nativesOf(io.Discard)
 	for _, p := range places {
-		if p.every || local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
-			continue // an Every callback; Local's handlers run in the CLI
+		if local != nil && p.call.Pos() >= local.Pos() && p.call.End() <= local.End() {
+			continue // Local's run in the CLI
 		}
-		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why}
+		hp := HandlerPlace{Pos: fset.Position(p.call.Pos()), Inline: p.inline, Why: p.why, Every: p.every}
 		if p.inline {
 			_, err := compileHandler(ck.info, decls, natives, p.fn, scopeAt(ck.info, ck.file, p.call.Pos()), p.call.Pos(), enclosingFunc(ck.file, p.call.Pos()))
 			hp.Compiled = err == nil
