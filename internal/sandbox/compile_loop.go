@@ -153,7 +153,14 @@ func (c *compiler) rangeStmt(s *ast.RangeStmt) (stmt, error) {
 		return nil, err
 	}
 	halted := c.spec.halted()
-	each := over(kv[0], kv[1])
+	var k, v unsafe.Pointer // the storage alone: a cell's type would keep the check's types
+	if kv[0] != nil {
+		k = kv[0].p
+	}
+	if kv[1] != nil {
+		v = kv[1].p
+	}
+	each := over(k, v)
 	return func() bool {
 		ret := false
 		each(func() bool {
@@ -166,11 +173,11 @@ func (c *compiler) rangeStmt(s *ast.RangeStmt) (stmt, error) {
 	}, nil
 }
 
-// A ranger is a compiled range expression: given the key's and the
-// value's variables (nil for none), it returns the loop, which evaluates
+// A ranger is a compiled range expression: given where the key's and the
+// value's variables are (nil for none), it returns the loop, which evaluates
 // the expression once, sets the variables and calls step for each
 // element until step returns false.
-type ranger func(k, v *cell) func(step func() bool)
+type ranger func(k, v unsafe.Pointer) func(step func() bool)
 
 // ranged compiles what a range ranges over: an Aggregation's Take() or
 // Snapshot(), or a shared array, slice or map.
@@ -224,12 +231,12 @@ func (c *compiler) rangeGroups(call *ast.CallExpr) (ranger, error) {
 		}
 		return agg().Snapshot()
 	}
-	return func(k, v *cell) func(func() bool) {
+	return func(k, v unsafe.Pointer) func(func() bool) {
 		return func(step func() bool) {
 			for i, g := range list() {
 				setInt(k, i)
 				if v != nil {
-					*(*script.Group)(v.p) = g
+					*(*script.Group)(v) = g
 				}
 				if !step() {
 					return
@@ -266,7 +273,7 @@ func seqRanger[E any](p unsafe.Pointer, n int) ranger {
 	if n >= 0 {
 		scratch = make([]E, n)
 	}
-	return func(k, v *cell) func(func() bool) {
+	return func(k, v unsafe.Pointer) func(func() bool) {
 		return func(step func() bool) {
 			var elems []E
 			switch {
@@ -281,7 +288,7 @@ func seqRanger[E any](p unsafe.Pointer, n int) ranger {
 			for i := range elems {
 				setInt(k, i)
 				if v != nil {
-					*(*E)(v.p) = elems[i]
+					*(*E)(v) = elems[i]
 				}
 				if !step() {
 					return
@@ -291,10 +298,10 @@ func seqRanger[E any](p unsafe.Pointer, n int) ranger {
 	}
 }
 
-// setInt sets the int variable k, if any, to i.
-func setInt(k *cell, i int) {
+// setInt sets the int variable at k, if any, to i.
+func setInt(k unsafe.Pointer, i int) {
 	if k != nil {
-		*(*int64)(k.p) = int64(i)
+		*(*int64)(k) = int64(i)
 	}
 }
 
@@ -333,14 +340,14 @@ func mapRangerOf[K int | string](vt reflect.Type, p unsafe.Pointer) ranger {
 // int, an int64 or a Duration).
 func mapRanger[K int | string, V any](p unsafe.Pointer) ranger {
 	m := (*map[K]V)(p)
-	return func(k, v *cell) func(func() bool) {
+	return func(k, v unsafe.Pointer) func(func() bool) {
 		return func(step func() bool) {
 			for key, val := range *m {
 				if k != nil {
-					*(*K)(k.p) = key
+					*(*K)(k) = key
 				}
 				if v != nil {
-					*(*V)(v.p) = val
+					*(*V)(v) = val
 				}
 				if !step() {
 					return

@@ -2,9 +2,12 @@ package sandbox
 
 import (
 	"fmt"
+	"go/types"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+	"weak"
 
 	"github.com/jstrace-go/jstrace/internal/scripthost"
 )
@@ -236,9 +239,21 @@ func runEvery(t *testing.T, src string, compile bool) (string, int) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, src)
 	}
+	// Compiled code keeps nothing of the check once the entry point has
+	// run: a go/types object (a cell's type) would keep the host's types,
+	// all of them, for the session's life.
+	var pkg weak.Pointer[types.Package]
+	if compile {
+		pkg = weak.Make(x.host.types.pkgs[ScriptPackage])
+	}
 	s.Remote(scripthost.NewTraces(h))
 	if len(h.handlers) != 2 || len(h.every) != 1 {
 		t.Fatalf("%d handlers, %d Every callbacks", len(h.handlers), len(h.every))
+	}
+	runtime.GC()
+	runtime.GC()
+	if pkg.Value() != nil {
+		t.Error("the host's types outlived the script's entry point")
 	}
 	paths := []string{"/a", "/b", "/a", "/ccc"}
 	for round := 1; round <= 3; round++ {

@@ -136,13 +136,14 @@ func TestHostCacheReleasedOnceEntryRan(t *testing.T) {
 		t.Fatal(err)
 	}
 	h := &recordingHost{}
+	pkg := weak.Make(x.host.types.pkgs[ScriptPackage]) // compiled code holding a go/types object would keep all
 	s.Remote(scripthost.NewTraces(h))
 	if x.CompiledHandlers() != 1 || x.host != nil {
 		t.Fatalf("%d handlers compiled, cache held %v; want 1, none", x.CompiledHandlers(), x.host != nil)
 	}
 	runtime.GC()
 	runtime.GC()
-	if hostCaches.current.Value() != nil {
+	if hostCaches.current.Value() != nil || pkg.Value() != nil {
 		t.Error("the host's types outlived the script's entry point")
 	}
 	s.Local(scripthost.NewTraces(h)) // registers the same handler again, interpreted
