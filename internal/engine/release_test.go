@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -174,5 +176,27 @@ func Remote(traces *script.Traces) {
 	}
 	if out.shipped.Load() == 0 {
 		t.Error("nothing shipped at Stop")
+	}
+}
+
+// The examples that aggregate and report their groups once a second
+// (ranging over Take, an Every callback compiled with its loop) let go
+// of the interpreter, as docs/scripts.md says.
+func TestExamplesReleaseInterpreter(t *testing.T) {
+	for _, name := range []string{"quickstart", "latency-by-status"} {
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(filepath.Join("..", "..", "examples", "scripts", name+".go"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := Start(name+".go", src, Remote, &fakeOutput{}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Stop(context.Background())
+			if !e.Released() {
+				t.Error("kept its interpreter")
+			}
+		})
 	}
 }

@@ -206,9 +206,9 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placem
 			return true
 		}
 		p := placement{call: call, why: whole, every: method == "Every"}
-		b := &b
+		b, what := &b, "the handler"
 		if p.every {
-			b = &bl
+			b, what = &bl, "the callback"
 		}
 		if p.why == "" {
 			var steps int
@@ -221,13 +221,13 @@ func placeHandlers(fset *token.FileSet, f *ast.File, info *types.Info) ([]placem
 					p.fn = b.decls[fn]
 					steps, p.why = b.fn(fn)
 				} else {
-					p.why = b.at(h.Pos(), "the handler is a function value")
+					p.why = b.at(h.Pos(), what+" is a function value")
 				}
 			default:
-				p.why = b.at(h.Pos(), "the handler is a function value")
+				p.why = b.at(h.Pos(), what+" is a function value")
 			}
 			if p.why == "" && steps > maxInlineSteps {
-				p.why = b.at(call.Args[1].Pos(), fmt.Sprintf("the handler may run more than %d steps", maxInlineSteps))
+				p.why = b.at(call.Args[1].Pos(), fmt.Sprintf("%s may run more than %d steps", what, maxInlineSteps))
 			}
 		}
 		p.inline = p.why == ""
