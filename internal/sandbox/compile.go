@@ -241,8 +241,15 @@ func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, nativ
 }
 
 // bind compiles the handler again over the shared variables at ptrs (the
-// addresses the rewritten call passes, in spec.captured's order).
-func (spec *handlerSpec) bind(ptrs []any) (func(*script.Trace), error) {
+// addresses the rewritten call passes, in spec.captured's order). A
+// compiler fault is an error: the script then runs the interpreted
+// function instead.
+func (spec *handlerSpec) bind(ptrs []any) (h func(*script.Trace), err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			h, err = nil, fmt.Errorf("compiling: %v", r)
+		}
+	}()
 	if spec.info == nil {
 		return nil, errors.New("settled: the handler is interpreted")
 	}

@@ -195,17 +195,7 @@ func boxAll(xs []expr) func() []any {
 // with args, when fn's signature is one it knows. A result of kInvalid and
 // no do: not known.
 func native(fn any, args []expr) (expr, bool) {
-	kinds := func(ks ...kind) bool {
-		if len(args) != len(ks) {
-			return false
-		}
-		for i, k := range ks {
-			if args[i].k != k {
-				return false
-			}
-		}
-		return true
-	}
+	kinds := func(ks ...kind) bool { return kindsAre(args, exprKind, ks) }
 	var x expr
 	switch fn := fn.(type) {
 	case func(string) string:
@@ -282,3 +272,19 @@ func native(fn any, args []expr) (expr, bool) {
 	}
 	return x, x.k != kInvalid
 }
+
+// kindsAre reports whether xs are, one for one, of the kinds ks.
+func kindsAre[T any](xs []T, kindOf func(T) kind, ks []kind) bool {
+	if len(xs) != len(ks) {
+		return false
+	}
+	for i, k := range ks {
+		if kindOf(xs[i]) != k {
+			return false
+		}
+	}
+	return true
+}
+
+func exprKind(x expr) kind  { return x.k }
+func cellKind(c *cell) kind { return c.k }

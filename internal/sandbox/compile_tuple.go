@@ -99,28 +99,8 @@ func (c *compiler) tuple(call *ast.CallExpr) (run func(), results []*cell, err e
 // args, that puts them into cells (of their kinds); nil for a signature
 // it does not know.
 func results2(fn reflect.Value, args []expr, cells []*cell) func() {
-	kinds := func(ks ...kind) bool {
-		if len(args) != len(ks) {
-			return false
-		}
-		for i, k := range ks {
-			if args[i].k != k {
-				return false
-			}
-		}
-		return true
-	}
-	outs := func(ks ...kind) bool {
-		if len(cells) != len(ks) {
-			return false
-		}
-		for i, k := range ks {
-			if cells[i].k != k {
-				return false
-			}
-		}
-		return true
-	}
+	kinds := func(ks ...kind) bool { return kindsAre(args, exprKind, ks) }
+	outs := func(ks ...kind) bool { return kindsAre(cells, cellKind, ks) }
 	switch fn := fn.Interface().(type) {
 	case func(string) (int, error):
 		if kinds(kStr) && outs(kInt, kErr) {
