@@ -59,9 +59,11 @@ func TestRunawayScriptsAreStopped(t *testing.T) {
 		{"loop in handler", `traces.On("x", func(t *script.Trace) { spin() })`, true, `handler for "x" ran longer than 100ms`},
 		{"recursion in handler", `traces.On("x", func(t *script.Trace) { recurse(0) })`, true, `handler for "x" ran longer than 100ms`},
 		// Compiled (the interpreter let go: the kill throws the Halt
-		// switch, which the loop checks), and interpreted.
+		// switch, which the loop checks), interpreted, and compiled with
+		// the interpreter kept.
 		{"loop in Every", `traces.Every(10*time.Millisecond, func() { spin() })`, false, "an Every callback ran longer than 100ms"},
 		{"loop in Every, interpreted", `traces.Every(10*time.Millisecond, func() { traces.Dump(0); spin() })`, false, "an Every callback ran longer than 100ms"},
+		{"loop in Every, compiled beside an interpreted one", "traces.Every(10*time.Millisecond, func() { spin() })\ntraces.Every(time.Hour, func() { traces.Dump(0) })", false, "an Every callback ran longer than 100ms"},
 		{"panics", `traces.On("x", func(t *script.Trace) { panic("again") })`, true, "5 panics in script code"},
 		// The limit is low because a loaded test machine may give the
 		// engine's thread much less than a whole CPU.

@@ -212,6 +212,11 @@ type site struct {
 // enclosing names the top-level function the call is in, for a panic's
 // trail.
 func compileHandler(info *types.Info, decls map[*types.Func]*ast.FuncDecl, natives func(path, name string) (reflect.Value, bool), fn ast.Node, scope *types.Scope, callPos token.Pos, enclosing string) (spec *handlerSpec, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a compiler fault: the handler stays interpreted
+			spec, err = nil, &notCompiled{fn.Pos(), fmt.Sprintf("the compiler failed: %v", r)}
+		}
+	}()
 	spec = &handlerSpec{info: info, decls: decls, natives: natives}
 	switch fn := fn.(type) {
 	case *ast.FuncLit:

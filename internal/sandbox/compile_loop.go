@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"reflect"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -144,6 +145,11 @@ func (c *compiler) rangeStmt(s *ast.RangeStmt) (stmt, error) {
 		if !ok {
 			return nil, c.fail(id, "a range variable %s", id.Name)
 		}
+		// The interpreter counts with the key variable itself: a body
+		// that sets it skips elements there, not in Go.
+		if i == 0 && c.assigns(s.Body, v) {
+			return nil, c.fail(id, "a range whose body sets its key %s", id.Name)
+		}
 		if kv[i], err = c.local(id, v); err != nil {
 			return nil, err
 		}
@@ -233,6 +239,9 @@ func (c *compiler) rangeGroups(call *ast.CallExpr) (ranger, error) {
 	}
 	return func(k, v unsafe.Pointer) func(func() bool) {
 		return func(step func() bool) {
+			if v != nil { // keep no group's keys and buckets till the next call
+				defer func() { *(*script.Group)(v) = script.Group{} }()
+			}
 			for i, g := range list() {
 				setInt(k, i)
 				if v != nil {
@@ -355,4 +364,24 @@ func mapRanger[K int | string, V any](p unsafe.Pointer) ranger {
 			}
 		}
 	}
+}
+
+// assigns reports whether body sets v: assigns to it, increments or
+// decrements it.
+func (c *compiler) assigns(body ast.Node, v *types.Var) bool {
+	found := false
+	is := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && (c.info.Uses[id] == v || c.info.Defs[id] == v)
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			found = found || slices.ContainsFunc(n.Lhs, is)
+		case *ast.IncDecStmt:
+			found = found || is(n.X)
+		}
+		return !found
+	})
+	return found
 }

@@ -177,6 +177,41 @@ var everyLoopCases = []struct {
 	{"a runaway index", "", `for i := 0; i <= len(sl); i++ {
 			fmt.Println(sl[i])
 		}`, true},
+	// The interpreter counts with the key variable: setting it skips
+	// elements there, not in Go. Such a range stays interpreted.
+	{"a range setting its key", "", `c := 0
+		for i := range sl {
+			i += 2
+			c++
+		}
+		for i, g := range reqs.Snapshot() {
+			i++
+			traces.Log(i, g.Key)
+		}
+		fmt.Println(c)`, false},
+	{"groups copied, Take twice, errors both ways", `func worst(a, b script.Group) script.Group {
+	if b.Max > a.Max {
+		return b
+	}
+	return a
+}`, `var best script.Group
+		for _, g := range reqs.Snapshot() {
+			best = worst(best, g)
+		}
+		h := best
+		n := 0
+		for range reqs.Take() {
+			n++
+		}
+		for range reqs.Take() {
+			n += 100
+		}
+		a, err := strconv.Atoi("7")
+		if nil == err {
+			a, err := strconv.Atoi("x")
+			fmt.Println(a, err != nil)
+		}
+		fmt.Println(h.Key, h.Count, n, a, err == nil)`, true},
 	{"break out of a switch", "", `for _, v := range sl {
 			switch v {
 			case 1:

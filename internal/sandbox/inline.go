@@ -319,7 +319,7 @@ func scriptAllowed(fn *types.Func, every bool) bool {
 		return false
 	}
 	if n, ok := recv.Type().(*types.Named); ok && n.Obj().Name() == "Group" {
-		return true // a Group's reads (Merge's receiver is a pointer)
+		return every // a Group's reads (Merge's receiver is a pointer); Buckets and String allocate
 	}
 	switch scriptType(recv.Type()) {
 	case "Trace":
