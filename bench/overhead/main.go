@@ -160,8 +160,9 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 	}
 	path := "/users/7"
 	fmt.Printf("saturating http://%s%s with %d connections for %v…\n", svcs[0].addr, path, workers, duration/2)
+	s0, t0 := stealOf(serviceCPU), time.Now()
 	max := saturated(svcs[0], path, workers, duration/2).rps
-	fmt.Printf("closed-loop saturation: %.0f req/s\n", max)
+	fmt.Printf("closed-loop saturation: %.0f req/s%s\n", max, stealString(stealShare(serviceCPU, s0, time.Since(t0))))
 	if serviceCPU >= 0 {
 		// Closed loop, the service handles requests in batches (one
 		// wake-up reads many): one at a time, as the open-loop runs send

@@ -35,11 +35,13 @@ var togetherRounds int
 // request grows with its share (more of its requests find it awake with
 // others queued behind them, fewer are batched): that swung single runs by
 // ±7 %, more than what was measured (bench/README.md, "Both services
-// loaded in step").
-func together(a, b *service, path string, workers int, d time.Duration) (ca, cb, busy float64, ok bool) {
+// loaded in step"). steal is the share of the run the hypervisor kept
+// the services' CPU from running (stealShare), −1 if unknown.
+func together(a, b *service, path string, workers int, d time.Duration) (ca, cb, busy, steal float64, ok bool) {
 	n := max(1, workers)
 	ea, eb := a.connect(n, path), b.connect(n, path)
 	a0, b0 := threadsCPU(a.pid()), threadsCPU(b.pid())
+	s0 := stealOf(serviceCPU)
 	var na, nb, errs atomic.Int64
 	start := time.Now()
 	deadline := start.Add(d)
@@ -61,11 +63,12 @@ func together(a, b *service, path string, workers int, d time.Duration) (ca, cb,
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	steal = stealShare(serviceCPU, s0, elapsed)
 	da, db := threadsCPU(a.pid())-a0, threadsCPU(b.pid())-b0
 	if na.Load() == 0 || nb.Load() == 0 || errs.Load() != 0 || da <= 0 || db <= 0 {
-		return 0, 0, 0, false
+		return 0, 0, 0, steal, false
 	}
-	return da.Seconds() / float64(na.Load()), db.Seconds() / float64(nb.Load()), (da + db).Seconds() / elapsed.Seconds(), true
+	return da.Seconds() / float64(na.Load()), db.Seconds() / float64(nb.Load()), (da + db).Seconds() / elapsed.Seconds(), steal, true
 }
 
 // togetherRuns runs n rounds of together, u (named uName: untraced) and t
@@ -78,12 +81,12 @@ func togetherRuns(u, t *service, uName, tName, path string, workers, n int, d ti
 	}
 	var s spread
 	for range n {
-		cu, ct, busy, ok := together(u, t, path, workers, d)
+		cu, ct, busy, steal, ok := together(u, t, path, workers, d)
 		if !ok {
 			fmt.Printf("%-12s a run that measured nothing (a service served nothing, failed, or its CPU time could not be read): left out\n", tName+" together")
 			continue
 		}
-		fmt.Printf("%-12s %10s %10s %10s %10s %9.1f%%  %.2fµs a request; %s %.2fµs: %+.1f%%\n", tName+" together", "-", "-", "-", "-", 100*busy, 1e6*ct, uName, 1e6*cu, 100*(ct/cu-1))
+		fmt.Printf("%-12s %10s %10s %10s %10s %9.1f%%  %.2fµs a request; %s %.2fµs: %+.1f%%%s\n", tName+" together", "-", "-", "-", "-", 100*busy, 1e6*ct, uName, 1e6*cu, 100*(ct/cu-1), stealString(steal))
 		s = append(s, ct/cu-1)
 	}
 	return s
