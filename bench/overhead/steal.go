@@ -11,9 +11,8 @@ import (
 // stealOf returns the time the hypervisor has kept virtual CPU cpu from
 // running while it had work (the steal column of /proc/stat), or −1
 // where it cannot be read (no such CPU, not Linux). On a shared virtual
-// machine this is what the machine's slow phases are made of: in runs of
-// 2026-12-03 at 40–80 µs a request (against 12–15 in calm hours), vmstat
-// read 5–33 % steal on a loaded machine (bench/README.md, "The machine's phases").
+// machine it is part of what the machine's slow phases are made of
+// (bench/README.md, "The machine's phases").
 func stealOf(cpu int) time.Duration {
 	f, err := os.Open("/proc/stat")
 	if err != nil {
