@@ -325,12 +325,6 @@ func newCell(t types.Type, k kind) *cell {
 		p = unsafe.Pointer(new(string))
 	case kBool:
 		p = unsafe.Pointer(new(bool))
-	case kTime:
-		p = unsafe.Pointer(new(time.Time))
-	case kTrace:
-		p = unsafe.Pointer(new(*script.Trace))
-	case kTraces:
-		p = unsafe.Pointer(new(*script.Traces))
 	default:
 		if ops := others[k]; ops != nil {
 			p = ops.alloc()

@@ -46,17 +46,10 @@ func (x expr) after(f func()) expr {
 	case x.b != nil:
 		g := x.b
 		x.b = func() bool { f(); return g() }
-	case x.tm != nil:
-		g := x.tm
-		x.tm = func() time.Time { f(); return g() }
-	case x.tr != nil:
-		g := x.tr
-		x.tr = func() *script.Trace { f(); return g() }
-	case x.ts != nil:
-		g := x.ts
-		x.ts = func() *script.Traces { f(); return g() }
-	case x.o != nil:
-		x.o = others[x.k].after(x.o, f)
+	default:
+		if ops, g := opsFor(x); g != nil {
+			ops.set(&x, ops.after(g, f))
+		}
 	}
 	return x
 }
@@ -169,18 +162,9 @@ func load(cl *cell) expr {
 	case kBool:
 		p := (*bool)(cl.p)
 		x.b = func() bool { return *p }
-	case kTime:
-		p := (*time.Time)(cl.p)
-		x.tm = func() time.Time { return *p }
-	case kTrace:
-		p := (**script.Trace)(cl.p)
-		x.tr = func() *script.Trace { return *p }
-	case kTraces:
-		p := (**script.Traces)(cl.p)
-		x.ts = func() *script.Traces { return *p }
 	default:
 		if ops := others[cl.k]; ops != nil {
-			x.o = ops.load(cl.p)
+			ops.set(&x, ops.load(cl.p))
 		}
 	}
 	return x

@@ -133,17 +133,9 @@ func box(x expr) func() any {
 	case isDuration(t):
 		f := x.i
 		return func() any { return time.Duration(f()) }
-	case x.k == kTime:
-		f := x.tm
-		return func() any { return f() }
-	case x.k == kTrace:
-		f := x.tr
-		return func() any { return f() }
-	case x.k == kTraces:
-		f := x.ts
-		return func() any { return f() }
-	case x.o != nil:
-		return others[x.k].box(x.o)
+	}
+	if ops, f := opsFor(x); f != nil {
+		return ops.box(f)
 	}
 	b, ok := t.(*types.Basic)
 	if !ok {

@@ -4,19 +4,25 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"time"
 	"unsafe"
 
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// Values compiled code only holds, passes and calls methods of: an
+// Values compiled code holds, passes and calls methods of, without
+// arithmetic: a time.Time, a Trace and the Traces (each in a field of
+// expr of its own, read where their methods and fields are compiled), an
 // Aggregation (a variable the script shares), a Group (the variable of a
 // range over an Aggregation's Take or Snapshot) and an error (a native's
-// last result, strconv.Atoi's). An expr of one of these kinds holds its
-// value's function in o, a func() T (a func() *script.Group for a Group:
-// its fields are read where the variable is, not copied); ops says how
-// to hold, move and pass it.
+// last result, strconv.Atoi's), the last three in expr's o. Each holds a
+// func() T (a func() *script.Group for a Group: its fields are read where
+// the variable is, not copied); ops says how to hold, move and pass it.
+// All of it runs at compile time: the functions it returns are what
+// runs.
 type ops struct {
+	get   func(x expr) any                     // x's func() T, nil if it has none
+	set   func(x *expr, f any)                 // makes f x's func() T
 	alloc func() unsafe.Pointer                // a new variable's storage
 	zero  func(p unsafe.Pointer)               // sets the variable at p to its zero value
 	load  func(p unsafe.Pointer) any           // the func() T reading the variable at p
@@ -27,7 +33,43 @@ type ops struct {
 }
 
 // others are the ops of the kinds that have them, by kind.
-var others = [...]*ops{kAgg: opsOf[*script.Aggregation](), kGroup: groupOps(), kErr: opsOf[error]()}
+var others = [...]*ops{
+	kTime:   inField(opsOf[time.Time](), func(x *expr) *func() time.Time { return &x.tm }),
+	kTrace:  inField(opsOf[*script.Trace](), func(x *expr) *func() *script.Trace { return &x.tr }),
+	kTraces: inField(opsOf[*script.Traces](), func(x *expr) *func() *script.Traces { return &x.ts }),
+	kAgg:    inO(opsOf[*script.Aggregation]()),
+	kGroup:  inO(groupOps()),
+	kErr:    inO(opsOf[error]()),
+}
+
+// opsFor returns x's ops and its func() T; nil, nil if its kind has none
+// or x has no such function (it is a statement's, say).
+func opsFor(x expr) (*ops, any) {
+	if int(x.k) >= len(others) || others[x.k] == nil {
+		return nil, nil
+	}
+	o := others[x.k]
+	return o, o.get(x)
+}
+
+// inO completes o for a kind held in expr's o.
+func inO(o *ops) *ops {
+	o.get = func(x expr) any { return x.o }
+	o.set = func(x *expr, f any) { x.o = f }
+	return o
+}
+
+// inField completes o for a kind held in a field of expr's own.
+func inField[T any](o *ops, field func(x *expr) *func() T) *ops {
+	o.get = func(x expr) any {
+		if f := *field(&x); f != nil {
+			return f
+		}
+		return nil // not a typed nil in an interface
+	}
+	o.set = func(x *expr, f any) { *field(x) = f.(func() T) }
+	return o
+}
 
 // otherKind returns kGroup for script.Group and kErr for error; kInvalid
 // otherwise.

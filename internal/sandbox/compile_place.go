@@ -6,8 +6,6 @@ import (
 	"reflect"
 	"time"
 	"unsafe"
-
-	"github.com/jstrace-go/jstrace/script"
 )
 
 // A key is an evaluated index: of an array, a slice or a map with int keys
@@ -89,19 +87,10 @@ func varPlace(cl *cell) place {
 // storeOther returns the store of x into a variable of the kinds without
 // arithmetic.
 func storeOther(cl *cell, x expr) func() {
-	switch cl.k {
-	case kTime:
-		v, f := (*time.Time)(cl.p), x.tm
-		return func() { *v = f() }
-	case kTrace:
-		v, f := (**script.Trace)(cl.p), x.tr
-		return func() { *v = f() }
-	case kTraces:
-		v, f := (**script.Traces)(cl.p), x.ts
-		return func() { *v = f() }
-	}
-	if ops := others[cl.k]; ops != nil && x.o != nil {
-		return ops.store(cl.p, x.o)
+	if ops := others[cl.k]; ops != nil && x.k == cl.k {
+		if f := ops.get(x); f != nil {
+			return ops.store(cl.p, f)
+		}
 	}
 	return nil
 }

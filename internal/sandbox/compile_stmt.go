@@ -4,9 +4,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"time"
-
-	"github.com/jstrace-go/jstrace/script"
 )
 
 // A stmt runs a compiled statement and reports whether it returned.
@@ -132,17 +129,9 @@ func (x expr) run() func() {
 	case x.b != nil:
 		f := x.b
 		return func() { f() }
-	case x.tm != nil:
-		f := x.tm
-		return func() { f() }
-	case x.tr != nil:
-		f := x.tr
-		return func() { f() }
-	case x.ts != nil:
-		f := x.ts
-		return func() { f() }
-	case x.o != nil:
-		return others[x.k].run(x.o)
+	}
+	if ops, f := opsFor(x); f != nil {
+		return ops.run(f)
 	}
 	return func() {}
 }
@@ -520,15 +509,6 @@ func zeroOf(cl *cell) stmt {
 	case kBool:
 		p := (*bool)(cl.p)
 		return func() bool { *p = false; return false }
-	case kTime:
-		p := (*time.Time)(cl.p)
-		return func() bool { *p = time.Time{}; return false }
-	case kTrace:
-		p := (**script.Trace)(cl.p)
-		return func() bool { *p = nil; return false }
-	case kTraces:
-		p := (**script.Traces)(cl.p)
-		return func() bool { *p = nil; return false }
 	}
 	if ops := others[cl.k]; ops != nil {
 		z := ops.zero
