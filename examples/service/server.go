@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -109,10 +110,25 @@ func (s *server) burst(w http.ResponseWriter, r *http.Request) {
 }
 
 // runtimeStats reports what a leak would grow: goroutines, open files,
-// heap. The integration tests read it around fault injections.
+// heap. The integration tests read it around fault injections. Then what
+// each garbage collection scans (runtime/metrics' /gc/scan/*, bytes:
+// scannable heap, stacks scanned in the last cycle, globals), which a
+// session's presence adds to: the collector's work a cycle. With ?gc=1 it
+// collects first (twice: the scannable heap is counted as a cycle starts).
 func runtimeStats(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Query().Get("gc") == "1" {
+		runtime.GC()
+		runtime.GC()
+	}
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	fds, _ := os.ReadDir("/proc/self/fd")
 	fmt.Fprintf(w, "goroutines %d\nfds %d\nheap %d\n", runtime.NumGoroutine(), len(fds), m.HeapInuse)
+	scan := []metrics.Sample{{Name: "/gc/scan/heap:bytes"}, {Name: "/gc/scan/stack:bytes"}, {Name: "/gc/scan/globals:bytes"}}
+	metrics.Read(scan)
+	for i, name := range []string{"scan-heap", "scan-stack", "scan-globals"} {
+		if scan[i].Value.Kind() == metrics.KindUint64 {
+			fmt.Fprintf(w, "%s %d\n", name, scan[i].Value.Uint64())
+		}
+	}
 }
