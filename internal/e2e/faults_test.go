@@ -13,13 +13,7 @@ import (
 // runtimeStats reads the service's goroutines, open files and heap.
 func (s *service) runtimeStats(t *testing.T) (goroutines, fds, heap int) {
 	t.Helper()
-	resp, err := http.Get(s.http + "/debug/runtime")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	fmt.Sscanf(string(b), "goroutines %d\nfds %d\nheap %d", &goroutines, &fds, &heap)
+	fmt.Sscanf(s.debugRuntime(t, ""), "goroutines %d\nfds %d\nheap %d", &goroutines, &fds, &heap)
 	return
 }
 
@@ -27,20 +21,28 @@ func (s *service) runtimeStats(t *testing.T) (goroutines, fds, heap int) {
 // every later collection marks, which a session left behind would grow.
 func (s *service) scanHeap(t *testing.T) int {
 	t.Helper()
-	resp, err := http.Get(s.http + "/debug/runtime?gc=1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	for line := range strings.Lines(string(b)) {
+	text := s.debugRuntime(t, "?gc=1")
+	for line := range strings.Lines(text) {
 		var n int
 		if _, err := fmt.Sscanf(line, "scan-heap %d", &n); err == nil {
 			return n
 		}
 	}
-	t.Fatalf("no scan-heap in /debug/runtime:\n%s", b)
+	t.Fatalf("no scan-heap in /debug/runtime:\n%s", text)
 	return 0
+}
+
+// debugRuntime returns the example service's /debug/runtime page, with
+// query.
+func (s *service) debugRuntime(t *testing.T, query string) string {
+	t.Helper()
+	resp, err := http.Get(s.http + "/debug/runtime" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b)
 }
 
 // A thousand connections that misbehave in every way a peer can: the
