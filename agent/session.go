@@ -48,10 +48,12 @@ type session struct {
 	// The remote handlers' events (see handlers.go): handlers sees them
 	// as their probes fire, queue holds those that wait for the engine
 	// goroutine, ahead counts those in queue or on their way to the
-	// engine, chunks hands out the traces of those that do not wait.
+	// engine, chunks hands out the traces of those that do not wait. eng
+	// is here, by what handlerEvent reads each event, not by what it is.
 	handlers *jstrace.Subscription
 	queue    *jstrace.Subscription
 	ahead    atomic.Int64
+	eng      *engine.Engine
 	chunks   chunks
 	// loading is set while the script's entry point runs: its On calls
 	// then only record the patterns, applied to sub once it returns, so
@@ -62,7 +64,6 @@ type session struct {
 	subMu   sync.Mutex
 	fed     *fed // the Aggregations' subscriptions
 	warn    warner
-	eng     *engine.Engine
 	console *console
 	sent    atomic.Uint64 // records sent to the CLI
 	lost    atomic.Uint64 // records that could not be sent

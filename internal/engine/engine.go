@@ -149,19 +149,10 @@ type Engine struct {
 	// were called for there (but for the last few: see unpublished),
 	// demoted the handlers sent back to the queue.
 	bounded    atomic.Bool
-	inlineOff  atomic.Bool   // too many slow calls: none inline any more
+	inlineOff  atomic.Bool   // too many slow calls, or a virtual clock (Options.Clock): none inline
 	inlineCall atomic.Uint64 // the number of the inline call running, 0 if none
 	lockWanted atomic.Bool   // the engine goroutine waits for mu: Inline leaves it
-	// CheckInline's: the call it first saw running (seenCall), and when
-	// (seenAt, since wallBase), set together under checkMu, which one
-	// checker at a time holds past inlineWatch; the heap when it first
-	// looked at the call past that (heapBase, for heapCall).
-	checkMu          sync.Mutex
-	seenCall         atomic.Uint64
-	seenAt           atomic.Int64
-	heapCall         uint64
-	heapBase         uint64
-	inlined, demoted atomic.Uint64
+	quitted    atomic.Bool   // quit is closed: stopped without the channel
 
 	// Owned by whoever holds mu: the engine goroutine for each stretch of
 	// its work, Inline, or Inlined when it finds mu free.
@@ -172,10 +163,23 @@ type Engine struct {
 	timeEvery   uint32 // one inline call in timeEvery is timed: inlineTimeEvery, 1 in tests
 	unpublished unpublished
 	handlers    []handler
+	last        *route // the route of lastName, nil if none: most traces have the name of the one before
+	lastName    string
 	routes      map[string]*route // by trace name
 	timers      timers
 	cleanups    []func()
 	callbacks   int // the functions script code handed over: On, OnBounded, Every, OnCleanup
+
+	// CheckInline's: the call it first saw running (seenCall), and when
+	// (seenAt, since wallBase), set together under checkMu, which one
+	// checker at a time holds past inlineWatch; the heap when it first
+	// looked at the call past that (heapBase, for heapCall).
+	checkMu          sync.Mutex
+	seenCall         atomic.Uint64
+	seenAt           atomic.Int64
+	heapCall         uint64
+	heapBase         uint64
+	inlined, demoted atomic.Uint64
 
 	stopOnce sync.Once
 }
@@ -227,6 +231,9 @@ func New(out Output, opts Options) (*Engine, error) {
 
 	e.everyKind = callKind{what: "an Every callback", budget: opts.Limits.HandlerTimeout}
 	e.timers.init(opts.Clock)
+	// A virtual clock moves only when told: a handler where its probe
+	// fires would run off it.
+	e.inlineOff.Store(e.timers.virtual)
 	x, err := sandbox.New(sandbox.Options{Stdout: stdout{e}, Stderr: &e.trail, Packages: opts.Packages, LocalOnly: opts.LocalOnly, RemoteOnly: opts.RemoteOnly})
 	if err != nil {
 		return nil, err
@@ -483,16 +490,14 @@ func (e *Engine) Wait(ctx context.Context) error {
 	}
 }
 
-func (e *Engine) closeQuit() { e.quitOnce.Do(func() { close(e.quit) }) }
-
-func (e *Engine) stopped() bool {
-	select {
-	case <-e.quit:
-		return true
-	default:
-		return false
-	}
+func (e *Engine) closeQuit() {
+	e.quitOnce.Do(func() {
+		e.quitted.Store(true)
+		close(e.quit)
+	})
 }
+
+func (e *Engine) stopped() bool { return e.quitted.Load() }
 
 // finish runs on the engine goroutine as its last task.
 func (e *Engine) finish(deadline time.Time) {

@@ -53,6 +53,7 @@ func (e *Engine) subscribe(h handler) error {
 	h.set, _ = match.Compile(h.pattern)
 	e.handlers = append(e.handlers, h)
 	clear(e.routes)
+	e.last = nil
 	e.set.Store(set)
 	e.out.Subscribed(set)
 	return nil

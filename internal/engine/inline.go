@@ -112,7 +112,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 		return false
 	}
 	defer e.mu.Unlock()
-	if e.dead || e.timers.virtual || e.pending.Load() != 0 || ahead.Load() != 0 || e.killReason.Load() != nil || e.stopped() {
+	if e.dead || e.pending.Load() != 0 || ahead.Load() != 0 || e.killReason.Load() != nil || e.stopped() {
 		return false
 	}
 	r := e.route(name)
@@ -268,6 +268,16 @@ func (e *Engine) publishInline() {
 // route returns the route of traces named name; the engine's lock is
 // held.
 func (e *Engine) route(name string) *route {
+	if e.last != nil && name == e.lastName {
+		return e.last
+	}
+	r := e.routeOf(name)
+	e.last, e.lastName = r, name
+	return r
+}
+
+// routeOf is route without its last-name cache.
+func (e *Engine) routeOf(name string) *route {
 	if r, ok := e.routes[name]; ok {
 		return r
 	}

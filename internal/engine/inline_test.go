@@ -584,3 +584,56 @@ func startInline(t *testing.T) (*Engine, *atomic.Int64) {
 	}
 	return e, ahead
 }
+
+// TestRouteAfterLaterOn: a handler registered while traces of its name
+// flow gets the traces after it, whichever way they come (route keeps the
+// last name's handlers in front of its map; On must forget them).
+func TestRouteAfterLaterOn(t *testing.T) {
+	const src = `package main
+
+import (
+	"fmt"
+
+	"github.com/jstrace-go/jstrace/script"
+)
+
+var n, m int
+
+func Remote(traces *script.Traces) {
+	traces.On("fast:*", func(t *script.Trace) {
+		n++
+		if n == 1 {
+			traces.On("fast:*", func(t *script.Trace) { m++ })
+		}
+	})
+	traces.OnCleanup(func() { fmt.Println("n", n, "m", m) })
+}
+`
+	out := &fakeOutput{}
+	e, err := Start("s.go", []byte(src), Remote, out, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast := func() *script.Trace { return &script.Trace{Name: "fast:a"} }
+	if err := e.Dispatch(Batch{Traces: []*script.Trace{fast(), fast(), fast()}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	var ahead atomic.Int64
+	e.Inline("fast:a", &ahead, trace("fast:a")) // inline or not: both handlers or none
+	if err := e.Stop(within(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	n, _ := e.Inlined()
+	want := "n 3 m 2\n"
+	if n > 0 {
+		want = "n 4 m 3\n"
+	}
+	if got := out.printed.String(); got != want {
+		t.Errorf("printed %q, want %q (%d inline)", got, want, n)
+	}
+}
