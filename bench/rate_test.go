@@ -418,7 +418,9 @@ func BenchmarkHandlerInProbe(b *testing.B) { handlerInProbe(b, rateScript) }
 func BenchmarkHandlerInProbeInterpreted(b *testing.B) { handlerInProbe(b, rateScriptInterpreted) }
 
 func handlerInProbe(b *testing.B, src string) {
-	s := attachRateScript(b, 1, src)
+	// A loop of probes is all handler calls: past the default CPU budget
+	// at -benchtime 2s and more, which detached the session.
+	s := attachSession(b, 1, src, loopBudget)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
