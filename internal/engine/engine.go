@@ -168,7 +168,9 @@ type Engine struct {
 	routes      map[string]*route // by trace name
 	timers      timers
 	cleanups    []func()
-	callbacks   int // the functions script code handed over: On, OnBounded, Every, OnCleanup
+	callbacks   int           // the functions script code handed over: On, OnBounded, Every, OnCleanup
+	subs        match.Builder // the handlers' patterns: set holds them once the stretch that added them ends
+	subsNew     bool          // subs has patterns set has not
 
 	// CheckInline's: the call it first saw running (seenCall), and when
 	// (seenAt, since wallBase), set together under checkMu, which one
@@ -388,7 +390,7 @@ func (e *Engine) stretch(fn func()) {
 		}
 		e.lockWanted.Store(false)
 	}
-	defer e.mu.Unlock()
+	defer e.unlock()
 	e.publishInline()
 	e.pins.pin()
 	defer e.pins.unpin()

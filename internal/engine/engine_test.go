@@ -21,6 +21,7 @@ type fakeOutput struct {
 	printed  strings.Builder
 	faults   []string
 	subs     []string
+	subCalls int
 	detached []string
 }
 
@@ -49,6 +50,7 @@ func (o *fakeOutput) Subscribed(set *match.Set) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	o.subs = set.Patterns()
+	o.subCalls++
 }
 
 const src = `package main

@@ -45,18 +45,32 @@ func (e *Engine) Aggregate(pattern string, f scripthost.Feed) error {
 	return nil
 }
 
+// subscribe adds h. Its trace name routes to it at once; the patterns
+// Wants and Patterns read, and the Output's subscription, follow when the
+// stretch of script code that called it ends (see unlock): a thousand
+// calls of On in a loop update them once.
 func (e *Engine) subscribe(h handler) error {
-	set, err := e.set.Load().With(h.pattern)
-	if err != nil {
+	if err := e.subs.Add(h.pattern); err != nil {
 		return err
 	}
 	h.set, _ = match.Compile(h.pattern)
 	e.handlers = append(e.handlers, h)
 	clear(e.routes)
 	e.last = nil
-	e.set.Store(set)
-	e.out.Subscribed(set)
+	e.subsNew = true
 	return nil
+}
+
+// unlock publishes the patterns subscribe added while mu was held, then
+// releases mu.
+func (e *Engine) unlock() {
+	if e.subsNew {
+		e.subsNew = false
+		set := e.subs.Set()
+		e.set.Store(set)
+		e.out.Subscribed(set)
+	}
+	e.mu.Unlock()
 }
 
 // Emit forwards to the Output.

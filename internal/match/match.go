@@ -4,12 +4,6 @@
 // compiling and matching take bounded time and memory (see [MaxPatternLen]).
 package match
 
-import (
-	"fmt"
-	"maps"
-	"slices"
-)
-
 // MaxPatterns bounds the patterns of one set: a script calling On in a loop
 // must not grow an agent's memory without limit.
 const MaxPatterns = 1024
@@ -46,57 +40,26 @@ type Set struct {
 
 // Compile returns the set of the given patterns.
 func Compile(patterns ...string) (*Set, error) {
-	var s *Set
+	var b Builder
 	for _, p := range patterns {
-		var err error
-		if s, err = s.With(p); err != nil {
+		if err := b.Add(p); err != nil {
 			return nil, err
 		}
 	}
-	return s, nil
+	return b.Set(), nil
 }
 
 // With returns a set with pattern added; s is unchanged. A pattern s already
 // has returns s itself. A pattern beyond the limits ([MaxPatternLen] and
 // the others), or that would take the set beyond its own ([MaxCost] and
-// the others), is refused with an error wrapping [ErrTooComplex].
+// the others), is refused with an error wrapping [ErrTooComplex]. With
+// copies s: to add many patterns, use a [Builder].
 func (s *Set) With(pattern string) (*Set, error) {
-	if s != nil && slices.Contains(s.patterns, pattern) {
-		return s, nil
-	}
-	if s.Len() >= MaxPatterns {
-		return nil, fmt.Errorf("more than the limit of %d patterns", MaxPatterns)
-	}
-	globs, literals, err := compileOne(pattern)
-	if err != nil {
+	b := Builder{s: s, shared: true}
+	if err := b.Add(pattern); err != nil {
 		return nil, err
 	}
-	n := &Set{literals: map[string]struct{}{}}
-	if s != nil {
-		n.patterns = slices.Clone(s.patterns)
-		n.globs = slices.Clone(s.globs)
-		n.cost = s.cost
-		maps.Copy(n.literals, s.literals)
-	}
-	for _, l := range literals {
-		n.literals[l] = struct{}{}
-	}
-	for _, g := range globs {
-		if !slices.ContainsFunc(n.globs, func(h *plain) bool { return h.src == g.src }) {
-			n.globs = append(n.globs, g)
-			n.cost += g.cost
-		}
-	}
-	switch {
-	case len(n.literals) > MaxLiterals:
-		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d names without wildcards in all", MaxLiterals)
-	case len(n.globs) > MaxGlobs:
-		return nil, tooComplex(pattern, "the patterns would expand to more than the limit of %d plain patterns with wildcards in all", MaxGlobs)
-	case n.cost > MaxCost:
-		return nil, tooComplex(pattern, "the patterns would cost %d to match, more than the limit of %d in all", n.cost, MaxCost)
-	}
-	n.patterns = append(n.patterns, pattern)
-	return n, nil
+	return b.s, nil
 }
 
 // Match reports whether name matches any pattern of s. A name longer than
