@@ -50,8 +50,10 @@ const (
 // In Remote, On subscribes to the traced process's probes. In Local, it
 // receives the raw traces of matching probes from every process (each sent
 // over the wire: prefer Remote for high rates) and the matching events that
-// Remote functions emit. A malformed pattern panics, which fails the script
-// with the pattern's position. A pattern that matches no probe in any
+// Remote functions emit. Traces of a new pattern come once the function
+// that called On (Remote, a handler, a callback) has returned. A
+// malformed pattern panics, which fails the script with the pattern's
+// position. A pattern that matches no probe in any
 // attached process (a typo: "request:ned") makes the CLI warn, naming the
 // probes it nearly matches.
 func (t *Traces) On(pattern string, fn func(*Trace)) { t.on(pattern, fn, false, link.Loan{}) }

@@ -143,6 +143,7 @@ type Engine struct {
 	limits     Limits
 	everyKind  callKind
 	dead       bool // owned by the engine goroutine: the script was stopped
+	subsNew    bool // held with mu: subs has patterns set has not (see subscribe)
 
 	// Handlers that may run on the goroutine of their probe (see Inline):
 	// bounded is set once there is one; inlined counts the traces they
@@ -169,8 +170,7 @@ type Engine struct {
 	timers      timers
 	cleanups    []func()
 	callbacks   int           // the functions script code handed over: On, OnBounded, Every, OnCleanup
-	subs        match.Builder // the handlers' patterns: set holds them once the stretch that added them ends
-	subsNew     bool          // subs has patterns set has not
+	subs        match.Builder // the handlers' patterns: set holds them once the call that added them returns
 
 	// CheckInline's: the call it first saw running (seenCall), and when
 	// (seenAt, since wallBase), set together under checkMu, which one
@@ -390,7 +390,7 @@ func (e *Engine) stretch(fn func()) {
 		}
 		e.lockWanted.Store(false)
 	}
-	defer e.unlock()
+	defer e.mu.Unlock()
 	e.publishInline()
 	e.pins.pin()
 	defer e.pins.unpin()
@@ -579,6 +579,9 @@ func (e *Engine) run(k *callKind, watched bool, fn func(), h func(*script.Trace)
 				err = nil
 				e.kill(fmt.Sprintf("%d panics in script code", max))
 			}
+		}
+		if e.subsNew {
+			e.publishSubs()
 		}
 		if reason := e.killReason.Load(); reason != nil && !e.dead {
 			e.dead = true

@@ -47,8 +47,8 @@ func (e *Engine) Aggregate(pattern string, f scripthost.Feed) error {
 
 // subscribe adds h. Its trace name routes to it at once; the patterns
 // Wants and Patterns read, and the Output's subscription, follow when the
-// stretch of script code that called it ends (see unlock): a thousand
-// calls of On in a loop update them once.
+// call of script code that added it returns (see run): a thousand calls
+// of On in a loop update them once.
 func (e *Engine) subscribe(h handler) error {
 	if err := e.subs.Add(h.pattern); err != nil {
 		return err
@@ -61,16 +61,13 @@ func (e *Engine) subscribe(h handler) error {
 	return nil
 }
 
-// unlock publishes the patterns subscribe added while mu was held, then
-// releases mu.
-func (e *Engine) unlock() {
-	if e.subsNew {
-		e.subsNew = false
-		set := e.subs.Set()
-		e.set.Store(set)
-		e.out.Subscribed(set)
-	}
-	e.mu.Unlock()
+// publishSubs hands the patterns subscribe added to Wants, Patterns and
+// the Output.
+func (e *Engine) publishSubs() {
+	e.subsNew = false
+	set := e.subs.Set()
+	e.set.Store(set)
+	e.out.Subscribed(set)
 }
 
 // Emit forwards to the Output.

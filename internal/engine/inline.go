@@ -111,7 +111,7 @@ func (e *Engine) Inline(name string, ahead *atomic.Int64, mk func(loan scripthos
 		e.CheckInline() // the holder may be an inline call that runs away
 		return false
 	}
-	defer e.unlock()
+	defer e.mu.Unlock()
 	if e.dead || e.pending.Load() != 0 || ahead.Load() != 0 || e.killReason.Load() != nil || e.stopped() {
 		return false
 	}

@@ -7,10 +7,10 @@ import (
 	"github.com/jstrace-go/jstrace/script"
 )
 
-// TestSubscribedOncePerStretch: the patterns of a stretch's calls of On
-// reach the Output once, as the stretch ends: a script that subscribes in
-// a loop makes the agent match its probes once, not once a call.
-func TestSubscribedOncePerStretch(t *testing.T) {
+// TestSubscribedOncePerCall: the patterns a call of script code gives On
+// reach the Output once, as the call returns: a script that subscribes in
+// a loop makes the agent match its probes once, not once a pattern.
+func TestSubscribedOncePerCall(t *testing.T) {
 	const src = `package main
 
 import (
