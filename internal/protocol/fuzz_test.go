@@ -199,3 +199,30 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNextField checks NextField's quick path against the general one:
+// for any bytes, the same key, value and rest, or both an error.
+func FuzzNextField(f *testing.F) {
+	for _, g := range goldens() {
+		f.Add(g.frame)
+	}
+	rec, _, _ := NextRecord(eventsBatch())
+	if r, err := ParseRecord(rec); err == nil {
+		f.Add(r.Fields)
+	}
+	f.Add([]byte{1, 'k', byte(KindInt), 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02})
+	f.Add([]byte{1, 'k', byte(KindString), 3, 'a', 'b'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for f := data; len(f) > 0; {
+			k, v, rest, err := NextField(f)
+			k2, v2, rest2, err2 := nextField(f)
+			if (err == nil) != (err2 == nil) || !bytes.Equal(k, k2) || !bytes.Equal(v, v2) || len(rest) != len(rest2) {
+				t.Fatalf("NextField(%x) = %x %x %d %v; the general path: %x %x %d %v", f, k, v, len(rest), err, k2, v2, len(rest2), err2)
+			}
+			if err != nil {
+				return
+			}
+			f = rest
+		}
+	})
+}

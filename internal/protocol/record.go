@@ -49,6 +49,21 @@ func ParseRecord(rec []byte) (Record, error) {
 // NextField splits the first field off fields: its key, its encoded value
 // (decode it with DecodeValue) and the remaining fields.
 func NextField(fields []byte) (key, value, rest []byte, err error) {
+	// Most fields are a key of under 128 bytes (its length one byte) and
+	// a scalar whose size its first bytes tell (quickSize): read those
+	// without the general path's calls. Every getter of a trace walks its
+	// fields so, on every event.
+	if len(fields) > 1 && fields[0] < 0x80 && int(fields[0]) < len(fields)-1 {
+		v := fields[1+fields[0]:]
+		if m := quickSize(v); m > 0 {
+			return fields[1 : 1+fields[0]], v[:m], v[m:], nil
+		}
+	}
+	return nextField(fields)
+}
+
+// nextField is NextField for any field.
+func nextField(fields []byte) (key, value, rest []byte, err error) {
 	l, n := binary.Uvarint(fields)
 	if n <= 0 || l > uint64(len(fields)-n) {
 		return nil, nil, nil, malformed("bad field key")

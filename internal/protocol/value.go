@@ -39,6 +39,33 @@ func SkipValue(b []byte) (int, error) {
 	return skipValue(b, 0)
 }
 
+// quickSize returns the size of the encoded value at the start of v, a
+// non-empty slice, if it is a scalar that SkipValue would accept with no
+// doubt left: nil, a bool, a float, a varint of at most nine bytes (only
+// a tenth can overflow), or a string, bytes or an error of under 128
+// bytes (a one-byte length). Else it returns 0, for SkipValue to tell.
+func quickSize(v []byte) int {
+	switch Kind(v[0]) {
+	case KindNil, KindFalse, KindTrue:
+		return 1
+	case KindInt, KindTime, KindDuration, KindUint:
+		for i := 1; i < len(v) && i <= 9; i++ {
+			if v[i] < 0x80 {
+				return i + 1
+			}
+		}
+	case KindString, KindBytes, KindError:
+		if len(v) > 1 && v[1] < 0x80 && int(v[1]) <= len(v)-2 {
+			return 2 + int(v[1])
+		}
+	case KindFloat:
+		if len(v) >= 9 {
+			return 9
+		}
+	}
+	return 0
+}
+
 func skipValue(b []byte, depth int) (int, error) {
 	if len(b) == 0 {
 		return 0, malformed("missing value")
