@@ -25,11 +25,16 @@ type expr struct {
 	ts func() *script.Traces
 	o  any    // the kinds of others: a func() T, as its ops say
 	do func() // a call whose results, if any, are not used
+	// konst: a constant's, whose closure returns its value and does
+	// nothing else; operations with it read it once, as they compile
+	// (arithInt and the others: a call fewer each time they run).
+	konst bool
 }
 
 // after returns x with f run before its value is computed (or its call
 // made, for a do).
 func (x expr) after(f func()) expr {
+	x.konst = false
 	switch {
 	case x.do != nil:
 		g := x.do
@@ -122,7 +127,7 @@ func construct(n ast.Node) string {
 
 // constant compiles a constant expression of a compiled type.
 func (c *compiler) constant(e ast.Expr, tv types.TypeAndValue) (expr, error) {
-	x := expr{k: scalarKind(tv.Type), t: tv.Type}
+	x := expr{k: scalarKind(tv.Type), t: tv.Type, konst: true}
 	v := tv.Value
 	switch x.k {
 	case kInt:
@@ -175,6 +180,7 @@ func (c *compiler) unary(e *ast.UnaryExpr) (expr, error) {
 	if err != nil {
 		return expr{}, err
 	}
+	x.konst = false // a constant's operation is a constant, compiled as one: not here
 	switch {
 	case e.Op == token.ADD && (x.k == kInt || x.k == kFloat):
 		return x, nil
@@ -238,12 +244,12 @@ func (c *compiler) binary(e *ast.BinaryExpr) (expr, error) {
 	}
 	switch x.k {
 	case kInt:
-		out.i = arithInt(e.Op, x.i, y.i)
+		out.i = arithInt(e.Op, x.i, y)
 		if out.i != nil {
 			return out, nil
 		}
 	case kFloat:
-		out.f = arithFloat(e.Op, x.f, y.f)
+		out.f = arithFloat(e.Op, x.f, y)
 		if out.f != nil {
 			return out, nil
 		}
@@ -257,9 +263,26 @@ func (c *compiler) binary(e *ast.BinaryExpr) (expr, error) {
 	return expr{}, c.fail(e, "the operator %s on %s", e.Op, x.t)
 }
 
-// arithInt returns a op b for ints, wrapping at 64 bits as Go does; nil for
-// an operator it does not know. Division by zero panics, as in Go.
-func arithInt(op token.Token, a, b func() int64) func() int64 {
+// arithInt returns a op y for ints, wrapping at 64 bits as Go does; nil
+// for an operator it does not know. Division by zero panics, as in Go (a
+// constant y is never zero there: the type checker refuses it).
+func arithInt(op token.Token, a func() int64, y expr) func() int64 {
+	if y.konst {
+		c := y.i()
+		switch op {
+		case token.ADD:
+			return func() int64 { return a() + c }
+		case token.SUB:
+			return func() int64 { return a() - c }
+		case token.MUL:
+			return func() int64 { return a() * c }
+		case token.QUO:
+			return func() int64 { return a() / c }
+		case token.REM:
+			return func() int64 { return a() % c }
+		}
+	}
+	b := y.i
 	switch op {
 	case token.ADD:
 		return func() int64 { return a() + b() }
@@ -283,7 +306,21 @@ func arithInt(op token.Token, a, b func() int64) func() int64 {
 	return nil
 }
 
-func arithFloat(op token.Token, a, b func() float64) func() float64 {
+func arithFloat(op token.Token, a func() float64, y expr) func() float64 {
+	if y.konst {
+		c := y.f()
+		switch op {
+		case token.ADD:
+			return func() float64 { return a() + c }
+		case token.SUB:
+			return func() float64 { return a() - c }
+		case token.MUL:
+			return func() float64 { return a() * c }
+		case token.QUO:
+			return func() float64 { return a() / c }
+		}
+	}
+	b := y.f
 	switch op {
 	case token.ADD:
 		return func() float64 { return a() + b() }
@@ -299,6 +336,14 @@ func arithFloat(op token.Token, a, b func() float64) func() float64 {
 
 // compare returns x op y for comparable kinds, or nil.
 func compare(op token.Token, x, y expr) func() bool {
+	switch {
+	case x.k == kInt && y.konst:
+		return orderedConst(op, x.i, y.i())
+	case x.k == kFloat && y.konst:
+		return orderedConst(op, x.f, y.f())
+	case x.k == kStr && y.konst:
+		return orderedConst(op, x.s, y.s())
+	}
 	switch x.k {
 	case kInt:
 		return ordered(op, x.i, y.i)
@@ -332,6 +377,25 @@ func ordered[T int64 | float64 | string](op token.Token, a, b func() T) func() b
 		return func() bool { return a() > b() }
 	case token.GEQ:
 		return func() bool { return a() >= b() }
+	}
+	return nil
+}
+
+// orderedConst is ordered with a constant right operand.
+func orderedConst[T int64 | float64 | string](op token.Token, a func() T, c T) func() bool {
+	switch op {
+	case token.EQL:
+		return func() bool { return a() == c }
+	case token.NEQ:
+		return func() bool { return a() != c }
+	case token.LSS:
+		return func() bool { return a() < c }
+	case token.LEQ:
+		return func() bool { return a() <= c }
+	case token.GTR:
+		return func() bool { return a() > c }
+	case token.GEQ:
+		return func() bool { return a() >= c }
 	}
 	return nil
 }

@@ -33,6 +33,8 @@ type place struct {
 	sb    func(key, bool)
 	lo    expr                // the other kinds: a variable's value
 	so    func(x expr) func() // and the store of x into it
+	vi    *int64              // a variable's memory, kInt (varPlace): op= works on it in place
+	vf    *float64            // likewise, kFloat
 }
 
 // read returns the place's value as an expression.
@@ -67,10 +69,10 @@ func varPlace(cl *cell) place {
 	switch cl.k {
 	case kInt:
 		v := (*int64)(cl.p)
-		p.li, p.si = func(key) int64 { return *v }, func(_ key, x int64) { *v = x }
+		p.li, p.si, p.vi = func(key) int64 { return *v }, func(_ key, x int64) { *v = x }, v
 	case kFloat:
 		v := (*float64)(cl.p)
-		p.lf, p.sf = func(key) float64 { return *v }, func(_ key, x float64) { *v = x }
+		p.lf, p.sf, p.vf = func(key) float64 { return *v }, func(_ key, x float64) { *v = x }, v
 	case kStr:
 		v := (*string)(cl.p)
 		p.ls, p.ss = func(key) string { return *v }, func(_ key, x string) { *v = x }

@@ -421,9 +421,12 @@ func (c *compiler) opAssign(n ast.Node, lhs ast.Expr, op token.Token, rhs ast.Ex
 	}
 	var y expr
 	if rhs == nil {
-		y = expr{k: p.k, t: p.t, i: func() int64 { return 1 }, f: func() float64 { return 1 }}
+		y = expr{k: p.k, t: p.t, i: func() int64 { return 1 }, f: func() float64 { return 1 }, konst: true}
 	} else if y, err = c.expr(rhs); err != nil {
 		return nil, err
+	}
+	if s := addInPlace(p, op, y); s != nil {
+		return s, nil
 	}
 	ix := p.index
 	if ix == nil {
@@ -433,14 +436,14 @@ func (c *compiler) opAssign(n ast.Node, lhs ast.Expr, op token.Token, rhs ast.Ex
 	case kInt:
 		var cur key
 		l, s := p.li, p.si
-		f := arithInt(op, func() int64 { return l(cur) }, y.i)
+		f := arithInt(op, func() int64 { return l(cur) }, y)
 		if f != nil {
 			return func() bool { cur = ix(); s(cur, f()); return false }, nil
 		}
 	case kFloat:
 		var cur key
 		l, s := p.lf, p.sf
-		f := arithFloat(op, func() float64 { return l(cur) }, y.f)
+		f := arithFloat(op, func() float64 { return l(cur) }, y)
 		if f != nil {
 			return func() bool { cur = ix(); s(cur, f()); return false }, nil
 		}
@@ -451,6 +454,42 @@ func (c *compiler) opAssign(n ast.Node, lhs ast.Expr, op token.Token, rhs ast.Ex
 		}
 	}
 	return nil, c.fail(n, "the operator %s= on %s", op, p.t)
+}
+
+// addInPlace returns x += y or x -= y (x++, x--) for a number variable x
+// as one closure that adds to its memory, rather than the place's load
+// and store around the arithmetic's closure: the commonest statements of
+// handlers (n++, total += t.Dur("duration")). nil for the others.
+func addInPlace(p place, op token.Token, y expr) stmt {
+	sub := op == token.SUB
+	if op != token.ADD && !sub {
+		return nil
+	}
+	switch {
+	case p.vi != nil:
+		v := p.vi
+		switch {
+		case y.konst:
+			c := y.i()
+			if sub {
+				c = -c // wraps for the least int64 as x - c does
+			}
+			return func() bool { *v += c; return false }
+		case sub:
+			g := y.i
+			return func() bool { *v -= g(); return false }
+		default:
+			g := y.i
+			return func() bool { *v += g(); return false }
+		}
+	case p.vf != nil:
+		v, g := p.vf, y.f
+		if sub {
+			return func() bool { *v -= g(); return false }
+		}
+		return func() bool { *v += g(); return false }
+	}
+	return nil
 }
 
 // varDecl compiles var declarations of locals.

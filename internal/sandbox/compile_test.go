@@ -151,6 +151,36 @@ func note(traces *script.Traces, s string) { traces.Log("note", s, len(s)) }`, `
 			return
 		}
 		g++`, true},
+	{"constants and adding in place", "", `n++
+		n -= math.MinInt64
+		n += math.MaxInt64
+		errors += 2
+		errors--
+		total -= time.Millisecond
+		total += t.Dur("duration") - 3*time.Microsecond
+		f += 1.5
+		f -= t.Float("ratio")
+		f -= 0.25
+		f = f*2 + t.Float("ratio")/4 - 1
+		g += (t.Int("status")-1000)/7 + (t.Int("status")-1000)%7 + t.Int("status")*3 - 2
+		if t.Int("status") < 404 {
+			g++
+		}
+		if t.Int("status") <= 404 && t.Int("status") != 200 {
+			g += 10
+		}
+		if t.Int("status") > 404 || t.Int("status") == 200 {
+			g += 100
+		}
+		if t.Int("status") >= 500 {
+			g += 1000
+		}
+		if t.Float("ratio") > 0.25 || t.Float("ratio") == 0 {
+			b = !b
+		}
+		if t.Str("path") == "/a" || t.Str("path") < "/b" || t.Str("path") >= "/b/4" {
+			gs += "x"
+		}`, true},
 	{"panics: index", "", `hist[t.Int("status")%10]++`, true},
 	{"panics: divide", "", `n = 100 / (t.Int("status") - 404)`, true},
 	{"panics: nil map", "", `m[t.Str("path")] = 1
