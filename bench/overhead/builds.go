@@ -18,33 +18,48 @@ var againstBin string
 // than a run's interval (bench/README.md, "A handler's event without new
 // memory"). It starts the example service of each build, attaches each
 // script's session to both, each with its own build's CLI, and loads both
-// at once, n runs of d (together): each run's ratio is against's CPU a
-// request over bin's, within the same seconds. Half the runs are made
-// with the builds' services in each other's places (crossover), so that
-// what differs between the two places falls on both builds alike.
-func compareBuilds(bin, against, dir string, runs []scriptRun, workers, n int, d time.Duration) error {
-	all := make([]spread, len(runs))
-	for half, bins := range [][2]string{{bin, against}, {against, bin}} {
-		fmt.Printf("half %d: service a from %s, b from %s, on CPU %d\n", half+1, bins[0], bins[1], serviceCPU)
+// at once (together): each run's ratio is against's CPU a request over
+// bin's, within the same seconds.
+//
+// A service process keeps a speed of its own for its life, up to ±1 %
+// here (two byte-identical builds, one pair of processes each way, read
+// +1.0 % (+1…+1) apart): the same two processes in both places would
+// cancel it, as the harness's own crossover does, but two builds need
+// two processes each. So the builds are compared in blocks of perBlock
+// runs, each with a fresh pair of processes, their places swapped from
+// one block to the next; a block's figure is the median of its runs, and
+// the interval is bootstrapped over blocks, the unit that varies.
+func compareBuilds(bin, against, dir string, runs []scriptRun, workers, blocks, perBlock int, d time.Duration) error {
+	all := make([]spread, len(runs)) // the blocks' medians
+	for b := range blocks {
+		bins := [2]string{bin, against}
+		if b%2 == 1 {
+			bins = [2]string{against, bin}
+		}
+		fmt.Printf("block %d: service a from %s, b from %s, on CPU %d\n", b+1, bins[0], bins[1], serviceCPU)
 		for i, r := range runs {
-			s, err := buildsTogether(bins, dir, r, workers, n/2, d)
+			s, err := buildsTogether(bins, dir, r, workers, perBlock, d)
 			if err != nil {
 				return err
 			}
-			for _, x := range s {
-				if half == 1 { // b/a was bin over against
-					x = crossed(x)
-				}
-				all[i] = append(all[i], x)
+			if len(s) == 0 {
+				continue
 			}
+			for j := range s {
+				if b%2 == 1 { // b/a was bin over against
+					s[j] = crossed(s[j])
+				}
+			}
+			slices.Sort(s)
+			all[i] = append(all[i], s.quantile(0.5))
 		}
 	}
-	fmt.Printf("\nCPU a request of %s's traced service against %s's, both under the script's session, loaded together, %v runs, half of them crossed over (median of the per-run ratios, 90%% confidence interval, bootstrap over runs):\n", against, bin, d)
+	fmt.Printf("\nCPU a request of %s's traced service against %s's, both under the script's session, loaded together, %v runs; %d blocks of %d runs, each block a fresh pair of processes, their places swapped block to block (median of the blocks' medians, 90%% confidence interval, bootstrap over blocks):\n", against, bin, d, blocks, perBlock)
 	for i, r := range runs {
 		s := all[i]
 		slices.Sort(s)
 		lo, hi := s.medianInterval()
-		fmt.Printf("%-14s %24s  (%d runs)\n", r.name, medianString(s, lo, hi), len(s))
+		fmt.Printf("%-14s %24s  (%d blocks)\n", r.name, medianString(s, lo, hi), len(s))
 	}
 	return nil
 }

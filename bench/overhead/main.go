@@ -105,7 +105,7 @@ func main() {
 	pin := flag.Bool("pin", true, "pin the services to the last CPU with taskset and this program (the load generator) and jstrace to the others, so that they do not compete with them")
 	flag.IntVar(&togetherRounds, "together-rounds", 6, "runs per half of a script's measurement (twice that in the control) that load both services at once, saturated, and compare the CPU each spends a request")
 	flag.IntVar(&satRounds, "saturation-rounds", 4, "closed-loop runs of each side, alternated, per half of a script's measurement (twice that in the control), that compare saturation throughput")
-	flag.StringVar(&againstBin, "against", "", "measure nothing else: compare the build in this directory (its jstrace and service) with -bin's, both services traced by each script at once, loaded together: 2× -together-rounds runs")
+	flag.StringVar(&againstBin, "against", "", "measure nothing else: compare the build in this directory (its jstrace and service) with -bin's, both services traced by each script at once, loaded together: -together-rounds blocks of 2 runs, each block a fresh pair of processes")
 	combineRuns := flag.Bool("combine", false, "measure nothing: combine the per-round p99 ratios of the earlier outputs of this program named as arguments")
 	flag.Parse()
 	if *combineRuns {
@@ -135,7 +135,7 @@ func run(bin, script, profile string, duration time.Duration, rounds, workers in
 		if err != nil {
 			return err
 		}
-		return compareBuilds(bin, againstBin, dir, runs, workers, 2*togetherRounds, duration/2)
+		return compareBuilds(bin, againstBin, dir, runs, workers, togetherRounds, 2, duration/2)
 	}
 	runDir := filepath.Join(dir, "run")
 
