@@ -269,17 +269,11 @@ func (c *compiler) binary(e *ast.BinaryExpr) (expr, error) {
 func arithInt(op token.Token, a func() int64, y expr) func() int64 {
 	if y.konst {
 		c := y.i()
-		switch op {
-		case token.ADD:
-			return func() int64 { return a() + c }
-		case token.SUB:
-			return func() int64 { return a() - c }
-		case token.MUL:
-			return func() int64 { return a() * c }
-		case token.QUO:
-			return func() int64 { return a() / c }
-		case token.REM:
+		if op == token.REM {
 			return func() int64 { return a() % c }
+		}
+		if f := arithConst(op, a, c); f != nil {
+			return f
 		}
 	}
 	b := y.i
@@ -308,16 +302,8 @@ func arithInt(op token.Token, a func() int64, y expr) func() int64 {
 
 func arithFloat(op token.Token, a func() float64, y expr) func() float64 {
 	if y.konst {
-		c := y.f()
-		switch op {
-		case token.ADD:
-			return func() float64 { return a() + c }
-		case token.SUB:
-			return func() float64 { return a() - c }
-		case token.MUL:
-			return func() float64 { return a() * c }
-		case token.QUO:
-			return func() float64 { return a() / c }
+		if f := arithConst(op, a, y.f()); f != nil {
+			return f
 		}
 	}
 	b := y.f
@@ -330,6 +316,22 @@ func arithFloat(op token.Token, a func() float64, y expr) func() float64 {
 		return func() float64 { return a() * b() }
 	case token.QUO:
 		return func() float64 { return a() / b() }
+	}
+	return nil
+}
+
+// arithConst is a op c, c a constant, for the operators ints and floats
+// share; nil for the others.
+func arithConst[T int64 | float64](op token.Token, a func() T, c T) func() T {
+	switch op {
+	case token.ADD:
+		return func() T { return a() + c }
+	case token.SUB:
+		return func() T { return a() - c }
+	case token.MUL:
+		return func() T { return a() * c }
+	case token.QUO:
+		return func() T { return a() / c }
 	}
 	return nil
 }
